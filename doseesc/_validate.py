@@ -1,0 +1,76 @@
+"""Small validators shared by every public constructor.
+
+Each raises ``ValueError`` with a one-line message that names the field and the
+allowed values, which the CLI prints as is.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Sequence
+
+import numpy as np
+
+
+def probabilities(name: str, values: Any, *, open_interval: bool = False, allow_empty: bool = False) -> np.ndarray:
+    """A 1-d float array of probabilities in [0, 1] (or (0, 1) with ``open_interval``)."""
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a list of numbers, got {values!r}") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a one-dimensional list of numbers, got shape {arr.shape}")
+    if arr.size == 0 and not allow_empty:
+        raise ValueError(f"{name}: must not be empty (give one probability per dose)")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name}: values must be finite numbers in [0, 1], got {list(arr)}")
+    if open_interval:
+        if np.any(arr <= 0) or np.any(arr >= 1):
+            raise ValueError(f"{name}: values must be strictly between 0 and 1, got {list(arr)}")
+    elif np.any(arr < 0) or np.any(arr > 1):
+        raise ValueError(f"{name}: values must be in [0, 1], got {list(arr)}")
+    return arr
+
+
+def open_unit(name: str, value: Any) -> float:
+    """A float strictly between 0 and 1."""
+    v = number(name, value)
+    if not 0 < v < 1:
+        raise ValueError(f"{name}: must be strictly between 0 and 1, got {value!r}")
+    return v
+
+
+def number(name: str, value: Any) -> float:
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: expected a number, got {value!r}")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise ValueError(f"{name}: expected a finite number, got {value!r}")
+    return v
+
+
+def integer(name: str, value: Any, *, low: int | None = None, high: int | None = None) -> int:
+    """An int in [low, high] (either bound optional); floats with an integral value are accepted."""
+    if isinstance(value, bool):
+        raise ValueError(f"{name}: expected an integer, got {value!r}")
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        value = int(value)
+    if not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{name}: expected an integer, got {value!r}")
+    v = int(value)
+    if low is not None and high is not None and not low <= v <= high:
+        raise ValueError(f"{name}: must be an integer from {low} to {high}, got {v}")
+    if low is not None and v < low:
+        raise ValueError(f"{name}: must be an integer >= {low}, got {v}")
+    if high is not None and v > high:
+        raise ValueError(f"{name}: must be an integer <= {high}, got {v}")
+    return v
+
+
+def choice(name: str, value: Any, allowed: Sequence[str]) -> str:
+    if value not in allowed:
+        raise ValueError(f"{name}: must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    return value
