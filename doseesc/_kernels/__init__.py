@@ -1,0 +1,1 @@
+"""Private numba kernels. Nothing here validates input: the public layer does that."""

@@ -1,0 +1,18 @@
+"""Integer codes shared by the kernels and the Python layer.
+
+Kernels dispatch on a design code to module-level jitted functions (a jitted function
+passed as an argument, or a closure, would defeat numba's on-disk cache).
+"""
+
+# Design families.
+THREE_PLUS_THREE = 1
+INTERVAL = 2  # BOIN, mTPI, mTPI-2, Keyboard, i3+3: table-driven interval designs
+CRM = 3
+
+# Why a trial stopped. 0 means it is still running.
+CONTINUE = 0
+MAX_N = 1  # reached the maximum sample size
+RULE = 2  # the design's own completion rule (3+3 finished, n at dose reached, ...)
+SAFETY = 3  # stopped for toxicity: no dose is selected
+
+STOP_REASONS = ("running", "max_n", "design_rule", "safety")

@@ -1,0 +1,52 @@
+"""Route the three design verbs to the family kernels by integer code.
+
+Every family implements, as module-level jitted functions:
+
+* ``start(...) -> (dose, cohort_size)``: first dose (0-based) and cohort size; initialises ``aux``.
+* ``decide(...) -> (dose, cohort_size, reason)``: after a cohort of ``c`` patients with ``k``
+  DLTs at dose ``cur`` has been added to the per-dose counts ``n`` and ``y``; ``reason`` is a
+  stop code from :mod:`.codes` (``CONTINUE`` to go on; then ``dose`` is the next dose).
+* ``select(...) -> dose``: the final selection from the counts (0-based, -1 for none).
+* ``estimates(..., out) -> beta``: the per-dose DLT estimates the design uses (into ``out``)
+  and a model parameter (NaN where there is none). Only used for live recommendations.
+
+``ipar``/``fpar``/``tab`` are the design's packed integer, float and table parameters; ``aux``
+is a small integer state vector carried between decisions (part of the exact-enumeration
+state); ``work`` is float scratch space that carries nothing between calls.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import jit
+from . import threep3
+from .codes import THREE_PLUS_THREE
+
+
+@jit
+def start(code, ipar, fpar, tab, aux):
+    if code == THREE_PLUS_THREE:
+        return threep3.start(ipar, aux)
+    return -1, 0
+
+
+@jit
+def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
+    if code == THREE_PLUS_THREE:
+        return threep3.decide(ipar, n, y, aux, cur)
+    return -1, 0, -1
+
+
+@jit
+def select(code, ipar, fpar, tab, n, y, aux, work):
+    if code == THREE_PLUS_THREE:
+        return threep3.select(n, y)
+    return -2
+
+
+@jit
+def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
+    for d in range(n.shape[0]):
+        out[d] = y[d] / n[d] if n[d] > 0 else np.nan
+    return np.nan

@@ -1,0 +1,191 @@
+"""The compiled trial loop: Monte Carlo batches, one-trial replay, and exact expansion.
+
+All three drive the same ``dispatch`` functions, so a design's decisions are identical in
+simulation, in live use (``next_dose``) and in exact enumeration.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import prange
+
+from .._jit import jit
+from . import dispatch
+from .codes import CONTINUE, MAX_N, SAFETY
+from .rng import STREAM_TOLERANCE, uniform
+
+CHUNK = 256  # trials per parallel task; results do not depend on it
+
+
+@jit
+def run_trial(code, ipar, fpar, tab, p_tox, p_ae_cum, key, t, max_n, n, y, ae, aux, work):
+    """Simulate trial ``t``; fill ``n``, ``y``, ``ae`` (zeroed here). Returns (selected, reason)."""
+    n[:] = 0
+    y[:] = 0
+    ae[:] = 0
+    cur, c = dispatch.start(code, ipar, fpar, tab, aux)
+    total = 0
+    reason = CONTINUE
+    while True:
+        if total >= max_n:
+            reason = MAX_N
+            break
+        if c > max_n - total:
+            c = max_n - total
+        k = 0
+        pt = p_tox[cur]
+        pa = p_ae_cum[cur]
+        for i in range(c):
+            u = uniform(key, t, total + i, STREAM_TOLERANCE)
+            if u < pt:
+                k += 1
+            elif u < pa:
+                ae[cur] += 1
+        n[cur] += c
+        y[cur] += k
+        total += c
+        cur, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        if reason != CONTINUE:
+            break
+    if reason == SAFETY:
+        return -1, reason
+    return dispatch.select(code, ipar, fpar, tab, n, y, aux, work), reason
+
+
+@jit(parallel=True)
+def run_batch(code, ipar, fpar, tab, p_tox, p_ae_cum, key, trial0, max_n, n_aux, n_work,
+              sel, reason, n_pat, n_dlt, n_ae):
+    """Trials ``trial0 .. trial0 + len(sel) - 1``; each writes only its own row."""
+    n_trials = sel.shape[0]
+    n_chunks = (n_trials + CHUNK - 1) // CHUNK
+    for ch in prange(n_chunks):
+        aux = np.zeros(max(n_aux, 1), dtype=np.int64)
+        work = np.zeros(max(n_work, 1), dtype=np.float64)
+        lo = ch * CHUNK
+        hi = min(n_trials, lo + CHUNK)
+        for t in range(lo, hi):
+            s, r = run_trial(code, ipar, fpar, tab, p_tox, p_ae_cum, key, trial0 + t, max_n,
+                             n_pat[t], n_dlt[t], n_ae[t], aux, work)
+            sel[t] = s
+            reason[t] = r
+
+
+@jit
+def replay(code, ipar, fpar, tab, max_n, c_dose, c_size, c_tox, n, y, aux, work):
+    """Run a design over observed cohorts (doses 0-based). Returns (next dose, cohort size, reason)."""
+    n[:] = 0
+    y[:] = 0
+    cur, c = dispatch.start(code, ipar, fpar, tab, aux)
+    reason = CONTINUE
+    total = 0
+    for i in range(c_dose.shape[0]):
+        d = c_dose[i]
+        n[d] += c_size[i]
+        y[d] += c_tox[i]
+        total += c_size[i]
+        cur, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, d, c_size[i], c_tox[i])
+        if reason != CONTINUE:
+            break
+    if reason == CONTINUE and total >= max_n:
+        reason = MAX_N
+    if reason == CONTINUE and c > max_n - total:
+        c = max_n - total
+    return cur, c, reason
+
+
+@jit
+def final_select(code, ipar, fpar, tab, reason, n, y, aux, work):
+    if reason == SAFETY:
+        return -1
+    return dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+
+
+@jit
+def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
+    return dispatch.estimates(code, ipar, fpar, tab, n, y, aux, work, out)
+
+
+@jit
+def binom_pmf(c, k, p):
+    coef = 1.0
+    for j in range(k):
+        coef = coef * (c - j) / (j + 1)
+    return coef * p**k * (1.0 - p) ** (c - k)
+
+
+@jit
+def initial_state(code, ipar, fpar, tab, n_doses, n_aux, max_n):
+    """The one exact-enumeration state before the first cohort."""
+    width = 2 + n_aux + 2 * n_doses
+    row = np.zeros((1, width), dtype=np.int64)
+    aux = np.zeros(max(n_aux, 1), dtype=np.int64)
+    cur, c = dispatch.start(code, ipar, fpar, tab, aux)
+    row[0, 0] = cur
+    row[0, 1] = min(c, max_n)
+    row[0, 2:2 + n_aux] = aux[:n_aux]
+    return row
+
+
+@jit
+def expand(code, ipar, fpar, tab, p_tox, max_n, n_aux, rows, probs, n_work):
+    """Treat one more cohort from every state in ``rows``.
+
+    A state row is ``[dose, cohort size, aux..., n_1..n_D, y_1..y_D]`` (the cohort about to be
+    treated). Returns the continuing child states and the terminal ones; a terminal row is
+    ``[selected, reason, n_1..n_D, y_1..y_D]``. Duplicates are merged by the caller.
+    """
+    n_rows, width = rows.shape
+    n_doses = (width - 2 - n_aux) // 2
+    cmax = 0
+    for r in range(n_rows):
+        cmax = max(cmax, rows[r, 1])
+    cap = n_rows * (cmax + 1)
+    child = np.empty((cap, width), dtype=np.int64)
+    child_p = np.empty(cap)
+    term = np.empty((cap, 2 + 2 * n_doses), dtype=np.int64)
+    term_p = np.empty(cap)
+    n = np.empty(n_doses, dtype=np.int64)
+    y = np.empty(n_doses, dtype=np.int64)
+    aux = np.zeros(max(n_aux, 1), dtype=np.int64)
+    work = np.zeros(max(n_work, 1))
+    nc = 0
+    nt = 0
+    for r in range(n_rows):
+        cur = rows[r, 0]
+        c = rows[r, 1]
+        for k in range(c + 1):
+            pk = probs[r] * binom_pmf(c, k, p_tox[cur])
+            if pk == 0.0:
+                continue
+            total = 0
+            for d in range(n_doses):
+                n[d] = rows[r, 2 + n_aux + d]
+                y[d] = rows[r, 2 + n_aux + n_doses + d]
+            for j in range(n_aux):
+                aux[j] = rows[r, 2 + j]
+            n[cur] += c
+            y[cur] += k
+            for d in range(n_doses):
+                total += n[d]
+            nxt, c2, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+            if reason == CONTINUE and total >= max_n:
+                reason = MAX_N
+            if reason != CONTINUE:
+                if reason == SAFETY:
+                    term[nt, 0] = -1
+                else:
+                    term[nt, 0] = dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+                term[nt, 1] = reason
+                term[nt, 2:2 + n_doses] = n
+                term[nt, 2 + n_doses:] = y
+                term_p[nt] = pk
+                nt += 1
+            else:
+                child[nc, 0] = nxt
+                child[nc, 1] = min(c2, max_n - total)
+                child[nc, 2:2 + n_aux] = aux[:n_aux]
+                child[nc, 2 + n_aux:2 + n_aux + n_doses] = n
+                child[nc, 2 + n_aux + n_doses:] = y
+                child_p[nc] = pk
+                nc += 1
+    return child[:nc], child_p[:nc], term[:nt], term_p[:nt]

@@ -1,0 +1,224 @@
+"""What every design shares: lowering to kernel arrays, live recommendations, final selection."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, ClassVar, NamedTuple, Optional, Sequence
+
+import numpy as np
+
+from .. import _validate as v
+from .. import outcomes as _outcomes
+from .._kernels import trial as _trial
+from .._kernels.codes import CONTINUE, STOP_REASONS
+
+
+class Lowered(NamedTuple):
+    """A design as flat arrays for the kernels (the private lowering step)."""
+
+    code: int
+    ipar: np.ndarray  # int64
+    fpar: np.ndarray  # float64
+    tab: np.ndarray  # float64, 2-d
+    n_aux: int  # integer state carried between decisions
+    n_work: int  # float scratch
+    max_n: int  # maximum sample size
+    n_doses: int
+
+
+def pack_int(*values) -> np.ndarray:
+    return np.array(values if values else [0], dtype=np.int64)
+
+
+def pack_float(*values) -> np.ndarray:
+    return np.array(values if values else [0.0], dtype=np.float64)
+
+
+NO_TABLE = np.zeros((1, 1), dtype=np.float64)
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What a design recommends given the outcomes so far (see ``Design.next_dose``).
+
+    Attributes
+    ----------
+    dose : int or None
+        Recommended dose level for the next cohort (1-based); None when the design stops.
+    cohort_size : int
+        Number of patients to treat next (0 when stopping).
+    stop : bool
+        True when the design stops the trial.
+    reason : str
+        ``"running"``, ``"max_n"``, ``"design_rule"`` or ``"safety"``.
+    selected : int or None
+        The dose the design would select if the trial ended now (1-based) or None.
+    p_tox : ndarray or None
+        Per-dose DLT estimates the design uses (model-based and interval designs).
+    beta : float or None
+        CRM only: posterior mean of the model parameter.
+    n_patients, n_dlt : ndarray
+        Per-dose counts parsed from the outcomes.
+    """
+
+    dose: Optional[int]
+    cohort_size: int
+    stop: bool
+    reason: str
+    selected: Optional[int]
+    n_patients: np.ndarray
+    n_dlt: np.ndarray
+    p_tox: Optional[np.ndarray] = None
+    beta: Optional[float] = None
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("n_patients", "n_dlt", "p_tox"):
+            if d[k] is not None:
+                d[k] = [None if np.isnan(x) else float(x) for x in np.asarray(d[k], dtype=float)] if k == "p_tox" \
+                    else [int(x) for x in d[k]]
+        return d
+
+    def __str__(self) -> str:
+        lines = []
+        if self.stop:
+            sel = "none" if self.selected is None else f"dose {self.selected}"
+            lines.append(f"STOP ({self.reason}); selected: {sel}")
+        else:
+            lines.append(f"next: dose {self.dose} ({self.cohort_size} patient{'s' if self.cohort_size != 1 else ''})")
+            lines.append(f"if the trial ended now: {'none' if self.selected is None else f'dose {self.selected}'}")
+        hdr = "dose   n  DLT" + ("  p_tox" if self.p_tox is not None else "")
+        lines.append(hdr)
+        for i, (n, y) in enumerate(zip(self.n_patients, self.n_dlt)):
+            row = f"{i + 1:>4} {n:>3} {y:>4}"
+            if self.p_tox is not None:
+                p = self.p_tox[i]
+                row += "      -" if np.isnan(p) else f"  {p:.3f}"
+            lines.append(row)
+        if self.beta is not None:
+            lines.append(f"posterior mean of beta: {self.beta:.4f}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Design:
+    """Base class: a frozen, self-validating description of a dose-escalation design.
+
+    Subclasses implement ``_lower(n_doses)``; everything else (simulation, exact operating
+    characteristics, live recommendations, final selection) runs the same kernels.
+    """
+
+    name: ClassVar[str] = "design"
+    #: whether the design reports model/interval estimates in ``next_dose``
+    reports_estimates: ClassVar[bool] = False
+    #: whether ``doseesc.exact`` applies (decisions depend only on per-dose counts and ``aux``)
+    exact_ok: ClassVar[bool] = True
+
+    # ------------------------------------------------------------------ to override
+    def _lower(self, n_doses: int) -> Lowered:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def label(self) -> str:
+        return self.name
+
+    @property
+    def fixed_n_doses(self) -> Optional[int]:
+        """Number of doses implied by the design itself (e.g. a CRM skeleton), else None."""
+        return getattr(self, "n_doses", None)
+
+    # ------------------------------------------------------------------ shared
+    def lower(self, n_doses: int) -> Lowered:
+        """Validate the design against ``n_doses`` and pack it for the kernels."""
+        n_doses = v.integer("n_doses", n_doses, low=1)
+        fixed = self.fixed_n_doses
+        if fixed is not None and fixed != n_doses:
+            raise ValueError(f"n_doses: the design has {fixed} dose levels but the scenario has {n_doses}")
+        start = getattr(self, "start_dose", 1)
+        if not 1 <= start <= n_doses:
+            raise ValueError(f"start_dose: must be from 1 to {n_doses} (the number of doses), got {start}")
+        return self._lower(n_doses)
+
+    def to_dict(self) -> dict:
+        out: dict[str, Any] = {"design": self.name}
+        for f in fields(self):
+            val = getattr(self, f.name)
+            if isinstance(val, np.ndarray):
+                val = val.tolist()
+            elif isinstance(val, tuple):
+                val = list(val)
+            out[f.name] = val
+        return out
+
+    def _resolve_n_doses(self, cohorts, n_doses: Optional[int]) -> int:
+        if n_doses is not None:
+            return v.integer("n_doses", n_doses, low=1)
+        if self.fixed_n_doses is not None:
+            return self.fixed_n_doses
+        # Unknown: assume one level above the highest dose seen (or the start dose) exists.
+        highest = max([c.dose for c in cohorts] + [getattr(self, "start_dose", 1)])
+        return highest + 1
+
+    def next_dose(self, outcomes: str = "", n_doses: Optional[int] = None) -> Recommendation:
+        """Recommend the next dose given the outcomes so far (live use).
+
+        Parameters
+        ----------
+        outcomes : str
+            Cohorts in order, each a 1-based dose level followed by ``N`` (no DLT) or ``T``
+            (DLT) per patient, e.g. ``"1NNN 2NTN"``. Empty string: before the first cohort.
+        n_doses : int, optional
+            Number of dose levels. Designs that do not fix it themselves (3+3, interval
+            designs) assume, when it is not given, that one level above the highest dose in
+            ``outcomes`` exists.
+
+        Returns
+        -------
+        Recommendation
+        """
+        cohorts = _outcomes.parse(outcomes)
+        n_doses = self._resolve_n_doses(cohorts, n_doses)
+        for c in cohorts:
+            if c.dose > n_doses:
+                raise ValueError(f"outcomes: dose level {c.dose} is out of range (allowed 1 to {n_doses})")
+        low = self.lower(n_doses)
+        dose, size, tox = _outcomes.to_arrays(cohorts)
+        n = np.zeros(n_doses, dtype=np.int64)
+        y = np.zeros(n_doses, dtype=np.int64)
+        aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
+        work = np.zeros(max(low.n_work, 1))
+        nxt, c, reason = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.max_n, dose, size, tox,
+                                       n, y, aux, work)
+        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, reason, n, y, aux, work)
+        est = np.full(n_doses, np.nan)
+        beta = _trial.estimates(low.code, low.ipar, low.fpar, low.tab, n, y, aux, work, est)
+        stop = reason != CONTINUE
+        return Recommendation(
+            dose=None if stop else int(nxt) + 1,
+            cohort_size=0 if stop else int(c),
+            stop=bool(stop),
+            reason=STOP_REASONS[reason],
+            selected=None if sel < 0 else int(sel) + 1,
+            n_patients=n,
+            n_dlt=y,
+            p_tox=est if self.reports_estimates else None,
+            beta=None if np.isnan(beta) else float(beta),
+        )
+
+    def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> Optional[int]:
+        """The design's final selection from per-dose counts: a 1-based dose, or None."""
+        n = np.asarray(n_patients)
+        y = np.asarray(n_dlt)
+        if n.ndim != 1 or n.size == 0 or not np.all(np.equal(np.mod(n, 1), 0)) or np.any(n < 0):
+            raise ValueError(f"n_patients: expected non-negative integers, one per dose, got {n_patients!r}")
+        if y.shape != n.shape or not np.all(np.equal(np.mod(y, 1), 0)) or np.any(y < 0) or np.any(y > n):
+            raise ValueError(f"n_dlt: expected integers 0 <= n_dlt <= n_patients, one per dose, got {n_dlt!r}")
+        low = self.lower(n.size)
+        aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
+        work = np.zeros(max(low.n_work, 1))
+        self._prepare_select_aux(low, aux, n.astype(np.int64), y.astype(np.int64))
+        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, CONTINUE, n.astype(np.int64),
+                                  y.astype(np.int64), aux, work)
+        return None if sel < 0 else int(sel) + 1
+
+    def _prepare_select_aux(self, low: Lowered, aux: np.ndarray, n: np.ndarray, y: np.ndarray) -> None:
+        """Hook: set ``aux`` state that ``select`` depends on (e.g. eliminated doses) from counts."""

@@ -1,0 +1,78 @@
+"""The 3+3 design."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar, Optional
+
+from .. import _validate as v
+from .._kernels.codes import THREE_PLUS_THREE
+from .base import NO_TABLE, Design, Lowered, pack_float, pack_int
+
+
+@dataclass(frozen=True)
+class ThreePlusThree(Design):
+    """The traditional 3+3 design (SPEC section 4; bcrm ``threep3`` with start dose 1).
+
+    Cohorts of 3. With 0/3 DLTs escalate; with 1/3 treat 3 more at the same dose and escalate
+    if <= 1/6. At the top dose an acceptable result stops the trial and selects it. With >= 2
+    DLTs (of 3 or 6) the dose is too toxic:
+
+    * ``deescalate=True`` (default): if it is the lowest dose, stop with no selection; if the
+      dose below already has 6 patients, stop and select it; otherwise move down, never to
+      escalate again, fill that dose to 6 patients and select it if <= 1/6 DLTs, else repeat
+      one level lower.
+    * ``deescalate=False`` (escalation only): stop and select the dose below (none if it
+      was never tried).
+
+    Parameters
+    ----------
+    start_dose : int
+        1-based starting dose level.
+    deescalate : bool
+        See above.
+    n_doses : int, optional
+        Number of dose levels, for live use without a scenario (see ``next_dose``).
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> d = de.ThreePlusThree()
+    >>> d.next_dose("1NNN 2NTN", n_doses=3).dose
+    2
+    >>> d.next_dose("1NNN 2NTN 2NNT", n_doses=3).dose
+    1
+    >>> ex = de.exact(d, de.Scenario(p_tox=[0.1, 0.2, 0.3, 0.4, 0.5], target=0.3))
+    >>> round(float(ex.no_selection), 2)
+    0.1
+    """
+
+    start_dose: int = 1
+    deescalate: bool = True
+    n_doses: Optional[int] = None
+
+    name: ClassVar[str] = "3+3"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "start_dose", v.integer("start_dose", self.start_dose, low=1))
+        if not isinstance(self.deescalate, bool):
+            raise ValueError(f"deescalate: must be true or false, got {self.deescalate!r}")
+        if self.n_doses is not None:
+            object.__setattr__(self, "n_doses", v.integer("n_doses", self.n_doses, low=1))
+            if self.start_dose > self.n_doses:
+                raise ValueError(f"start_dose: must be from 1 to {self.n_doses} (n_doses), got {self.start_dose}")
+
+    def label(self) -> str:
+        return "3+3" if self.deescalate else "3+3 (escalation only)"
+
+    def _lower(self, n_doses: int) -> Lowered:
+        return Lowered(
+            code=THREE_PLUS_THREE,
+            ipar=pack_int(self.start_dose - 1, int(self.deescalate)),
+            fpar=pack_float(),
+            tab=NO_TABLE,
+            n_aux=1,
+            n_work=1,
+            max_n=6 * n_doses,  # never binds: no dose ever receives more than 6 patients
+            n_doses=n_doses,
+        )

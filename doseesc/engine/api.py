@@ -1,0 +1,234 @@
+"""Public run verbs. Python validates and packs; the kernels do the work."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+import time
+from typing import Iterable, Optional, Sequence, Union
+
+import numba
+import numpy as np
+
+from .. import _validate as v
+from .._kernels import trial as _trial
+from .._kernels.rng import make_key
+from ..designs.base import Design, Lowered
+from ..results import Comparison, OperatingCharacteristics, TrialRecords
+from ..scenario import Scenario, ScenarioSet
+
+BLOCK = 1 << 18  # trials per kernel call (bounds memory per call; results do not depend on it)
+MAX_EXACT_STATES = 5_000_000
+
+
+def _check_design(design) -> Design:
+    if not isinstance(design, Design):
+        raise ValueError(f"design: expected a doseesc design (e.g. doseesc.ThreePlusThree()), got {design!r}")
+    return design
+
+
+def _scenario_list(scenario) -> list[Scenario]:
+    if isinstance(scenario, Scenario):
+        return [scenario]
+    if isinstance(scenario, ScenarioSet):
+        return list(scenario.scenarios)
+    raise ValueError(f"scenario: expected a doseesc.Scenario or ScenarioSet, got {scenario!r}")
+
+
+@contextlib.contextmanager
+def _threads(n: Optional[int]):
+    if n is None:
+        yield
+        return
+    n = v.integer("threads", n, low=1, high=numba.config.NUMBA_NUM_THREADS)
+    old = numba.get_num_threads()
+    numba.set_num_threads(n)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(old)
+
+
+def _progress(total: int, enabled: Optional[bool], desc: str):
+    """A tqdm bar when asked for (or, when ``enabled`` is None, on a terminal and tqdm is installed)."""
+    if enabled is False or (enabled is None and not sys.stderr.isatty()):
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None
+    return tqdm(total=total, desc=desc, unit="trial", unit_scale=True, leave=False, mininterval=0.5)
+
+
+def _run_mc(low: Lowered, sc: Scenario, key, n_trials: int, bar=None) -> TrialRecords:
+    n_doses = low.n_doses
+    sel = np.empty(n_trials, dtype=np.int64)
+    reason = np.empty(n_trials, dtype=np.int64)
+    n_pat = np.empty((n_trials, n_doses), dtype=np.int64)
+    n_dlt = np.empty((n_trials, n_doses), dtype=np.int64)
+    n_ae = np.empty((n_trials, n_doses), dtype=np.int64)
+    p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
+    p_ae_cum = np.ascontiguousarray(sc.p_tox + sc.p_ae_array, dtype=np.float64)
+    for lo in range(0, n_trials, BLOCK):
+        hi = min(n_trials, lo + BLOCK)
+        _trial.run_batch(low.code, low.ipar, low.fpar, low.tab, p_tox, p_ae_cum, key, lo, low.max_n,
+                         low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi], n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi])
+        if bar is not None:
+            bar.update(hi - lo)
+    return TrialRecords(selected=sel + 1, n_patients=n_pat, n_dlt=n_dlt, n_ae=n_ae, stop_reason=reason,
+                        scenario=np.zeros(n_trials, dtype=np.int64))
+
+
+def _concat(recs: list[TrialRecords]) -> TrialRecords:
+    if len(recs) == 1:
+        return recs[0]
+    return TrialRecords(
+        selected=np.concatenate([r.selected for r in recs]),
+        n_patients=np.concatenate([r.n_patients for r in recs]),
+        n_dlt=np.concatenate([r.n_dlt for r in recs]),
+        n_ae=np.concatenate([r.n_ae for r in recs]),
+        stop_reason=np.concatenate([r.stop_reason for r in recs]),
+        scenario=np.concatenate([np.full(len(r), i, dtype=np.int64) for i, r in enumerate(recs)]),
+        weight=None if recs[0].weight is None else np.concatenate([r.weight / len(recs) for r in recs]),
+    )
+
+
+def _versions() -> dict:
+    from .. import __version__
+
+    return {"doseesc": __version__, "numpy": np.__version__, "numba": numba.__version__}
+
+
+def simulate(design: Design, scenario: Union[Scenario, ScenarioSet], n_trials: int = 10_000, seed: int = 1, *,
+             threads: Optional[int] = None, progress: Optional[bool] = False,
+             _scenario_index: int = 0) -> OperatingCharacteristics:
+    """Simulate ``n_trials`` trials of ``design`` under ``scenario``.
+
+    Parameters
+    ----------
+    design : Design
+    scenario : Scenario or ScenarioSet
+        With a ScenarioSet, ``n_trials`` trials are run under each of its scenarios and the
+        summaries average over them (each scenario weighted equally).
+    n_trials : int
+        Number of simulated trials (per scenario), >= 1.
+    seed : int
+        Random numbers are a pure function of (seed, scenario index, trial, patient), so the
+        same seed gives bit-identical results for any thread count.
+    threads : int, optional
+        Number of threads (default: numba's, i.e. ``NUMBA_NUM_THREADS``).
+    progress : bool or None
+        Show a progress bar (None: only on a terminal).
+
+    Returns
+    -------
+    OperatingCharacteristics
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> oc = de.simulate(de.ThreePlusThree(), de.Scenario([0.05, 0.1, 0.2, 0.3], target=0.3), n_trials=1000, seed=1)
+    >>> round(float(oc.selection.sum() + oc.no_selection), 12)
+    1.0
+    """
+    design = _check_design(design)
+    scs = _scenario_list(scenario)
+    n_trials = v.integer("n_trials", n_trials, low=1)
+    seed = v.integer("seed", seed, low=0)
+    low = design.lower(scs[0].n_doses)
+    t0 = time.perf_counter()
+    bar = _progress(n_trials * len(scs), progress, design.label())
+    try:
+        with _threads(threads):
+            recs = [_run_mc(low, sc, make_key(seed, _scenario_index + i), n_trials, bar) for i, sc in enumerate(scs)]
+    finally:
+        if bar is not None:
+            bar.close()
+    meta = {"seconds": time.perf_counter() - t0, "versions": _versions()}
+    return OperatingCharacteristics(_concat(recs), scs, design, exact=False, seed=seed, meta=meta)
+
+
+def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
+    p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
+    rows = _trial.initial_state(low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
+    probs = np.ones(1)
+    terms, term_ps = [], []
+    n_states = 0
+    while rows.shape[0]:
+        rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, p_tox, low.max_n,
+                                                  low.n_aux, rows, probs, low.n_work)
+        if rows.shape[0]:
+            rows, inv = np.unique(rows, axis=0, return_inverse=True)
+            probs = np.bincount(inv.ravel(), weights=probs, minlength=rows.shape[0])
+        n_states += rows.shape[0]
+        if n_states > MAX_EXACT_STATES:
+            raise ValueError(f"design: exact enumeration exceeds {MAX_EXACT_STATES:,} states; use simulate()")
+        terms.append(term)
+        term_ps.append(term_p)
+    term = np.concatenate(terms)
+    term_p = np.concatenate(term_ps)
+    term, inv = np.unique(term, axis=0, return_inverse=True)
+    term_p = np.bincount(inv.ravel(), weights=term_p, minlength=term.shape[0])
+    D = low.n_doses
+    n_pat = term[:, 2:2 + D]
+    n_dlt = term[:, 2 + D:]
+    # Expected low-grade AEs: each non-DLT patient has one with probability p_ae / (1 - p_tox).
+    q = np.divide(sc.p_ae_array, 1.0 - sc.p_tox, out=np.zeros(D), where=sc.p_tox < 1)
+    return TrialRecords(selected=term[:, 0] + 1, n_patients=n_pat, n_dlt=n_dlt,
+                        n_ae=(n_pat - n_dlt) * q, stop_reason=term[:, 1],
+                        scenario=np.zeros(term.shape[0], dtype=np.int64), weight=term_p)
+
+
+def exact(design: Design, scenario: Union[Scenario, ScenarioSet]) -> OperatingCharacteristics:
+    """Exact operating characteristics by enumerating every reachable trial state.
+
+    Applies to every design whose decisions depend only on per-dose patient and DLT counts
+    (plus a small integer state such as 3+3's de-escalation mode). States reached by
+    different paths are merged after every cohort (dynamic programming), so the cost grows
+    with the number of distinct states, not of paths. ``se()`` is zero for every summary.
+    Expected low-grade AEs are exact expectations (AEs never change decisions).
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> ex = de.exact(de.ThreePlusThree(), de.Scenario([0.1, 0.2, 0.3, 0.4, 0.5], target=0.3))
+    >>> [round(float(x), 2) for x in ex.selection]
+    [0.28, 0.33, 0.2, 0.06, 0.02]
+    """
+    design = _check_design(design)
+    if not design.exact_ok:
+        raise ValueError(f"design: exact operating characteristics are not available for {design.label()}; use simulate()")
+    scs = _scenario_list(scenario)
+    low = design.lower(scs[0].n_doses)
+    t0 = time.perf_counter()
+    recs = [_exact_records(low, sc) for sc in scs]
+    meta = {"seconds": time.perf_counter() - t0, "versions": _versions()}
+    return OperatingCharacteristics(_concat(recs), scs, design, exact=True, meta=meta)
+
+
+def compare(designs: Sequence[Design], scenarios: Union[Scenario, ScenarioSet, Iterable], n_trials: int = 10_000,
+            seed: int = 1, *, threads: Optional[int] = None, progress: Optional[bool] = False) -> Comparison:
+    """Simulate several designs on the same patients (common random numbers).
+
+    Patient i of trial t in scenario s has the same latent tolerance under every design, so
+    paired differences (``Comparison.difference``) have much smaller Monte Carlo error than
+    the difference of two independent runs.
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> sc = de.Scenario([0.05, 0.1, 0.2, 0.3], target=0.3)
+    >>> cmp = de.compare([de.ThreePlusThree(), de.ThreePlusThree(deescalate=False)], [sc], n_trials=2000)
+    >>> diff, se = cmp.difference("pcs", 1, 0)
+    """
+    designs = [_check_design(d) for d in designs]
+    if not designs:
+        raise ValueError("designs: give at least one design")
+    if isinstance(scenarios, (Scenario, ScenarioSet)):
+        scenarios = [scenarios]
+    scenarios = list(scenarios)
+    if not scenarios:
+        raise ValueError("scenarios: give at least one scenario")
+    ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, _scenario_index=1000 * j)
+            for j, sc in enumerate(scenarios)] for d in designs]
+    return Comparison(designs=designs, scenarios=scenarios, oc=ocs, seed=seed, meta={"versions": _versions()})

@@ -1,0 +1,374 @@
+"""Per-trial records and the operating characteristics computed from them.
+
+Monte Carlo and exact results share one code path: exact enumeration produces terminal
+states with probabilities, which are summarised exactly as simulated trials are, with the
+probabilities as weights (and standard errors of zero).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from ._kernels.codes import STOP_REASONS
+
+
+@dataclass(frozen=True, eq=False)
+class TrialRecords:
+    """One row per simulated trial (or per terminal state, for exact results).
+
+    Attributes
+    ----------
+    selected : int array (T,)
+        Selected dose, 1-based; 0 means no dose was selected.
+    n_patients, n_dlt, n_ae : int arrays (T, D)
+        Patients, DLTs and low-grade (non-DLT) adverse events per dose.
+    stop_reason : int array (T,)
+        Index into ``STOP_REASONS``.
+    scenario : int array (T,)
+        Index of the scenario the trial was run under (0 for a single scenario).
+    weight : float array (T,) or None
+        Exact results only: the probability of each terminal state.
+    duration : float array (T,) or None
+        Trial duration, when a time model is on.
+    """
+
+    selected: np.ndarray
+    n_patients: np.ndarray
+    n_dlt: np.ndarray
+    n_ae: np.ndarray
+    stop_reason: np.ndarray
+    scenario: np.ndarray
+    weight: Optional[np.ndarray] = None
+    duration: Optional[np.ndarray] = None
+
+    STOP_REASONS = STOP_REASONS
+
+    def __len__(self) -> int:
+        return int(self.selected.shape[0])
+
+    @property
+    def sample_size(self) -> np.ndarray:
+        return self.n_patients.sum(axis=1)
+
+    def to_pandas(self):  # pragma: no cover - optional dependency
+        import pandas as pd
+
+        d = {"selected": self.selected, "stop_reason": [STOP_REASONS[r] for r in self.stop_reason],
+             "scenario": self.scenario, "sample_size": self.sample_size}
+        for j in range(self.n_patients.shape[1]):
+            d[f"n_{j + 1}"] = self.n_patients[:, j]
+            d[f"dlt_{j + 1}"] = self.n_dlt[:, j]
+        if self.weight is not None:
+            d["probability"] = self.weight
+        if self.duration is not None:
+            d["duration"] = self.duration
+        return pd.DataFrame(d)
+
+
+def _wmean_se(x: np.ndarray, w: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted mean over axis 0 and its Monte Carlo SE (w sums to 1; SE 0 when exact)."""
+    x = np.asarray(x, dtype=float)
+    m = np.tensordot(w, x, axes=(0, 0))
+    if exact:
+        return m, np.zeros_like(m)
+    n = x.shape[0]
+    if n < 2:
+        return m, np.full_like(m, np.nan)
+    var = np.tensordot(w, (x - m) ** 2, axes=(0, 0)) * n / (n - 1)
+    return m, np.sqrt(var / n)
+
+
+# name -> short description, in display order (vector fields are per dose)
+METRICS = {
+    "selection": "fraction of trials selecting each dose",
+    "no_selection": "fraction of trials selecting no dose",
+    "pcs": "probability of correct selection (true MTD, or a dose in the MTD band)",
+    "over_selection": "fraction of trials selecting a dose above the true MTD",
+    "n_patients": "mean patients treated per dose",
+    "n_dlt": "mean DLTs per dose",
+    "n_ae": "mean low-grade (non-DLT) adverse events per dose",
+    "sample_size": "mean total patients",
+    "total_dlt": "mean total DLTs",
+    "total_ae": "mean total low-grade adverse events",
+    "n_at_mtd": "mean patients treated at the true MTD",
+    "n_below_mtd": "mean patients treated below the true MTD",
+    "n_overdosed": "mean patients treated above the true MTD",
+    "overdose_fraction": "mean fraction of patients treated above the true MTD",
+    "overdose_60": "fraction of trials with >= 60% of patients above the true MTD",
+    "overdose_80": "fraction of trials with >= 80% of patients above the true MTD",
+    "dlt_rate_above_target": "fraction of trials whose observed DLT rate exceeds the target",
+    "early_stop": "fraction of trials stopped for safety (no dose selected)",
+    "duration": "mean trial duration (time model only)",
+}
+
+
+class OperatingCharacteristics:
+    """Operating characteristics of one design under one scenario (or a scenario set).
+
+    Every summary is an attribute (see ``METRICS``) and ``se(name)`` gives its Monte Carlo
+    standard error (zero for exact results). ``stop_reasons`` maps each reason to its fraction.
+    ``records`` holds the per-trial data for anything else.
+    """
+
+    def __init__(self, records: TrialRecords, scenarios: Sequence, design: Any, *, exact: bool = False,
+                 seed: Optional[int] = None, meta: Optional[dict] = None):
+        self.records = records
+        self.scenarios = list(scenarios)
+        self.scenario = self.scenarios[0]
+        self.design = design
+        self.exact = exact
+        self.seed = seed
+        self.meta = dict(meta or {})
+        self.n_trials = len(records) if not exact else None
+        self._values: dict[str, Any] = {}
+        self._se: dict[str, Any] = {}
+        self._compute()
+
+    # ------------------------------------------------------------------ computation
+    def _per_trial(self) -> dict[str, np.ndarray]:
+        r = self.records
+        n_doses = r.n_patients.shape[1]
+        scs = self.scenarios
+        correct = np.zeros((len(scs), n_doses), dtype=bool)
+        above = np.zeros((len(scs), n_doses), dtype=bool)
+        below = np.zeros((len(scs), n_doses), dtype=bool)
+        target = np.array([s.target for s in scs])
+        for i, s in enumerate(scs):
+            c = s.correct_doses - 1
+            correct[i, c] = True
+            above[i, c.max() + 1:] = True
+            below[i, : c.min()] = True
+        si = r.scenario
+        sel0 = r.selected - 1
+        has = sel0 >= 0
+        sel_oh = np.zeros((len(r), n_doses))
+        sel_oh[np.flatnonzero(has), sel0[has]] = 1.0
+        N = r.n_patients.sum(axis=1).astype(float)
+        Nsafe = np.where(N > 0, N, 1.0)
+        n_over = (r.n_patients * above[si]).sum(axis=1)
+        frac_over = n_over / Nsafe
+        tot_dlt = r.n_dlt.sum(axis=1)
+        out = {
+            "selection": sel_oh,
+            "no_selection": (~has).astype(float),
+            "pcs": (sel_oh * correct[si]).sum(axis=1),
+            "over_selection": (sel_oh * above[si]).sum(axis=1),
+            "n_patients": r.n_patients,
+            "n_dlt": r.n_dlt,
+            "n_ae": r.n_ae,
+            "sample_size": N,
+            "total_dlt": tot_dlt,
+            "total_ae": r.n_ae.sum(axis=1),
+            "n_at_mtd": (r.n_patients * correct[si]).sum(axis=1),
+            "n_below_mtd": (r.n_patients * below[si]).sum(axis=1),
+            "n_overdosed": n_over,
+            "overdose_fraction": frac_over,
+            "overdose_60": (frac_over >= 0.6 - 1e-12).astype(float),
+            "overdose_80": (frac_over >= 0.8 - 1e-12).astype(float),
+            "dlt_rate_above_target": (tot_dlt / Nsafe > target[si] + 1e-12).astype(float),
+            "early_stop": (r.stop_reason == STOP_REASONS.index("safety")).astype(float),
+        }
+        if r.duration is not None:
+            out["duration"] = r.duration
+        return out
+
+    def _compute(self) -> None:
+        r = self.records
+        if r.weight is not None:
+            w = r.weight / r.weight.sum()
+        else:
+            w = np.full(len(r), 1.0 / len(r))
+        per = self._per_trial()
+        for name, x in per.items():
+            m, s = _wmean_se(x, w, self.exact)
+            self._values[name] = m
+            self._se[name] = s
+        for i, name in enumerate(STOP_REASONS[1:], start=1):
+            m, s = _wmean_se((r.stop_reason == i).astype(float), w, self.exact)
+            self._values[f"stop_{name}"] = m
+            self._se[f"stop_{name}"] = s
+        if len(self.scenarios) > 1:
+            k = len(self.scenarios)
+            pcs = np.array([np.sum(w[r.scenario == i] * per["pcs"][r.scenario == i]) / np.sum(w[r.scenario == i])
+                            for i in range(k)])
+            self._values["pcs_by_scenario"] = pcs
+            self._values["pcs_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"),
+                                                     np.quantile(pcs, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()))
+
+    # ------------------------------------------------------------------ access
+    def __getattr__(self, name: str):
+        values = self.__dict__.get("_values")
+        if values is not None and name in values:
+            return values[name]
+        raise AttributeError(name)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(self._values))
+
+    @property
+    def stop_reasons(self) -> dict[str, float]:
+        return {name: float(self._values[f"stop_{name}"]) for name in STOP_REASONS[1:]}
+
+    @property
+    def metrics(self) -> list[str]:
+        return [k for k in METRICS if k in self._values]
+
+    def se(self, name: str):
+        """Monte Carlo standard error of the summary ``name`` (same shape; 0 when exact)."""
+        if name not in self._se:
+            raise ValueError(f"name: unknown summary {name!r}; choose one of {', '.join(self.metrics)}")
+        return self._se[name]
+
+    def to_dict(self) -> dict:
+        """JSON-ready dict: every summary and ``<name>_se``, plus the resolved run."""
+        out: dict[str, Any] = {
+            "design": self.design.to_dict() if hasattr(self.design, "to_dict") else str(self.design),
+            "scenario": self.scenario.to_dict() if len(self.scenarios) == 1 else {
+                "n_scenarios": len(self.scenarios), "target": self.scenario.target,
+                "p_tox": [s.p_tox.tolist() for s in self.scenarios]},
+            "exact": self.exact,
+            "n_trials": self.n_trials,
+            "seed": self.seed,
+        }
+        for name in self.metrics:
+            out[name] = _jsonable(self._values[name])
+            out[f"{name}_se"] = _jsonable(self._se[name])
+        out["stop_reasons"] = self.stop_reasons
+        if "pcs_quantiles" in self._values:
+            out["pcs_quantiles"] = self._values["pcs_quantiles"]
+        out.update(self.meta)
+        return out
+
+    def to_json(self, **kw) -> str:
+        return json.dumps(self.to_dict(), **kw)
+
+    def summary(self) -> str:
+        """A printable table: per-dose selection, patients and DLTs, then overall summaries."""
+        sc = self.scenario
+        single = len(self.scenarios) == 1
+        label = self.design.label() if hasattr(self.design, "label") else str(self.design)
+        how = "exact" if self.exact else f"{self.n_trials:,} simulated trials, seed {self.seed}"
+        head = f"{label} under {sc.label() if single else f'{len(self.scenarios)} scenarios'} ({how})"
+        pm = "" if self.exact else " (SE)"
+        unit = f" [{sc.dose_unit}]" if single and sc.dose_unit else ""
+        lines = [head, ""]
+        lines.append(f"{'dose' + unit:<12}" + ("  true p" if single else "") + f"  {'selected %' + pm:>18}"
+                     f"  {'patients' + pm:>18}  {'DLTs' + pm:>18}")
+        labels = sc.dose_labels()
+        for j in range(len(self.selection)):
+            row = f"{labels[j] if single else str(j + 1):<12}"
+            if single:
+                row += f"  {sc.p_tox[j]:6.3f}"
+            row += f"  {_fmt(100 * self.selection[j], 100 * self.se('selection')[j], self.exact):>18}"
+            row += f"  {_fmt(self.n_patients[j], self.se('n_patients')[j], self.exact):>18}"
+            row += f"  {_fmt(self.n_dlt[j], self.se('n_dlt')[j], self.exact):>18}"
+            lines.append(row)
+        lines.append(f"{'none':<12}" + ("        " if single else "")
+                     + f"  {_fmt(100 * self.no_selection, 100 * self.se('no_selection'), self.exact):>18}")
+        lines.append("")
+        rows = [
+            ("correct selection %", 100, "pcs"),
+            ("selection above MTD %", 100, "over_selection"),
+            ("mean sample size", 1, "sample_size"),
+            ("mean DLTs", 1, "total_dlt"),
+            ("patients above MTD", 1, "n_overdosed"),
+            ("P(>= 60% above MTD) %", 100, "overdose_60"),
+            ("stopped for safety %", 100, "early_stop"),
+        ]
+        if np.any(self.records.n_ae):
+            rows.insert(4, ("mean low-grade AEs", 1, "total_ae"))
+        if "duration" in self._values:
+            rows.append(("mean duration", 1, "duration"))
+        for text, scale, key in rows:
+            lines.append(f"{text:<24}{_fmt(scale * self._values[key], scale * self._se[key], self.exact):>18}")
+        if "pcs_quantiles" in self._values:
+            q = self._values["pcs_quantiles"]
+            lines.append("PCS across scenarios: " + ", ".join(f"{k} {100 * x:.1f}" for k, x in q.items()))
+        return "\n".join(lines)
+
+    __str__ = summary
+
+    def __repr__(self) -> str:
+        return f"<OperatingCharacteristics {self.design!r} exact={self.exact}>"
+
+
+def _fmt(m: float, s: float, exact: bool) -> str:
+    m = float(m)
+    if exact:
+        return f"{m:.4f}" if abs(m) < 10 else f"{m:.3f}"
+    return f"{m:.2f} ({float(s):.2f})"
+
+
+def _jsonable(x):
+    if isinstance(x, np.ndarray):
+        return x.tolist()
+    if isinstance(x, (np.floating, np.integer)):
+        return x.item()
+    return x
+
+
+@dataclass(frozen=True, eq=False)
+class Comparison:
+    """Designs simulated on the same patients (common random numbers).
+
+    ``oc[i][j]`` is design i under scenario j. ``difference(metric, i, j, scenario)`` gives the
+    paired difference (design i minus design j) of a per-trial summary and its standard error,
+    which is far smaller than the unpaired one because both designs saw the same patients.
+    """
+
+    designs: list
+    scenarios: list
+    oc: list
+    seed: Optional[int] = None
+    meta: dict = field(default_factory=dict)
+
+    def difference(self, metric: str, i: int, j: int = 0, scenario: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        a = self.oc[i][scenario]
+        b = self.oc[j][scenario]
+        if a.exact or b.exact:
+            return np.asarray(a._values[metric]) - np.asarray(b._values[metric]), np.zeros_like(a._values[metric])
+        xa = a._per_trial()[metric]
+        xb = b._per_trial()[metric]
+        d = np.asarray(xa, dtype=float) - np.asarray(xb, dtype=float)
+        w = np.full(d.shape[0], 1.0 / d.shape[0])
+        return _wmean_se(d, w, False)
+
+    def to_dict(self) -> dict:
+        out = {"seed": self.seed, "designs": [d.to_dict() for d in self.designs],
+               "scenarios": [s.to_dict() if hasattr(s, "to_dict") else s.label() for s in self.scenarios],
+               "results": [], **self.meta}
+        for j, sc in enumerate(self.scenarios):
+            for i, d in enumerate(self.designs):
+                row = {"design": d.label(), "scenario": sc.label(), **{k: v for k, v in self.oc[i][j].to_dict().items()
+                                                                      if k not in ("design", "scenario")}}
+                if i > 0:
+                    for m in ("pcs", "sample_size", "n_overdosed", "no_selection", "total_dlt"):
+                        dm, ds = self.difference(m, i, 0, j)
+                        row[f"{m}_diff_vs_first"] = float(dm)
+                        row[f"{m}_diff_vs_first_se"] = float(ds)
+                out["results"].append(row)
+        return out
+
+    def summary(self) -> str:
+        lines = [f"Paired comparison on common random numbers (seed {self.seed}); differences vs {self.designs[0].label()}"]
+        for j, sc in enumerate(self.scenarios):
+            lines.append("")
+            lines.append(f"Scenario: {sc.label()}")
+            lines.append(f"{'design':<28}{'PCS %':>16}{'diff (SE)':>16}{'no sel. %':>14}{'N':>14}{'above MTD':>14}")
+            for i, d in enumerate(self.designs):
+                oc = self.oc[i][j]
+                diff = ""
+                if i > 0:
+                    dm, ds = self.difference("pcs", i, 0, j)
+                    diff = f"{100 * dm:+.2f} ({100 * ds:.2f})"
+                lines.append(
+                    f"{d.label()[:27]:<28}{_fmt(100 * oc.pcs, 100 * oc.se('pcs'), oc.exact):>16}{diff:>16}"
+                    f"{100 * oc.no_selection:>14.2f}{oc.sample_size:>14.2f}{oc.n_overdosed:>14.2f}"
+                )
+        return "\n".join(lines)
+
+    __str__ = summary
