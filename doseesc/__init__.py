@@ -7,12 +7,12 @@
 
 __version__ = "0.1.0"
 
-from .designs import Design, Recommendation, ThreePlusThree
+from .designs import Design, Modified, Recommendation, ThreePlusThree
 from .engine import compare, exact, simulate
 from .results import Comparison, OperatingCharacteristics, TrialRecords
 from .scenario import Scenario, ScenarioSet
 
 __all__ = [
-    "Scenario", "ScenarioSet", "Design", "Recommendation", "ThreePlusThree",
+    "Scenario", "ScenarioSet", "Design", "Modified", "Recommendation", "ThreePlusThree",
     "simulate", "exact", "compare", "OperatingCharacteristics", "TrialRecords", "Comparison",
 ]

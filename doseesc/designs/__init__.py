@@ -5,10 +5,11 @@ to design classes; their constructor arguments become CLI flags and TOML keys.
 """
 
 from .base import Design, Recommendation
+from .modifiers import Modified
 from .threep3 import ThreePlusThree
 
 REGISTRY: dict[str, type] = {
     "3+3": ThreePlusThree,
 }
 
-__all__ = ["Design", "Recommendation", "ThreePlusThree", "REGISTRY"]
+__all__ = ["Design", "Recommendation", "Modified", "ThreePlusThree", "REGISTRY"]
