@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scipy import special, stats
+from scipy import special
 
 from doseesc import evidence as ev
 from doseesc.evidence import _map
@@ -94,15 +94,16 @@ def test_trial_d_adverse_events_are_missing_not_zero():
 def test_adverse_event_counts_match_evidence_md():
     r = by_id()
     a, b, c = r["A@2"], r["B@4"], r["C@2"]
-    assert (a.ae_events, a.ae_grade1, a.ae_grade2, a.ae_patients, a.ae_n, a.ae_scope) == (3, 3, 0, None, 7, "trial")
+    fields = ("ae_events", "ae_grade1", "ae_grade2", "ae_patients", "ae_n", "ae_scope")
+    assert tuple(getattr(a, f) for f in fields) == (3, 3, 0, None, 7, "trial")
     assert a.basis("ae_patients") == "missing" and a.basis("ae_grade2") == "derived"
-    assert (b.ae_events, b.ae_grade1, b.ae_grade2, b.ae_patients, b.ae_n, b.ae_scope) == (3, 2, 1, 2, 8, "trial")
+    assert tuple(getattr(b, f) for f in fields) == (3, 2, 1, 2, 8, "trial")
     assert (c.ae_patients, c.ae_n, c.ae_grade1, c.ae_scope) == (1, 9, None, "dose")
 
 
 def test_efficacy_endpoints_stay_labelled_separately():
     r = by_id()
-    b12 = [e for e in r["B@2"].efficacy if e.time == "month 12"][0]
+    b12 = next(e for e in r["B@2"].efficacy if e.time == "month 12")
     assert (b12.responders, b12.n, b12.basis) == (4, 8, "derived")
     c = {e.name: e for e in r["C@2"].efficacy}
     assert c["complete or partial renal response"].responders == 7
@@ -144,7 +145,7 @@ def test_table_lists_every_record_and_marks_derived():
     assert len(lines) == 7
     for r in ev.load():
         assert any(line.startswith(r.id) for line in lines)
-    a2 = [line for line in lines if line.startswith("A@2")][0]
+    a2 = next(line for line in lines if line.startswith("A@2"))
     assert "28 d" in a2 and "n, ae_grade2" in a2 and "(trial)" in a2
 
 

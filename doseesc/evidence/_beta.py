@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Optional
 
 import numpy as np
@@ -216,7 +216,8 @@ def _ae_counts(recs: tuple, trial_recs: tuple, ae_unstated: str) -> tuple:
     if first.ae_scope == "trial":
         units = [(ids, first)]
         if len(recs) < len(trial_recs):
-            reason = "AE counts are for the whole trial, not split by dose, and dose_range excludes some of its doses"
+            reason = ("AE counts are for the whole trial, not split by dose, and dose_range excludes "
+                      "some of its doses")
             return 0, 0, (), tuple((i, reason) for i in ids), ()
     else:
         units = [((r.id,), r) for r in recs]
@@ -320,9 +321,9 @@ def beta_prior(event: str = "dlt", trials: Any = None, dose_range: Any = None, d
             y += r.dlt
             n += r.n
             used.append(r.id)
-            if r.basis("n") == "derived" or r.basis("dlt") == "derived":
-                notes.append(f"{r.id}: {', '.join(f for f in ('n', 'dlt') if r.basis(f) == 'derived')} derived "
-                             f"({r.why('n') if r.basis('n') == 'derived' else r.why('dlt')})")
+            for f in ("n", "dlt"):
+                if r.basis(f) == "derived":
+                    notes.append(f"{r.id}: {f} derived ({r.why(f)})")
     else:
         for t in dict.fromkeys(r.trial for r in recs):
             tr = tuple(r for r in recs if r.trial == t)

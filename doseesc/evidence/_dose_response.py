@@ -14,6 +14,8 @@ from ._data import _filter
 
 _N_GRID = 301           # grid points per parameter, over mean +- 6 sd
 STATISTICS = ("median", "mean")
+DEFAULT_MEAN = (float(special.logit(0.2)), 0.0)   # (alpha, log_beta)
+DEFAULT_SD = (2.0, 1.0)
 
 
 def _dose_array(name: str, doses: Any) -> np.ndarray:
@@ -173,7 +175,7 @@ class DoseResponsePrior:
 
 def dose_response_prior(doses: Any, *, d_ref: Optional[float] = None, trials: Any = None,
                         dose_range: Any = None, discount: float = 1.0,
-                        mean: Any = (float(special.logit(0.2)), 0.0), sd: Any = (2.0, 1.0),
+                        mean: Any = DEFAULT_MEAN, sd: Any = DEFAULT_SD,
                         corr: float = 0.0) -> DoseResponsePrior:
     """Prior over per-dose DLT curves, a logistic model in log dose updated with the records.
 
@@ -255,6 +257,8 @@ def dose_response_prior(doses: Any, *, d_ref: Optional[float] = None, trials: An
     wt = np.exp(logw - logw.max()).ravel()
     wt /= wt.sum()
     grid = (A.ravel(), B.ravel(), wt)
+    for arr in grid:
+        arr.setflags(write=False)
 
     p = special.expit(grid[0][:, None] + np.exp(grid[1])[:, None] * np.log(d / ref)[None, :])
     pm = wt @ p

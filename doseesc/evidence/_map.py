@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from scipy import optimize, special
@@ -243,6 +243,8 @@ def map_prior(event: str = "dlt", trials: Any = None, dose_range: Any = None, *,
     n = np.array([d[2] for d in data], dtype=float)
 
     mu, tau, w = _posterior_grid(y, n, mu_mean, mu_sd, tau_sd)
+    for arr in (mu, tau, w):
+        arr.setflags(write=False)
     mean, var = _expit_moments(mu, tau, w)
     # Bins in logit(p_new) covering the predictive up to 1e-9 in each tail.
     lo, hi = mu[0] - 8 * tau[-1], mu[-1] + 8 * tau[-1]
