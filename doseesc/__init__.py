@@ -11,8 +11,9 @@ from .designs import Design, Modified, Recommendation, ThreePlusThree
 from .engine import compare, exact, simulate
 from .results import Comparison, OperatingCharacteristics, TrialRecords
 from .scenario import Scenario, ScenarioSet
+from .timemodel import TimeModel
 
 __all__ = [
-    "Scenario", "ScenarioSet", "Design", "Modified", "Recommendation", "ThreePlusThree",
+    "Scenario", "ScenarioSet", "TimeModel", "Design", "Modified", "Recommendation", "ThreePlusThree",
     "simulate", "exact", "compare", "OperatingCharacteristics", "TrialRecords", "Comparison",
 ]

@@ -33,7 +33,11 @@ class TrialRecords:
     weight : float array (T,) or None
         Exact results only: the probability of each terminal state.
     duration : float array (T,) or None
-        Trial duration, when a time model is on.
+        Trial duration, when a time model is on: from the first arrival to the last decision.
+    waited : float array (T,) or None
+        Total time patients spent queueing for a slot (time model with ``waiting="queue"``).
+    turned_away : int array (T,) or None
+        Patients who arrived while the trial waited for follow-up and were turned away.
     """
 
     selected: np.ndarray
@@ -44,6 +48,8 @@ class TrialRecords:
     scenario: np.ndarray
     weight: Optional[np.ndarray] = None
     duration: Optional[np.ndarray] = None
+    waited: Optional[np.ndarray] = None
+    turned_away: Optional[np.ndarray] = None
 
     STOP_REASONS = STOP_REASONS
 
@@ -117,6 +123,8 @@ METRICS = {
     "dlt_rate_above_target": "fraction of trials whose observed DLT rate exceeds the target",
     "early_stop": "fraction of trials stopped for safety (no dose selected)",
     "duration": "mean trial duration (time model only)",
+    "waiting": "mean time a patient waited for a slot (time model, waiting='queue')",
+    "turned_away": "mean patients turned away while the trial waited for follow-up (time model)",
 }
 
 
@@ -189,6 +197,8 @@ class OperatingCharacteristics:
             out["selection"] = sel_oh
         if r.duration is not None:
             out["duration"] = r.duration
+            out["waiting"] = r.waited / np.where(N > 0, N, 1)
+            out["turned_away"] = r.turned_away
         return out
 
     def _compute(self) -> None:
@@ -213,6 +223,9 @@ class OperatingCharacteristics:
             m, s = _wmean_se(r.stop_reason == i, w, self.exact)
             self._values[f"stop_{name}"] = m
             self._se[f"stop_{name}"] = s
+        if r.duration is not None and not self.exact:
+            self._values["duration_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"),
+                                                          np.quantile(r.duration, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()))
         if len(self.scenarios) > 1:
             k = len(self.scenarios)
             ww = np.full(len(r), 1.0) if w is None else w
@@ -261,8 +274,9 @@ class OperatingCharacteristics:
             out[name] = _jsonable(self._values[name])
             out[f"{name}_se"] = _jsonable(self._se[name])
         out["stop_reasons"] = self.stop_reasons
-        if "pcs_quantiles" in self._values:
-            out["pcs_quantiles"] = self._values["pcs_quantiles"]
+        for extra in ("pcs_quantiles", "duration_quantiles"):
+            if extra in self._values:
+                out[extra] = self._values[extra]
         out.update(self.meta)
         return out
 
@@ -306,6 +320,8 @@ class OperatingCharacteristics:
             rows.insert(4, ("mean low-grade AEs", 1, "total_ae"))
         if "duration" in self._values:
             rows.append(("mean duration", 1, "duration"))
+            rows.append(("mean wait per patient", 1, "waiting"))
+            rows.append(("patients turned away", 1, "turned_away"))
         for text, scale, key in rows:
             lines.append(f"{text:<24}{_fmt(scale * self._values[key], scale * self._se[key], self.exact):>18}")
         if "pcs_quantiles" in self._values:

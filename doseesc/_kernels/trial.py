@@ -11,6 +11,7 @@ from numba import prange
 
 from .._jit import jit
 from . import dispatch, rules as _rules
+from .timing import gap, onset
 from .codes import CONTINUE, MAX_N, SAFETY
 from .rng import STREAM_TOLERANCE, uniform
 
@@ -18,14 +19,25 @@ CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
 @jit
-def run_trial(code, ipar, fpar, tab, rules, safety_tab, p_tox, p_ae_cum, key, t, max_n, n, y, ae, aux, work):
-    """Simulate trial ``t``; fill ``n``, ``y``, ``ae`` (zeroed here). Returns (selected, reason)."""
+def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, aux, work):
+    """Simulate trial ``t``; fill ``n``, ``y``, ``ae`` (zeroed here).
+
+    Returns (selected, reason, duration, total waiting time, patients turned away). With a time
+    model (``tm[0] == 1``) each cohort's decision waits until all its patients have had a DLT
+    or completed the window; dose decisions are the same as without one.
+    """
     n[:] = 0
     y[:] = 0
     ae[:] = 0
     cur, c = dispatch.start(code, ipar, fpar, tab, aux)
     total = 0
     reason = CONTINUE
+    timed = tm[0] != 0.0
+    now = 0.0  # time of the latest decision
+    arrival = 0.0  # time of the next arrival (the first patient arrives at 0)
+    j = 0  # index of that arrival
+    waited = 0.0
+    turned_away = 0
     while True:
         if total >= max_n:
             reason = MAX_N
@@ -35,27 +47,43 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, p_tox, p_ae_cum, key, t,
         k = 0
         pt = p_tox[cur]
         pa = p_ae_cum[cur]
+        cohort_end = now
         for i in range(c):
             u = uniform(key, t, total + i, STREAM_TOLERANCE)
-            if u < pt:
+            dlt = u < pt
+            if dlt:
                 k += 1
             elif u < pa:
                 ae[cur] += 1
+            if timed:
+                if tm[6] == 0.0:  # arrivals during follow-up are turned away
+                    while arrival < now:
+                        turned_away += 1
+                        j += 1
+                        arrival += gap(tm, key, t, j)
+                    enrol = arrival
+                else:  # they queue
+                    enrol = max(arrival, now)
+                    waited += enrol - arrival
+                j += 1
+                arrival += gap(tm, key, t, j)
+                end = enrol + (onset(tm, key, t, total + i) if dlt else tm[1])
+                cohort_end = max(cohort_end, end)
         n[cur] += c
         y[cur] += k
         total += c
+        now = cohort_end
         nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
         cur, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, reason)
         if reason != CONTINUE:
             break
-    if reason == SAFETY:
-        return -1, reason
-    return dispatch.select(code, ipar, fpar, tab, n, y, aux, work), reason
+    sel = -1 if reason == SAFETY else dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+    return sel, reason, now, waited, turned_away
 
 
 @jit(parallel=True)
-def run_batch(code, ipar, fpar, tab, rules, safety_tab, p_tox, p_ae_cum, key, trial0, max_n, n_aux, n_work,
-              sel, reason, n_pat, n_dlt, n_ae):
+def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, trial0, max_n, n_aux, n_work,
+              sel, reason, n_pat, n_dlt, n_ae, duration, waited, turned_away):
     """Trials ``trial0 .. trial0 + len(sel) - 1``; each writes only its own row."""
     n_trials = sel.shape[0]
     n_chunks = (n_trials + CHUNK - 1) // CHUNK
@@ -65,10 +93,13 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, p_tox, p_ae_cum, key, tr
         lo = ch * CHUNK
         hi = min(n_trials, lo + CHUNK)
         for t in range(lo, hi):
-            s, r = run_trial(code, ipar, fpar, tab, rules, safety_tab, p_tox, p_ae_cum, key, trial0 + t, max_n,
-                             n_pat[t], n_dlt[t], n_ae[t], aux, work)
+            s, r, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, trial0 + t,
+                                      max_n, n_pat[t], n_dlt[t], n_ae[t], aux, work)
             sel[t] = s
             reason[t] = r
+            duration[t] = d
+            waited[t] = w
+            turned_away[t] = a
 
 
 @jit

@@ -13,6 +13,7 @@ import numpy as np
 from .. import _validate as v
 from .._kernels import trial as _trial
 from .._kernels.rng import make_key
+from .. import timemodel as _time
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
 from ..scenario import Scenario, ScenarioSet
@@ -67,17 +68,23 @@ def _run_mc(low: Lowered, sc: Scenario, key, n_trials: int, bar=None) -> TrialRe
     n_pat = np.empty((n_trials, n_doses), dtype=np.int64)
     n_dlt = np.empty((n_trials, n_doses), dtype=np.int64)
     n_ae = np.empty((n_trials, n_doses), dtype=np.int64)
+    duration = np.empty(n_trials)
+    waited = np.empty(n_trials)
+    turned_away = np.empty(n_trials, dtype=np.int64)
     p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
     p_ae_cum = np.ascontiguousarray(sc.p_tox + sc.p_ae_array, dtype=np.float64)
+    tm = _time.pack(sc.time)
     for lo in range(0, n_trials, BLOCK):
         hi = min(n_trials, lo + BLOCK)
-        _trial.run_batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, p_tox, p_ae_cum, key, lo,
-                         low.max_n,
-                         low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi], n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi])
+        _trial.run_batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum, key,
+                         lo, low.max_n, low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi], n_pat[lo:hi], n_dlt[lo:hi],
+                         n_ae[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
         if bar is not None:
             bar.update(hi - lo)
+    timed = sc.time is not None
     return TrialRecords(selected=sel + 1, n_patients=n_pat, n_dlt=n_dlt, n_ae=n_ae, stop_reason=reason,
-                        scenario=np.zeros(n_trials, dtype=np.int64))
+                        scenario=np.zeros(n_trials, dtype=np.int64), duration=duration if timed else None,
+                        waited=waited if timed else None, turned_away=turned_away if timed else None)
 
 
 def _concat(recs: list[TrialRecords]) -> TrialRecords:
@@ -91,6 +98,8 @@ def _concat(recs: list[TrialRecords]) -> TrialRecords:
         stop_reason=np.concatenate([r.stop_reason for r in recs]),
         scenario=np.concatenate([np.full(len(r), i, dtype=np.int64) for i, r in enumerate(recs)]),
         weight=None if recs[0].weight is None else np.concatenate([r.weight / len(recs) for r in recs]),
+        **{k: (None if getattr(recs[0], k) is None else np.concatenate([getattr(r, k) for r in recs]))
+           for k in ("duration", "waited", "turned_away")},
     )
 
 
