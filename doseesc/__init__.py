@@ -9,11 +9,12 @@ __version__ = "0.1.0"
 
 from .designs import Design, Modified, Recommendation, ThreePlusThree
 from .engine import compare, exact, simulate
+from .paths import PathNode, dose_paths
 from .results import Comparison, OperatingCharacteristics, TrialRecords
 from .scenario import Scenario, ScenarioSet
 from .timemodel import TimeModel
 
 __all__ = [
     "Scenario", "ScenarioSet", "TimeModel", "Design", "Modified", "Recommendation", "ThreePlusThree",
-    "simulate", "exact", "compare", "OperatingCharacteristics", "TrialRecords", "Comparison",
+    "simulate", "exact", "compare", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords", "Comparison",
 ]

@@ -93,6 +93,7 @@ def _convert(name: str, kind: str, text: str) -> Any:
 
 
 def add_design_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
+    add_modifier_flags(p)
     names = ", ".join(REGISTRY)
     p.add_argument("--design", required=required, metavar="NAME", help=f"design: one of {names}")
     g = p.add_argument_group("design options (each applies to the designs listed)")
@@ -105,7 +106,42 @@ def add_design_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
                        help=f"[{', '.join(users)}] default: {dflt}")
 
 
+MODIFIER_FLAGS = {
+    "stop_n_at_dose": ("int", "stop when the recommended next dose has N patients"),
+    "safety_threshold": ("float", "stop (no selection) when P(p_1 > target | data) exceeds X, Beta(1,1) prior"),
+    "safety_target": ("float", "target for the safety rule (default: the design's target or --target)"),
+    "dont_skip": ("bool", "never escalate more than one level above the highest dose tried"),
+    "stop_at": ("int", "maximum total sample size"),
+}
+
+
+def add_modifier_flags(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("composable rules (any design)")
+    for name, (kind, text) in MODIFIER_FLAGS.items():
+        meta = {"bool": "BOOL", "int": "N", "float": "X"}[kind]
+        g.add_argument("--" + name.replace("_", "-"), dest="m_" + name, metavar=meta, help=text + " (default: off)")
+
+
+def _apply_modifiers(design, args: argparse.Namespace, target: Optional[float]):
+    from .designs.modifiers import Modified
+
+    mods = {}
+    for key, text in vars(args).items():
+        if key.startswith("m_") and text is not None:
+            name = key[2:]
+            mods[name] = _convert(name, MODIFIER_FLAGS[name][0], text)
+    if not mods:
+        return design
+    if "safety_threshold" in mods and mods.get("safety_target") is None and getattr(design, "target", None) is None:
+        mods["safety_target"] = target
+    return Modified(base=design, **mods)
+
+
 def build_design(args: argparse.Namespace, target: Optional[float]):
+    return _apply_modifiers(_build_base_design(args, target), args, target)
+
+
+def _build_base_design(args: argparse.Namespace, target: Optional[float]):
     name = args.design
     if name not in REGISTRY:
         raise CLIError(f"--design: must be one of {', '.join(REGISTRY)}, got {name!r}")
@@ -272,6 +308,116 @@ def cmd_next(args) -> str:
     return f"{d.label()} after {args.outcomes!r}:\n{rec}"
 
 
+def cmd_paths(args) -> str:
+    from .paths import dose_paths, paths_csv, paths_json, paths_text
+
+    sc = build_scenario(args) if args.truth is not None else None
+    d = build_design(args, sc.target if sc is not None else args.target)
+    nodes = dose_paths(d, args.cohorts, args.outcomes, n_doses=args.n_doses, scenario=sc)
+    if args.format == "json":
+        return paths_json(nodes)
+    if args.format == "csv":
+        return paths_csv(nodes)
+    root = nodes[0].outcomes
+    return f"{d.label()}: the next {args.cohorts} cohort(s) after {root or 'the start'!r}\n" + paths_text(nodes, root)
+
+
+def cmd_evidence(args) -> str:
+    from . import evidence
+
+    if args.format == "json":
+        return json.dumps([r.to_dict() if hasattr(r, "to_dict") else dataclasses.asdict(r)
+                           for r in evidence.records(args.trial)], indent=2, default=str)
+    return evidence.table(args.trial)
+
+
+def cmd_run(args) -> str:
+    import os
+
+    from . import config
+    from .engine import compare, exact
+
+    spec = config.load(args.file)
+    out_dir = args.out or spec.out_dir
+    fmt = args.format or spec.format
+    run = spec.resolved()
+    cmp = None
+    if spec.mode == "exact":
+        results = [[exact(d, sc) for sc in spec.scenarios] for d in spec.designs]
+    else:
+        cmp = compare(spec.designs, spec.scenarios, n_trials=spec.n_trials, seed=spec.seed, threads=spec.threads,
+                      progress=args.progress)
+        results = cmp.oc
+    ocs = [(i, j, results[i][j]) for i in range(len(spec.designs)) for j in range(len(spec.scenarios))]
+    payload = {"run": run, "results": [{"design": spec.designs[i].label(), "scenario": spec.scenarios[j].label(),
+                                        **{k: v for k, v in oc.to_dict().items() if k not in ("design", "scenario")}}
+                                       for i, j, oc in ocs]}
+    if cmp is not None and len(spec.designs) > 1:
+        payload["paired_differences"] = [
+            {k: v for k, v in r.items() if "diff_vs_first" in k or k in ("design", "scenario")}
+            for r in cmp.to_dict()["results"] if any("diff_vs_first" in k for k in r)]
+    text_parts = [oc.summary() for _, _, oc in ocs]
+    if cmp is not None and len(spec.designs) > 1:
+        text_parts.append(cmp.summary())
+    table = "\n\n".join(text_parts)
+    csv_text = _results_csv(run, ocs, spec)
+    if out_dir:
+        os.makedirs(out_dir, exist_ok=True)
+        with open(os.path.join(out_dir, "results.json"), "w") as fh:
+            json.dump(payload, fh, indent=2)
+        with open(os.path.join(out_dir, "results.csv"), "w") as fh:
+            fh.write(csv_text)
+        with open(os.path.join(out_dir, "results.txt"), "w") as fh:
+            fh.write("# run: " + json.dumps(run) + "\n\n" + table + "\n")
+        written = ["results.json", "results.csv", "results.txt"]
+        if spec.plots:
+            written += _run_figures(out_dir, run, ocs, cmp, spec)
+        print(f"wrote {', '.join(os.path.join(out_dir, w) for w in written)}", file=sys.stderr)
+    if fmt == "json":
+        return json.dumps(payload, indent=2)
+    if fmt == "csv":
+        return csv_text
+    return table
+
+
+def _results_csv(run: dict, ocs, spec) -> str:
+    buf = io.StringIO()
+    buf.write("# run: " + json.dumps(run) + "\n")
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["design", "scenario", "metric", "dose", "value", "se"])
+    for i, j, oc in ocs:
+        body = oc_csv(oc).splitlines()[1:]
+        for line in csv.reader(body):
+            w.writerow([spec.designs[i].label(), spec.scenarios[j].label(), *line])
+    return buf.getvalue()
+
+
+def _run_figures(out_dir, run, ocs, cmp, spec) -> list[str]:
+    import os
+
+    try:
+        from . import plot
+
+        plot._plt()
+    except ValueError as exc:
+        print(f"doseesc: note: {exc}; no figures written", file=sys.stderr)
+        return []
+    names = []
+    meta = {"Description": json.dumps(run)}
+    for i, j, oc in ocs:
+        name = f"oc_design{i + 1}_scenario{j + 1}.png"
+        fig = plot.figure(oc)
+        fig.savefig(os.path.join(out_dir, name), dpi=150, metadata=meta)
+        plot._plt().close(fig)
+        names.append(name)
+    if cmp is not None and len(spec.designs) > 1:
+        fig = plot.figure(cmp)
+        fig.savefig(os.path.join(out_dir, "comparison.png"), dpi=150, metadata=meta)
+        plot._plt().close(fig)
+        names.append("comparison.png")
+    return names
+
+
 def make_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="doseesc", description="Simulate dose-escalation trial designs: fast, exact where possible, "
                                             "reproducible.", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
@@ -308,6 +454,28 @@ def make_parser() -> argparse.ArgumentParser:
     nx.add_argument("--truth", metavar="P,P,...", help=argparse.SUPPRESS)
     nx.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     nx.set_defaults(func=cmd_next)
+
+    pa = sub.add_parser("paths", help="dose-transition pathways: every outcome of the next cohorts and the decisions")
+    pa.add_argument("--cohorts", type=int, default=2, metavar="K", help="number of future cohorts (default: 2)")
+    pa.add_argument("--outcomes", default="", metavar="TEXT", help="outcomes so far, e.g. \"1NNN 2NTN\" (default: none)")
+    add_design_flags(pa)
+    add_scenario_flags(pa, required=False)
+    pa.add_argument("--n-doses", type=int, metavar="N", help="number of dose levels (or give --truth)")
+    pa.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    pa.set_defaults(func=cmd_paths)
+
+    r = sub.add_parser("run", help="run a TOML run file (several designs and scenarios, outputs)")
+    r.add_argument("file", help="the run file, e.g. design.toml")
+    r.add_argument("--out", metavar="DIR", help="write results.json/csv/txt and figures to DIR")
+    r.add_argument("--format", choices=("table", "json", "csv"), default=None, help="terminal output format")
+    r.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
+    r.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
+    r.set_defaults(func=cmd_run)
+
+    ev = sub.add_parser("evidence", help="the MSC lupus trials behind the built-in priors")
+    ev.add_argument("--trial", metavar="ID", help="one trial only: A, B, C or D")
+    ev.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    ev.set_defaults(func=cmd_evidence)
     return p
 
 
