@@ -62,7 +62,7 @@ class Scenario:
             if d.shape != p.shape:
                 raise ValueError(f"doses: expected {p.size} values (one per p_tox entry), got {d.size}")
             if np.any(~np.isfinite(d)) or np.any(d <= 0) or np.any(np.diff(d) <= 0):
-                raise ValueError(f"doses: must be positive and strictly increasing, got {list(d)}")
+                raise ValueError(f"doses: must be positive and strictly increasing, got {d.tolist()}")
             d.setflags(write=False)
             object.__setattr__(self, "doses", d)
         if self.p_ae is not None:

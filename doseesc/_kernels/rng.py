@@ -47,7 +47,17 @@ def uniform(key, trial, patient, stream):
     return (np.float64(h >> _S11) + 0.5) * _TO_UNIT
 
 
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def _mix64_py(z: int) -> int:
+    """Pure-Python twin of :func:`mix64` (no JIT load just to make a key)."""
+    z &= _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
 def make_key(seed: int, scenario: int = 0) -> np.uint64:
     """The per-(seed, scenario) key, computed once in Python."""
-    s = np.uint64(int(seed) & 0xFFFFFFFFFFFFFFFF)
-    return np.uint64(mix64(mix64(s) + _GOLDEN * np.uint64(scenario + 1)))
+    return np.uint64(_mix64_py(_mix64_py(int(seed)) + 0x9E3779B97F4A7C15 * (scenario + 1)))

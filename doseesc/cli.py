@@ -1,0 +1,332 @@
+"""The ``doseesc`` command: a thin layer over the library API.
+
+Design options are generated from the design classes' constructor fields (``--cohort-size``
+is ``cohort_size``), so the CLI, run files and Python share one vocabulary. Errors print one
+line and exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import io
+import json
+import sys
+from typing import Any, Optional, Sequence
+
+import numpy as np
+
+from . import __version__
+from .designs import REGISTRY
+from .scenario import Scenario
+
+# Fields that come from the scenario flags, not from design flags.
+_SCENARIO_FIELDS = {"target", "n_doses"}
+
+
+class CLIError(Exception):
+    """A usage error: printed as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, no usage dump
+        raise CLIError(message)
+
+
+# ---------------------------------------------------------------------- design flags
+def _kind(annotation: Any) -> str:
+    a = str(annotation)
+    if "bool" in a:
+        return "bool"
+    if "Sequence" in a or "list" in a or "tuple" in a:
+        return "floats"
+    if "int" in a and "float" not in a:
+        return "int"
+    if "float" in a:
+        return "float"
+    return "str"
+
+
+def design_fields() -> dict[str, tuple[str, list[str]]]:
+    """Every design option: name -> (kind, designs that accept it)."""
+    out: dict[str, tuple[str, list[str]]] = {}
+    for name, cls in REGISTRY.items():
+        for f in dataclasses.fields(cls):
+            if f.name in _SCENARIO_FIELDS or not f.init:
+                continue
+            kind, users = out.get(f.name, (_kind(f.type), []))
+            users.append(name)
+            out[f.name] = (kind, users)
+    return out
+
+
+def _defaults(cls) -> dict[str, Any]:
+    out = {}
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            out[f.name] = f.default
+    return out
+
+
+def _convert(name: str, kind: str, text: str) -> Any:
+    flag = "--" + name.replace("_", "-")
+    try:
+        if kind == "bool":
+            low = text.lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind == "int":
+            return int(text)
+        if kind == "float":
+            return float(text)
+        if kind == "floats":
+            return [float(x) for x in text.split(",") if x.strip()]
+        return text
+    except ValueError:
+        allowed = {"bool": "true or false", "int": "an integer", "float": "a number",
+                   "floats": "comma-separated numbers"}.get(kind, "a string")
+        raise CLIError(f"{flag}: expected {allowed}, got {text!r}") from None
+
+
+def add_design_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
+    names = ", ".join(REGISTRY)
+    p.add_argument("--design", required=required, metavar="NAME", help=f"design: one of {names}")
+    g = p.add_argument_group("design options (each applies to the designs listed)")
+    for name, (kind, users) in design_fields().items():
+        defaults = {u: _defaults(REGISTRY[u]).get(name, "required") for u in users}
+        uniq = {str(x) for x in defaults.values()}
+        dflt = next(iter(uniq)) if len(uniq) == 1 else "; ".join(f"{u}: {d}" for u, d in defaults.items())
+        meta = {"bool": "BOOL", "int": "N", "float": "X", "floats": "X,X,..."}.get(kind, "TEXT")
+        g.add_argument("--" + name.replace("_", "-"), dest="d_" + name, metavar=meta,
+                       help=f"[{', '.join(users)}] default: {dflt}")
+
+
+def build_design(args: argparse.Namespace, target: Optional[float]):
+    name = args.design
+    if name not in REGISTRY:
+        raise CLIError(f"--design: must be one of {', '.join(REGISTRY)}, got {name!r}")
+    cls = REGISTRY[name]
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    kwargs: dict[str, Any] = {}
+    for key, text in vars(args).items():
+        if not key.startswith("d_") or text is None:
+            continue
+        fname = key[2:]
+        if fname not in fields:
+            raise CLIError(f"--{fname.replace('_', '-')}: not an option of design {name!r}")
+        kwargs[fname] = _convert(fname, _kind(fields[fname].type), text)
+    if "target" in fields and target is not None:
+        kwargs.setdefault("target", target)
+    return cls(**kwargs)
+
+
+# ---------------------------------------------------------------------- scenario flags
+def _floats(flag: str, text: str) -> list[float]:
+    try:
+        vals = [float(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise CLIError(f"{flag}: expected comma-separated numbers such as 0.05,0.1,0.2, got {text!r}") from None
+    return vals
+
+
+def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
+    g = p.add_argument_group("scenario")
+    g.add_argument("--truth", required=required, metavar="P,P,...",
+                   help="true DLT probability per dose, lowest first (e.g. 0.05,0.1,0.2,0.3)")
+    g.add_argument("--target", type=float, required=required, metavar="X", help="target DLT probability, in (0, 1)")
+    g.add_argument("--doses", metavar="X,X,...", help="dose values (labels), e.g. 1,2,4")
+    g.add_argument("--dose-unit", metavar="TEXT", help="unit of --doses, e.g. '1e6 cells/kg'")
+    g.add_argument("--ae", metavar="P,P,...", help="true probability of a low-grade (non-DLT) adverse event per dose")
+
+
+def build_scenario(args: argparse.Namespace) -> Scenario:
+    truth = _floats("--truth", args.truth)
+    return Scenario(p_tox=truth, target=args.target,
+                    doses=None if args.doses is None else _floats("--doses", args.doses),
+                    dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae))
+
+
+def add_output_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
+    p.add_argument("--plot", metavar="FILE.png", help="also write a figure (needs matplotlib: pip install doseesc[plot])")
+
+
+def add_run_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--n-trials", type=int, default=10_000, metavar="N", help="simulated trials (default: 10000)")
+    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default: 1)")
+    p.add_argument("--threads", type=int, metavar="N", help="threads (default: NUMBA_NUM_THREADS, i.e. all cores)")
+    p.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="always show a progress bar (default: only on a terminal)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
+
+
+# ---------------------------------------------------------------------- output
+def oc_csv(oc) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["metric", "dose", "value", "se"])
+    for name in oc.metrics:
+        val = np.atleast_1d(getattr(oc, name))
+        se = np.atleast_1d(oc.se(name))
+        if val.size == 1 and np.ndim(getattr(oc, name)) == 0:
+            w.writerow([name, "", repr(float(val[0])), repr(float(se[0]))])
+        else:
+            for j, (x, s) in enumerate(zip(val, se)):
+                w.writerow([name, j + 1, repr(float(x)), repr(float(s))])
+    for name, frac in oc.stop_reasons.items():
+        w.writerow([f"stop_{name}", "", repr(frac), ""])
+    return buf.getvalue()
+
+
+def emit_oc(oc, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(oc.to_dict(), indent=2)
+    if fmt == "csv":
+        return oc_csv(oc)
+    return oc.summary()
+
+
+def _maybe_plot(args, what) -> None:
+    if getattr(args, "plot", None):
+        from . import plot
+
+        plot.save(what, args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
+
+
+# ---------------------------------------------------------------------- commands
+def cmd_simulate(args) -> str:
+    from .engine import simulate
+
+    sc = build_scenario(args)
+    d = build_design(args, sc.target)
+    oc = simulate(d, sc, n_trials=args.n_trials, seed=args.seed, threads=args.threads, progress=args.progress)
+    _maybe_plot(args, oc)
+    return emit_oc(oc, args.format)
+
+
+def cmd_exact(args) -> str:
+    from .engine import exact
+
+    sc = build_scenario(args)
+    d = build_design(args, sc.target)
+    oc = exact(d, sc)
+    _maybe_plot(args, oc)
+    return emit_oc(oc, args.format)
+
+
+def cmd_compare(args) -> str:
+    from .engine import compare
+
+    sc = build_scenario(args)
+    names = [x.strip() for x in args.designs.split(",") if x.strip()]
+    designs = []
+    for name in names:
+        args.design = name
+        designs.append(build_design(_only_fields_of(args, name), sc.target))
+    cmp = compare(designs, [sc], n_trials=args.n_trials, seed=args.seed, threads=args.threads, progress=args.progress)
+    _maybe_plot(args, cmp)
+    if args.format == "json":
+        return json.dumps(cmp.to_dict(), indent=2)
+    if args.format == "csv":
+        rows = cmp.to_dict()["results"]
+        buf = io.StringIO()
+        keys = ["design", "scenario", "pcs", "pcs_se", "no_selection", "no_selection_se", "sample_size",
+                "sample_size_se", "n_overdosed", "n_overdosed_se", "pcs_diff_vs_first", "pcs_diff_vs_first_se"]
+        w = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+        return buf.getvalue()
+    return cmp.summary()
+
+
+def _only_fields_of(args, name: str) -> argparse.Namespace:
+    """For compare: pass each design only the options it accepts."""
+    fields = {f.name for f in dataclasses.fields(REGISTRY[name])} if name in REGISTRY else set()
+    ns = argparse.Namespace(**{k: v for k, v in vars(args).items() if not k.startswith("d_") or k[2:] in fields})
+    ns.design = name
+    return ns
+
+
+def cmd_next(args) -> str:
+    d = build_design(args, args.target)
+    n_doses = args.n_doses
+    if args.truth is not None:
+        n_doses = len(_floats("--truth", args.truth))
+    rec = d.next_dose(args.outcomes, n_doses=n_doses)
+    if args.format == "json":
+        return json.dumps(rec.to_dict(), indent=2)
+    if args.format == "csv":
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["dose", "n", "dlt", "p_tox"])
+        for j in range(len(rec.n_patients)):
+            p = "" if rec.p_tox is None or np.isnan(rec.p_tox[j]) else repr(float(rec.p_tox[j]))
+            w.writerow([j + 1, int(rec.n_patients[j]), int(rec.n_dlt[j]), p])
+        return buf.getvalue()
+    return f"{d.label()} after {args.outcomes!r}:\n{rec}"
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="doseesc", description="Simulate dose-escalation trial designs: fast, exact where possible, "
+                                            "reproducible.", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--version", action="version", version=f"doseesc {__version__}")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    s = sub.add_parser("simulate", help="Monte Carlo operating characteristics of one design")
+    add_design_flags(s)
+    add_scenario_flags(s)
+    add_run_flags(s)
+    add_output_flags(s)
+    s.set_defaults(func=cmd_simulate)
+
+    e = sub.add_parser("exact", help="exact operating characteristics (enumerating every trial path)")
+    add_design_flags(e)
+    add_scenario_flags(e)
+    add_output_flags(e)
+    e.set_defaults(func=cmd_exact)
+
+    c = sub.add_parser("compare", help="several designs on the same simulated patients (paired differences)")
+    c.add_argument("--designs", required=True, metavar="A,B,...", help=f"designs to compare: any of {', '.join(REGISTRY)}")
+    add_design_flags(c, required=False)
+    add_scenario_flags(c)
+    add_run_flags(c)
+    add_output_flags(c)
+    c.set_defaults(func=cmd_compare)
+
+    nx = sub.add_parser("next", help="live trial: recommended next dose given the outcomes so far")
+    nx.add_argument("outcomes", help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient)")
+    add_design_flags(nx)
+    nx.add_argument("--target", type=float, metavar="X", help="target DLT probability (designs that use one)")
+    nx.add_argument("--n-doses", type=int, metavar="N", help="number of dose levels")
+    nx.add_argument("--truth", metavar="P,P,...", help=argparse.SUPPRESS)
+    nx.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    nx.set_defaults(func=cmd_next)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = make_parser()
+    try:
+        args = parser.parse_args(argv)
+        out = args.func(args)
+    except (CLIError, ValueError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        print(f"doseesc: error: {msg}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("doseesc: interrupted", file=sys.stderr)
+        return 130
+    if out:
+        sys.stdout.write(out if out.endswith("\n") else out + "\n")
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
