@@ -7,14 +7,14 @@
 
 __version__ = "0.1.0"
 
-from .designs import (BOIN, MTPI, MTPI2, BoinBoundaries, Design, I3plus3, Keyboard, Recommendation, ThreePlusThree,
-                      boin_boundaries)
+from .designs import (BOIN, MTPI, MTPI2, BoinBoundaries, Design, I3plus3, Keyboard, Modified, Recommendation,
+                      ThreePlusThree, boin_boundaries)
 from .engine import compare, exact, simulate
 from .results import Comparison, OperatingCharacteristics, TrialRecords
 from .scenario import Scenario, ScenarioSet
 
 __all__ = [
-    "Scenario", "ScenarioSet", "Design", "Recommendation", "ThreePlusThree",
+    "Scenario", "ScenarioSet", "Design", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "boin_boundaries", "BoinBoundaries",
     "simulate", "exact", "compare", "OperatingCharacteristics", "TrialRecords", "Comparison",
 ]

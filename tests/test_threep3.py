@@ -195,7 +195,8 @@ def test_results_do_not_depend_on_chunking():
     nae = np.empty((n, 5), np.int64)
     p = np.asarray(sc.p_tox)
     for lo, hi in ((0, 337), (337, 1000)):
-        ktrial.run_batch(d.code, d.ipar, d.fpar, d.tab, p, p, make_key(3), lo, d.max_n, d.n_aux, d.n_work,
+        ktrial.run_batch(d.code, d.ipar, d.fpar, d.tab, d.rules, d.safety_tab, p, p, make_key(3), lo, d.max_n,
+                         d.n_aux, d.n_work,
                          sel[lo:hi], rs[lo:hi], npat[lo:hi], ndlt[lo:hi], nae[lo:hi])
     assert np.array_equal(whole.n_patients, npat)
     assert np.array_equal(whole.selected, sel + 1)

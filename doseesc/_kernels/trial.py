@@ -10,7 +10,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
-from . import dispatch
+from . import dispatch, rules as _rules
 from .codes import CONTINUE, MAX_N, SAFETY
 from .rng import STREAM_TOLERANCE, uniform
 
@@ -18,7 +18,7 @@ CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
 @jit
-def run_trial(code, ipar, fpar, tab, p_tox, p_ae_cum, key, t, max_n, n, y, ae, aux, work):
+def run_trial(code, ipar, fpar, tab, rules, safety_tab, p_tox, p_ae_cum, key, t, max_n, n, y, ae, aux, work):
     """Simulate trial ``t``; fill ``n``, ``y``, ``ae`` (zeroed here). Returns (selected, reason)."""
     n[:] = 0
     y[:] = 0
@@ -44,7 +44,8 @@ def run_trial(code, ipar, fpar, tab, p_tox, p_ae_cum, key, t, max_n, n, y, ae, a
         n[cur] += c
         y[cur] += k
         total += c
-        cur, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        cur, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, reason)
         if reason != CONTINUE:
             break
     if reason == SAFETY:
@@ -53,7 +54,7 @@ def run_trial(code, ipar, fpar, tab, p_tox, p_ae_cum, key, t, max_n, n, y, ae, a
 
 
 @jit(parallel=True)
-def run_batch(code, ipar, fpar, tab, p_tox, p_ae_cum, key, trial0, max_n, n_aux, n_work,
+def run_batch(code, ipar, fpar, tab, rules, safety_tab, p_tox, p_ae_cum, key, trial0, max_n, n_aux, n_work,
               sel, reason, n_pat, n_dlt, n_ae):
     """Trials ``trial0 .. trial0 + len(sel) - 1``; each writes only its own row."""
     n_trials = sel.shape[0]
@@ -64,14 +65,14 @@ def run_batch(code, ipar, fpar, tab, p_tox, p_ae_cum, key, trial0, max_n, n_aux,
         lo = ch * CHUNK
         hi = min(n_trials, lo + CHUNK)
         for t in range(lo, hi):
-            s, r = run_trial(code, ipar, fpar, tab, p_tox, p_ae_cum, key, trial0 + t, max_n,
+            s, r = run_trial(code, ipar, fpar, tab, rules, safety_tab, p_tox, p_ae_cum, key, trial0 + t, max_n,
                              n_pat[t], n_dlt[t], n_ae[t], aux, work)
             sel[t] = s
             reason[t] = r
 
 
 @jit
-def replay(code, ipar, fpar, tab, max_n, c_dose, c_size, c_tox, n, y, aux, work):
+def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_tox, n, y, aux, work):
     """Run a design over observed cohorts (doses 0-based). Returns (next dose, cohort size, reason)."""
     n[:] = 0
     y[:] = 0
@@ -83,7 +84,8 @@ def replay(code, ipar, fpar, tab, max_n, c_dose, c_size, c_tox, n, y, aux, work)
         n[d] += c_size[i]
         y[d] += c_tox[i]
         total += c_size[i]
-        cur, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, d, c_size[i], c_tox[i])
+        nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, d, c_size[i], c_tox[i])
+        cur, c, reason = _rules.apply(rules, safety_tab, n, y, d, nxt, c, reason)
         if reason != CONTINUE:
             break
     if reason == CONTINUE and total >= max_n:
@@ -127,7 +129,7 @@ def initial_state(code, ipar, fpar, tab, n_doses, n_aux, max_n):
 
 
 @jit
-def expand(code, ipar, fpar, tab, p_tox, max_n, n_aux, rows, probs, n_work):
+def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, n_work):
     """Treat one more cohort from every state in ``rows``.
 
     A state row is ``[dose, cohort size, aux..., n_1..n_D, y_1..y_D]`` (the cohort about to be
@@ -168,6 +170,7 @@ def expand(code, ipar, fpar, tab, p_tox, max_n, n_aux, rows, probs, n_work):
             for d in range(n_doses):
                 total += n[d]
             nxt, c2, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+            nxt, c2, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c2, reason)
             if reason == CONTINUE and total >= max_n:
                 reason = MAX_N
             if reason != CONTINUE:

@@ -11,6 +11,7 @@ from .. import _validate as v
 from .. import outcomes as _outcomes
 from .._kernels import trial as _trial
 from .._kernels.codes import CONTINUE, STOP_REASONS
+from .._kernels.rules import NO_RULES, NO_SAFETY
 
 
 class Lowered(NamedTuple):
@@ -24,6 +25,8 @@ class Lowered(NamedTuple):
     n_work: int  # float scratch
     max_n: int  # maximum sample size
     n_doses: int
+    rules: np.ndarray = NO_RULES  # composable rules (see _kernels/rules.py)
+    safety_tab: np.ndarray = NO_SAFETY
 
 
 def pack_int(*values) -> np.ndarray:
@@ -186,8 +189,8 @@ class Design:
         y = np.zeros(n_doses, dtype=np.int64)
         aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
-        nxt, c, reason = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.max_n, dose, size, tox,
-                                       n, y, aux, work)
+        nxt, c, reason = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, low.max_n,
+                                       dose, size, tox, n, y, aux, work)
         sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, reason, n, y, aux, work)
         est = np.full(n_doses, np.nan)
         beta = _trial.estimates(low.code, low.ipar, low.fpar, low.tab, n, y, aux, work, est)

@@ -71,7 +71,8 @@ def _run_mc(low: Lowered, sc: Scenario, key, n_trials: int, bar=None) -> TrialRe
     p_ae_cum = np.ascontiguousarray(sc.p_tox + sc.p_ae_array, dtype=np.float64)
     for lo in range(0, n_trials, BLOCK):
         hi = min(n_trials, lo + BLOCK)
-        _trial.run_batch(low.code, low.ipar, low.fpar, low.tab, p_tox, p_ae_cum, key, lo, low.max_n,
+        _trial.run_batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, p_tox, p_ae_cum, key, lo,
+                         low.max_n,
                          low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi], n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi])
         if bar is not None:
             bar.update(hi - lo)
@@ -155,8 +156,8 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
     terms, term_ps = [], []
     n_states = 0
     while rows.shape[0]:
-        rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, p_tox, low.max_n,
-                                                  low.n_aux, rows, probs, low.n_work)
+        rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
+                                                  p_tox, low.max_n, low.n_aux, rows, probs, low.n_work)
         if rows.shape[0]:
             rows, inv = np.unique(rows, axis=0, return_inverse=True)
             probs = np.bincount(inv.ravel(), weights=probs, minlength=rows.shape[0])
