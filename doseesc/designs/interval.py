@@ -305,7 +305,7 @@ def boin_boundaries(target: float, max_n: int, cohort_size: int = 1, p_saf: Opti
     >>> b.escalate_if_le[[2, 5, 8]].tolist(), b.eliminate_if_ge[[2, 5, 8]].tolist()
     ([0, 1, 1], [3, 4, 5])
     >>> round(de.boin_boundaries(0.3, 30).lambda_e, 4)
-    0.2364
+    0.2365
     """
     d = BOIN(target=target, cohort_size=cohort_size, max_n=max(max_n, cohort_size), p_saf=p_saf, p_tox=p_tox,
              cutoff_eli=cutoff_eli, extrasafe=extrasafe, offset=offset)
