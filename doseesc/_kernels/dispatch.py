@@ -20,12 +20,14 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from . import threep3
-from .codes import THREE_PLUS_THREE
+from . import interval, threep3
+from .codes import INTERVAL, THREE_PLUS_THREE
 
 
 @jit
 def start(code, ipar, fpar, tab, aux):
+    if code == INTERVAL:
+        return interval.start(ipar, aux)
     if code == THREE_PLUS_THREE:
         return threep3.start(ipar, aux)
     return -1, 0
@@ -33,6 +35,8 @@ def start(code, ipar, fpar, tab, aux):
 
 @jit
 def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
+    if code == INTERVAL:
+        return interval.decide(ipar, tab, n, y, aux, cur, c, k)
     if code == THREE_PLUS_THREE:
         return threep3.decide(ipar, n, y, aux, cur)
     return -1, 0, -1
@@ -40,6 +44,8 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
 
 @jit
 def select(code, ipar, fpar, tab, n, y, aux, work):
+    if code == INTERVAL:
+        return interval.select(ipar, fpar, tab, n, y, work)
     if code == THREE_PLUS_THREE:
         return threep3.select(n, y)
     return -2
@@ -47,6 +53,8 @@ def select(code, ipar, fpar, tab, n, y, aux, work):
 
 @jit
 def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
+    if code == INTERVAL:
+        return interval.estimates(fpar, n, y, work, out)
     for d in range(n.shape[0]):
         out[d] = y[d] / n[d] if n[d] > 0 else np.nan
     return np.nan
