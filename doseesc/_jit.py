@@ -69,9 +69,15 @@ def _install_locators() -> None:
 _install_locators()
 
 
-def jit(func=None, *, parallel: bool = False):
-    """Compile ``func`` with the project options (``parallel`` only for batch kernels)."""
+def jit(func=None, *, parallel: bool = False, inline: bool = False):
+    """Compile ``func`` with the project options (``parallel`` only for batch kernels).
+
+    ``inline=True`` inlines a small hot function into its callers at numba-IR level (the
+    per-cohort decision functions: a measured 30-40 ns per call otherwise).
+    """
     opts = dict(_OPTIONS, parallel=parallel)
+    if inline:
+        opts["inline"] = "always"
     if func is None:
         return lambda f: numba.njit(**opts)(f)
     return numba.njit(**opts)(func)

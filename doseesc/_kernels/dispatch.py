@@ -33,7 +33,7 @@ def start(code, ipar, fpar, tab, aux):
     return -1, 0
 
 
-@jit
+@jit(inline=True)
 def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
     if code == INTERVAL:
         return interval.decide(ipar, tab, n, y, aux, cur, c, k)

@@ -64,7 +64,7 @@ def n_work(n_doses: int) -> int:
     return 4 * n_doses
 
 
-@jit
+@jit(inline=True)
 def _entry(ipar, tab, nd, yd):
     t = ipar[I_TABLE_N]
     if nd > t:  # never happens in simulation (n <= max_n = T); the Python layer widens T
@@ -84,7 +84,7 @@ def start(ipar, aux):
     return ipar[I_START], ipar[I_COHORT]
 
 
-@jit
+@jit(inline=True)
 def decide(ipar, tab, n, y, aux, cur, c, k):
     n_doses = n.shape[0]
     cs = ipar[I_COHORT]

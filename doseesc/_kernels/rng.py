@@ -38,13 +38,26 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
+_N_STREAMS = np.uint64(8)
+
+
+@jit
+def trial_key(key, trial):
+    """The per-trial key: hoisted out of the per-patient loop."""
+    return mix64(np.uint64(key) + _GOLDEN * np.uint64(trial + 1))
+
+
+@jit
+def draw(tkey, patient, stream):
+    """U(0, 1) (never exactly 0 or 1) for one (patient, stream) under a trial key."""
+    h = mix64(tkey + _GOLDEN * (np.uint64(patient) * _N_STREAMS + np.uint64(stream + 1)))
+    return (np.float64(h >> _S11) + 0.5) * _TO_UNIT
+
+
 @jit
 def uniform(key, trial, patient, stream):
-    """U(0, 1) (never exactly 0 or 1) for one (trial, patient, stream) under ``key``."""
-    h = mix64(np.uint64(key) + _GOLDEN * np.uint64(trial + 1))
-    h = mix64(h + _GOLDEN * np.uint64(patient + 1))
-    h = mix64(h + _GOLDEN * np.uint64(stream + 1))
-    return (np.float64(h >> _S11) + 0.5) * _TO_UNIT
+    """U(0, 1) for one (trial, patient, stream) under ``key``: ``draw(trial_key(key, trial), ...)``."""
+    return draw(trial_key(key, trial), patient, stream)
 
 
 _MASK = 0xFFFFFFFFFFFFFFFF

@@ -13,7 +13,7 @@ from .._jit import jit
 from . import dispatch, rules as _rules
 from .timing import gap, onset
 from .codes import CONTINUE, MAX_N, SAFETY
-from .rng import STREAM_TOLERANCE, uniform
+from .rng import STREAM_TOLERANCE, draw, trial_key
 
 CHUNK = 256  # trials per parallel task; results do not depend on it
 
@@ -30,9 +30,11 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     y[:] = 0
     ae[:] = 0
     cur, c = dispatch.start(code, ipar, fpar, tab, aux)
+    tk = trial_key(key, t)
     total = 0
     reason = CONTINUE
     timed = tm[0] != 0.0
+    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
     now = 0.0  # time of the latest decision
     arrival = 0.0  # time of the next arrival (the first patient arrives at 0)
     j = 0  # index of that arrival
@@ -49,7 +51,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         pa = p_ae_cum[cur]
         cohort_end = now
         for i in range(c):
-            u = uniform(key, t, total + i, STREAM_TOLERANCE)
+            u = draw(tk, total + i, STREAM_TOLERANCE)
             dlt = u < pt
             if dlt:
                 k += 1
@@ -74,7 +76,9 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         total += c
         now = cohort_end
         nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
-        cur, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, reason)
+        if ruled:
+            nxt, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, reason)
+        cur = nxt
         if reason != CONTINUE:
             break
     sel = -1 if reason == SAFETY else dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
