@@ -18,7 +18,7 @@ from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
 from ..scenario import Scenario, ScenarioSet
 
-BLOCK = 1 << 18  # trials per kernel call (bounds memory per call; results do not depend on it)
+BLOCK = 1 << 16  # trials per kernel call (progress updates, Ctrl-C; results do not depend on it)
 MAX_EXACT_STATES = 5_000_000
 
 
@@ -58,7 +58,9 @@ def _progress(total: int, enabled: Optional[bool], desc: str):
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc=desc, unit="trial", unit_scale=True, leave=False, mininterval=0.5)
+    # delay: only runs longer than a second show a bar
+    return tqdm(total=total, desc=desc, unit="trial", unit_scale=True, leave=False, mininterval=0.5,
+                delay=0 if enabled else 1.0)
 
 
 def _run_mc(low: Lowered, sc: Scenario, key, n_trials: int, bar=None) -> TrialRecords:
@@ -150,7 +152,11 @@ def simulate(design: Design, scenario: Union[Scenario, ScenarioSet], n_trials: i
     bar = _progress(n_trials * len(scs), progress, design.label())
     try:
         with _threads(threads):
-            recs = [_run_mc(low, sc, make_key(seed, _scenario_index + i), n_trials, bar) for i, sc in enumerate(scs)]
+            if isinstance(scenario, ScenarioSet):
+                keys = [make_key(seed, _scenario_index, i) for i in range(len(scs))]
+            else:
+                keys = [make_key(seed, _scenario_index)]
+            recs = [_run_mc(low, sc, key, n_trials, bar) for sc, key in zip(scs, keys)]
     finally:
         if bar is not None:
             bar.close()
@@ -239,6 +245,6 @@ def compare(designs: Sequence[Design], scenarios: Union[Scenario, ScenarioSet, I
     scenarios = list(scenarios)
     if not scenarios:
         raise ValueError("scenarios: give at least one scenario")
-    ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, _scenario_index=1000 * j)
+    ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, _scenario_index=j)
             for j, sc in enumerate(scenarios)] for d in designs]
     return Comparison(designs=designs, scenarios=scenarios, oc=ocs, seed=seed, meta={"versions": _versions()})
