@@ -363,6 +363,19 @@ def cmd_boundaries(args) -> str:
     return "\n".join(rows)
 
 
+def cmd_whatif(args) -> str:
+    from .whatif import whatif
+
+    trials = [t.strip().upper() for t in args.trial.split(",") if t.strip()] if args.trial else ["A", "B"]
+    res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
+                 n_scenarios=args.n_scenarios, n_trials=args.n_trials, seed=args.seed, progress=args.progress)
+    if args.format == "json":
+        return res.to_json()
+    if args.format == "csv":
+        return res.to_csv()
+    return res.table()
+
+
 def cmd_evidence(args) -> str:
     from . import evidence
 
@@ -528,6 +541,23 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--offset", type=float, default=0.05, metavar="X", help="BOIN extrasafe offset (default: 0.05)")
     b.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     b.set_defaults(func=cmd_boundaries)
+
+    w = sub.add_parser("whatif", help="the main job: the MSC lupus trials' designs vs the alternatives, on "
+                                      "fixed and prior-predictive scenarios (no arguments needed)")
+    w.add_argument("--trial", metavar="A,B", help="which seed trials: A (BM-MSC, 3+3 on 2/3), B (UC-MSC, Bayesian on "
+                                                  "1/2/4) or both (default: A,B)")
+    w.add_argument("--target", type=float, default=0.2, metavar="X", help="target DLT probability (default: 0.2)")
+    w.add_argument("--max-n", type=int, metavar="N", help="maximum sample size (default: 12 for both trials)")
+    w.add_argument("--cohort-size", type=int, default=3, metavar="N", help="cohort size of the alternatives (default: 3)")
+    w.add_argument("--discount", type=float, default=1.0, metavar="W",
+                   help="power-prior weight of the seed trials' DLT data, in [0, 1] (default: 1)")
+    w.add_argument("--n-scenarios", type=int, default=200, metavar="N", help="prior-predictive curves (default: 200)")
+    w.add_argument("--n-trials", type=int, default=250, metavar="N", help="trials per curve (default: 250)")
+    w.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default: 1)")
+    w.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    w.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
+    w.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
+    w.set_defaults(func=cmd_whatif)
 
     ev = sub.add_parser("evidence", help="the MSC lupus trials behind the built-in priors")
     ev.add_argument("--trial", metavar="ID", help="one trial only: A, B, C or D")
