@@ -19,6 +19,7 @@ import numpy as np
 
 from . import __version__
 from .designs import REGISTRY
+from .designs.base import option_kind
 from .scenario import Scenario
 
 # Fields that come from the scenario flags, not from design flags.
@@ -36,16 +37,8 @@ class _Parser(argparse.ArgumentParser):
 
 # ---------------------------------------------------------------------- design flags
 def _kind(annotation: Any) -> str:
-    a = str(annotation)
-    if "bool" in a:
-        return "bool"
-    if "Sequence" in a or "list" in a or "tuple" in a:
-        return "floats"
-    if "int" in a and "float" not in a:
-        return "int"
-    if "float" in a:
-        return "float"
-    return "str"
+    kind = option_kind(annotation)
+    return {"list": "floats", "any": "str"}.get(kind, kind)
 
 
 def design_fields() -> dict[str, tuple[str, list[str]]]:
