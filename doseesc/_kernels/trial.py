@@ -13,7 +13,7 @@ from .._jit import jit
 from . import dispatch, rules as _rules
 from .timing import gap, onset
 from .codes import CONTINUE, MAX_N, SAFETY
-from .rng import STREAM_TOLERANCE, draw, trial_key
+from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
 
 CHUNK = 256  # trials per parallel task; results do not depend on it
 
@@ -146,6 +146,19 @@ def final_select(code, ipar, fpar, tab, reason, n, y, aux, work):
 @jit
 def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
     return dispatch.estimates(code, ipar, fpar, tab, n, y, aux, work, out)
+
+
+@jit
+def row_hashes(rows):
+    """A 64-bit hash of each state row (for merging equal states: sort by hash, then verify)."""
+    n_rows, width = rows.shape
+    out = np.empty(n_rows, dtype=np.uint64)
+    for r in range(n_rows):
+        h = np.uint64(0x243F6A8885A308D3)
+        for j in range(width):
+            h = mix64(h + np.uint64(rows[r, j] + 1) * np.uint64(0x9E3779B97F4A7C15))
+        out[r] = h
+    return out
 
 
 @jit

@@ -171,6 +171,29 @@ def simulate(design: Design, scenario: Union[Scenario, ScenarioSet], n_trials: i
     return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
 
 
+def _merge_states(rows: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge equal state rows, adding their probabilities.
+
+    Rows are grouped by a 64-bit hash (sorting int64 is far faster than sorting rows); equal
+    hashes are verified to be equal rows, with an exact fallback should two ever collide.
+    """
+    if rows.shape[0] < 2:
+        return rows, probs
+    h = _trial.row_hashes(rows)
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    rs = rows[order]
+    new = np.empty(hs.shape[0], dtype=bool)
+    new[0] = True
+    np.not_equal(hs[1:], hs[:-1], out=new[1:])
+    dup = ~new[1:]
+    if np.any(rs[1:][dup] != rs[:-1][dup]):  # a hash collision: merge by full rows instead
+        merged, inv = np.unique(rows, axis=0, return_inverse=True)
+        return merged, np.bincount(inv.ravel(), weights=probs, minlength=merged.shape[0])
+    group = np.cumsum(new) - 1
+    return rs[new], np.bincount(group, weights=probs[order], minlength=int(group[-1]) + 1)
+
+
 def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
     p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
     rows = _trial.initial_state(low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
@@ -180,9 +203,7 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
     while rows.shape[0]:
         rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
                                                   p_tox, low.max_n, low.n_aux, rows, probs, low.n_work)
-        if rows.shape[0]:
-            rows, inv = np.unique(rows, axis=0, return_inverse=True)
-            probs = np.bincount(inv.ravel(), weights=probs, minlength=rows.shape[0])
+        rows, probs = _merge_states(rows, probs)
         n_states += rows.shape[0]
         if n_states > MAX_EXACT_STATES:
             raise ValueError(f"design: exact enumeration exceeds {MAX_EXACT_STATES:,} states; use simulate()")
@@ -190,8 +211,7 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
         term_ps.append(term_p)
     term = np.concatenate(terms)
     term_p = np.concatenate(term_ps)
-    term, inv = np.unique(term, axis=0, return_inverse=True)
-    term_p = np.bincount(inv.ravel(), weights=term_p, minlength=term.shape[0])
+    term, term_p = _merge_states(term, term_p)
     D = low.n_doses
     n_pat = term[:, 2:2 + D]
     n_dlt = term[:, 2 + D:]
