@@ -11,7 +11,9 @@ import numba
 import numpy as np
 
 from .. import _validate as v
+from .._kernels import tite as _tite
 from .._kernels import trial as _trial
+from .._kernels.codes import TITE_CODES
 from .._kernels.rng import make_key
 from .. import timemodel as _time
 from ..designs.base import Design, Lowered
@@ -74,8 +76,19 @@ def _run_mc(low: Lowered, sc: Scenario, key, n_trials: int, bar=None) -> TrialRe
     p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
     p_ae_cum = np.ascontiguousarray(sc.p_tox + sc.p_ae_array, dtype=np.float64)
     tm = _time.pack(sc.time)
+    tite = low.code in TITE_CODES
+    if tite and sc.time is None:
+        raise ValueError("time: time-to-event designs need a scenario with a time model, "
+                         "e.g. Scenario(..., time=TimeModel(window=28, rate=3 / 28))")
     for lo in range(0, n_trials, BLOCK):
         hi = min(n_trials, lo + BLOCK)
+        if tite:
+            _tite.run_batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum, key,
+                            lo, low.max_n, low.n_work, sel[lo:hi], reason[lo:hi], n_pat[lo:hi], n_dlt[lo:hi],
+                            n_ae[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
+            if bar is not None:
+                bar.update(hi - lo)
+            continue
         _trial.run_batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum, key,
                          lo, low.max_n, low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi], n_pat[lo:hi], n_dlt[lo:hi],
                          n_ae[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
