@@ -14,9 +14,11 @@ from .paths import PathNode, dose_paths
 from .results import Comparison, OperatingCharacteristics, TrialRecords
 from .scenario import Scenario, ScenarioSet
 from .timemodel import TimeModel
+from .whatif import whatif
 
 __all__ = [
     "Scenario", "ScenarioSet", "TimeModel", "Design", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
-    "simulate", "exact", "compare", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords", "Comparison",
+    "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
+    "Comparison",
 ]

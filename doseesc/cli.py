@@ -19,6 +19,7 @@ import numpy as np
 
 from . import __version__
 from .designs import REGISTRY
+from .designs.base import option_kind
 from .scenario import Scenario
 
 # Fields that come from the scenario flags, not from design flags.
@@ -36,16 +37,8 @@ class _Parser(argparse.ArgumentParser):
 
 # ---------------------------------------------------------------------- design flags
 def _kind(annotation: Any) -> str:
-    a = str(annotation)
-    if "bool" in a:
-        return "bool"
-    if "Sequence" in a or "list" in a or "tuple" in a:
-        return "floats"
-    if "int" in a and "float" not in a:
-        return "int"
-    if "float" in a:
-        return "float"
-    return "str"
+    kind = option_kind(annotation)
+    return {"list": "floats", "any": "str"}.get(kind, kind)
 
 
 def design_fields() -> dict[str, tuple[str, list[str]]]:
@@ -157,6 +150,11 @@ def _build_base_design(args: argparse.Namespace, target: Optional[float]):
         kwargs[fname] = _convert(fname, _kind(fields[fname].type), text)
     if "target" in fields and target is not None:
         kwargs.setdefault("target", target)
+    missing = [f.name for f in fields.values() if f.init and f.name not in kwargs
+               and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    if missing:
+        flag = "--" + missing[0].replace("_", "-")
+        raise CLIError(f"{flag}: required for design {name!r}")
     return cls(**kwargs)
 
 
@@ -322,6 +320,55 @@ def cmd_paths(args) -> str:
     return f"{d.label()}: the next {args.cohorts} cohort(s) after {root or 'the start'!r}\n" + paths_text(nodes, root)
 
 
+def cmd_boundaries(args) -> str:
+    """BOIN boundary table (get.boundary), or any interval design's decision table."""
+    from .designs.interval import boin_boundaries
+
+    if args.design in (None, "boin"):
+        b = boin_boundaries(target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, p_saf=args.p_saf,
+                            p_tox=args.p_tox, cutoff_eli=args.cutoff_eli, extrasafe=args.extrasafe, offset=args.offset)
+        if args.format == "json":
+            return json.dumps(b.to_dict(), indent=2)
+        if args.format == "csv":
+            d = b.to_dict()
+            keys = [k for k in ("n", "escalate_if_le", "deescalate_if_ge", "eliminate_if_ge", "stop_if_ge")
+                    if d.get(k) is not None]
+            buf = io.StringIO()
+            w = csv.writer(buf, lineterminator="\n")
+            w.writerow(keys)
+            for row in zip(*(d[k] for k in keys)):
+                w.writerow(row)
+            return buf.getvalue()
+        return str(b)
+    if args.design not in REGISTRY or not hasattr(REGISTRY[args.design], "decision_table"):
+        names = [k for k, c in REGISTRY.items() if hasattr(c, "decision_table")]
+        raise CLIError(f"--design: boundaries are defined for {', '.join(names)}, got {args.design!r}")
+    d = REGISTRY[args.design](target=args.target, cohort_size=args.cohort_size, max_n=args.max_n)
+    table = d.decision_table()
+    if args.format == "json":
+        return json.dumps({str(k): v for k, v in table.items()}, indent=2)
+    rows = [f"{d.label()}: decision at a middle dose (E escalate, S stay, D de-escalate, DU de-escalate and eliminate)",
+            "n    decision for y = 0, 1, 2, ... DLTs"]
+    sep = "," if args.format == "csv" else " "
+    for n, row in table.items():
+        if n % args.cohort_size == 0 or args.cohort_size == 1:
+            rows.append(f"{n:<4} " + sep.join(f"{x:<2}" if sep == " " else x for x in row))
+    return "\n".join(rows)
+
+
+def cmd_whatif(args) -> str:
+    from .whatif import whatif
+
+    trials = [t.strip().upper() for t in args.trial.split(",") if t.strip()] if args.trial else ["A", "B"]
+    res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
+                 n_scenarios=args.n_scenarios, n_trials=args.n_trials, seed=args.seed, progress=args.progress)
+    if args.format == "json":
+        return res.to_json()
+    if args.format == "csv":
+        return res.to_csv()
+    return res.table()
+
+
 def cmd_evidence(args) -> str:
     from . import evidence
 
@@ -471,6 +518,39 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
     r.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
     r.set_defaults(func=cmd_run)
+
+    b = sub.add_parser("boundaries", help="BOIN escalation/de-escalation/elimination boundaries (or an interval "
+                                          "design's decision table)")
+    b.add_argument("--design", default="boin", metavar="NAME", help="boin (default), mtpi, mtpi2, keyboard or i3+3")
+    b.add_argument("--target", type=float, required=True, metavar="X", help="target DLT probability")
+    b.add_argument("--max-n", type=int, default=30, metavar="N", help="tabulate n = 1 .. N patients (default: 30)")
+    b.add_argument("--cohort-size", type=int, default=1, metavar="N", help="cohort size (default: 1)")
+    b.add_argument("--p-saf", type=float, metavar="X", help="BOIN: highest DLT rate deemed subtherapeutic "
+                                                           "(default 0.6 * target)")
+    b.add_argument("--p-tox", type=float, metavar="X", help="BOIN: lowest DLT rate deemed overly toxic "
+                                                           "(default 1.4 * target)")
+    b.add_argument("--cutoff-eli", type=float, default=0.95, metavar="X", help="elimination cutoff (default: 0.95)")
+    b.add_argument("--extrasafe", action="store_true", help="BOIN: also the stricter rule at the lowest dose")
+    b.add_argument("--offset", type=float, default=0.05, metavar="X", help="BOIN extrasafe offset (default: 0.05)")
+    b.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    b.set_defaults(func=cmd_boundaries)
+
+    w = sub.add_parser("whatif", help="the main job: the MSC lupus trials' designs vs the alternatives, on "
+                                      "fixed and prior-predictive scenarios (no arguments needed)")
+    w.add_argument("--trial", metavar="A,B", help="which seed trials: A (BM-MSC, 3+3 on 2/3), B (UC-MSC, Bayesian on "
+                                                  "1/2/4) or both (default: A,B)")
+    w.add_argument("--target", type=float, default=0.2, metavar="X", help="target DLT probability (default: 0.2)")
+    w.add_argument("--max-n", type=int, metavar="N", help="maximum sample size (default: 12 for both trials)")
+    w.add_argument("--cohort-size", type=int, default=3, metavar="N", help="cohort size of the alternatives (default: 3)")
+    w.add_argument("--discount", type=float, default=1.0, metavar="W",
+                   help="power-prior weight of the seed trials' DLT data, in [0, 1] (default: 1)")
+    w.add_argument("--n-scenarios", type=int, default=200, metavar="N", help="prior-predictive curves (default: 200)")
+    w.add_argument("--n-trials", type=int, default=250, metavar="N", help="trials per curve (default: 250)")
+    w.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default: 1)")
+    w.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    w.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
+    w.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
+    w.set_defaults(func=cmd_whatif)
 
     ev = sub.add_parser("evidence", help="the MSC lupus trials behind the built-in priors")
     ev.add_argument("--trial", metavar="ID", help="one trial only: A, B, C or D")

@@ -35,6 +35,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 from .designs import REGISTRY, Design
+from .designs.base import option_kind
 from .designs.modifiers import Modified
 from .scenario import Scenario
 from .timemodel import TimeModel
@@ -163,18 +164,8 @@ def _check_type(ctx: _Ctx, path: tuple, value: Any, kind: str) -> None:
 
 
 def _field_kind(annotation: Any) -> str:
-    a = str(annotation)
-    if "bool" in a:
-        return "bool"
-    if "Sequence" in a or "list" in a or "tuple" in a:
-        return "list"
-    if "str" in a and "float" not in a and "int" not in a:
-        return "str"
-    if "int" in a and "float" not in a:
-        return "int"
-    if "float" in a:
-        return "number"
-    return "any"
+    kind = option_kind(annotation)
+    return "number" if kind == "float" else kind
 
 
 def _design(ctx: _Ctx, i: int, spec: Any) -> Design:

@@ -109,8 +109,8 @@ def comparison_figure(cmp: Comparison):
                 ax.set_ylabel(sc.label()[:40], fontsize=8)
             hi = 100.0 if scale == 100 else max(1.0, float(np.max(vals + 1.96 * ses)) * 1.25)
             ax.set_xlim(0, hi)
-            for yy, val in zip(y, vals):
-                ax.text(val + 0.01 * hi, yy, f"{val:.1f}", va="center", ha="left", fontsize=8)
+            for yy, val, se in zip(y, vals, ses):
+                ax.text(val + 1.96 * se + 0.015 * hi, yy, f"{val:.1f}", va="center", ha="left", fontsize=8)
             ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"Designs on common random numbers ({cmp.oc[0][0].n_trials:,} trials each, seed {cmp.seed}); "
                  "bars: 95% CI", fontsize=10)

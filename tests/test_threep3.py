@@ -185,7 +185,7 @@ def test_results_do_not_depend_on_chunking():
     sc = de.Scenario([0.1, 0.2, 0.3, 0.4, 0.5], target=0.3)
     from doseesc.engine import api
 
-    whole = api._run_mc(d, sc, make_key(3), 1000)
+    whole = api._run_mc(d, [sc], [make_key(3)], 1000)
     # the same trials computed as two kernel calls with a trial offset
     n = 1000
     sel = np.empty(n, np.int64)
@@ -198,8 +198,8 @@ def test_results_do_not_depend_on_chunking():
     wait = np.empty(n)
     away = np.empty(n, np.int64)
     for lo, hi in ((0, 337), (337, 1000)):
-        ktrial.run_batch(d.code, d.ipar, d.fpar, d.tab, d.rules, d.safety_tab, np.zeros(7), p, p, make_key(3), lo,
-                         d.max_n, d.n_aux, d.n_work, sel[lo:hi], rs[lo:hi], npat[lo:hi], ndlt[lo:hi], nae[lo:hi],
+        ktrial.run_batch(d.code, d.ipar, d.fpar, d.tab, d.rules, d.safety_tab, np.zeros(7), p[None], p[None],
+                         np.array([make_key(3)]), 1000, lo, d.max_n, d.n_aux, d.n_work, sel[lo:hi], rs[lo:hi], npat[lo:hi], ndlt[lo:hi], nae[lo:hi],
                          dur[lo:hi], wait[lo:hi], away[lo:hi])
     assert np.array_equal(whole.n_patients, npat)
     assert np.array_equal(whole.selected, sel + 1)

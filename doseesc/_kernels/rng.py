@@ -71,6 +71,13 @@ def _mix64_py(z: int) -> int:
     return z ^ (z >> 31)
 
 
-def make_key(seed: int, scenario: int = 0) -> np.uint64:
-    """The per-(seed, scenario) key, computed once in Python."""
-    return np.uint64(_mix64_py(_mix64_py(int(seed)) + 0x9E3779B97F4A7C15 * (scenario + 1)))
+def make_key(seed: int, scenario: int = 0, member: int | None = None) -> np.uint64:
+    """The per-(seed, scenario) key, computed once in Python.
+
+    ``member`` indexes a scenario within a scenario set (prior-predictive draws), so set
+    members never share random numbers with each other or with another scenario.
+    """
+    k = _mix64_py(_mix64_py(int(seed)) + 0x9E3779B97F4A7C15 * (scenario + 1))
+    if member is not None:
+        k = _mix64_py(k + 0xD1B54A32D192ED03 * (member + 1))
+    return np.uint64(k)

@@ -490,12 +490,13 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
 
 
 @jit(parallel=True)
-def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, trial0, max_n, n_work,
-              sel, reason, n_pat, n_dlt, n_ae, duration, waited, turned_away):
-    """Trials ``trial0 .. trial0 + len(sel) - 1`` (the outputs of ``trial.run_batch``)."""
-    n_trials = sel.shape[0]
+def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
+              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, duration, waited, turned_away):
+    """Rows ``trial0 .. trial0 + len(sel) - 1`` of ``per_scenario`` trials under each scenario
+    (the signature and outputs of ``trial.run_batch``; ``n_aux`` is unused)."""
+    n_rows = sel.shape[0]
     D = n_pat.shape[1]
-    n_chunks = (n_trials + CHUNK - 1) // CHUNK
+    n_chunks = (n_rows + CHUNK - 1) // CHUNK
     for ch in prange(n_chunks):
         cap = max(max_n, 1)
         pd = np.zeros(cap, dtype=np.int64)
@@ -511,16 +512,18 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         iwork = np.zeros(3 * D + 2, dtype=np.int64)
         work = np.zeros(max(n_work, 1))
         lo = ch * CHUNK
-        hi = min(n_trials, lo + CHUNK)
-        for t in range(lo, hi):
-            s, r, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, trial0 + t,
-                                      max_n, n_pat[t], n_dlt[t], n_ae[t], pd, pe, pdlt, pon, ptox, pfu, ns, ys, ms,
-                                      stft, iwork, work)
-            sel[t] = s
-            reason[t] = r
-            duration[t] = d
-            waited[t] = w
-            turned_away[t] = a
+        hi = min(n_rows, lo + CHUNK)
+        for r in range(lo, hi):
+            g = trial0 + r
+            sc = g // per_scenario
+            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
+                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], pd, pe, pdlt, pon,
+                                       ptox, pfu, ns, ys, ms, stft, iwork, work)
+            sel[r] = s
+            reason[r] = rs
+            duration[r] = d
+            waited[r] = w
+            turned_away[r] = a
 
 
 @jit

@@ -29,6 +29,23 @@ class Lowered(NamedTuple):
     safety_tab: np.ndarray = NO_SAFETY
 
 
+def option_kind(annotation: Any) -> str:
+    """The kind of a constructor field, from its annotation, for the CLI and run files:
+    ``"bool"``, ``"list"`` (of numbers), ``"int"``, ``"float"``, ``"str"`` or ``"any"``."""
+    a = str(annotation)
+    if "Any" in a:
+        return "any"
+    if "bool" in a:
+        return "bool"
+    if "Sequence" in a or "list" in a or "tuple" in a:
+        return "list"
+    if "int" in a and "float" not in a:
+        return "int"
+    if "float" in a:
+        return "float"
+    return "str"
+
+
 def pack_int(*values) -> np.ndarray:
     return np.array(values if values else [0], dtype=np.int64)
 

@@ -20,7 +20,7 @@ from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
 from ..scenario import Scenario, ScenarioSet
 
-BLOCK = 1 << 18  # trials per kernel call (bounds memory per call; results do not depend on it)
+BLOCK = 1 << 16  # trials per kernel call (progress updates, Ctrl-C; results do not depend on it)
 MAX_EXACT_STATES = 5_000_000
 
 
@@ -60,43 +60,46 @@ def _progress(total: int, enabled: Optional[bool], desc: str):
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc=desc, unit="trial", unit_scale=True, leave=False, mininterval=0.5)
+    # delay: only runs longer than a second show a bar
+    return tqdm(total=total, desc=desc, unit="trial", unit_scale=True, leave=False, mininterval=0.5,
+                delay=0 if enabled else 1.0)
 
 
-def _run_mc(low: Lowered, sc: Scenario, key, n_trials: int, bar=None) -> TrialRecords:
+def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=None) -> TrialRecords:
+    """``n_trials`` trials under each scenario (one kernel launch per block, not per scenario)."""
     n_doses = low.n_doses
-    sel = np.empty(n_trials, dtype=np.int64)
-    reason = np.empty(n_trials, dtype=np.int64)
-    n_pat = np.empty((n_trials, n_doses), dtype=np.int64)
-    n_dlt = np.empty((n_trials, n_doses), dtype=np.int64)
-    n_ae = np.empty((n_trials, n_doses), dtype=np.int64)
-    duration = np.empty(n_trials)
-    waited = np.empty(n_trials)
-    turned_away = np.empty(n_trials, dtype=np.int64)
-    p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
-    p_ae_cum = np.ascontiguousarray(sc.p_tox + sc.p_ae_array, dtype=np.float64)
-    tm = _time.pack(sc.time)
+    S = len(scs)
+    total = n_trials * S
+    sel = np.empty(total, dtype=np.int64)
+    reason = np.empty(total, dtype=np.int64)
+    n_pat = np.empty((total, n_doses), dtype=np.int64)
+    n_dlt = np.empty((total, n_doses), dtype=np.int64)
+    n_ae = np.empty((total, n_doses), dtype=np.int64)
+    duration = np.empty(total)
+    waited = np.empty(total)
+    turned_away = np.empty(total, dtype=np.int64)
+    p_tox = np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64)
+    p_ae_cum = np.ascontiguousarray([sc.p_tox + sc.p_ae_array for sc in scs], dtype=np.float64)
+    key_arr = np.array(keys, dtype=np.uint64)
+    times = {(None if sc.time is None else sc.time) for sc in scs}
+    if len(times) > 1:
+        raise ValueError("scenario: all scenarios of a set must share one time model")
+    tm = _time.pack(scs[0].time)
     tite = low.code in TITE_CODES
-    if tite and sc.time is None:
+    if tite and scs[0].time is None:
         raise ValueError("time: time-to-event designs need a scenario with a time model, "
                          "e.g. Scenario(..., time=TimeModel(window=28, rate=3 / 28))")
-    for lo in range(0, n_trials, BLOCK):
-        hi = min(n_trials, lo + BLOCK)
-        if tite:
-            _tite.run_batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum, key,
-                            lo, low.max_n, low.n_work, sel[lo:hi], reason[lo:hi], n_pat[lo:hi], n_dlt[lo:hi],
-                            n_ae[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
-            if bar is not None:
-                bar.update(hi - lo)
-            continue
-        _trial.run_batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum, key,
-                         lo, low.max_n, low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi], n_pat[lo:hi], n_dlt[lo:hi],
-                         n_ae[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
+    batch = _tite.run_batch if tite else _trial.run_batch
+    for lo in range(0, total, BLOCK):
+        hi = min(total, lo + BLOCK)
+        batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum,
+                         key_arr, n_trials, lo, low.max_n, low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi],
+                         n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
         if bar is not None:
             bar.update(hi - lo)
-    timed = sc.time is not None
+    timed = scs[0].time is not None
     return TrialRecords(selected=sel + 1, n_patients=n_pat, n_dlt=n_dlt, n_ae=n_ae, stop_reason=reason,
-                        scenario=np.zeros(n_trials, dtype=np.int64), duration=duration if timed else None,
+                        scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials), duration=duration if timed else None,
                         waited=waited if timed else None, turned_away=turned_away if timed else None)
 
 
@@ -163,12 +166,16 @@ def simulate(design: Design, scenario: Union[Scenario, ScenarioSet], n_trials: i
     bar = _progress(n_trials * len(scs), progress, design.label())
     try:
         with _threads(threads):
-            recs = [_run_mc(low, sc, make_key(seed, _scenario_index + i), n_trials, bar) for i, sc in enumerate(scs)]
+            if isinstance(scenario, ScenarioSet):
+                keys = [make_key(seed, _scenario_index, i) for i in range(len(scs))]
+            else:
+                keys = [make_key(seed, _scenario_index)]
+            rec = _run_mc(low, scs, keys, n_trials, bar)
     finally:
         if bar is not None:
             bar.close()
     meta = {"seconds": time.perf_counter() - t0, "versions": _versions()}
-    return OperatingCharacteristics(_concat(recs), scs, design, exact=False, seed=seed, meta=meta)
+    return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
 
 
 def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
@@ -252,6 +259,6 @@ def compare(designs: Sequence[Design], scenarios: Union[Scenario, ScenarioSet, I
     scenarios = list(scenarios)
     if not scenarios:
         raise ValueError("scenarios: give at least one scenario")
-    ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, _scenario_index=1000 * j)
+    ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, _scenario_index=j)
             for j, sc in enumerate(scenarios)] for d in designs]
     return Comparison(designs=designs, scenarios=scenarios, oc=ocs, seed=seed, meta={"versions": _versions()})
