@@ -22,7 +22,7 @@ import numpy as np
 import doseesc as de
 
 # Peers' speed on this project's machines (../shared/reference: each record's ntrial / seconds).
-R_SPEED = {"BOIN": 1150.0, "CRM": 63.0}
+R_SPEED = {"BOIN": 1150.0, "CRM": 63.0, "TITE-CRM": 1000 / 12.445}  # titesim: peer_tite_visible.jsonl
 
 
 def cases():
@@ -39,6 +39,17 @@ def cases():
         if hasattr(de, cls):
             out.append((f"{name}, 6 doses, 30 pts, cohorts of 3", getattr(de, cls)(target=0.3, cohort_size=3, max_n=30),
                         de.Scenario([0.05, 0.1, 0.2, 0.3, 0.45, 0.6], target=0.3), None))
+    if hasattr(de, "TITECRM"):
+        # the visible titesim row: 4 doses, 20 patients, two arrivals per DLT window
+        tm = de.TimeModel(window=1, accrual="fixed", rate=2)
+        out.append(("TITE-CRM, 4 doses, 20 pts, 2 arrivals/window",
+                    de.TITECRM(skeleton=[0.203956, 0.3, 0.401819, 0.501346], target=0.3, max_n=20),
+                    de.Scenario([0.10, 0.20, 0.30, 0.45], target=0.3, time=tm), "TITE-CRM"))
+    if hasattr(de, "TITEBOIN"):
+        tm = de.TimeModel(window=3, accrual="poisson", rate=2)
+        out.append(("TITE-BOIN, 5 doses, 30 pts, cohorts of 3, 6 arrivals/window",
+                    de.TITEBOIN(target=0.3, max_n=30, cohort_size=3),
+                    de.Scenario([0.05, 0.15, 0.30, 0.45, 0.60], target=0.3, time=tm), None))
     return out
 
 
@@ -87,7 +98,7 @@ def main():
 
     rows = []
     for label, design, sc, peer in cases():
-        n = 20_000 if args.quick else (200_000 if peer == "CRM" else 2_000_000)
+        n = 20_000 if args.quick else (200_000 if peer in ("CRM", "TITE-CRM") else 2_000_000)
         r1 = rate(design, sc, n, 1)
         r2 = rate(design, sc, n, 2) if numba.config.NUMBA_NUM_THREADS >= 2 else float("nan")
         ex = exact_time(design, sc)

@@ -96,6 +96,16 @@ def decide(ipar, tab, n, y, aux, cur, c, k):
         aux[A_PHASE] = 1
         return cur, cs - 1, CONTINUE
     code = _entry(ipar, tab, n[cur], y[cur])
+    return apply_action(ipar, n, aux, cur, code, code & ACTION_MASK)
+
+
+@jit(inline=True)
+def apply_action(ipar, n, aux, cur, code, act):
+    """Carry out table entry ``code`` at the current dose with action ``act`` (normally
+    ``code & ACTION_MASK``; TITE-BOIN passes the action it derived from pending data):
+    elimination, extra-safe stop, bounds, eliminated doses and the n_earlystop rule."""
+    n_doses = n.shape[0]
+    cs = ipar[I_COHORT]
     if code & ELIM:
         if aux[A_ELIM] > cur:
             aux[A_ELIM] = cur
@@ -103,7 +113,6 @@ def decide(ipar, tab, n, y, aux, cur, c, k):
             return -1, 0, SAFETY
     if ipar[I_EXTRASAFE] != 0 and cur == 0 and (code & ELIM_ROW) and (code & XSAFE):
         return -1, 0, SAFETY
-    act = code & ACTION_MASK
     nxt = cur
     if act == ESCALATE:
         if cur < n_doses - 1 and aux[A_ELIM] > cur + 1:

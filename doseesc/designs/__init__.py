@@ -8,6 +8,7 @@ from .base import Design, Recommendation
 from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin_boundaries
 from .modifiers import Modified
 from .threep3 import ThreePlusThree
+from .tite import TITEBOIN, TITECRM
 
 REGISTRY: dict[str, type] = {
     "3+3": ThreePlusThree,
@@ -16,7 +17,9 @@ REGISTRY: dict[str, type] = {
     "mtpi2": MTPI2,
     "keyboard": Keyboard,
     "i3+3": I3plus3,
+    "tite-boin": TITEBOIN,
+    "tite-crm": TITECRM,
 }
 
 __all__ = ["Design", "Recommendation", "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
-           "BoinBoundaries", "boin_boundaries", "REGISTRY"]
+           "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "REGISTRY"]

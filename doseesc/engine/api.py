@@ -11,7 +11,9 @@ import numba
 import numpy as np
 
 from .. import _validate as v
+from .._kernels import tite as _tite
 from .._kernels import trial as _trial
+from .._kernels.codes import TITE_CODES
 from .._kernels.rng import make_key
 from .. import timemodel as _time
 from ..designs.base import Design, Lowered
@@ -83,9 +85,14 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
     if len(times) > 1:
         raise ValueError("scenario: all scenarios of a set must share one time model")
     tm = _time.pack(scs[0].time)
+    tite = low.code in TITE_CODES
+    if tite and scs[0].time is None:
+        raise ValueError("time: time-to-event designs need a scenario with a time model, "
+                         "e.g. Scenario(..., time=TimeModel(window=28, rate=3 / 28))")
+    batch = _tite.run_batch if tite else _trial.run_batch
     for lo in range(0, total, BLOCK):
         hi = min(total, lo + BLOCK)
-        _trial.run_batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum,
+        batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum,
                          key_arr, n_trials, lo, low.max_n, low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi],
                          n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
         if bar is not None:
