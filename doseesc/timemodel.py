@@ -24,7 +24,8 @@ class TimeModel:
         Length of the DLT observation window (any time unit; durations are reported in it).
     accrual : {"fixed", "poisson"}
         Patients arrive every ``1 / rate`` time units, or as a Poisson process with ``rate``.
-        The first patient arrives at time 0.
+        The trial opens at time 0 and the first patient arrives one inter-arrival gap later
+        (as in dfcrm ``titesim``); durations run from the opening to the last decision.
     rate : float
         Mean arrivals per time unit (e.g. ``3 / 28``: three patients per 28-day window).
     onset : {"uniform", "weibull"}

@@ -7,34 +7,38 @@ import doseesc as de
 
 
 def test_duration_hand_calculation_turn_away():
-    # Window 10, a patient every 4 time units, no DLT, 3+3 on two doses:
-    # cohort 1 enrolled at 0, 4, 8 -> follow-up complete at 18; arrivals at 12 and 16 are turned away;
-    # cohort 2 enrolled at 20, 24, 28 -> complete at 38: the top dose is acceptable, stop.
+    # Window 10, a patient every 4 time units from the opening at 0, no DLT, 3+3 on two doses:
+    # cohort 1 enrolled at 4, 8, 12 -> follow-up complete at 22; arrivals at 16 and 20 are turned
+    # away; cohort 2 enrolled at 24, 28, 32 -> complete at 42: the top dose is acceptable, stop.
     tm = de.TimeModel(window=10, accrual="fixed", rate=0.25, waiting="turn_away")
     oc = de.simulate(de.ThreePlusThree(), de.Scenario([0.0, 0.0], target=0.3, time=tm), n_trials=5, seed=1)
-    assert np.all(oc.records.duration == 38.0)
+    assert np.all(oc.records.duration == 42.0)
     assert np.all(oc.records.turned_away == 2)
     assert oc.se("duration") == 0
 
 
 def test_duration_hand_calculation_queue():
-    # Same, but arrivals wait: patients arriving at 12 and 16 start at 18 (waits 6 and 2), the
-    # third arrives at 20 -> complete at 30. Mean wait per patient: 8 / 6.
+    # Same, but arrivals wait: patients arriving at 16 and 20 start at 22 (waits 6 and 2), the
+    # third arrives at 24 -> complete at 34. Mean wait per patient: 8 / 6.
     tm = de.TimeModel(window=10, accrual="fixed", rate=0.25, waiting="queue")
     oc = de.simulate(de.ThreePlusThree(), de.Scenario([0.0, 0.0], target=0.3, time=tm), n_trials=5, seed=1)
-    assert np.all(oc.records.duration == 30.0)
+    assert np.all(oc.records.duration == 34.0)
     assert oc.waiting == pytest.approx(8 / 6)
 
 
 def test_dlt_onset_shortens_follow_up():
-    # Every patient has a DLT at dose 1: 3+3 stops after one cohort at the time the last
-    # patient's DLT occurs, enrolment 8 + onset in (0, 10), uniform: mean 8 + E[max] of ...
+    # Every patient has a DLT at dose 1: 3+3 stops after one cohort, when the last DLT occurs.
+    # Enrolments at 4, 8, 12 with uniform onsets U_i in (0, 10): duration = max(4 + 10 U_1,
+    # 8 + 10 U_2, 12 + 10 U_3), strictly inside (12, 22).
     tm = de.TimeModel(window=10, accrual="fixed", rate=0.25)
-    oc = de.simulate(de.ThreePlusThree(), de.Scenario([1.0, 1.0], target=0.3, time=tm), n_trials=4000, seed=2)
+    oc = de.simulate(de.ThreePlusThree(), de.Scenario([1.0, 1.0], target=0.3, time=tm), n_trials=20000, seed=2)
     d = oc.records.duration
-    assert np.all(d > 8) and np.all(d < 18)
-    # the third patient's onset dominates unless an earlier patient's onset ends later: E >= 8 + 5
-    assert d.mean() == pytest.approx(np.mean(d), rel=0) and d.mean() > 13
+    assert np.all(d > 12) and np.all(d < 22)
+    # E[duration] by numerical integration of P(max > x) over x in (12, 22)
+    x = np.linspace(12, 22, 200001)
+    cdf = np.clip((x - 4) / 10, 0, 1) * np.clip((x - 8) / 10, 0, 1) * np.clip((x - 12) / 10, 0, 1)
+    expected = 12 + np.trapezoid(1 - cdf, x)
+    assert abs(d.mean() - expected) < 4 * oc.se("duration")
 
 
 @pytest.mark.parametrize("accrual, waiting, onset", [("fixed", "turn_away", "uniform"), ("poisson", "queue", "weibull")])

@@ -63,18 +63,18 @@ def test_titesim_visible_row(r):
     assert np.all(np.abs(oc.selection - p_ref) <= 4 * se)
     se_n = oc.se("n_patients") * np.sqrt(1 + n / r["ntrial"])
     assert np.all(np.abs(oc.n_patients - r["n_per_dose"]) <= 4 * se_n)
-    # titesim's duration is the last arrival + the window on a clock whose first arrival is one
-    # gap after 0; doseesc's first patient arrives at 0 (TimeModel), so ours is one gap shorter
+    # titesim's duration: the last arrival + the window, on a clock whose first arrival is one gap
+    # after the opening (doseesc's TimeModel convention too)
     if st["accrual"] == "fixed":
-        assert oc.duration + st["obswin"] / st["rate"] == pytest.approx(r["mean_duration"])
+        assert oc.duration == pytest.approx(r["mean_duration"])
 
 
 def test_titecrm_restriction_and_duration():
-    # fixed accrual: 20 patients 0.5 apart, duration = last enrolment (9.5) + window (1)
+    # fixed accrual: 20 patients 0.5 apart from 0.5, duration = last enrolment (10) + window (1)
     sc = de.Scenario([0.05, 0.1, 0.2, 0.3], target=0.3, time=de.TimeModel(window=1, accrual="fixed", rate=2))
     d = de.TITECRM(skeleton=[0.2, 0.3, 0.4, 0.5], target=0.3, max_n=20)
     oc = de.simulate(d, sc, n_trials=300, seed=4)
-    assert np.all(oc.records.duration == 10.5) and np.all(oc.records.turned_away == 0)
+    assert np.all(oc.records.duration == 11.0) and np.all(oc.records.turned_away == 0)
     assert np.all(oc.records.n_patients.sum(axis=1) == 20)
 
 
@@ -140,25 +140,25 @@ def test_titeboin_with_complete_data_is_boin(kwargs):
     # TITE-BOIN makes no decision without an arriving patient ("max_n")
     full = a.n_patients.sum(axis=1) == 24
     assert np.array_equal(a.stop_reason[~full], b.stop_reason[~full])
-    # enrolments at 0, 1, 2, ...: the trial ends half a unit after the last one (at the stop
+    # enrolments at 1, 2, 3, ...: the trial ends half a unit after the last one (at the stop
     # decision, one unit after it, for a safety stop)
     N = b.n_patients.sum(axis=1)
     safety = b.stop_reason == 3
-    assert np.all(b.duration[~safety] == N[~safety] - 0.5) and np.all(b.duration[safety] == N[safety])
+    assert np.all(b.duration[~safety] == N[~safety] + 0.5) and np.all(b.duration[safety] == N[safety] + 1)
 
 
 def test_titeboin_suspension_turn_away_and_queue():
     # no DLTs, window 10, one arrival per time unit, cohorts of 1, 3 patients, 4 doses:
-    # patient 0 at t=0; the next decision waits for their window (t=10): arrivals 1..9 are
-    # turned away (or the one arriving at 1 queues until 10); and again until 20.
+    # patient 0 at t=1; the next decision waits for their window (t=11): arrivals 2..10 are
+    # turned away (or the one arriving at 2 queues until 11); and again until 21.
     sc = lambda w: de.Scenario([0.0] * 4, target=0.25, time=de.TimeModel(window=10, accrual="fixed", rate=1,
                                                                          waiting=w))
     d = de.TITEBOIN(target=0.25, max_n=3)
     away = de.simulate(d, sc("turn_away"), n_trials=5, seed=1)
-    assert np.all(away.records.duration == 30) and np.all(away.records.turned_away == 18)
+    assert np.all(away.records.duration == 31) and np.all(away.records.turned_away == 18)
     assert np.all(away.records.n_patients == [1, 1, 1, 0])
     q = de.simulate(d, sc("queue"), n_trials=5, seed=1)
-    assert np.all(q.records.duration == 30) and np.all(q.records.turned_away == 0)
+    assert np.all(q.records.duration == 31) and np.all(q.records.turned_away == 0)
     assert q.waiting == pytest.approx((9 + 18) / 3)
 
 

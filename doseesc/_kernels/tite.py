@@ -423,7 +423,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     cohort = ipar[1]
     total = 0
     j = 0
-    arrival = 0.0
+    arrival = gap(tm, key, t, 0)  # the trial opens at 0; the first patient arrives one gap later (titesim)
     now = 0.0
     waited = 0.0
     turned = 0

@@ -36,7 +36,9 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     timed = tm[0] != 0.0
     ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
     now = 0.0  # time of the latest decision
-    arrival = 0.0  # time of the next arrival (the first patient arrives at 0)
+    # Time of the next arrival: the trial opens at 0 and the first patient arrives one gap later
+    # (dfcrm titesim's convention), so durations are measured from the opening.
+    arrival = gap(tm, key, t, 0) if timed else 0.0
     j = 0  # index of that arrival
     waited = 0.0
     turned_away = 0
