@@ -7,12 +7,12 @@
 
 __version__ = "0.1.0"
 
-from .designs import Design, Recommendation, ThreePlusThree
+from .designs import CRM, CRMPosterior, Design, Recommendation, ThreePlusThree, crm_skeleton
 from .engine import compare, exact, simulate
 from .results import Comparison, OperatingCharacteristics, TrialRecords
 from .scenario import Scenario, ScenarioSet
 
 __all__ = [
-    "Scenario", "ScenarioSet", "Design", "Recommendation", "ThreePlusThree",
+    "Scenario", "ScenarioSet", "Design", "Recommendation", "ThreePlusThree", "CRM", "CRMPosterior", "crm_skeleton",
     "simulate", "exact", "compare", "OperatingCharacteristics", "TrialRecords", "Comparison",
 ]

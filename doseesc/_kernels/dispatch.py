@@ -20,14 +20,16 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from . import threep3
-from .codes import THREE_PLUS_THREE
+from . import crm, threep3
+from .codes import CRM, THREE_PLUS_THREE
 
 
 @jit
 def start(code, ipar, fpar, tab, aux):
     if code == THREE_PLUS_THREE:
         return threep3.start(ipar, aux)
+    if code == CRM:
+        return crm.start(ipar, aux)
     return -1, 0
 
 
@@ -35,6 +37,8 @@ def start(code, ipar, fpar, tab, aux):
 def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
     if code == THREE_PLUS_THREE:
         return threep3.decide(ipar, n, y, aux, cur)
+    if code == CRM:
+        return crm.decide(ipar, fpar, tab, n, y, work, cur, c, k)
     return -1, 0, -1
 
 
@@ -42,11 +46,15 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
 def select(code, ipar, fpar, tab, n, y, aux, work):
     if code == THREE_PLUS_THREE:
         return threep3.select(n, y)
+    if code == CRM:
+        return crm.select(ipar, fpar, tab, n, y, work)
     return -2
 
 
 @jit
 def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
+    if code == CRM:
+        return crm.estimates(ipar, fpar, tab, n, y, work, out)
     for d in range(n.shape[0]):
         out[d] = y[d] / n[d] if n[d] > 0 else np.nan
     return np.nan
