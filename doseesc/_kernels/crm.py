@@ -6,14 +6,16 @@ One-parameter working models for the DLT probability at dose ``d`` with skeleton
 * logistic: ``p_d(b) = 1 / (1 + exp(-a0 - exp(b) * x_d))`` with ``x_d = logit(s_d) - a0 < 0``
 
 Both are decreasing in ``b``. The likelihood depends on the data only through the per-dose
-counts ``(n_d, y_d)``, so the log-likelihood at a fixed grid of ``b`` values is
-``sum_d y_d * log p_d(b_j) + (n_d - y_d) * log(1 - p_d(b_j))`` with both logs precomputed at
-lowering time (the ``tab`` rows). The posterior mean of ``b`` is then a ratio of two
-trapezoid sums over the grid, which is spectrally accurate for these smooth, rapidly decaying
-integrands once the step is below the posterior standard deviation. The grid step is chosen at
-lowering time from the largest Fisher information a patient can contribute (so from
-``max_n``); when the observed posterior is narrower than that (unusual, conflicting data),
-the integral is recomputed directly on a finer grid centred on the mode.
+counts ``(n_d, y_d)``, so on a fixed grid of ``b`` values the log posterior is
+``log prior(b_j) + sum_d y_d log p_d(b_j) + (n_d - y_d) log(1 - p_d(b_j))`` with every log
+precomputed at lowering time (the ``tab`` rows): a few vectorised multiply-adds per node.
+The posterior mean of ``b`` is a ratio of two trapezoid sums, which converge exponentially
+fast in the step for these analytic, rapidly decaying integrands. Only the exponentials are
+costly, so they are taken on a sub-lattice whose stride adapts to the posterior's width
+(see :func:`posterior_mean`), about 25 per evaluation. The grid step is chosen at lowering
+time from the largest Fisher information a patient can carry (so from ``max_n``); when a
+posterior is narrower than the grid can resolve (conflicting data), the integral is redone
+directly on a finer line.
 
 Layouts (shared with :mod:`doseesc.designs.crm`, which packs them):
 
@@ -21,9 +23,10 @@ Layouts (shared with :mod:`doseesc.designs.crm`, which packs them):
 patient, ``max_n`` entries) when there is one.
 ``fpar``: see the ``F_*`` indices; from ``F_DOSE`` on, the skeleton (``n_doses`` entries) and
 then the scaled doses (``log s_d`` for empiric, ``x_d`` for logistic).
-``tab``: rows ``0..D-1`` log p_d, rows ``D..2D-1`` log(1 - p_d), row ``2D`` the log prior
-density (up to a constant; zeros for the likelihood method), row ``2D+1`` the nodes ``b_j``.
-``work``: the log-likelihood at the nodes (``K`` entries).
+``tab`` (``2D + 2`` rows by ``K`` nodes): rows ``0..D-1`` log p_d(b_j), rows ``D..2D-1``
+log(1 - p_d(b_j)), row ``2D`` the log prior density up to a constant (zero for the
+likelihood method), row ``2D + 1`` the nodes b_j.
+``work``: ``K`` log posterior values, ``K`` weights, then ``D`` DLT estimates.
 
 Decisions depend only on the per-dose counts and on the last cohort (dose, size, DLTs), which
 the trial loop passes in, so exact enumeration applies with no ``aux`` state.
@@ -65,10 +68,33 @@ F_BSTAR = 4  # p_1(b) > target  <=>  b < b*
 F_PRIOR_SD = 5
 F_LO = 6  # lower end of the integration / optimisation range
 F_HI = 7
-F_DOSE = 8
+F_HMAX = 8  # largest useful sub-lattice step (see :func:`max_step`)
+F_DOSE = 9
 
-CUT = 40.0  # nodes whose log-posterior is below max - CUT contribute < 4e-18 relative
-MIN_STEPS_PER_SD = 1.0  # below this the fixed grid is too coarse: integrate directly
+CUT = 25.0  # stop summing once the log posterior is CUT below its maximum (weights < 1.4e-11)
+SCALE_CUT = 4.0  # the local scale is measured where the log posterior is within this of its max
+COARSE = 8  # stride of the first scan for the mode; the largest sub-lattice stride
+STEPS_PER_SD = 1.5  # sub-lattice steps per posterior SD, at least (the every-other-node rule then errs by < 1e-4)
+# Accept the sub-lattice rule when it differs from the every-other-node rule by less than TOL
+# (relative to max(1, |mean|)). That difference is about the coarser rule's error; halving the
+# step squares the error of these rules, so the accepted rule errs by about TOL^2.
+TOL = 1e-4
+
+
+def max_step(model, a0):
+    """Largest sub-lattice step worth trying, set by how far from the real axis the posterior
+    density stays analytic and bounded: the trapezoid error of step H is about
+    exp(-2 pi d / H). Empiric: |s ** exp(b)| grows without bound once |Im b| > pi / 2;
+    logistic: p(b) has poles at |Im b| = atan(pi / a0). Measured on typical posteriors
+    (empiric: error about 20 exp(-10.7 / H)), H <= 0.28 d keeps the every-other-node rule's
+    error (step 2H) below the acceptance tolerance, so the first stride usually passes."""
+    d = math.pi / 2 if model == EMPIRIC else math.atan(math.pi / a0)
+    return 0.28 * d
+
+
+def n_work(K, D):
+    """Scratch the kernels need (``Lowered.n_work``)."""
+    return 2 * K + D
 
 
 @jit
@@ -108,38 +134,64 @@ def _logpost_direct(ipar, fpar, n, y, b):
 
 @jit
 def _grid_logpost(ipar, tab, n, y, ll):
-    """Fill ``ll[:K]`` with the log posterior at the nodes; return (index of the max, max)."""
+    """Fill ``ll[:K]`` with the log posterior at every node (vectorised rows)."""
     D = n.shape[0]
     K = ipar[I_K]
+    prior = tab[2 * D]
     for j in range(K):
-        ll[j] = tab[2 * D, j]
+        ll[j] = prior[j]
     for d in range(D):
-        nd = n[d]
-        if nd > 0:
+        if n[d] > 0:
             yd = np.float64(y[d])
-            md = np.float64(nd - y[d])
-            for j in range(K):
-                ll[j] += yd * tab[d, j] + md * tab[D + d, j]
+            md = np.float64(n[d] - y[d])
+            rp = tab[d]
+            rq = tab[D + d]
+            if y[d] == 0:
+                for j in range(K):
+                    ll[j] += md * rq[j]
+            elif md == 0:
+                for j in range(K):
+                    ll[j] += yd * rp[j]
+            else:
+                for j in range(K):
+                    ll[j] += yd * rp[j] + md * rq[j]
+
+
+@jit
+def _mode(ll, K):
+    """Index of the node maximum: every COARSE-th node, then a climb to the neighbouring max."""
     jm = 0
     m = ll[0]
-    for j in range(1, K):
+    for j in range(COARSE, K, COARSE):
         if ll[j] > m:
             m = ll[j]
             jm = j
-    return jm, m
+    while jm + 1 < K and ll[jm + 1] > m:
+        jm += 1
+        m = ll[jm]
+    while jm > 0 and ll[jm - 1] > m:
+        jm -= 1
+        m = ll[jm]
+    return jm
 
 
 @jit
 def _direct_moments(ipar, fpar, n, y, center, step, bstar):
-    """Trapezoid sums on the line ``center + step * i`` (walking out until negligible).
+    """Trapezoid sums on the line ``center + step * i``, walking out until negligible.
 
-    Returns (sum w, sum w b, mass below b*) with w relative to the value at ``center``.
+    Returns (sum w, sum w b, tail below b*) with w relative to the value at ``center``; when
+    b* lies on the line the tail gets the endpoint half weight and the Euler-Maclaurin
+    derivative term, as in :func:`posterior_mean`.
     """
     m = _logpost_direct(ipar, fpar, n, y, center)
     s0 = 1.0
     s1 = center
     below = 0.0
-    cut = bstar - 0.5 * step  # nodes strictly below b* (b* itself, if on the line, is excluded)
+    on_line = False
+    if bstar > -np.inf:
+        r = (bstar - center) / step
+        on_line = abs(r - np.round(r)) < 1e-6
+    cut = bstar - 0.5 * step if on_line else bstar
     if center < cut:
         below = 1.0
     for sign in (-1.0, 1.0):
@@ -154,71 +206,148 @@ def _direct_moments(ipar, fpar, n, y, center, step, bstar):
             if w < 1e-18:
                 break
             i += 1
+    if on_line:
+        f0 = math.exp(_logpost_direct(ipar, fpar, n, y, bstar) - m)
+        fm = math.exp(_logpost_direct(ipar, fpar, n, y, bstar - step) - m)
+        fp = math.exp(_logpost_direct(ipar, fpar, n, y, bstar + step) - m)
+        below += 0.5 * f0 - (fp - fm) / 24.0
     return s0, s1, below
+
+
+@jit
+def _walk(ll, w, K, m, j0, st):
+    """Weights ``w[j] = exp(ll[j] - m)`` on the lattice ``j0 + i * st``, walking out from ``j0``
+    both ways until the log posterior is ``CUT`` below ``m``. Returns the lattice range."""
+    lo = m - CUT
+    j = j0
+    jlo = j0
+    while j >= 0:
+        w[j] = math.exp(ll[j] - m)
+        jlo = j
+        if ll[j] < lo:
+            break
+        j -= st
+    j = j0 + st
+    jhi = j0
+    while j < K:
+        w[j] = math.exp(ll[j] - m)
+        jhi = j
+        if ll[j] < lo:
+            break
+        j += st
+    return jlo, jhi
+
+
+@jit
+def _lattice_mean(b, w, jlo, jhi, st):
+    s0 = 0.0
+    s1 = 0.0
+    for j in range(jlo, jhi + 1, st):
+        s0 += w[j]
+        s1 += w[j] * b[j]
+    return s1 / s0, s0
 
 
 @jit
 def posterior_mean(ipar, fpar, tab, n, y, work):
     """Posterior mean of beta and P(p_1 > target | data) (Bayes method).
 
-    The probability is only computed when the safety rule is on (else NaN).
+    The log posterior at every node costs a few vectorised multiply-adds; then: find the
+    node maximum (coarse scan and climb), read the posterior's smallest local scale off the
+    largest curvature of the log posterior near the mode (within ``SCALE_CUT``), and
+    sum the trapezoid rule on the sub-lattice (stride at most ``COARSE``) with at least
+    ``STEPS_PER_SD`` nodes per SD, walking out from the mode until the log posterior has
+    dropped by ``CUT``. The rule is checked against the rule on every other of its nodes (for
+    these analytic integrands the error falls like exp(-c / step^2), so the finer rule is far
+    more accurate than their difference); the stride is halved until the difference is below
+    ``TOL``, and when even the grid step fails the integral is done directly on a finer line.
+    About 20-30 exponentials per call whatever the posterior width.
+
+    The probability is computed only when the safety rule is on (else NaN); the sub-lattice
+    then contains b*, where the tail sum gets the endpoint half weight and the Euler-Maclaurin
+    derivative correction.
     """
     K = ipar[I_K]
     D = n.shape[0]
-    jm, m = _grid_logpost(ipar, tab, n, y, work)
     h = fpar[F_H]
-    # Curvature at the mode: posterior SD in units of the step. Too few steps per SD means
-    # the fixed grid cannot resolve the posterior: integrate directly on a finer line.
-    if 0 < jm < K - 1:
-        c2 = 2.0 * m - work[jm - 1] - work[jm + 1]
-        if c2 > 1.0 / (MIN_STEPS_PER_SD * MIN_STEPS_PER_SD):
-            sd = h / math.sqrt(c2)
-            bstar = fpar[F_BSTAR] if ipar[I_SAFETY] else -np.inf
-            b0 = tab[2 * D + 1, jm]
-            if ipar[I_SAFETY]:  # keep b* on the line so the tail sum is an endpoint rule
-                step = sd / 4.0
-                b0 = bstar + step * np.floor((b0 - bstar) / step)
-                s0, s1, below = _direct_moments(ipar, fpar, n, y, b0, step, bstar)
-                # endpoint: half weight at b*, plus the Euler-Maclaurin derivative term
-                mref = _logpost_direct(ipar, fpar, n, y, b0)
-                f0 = math.exp(_logpost_direct(ipar, fpar, n, y, bstar) - mref)
-                fm = math.exp(_logpost_direct(ipar, fpar, n, y, bstar - step) - mref)
-                fp = math.exp(_logpost_direct(ipar, fpar, n, y, bstar + step) - mref)
-                below = below + 0.5 * f0 - (fp - fm) / 24.0
-                return s1 / s0, min(1.0, max(0.0, below / s0))
-            s0, s1, below = _direct_moments(ipar, fpar, n, y, b0, sd / 4.0, bstar)
-            return s1 / s0, np.nan
-    s0 = 0.0
-    s1 = 0.0
-    lo = m - CUT
-    jlo = jm
-    while jlo > 0 and work[jlo - 1] > lo:
-        jlo -= 1
-    jhi = jm
-    while jhi < K - 1 and work[jhi + 1] > lo:
-        jhi += 1
-    brow = 2 * D + 1
-    for j in range(jlo, jhi + 1):
-        w = math.exp(work[j] - m)
-        work[j] = w
-        s0 += w
-        s1 += w * tab[brow, j]
+    ll = work[:K]
+    w = work[K:2 * K]
+    b = tab[2 * D + 1]
+    _grid_logpost(ipar, tab, n, y, ll)
+    jm = _mode(ll, K)
+    m = ll[jm]
+    # The posterior's smallest local scale, in grid steps, from the largest curvature of the
+    # log posterior where it is within SCALE_CUT of its maximum (skewed posteriors are much
+    # narrower on one side than the curvature at the mode says).
+    c2 = 0.0
+    lo = m - SCALE_CUT
+    j = jm
+    while j > 0 and ll[j] > lo:
+        c2 = max(c2, 2.0 * ll[j] - ll[j - 1] - ll[j + 1]) if j < K - 1 else c2
+        j -= 1
+    j = jm + 1
+    while j < K - 1 and ll[j] > lo:
+        c2 = max(c2, 2.0 * ll[j] - ll[j - 1] - ll[j + 1])
+        j += 1
+    steps = 1.0 / math.sqrt(c2) if c2 > 0 else np.inf
+    st = int(min(steps / STEPS_PER_SD, COARSE, fpar[F_HMAX] / h))
+    if st < 1:
+        st = 1
+    safety = ipar[I_SAFETY] == 1
+    js = ipar[I_JSTAR]
+    j0 = jm
+    if safety and js >= 0:
+        j0 = jm - (jm - js) % st
+    jlo, jhi = _walk(ll, w, K, m, j0, st)
+    mean, s0 = _lattice_mean(b, w, jlo, jhi, st)
+    coarse, c0 = _lattice_mean(b, w, jlo, jhi, 2 * st)
+    while abs(mean - coarse) > TOL * max(1.0, abs(mean)):
+        if st == 1:
+            return _posterior_direct(ipar, fpar, n, y, b[jm], h / 4.0, safety)
+        if st % 2 == 0:  # halve the stride: add the midpoints
+            st //= 2
+            for j in range(jlo + st, jhi, 2 * st):
+                w[j] = math.exp(ll[j] - m)
+            coarse = mean
+            mean, s0 = _lattice_mean(b, w, jlo, jhi, st)
+        else:  # odd stride: walk again on the finer lattice
+            st //= 2
+            j0 = jm
+            if safety and js >= 0:
+                j0 = jm - (jm - js) % st
+            jlo, jhi = _walk(ll, w, K, m, j0, st)
+            coarse = mean
+            mean, s0 = _lattice_mean(b, w, jlo, jhi, st)
     prob = np.nan
-    if ipar[I_SAFETY]:
-        js = ipar[I_JSTAR]
-        if js < jlo:
-            prob = 0.0
+    if safety:
+        if js < 0 or js < jlo:
+            prob = 0.0  # b* below the grid (or p_1 can never exceed the target), or no mass below it
         elif js > jhi:
             prob = 1.0
         else:
             below = 0.0
-            for j in range(jlo, js):
-                below += work[j]
-            below += 0.5 * work[js]
-            fm = work[js - 1] if js - 1 >= jlo else 0.0
-            fp = work[js + 1] if js + 1 <= jhi else 0.0
-            below -= (fp - fm) / 24.0
+            for j in range(jlo, js, st):
+                below += w[j]
+            wm = w[js - st] if js - st >= jlo else 0.0
+            wp = w[js + st] if js + st <= jhi else 0.0
+            below += 0.5 * w[js] - (wp - wm) / 24.0
             prob = min(1.0, max(0.0, below / s0))
+    return mean, prob
+
+
+@jit
+def _posterior_direct(ipar, fpar, n, y, b0, step, safety):
+    """Fallback for posteriors the grid cannot resolve: trapezoid on a finer line through the
+    mode (through b* with the safety rule), evaluating the model directly."""
+    bstar = -np.inf
+    if safety:
+        bstar = fpar[F_BSTAR]
+        if bstar > -np.inf:
+            b0 = bstar + step * np.floor((b0 - bstar) / step)
+    s0, s1, below = _direct_moments(ipar, fpar, n, y, b0, step, bstar)
+    prob = np.nan
+    if safety:
+        prob = min(1.0, max(0.0, below / s0))
     return s1 / s0, prob
 
 
@@ -263,12 +392,17 @@ def mle(ipar, fpar, tab, n, y, work):
     """Maximum likelihood estimate of b on [lo, hi] (dfcrm optimises over (-10, 10))."""
     K = ipar[I_K]
     D = n.shape[0]
-    jm, m = _grid_logpost(ipar, tab, n, y, work)
-    brow = 2 * D + 1
-    lo = tab[brow, max(jm - 1, 0)]
-    hi = tab[brow, min(jm + 1, K - 1)]
+    ll = work[:K]
+    _grid_logpost(ipar, tab, n, y, ll)
+    jm = 0
+    for j in range(1, K):
+        if ll[j] > ll[jm]:
+            jm = j
+    nodes = tab[2 * D + 1]
+    lo = nodes[max(jm - 1, 0)]
+    hi = nodes[min(jm + 1, K - 1)]
     # Safeguarded Newton inside the bracket [lo, hi], bisecting on the sign of the gradient.
-    b = tab[brow, jm]
+    b = nodes[jm]
     for _ in range(100):
         g, hs = _dloglik(ipar, fpar, n, y, b)
         if g > 0:
@@ -290,23 +424,19 @@ def mle(ipar, fpar, tab, n, y, work):
 
 @jit
 def plug_in(ipar, fpar, D, b, out):
-    """Plug-in DLT probabilities at ``b`` into ``out`` (handles b = +-inf as limits)."""
+    """Plug-in DLT probabilities at ``b`` into ``out``; b = -inf gives the limits p = 1
+    (empiric) and expit(a0) (logistic), b = +inf gives 0."""
     model = ipar[I_MODEL]
     a0 = fpar[F_A0]
     t = math.exp(b) if b < 700.0 else np.inf
     for d in range(D):
-        if model == EMPIRIC:
-            s = fpar[F_DOSE + d]
-            if t == np.inf:
-                out[d] = 0.0
-            else:
-                out[d] = s ** t
+        x = fpar[F_DOSE + D + d]
+        if t == np.inf:
+            out[d] = 0.0
+        elif model == EMPIRIC:
+            out[d] = math.exp(t * x)  # s ** t, as dfcrm, to within an ulp
         else:
-            x = fpar[F_DOSE + D + d]
-            if t == np.inf:
-                out[d] = 0.0
-            else:
-                out[d] = 1.0 / (1.0 + math.exp(-a0 - t * x))
+            out[d] = 1.0 / (1.0 + math.exp(-a0 - t * x))
 
 
 @jit
@@ -387,12 +517,12 @@ def decide(ipar, fpar, tab, n, y, work, cur, c, k):
         # stage 1 of a two-stage design: follow the initial design until the first DLT
         nxt = ipar[I_X0 + ntot] if ntot < ipar[I_MAX_N] else cur
         if safety:
-            p = work[ipar[I_K]:ipar[I_K] + D]
+            p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
             b, prob = estimate(ipar, fpar, tab, n, y, work, p, False)
             if prob > fpar[F_SAFETY]:
                 return -1, 0, SAFETY
         return nxt, ipar[I_COHORT], CONTINUE
-    p = work[ipar[I_K]:ipar[I_K] + D]
+    p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
     b, prob = estimate(ipar, fpar, tab, n, y, work, p, False)
     if safety and prob > fpar[F_SAFETY]:
         return -1, 0, SAFETY
@@ -411,7 +541,7 @@ def decide(ipar, fpar, tab, n, y, work, cur, c, k):
 def select(ipar, fpar, tab, n, y, work):
     """The dose recommended after the last patient (crmsim's MTD), with no restriction."""
     D = n.shape[0]
-    p = work[ipar[I_K]:ipar[I_K] + D]
+    p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
     estimate(ipar, fpar, tab, n, y, work, p, True)
     return closest(p, fpar[F_TARGET])
 
