@@ -4,18 +4,80 @@ Every compiled function in doseesc goes through :func:`jit` so the options are s
 one place: ``cache=True`` (no recompilation in a new process), ``nogil=True``,
 ``error_model="numpy"`` and *no* fastmath, so results are bit-reproducible across runs,
 thread counts and machines with the same numba/LLVM.
+
+Cache invalidation: numba stamps a cached function with its own source file only, so a
+kernel that calls a function from another file keeps running stale machine code after that
+file changes. doseesc's kernels call across files (the trial loop dispatches to per-design
+modules), so here every cached doseesc function is stamped with a hash of *all* of the
+package's sources instead: any change anywhere recompiles everything once.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
+
 import numba
 
 _OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
+_STAMP = None
 
 
-def jit(func=None, *, parallel: bool = False):
-    """Compile ``func`` with the project options (``parallel`` only for batch kernels)."""
+def _package_stamp() -> str:
+    global _STAMP
+    if _STAMP is None:
+        h = hashlib.sha256(numba.__version__.encode())
+        for root, dirs, files in os.walk(_PKG_DIR):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    with open(os.path.join(root, name), "rb") as fh:
+                        h.update(name.encode() + b"\0" + fh.read())
+        _STAMP = h.hexdigest()
+    return _STAMP
+
+
+def _install_locators() -> None:
+    """Put package-stamped twins of numba's file-based cache locators first in line."""
+    try:
+        from numba.core import caching
+    except ImportError:  # pragma: no cover
+        return
+    impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl", None)
+    names = ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator")
+    bases = [getattr(caching, n, None) or getattr(caching, "_" + n, None) for n in names]
+    if impl is None or any(b is None for b in bases) or getattr(impl, "_doseesc", False):
+        return
+    twins = []
+    for base in bases:
+        def get_source_stamp(self):
+            return _package_stamp()
+
+        @classmethod
+        def from_function(cls, py_func, py_file, _base=base):
+            if not os.path.abspath(py_file).startswith(_PKG_DIR + os.sep):
+                return None
+            return super(cls, cls).from_function(py_func, py_file)
+
+        twins.append(type("Doseesc" + base.__name__.lstrip("_"), (base,),
+                          {"get_source_stamp": get_source_stamp, "from_function": from_function}))
+    impl._locator_classes = twins + list(impl._locator_classes)
+    impl._doseesc = True
+
+
+_install_locators()
+
+
+def jit(func=None, *, parallel: bool = False, inline: bool = False):
+    """Compile ``func`` with the project options (``parallel`` only for batch kernels).
+
+    ``inline=True`` inlines a small hot function into its callers at numba-IR level (the
+    per-cohort decision functions: a measured 30-40 ns per call otherwise).
+    """
     opts = dict(_OPTIONS, parallel=parallel)
+    if inline:
+        opts["inline"] = "always"
     if func is None:
         return lambda f: numba.njit(**opts)(f)
     return numba.njit(**opts)(func)

@@ -23,12 +23,12 @@ def probabilities(name: str, values: Any, *, open_interval: bool = False, allow_
     if arr.size == 0 and not allow_empty:
         raise ValueError(f"{name}: must not be empty (give one probability per dose)")
     if not np.all(np.isfinite(arr)):
-        raise ValueError(f"{name}: values must be finite numbers in [0, 1], got {list(arr)}")
+        raise ValueError(f"{name}: values must be finite numbers in [0, 1], got {arr.tolist()}")
     if open_interval:
         if np.any(arr <= 0) or np.any(arr >= 1):
-            raise ValueError(f"{name}: values must be strictly between 0 and 1, got {list(arr)}")
+            raise ValueError(f"{name}: values must be strictly between 0 and 1, got {arr.tolist()}")
     elif np.any(arr < 0) or np.any(arr > 1):
-        raise ValueError(f"{name}: values must be in [0, 1], got {list(arr)}")
+        raise ValueError(f"{name}: values must be in [0, 1], got {arr.tolist()}")
     return arr
 
 

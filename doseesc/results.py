@@ -33,7 +33,11 @@ class TrialRecords:
     weight : float array (T,) or None
         Exact results only: the probability of each terminal state.
     duration : float array (T,) or None
-        Trial duration, when a time model is on.
+        Trial duration, when a time model is on: from the first arrival to the last decision.
+    waited : float array (T,) or None
+        Total time patients spent queueing for a slot (time model with ``waiting="queue"``).
+    turned_away : int array (T,) or None
+        Patients who arrived while the trial waited for follow-up and were turned away.
     """
 
     selected: np.ndarray
@@ -44,6 +48,8 @@ class TrialRecords:
     scenario: np.ndarray
     weight: Optional[np.ndarray] = None
     duration: Optional[np.ndarray] = None
+    waited: Optional[np.ndarray] = None
+    turned_away: Optional[np.ndarray] = None
 
     STOP_REASONS = STOP_REASONS
 
@@ -69,16 +75,30 @@ class TrialRecords:
         return pd.DataFrame(d)
 
 
-def _wmean_se(x: np.ndarray, w: np.ndarray, exact: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Weighted mean over axis 0 and its Monte Carlo SE (w sums to 1; SE 0 when exact)."""
-    x = np.asarray(x, dtype=float)
-    m = np.tensordot(w, x, axes=(0, 0))
+def _wmean_se(x: np.ndarray, w: Optional[np.ndarray], exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over axis 0 and its Monte Carlo SE.
+
+    ``w`` (summing to 1) weights exact terminal states, whose SE is 0. Monte Carlo trials are
+    equally weighted; 0/1 and integer summaries use exact integer moments (fast and free of
+    rounding), floats the two-pass formula.
+    """
+    x = np.asarray(x)
     if exact:
+        m = w @ x.astype(float)
         return m, np.zeros_like(m)
     n = x.shape[0]
-    if n < 2:
-        return m, np.full_like(m, np.nan)
-    var = np.tensordot(w, (x - m) ** 2, axes=(0, 0)) * n / (n - 1)
+    if x.dtype == bool:
+        m = np.count_nonzero(x, axis=0) / n
+        var = m * (1 - m) * (n / (n - 1) if n > 1 else np.nan)
+    elif np.issubdtype(x.dtype, np.integer):
+        s1 = x.sum(axis=0, dtype=np.int64)
+        s2 = np.einsum("i...,i...->...", x, x, dtype=np.int64)
+        m = s1 / n
+        var = (s2 - s1 * m) / (n - 1) if n > 1 else np.full_like(m, np.nan)
+        var = np.maximum(var, 0.0)
+    else:
+        m = x.mean(axis=0)
+        var = x.var(axis=0, ddof=1) if n > 1 else np.full_like(m, np.nan)
     return m, np.sqrt(var / n)
 
 
@@ -103,6 +123,8 @@ METRICS = {
     "dlt_rate_above_target": "fraction of trials whose observed DLT rate exceeds the target",
     "early_stop": "fraction of trials stopped for safety (no dose selected)",
     "duration": "mean trial duration (time model only)",
+    "waiting": "mean time a patient waited for a slot (time model, waiting='queue')",
+    "turned_away": "mean patients turned away while the trial waited for follow-up (time model)",
 }
 
 
@@ -129,7 +151,7 @@ class OperatingCharacteristics:
         self._compute()
 
     # ------------------------------------------------------------------ computation
-    def _per_trial(self) -> dict[str, np.ndarray]:
+    def _per_trial(self, onehot: bool = False) -> dict[str, np.ndarray]:
         r = self.records
         n_doses = r.n_patients.shape[1]
         scs = self.scenarios
@@ -142,59 +164,73 @@ class OperatingCharacteristics:
             correct[i, c] = True
             above[i, c.max() + 1:] = True
             below[i, : c.min()] = True
-        si = r.scenario
-        sel0 = r.selected - 1
-        has = sel0 >= 0
-        sel_oh = np.zeros((len(r), n_doses))
-        sel_oh[np.flatnonzero(has), sel0[has]] = 1.0
-        N = r.n_patients.sum(axis=1).astype(float)
-        Nsafe = np.where(N > 0, N, 1.0)
-        n_over = (r.n_patients * above[si]).sum(axis=1)
-        frac_over = n_over / Nsafe
-        tot_dlt = r.n_dlt.sum(axis=1)
+        from ._kernels.summary import per_trial
+
+        n_ae = r.n_ae if np.issubdtype(r.n_ae.dtype, np.integer) else np.zeros_like(r.n_patients)
+        ints, flags = per_trial(r.selected, r.n_patients, r.n_dlt, n_ae, r.scenario, correct, above, below, target)
+        N = ints[0]
+        frac_over = ints[5] / np.where(N > 0, N, 1)
         out = {
-            "selection": sel_oh,
-            "no_selection": (~has).astype(float),
-            "pcs": (sel_oh * correct[si]).sum(axis=1),
-            "over_selection": (sel_oh * above[si]).sum(axis=1),
+            "no_selection": flags[0],
+            "pcs": flags[1],
+            "over_selection": flags[2],
             "n_patients": r.n_patients,
             "n_dlt": r.n_dlt,
             "n_ae": r.n_ae,
             "sample_size": N,
-            "total_dlt": tot_dlt,
-            "total_ae": r.n_ae.sum(axis=1),
-            "n_at_mtd": (r.n_patients * correct[si]).sum(axis=1),
-            "n_below_mtd": (r.n_patients * below[si]).sum(axis=1),
-            "n_overdosed": n_over,
+            "total_dlt": ints[1],
+            "total_ae": ints[2] if n_ae is r.n_ae else r.n_ae.sum(axis=1),
+            "n_at_mtd": ints[3],
+            "n_below_mtd": ints[4],
+            "n_overdosed": ints[5],
             "overdose_fraction": frac_over,
-            "overdose_60": (frac_over >= 0.6 - 1e-12).astype(float),
-            "overdose_80": (frac_over >= 0.8 - 1e-12).astype(float),
-            "dlt_rate_above_target": (tot_dlt / Nsafe > target[si] + 1e-12).astype(float),
-            "early_stop": (r.stop_reason == STOP_REASONS.index("safety")).astype(float),
+            "overdose_60": flags[3],
+            "overdose_80": flags[4],
+            "dlt_rate_above_target": flags[5],
+            "early_stop": r.stop_reason == STOP_REASONS.index("safety"),
         }
+        if onehot:
+            sel0 = r.selected - 1
+            has = sel0 >= 0
+            sel_oh = np.zeros((len(r), n_doses), dtype=bool)
+            sel_oh[np.flatnonzero(has), sel0[has]] = True
+            out["selection"] = sel_oh
         if r.duration is not None:
             out["duration"] = r.duration
+            out["waiting"] = r.waited / np.where(N > 0, N, 1)
+            out["turned_away"] = r.turned_away
         return out
 
     def _compute(self) -> None:
         r = self.records
-        if r.weight is not None:
-            w = r.weight / r.weight.sum()
-        else:
-            w = np.full(len(r), 1.0 / len(r))
+        w = None if r.weight is None else r.weight / r.weight.sum()
         per = self._per_trial()
+        n_doses = r.n_patients.shape[1]
+        # selection: from counts of the selected dose, not a one-hot matrix
+        if self.exact:
+            sel = np.bincount(r.selected, weights=w, minlength=n_doses + 1)[1:]
+            self._values["selection"], self._se["selection"] = sel, np.zeros(n_doses)
+        else:
+            n = len(r)
+            sel = np.bincount(r.selected, minlength=n_doses + 1)[1:] / n
+            self._values["selection"] = sel
+            self._se["selection"] = np.sqrt(sel * (1 - sel) / (n - 1)) if n > 1 else np.full(n_doses, np.nan)
         for name, x in per.items():
             m, s = _wmean_se(x, w, self.exact)
             self._values[name] = m
             self._se[name] = s
         for i, name in enumerate(STOP_REASONS[1:], start=1):
-            m, s = _wmean_se((r.stop_reason == i).astype(float), w, self.exact)
+            m, s = _wmean_se(r.stop_reason == i, w, self.exact)
             self._values[f"stop_{name}"] = m
             self._se[f"stop_{name}"] = s
+        if r.duration is not None and not self.exact:
+            self._values["duration_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"),
+                                                          np.quantile(r.duration, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()))
         if len(self.scenarios) > 1:
             k = len(self.scenarios)
-            pcs = np.array([np.sum(w[r.scenario == i] * per["pcs"][r.scenario == i]) / np.sum(w[r.scenario == i])
-                            for i in range(k)])
+            ww = np.full(len(r), 1.0) if w is None else w
+            pcs = np.bincount(r.scenario, weights=ww * per["pcs"], minlength=k) / np.bincount(r.scenario, weights=ww,
+                                                                                               minlength=k)
             self._values["pcs_by_scenario"] = pcs
             self._values["pcs_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"),
                                                      np.quantile(pcs, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()))
@@ -238,8 +274,9 @@ class OperatingCharacteristics:
             out[name] = _jsonable(self._values[name])
             out[f"{name}_se"] = _jsonable(self._se[name])
         out["stop_reasons"] = self.stop_reasons
-        if "pcs_quantiles" in self._values:
-            out["pcs_quantiles"] = self._values["pcs_quantiles"]
+        for extra in ("pcs_quantiles", "duration_quantiles"):
+            if extra in self._values:
+                out[extra] = self._values[extra]
         out.update(self.meta)
         return out
 
@@ -283,6 +320,8 @@ class OperatingCharacteristics:
             rows.insert(4, ("mean low-grade AEs", 1, "total_ae"))
         if "duration" in self._values:
             rows.append(("mean duration", 1, "duration"))
+            rows.append(("mean wait per patient", 1, "waiting"))
+            rows.append(("patients turned away", 1, "turned_away"))
         for text, scale, key in rows:
             lines.append(f"{text:<24}{_fmt(scale * self._values[key], scale * self._se[key], self.exact):>18}")
         if "pcs_quantiles" in self._values:
@@ -297,10 +336,13 @@ class OperatingCharacteristics:
 
 
 def _fmt(m: float, s: float, exact: bool) -> str:
+    """Value (SE), with the SE to two significant digits and the value to the same decimals."""
     m = float(m)
     if exact:
         return f"{m:.4f}" if abs(m) < 10 else f"{m:.3f}"
-    return f"{m:.2f} ({float(s):.2f})"
+    s = float(s)
+    dec = 2 if not np.isfinite(s) or s <= 0 else int(min(4, max(1, 1 - np.floor(np.log10(s)))))
+    return f"{m:.{dec}f} ({s:.{dec}f})"
 
 
 def _jsonable(x):
@@ -331,11 +373,11 @@ class Comparison:
         b = self.oc[j][scenario]
         if a.exact or b.exact:
             return np.asarray(a._values[metric]) - np.asarray(b._values[metric]), np.zeros_like(a._values[metric])
-        xa = a._per_trial()[metric]
-        xb = b._per_trial()[metric]
+        onehot = metric == "selection"
+        xa = a._per_trial(onehot)[metric]
+        xb = b._per_trial(onehot)[metric]
         d = np.asarray(xa, dtype=float) - np.asarray(xb, dtype=float)
-        w = np.full(d.shape[0], 1.0 / d.shape[0])
-        return _wmean_se(d, w, False)
+        return _wmean_se(d, None, False)
 
     def to_dict(self) -> dict:
         out = {"seed": self.seed, "designs": [d.to_dict() for d in self.designs],

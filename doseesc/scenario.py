@@ -62,7 +62,7 @@ class Scenario:
             if d.shape != p.shape:
                 raise ValueError(f"doses: expected {p.size} values (one per p_tox entry), got {d.size}")
             if np.any(~np.isfinite(d)) or np.any(d <= 0) or np.any(np.diff(d) <= 0):
-                raise ValueError(f"doses: must be positive and strictly increasing, got {list(d)}")
+                raise ValueError(f"doses: must be positive and strictly increasing, got {d.tolist()}")
             d.setflags(write=False)
             object.__setattr__(self, "doses", d)
         if self.p_ae is not None:
@@ -78,8 +78,11 @@ class Scenario:
             if band.shape != (2,) or not (0 <= band[0] <= band[1] <= 1):
                 raise ValueError(f"mtd_band: expected (low, high) with 0 <= low <= high <= 1, got {self.mtd_band!r}")
             object.__setattr__(self, "mtd_band", (float(band[0]), float(band[1])))
-        if self.time is not None and not hasattr(self.time, "window"):
-            raise ValueError("time: expected a doseesc.TimeModel")
+        if self.time is not None:
+            from .timemodel import TimeModel
+
+            if not isinstance(self.time, TimeModel):
+                raise ValueError("time: expected a doseesc.TimeModel, e.g. TimeModel(window=28, rate=3 / 28)")
 
     @property
     def n_doses(self) -> int:
@@ -127,6 +130,8 @@ class Scenario:
             out["mtd_band"] = list(self.mtd_band)
         if self.name is not None:
             out["name"] = self.name
+        if self.time is not None:
+            out["time"] = self.time.to_dict()
         return out
 
 

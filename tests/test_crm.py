@@ -331,7 +331,7 @@ def _within(ex, oc, name, z=4.0):
 
 
 @pytest.mark.parametrize("kw", [dict(), dict(model="logistic", cohort_size=2, start_dose=2),
-                                dict(restrict=False), dict(safety_threshold=0.8)])
+                                dict(restrict=False), dict(model_safety_threshold=0.8)])
 def test_exact_agrees_with_monte_carlo(kw):
     sk = de.crm_skeleton(0.05, 0.25, 2, 4, model=kw.get("model", "empiric"))
     d = de.CRM(skeleton=sk, target=0.25, max_n=6, **kw)
@@ -365,7 +365,7 @@ def test_exact_probabilities_by_hand_two_patients():
 
 # ----------------------------------------------------------------------------- safety stopping
 def test_safety_stopping():
-    d = de.CRM(skeleton=CHEUNG_SKELETON, target=0.25, max_n=12, safety_threshold=0.9)
+    d = de.CRM(skeleton=CHEUNG_SKELETON, target=0.25, max_n=12, model_safety_threshold=0.9)
     # the rule stops exactly when P(p_1 > target | data) > 0.9 (posterior() computes it independently)
     for out in ["1N", "1T", "1T 1N", "1T 1T", "1N 1T 1T", "1T 1T 1T", "1N 2N 2T 1T", "1N 1N 1N 1N 1T 1T"]:
         rec = d.next_dose(out)
@@ -479,7 +479,7 @@ def test_invariants(D, model, target, cohort, extra, restrict, start, seed, p):
         (dict(x0=[1, 2], max_n=3), "x0"),
         (dict(x0=[1, 4, 1], max_n=3), "x0"),
         (dict(x0=[1, 2, 2, 2], max_n=4, cohort_size=2), "x0"),
-        (dict(safety_threshold=1.0), "safety_threshold"),
+        (dict(model_safety_threshold=1.0), "model_safety_threshold"),
     ],
 )
 def test_bad_input_names_the_field(kw, field):

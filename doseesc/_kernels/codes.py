@@ -8,6 +8,11 @@ passed as an argument, or a closure, would defeat numba's on-disk cache).
 THREE_PLUS_THREE = 1
 INTERVAL = 2  # BOIN, mTPI, mTPI-2, Keyboard, i3+3: table-driven interval designs
 CRM = 3
+# Time-to-event designs: decided at each arrival from partial follow-up, in their own loop
+# (``_kernels/tite.py``), never in the cohort loop or exact enumeration.
+TITE_BOIN = 21
+TITE_CRM = 22
+TITE_CODES = (TITE_BOIN, TITE_CRM)
 
 # Why a trial stopped. 0 means it is still running.
 CONTINUE = 0

@@ -20,12 +20,14 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from . import crm, threep3
-from .codes import CRM, THREE_PLUS_THREE
+from . import crm, interval, threep3
+from .codes import CRM, INTERVAL, THREE_PLUS_THREE
 
 
 @jit
 def start(code, ipar, fpar, tab, aux):
+    if code == INTERVAL:
+        return interval.start(ipar, aux)
     if code == THREE_PLUS_THREE:
         return threep3.start(ipar, aux)
     if code == CRM:
@@ -33,8 +35,10 @@ def start(code, ipar, fpar, tab, aux):
     return -1, 0
 
 
-@jit
+@jit(inline=True)
 def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
+    if code == INTERVAL:
+        return interval.decide(ipar, tab, n, y, aux, cur, c, k)
     if code == THREE_PLUS_THREE:
         return threep3.decide(ipar, n, y, aux, cur)
     if code == CRM:
@@ -44,6 +48,8 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
 
 @jit
 def select(code, ipar, fpar, tab, n, y, aux, work):
+    if code == INTERVAL:
+        return interval.select(ipar, fpar, tab, n, y, work)
     if code == THREE_PLUS_THREE:
         return threep3.select(n, y)
     if code == CRM:
@@ -53,6 +59,8 @@ def select(code, ipar, fpar, tab, n, y, aux, work):
 
 @jit
 def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
+    if code == INTERVAL:
+        return interval.estimates(fpar, n, y, work, out)
     if code == CRM:
         return crm.estimates(ipar, fpar, tab, n, y, work, out)
     for d in range(n.shape[0]):

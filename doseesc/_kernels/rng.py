@@ -38,16 +38,46 @@ def mix64(z):
     return z ^ (z >> _S31)
 
 
+_N_STREAMS = np.uint64(8)
+
+
 @jit
-def uniform(key, trial, patient, stream):
-    """U(0, 1) (never exactly 0 or 1) for one (trial, patient, stream) under ``key``."""
-    h = mix64(np.uint64(key) + _GOLDEN * np.uint64(trial + 1))
-    h = mix64(h + _GOLDEN * np.uint64(patient + 1))
-    h = mix64(h + _GOLDEN * np.uint64(stream + 1))
+def trial_key(key, trial):
+    """The per-trial key: hoisted out of the per-patient loop."""
+    return mix64(np.uint64(key) + _GOLDEN * np.uint64(trial + 1))
+
+
+@jit
+def draw(tkey, patient, stream):
+    """U(0, 1) (never exactly 0 or 1) for one (patient, stream) under a trial key."""
+    h = mix64(tkey + _GOLDEN * (np.uint64(patient) * _N_STREAMS + np.uint64(stream + 1)))
     return (np.float64(h >> _S11) + 0.5) * _TO_UNIT
 
 
-def make_key(seed: int, scenario: int = 0) -> np.uint64:
-    """The per-(seed, scenario) key, computed once in Python."""
-    s = np.uint64(int(seed) & 0xFFFFFFFFFFFFFFFF)
-    return np.uint64(mix64(mix64(s) + _GOLDEN * np.uint64(scenario + 1)))
+@jit
+def uniform(key, trial, patient, stream):
+    """U(0, 1) for one (trial, patient, stream) under ``key``: ``draw(trial_key(key, trial), ...)``."""
+    return draw(trial_key(key, trial), patient, stream)
+
+
+_MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def _mix64_py(z: int) -> int:
+    """Pure-Python twin of :func:`mix64` (no JIT load just to make a key)."""
+    z &= _MASK
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
+    return z ^ (z >> 31)
+
+
+def make_key(seed: int, scenario: int = 0, member: int | None = None) -> np.uint64:
+    """The per-(seed, scenario) key, computed once in Python.
+
+    ``member`` indexes a scenario within a scenario set (prior-predictive draws), so set
+    members never share random numbers with each other or with another scenario.
+    """
+    k = _mix64_py(_mix64_py(int(seed)) + 0x9E3779B97F4A7C15 * (scenario + 1))
+    if member is not None:
+        k = _mix64_py(k + 0xD1B54A32D192ED03 * (member + 1))
+    return np.uint64(k)

@@ -10,22 +10,38 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
-from . import dispatch
+from . import dispatch, rules as _rules
+from .timing import gap, onset
 from .codes import CONTINUE, MAX_N, SAFETY
-from .rng import STREAM_TOLERANCE, uniform
+from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
 
 CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
 @jit
-def run_trial(code, ipar, fpar, tab, p_tox, p_ae_cum, key, t, max_n, n, y, ae, aux, work):
-    """Simulate trial ``t``; fill ``n``, ``y``, ``ae`` (zeroed here). Returns (selected, reason)."""
+def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, aux, work):
+    """Simulate trial ``t``; fill ``n``, ``y``, ``ae`` (zeroed here).
+
+    Returns (selected, reason, duration, total waiting time, patients turned away). With a time
+    model (``tm[0] == 1``) each cohort's decision waits until all its patients have had a DLT
+    or completed the window; dose decisions are the same as without one.
+    """
     n[:] = 0
     y[:] = 0
     ae[:] = 0
     cur, c = dispatch.start(code, ipar, fpar, tab, aux)
+    tk = trial_key(key, t)
     total = 0
     reason = CONTINUE
+    timed = tm[0] != 0.0
+    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
+    now = 0.0  # time of the latest decision
+    # Time of the next arrival: the trial opens at 0 and the first patient arrives one gap later
+    # (dfcrm titesim's convention), so durations are measured from the opening.
+    arrival = gap(tm, key, t, 0) if timed else 0.0
+    j = 0  # index of that arrival
+    waited = 0.0
+    turned_away = 0
     while True:
         if total >= max_n:
             reason = MAX_N
@@ -35,43 +51,71 @@ def run_trial(code, ipar, fpar, tab, p_tox, p_ae_cum, key, t, max_n, n, y, ae, a
         k = 0
         pt = p_tox[cur]
         pa = p_ae_cum[cur]
+        cohort_end = now
         for i in range(c):
-            u = uniform(key, t, total + i, STREAM_TOLERANCE)
-            if u < pt:
+            u = draw(tk, total + i, STREAM_TOLERANCE)
+            dlt = u < pt
+            if dlt:
                 k += 1
             elif u < pa:
                 ae[cur] += 1
+            if timed:
+                if tm[6] == 0.0:  # arrivals during follow-up are turned away
+                    while arrival < now:
+                        turned_away += 1
+                        j += 1
+                        arrival += gap(tm, key, t, j)
+                    enrol = arrival
+                else:  # they queue
+                    enrol = max(arrival, now)
+                    waited += enrol - arrival
+                j += 1
+                arrival += gap(tm, key, t, j)
+                end = enrol + (onset(tm, key, t, total + i) if dlt else tm[1])
+                cohort_end = max(cohort_end, end)
         n[cur] += c
         y[cur] += k
         total += c
-        cur, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        now = cohort_end
+        nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        if ruled:
+            nxt, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, reason)
+        cur = nxt
         if reason != CONTINUE:
             break
-    if reason == SAFETY:
-        return -1, reason
-    return dispatch.select(code, ipar, fpar, tab, n, y, aux, work), reason
+    sel = -1 if reason == SAFETY else dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+    return sel, reason, now, waited, turned_away
 
 
 @jit(parallel=True)
-def run_batch(code, ipar, fpar, tab, p_tox, p_ae_cum, key, trial0, max_n, n_aux, n_work,
-              sel, reason, n_pat, n_dlt, n_ae):
-    """Trials ``trial0 .. trial0 + len(sel) - 1``; each writes only its own row."""
-    n_trials = sel.shape[0]
-    n_chunks = (n_trials + CHUNK - 1) // CHUNK
+def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
+              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, duration, waited, turned_away):
+    """Rows ``trial0 .. trial0 + len(sel) - 1`` of a run of ``per_scenario`` trials under each
+    scenario (row r: scenario ``r // per_scenario``, trial ``r % per_scenario``; ``p_tox`` and
+    ``p_ae_cum`` are (n_scenarios, n_doses), ``keys`` one key per scenario). Each row is written
+    only by its own trial.
+    """
+    n_rows = sel.shape[0]
+    n_chunks = (n_rows + CHUNK - 1) // CHUNK
     for ch in prange(n_chunks):
         aux = np.zeros(max(n_aux, 1), dtype=np.int64)
         work = np.zeros(max(n_work, 1), dtype=np.float64)
         lo = ch * CHUNK
-        hi = min(n_trials, lo + CHUNK)
-        for t in range(lo, hi):
-            s, r = run_trial(code, ipar, fpar, tab, p_tox, p_ae_cum, key, trial0 + t, max_n,
-                             n_pat[t], n_dlt[t], n_ae[t], aux, work)
-            sel[t] = s
-            reason[t] = r
+        hi = min(n_rows, lo + CHUNK)
+        for r in range(lo, hi):
+            g = trial0 + r
+            sc = g // per_scenario
+            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
+                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], aux, work)
+            sel[r] = s
+            reason[r] = rs
+            duration[r] = d
+            waited[r] = w
+            turned_away[r] = a
 
 
 @jit
-def replay(code, ipar, fpar, tab, max_n, c_dose, c_size, c_tox, n, y, aux, work):
+def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_tox, n, y, aux, work):
     """Run a design over observed cohorts (doses 0-based). Returns (next dose, cohort size, reason)."""
     n[:] = 0
     y[:] = 0
@@ -83,7 +127,8 @@ def replay(code, ipar, fpar, tab, max_n, c_dose, c_size, c_tox, n, y, aux, work)
         n[d] += c_size[i]
         y[d] += c_tox[i]
         total += c_size[i]
-        cur, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, d, c_size[i], c_tox[i])
+        nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, d, c_size[i], c_tox[i])
+        cur, c, reason = _rules.apply(rules, safety_tab, n, y, d, nxt, c, reason)
         if reason != CONTINUE:
             break
     if reason == CONTINUE and total >= max_n:
@@ -103,6 +148,19 @@ def final_select(code, ipar, fpar, tab, reason, n, y, aux, work):
 @jit
 def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
     return dispatch.estimates(code, ipar, fpar, tab, n, y, aux, work, out)
+
+
+@jit
+def row_hashes(rows):
+    """A 64-bit hash of each state row (for merging equal states: sort by hash, then verify)."""
+    n_rows, width = rows.shape
+    out = np.empty(n_rows, dtype=np.uint64)
+    for r in range(n_rows):
+        h = np.uint64(0x243F6A8885A308D3)
+        for j in range(width):
+            h = mix64(h + np.uint64(rows[r, j] + 1) * np.uint64(0x9E3779B97F4A7C15))
+        out[r] = h
+    return out
 
 
 @jit
@@ -127,7 +185,7 @@ def initial_state(code, ipar, fpar, tab, n_doses, n_aux, max_n):
 
 
 @jit
-def expand(code, ipar, fpar, tab, p_tox, max_n, n_aux, rows, probs, n_work):
+def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, n_work):
     """Treat one more cohort from every state in ``rows``.
 
     A state row is ``[dose, cohort size, aux..., n_1..n_D, y_1..y_D]`` (the cohort about to be
@@ -168,6 +226,7 @@ def expand(code, ipar, fpar, tab, p_tox, max_n, n_aux, rows, probs, n_work):
             for d in range(n_doses):
                 total += n[d]
             nxt, c2, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+            nxt, c2, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c2, reason)
             if reason == CONTINUE and total >= max_n:
                 reason = MAX_N
             if reason != CONTINUE:

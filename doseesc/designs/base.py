@@ -11,6 +11,7 @@ from .. import _validate as v
 from .. import outcomes as _outcomes
 from .._kernels import trial as _trial
 from .._kernels.codes import CONTINUE, STOP_REASONS
+from .._kernels.rules import NO_RULES, NO_SAFETY
 
 
 class Lowered(NamedTuple):
@@ -24,6 +25,25 @@ class Lowered(NamedTuple):
     n_work: int  # float scratch
     max_n: int  # maximum sample size
     n_doses: int
+    rules: np.ndarray = NO_RULES  # composable rules (see _kernels/rules.py)
+    safety_tab: np.ndarray = NO_SAFETY
+
+
+def option_kind(annotation: Any) -> str:
+    """The kind of a constructor field, from its annotation, for the CLI and run files:
+    ``"bool"``, ``"list"`` (of numbers), ``"int"``, ``"float"``, ``"str"`` or ``"any"``."""
+    a = str(annotation)
+    if "Any" in a:
+        return "any"
+    if "bool" in a:
+        return "bool"
+    if "Sequence" in a or "list" in a or "tuple" in a:
+        return "list"
+    if "int" in a and "float" not in a:
+        return "int"
+    if "float" in a:
+        return "float"
+    return "str"
 
 
 def pack_int(*values) -> np.ndarray:
@@ -186,8 +206,8 @@ class Design:
         y = np.zeros(n_doses, dtype=np.int64)
         aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
-        nxt, c, reason = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.max_n, dose, size, tox,
-                                       n, y, aux, work)
+        nxt, c, reason = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, low.max_n,
+                                       dose, size, tox, n, y, aux, work)
         sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, reason, n, y, aux, work)
         est = np.full(n_doses, np.nan)
         beta = _trial.estimates(low.code, low.ipar, low.fpar, low.tab, n, y, aux, work, est)

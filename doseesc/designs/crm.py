@@ -116,9 +116,11 @@ class CRM(Design):
         Only with ``restrict=True``: keep the coherence rule (no escalation right after a
         cohort with DLT rate >= target) but allow skipping doses when escalating, as in the
         trace of Cheung (2011), Table 3.2. Default False (dfcrm).
-    safety_threshold : float, optional
-        Safety stopping (Bayes only): after any cohort, stop the trial with no dose selected
-        (reason ``"safety"``) when ``P(p_1 > target | data) > safety_threshold``. Off by default.
+    model_safety_threshold : float, optional
+        Model-based safety stopping (Bayes only): after any cohort, stop the trial with no dose
+        selected (reason ``"safety"``) when ``P(p_1 > target | data) > model_safety_threshold``
+        under this CRM's posterior. Off by default. (The composable ``safety_threshold``
+        modifier, available for every design, uses a Beta posterior at dose 1 instead.)
 
     Examples
     --------
@@ -146,7 +148,7 @@ class CRM(Design):
     method: str = "bayes"
     x0: Optional[Sequence[int]] = None
     skip_escalation: bool = False
-    safety_threshold: Optional[float] = None
+    model_safety_threshold: Optional[float] = None
 
     name: ClassVar[str] = "crm"
     reports_estimates: ClassVar[bool] = True
@@ -193,11 +195,11 @@ class CRM(Design):
             object.__setattr__(self, "x0", tuple(x0))
         elif self.method == "likelihood":
             raise ValueError("x0: the likelihood method needs a two-stage initial design x0 (as dfcrm crmsim)")
-        if self.safety_threshold is not None:
-            thr = v.open_unit("safety_threshold", self.safety_threshold)
+        if self.model_safety_threshold is not None:
+            thr = v.open_unit("model_safety_threshold", self.model_safety_threshold)
             if self.method != "bayes":
-                raise ValueError("safety_threshold: safety stopping needs method='bayes'")
-            object.__setattr__(self, "safety_threshold", thr)
+                raise ValueError("model_safety_threshold: safety stopping needs method='bayes'")
+            object.__setattr__(self, "model_safety_threshold", thr)
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -233,11 +235,11 @@ class CRM(Design):
             prec = 0.0
         info = _max_information(self.model, self.intercept) * self.max_n + prec
         h = min((1.0 / math.sqrt(info)) / RHO, (hi - lo) / 64)
-        if self.safety_threshold is not None:
+        if self.model_safety_threshold is not None:
             h = min(h, SAFETY_STEP)
         anchor = lo
         jstar = -1
-        if self.safety_threshold is not None:
+        if self.model_safety_threshold is not None:
             bs = self._bstar()
             if math.isfinite(bs):
                 jstar = int(math.ceil((bs - lo) / h))
@@ -271,15 +273,15 @@ class CRM(Design):
         ipar[_k.I_K] = K
         ipar[_k.I_MAX_N] = self.max_n
         ipar[_k.I_HAS_X0] = int(self.x0 is not None)
-        ipar[_k.I_SAFETY] = int(self.safety_threshold is not None)
+        ipar[_k.I_SAFETY] = int(self.model_safety_threshold is not None)
         ipar[_k.I_JSTAR] = jstar
         ipar[_k.I_X0:_k.I_X0 + len(x0)] = x0
         fpar = np.zeros(_k.F_DOSE + 2 * D)
         fpar[_k.F_TARGET] = self.target
         fpar[_k.F_H] = h
         fpar[_k.F_A0] = self.intercept
-        fpar[_k.F_SAFETY] = np.nan if self.safety_threshold is None else self.safety_threshold
-        fpar[_k.F_BSTAR] = self._bstar() if self.safety_threshold is not None else -np.inf
+        fpar[_k.F_SAFETY] = np.nan if self.model_safety_threshold is None else self.model_safety_threshold
+        fpar[_k.F_BSTAR] = self._bstar() if self.model_safety_threshold is not None else -np.inf
         fpar[_k.F_PRIOR_SD] = self.prior_sd
         fpar[_k.F_LO] = nodes[0]
         fpar[_k.F_HI] = nodes[-1]

@@ -11,13 +11,16 @@ import numba
 import numpy as np
 
 from .. import _validate as v
+from .._kernels import tite as _tite
 from .._kernels import trial as _trial
+from .._kernels.codes import TITE_CODES
 from .._kernels.rng import make_key
+from .. import timemodel as _time
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
 from ..scenario import Scenario, ScenarioSet
 
-BLOCK = 1 << 18  # trials per kernel call (bounds memory per call; results do not depend on it)
+BLOCK = 1 << 16  # trials per kernel call (progress updates, Ctrl-C; results do not depend on it)
 MAX_EXACT_STATES = 5_000_000
 
 
@@ -57,26 +60,47 @@ def _progress(total: int, enabled: Optional[bool], desc: str):
         from tqdm import tqdm
     except ImportError:
         return None
-    return tqdm(total=total, desc=desc, unit="trial", unit_scale=True, leave=False, mininterval=0.5)
+    # delay: only runs longer than a second show a bar
+    return tqdm(total=total, desc=desc, unit="trial", unit_scale=True, leave=False, mininterval=0.5,
+                delay=0 if enabled else 1.0)
 
 
-def _run_mc(low: Lowered, sc: Scenario, key, n_trials: int, bar=None) -> TrialRecords:
+def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=None) -> TrialRecords:
+    """``n_trials`` trials under each scenario (one kernel launch per block, not per scenario)."""
     n_doses = low.n_doses
-    sel = np.empty(n_trials, dtype=np.int64)
-    reason = np.empty(n_trials, dtype=np.int64)
-    n_pat = np.empty((n_trials, n_doses), dtype=np.int64)
-    n_dlt = np.empty((n_trials, n_doses), dtype=np.int64)
-    n_ae = np.empty((n_trials, n_doses), dtype=np.int64)
-    p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
-    p_ae_cum = np.ascontiguousarray(sc.p_tox + sc.p_ae_array, dtype=np.float64)
-    for lo in range(0, n_trials, BLOCK):
-        hi = min(n_trials, lo + BLOCK)
-        _trial.run_batch(low.code, low.ipar, low.fpar, low.tab, p_tox, p_ae_cum, key, lo, low.max_n,
-                         low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi], n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi])
+    S = len(scs)
+    total = n_trials * S
+    sel = np.empty(total, dtype=np.int64)
+    reason = np.empty(total, dtype=np.int64)
+    n_pat = np.empty((total, n_doses), dtype=np.int64)
+    n_dlt = np.empty((total, n_doses), dtype=np.int64)
+    n_ae = np.empty((total, n_doses), dtype=np.int64)
+    duration = np.empty(total)
+    waited = np.empty(total)
+    turned_away = np.empty(total, dtype=np.int64)
+    p_tox = np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64)
+    p_ae_cum = np.ascontiguousarray([sc.p_tox + sc.p_ae_array for sc in scs], dtype=np.float64)
+    key_arr = np.array(keys, dtype=np.uint64)
+    times = {(None if sc.time is None else sc.time) for sc in scs}
+    if len(times) > 1:
+        raise ValueError("scenario: all scenarios of a set must share one time model")
+    tm = _time.pack(scs[0].time)
+    tite = low.code in TITE_CODES
+    if tite and scs[0].time is None:
+        raise ValueError("time: time-to-event designs need a scenario with a time model, "
+                         "e.g. Scenario(..., time=TimeModel(window=28, rate=3 / 28))")
+    batch = _tite.run_batch if tite else _trial.run_batch
+    for lo in range(0, total, BLOCK):
+        hi = min(total, lo + BLOCK)
+        batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum,
+                         key_arr, n_trials, lo, low.max_n, low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi],
+                         n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
         if bar is not None:
             bar.update(hi - lo)
+    timed = scs[0].time is not None
     return TrialRecords(selected=sel + 1, n_patients=n_pat, n_dlt=n_dlt, n_ae=n_ae, stop_reason=reason,
-                        scenario=np.zeros(n_trials, dtype=np.int64))
+                        scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials), duration=duration if timed else None,
+                        waited=waited if timed else None, turned_away=turned_away if timed else None)
 
 
 def _concat(recs: list[TrialRecords]) -> TrialRecords:
@@ -90,6 +114,8 @@ def _concat(recs: list[TrialRecords]) -> TrialRecords:
         stop_reason=np.concatenate([r.stop_reason for r in recs]),
         scenario=np.concatenate([np.full(len(r), i, dtype=np.int64) for i, r in enumerate(recs)]),
         weight=None if recs[0].weight is None else np.concatenate([r.weight / len(recs) for r in recs]),
+        **{k: (None if getattr(recs[0], k) is None else np.concatenate([getattr(r, k) for r in recs]))
+           for k in ("duration", "waited", "turned_away")},
     )
 
 
@@ -140,12 +166,39 @@ def simulate(design: Design, scenario: Union[Scenario, ScenarioSet], n_trials: i
     bar = _progress(n_trials * len(scs), progress, design.label())
     try:
         with _threads(threads):
-            recs = [_run_mc(low, sc, make_key(seed, _scenario_index + i), n_trials, bar) for i, sc in enumerate(scs)]
+            if isinstance(scenario, ScenarioSet):
+                keys = [make_key(seed, _scenario_index, i) for i in range(len(scs))]
+            else:
+                keys = [make_key(seed, _scenario_index)]
+            rec = _run_mc(low, scs, keys, n_trials, bar)
     finally:
         if bar is not None:
             bar.close()
     meta = {"seconds": time.perf_counter() - t0, "versions": _versions()}
-    return OperatingCharacteristics(_concat(recs), scs, design, exact=False, seed=seed, meta=meta)
+    return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
+
+
+def _merge_states(rows: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge equal state rows, adding their probabilities.
+
+    Rows are grouped by a 64-bit hash (sorting int64 is far faster than sorting rows); equal
+    hashes are verified to be equal rows, with an exact fallback should two ever collide.
+    """
+    if rows.shape[0] < 2:
+        return rows, probs
+    h = _trial.row_hashes(rows)
+    order = np.argsort(h, kind="stable")
+    hs = h[order]
+    rs = rows[order]
+    new = np.empty(hs.shape[0], dtype=bool)
+    new[0] = True
+    np.not_equal(hs[1:], hs[:-1], out=new[1:])
+    dup = ~new[1:]
+    if np.any(rs[1:][dup] != rs[:-1][dup]):  # a hash collision: merge by full rows instead
+        merged, inv = np.unique(rows, axis=0, return_inverse=True)
+        return merged, np.bincount(inv.ravel(), weights=probs, minlength=merged.shape[0])
+    group = np.cumsum(new) - 1
+    return rs[new], np.bincount(group, weights=probs[order], minlength=int(group[-1]) + 1)
 
 
 def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
@@ -155,11 +208,9 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
     terms, term_ps = [], []
     n_states = 0
     while rows.shape[0]:
-        rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, p_tox, low.max_n,
-                                                  low.n_aux, rows, probs, low.n_work)
-        if rows.shape[0]:
-            rows, inv = np.unique(rows, axis=0, return_inverse=True)
-            probs = np.bincount(inv.ravel(), weights=probs, minlength=rows.shape[0])
+        rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
+                                                  p_tox, low.max_n, low.n_aux, rows, probs, low.n_work)
+        rows, probs = _merge_states(rows, probs)
         n_states += rows.shape[0]
         if n_states > MAX_EXACT_STATES:
             raise ValueError(f"design: exact enumeration exceeds {MAX_EXACT_STATES:,} states; use simulate()")
@@ -167,8 +218,7 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
         term_ps.append(term_p)
     term = np.concatenate(terms)
     term_p = np.concatenate(term_ps)
-    term, inv = np.unique(term, axis=0, return_inverse=True)
-    term_p = np.bincount(inv.ravel(), weights=term_p, minlength=term.shape[0])
+    term, term_p = _merge_states(term, term_p)
     D = low.n_doses
     n_pat = term[:, 2:2 + D]
     n_dlt = term[:, 2 + D:]
@@ -229,6 +279,6 @@ def compare(designs: Sequence[Design], scenarios: Union[Scenario, ScenarioSet, I
     scenarios = list(scenarios)
     if not scenarios:
         raise ValueError("scenarios: give at least one scenario")
-    ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, _scenario_index=1000 * j)
+    ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, _scenario_index=j)
             for j, sc in enumerate(scenarios)] for d in designs]
     return Comparison(designs=designs, scenarios=scenarios, oc=ocs, seed=seed, meta={"versions": _versions()})

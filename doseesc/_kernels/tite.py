@@ -1,0 +1,558 @@
+"""Time-to-event designs (TITE-BOIN, TITE-CRM): a decision at each arrival from partial follow-up.
+
+The cohort loop (:mod:`.trial`) waits for every cohort's full follow-up; these designs do
+not, so they have their own loop. One decision function, :func:`decide`, takes the data as
+a clinician has them at the moment of a decision -- per patient: dose, DLT observed (0/1)
+and follow-up time (the DLT time for a patient with an observed DLT, at most the window) --
+and is called by both the simulator (:func:`run_batch`) and live use (:func:`live`), so a
+recommendation from ``next_dose_tite`` is exactly what the simulator would have done.
+
+Parameter layouts (packed by :mod:`doseesc.designs.tite`):
+
+TITE-BOIN: ``ipar``/``fpar``/``tab`` are the interval-design layouts of :mod:`.interval`
+(``tab`` is BOIN's (n, y) action table), with three more floats: ``F_LAMBDA_E``,
+``F_SUSPEND`` (the pending fraction above which accrual is suspended) and ``F_PRIOR_A``
+(target / 2, the prior pseudo-count of the imputation estimate).
+
+TITE-CRM: ``ipar`` = [start dose, 1, restrict, model, scheme, K nodes]; ``fpar`` = [target,
+intercept a0, prior sd, grid step, skeleton (D), scaled doses (D)]; ``tab`` rows ``0..D-1``
+log p_d(b_j), ``D..2D-1`` log(1 - p_d(b_j)), ``2D`` the log prior density, ``2D+1`` the
+nodes b_j (the layout of the CRM kernel's quadrature tables).
+
+Both: ``ipar[0]`` is the 0-based start dose and ``ipar[1]`` the cohort size (patients who
+receive the dose chosen at one decision).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import prange
+
+from .._jit import jit
+from . import interval as _iv
+from . import rules as _rules
+from .codes import CONTINUE, MAX_N, SAFETY, TITE_BOIN
+from .rng import STREAM_TOLERANCE, draw, trial_key
+from .timing import gap, onset
+
+CHUNK = 64  # trials per parallel task; results do not depend on it
+
+# TITE-BOIN extra floats, after the interval layout (F_TARGET, F_LAMBDA_D, F_PSEUDO)
+F_LAMBDA_E = _iv.N_FPAR
+F_SUSPEND = _iv.N_FPAR + 1
+F_PRIOR_A = _iv.N_FPAR + 2
+N_FPAR_BOIN = _iv.N_FPAR + 3
+
+# TITE-CRM layouts
+C_START = 0
+C_COHORT = 1
+C_RESTRICT = 2
+C_MODEL = 3
+C_SCHEME = 4
+C_K = 5
+N_IPAR_CRM = 6
+EMPIRIC = 0
+LOGISTIC = 1
+LINEAR = 0
+ADAPTIVE = 1
+G_TARGET = 0
+G_A0 = 1
+G_PRIOR_SD = 2
+G_H = 3
+G_DOSE = 4  # skeleton (D) then scaled doses (D)
+
+CUT = 40.0  # nodes whose log posterior is below the maximum by more than this add < 4e-18
+
+
+def n_work_crm(n_doses: int, k: int, max_n: int) -> int:
+    """Float scratch of the TITE-CRM decision: two node rows, and weights + DLT times per patient."""
+    return 2 * k + 2 * max_n + 2 * n_doses
+
+
+# ---------------------------------------------------------------------------- TITE-BOIN
+@jit
+def _boin_decide(ipar, fpar, tab, n, y, m, stft, cur, iwork):
+    """TITE-BOIN (Yuan et al. 2018) at the current dose ``cur``.
+
+    ``n``: patients treated per dose; ``y``: DLTs observed so far; ``m``: patients still
+    pending (no DLT yet, window not complete); ``stft``: their standardized total follow-up
+    time. Returns (next dose, reason, suspended).
+    """
+    D = n.shape[0]
+    lo = D  # lowest eliminated dose, recomputed from the counts (DLTs can still arrive at any dose)
+    for d in range(D):
+        if n[d] >= 3 and (_iv._entry(ipar, tab, n[d], y[d]) & _iv.ELIM):
+            lo = d
+            break
+    if lo < cur:  # late DLTs eliminated a lower dose and with it the current one
+        if lo == 0:
+            return -1, SAFETY, False
+        return lo - 1, CONTINUE, False
+    code = _iv._entry(ipar, tab, n[cur], y[cur])
+    act = code & _iv.ACTION_MASK
+    mm = m[cur]
+    if mm > 0 and act != _iv.DEESCALATE:
+        # De-escalation on the observed DLTs alone (y / n >= lambda_d) needs no wait: pending
+        # outcomes can only raise the estimate. Otherwise pending data may change the decision.
+        if mm > fpar[F_SUSPEND] * n[cur]:
+            if ipar[_iv.I_EXTRASAFE] != 0 and cur == 0 and (code & _iv.ELIM_ROW) and (code & _iv.XSAFE):
+                return -1, SAFETY, False
+            return cur, CONTINUE, True
+        nn = np.float64(n[cur])
+        yy = np.float64(y[cur])
+        target = fpar[_iv.F_TARGET]
+        pobs = yy / nn
+        if pobs != target:
+            # Impute each pending outcome by pi (1 - t_i / W) / (1 - pi), pi the posterior mean
+            # under a Beta(target / 2, 1 - target / 2) prior from the completed patients, so the
+            # pending patients add pi / (1 - pi) * (m - STFT) expected DLTs.
+            pihat = (yy + fpar[F_PRIOR_A]) / (nn - mm + 1.0)
+            ptil = (yy + pihat / (1.0 - pihat) * (mm - stft[cur])) / nn
+            if pobs < target:
+                act = _iv.ESCALATE if ptil <= fpar[F_LAMBDA_E] else _iv.STAY
+            else:
+                act = _iv.DEESCALATE if ptil >= fpar[_iv.F_LAMBDA_D] else _iv.STAY
+        else:
+            act = _iv.STAY
+    iwork[_iv.A_ELIM] = lo
+    iwork[_iv.A_PHASE] = 1
+    nxt, c, reason = _iv.apply_action(ipar, n, iwork, cur, code, act)
+    return nxt, reason, False
+
+
+@jit
+def _boin_estimates(fpar, n, y, m, stft, out):
+    """Per-dose TITE-BOIN estimate (y + imputed) / n (y / n with no pending), NaN if untreated."""
+    for d in range(n.shape[0]):
+        if n[d] == 0:
+            out[d] = np.nan
+        elif m[d] == 0:
+            out[d] = y[d] / n[d]
+        else:
+            pihat = (y[d] + fpar[F_PRIOR_A]) / (n[d] - m[d] + 1.0)
+            out[d] = (y[d] + pihat / (1.0 - pihat) * (m[d] - stft[d])) / n[d]
+
+
+# ---------------------------------------------------------------------------- TITE-CRM
+@jit
+def _crm_weights(ipar, ptox, pfu, npat, window, w, support):
+    """dfcrm ``titecrm`` weights: linear (follow-up / window) or adaptive (Cheung & Chappell
+    2000: piecewise linear through the observed DLT times); observed DLTs weigh 1."""
+    z = 0
+    if ipar[C_SCHEME] == ADAPTIVE:
+        for i in range(npat):
+            if ptox[i] != 0:
+                # insertion into the sorted DLT times
+                v = pfu[i]
+                k = z
+                while k > 0 and support[k - 1] > v:
+                    support[k] = support[k - 1]
+                    k -= 1
+                support[k] = v
+                z += 1
+    for i in range(npat):
+        if ptox[i] != 0:
+            w[i] = 1.0
+            continue
+        f = pfu[i]
+        if z == 0:
+            wi = f / window
+        else:
+            mm = 0
+            while mm < z and support[mm] <= f:
+                mm += 1
+            if mm == 0:
+                wi = f / support[0] / (z + 1)
+            elif mm == z:
+                wi = (z + (f - support[z - 1]) / (window - support[z - 1])) / (z + 1)
+            else:
+                wi = (mm + (f - support[mm - 1]) / (support[mm] - support[mm - 1])) / (z + 1)
+        w[i] = wi if wi < 1.0 else 1.0
+
+
+@jit
+def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
+    """Posterior mean of beta: trapezoid sums over the node row of ``tab``.
+
+    Observed DLTs (``cnt_y``) and non-DLT patients of weight 1 (``cnt_c``) enter through the
+    per-dose log-probability rows; each partially followed patient i adds log(1 - w_i p_d(b)).
+    Only nodes within ``CUT`` of the maximum are evaluated (the count part bounds the full log
+    posterior from above, pending terms being <= 0).
+    """
+    D = cnt_y.shape[0]
+    K = ipar[C_K]
+    L0 = work[0:K]
+    F = work[K:2 * K]
+    for j in range(K):
+        L0[j] = tab[2 * D, j]
+    for d in range(D):
+        a = np.float64(cnt_y[d])
+        b = np.float64(cnt_c[d])
+        if a != 0.0:
+            for j in range(K):
+                L0[j] += a * tab[d, j]
+        if b != 0.0:
+            for j in range(K):
+                L0[j] += b * tab[D + d, j]
+    j0 = 0
+    for j in range(1, K):
+        if L0[j] > L0[j0]:
+            j0 = j
+    npend = 0
+    for i in range(npat):
+        if ptox[i] == 0 and w[i] < 1.0:
+            npend += 1
+    if npend == 0:
+        lo = L0[j0] - CUT
+        s0 = 0.0
+        s1 = 0.0
+        for j in range(K):
+            if L0[j] > lo:
+                e = math.exp(L0[j] - L0[j0])
+                s0 += e
+                s1 += e * tab[2 * D + 1, j]
+        return s1 / s0
+    f0 = L0[j0]
+    for i in range(npat):
+        if ptox[i] == 0 and w[i] < 1.0:
+            f0 += math.log1p(-w[i] * math.exp(tab[pd[i], j0]))
+    lo = f0 - CUT
+    fmax = f0
+    for j in range(K):
+        if L0[j] < lo:
+            F[j] = -np.inf
+            continue
+        v = L0[j]
+        for i in range(npat):
+            if ptox[i] == 0 and w[i] < 1.0:
+                v += math.log1p(-w[i] * math.exp(tab[pd[i], j]))
+        F[j] = v
+        if v > fmax:
+            fmax = v
+    s0 = 0.0
+    s1 = 0.0
+    for j in range(K):
+        if F[j] > fmax - CUT:
+            e = math.exp(F[j] - fmax)
+            s0 += e
+            s1 += e * tab[2 * D + 1, j]
+    return s1 / s0
+
+
+@jit
+def _crm_ptox(ipar, fpar, D, beta, out):
+    t = math.exp(beta)
+    for d in range(D):
+        x = fpar[G_DOSE + D + d]
+        if ipar[C_MODEL] == EMPIRIC:
+            out[d] = math.exp(t * x)
+        else:
+            out[d] = 1.0 / (1.0 + math.exp(-fpar[G_A0] - t * x))
+
+
+@jit
+def _crm_mtd(fpar, p):
+    """dfcrm's recommendation: top dose if all p <= target, dose 1 if all >= target, else the
+    first dose closest to the target."""
+    D = p.shape[0]
+    target = fpar[G_TARGET]
+    all_le = True
+    all_ge = True
+    for d in range(D):
+        if p[d] > target:
+            all_le = False
+        if p[d] < target:
+            all_ge = False
+    if all_le:
+        return D - 1
+    if all_ge:
+        return 0
+    best = 0
+    for d in range(1, D):
+        if abs(p[d] - target) < abs(p[best] - target):
+            best = d
+    return best
+
+
+@jit
+def _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work):
+    """Weighted-likelihood posterior mean of beta from per-patient data."""
+    D = cnt_y.shape[0]
+    K = ipar[C_K]
+    nmax = pd.shape[0]
+    w = work[2 * K:2 * K + nmax]
+    support = work[2 * K + nmax:2 * K + 2 * nmax]
+    _crm_weights(ipar, ptox, pfu, npat, window, w, support)
+    cnt_y[:] = 0
+    cnt_c[:] = 0
+    for i in range(npat):
+        if ptox[i] != 0:
+            cnt_y[pd[i]] += 1
+        elif w[i] >= 1.0:
+            cnt_c[pd[i]] += 1
+    return _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work)
+
+
+@jit
+def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c, work):
+    D = cnt_y.shape[0]
+    K = ipar[C_K]
+    beta = _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work)
+    p = work[2 * K + 2 * pd.shape[0]:2 * K + 2 * pd.shape[0] + D]
+    _crm_ptox(ipar, fpar, D, beta, p)
+    nxt = _crm_mtd(fpar, p)
+    if ipar[C_RESTRICT] != 0 and nxt > cur + 1:  # dfcrm titesim: at most one level above the last patient
+        nxt = cur + 1
+    return nxt
+
+
+# ---------------------------------------------------------------------------- shared
+@jit
+def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, npat, cur, n, y, m, stft, iwork, work):
+    """The decision for the next patient, given per-patient data at the moment of deciding.
+
+    ``pd``: 0-based dose; ``ptox``: 1 when a DLT has been observed; ``pfu``: follow-up time
+    (the DLT time after an observed DLT; ``>= window`` means complete). ``cur`` is the dose of
+    the latest decision (TITE-CRM: of the latest patient). Fills the per-dose summaries ``n``
+    (treated), ``y`` (observed DLTs), ``m`` (pending) and ``stft`` (their standardized total
+    follow-up). Returns (next dose, stop reason, accrual suspended).
+    """
+    D = n.shape[0]
+    for d in range(D):
+        n[d] = 0
+        y[d] = 0
+        m[d] = 0
+        stft[d] = 0.0
+    for i in range(npat):
+        d = pd[i]
+        n[d] += 1
+        if ptox[i] != 0:
+            y[d] += 1
+        elif pfu[i] < window:
+            m[d] += 1
+            stft[d] += pfu[i] / window
+    if code == TITE_BOIN:
+        nxt, reason, susp = _boin_decide(ipar, fpar, tab, n, y, m, stft, cur, iwork)
+    else:
+        nxt = _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, iwork[0:D], iwork[D:2 * D], work)
+        reason = CONTINUE
+        susp = False
+    if not susp and reason == CONTINUE and (rules[0] != 0 or rules[1] != 0 or rules[3] != 0):
+        nxt, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, 1, reason)
+    return nxt, reason, susp
+
+
+@jit
+def final_select(code, ipar, fpar, tab, n, y, iwork, work):
+    """The selection from complete data (per-dose counts); -1 for none."""
+    if code == TITE_BOIN:
+        return _iv.select(ipar, fpar, tab, n, y, work)
+    D = n.shape[0]
+    cnt_y = iwork[0:D]
+    cnt_c = iwork[D:2 * D]
+    for d in range(D):
+        cnt_y[d] = y[d]
+        cnt_c[d] = n[d] - y[d]
+    K = ipar[C_K]
+    w = work[2 * K:2 * K]  # no partially followed patients
+    pd = iwork[0:0]
+    beta = _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, pd, 0, work)
+    p = work[2 * K:2 * K + D]
+    _crm_ptox(ipar, fpar, D, beta, p)
+    return _crm_mtd(fpar, p)
+
+
+@jit
+def estimates(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, stft, iwork, work, out):
+    """Per-dose DLT estimates the design uses (into ``out``) and beta (TITE-CRM; else NaN).
+
+    Call after :func:`decide` (which fills ``n``, ``y``, ``m``, ``stft``).
+    """
+    D = n.shape[0]
+    if code == TITE_BOIN:
+        _boin_estimates(fpar, n, y, m, stft, out)
+        return np.nan
+    beta = _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, iwork[0:D], iwork[D:2 * D], work)
+    _crm_ptox(ipar, fpar, D, beta, out)
+    return beta
+
+
+@jit
+def current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, iwork, work):
+    """What the design would select if the trial ended now, on the data so far: TITE-BOIN
+    selects from the completed patients; TITE-CRM's model uses the weighted data."""
+    D = n.shape[0]
+    if code == TITE_BOIN:
+        nc = iwork[2 * D:3 * D]
+        for d in range(D):
+            nc[d] = n[d] - m[d]
+        return _iv.select(ipar, fpar, tab, nc, y, work)
+    K = ipar[C_K]
+    beta = _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, iwork[0:D], iwork[D:2 * D], work)
+    p = work[2 * K + 2 * pd.shape[0]:2 * K + 2 * pd.shape[0] + D]
+    _crm_ptox(ipar, fpar, D, beta, p)
+    return _crm_mtd(fpar, p)
+
+
+# ---------------------------------------------------------------------------- trial loop
+@jit
+def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae,
+              pd, pe, pdlt, pon, ptox, pfu, ns, ys, ms, stft, iwork, work):
+    """Simulate trial ``t``: one decision per cohort (of ``ipar[1]`` patients) at the arrival
+    of its first patient, from the data visible then.
+
+    Arrivals follow the time model; the first patient arrives at time 0 and gets the start
+    dose. When TITE-BOIN suspends accrual the arriving patient is turned away (the decision is
+    retried at the next arrival) or, with ``waiting="queue"``, waits until the next DLT or
+    completed window changes the data. Patient i (in order of enrolment) has latent tolerance
+    ``draw(.., i, STREAM_TOLERANCE)`` and DLT onset ``onset(.., i)``, as in the cohort loop.
+
+    Returns (selected, reason, duration, waiting time, turned away). Duration, as in dfcrm
+    ``titesim``: the last enrolment plus the window (when the final selection, on complete
+    data, can be made); a safety stop ends the trial at that decision.
+    """
+    n[:] = 0
+    y[:] = 0
+    ae[:] = 0
+    W = tm[1]
+    queue = tm[6] != 0.0
+    tk = trial_key(key, t)
+    cur = ipar[0]
+    cohort = ipar[1]
+    total = 0
+    j = 0
+    arrival = gap(tm, key, t, 0)  # the trial opens at 0; the first patient arrives one gap later (titesim)
+    now = 0.0
+    waited = 0.0
+    turned = 0
+    since = 0
+    reason = CONTINUE
+    tnow = 0.0
+    while total < max_n:
+        tnow = arrival if arrival > now else now
+        if total > 0 and since == 0:
+            while True:
+                for i in range(total):
+                    e = pe[i]
+                    if pdlt[i] != 0 and e + pon[i] <= tnow:
+                        ptox[i] = 1
+                        pfu[i] = pon[i]
+                    else:
+                        ptox[i] = 0
+                        pfu[i] = W if tnow >= e + W else tnow - e
+                nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, total, cur,
+                                           ns, ys, ms, stft, iwork, work)
+                if reason != CONTINUE or not susp:
+                    break
+                if queue:  # wait for the next DLT or completed window
+                    nt = np.inf
+                    for i in range(total):
+                        if ptox[i] == 0 and pfu[i] < W:
+                            ev = pe[i] + (pon[i] if pdlt[i] != 0 else W)
+                            if ev < nt:
+                                nt = ev
+                    tnow = nt
+                else:  # this patient is turned away; decide again at the next arrival
+                    turned += 1
+                    j += 1
+                    arrival += gap(tm, key, t, j)
+                    tnow = arrival if arrival > now else now
+            if reason != CONTINUE:
+                break
+            cur = nxt
+        waited += tnow - arrival
+        u = draw(tk, total, STREAM_TOLERANCE)
+        dlt = u < p_tox[cur]
+        if dlt:
+            y[cur] += 1
+            pon[total] = onset(tm, key, t, total)
+        elif u < p_ae_cum[cur]:
+            ae[cur] += 1
+        pd[total] = cur
+        pe[total] = tnow
+        pdlt[total] = 1 if dlt else 0
+        n[cur] += 1
+        total += 1
+        since += 1
+        if since == cohort:
+            since = 0
+        now = tnow
+        j += 1
+        arrival += gap(tm, key, t, j)
+    if reason == CONTINUE:
+        reason = MAX_N
+    if reason == SAFETY:
+        return -1, reason, tnow, waited, turned
+    sel = final_select(code, ipar, fpar, tab, n, y, iwork, work)
+    return sel, reason, pe[total - 1] + W, waited, turned
+
+
+@jit(parallel=True)
+def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
+              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, duration, waited, turned_away):
+    """Rows ``trial0 .. trial0 + len(sel) - 1`` of ``per_scenario`` trials under each scenario
+    (the signature and outputs of ``trial.run_batch``; ``n_aux`` is unused)."""
+    n_rows = sel.shape[0]
+    D = n_pat.shape[1]
+    n_chunks = (n_rows + CHUNK - 1) // CHUNK
+    for ch in prange(n_chunks):
+        cap = max(max_n, 1)
+        pd = np.zeros(cap, dtype=np.int64)
+        pe = np.zeros(cap)
+        pdlt = np.zeros(cap, dtype=np.int8)
+        pon = np.zeros(cap)
+        ptox = np.zeros(cap, dtype=np.int8)
+        pfu = np.zeros(cap)
+        ns = np.zeros(D, dtype=np.int64)
+        ys = np.zeros(D, dtype=np.int64)
+        ms = np.zeros(D, dtype=np.int64)
+        stft = np.zeros(D)
+        iwork = np.zeros(3 * D + 2, dtype=np.int64)
+        work = np.zeros(max(n_work, 1))
+        lo = ch * CHUNK
+        hi = min(n_rows, lo + CHUNK)
+        for r in range(lo, hi):
+            g = trial0 + r
+            sc = g // per_scenario
+            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
+                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], pd, pe, pdlt, pon,
+                                       ptox, pfu, ns, ys, ms, stft, iwork, work)
+            sel[r] = s
+            reason[r] = rs
+            duration[r] = d
+            waited[r] = w
+            turned_away[r] = a
+
+
+@jit
+def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, npat, cur, max_n, n_work, n_doses, est):
+    """One live recommendation through :func:`decide`.
+
+    Returns (next dose, reason, suspended, selected now, beta) and fills ``est``.
+    """
+    D = n_doses
+    ns = np.zeros(D, dtype=np.int64)
+    ys = np.zeros(D, dtype=np.int64)
+    ms = np.zeros(D, dtype=np.int64)
+    stft = np.zeros(D)
+    iwork = np.zeros(3 * D + 2, dtype=np.int64)
+    work = np.zeros(max(n_work, 1))
+    if npat == 0:
+        nxt, reason, susp = ipar[0], CONTINUE, False
+    else:
+        nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, npat, cur,
+                                   ns, ys, ms, stft, iwork, work)
+    if reason == CONTINUE and npat >= max_n:
+        reason = MAX_N
+    if npat == 0:
+        for d in range(D):
+            est[d] = np.nan
+        beta = np.nan
+        sel = -1
+    else:
+        beta = estimates(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, ns, ys, ms, stft, iwork, work, est)
+        sel = -1 if reason == SAFETY else current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, ns, ys,
+                                                         ms, iwork, work)
+    return nxt, reason, susp, sel, beta

@@ -1,0 +1,301 @@
+"""TOML run files: designs, scenarios, seed and outputs in one file.
+
+Keys equal the Python constructor arguments. Errors name the key and its line::
+
+    run.toml line 9: designs[1].cohort_size: must be an integer >= 1, got 0
+
+Example
+-------
+.. code-block:: toml
+
+    n_trials = 20000
+    [random]
+    seed = 1
+    [[designs]]
+    design = "boin"          # "3+3", "crm", "mtpi2", ... as on the CLI
+    target = 0.25
+    cohort_size = 3
+    max_n = 24
+    [[scenarios]]
+    p_tox = [0.05, 0.10, 0.20, 0.35]
+    target = 0.25
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import sys
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+from .designs import REGISTRY, Design
+from .designs.base import option_kind
+from .designs.modifiers import Modified
+from .scenario import Scenario
+from .timemodel import TimeModel
+
+TOP_KEYS = {"n_trials", "mode", "threads", "random", "designs", "scenarios", "output"}
+MODES = ("simulate", "exact")
+RANDOM_KEYS = {"seed"}
+OUTPUT_KEYS = {"dir", "format", "plots"}
+SCENARIO_KEYS = {"p_tox", "target", "doses", "dose_unit", "p_ae", "mtd_band", "name", "time"}
+TIME_KEYS = {f.name for f in dataclasses.fields(TimeModel)}
+MODIFIER_KEYS = {f.name for f in dataclasses.fields(Modified) if f.name != "base"}
+
+
+class RunFileError(ValueError):
+    """A problem in a run file, located by key and line."""
+
+
+@dataclass
+class RunSpec:
+    """A resolved run file."""
+
+    designs: list
+    scenarios: list
+    n_trials: int = 10_000
+    seed: int = 1
+    mode: str = "simulate"
+    threads: Optional[int] = None
+    out_dir: Optional[str] = None
+    format: str = "table"
+    plots: bool = True
+    source: str = ""
+    raw: dict = field(default_factory=dict)
+
+    def resolved(self) -> dict:
+        """The run as it will be executed: echoed into every output file."""
+        import numba
+        import numpy as np
+
+        from . import __version__
+
+        return {
+            "source": self.source,
+            "mode": self.mode,
+            "n_trials": self.n_trials if self.mode == "simulate" else None,
+            "seed": self.seed,
+            "designs": [d.to_dict() for d in self.designs],
+            "scenarios": [s.to_dict() for s in self.scenarios],
+            "versions": {"doseesc": __version__, "numba": numba.__version__, "numpy": np.__version__},
+        }
+
+
+class _Lines:
+    """Where each key of each table sits in the file (tomllib gives no positions)."""
+
+    HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
+    KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]+\")\s*=")
+
+    def __init__(self, text: str):
+        self.pos: dict[tuple, int] = {}
+        counts: dict[str, int] = {}
+        table: tuple = ()
+        for no, line in enumerate(text.splitlines(), start=1):
+            m = self.HEADER.match(line)
+            if m:
+                name = m.group(2).strip()
+                parts = name.split(".")
+                if m.group(1) == "[[":
+                    counts[name] = counts.get(name, -1) + 1
+                    table = (name, counts[name])
+                elif len(parts) > 1 and parts[0] in counts:  # e.g. [scenarios.time]
+                    table = (parts[0], counts[parts[0]], *parts[1:])
+                else:
+                    table = (name,)
+                self.pos.setdefault(table, no)
+                continue
+            k = self.KEY.match(line)
+            if k:
+                self.pos.setdefault((*table, k.group(1).strip('"')), no)
+
+    def line(self, *path) -> Optional[int]:
+        while path:
+            if path in self.pos:
+                return self.pos[path]
+            path = path[:-1]
+        return None
+
+
+def _label(path: tuple) -> str:
+    out = ""
+    for p in path:
+        out += f"[{p + 1}]" if isinstance(p, int) else (("." if out else "") + str(p))
+    return out
+
+
+class _Ctx:
+    def __init__(self, source: str, lines: _Lines):
+        self.source = source
+        self.lines = lines
+
+    def error(self, path: tuple, message: str) -> RunFileError:
+        line = self.lines.line(*path)
+        where = f"{self.source} line {line}" if line else self.source
+        return RunFileError(f"{where}: {_label(path)}: {message}")
+
+    def from_value_error(self, table: tuple, exc: ValueError) -> RunFileError:
+        msg = str(exc)
+        m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*): (.*)$", msg)
+        if m:
+            return self.error((*table, m.group(1)), m.group(2))
+        return self.error(table, msg)
+
+
+def _check_type(ctx: _Ctx, path: tuple, value: Any, kind: str) -> None:
+    ok = {
+        "int": isinstance(value, int) and not isinstance(value, bool),
+        "bool": isinstance(value, bool),
+        "str": isinstance(value, str),
+        "table": isinstance(value, dict),
+        "list": isinstance(value, list),
+        "number": isinstance(value, (int, float)) and not isinstance(value, bool),
+    }[kind]
+    if not ok:
+        names = {"int": "an integer", "bool": "true or false", "str": "a string", "table": "a table",
+                 "list": "an array", "number": "a number"}
+        raise ctx.error(path, f"expected {names[kind]}, got {value!r}")
+
+
+def _field_kind(annotation: Any) -> str:
+    kind = option_kind(annotation)
+    return "number" if kind == "float" else kind
+
+
+def _design(ctx: _Ctx, i: int, spec: Any) -> Design:
+    table = ("designs", i)
+    _check_type(ctx, table, spec, "table")
+    if "design" not in spec:
+        raise ctx.error(table, f"missing key 'design' (one of {', '.join(REGISTRY)})")
+    name = spec["design"]
+    if name not in REGISTRY:
+        raise ctx.error((*table, "design"), f"must be one of {', '.join(REGISTRY)}, got {name!r}")
+    cls = REGISTRY[name]
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    kwargs, mods = {}, {}
+    for key, value in spec.items():
+        if key == "design":
+            continue
+        if key in fields:
+            kind = _field_kind(fields[key].type)
+            if kind != "any" and value is not None:
+                _check_type(ctx, (*table, key), value, kind)
+            kwargs[key] = value
+        elif key in MODIFIER_KEYS:
+            mods[key] = tuple(value) if isinstance(value, list) else value
+        else:
+            allowed = sorted(set(fields) | MODIFIER_KEYS)
+            raise ctx.error((*table, key), f"unknown key for design {name!r}; allowed: {', '.join(allowed)}")
+    try:
+        d = cls(**kwargs)
+        return Modified(base=d, **mods) if mods else d
+    except ValueError as exc:
+        raise ctx.from_value_error(table, exc) from None
+
+
+def _scenario(ctx: _Ctx, i: int, spec: Any) -> Scenario:
+    table = ("scenarios", i)
+    _check_type(ctx, table, spec, "table")
+    for key in spec:
+        if key not in SCENARIO_KEYS:
+            raise ctx.error((*table, key), f"unknown key; allowed: {', '.join(sorted(SCENARIO_KEYS))}")
+    for key in ("p_tox", "target"):
+        if key not in spec:
+            raise ctx.error(table, f"missing key {key!r}")
+    kwargs = dict(spec)
+    if "time" in kwargs:
+        t = kwargs["time"]
+        _check_type(ctx, (*table, "time"), t, "table")
+        for key in t:
+            if key not in TIME_KEYS:
+                raise ctx.error((*table, "time", key), f"unknown key; allowed: {', '.join(sorted(TIME_KEYS))}")
+        try:
+            kwargs["time"] = TimeModel(**t)
+        except ValueError as exc:
+            raise ctx.from_value_error((*table, "time"), exc) from None
+    try:
+        return Scenario(**kwargs)
+    except ValueError as exc:
+        raise ctx.from_value_error(table, exc) from None
+
+
+def parse(text: str, source: str = "<run file>") -> RunSpec:
+    """Parse and validate a run file's text."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise RunFileError(f"{source}: not valid TOML: {exc}") from None
+    ctx = _Ctx(source, _Lines(text))
+    for key in raw:
+        if key not in TOP_KEYS:
+            raise ctx.error((key,), f"unknown key; allowed: {', '.join(sorted(TOP_KEYS))}")
+    spec = RunSpec(designs=[], scenarios=[], source=source, raw=raw)
+    if "n_trials" in raw:
+        _check_type(ctx, ("n_trials",), raw["n_trials"], "int")
+        if raw["n_trials"] < 1:
+            raise ctx.error(("n_trials",), f"must be an integer >= 1, got {raw['n_trials']}")
+        spec.n_trials = raw["n_trials"]
+    if "mode" in raw:
+        if raw["mode"] not in MODES:
+            raise ctx.error(("mode",), f"must be one of {', '.join(MODES)}, got {raw['mode']!r}")
+        spec.mode = raw["mode"]
+    if "threads" in raw:
+        _check_type(ctx, ("threads",), raw["threads"], "int")
+        if raw["threads"] < 1:
+            raise ctx.error(("threads",), f"must be an integer >= 1, got {raw['threads']}")
+        spec.threads = raw["threads"]
+    rnd = raw.get("random", {})
+    _check_type(ctx, ("random",), rnd, "table")
+    for key in rnd:
+        if key not in RANDOM_KEYS:
+            raise ctx.error(("random", key), f"unknown key; allowed: {', '.join(sorted(RANDOM_KEYS))}")
+    if "seed" in rnd:
+        _check_type(ctx, ("random", "seed"), rnd["seed"], "int")
+        if rnd["seed"] < 0:
+            raise ctx.error(("random", "seed"), f"must be an integer >= 0, got {rnd['seed']}")
+        spec.seed = rnd["seed"]
+    out = raw.get("output", {})
+    _check_type(ctx, ("output",), out, "table")
+    for key in out:
+        if key not in OUTPUT_KEYS:
+            raise ctx.error(("output", key), f"unknown key; allowed: {', '.join(sorted(OUTPUT_KEYS))}")
+    if "dir" in out:
+        _check_type(ctx, ("output", "dir"), out["dir"], "str")
+        spec.out_dir = out["dir"]
+    if "format" in out:
+        if out["format"] not in ("table", "json", "csv"):
+            raise ctx.error(("output", "format"), f"must be one of 'table', 'json', 'csv', got {out['format']!r}")
+        spec.format = out["format"]
+    if "plots" in out:
+        _check_type(ctx, ("output", "plots"), out["plots"], "bool")
+        spec.plots = out["plots"]
+    for key in ("designs", "scenarios"):
+        if key not in raw:
+            raise ctx.error((key,), f"missing: add at least one [[{key}]] table")
+        _check_type(ctx, (key,), raw[key], "list")
+    spec.designs = [_design(ctx, i, d) for i, d in enumerate(raw["designs"])]
+    spec.scenarios = [_scenario(ctx, i, s) for i, s in enumerate(raw["scenarios"])]
+    n = {s.n_doses for s in spec.scenarios}
+    if len(n) > 1:
+        raise ctx.error(("scenarios",), f"all scenarios must have the same number of doses, got {sorted(n)}")
+    for i, d in enumerate(spec.designs):
+        try:
+            d.lower(spec.scenarios[0].n_doses)
+        except ValueError as exc:
+            raise ctx.from_value_error(("designs", i), exc) from None
+    return spec
+
+
+def load(path: str) -> RunSpec:
+    try:
+        with open(path, encoding="utf-8") as fh:
+            text = fh.read()
+    except OSError as exc:
+        raise RunFileError(f"{path}: cannot read the run file ({exc.strerror})") from None
+    return parse(text, source=path)

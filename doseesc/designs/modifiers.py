@@ -1,0 +1,168 @@
+"""Composable rules that wrap any design and override one decision each.
+
+>>> import doseesc as de
+>>> d = de.ThreePlusThree().dont_skip_doses().stop_for_safety(0.9, target=0.3)
+>>> d.label()
+'3+3 + no skipping + safety stop P(p1 > 0.3) > 0.9'
+
+Order of application after each cohort (whatever order the methods were chained in):
+(1) the base design decides; (2) ``dont_skip_doses`` caps an escalation at one level above
+the highest dose tried; (3) ``stop_for_safety`` stops the trial with no dose selected when
+P(p_dose > target | data) > threshold under a Beta prior, once ``min_n`` patients were
+treated at that dose; (4) ``stop_when_n_at_dose`` stops (the design's selection stands) when
+the recommended next dose (or the dose just treated) has ``n`` patients; (5) ``stop_at_n``
+caps the total sample size (the last cohort is truncated).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import ClassVar, Optional
+
+import numpy as np
+from scipy import stats
+
+from .. import _validate as v
+from .base import Design, Lowered
+
+
+@dataclass(frozen=True)
+class Modified(Design):
+    """A design with composable rules on top (use the ``Design`` methods to build one)."""
+
+    base: Design = None  # type: ignore[assignment]
+    stop_n_at_dose: Optional[int] = None
+    n_at_dose_of: str = "recommended"
+    safety_threshold: Optional[float] = None
+    safety_target: Optional[float] = None
+    safety_prior: tuple = (1.0, 1.0)
+    safety_min_n: int = 3
+    safety_dose: int = 1
+    dont_skip: bool = False
+    stop_at: Optional[int] = None
+
+    name: ClassVar[str] = "modified"
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.base, Design) or isinstance(self.base, Modified):
+            raise ValueError("base: expected a design without modifiers")
+        if self.stop_n_at_dose is not None:
+            object.__setattr__(self, "stop_n_at_dose", v.integer("stop_n_at_dose", self.stop_n_at_dose, low=1))
+        v.choice("n_at_dose_of", self.n_at_dose_of, ("recommended", "current"))
+        if self.safety_threshold is not None:
+            object.__setattr__(self, "safety_threshold", v.open_unit("safety_threshold", self.safety_threshold))
+            tgt = self.safety_target if self.safety_target is not None else getattr(self.base, "target", None)
+            if tgt is None:
+                raise ValueError("safety_target: required for a design without a target (a number in (0, 1))")
+            object.__setattr__(self, "safety_target", v.open_unit("safety_target", tgt))
+            a, b = (v.number("safety_prior", x) for x in self.safety_prior)
+            if a <= 0 or b <= 0:
+                raise ValueError(f"safety_prior: Beta parameters must be > 0, got {self.safety_prior!r}")
+            object.__setattr__(self, "safety_prior", (a, b))
+            object.__setattr__(self, "safety_min_n", v.integer("safety_min_n", self.safety_min_n, low=1))
+            object.__setattr__(self, "safety_dose", v.integer("safety_dose", self.safety_dose, low=1))
+        if not isinstance(self.dont_skip, bool):
+            raise ValueError(f"dont_skip: must be true or false, got {self.dont_skip!r}")
+        if self.stop_at is not None:
+            object.__setattr__(self, "stop_at", v.integer("stop_at", self.stop_at, low=1))
+
+    # the wrapped design's identity
+    @property
+    def start_dose(self) -> int:
+        return getattr(self.base, "start_dose", 1)
+
+    @property
+    def target(self):
+        return getattr(self.base, "target", None)
+
+    @property
+    def fixed_n_doses(self):
+        return self.base.fixed_n_doses
+
+    @property
+    def reports_estimates(self):  # type: ignore[override]
+        return self.base.reports_estimates
+
+    @property
+    def exact_ok(self):  # type: ignore[override]
+        return self.base.exact_ok
+
+    def label(self) -> str:
+        parts = [self.base.label()]
+        if self.dont_skip:
+            parts.append("no skipping")
+        if self.safety_threshold is not None:
+            parts.append(f"safety stop P(p{self.safety_dose} > {self.safety_target:g}) > {self.safety_threshold:g}")
+        if self.stop_n_at_dose is not None:
+            parts.append(f"stop at {self.stop_n_at_dose} on the {self.n_at_dose_of} dose")
+        if self.stop_at is not None:
+            parts.append(f"max {self.stop_at} patients")
+        return " + ".join(parts)
+
+    def to_dict(self) -> dict:
+        out = self.base.to_dict()
+        for f in fields(self):
+            if f.name != "base":
+                val = getattr(self, f.name)
+                out[f.name] = list(val) if isinstance(val, tuple) else val
+        return out
+
+    def _prepare_select_aux(self, low, aux, n, y) -> None:
+        self.base._prepare_select_aux(low, aux, n, y)
+
+    def _lower(self, n_doses: int) -> Lowered:
+        low = self.base.lower(n_doses)
+        rules = np.zeros(5, dtype=np.int64)
+        rules[0] = int(self.dont_skip)
+        max_n = low.max_n if self.stop_at is None else min(low.max_n, self.stop_at)
+        if self.stop_n_at_dose is not None:
+            rules[1] = self.stop_n_at_dose
+            rules[2] = 0 if self.n_at_dose_of == "recommended" else 1
+        safety_tab = low.safety_tab
+        if self.safety_threshold is not None:
+            if self.safety_dose > n_doses:
+                raise ValueError(f"safety_dose: must be from 1 to {n_doses}, got {self.safety_dose}")
+            rules[3] = 1
+            rules[4] = self.safety_dose - 1
+            a, b = self.safety_prior
+            size = max_n + 1
+            safety_tab = np.zeros((size, size), dtype=np.int8)
+            for n in range(self.safety_min_n, size):
+                y = np.arange(n + 1)
+                safety_tab[n, : n + 1] = stats.beta.sf(self.safety_target, a + y, b + n - y) > self.safety_threshold
+        return low._replace(rules=rules, safety_tab=safety_tab, max_n=max_n)
+
+
+def _modify(design: Design, **changes) -> Modified:
+    if isinstance(design, Modified):
+        return replace(design, **changes)
+    return Modified(base=design, **changes)
+
+
+def stop_when_n_at_dose(self: Design, n: int, dose: str = "recommended") -> Modified:
+    """Stop once ``n`` patients have been treated at the recommended next dose
+    (``dose="recommended"``) or at the dose just treated (``dose="current"``)."""
+    return _modify(self, stop_n_at_dose=n, n_at_dose_of=dose)
+
+
+def stop_for_safety(self: Design, threshold: float = 0.95, *, target: Optional[float] = None,
+                    prior: tuple = (1.0, 1.0), min_n: int = 3, dose: int = 1) -> Modified:
+    """Stop with no dose selected when P(p_dose > target | data) > threshold (Beta prior)."""
+    return _modify(self, safety_threshold=threshold, safety_target=target, safety_prior=tuple(prior),
+                   safety_min_n=min_n, safety_dose=dose)
+
+
+def dont_skip_doses(self: Design) -> Modified:
+    """Never escalate more than one level above the highest dose tried so far."""
+    return _modify(self, dont_skip=True)
+
+
+def stop_at_n(self: Design, n: int) -> Modified:
+    """Cap the total sample size at ``n`` (the last cohort is truncated)."""
+    return _modify(self, stop_at=n)
+
+
+Design.stop_when_n_at_dose = stop_when_n_at_dose  # type: ignore[attr-defined]
+Design.stop_for_safety = stop_for_safety  # type: ignore[attr-defined]
+Design.dont_skip_doses = dont_skip_doses  # type: ignore[attr-defined]
+Design.stop_at_n = stop_at_n  # type: ignore[attr-defined]

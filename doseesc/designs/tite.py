@@ -1,0 +1,433 @@
+"""Time-to-event designs: TITE-BOIN and TITE-CRM.
+
+Both decide at each arrival (TITE-BOIN: at the first arrival of each cohort) from the data
+available then, using the partial follow-up of patients whose DLT window is not complete.
+They run in their own compiled loop (:mod:`doseesc._kernels.tite`), need a scenario with a
+:class:`~doseesc.TimeModel` (``Scenario(..., time=TimeModel(...))``) and have no exact mode.
+
+Live use: ``design.next_dose_tite(data, window)`` with one record per patient (dose level,
+DLT observed, follow-up time), running the simulator's decision function on that data.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+from typing import Any, ClassVar, Mapping, Optional, Sequence
+
+import numpy as np
+
+from .. import _validate as v
+from .. import outcomes as _outcomes
+from .._kernels import interval as _iv
+from .._kernels import tite as _k
+from .._kernels.codes import CONTINUE, STOP_REASONS, TITE_BOIN, TITE_CRM
+from .base import Design, Lowered, Recommendation
+from .interval import BOIN, _bool
+
+
+# ---------------------------------------------------------------------------- live data
+def _patient_table(data: Any, window: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dose 1-based, dlt 0/1, follow-up) arrays from a list of dicts or a dict of arrays."""
+    if isinstance(data, Mapping):
+        missing = [k for k in ("dose", "dlt", "follow_up") if k not in data]
+        if missing:
+            raise ValueError(f"data: missing column {missing[0]!r} (need dose, dlt, follow_up)")
+        cols = {k: np.asarray(data[k]) for k in ("dose", "dlt", "follow_up")}
+        lengths = {k: c.shape for k, c in cols.items()}
+        if any(c.ndim != 1 for c in cols.values()) or len({c.size for c in cols.values()}) != 1:
+            raise ValueError(f"data: dose, dlt and follow_up must be 1-d and of equal length, got shapes {lengths}")
+        rows = [{k: cols[k][i] for k in cols} for i in range(cols["dose"].size)]
+    else:
+        try:
+            rows = list(data)
+        except TypeError:
+            raise ValueError(f"data: expected a list of patient records or a dict of columns, got {data!r}") from None
+    dose = np.empty(len(rows), dtype=np.int64)
+    dlt = np.empty(len(rows), dtype=np.int8)
+    fu = np.empty(len(rows))
+    for i, r in enumerate(rows):
+        if not isinstance(r, Mapping) or any(k not in r for k in ("dose", "dlt", "follow_up")):
+            raise ValueError(f"data: patient {i + 1} must have dose, dlt and follow_up, got {r!r}")
+        dose[i] = v.integer(f"data: patient {i + 1} dose", r["dose"], low=1)
+        t = r["dlt"]
+        if isinstance(t, (bool, np.bool_)) or t in (0, 1):
+            dlt[i] = int(bool(t))
+        else:
+            raise ValueError(f"data: patient {i + 1} dlt must be 0/1 or true/false, got {t!r}")
+        f = v.number(f"data: patient {i + 1} follow_up", r["follow_up"])
+        if f < 0:
+            raise ValueError(f"data: patient {i + 1} follow_up must be >= 0, got {f!r}")
+        if dlt[i] and f > window:
+            raise ValueError(f"data: patient {i + 1} had a DLT, so follow_up (the DLT time) must be <= window "
+                             f"({window:g}), got {f!r}")
+        fu[i] = min(f, window)
+    return dose, dlt, fu
+
+
+@dataclass(frozen=True)
+class _TiteDesign(Design):
+    """Shared live use and selection of the time-to-event designs."""
+
+    time_to_event: ClassVar[bool] = True
+    exact_ok: ClassVar[bool] = False
+    reports_estimates: ClassVar[bool] = True
+
+    def _n_work_live(self, low: Lowered, npat: int) -> int:
+        return low.n_work
+
+    def next_dose_tite(self, data: Any, window: float, n_doses: Optional[int] = None,
+                       current_dose: Optional[int] = None) -> Recommendation:
+        """Recommend the dose for the patient arriving now, from partially followed data.
+
+        Parameters
+        ----------
+        data : list of dict, or dict of arrays
+            One record per enrolled patient, in order of enrolment, with ``dose`` (1-based
+            level), ``dlt`` (1/True when a DLT has been observed) and ``follow_up`` (time since
+            the patient started treatment; for a patient with a DLT, the time of the DLT).
+            A follow-up of at least ``window`` is a complete observation.
+        window : float
+            Length of the DLT observation window, in the unit of ``follow_up``.
+        n_doses : int, optional
+            Number of dose levels (TITE-CRM: the skeleton's). Default for TITE-BOIN: the
+            design's ``n_doses``, else one level above the highest dose in ``data``.
+        current_dose : int, optional
+            The dose of the latest decision (default: the latest patient's dose).
+
+        Returns
+        -------
+        Recommendation
+            ``dose`` None with ``stop`` False and ``reason == "suspended"`` means: do not
+            enrol now (TITE-BOIN's accrual suspension), wait for more follow-up. ``selected``
+            is what the design would select from the data so far; ``p_tox`` the estimates it
+            used (TITE-BOIN: observed DLTs plus imputed pending outcomes over n; TITE-CRM: the
+            model at the posterior mean ``beta``).
+        """
+        window = v.number("window", window)
+        if window <= 0:
+            raise ValueError(f"window: must be > 0 (length of the DLT window), got {window!r}")
+        dose, dlt, fu = _patient_table(data, window)
+        if n_doses is not None:
+            n_doses = v.integer("n_doses", n_doses, low=1)
+        elif self.fixed_n_doses is not None:
+            n_doses = self.fixed_n_doses
+        else:
+            n_doses = int(max([*dose.tolist(), self.start_dose])) + 1
+        if dose.size and dose.max() > n_doses:
+            raise ValueError(f"data: dose level {int(dose.max())} is out of range (allowed 1 to {n_doses})")
+        low = self.lower(n_doses)
+        if current_dose is None:
+            cur = int(dose[-1]) - 1 if dose.size else low.ipar[0]
+        else:
+            cur = v.integer("current_dose", current_dose, low=1, high=n_doses) - 1
+        est = np.full(n_doses, np.nan)
+        nw = self._n_work_live(low, dose.size)
+        nxt, reason, susp, sel, beta = _k.live(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
+                                               window, dose - 1, dlt, fu, dose.size, cur, low.max_n, nw, n_doses, est)
+        stop = reason != CONTINUE
+        n = np.bincount(dose - 1, minlength=n_doses).astype(np.int64)
+        y = np.bincount(dose - 1, weights=dlt, minlength=n_doses).astype(np.int64)
+        return Recommendation(
+            dose=None if (stop or susp) else int(nxt) + 1,
+            cohort_size=0 if (stop or susp) else 1,
+            stop=bool(stop),
+            reason="suspended" if susp else STOP_REASONS[reason],
+            selected=None if sel < 0 else int(sel) + 1,
+            n_patients=n,
+            n_dlt=y,
+            p_tox=est,
+            beta=None if np.isnan(beta) else float(beta),
+        )
+
+    def next_dose(self, outcomes: str = "", n_doses: Optional[int] = None) -> Recommendation:
+        """Live recommendation from an outcome string, every patient's follow-up complete.
+
+        ``"1NNN 2NTN"``: dose level then N / T per patient. For partially followed patients
+        use :meth:`next_dose_tite`.
+        """
+        rows = []
+        for c in _outcomes.parse(outcomes):
+            rows.extend({"dose": c.dose, "dlt": int(t), "follow_up": 1.0} for t in c.tox)
+        return self.next_dose_tite(rows, window=1.0, n_doses=n_doses)
+
+    def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> Optional[int]:
+        """The final selection from complete per-dose counts: a 1-based dose, or None."""
+        n = np.asarray(n_patients)
+        y = np.asarray(n_dlt)
+        if n.ndim != 1 or n.size == 0 or not np.all(np.equal(np.mod(n, 1), 0)) or np.any(n < 0):
+            raise ValueError(f"n_patients: expected non-negative integers, one per dose, got {n_patients!r}")
+        if y.shape != n.shape or not np.all(np.equal(np.mod(y, 1), 0)) or np.any(y < 0) or np.any(y > n):
+            raise ValueError(f"n_dlt: expected integers 0 <= n_dlt <= n_patients, one per dose, got {n_dlt!r}")
+        low = self._lower_for_counts(n)
+        iwork = np.zeros(3 * n.size + 2, dtype=np.int64)
+        work = np.zeros(max(low.n_work, 1))
+        sel = _k.final_select(low.code, low.ipar, low.fpar, low.tab, n.astype(np.int64), y.astype(np.int64), iwork,
+                              work)
+        return None if sel < 0 else int(sel) + 1
+
+    def _lower_for_counts(self, n: np.ndarray) -> Lowered:
+        return self.lower(n.size)
+
+
+# ---------------------------------------------------------------------------- TITE-BOIN
+@dataclass(frozen=True)
+class TITEBOIN(_TiteDesign):
+    """Time-to-event BOIN (Yuan, Lin, Li, Nie & Warren 2018, Clin Cancer Res 24:4921).
+
+    BOIN's boundaries lambda_e, lambda_d (:func:`boin_boundaries`), applied at each decision
+    to an estimate that imputes the pending outcomes at the current dose. With n patients
+    treated there, y observed DLTs and m patients pending (no DLT yet, window incomplete) with
+    standardized total follow-up time STFT = sum(follow-up / window):
+
+    * y / n >= lambda_d: de-escalate (pending outcomes can only add DLTs);
+    * otherwise, if m > ``accrual_suspend`` * n: suspend accrual (the arriving patient is
+      turned away, or queues until the next DLT or completed window, per the time model);
+    * otherwise p = (y + pi / (1 - pi) (m - STFT)) / n, with pi = (y + target / 2) /
+      (n - m + 1) the posterior mean from the completed patients under a Beta(target / 2,
+      1 - target / 2) prior (each pending patient i imputed as pi (1 - t_i / W) / (1 - pi));
+      if y / n < target escalate when p <= lambda_e, else stay; if y / n > target
+      de-escalate when p >= lambda_d, else stay. This reproduces the published TITE-BOIN
+      decision tables (their STFT cut-offs).
+
+    Elimination (n >= 3 at a dose and P(p > target | y observed DLTs of n, Beta(1, 1)) >
+    ``cutoff_eli``; it and every higher dose), the extra-safe stop, ``n_earlystop`` and the
+    final selection (R ``select.mtd``, on complete data after the last patient's window) are
+    BOIN's. With complete data at every decision the design is exactly BOIN with cohorts of
+    ``cohort_size``.
+
+    Parameters
+    ----------
+    target : float
+        Target DLT probability (0.05 to 0.6, as BOIN).
+    max_n : int
+        Maximum sample size.
+    cohort_size : int
+        Patients enrolled at each decision's dose (one decision per cohort, at the arrival of
+        its first patient).
+    start_dose : int
+        1-based starting dose.
+    p_saf, p_tox, cutoff_eli, extrasafe, offset, n_earlystop
+        As for :class:`BOIN`.
+    accrual_suspend : float
+        Suspend accrual when more than this fraction of the patients at the current dose are
+        pending (the paper's 0.5); 1 never suspends.
+    n_doses : int, optional
+        Number of dose levels, for live use without a scenario.
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> d = de.TITEBOIN(target=0.2, max_n=30, cohort_size=3)
+    >>> data = [dict(dose=1, dlt=0, follow_up=28)] * 3 + [dict(dose=2, dlt=0, follow_up=f) for f in (20, 12, 5)]
+    >>> d.next_dose_tite(data, window=28, n_doses=4).reason      # 3 of 3 pending at dose 2
+    'suspended'
+    >>> sc = de.Scenario([0.05, 0.12, 0.2, 0.35], target=0.2, time=de.TimeModel(window=28, rate=3 / 28))
+    >>> oc = de.simulate(d, sc, n_trials=1000, seed=1)
+    """
+
+    target: float
+    max_n: int
+    cohort_size: int = 1
+    start_dose: int = 1
+    p_saf: Optional[float] = None
+    p_tox: Optional[float] = None
+    cutoff_eli: float = 0.95
+    extrasafe: bool = False
+    offset: float = 0.05
+    n_earlystop: Optional[int] = None
+    accrual_suspend: float = 0.5
+    n_doses: Optional[int] = None
+
+    name: ClassVar[str] = "TITE-BOIN"
+
+    def __post_init__(self) -> None:
+        b = self._boin()  # validates the shared fields with BOIN's messages
+        for f in ("target", "max_n", "cohort_size", "start_dose", "cutoff_eli", "offset", "n_earlystop", "n_doses"):
+            object.__setattr__(self, f, getattr(b, f))
+        object.__setattr__(self, "extrasafe", _bool("extrasafe", self.extrasafe))
+        s = v.number("accrual_suspend", self.accrual_suspend)
+        if not 0 <= s <= 1:
+            raise ValueError(f"accrual_suspend: must be from 0 to 1 (fraction of patients pending; the paper "
+                             f"uses 0.5), got {self.accrual_suspend!r}")
+        object.__setattr__(self, "accrual_suspend", s)
+
+    def _boin(self) -> BOIN:
+        return BOIN(target=self.target, cohort_size=self.cohort_size, max_n=self.max_n, start_dose=self.start_dose,
+                    p_saf=self.p_saf, p_tox=self.p_tox, cutoff_eli=self.cutoff_eli, extrasafe=self.extrasafe,
+                    offset=self.offset, n_earlystop=self.n_earlystop, n_doses=self.n_doses)
+
+    def label(self) -> str:
+        return f"TITE-BOIN (target {self.target:g})"
+
+    def boundaries(self):
+        """The BOIN boundaries this design uses (:func:`boin_boundaries`)."""
+        return self._boin().boundaries()
+
+    def _lower(self, n_doses: int) -> Lowered:
+        b = self._boin()
+        wide = self.__dict__.get("_wide_n", 0)
+        if wide > b.max_n:
+            b = b._widened(wide)  # live data with more patients at a dose than max_n
+        low = b.lower(n_doses)
+        lam_e, _ = b.lambdas
+        fpar = np.concatenate([low.fpar[:_iv.N_FPAR], [lam_e, self.accrual_suspend, self.target / 2.0]])
+        return low._replace(code=TITE_BOIN, fpar=fpar, max_n=self.max_n)
+
+    def _widened(self, need: int) -> "TITEBOIN":
+        if need <= self.max_n:
+            return self
+        wide = copy.copy(self)
+        object.__setattr__(wide, "_wide_n", int(need))
+        return wide
+
+    def _lower_for_counts(self, n: np.ndarray) -> Lowered:
+        return self._widened(int(n.max()) if n.size else 0).lower(n.size)
+
+    def next_dose_tite(self, data: Any, window: float, n_doses: Optional[int] = None,
+                       current_dose: Optional[int] = None) -> Recommendation:
+        try:  # the table must reach the largest number of patients at one dose
+            need = int(np.bincount(_patient_table(data, float(window))[0]).max())
+        except (ValueError, TypeError):
+            need = 0  # no patients, or bad input (reported by the shared path)
+        return _TiteDesign.next_dose_tite(self._widened(need), data, window, n_doses, current_dose)
+
+    next_dose_tite.__doc__ = _TiteDesign.next_dose_tite.__doc__
+
+
+# ---------------------------------------------------------------------------- TITE-CRM
+GRID_HALF_WIDTH = 10.0  # dfcrm integrates the posterior mean's numerator over (-10, 10)
+
+
+@dataclass(frozen=True)
+class TITECRM(_TiteDesign):
+    """Time-to-event CRM (Cheung & Chappell 2000), as R dfcrm's ``titecrm`` / ``titesim``.
+
+    At each arrival, the weighted likelihood prod_i p(d_i)^y_i (1 - w_i p(d_i))^(1 - y_i)
+    (a patient with an observed DLT has y_i = 1 and weight 1) and a N(0, ``prior_sd``^2)
+    prior give the posterior mean of beta (numerical integration); the recommended dose is the
+    one whose p_d(beta-hat) is closest to the target (all above: dose 1; all below: the top
+    dose). Weights: ``"linear"`` follow-up / window; ``"adaptive"`` piecewise linear through
+    the observed DLT times (Cheung & Chappell 2000; dfcrm's ``scheme="adaptive"``).
+    ``restrict=True`` is dfcrm ``titesim``'s rule: never more than one level above the
+    previous patient's dose. The final selection is the CRM's recommendation from complete
+    data (every weight 1) after the last patient's window.
+
+    Parameters
+    ----------
+    skeleton : sequence of float
+        Prior guesses of the DLT probability per dose, strictly increasing in (0, 1).
+    target : float
+        Target DLT probability, in (0, 1).
+    max_n : int
+        Number of patients (one per arrival).
+    start_dose : int
+        1-based dose of the first patient.
+    model : {"empiric", "logistic"}
+        Empiric p_d = s_d^exp(beta); logistic p_d = 1 / (1 + exp(-a0 - exp(beta) x_d)) with
+        x_d = logit(s_d) - a0.
+    prior_sd : float
+        Prior standard deviation of beta (dfcrm's ``scale``, default sqrt(1.34)).
+    intercept : float
+        a0 of the logistic model.
+    restrict : bool
+        dfcrm ``titesim``'s restriction (see above).
+    scheme : {"linear", "adaptive"}
+        Weight function.
+    n_doses : int, optional
+        Must equal ``len(skeleton)`` when given.
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> d = de.TITECRM(skeleton=[0.05, 0.10, 0.20, 0.35, 0.50, 0.70], target=0.2, max_n=24)
+    >>> data = {"dose": [3, 3, 3, 4, 4, 3, 2, 2, 2, 3], "dlt": [0, 0, 1, 0, 1, 0, 0, 0, 0, 0],
+    ...         "follow_up": [178, 181, 168, 181, 24, 181, 179, 102, 42, 3]}
+    >>> rec = d.next_dose_tite(data, window=180)
+    >>> round(rec.beta, 4), rec.selected
+    (-0.1328, 3)
+    """
+
+    skeleton: Sequence[float]
+    target: float
+    max_n: int
+    start_dose: int = 1
+    model: str = "empiric"
+    prior_sd: float = 1.34 ** 0.5
+    intercept: float = 3.0
+    restrict: bool = True
+    scheme: str = "linear"
+    n_doses: Optional[int] = None
+
+    name: ClassVar[str] = "TITE-CRM"
+
+    def __post_init__(self) -> None:
+        sk = v.probabilities("skeleton", self.skeleton, open_interval=True)
+        if sk.size > 1 and np.any(np.diff(sk) <= 0):
+            raise ValueError(f"skeleton: must be strictly increasing, got {sk.tolist()}")
+        object.__setattr__(self, "skeleton", tuple(float(x) for x in sk))
+        object.__setattr__(self, "target", v.open_unit("target", self.target))
+        object.__setattr__(self, "max_n", v.integer("max_n", self.max_n, low=1))
+        object.__setattr__(self, "start_dose", v.integer("start_dose", self.start_dose, low=1, high=sk.size))
+        v.choice("model", self.model, ("empiric", "logistic"))
+        sd = v.number("prior_sd", self.prior_sd)
+        if sd <= 0:
+            raise ValueError(f"prior_sd: must be > 0, got {self.prior_sd!r}")
+        object.__setattr__(self, "prior_sd", sd)
+        a0 = v.number("intercept", self.intercept)
+        object.__setattr__(self, "intercept", a0)
+        if self.model == "logistic" and np.any(np.log(sk / (1 - sk)) - a0 >= 0):
+            raise ValueError(f"intercept: too small for the skeleton (logit(skeleton) - intercept must be < 0 for "
+                             f"every dose), got {self.intercept!r}")
+        object.__setattr__(self, "restrict", _bool("restrict", self.restrict))
+        v.choice("scheme", self.scheme, ("linear", "adaptive"))
+        if self.n_doses is not None:
+            nd = v.integer("n_doses", self.n_doses, low=1)
+            if nd != sk.size:
+                raise ValueError(f"n_doses: must equal the skeleton's length ({sk.size}), got {nd}")
+            object.__setattr__(self, "n_doses", nd)
+
+    @property
+    def fixed_n_doses(self) -> int:
+        return len(self.skeleton)
+
+    def label(self) -> str:
+        return f"TITE-CRM ({self.model}, target {self.target:g})"
+
+    def _grid(self) -> np.ndarray:
+        # step: well below the posterior SD at this sample size (trapezoid sums of these smooth,
+        # rapidly decaying integrands converge geometrically in SD / step)
+        h = min(0.1, 0.45 / math.sqrt(self.max_n))
+        k = int(round(2 * GRID_HALF_WIDTH / h)) + 1
+        return np.linspace(-GRID_HALF_WIDTH, GRID_HALF_WIDTH, k)
+
+    def _lower(self, n_doses: int) -> Lowered:
+        sk = np.asarray(self.skeleton)
+        D = sk.size
+        b = self._grid()
+        K = b.size
+        t = np.exp(b)[None, :]
+        if self.model == "empiric":
+            x = np.log(sk)
+            lp = t * x[:, None]
+            lq = np.log(-np.expm1(lp))
+        else:
+            x = np.log(sk / (1 - sk)) - self.intercept
+            eta = self.intercept + t * x[:, None]
+            lp = -np.logaddexp(0.0, -eta)
+            lq = lp - eta
+        tab = np.empty((2 * D + 2, K))
+        tab[:D] = lp
+        tab[D:2 * D] = lq
+        tab[2 * D] = -0.5 * (b / self.prior_sd) ** 2
+        tab[2 * D + 1] = b
+        ipar = np.array([self.start_dose - 1, 1, int(self.restrict), 0 if self.model == "empiric" else 1,
+                         0 if self.scheme == "linear" else 1, K], dtype=np.int64)
+        fpar = np.concatenate([[self.target, self.intercept, self.prior_sd, b[1] - b[0]], sk, x]).astype(np.float64)
+        return Lowered(code=TITE_CRM, ipar=ipar, fpar=fpar, tab=np.ascontiguousarray(tab), n_aux=0,
+                       n_work=_k.n_work_crm(D, K, self.max_n), max_n=self.max_n, n_doses=D)
+
+    def _n_work_live(self, low: Lowered, npat: int) -> int:
+        return _k.n_work_crm(low.n_doses, int(low.ipar[_k.C_K]), max(npat, 1))
+

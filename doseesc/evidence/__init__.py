@@ -1,0 +1,31 @@
+"""Evidence from the seed trials and the priors built from it (SPEC section 6).
+
+The four MSC lupus trials of ``shared/evidence.md`` ship as one data file
+(``msc_lupus.json``), one :class:`Record` per trial and dose level, each citing its seed file
+and flagging every count as stated, derived or missing. From the records:
+
+- :func:`beta_prior`: power prior (optionally robust) on the DLT or low-grade-AE probability;
+- :func:`map_prior`: meta-analytic-predictive prior by numerical integration, as a Beta mixture;
+- :func:`dose_response_prior`: logistic dose-response prior, giving CRM skeletons;
+- :func:`sample_scenarios`: prior-predictive true dose-toxicity curves as a ``ScenarioSet``.
+
+Every prior reports ``ess``, ``records_used`` and ``describe()``.
+
+Examples
+--------
+>>> from doseesc import evidence
+>>> len(evidence.load()), evidence.beta_prior("dlt", discount=0.5).components_text()
+(6, 'Beta(1, 16)')
+"""
+
+from ._beta import BetaMixture, BetaPrior, beta_prior
+from ._data import COUNT_FIELDS, TRIALS, Endpoint, Record, load, records, table
+from ._dose_response import DoseResponsePrior, dose_response_prior
+from ._map import MAPPrior, map_prior
+from ._scenarios import sample_scenarios
+
+__all__ = [
+    "COUNT_FIELDS", "TRIALS", "Endpoint", "Record", "load", "records", "table",
+    "BetaMixture", "BetaPrior", "beta_prior", "MAPPrior", "map_prior",
+    "DoseResponsePrior", "dose_response_prior", "sample_scenarios",
+]

@@ -1,0 +1,93 @@
+"""Time in trials: patient accrual, DLT observation window and DLT onset."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+
+from . import _validate as v
+
+ACCRUALS = ("fixed", "poisson")
+ONSETS = ("uniform", "weibull")
+WAITING = ("turn_away", "queue")
+
+
+@dataclass(frozen=True)
+class TimeModel:
+    """Accrual and DLT-window model.
+
+    Parameters
+    ----------
+    window : float
+        Length of the DLT observation window (any time unit; durations are reported in it).
+    accrual : {"fixed", "poisson"}
+        Patients arrive every ``1 / rate`` time units, or as a Poisson process with ``rate``.
+        The trial opens at time 0 and the first patient arrives one inter-arrival gap later
+        (as in dfcrm ``titesim``); durations run from the opening to the last decision.
+    rate : float
+        Mean arrivals per time unit (e.g. ``3 / 28``: three patients per 28-day window).
+    onset : {"uniform", "weibull"}
+        Time of a DLT within the window, given that it happens: uniform on (0, window), or
+        Weibull with shape ``shape`` and scale ``window``, truncated to the window
+        (``shape`` < 1: early onsets, > 1: late onsets).
+    shape : float
+        Weibull shape (only with ``onset="weibull"``).
+    waiting : {"turn_away", "queue"}
+        Designs that decide after a cohort's full follow-up (3+3, BOIN, CRM, ...) wait until
+        every patient of the cohort has had a DLT or completed the window. Patients arriving
+        meanwhile are turned away (lost to the trial) or queue and are treated once the next
+        decision is made (their waiting time is reported).
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> tm = de.TimeModel(window=28, accrual="fixed", rate=3 / 28)
+    >>> tm.mean_gap
+    9.333333333333334
+    """
+
+    window: float
+    accrual: str = "fixed"
+    rate: float = 1.0
+    onset: str = "uniform"
+    shape: float = 1.0
+    waiting: str = "turn_away"
+
+    def __post_init__(self) -> None:
+        w = v.number("window", self.window)
+        if w <= 0:
+            raise ValueError(f"window: must be > 0 (length of the DLT window), got {self.window!r}")
+        object.__setattr__(self, "window", w)
+        v.choice("accrual", self.accrual, ACCRUALS)
+        r = v.number("rate", self.rate)
+        if r <= 0:
+            raise ValueError(f"rate: must be > 0 (mean arrivals per time unit), got {self.rate!r}")
+        object.__setattr__(self, "rate", r)
+        v.choice("onset", self.onset, ONSETS)
+        s = v.number("shape", self.shape)
+        if s <= 0:
+            raise ValueError(f"shape: must be > 0, got {self.shape!r}")
+        object.__setattr__(self, "shape", s)
+        v.choice("waiting", self.waiting, WAITING)
+
+    @property
+    def mean_gap(self) -> float:
+        return 1.0 / self.rate
+
+    def pack(self) -> np.ndarray:
+        """[on, window, accrual, rate, onset, shape, waiting] for the kernels."""
+        return np.array([1.0, self.window, ACCRUALS.index(self.accrual), self.rate, ONSETS.index(self.onset),
+                         self.shape, WAITING.index(self.waiting)], dtype=np.float64)
+
+    def to_dict(self) -> dict:
+        return {"window": self.window, "accrual": self.accrual, "rate": self.rate, "onset": self.onset,
+                "shape": self.shape, "waiting": self.waiting}
+
+
+NO_TIME = np.zeros(7, dtype=np.float64)
+
+
+def pack(tm: Optional[TimeModel]) -> np.ndarray:
+    return NO_TIME if tm is None else tm.pack()

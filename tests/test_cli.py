@@ -1,0 +1,95 @@
+"""The command line: outputs, JSON keys, and one-line errors with exit status 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from doseesc.cli import main
+
+BASE = ["--design", "3+3", "--truth", "0.05,0.1,0.2,0.3", "--target", "0.3"]
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_simulate_table(capsys):
+    code, out, err = run(capsys, "simulate", *BASE, "--n-trials", "2000", "--seed", "1")
+    assert code == 0 and "selected %" in out and "correct selection" in out
+
+
+def test_simulate_json_keys_equal_python_names(capsys):
+    code, out, _ = run(capsys, "simulate", *BASE, "--n-trials", "1000", "--format", "json")
+    d = json.loads(out)
+    for key in ("selection", "no_selection", "n_patients", "n_dlt", "sample_size"):
+        assert key in d and f"{key}_se" in d
+    assert len(d["selection"]) == 4 and d["n_trials"] == 1000 and d["seed"] == 1
+    assert "versions" in d and d["design"]["design"] == "3+3"
+
+
+def test_simulate_same_seed_same_output(capsys):
+    a = run(capsys, "simulate", *BASE, "--n-trials", "3000", "--seed", "9", "--format", "csv")[1]
+    b = run(capsys, "simulate", *BASE, "--n-trials", "3000", "--seed", "9", "--format", "csv")[1]
+    assert a == b and a.startswith("metric,dose,value,se")
+
+
+def test_exact_json(capsys):
+    code, out, _ = run(capsys, "exact", "--design", "3+3", "--truth", "0.1,0.2,0.3,0.45,0.6", "--target", "0.3",
+                       "--format", "json")
+    d = json.loads(out)
+    assert d["exact"] is True
+    assert d["no_selection"] == pytest.approx(0.10041746315048568, abs=1e-12)  # peer reference value
+    assert d["selection_se"] == [0.0] * 5
+
+
+def test_next(capsys):
+    code, out, _ = run(capsys, "next", "--design", "3+3", "--n-doses", "3", "1NNN 2NTN")
+    assert code == 0 and "next: dose 2" in out
+    code, out, _ = run(capsys, "next", "--design", "3+3", "--n-doses", "3", "1NNN 2NTT", "--format", "json")
+    d = json.loads(out)
+    assert d["dose"] == 1 and d["stop"] is False
+
+
+def test_compare(capsys):
+    code, out, _ = run(capsys, "compare", "--designs", "3+3", "--truth", "0.1,0.2,0.3", "--target", "0.3",
+                       "--n-trials", "500")
+    assert code == 0 and "Paired comparison" in out
+
+
+@pytest.mark.parametrize("argv, field", [
+    (["simulate", "--design", "3+3", "--truth", "0.05,1.2", "--target", "0.3"], "p_tox"),
+    (["simulate", "--design", "3+3", "--truth", "", "--target", "0.3"], "p_tox"),
+    (["simulate", "--design", "3+3", "--truth", "0.1,abc", "--target", "0.3"], "--truth"),
+    (["simulate", "--design", "3+3", "--truth", "0.1,0.2", "--target", "1.5"], "target"),
+    (["simulate", "--design", "3+3", "--truth", "0.1,0.2", "--target", "0.3", "--start-dose", "3"], "start_dose"),
+    (["simulate", "--design", "3+3", "--truth", "0.1,0.2", "--target", "0.3", "--n-trials", "0"], "n_trials"),
+    (["simulate", "--design", "nope", "--truth", "0.1,0.2", "--target", "0.3"], "--design"),
+    (["simulate", "--design", "3+3", "--truth", "0.1,0.2", "--target", "0.3", "--deescalate", "maybe"], "--deescalate"),
+    (["next", "--design", "3+3", "1NNN 2NXN"], "outcomes"),
+    (["simulate", "--truth", "0.1"], "required"),
+])
+def test_bad_input_one_line_exit_2(capsys, argv, field):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert out == ""
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and field in lines[0] and "Traceback" not in err
+
+
+def test_console_script_no_traceback():
+    proc = subprocess.run([sys.executable, "-m", "doseesc", "simulate", "--design", "3+3", "--truth", "0.1,-0.2",
+                           "--target", "0.3"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_version_and_help(capsys):
+    with pytest.raises(SystemExit) as e:
+        main(["--version"])
+    assert e.value.code == 0 and "doseesc" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["simulate", "--help"])
+    assert "--start-dose" in capsys.readouterr().out

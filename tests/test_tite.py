@@ -1,0 +1,211 @@
+"""TITE-BOIN and TITE-CRM: published values, dfcrm titesim, BOIN equivalence, time accounting, input checks."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import doseesc as de
+from doseesc._kernels import tite as _k
+
+SKEL6 = [0.05, 0.10, 0.20, 0.35, 0.50, 0.70]
+REF = pathlib.Path("/work/shared/reference/peer_tite_visible.jsonl")
+
+
+# ---------------------------------------------------------------------------- TITE-CRM
+def test_titecrm_published_dfcrm_values():
+    # published.md item 10 (dfcrm 0.2-2.1 titecrm): 180-day window, linear weights
+    data = {"dose": [3, 3, 3, 4, 4, 3, 2, 2, 2, 3], "dlt": [0, 0, 1, 0, 1, 0, 0, 0, 0, 0],
+            "follow_up": [178, 181, 168, 181, 24, 181, 179, 102, 42, 3]}
+    fu = np.minimum(np.array(data["follow_up"], dtype=float), 180.0)
+    w = np.empty(10)
+    low = de.TITECRM(skeleton=SKEL6, target=0.2, max_n=24).lower(6)
+    _k._crm_weights(low.ipar, np.array(data["dlt"], dtype=np.int8), fu, 10, 180.0, w, np.empty(10))
+    np.testing.assert_allclose(w, [0.9889, 1, 1, 1, 1, 1, 0.9944, 0.5667, 0.2333, 0.0167], atol=5e-5)
+    rec = de.TITECRM(skeleton=SKEL6, target=0.2, max_n=24).next_dose_tite(data, window=180)
+    assert round(rec.beta, 4) == -0.1328
+    np.testing.assert_allclose(rec.p_tox, [.0726, .1332, .2443, .3988, .5450, .7317], atol=6e-5)
+    assert rec.dose == 3 and not rec.stop
+    # same skeleton, complete data (every weight 1): dfcrm crm's beta-hat -0.2122, next dose 2
+    rec = de.TITECRM(skeleton=SKEL6, target=0.2, max_n=24).next_dose("3N 4N 4T 3N 3N 4T 3T 2N 2N 2N")
+    assert round(rec.beta, 4) == -0.2122 and rec.dose == 2
+    np.testing.assert_allclose(rec.p_tox, [.0887, .1553, .2721, .4278, .5708, .7494], atol=6e-5)
+
+
+def test_adaptive_weights_follow_dfcrm_formula():
+    # DLT times 10 and 30 of a 100 window (z = 2): piecewise linear through them
+    ptox = np.array([1, 1, 0, 0, 0, 0], dtype=np.int8)
+    fu = np.array([10.0, 30.0, 5.0, 20.0, 65.0, 100.0])
+    low = de.TITECRM(skeleton=SKEL6, target=0.2, max_n=24, scheme="adaptive").lower(6)
+    w = np.empty(6)
+    _k._crm_weights(low.ipar, ptox, fu, 6, 100.0, w, np.empty(6))
+    expect = [1, 1, 5 / 10 / 3, (1 + 10 / 20) / 3, (2 + 35 / 70) / 3, 1.0]
+    np.testing.assert_allclose(w, expect, rtol=1e-12)
+
+
+def _titesim_rows():
+    return [json.loads(line) for line in REF.open()] if REF.exists() else []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("r", _titesim_rows(), ids=lambda r: r["id"])
+def test_titesim_visible_row(r):
+    # dfcrm titesim, 1,000 trials: selection and patients per dose within 4 combined SEs
+    st = r["settings"]
+    tm = de.TimeModel(window=st["obswin"], accrual=st["accrual"], rate=st["rate"] / st["obswin"])
+    d = de.TITECRM(skeleton=st["skeleton"], target=st["target"], max_n=st["n"], restrict=st["restrict"],
+                   scheme=st["scheme"])
+    n = 8000
+    oc = de.simulate(d, de.Scenario(p_tox=r["truth"], target=st["target"], time=tm), n_trials=n, seed=11)
+    p_ref = np.array(r["selection"]) / 100
+    se = np.sqrt(p_ref * (1 - p_ref) / r["ntrial"] + oc.se("selection") ** 2)
+    assert np.all(np.abs(oc.selection - p_ref) <= 4 * se)
+    se_n = oc.se("n_patients") * np.sqrt(1 + n / r["ntrial"])
+    assert np.all(np.abs(oc.n_patients - r["n_per_dose"]) <= 4 * se_n)
+    # titesim's duration: the last arrival + the window, on a clock whose first arrival is one gap
+    # after the opening (doseesc's TimeModel convention too)
+    if st["accrual"] == "fixed":
+        assert oc.duration == pytest.approx(r["mean_duration"])
+
+
+def test_titecrm_restriction_and_duration():
+    # fixed accrual: 20 patients 0.5 apart from 0.5, duration = last enrolment (10) + window (1)
+    sc = de.Scenario([0.05, 0.1, 0.2, 0.3], target=0.3, time=de.TimeModel(window=1, accrual="fixed", rate=2))
+    d = de.TITECRM(skeleton=[0.2, 0.3, 0.4, 0.5], target=0.3, max_n=20)
+    oc = de.simulate(d, sc, n_trials=300, seed=4)
+    assert np.all(oc.records.duration == 11.0) and np.all(oc.records.turned_away == 0)
+    assert np.all(oc.records.n_patients.sum(axis=1) == 20)
+
+
+# ---------------------------------------------------------------------------- TITE-BOIN
+# TITE-BOIN decision rules, target 0.2, as tabulated (with the STFT cut-offs) in Table 1 of
+# "TITE-BOIN ... " (Contemp Clin Trials Commun 2022; PMC9260438,
+# https://pmc.ncbi.nlm.nih.gov/articles/PMC9260438/table/tbl1/), citing Yuan et al. (2018)
+# Clin Cancer Res 24:4921. (n treated, y DLTs, m pending, STFT) -> E / S / D / Susp(end).
+PUBLISHED_TITE_BOIN = [
+    (3, 0, 1, 0.0, "E"), (3, 0, 2, 0.5, "Susp"), (3, 1, 2, 0.0, "D"), (3, 2, 1, 0.0, "D"),
+    (6, 0, 3, 0.0, "E"), (6, 0, 4, 1.0, "Susp"), (6, 1, 3, 0.0, "S"), (6, 1, 4, 1.0, "Susp"), (6, 2, 4, 0.0, "D"),
+    (6, 3, 3, 0.0, "D"), (9, 0, 4, 0.0, "E"), (9, 0, 5, 1.0, "Susp"), (9, 1, 2, 0.0, "E"),
+    (9, 1, 3, 0.76, "S"), (9, 1, 3, 0.78, "E"),  # escalate iff STFT >= 0.77
+    (9, 1, 4, 2.14, "S"), (9, 1, 4, 2.16, "E"),  # >= 2.15
+    (9, 1, 5, 1.0, "Susp"), (9, 2, 0, 0.0, "S"),
+    (9, 2, 1, 0.51, "D"), (9, 2, 1, 0.53, "S"),  # stay iff STFT > 0.52
+    (9, 2, 2, 1.58, "D"), (9, 2, 2, 1.60, "S"),  # > 1.59
+    (9, 2, 3, 2.65, "D"), (9, 2, 3, 2.67, "S"),  # > 2.66
+    (9, 2, 4, 3.72, "D"), (9, 2, 4, 3.74, "S"),  # > 3.73
+    (9, 2, 5, 1.0, "Susp"), (9, 3, 6, 0.0, "D"), (9, 4, 5, 0.0, "D"),
+]
+
+
+def _decide_at_middle(n, y, m, stft, window=28.0):
+    d = de.TITEBOIN(target=0.2, max_n=30, cohort_size=3)
+    rows = [dict(dose=1, dlt=0, follow_up=window)] * 3
+    rows += [dict(dose=2, dlt=1, follow_up=5.0)] * y + [dict(dose=2, dlt=0, follow_up=window)] * (n - y - m)
+    rows += [dict(dose=2, dlt=0, follow_up=window * stft / m)] * m if m else []
+    rec = d.next_dose_tite(rows, window=window, n_doses=3, current_dose=2)
+    return "Susp" if rec.reason == "suspended" else {1: "D", 2: "S", 3: "E"}[rec.dose]
+
+
+@pytest.mark.parametrize("n, y, m, stft, expect", PUBLISHED_TITE_BOIN)
+def test_titeboin_published_decision_table(n, y, m, stft, expect):
+    assert _decide_at_middle(n, y, m, stft) == expect
+
+
+def test_titeboin_elimination_uses_all_treated():
+    # 4 DLTs among 9 (5 pending) at dose 2 eliminates it (P(p > 0.2 | 4/9) > 0.95): from dose 1
+    # with nothing to fear the design may not go back up to dose 2
+    d = de.TITEBOIN(target=0.2, max_n=30)
+    rows = [dict(dose=2, dlt=1, follow_up=3)] * 4 + [dict(dose=2, dlt=0, follow_up=10)] * 5
+    rows += [dict(dose=1, dlt=0, follow_up=28)] * 6
+    rec = d.next_dose_tite(rows, window=28, n_doses=3)
+    assert rec.dose == 1
+
+
+@pytest.mark.parametrize("kwargs", [dict(), dict(n_earlystop=9), dict(extrasafe=True), dict(start_dose=2),
+                                    dict(cohort_size=3)])
+def test_titeboin_with_complete_data_is_boin(kwargs):
+    # window shorter than the gap between arrivals: every outcome is known at each decision,
+    # so TITE-BOIN must make BOIN's decisions on the same patients (common random numbers)
+    p = [0.05, 0.12, 0.25, 0.4, 0.55]
+    cs = kwargs.pop("cohort_size", 1)
+    tm = de.TimeModel(window=0.5, accrual="fixed", rate=1.0)
+    a = de.simulate(de.BOIN(target=0.25, cohort_size=cs, max_n=24, **kwargs), de.Scenario(p, target=0.25), 3000, 3)
+    b = de.simulate(de.TITEBOIN(target=0.25, max_n=24, cohort_size=cs, **kwargs),
+                    de.Scenario(p, target=0.25, time=tm), 3000, 3)
+    a, b = a.records, b.records
+    assert np.array_equal(a.n_patients, b.n_patients) and np.array_equal(a.n_dlt, b.n_dlt)
+    assert np.array_equal(a.selected, b.selected)
+    # BOIN decides once more after the last cohort (an n_earlystop there is labelled "design_rule");
+    # TITE-BOIN makes no decision without an arriving patient ("max_n")
+    full = a.n_patients.sum(axis=1) == 24
+    assert np.array_equal(a.stop_reason[~full], b.stop_reason[~full])
+    # enrolments at 1, 2, 3, ...: the trial ends half a unit after the last one (at the stop
+    # decision, one unit after it, for a safety stop)
+    N = b.n_patients.sum(axis=1)
+    safety = b.stop_reason == 3
+    assert np.all(b.duration[~safety] == N[~safety] + 0.5) and np.all(b.duration[safety] == N[safety] + 1)
+
+
+def test_titeboin_suspension_turn_away_and_queue():
+    # no DLTs, window 10, one arrival per time unit, cohorts of 1, 3 patients, 4 doses:
+    # patient 0 at t=1; the next decision waits for their window (t=11): arrivals 2..10 are
+    # turned away (or the one arriving at 2 queues until 11); and again until 21.
+    sc = lambda w: de.Scenario([0.0] * 4, target=0.25, time=de.TimeModel(window=10, accrual="fixed", rate=1,
+                                                                         waiting=w))
+    d = de.TITEBOIN(target=0.25, max_n=3)
+    away = de.simulate(d, sc("turn_away"), n_trials=5, seed=1)
+    assert np.all(away.records.duration == 31) and np.all(away.records.turned_away == 18)
+    assert np.all(away.records.n_patients == [1, 1, 1, 0])
+    q = de.simulate(d, sc("queue"), n_trials=5, seed=1)
+    assert np.all(q.records.duration == 31) and np.all(q.records.turned_away == 0)
+    assert q.waiting == pytest.approx((9 + 18) / 3)
+
+
+# ---------------------------------------------------------------------------- both
+@pytest.mark.parametrize("design", [de.TITEBOIN(target=0.25, max_n=21, cohort_size=3),
+                                    de.TITECRM(skeleton=[0.05, 0.12, 0.25, 0.4, 0.55], target=0.25, max_n=18,
+                                               scheme="adaptive")], ids=["tite-boin", "tite-crm"])
+def test_reproducible_across_threads_and_invariants(design):
+    tm = de.TimeModel(window=28, accrual="poisson", rate=3 / 28, onset="weibull", shape=2.0)
+    sc = de.Scenario([0.05, 0.12, 0.25, 0.4, 0.55], target=0.25, time=tm)
+    a = de.simulate(design, sc, n_trials=600, seed=5, threads=1).records
+    b = de.simulate(design, sc, n_trials=600, seed=5, threads=2).records
+    for f in ("selected", "n_patients", "n_dlt", "stop_reason", "duration", "waited", "turned_away"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert np.all(a.n_dlt <= a.n_patients) and np.all(a.n_patients.sum(axis=1) <= design.max_n)
+    assert np.all(a.duration > 0)
+
+
+def test_registry_exports_and_no_exact():
+    from doseesc.designs import REGISTRY
+
+    assert REGISTRY["tite-boin"] is de.TITEBOIN and REGISTRY["tite-crm"] is de.TITECRM
+    sc = de.Scenario([0.1, 0.2, 0.3], target=0.25, time=de.TimeModel(window=28, rate=0.1))
+    with pytest.raises(ValueError, match="^design:"):
+        de.exact(de.TITEBOIN(target=0.25, max_n=12), sc)
+    assert de.TITEBOIN(target=0.25, max_n=12).select([3, 6, 3], [0, 1, 2]) == 2
+
+
+@pytest.mark.parametrize("make, field", [
+    (lambda: de.TITEBOIN(target=0.25, max_n=12, accrual_suspend=1.5), "accrual_suspend"),
+    (lambda: de.TITEBOIN(target=0.9, max_n=12), "target"),
+    (lambda: de.TITEBOIN(target=0.25, max_n=0), "max_n"),
+    (lambda: de.TITECRM(skeleton=[0.3, 0.2], target=0.25, max_n=12), "skeleton"),
+    (lambda: de.TITECRM(skeleton=[0.1, 0.2], target=1.2, max_n=12), "target"),
+    (lambda: de.TITECRM(skeleton=[0.1, 0.2], target=0.2, max_n=12, scheme="quadratic"), "scheme"),
+    (lambda: de.TITECRM(skeleton=[0.1, 0.2], target=0.2, max_n=12, model="probit"), "model"),
+    (lambda: de.TITECRM(skeleton=[0.1, 0.2], target=0.2, max_n=12, start_dose=3), "start_dose"),
+    (lambda: de.TITECRM(skeleton=[0.1, 0.2], target=0.2, max_n=12, prior_sd=0), "prior_sd"),
+    (lambda: de.TITECRM(skeleton=[0.1, 0.99], target=0.2, max_n=12, model="logistic"), "intercept"),
+    (lambda: de.simulate(de.TITECRM(skeleton=[0.1, 0.2], target=0.2, max_n=12), de.Scenario([0.1, 0.2], target=0.2)),
+     "time"),
+    (lambda: de.TITECRM(skeleton=[0.1, 0.2], target=0.2, max_n=12).next_dose_tite([dict(dose=1, dlt=0)], 28), "data"),
+    (lambda: de.TITECRM(skeleton=[0.1, 0.2], target=0.2, max_n=12).next_dose_tite(
+        [dict(dose=3, dlt=0, follow_up=1)], 28), "data"),
+    (lambda: de.TITECRM(skeleton=[0.1, 0.2], target=0.2, max_n=12).next_dose_tite([], 0), "window"),
+])
+def test_bad_input_names_the_field(make, field):
+    with pytest.raises(ValueError, match=f"^{field}:") as e:
+        make()
+    assert "\n" not in str(e.value)

@@ -1,0 +1,166 @@
+"""Pathways, run files, what-if, figures: the routine tools."""
+
+import json
+import os
+
+import numpy as np
+import pytest
+
+import doseesc as de
+from doseesc import config
+from doseesc.cli import main
+
+
+# ---------------------------------------------------------------- dose-transition pathways
+def test_three_plus_three_paths_hand_enumeration():
+    # 3+3 on 3 doses, two cohorts from the start, enumerated by hand from the rules:
+    expected = {
+        "": 1,
+        "1NNN": 2, "1NNN 2NNN": 3, "1NNN 2NNT": 2, "1NNN 2NTT": 1, "1NNN 2TTT": 1,
+        "1NNT": 1, "1NNT 1NNN": 2, "1NNT 1NNT": None, "1NNT 1NTT": None, "1NNT 1TTT": None,
+        "1NTT": None, "1TTT": None,
+    }
+    nodes = de.dose_paths(de.ThreePlusThree(), cohorts=2, n_doses=3)
+    assert {n.outcomes: n.dose for n in nodes} == expected
+    assert [n.depth for n in nodes][:3] == [0, 1, 2]
+
+
+def test_path_probabilities_sum_to_one_per_level():
+    sc = de.Scenario([0.1, 0.25, 0.4], target=0.25)
+    d = de.BOIN(target=0.25, cohort_size=3, max_n=18)
+    nodes = de.dose_paths(d, cohorts=3, scenario=sc)
+    for depth in (1, 2, 3):
+        # leaves above this depth (stopped early) keep their probability mass
+        mass = sum(n.probability for n in nodes if n.depth == depth or (n.depth < depth and n.stop))
+        assert mass == pytest.approx(1.0, abs=1e-12)
+
+
+@pytest.mark.parametrize("design", [de.BOIN(target=0.3, cohort_size=3, max_n=12),
+                                    de.MTPI2(target=0.3, cohort_size=3, max_n=12)])
+def test_paths_agree_with_next_dose(design):
+    for node in de.dose_paths(design, cohorts=3, outcomes="1NNN", n_doses=4):
+        rec = design.next_dose(node.outcomes, n_doses=4)
+        assert (rec.dose, rec.stop) == (node.dose, node.stop)
+
+
+def test_paths_cli_json(capsys):
+    assert main(["paths", "--design", "3+3", "--cohorts", "2", "--n-doses", "3", "--format", "json"]) == 0
+    nodes = json.loads(capsys.readouterr().out)
+    assert nodes[1] == {"outcomes": "1NNN", "depth": 1, "dose": 2, "stop": False, "cohort_size": 3, "selected": 1}
+    assert main(["paths", "--design", "3+3", "--cohorts", "1", "--truth", "0.1,0.2", "--target", "0.3",
+                 "--format", "json"]) == 0
+    nodes = json.loads(capsys.readouterr().out)
+    assert nodes[1]["probability"] == pytest.approx(0.9**3)
+
+
+# ---------------------------------------------------------------- run files
+RUN = """n_trials = 2000
+[random]
+seed = 1
+[[designs]]
+design = "boin"
+target = 0.25
+cohort_size = 3
+max_n = 24
+[[designs]]
+design = "3+3"
+[[scenarios]]
+p_tox = [0.05, 0.10, 0.20, 0.35]
+target = 0.25
+"""
+
+
+def test_run_file_shape_from_the_issue(tmp_path, capsys):
+    f = tmp_path / "design.toml"
+    f.write_text(RUN)
+    out = tmp_path / "out"
+    assert main(["run", str(f), "--out", str(out)]) == 0
+    res = json.loads((out / "results.json").read_text())
+    assert res["run"]["seed"] == 1 and res["run"]["n_trials"] == 2000 and "versions" in res["run"]
+    assert len(res["results"]) == 2 and res["paired_differences"]
+    assert (out / "results.csv").read_text().startswith("# run: {")
+    # same seed, same numbers as the library
+    oc = de.compare([de.BOIN(target=0.25, cohort_size=3, max_n=24), de.ThreePlusThree()],
+                    [de.Scenario([0.05, 0.10, 0.20, 0.35], target=0.25)], n_trials=2000, seed=1).oc[0][0]
+    assert res["results"][0]["selection"] == oc.selection.tolist()
+
+
+@pytest.mark.parametrize("change, message", [
+    (("max_n = 24", "max_n = 0"), "line 8: designs[1].max_n"),
+    (("cohort_size = 3", "cohort_sise = 3"), "line 7: designs[1].cohort_sise: unknown key"),
+    (("seed = 1", "seed = \"one\""), "line 3: random.seed: expected an integer"),
+    (("p_tox = [0.05, 0.10, 0.20, 0.35]", "p_tox = [0.05, 1.10, 0.20, 0.35]"), "line 12: scenarios[1].p_tox"),
+    (("n_trials = 2000", "n_trials = 2000\nthreds = 2"), "line 2: threds: unknown key"),
+    (("design = \"3+3\"", "design = \"3+4\""), "line 10: designs[2].design: must be one of"),
+])
+def test_run_file_errors_name_key_and_line(change, message):
+    with pytest.raises(ValueError) as e:
+        config.parse(RUN.replace(*change), "design.toml")
+    assert message in str(e.value) and "\n" not in str(e.value)
+
+
+def test_run_file_error_exit_2(tmp_path, capsys):
+    f = tmp_path / "bad.toml"
+    f.write_text(RUN.replace("max_n = 24", "max_n = -3"))
+    assert main(["run", str(f)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "line 8" in err[0]
+
+
+# ---------------------------------------------------------------- what-if
+def test_whatif_small_and_honest():
+    res = de.whatif(["A", "B"], n_scenarios=4, n_trials=50, seed=3)
+    rows = res.to_dict()["rows"]
+    exact_rows = [r for r in rows if r["method"] == "exact"]
+    assert exact_rows and all(r["pcs_se"] == 0 for r in exact_rows)
+    mc = [r for r in rows if r["method"].startswith("MC")]
+    assert mc and all(r["pcs_se"] > 0 or r["pcs"] in (0.0, 1.0) for r in mc)
+    assert rows[0]["design"] == "3+3 (as used)"
+    # the exact rows agree with a direct exact computation
+    r = next(r for r in rows if r["trial"] == "A" and r["scenario"] == "toxic top dose" and r["design"] == "BOIN")
+    ex = de.exact(de.BOIN(target=0.2, cohort_size=3, max_n=12), de.Scenario(r["true_p_tox"], target=0.2))
+    assert r["pcs"] == pytest.approx(float(ex.pcs), abs=1e-12)
+    assert "A@2" in res.priors["A"]
+
+
+@pytest.mark.parametrize("argv, field", [(["whatif", "--trial", "Z"], "trials"),
+                                         (["whatif", "--discount", "1.5"], "discount"),
+                                         (["whatif", "--target", "0"], "target"),
+                                         (["whatif", "--max-n", "0"], "max_n")])
+def test_whatif_bad_input(capsys, argv, field):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and field in err[0]
+
+
+def test_evidence_cli(capsys):
+    assert main(["evidence"]) == 0
+    out = capsys.readouterr().out
+    assert "A@2" in out and "D@1" in out
+    assert main(["evidence", "--trial", "X"]) == 2
+
+
+# ---------------------------------------------------------------- figures
+def test_figures_are_written(tmp_path):
+    pytest.importorskip("matplotlib")
+    from doseesc import plot
+
+    tm = de.TimeModel(window=10, rate=0.2)
+    sc = de.Scenario([0.05, 0.1, 0.3], target=0.2, doses=[1, 2, 4], dose_unit="1e6 cells/kg", time=tm)
+    plot.save(de.simulate(de.ThreePlusThree(), sc, 500), str(tmp_path / "oc.png"))
+    plot.save(de.exact(de.ThreePlusThree(), sc), str(tmp_path / "ex.png"))
+    cmp = de.compare([de.ThreePlusThree(), de.BOIN(target=0.2, cohort_size=3, max_n=12)], [sc], n_trials=300)
+    plot.save(cmp, str(tmp_path / "cmp.png"))
+    for name in ("oc.png", "ex.png", "cmp.png"):
+        assert os.path.getsize(tmp_path / name) > 10_000
+    with pytest.raises(ValueError, match="^plot:"):
+        plot.save(cmp, str(tmp_path / "cmp.txt"))
+
+
+def test_compare_first_scenario_equals_simulate():
+    sc = de.Scenario([0.1, 0.2, 0.35], target=0.25)
+    d = de.BOIN(target=0.25, cohort_size=3, max_n=15)
+    a = de.simulate(d, sc, 1000, 8)
+    b = de.compare([d], [sc, sc], 1000, 8)
+    assert np.array_equal(a.records.n_patients, b.oc[0][0].records.n_patients)
+    assert not np.array_equal(b.oc[0][0].records.n_patients, b.oc[0][1].records.n_patients)
