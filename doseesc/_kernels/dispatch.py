@@ -42,7 +42,7 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
     if code == THREE_PLUS_THREE:
         return threep3.decide(ipar, n, y, aux, cur)
     if code == CRM:
-        return crm.decide(ipar, fpar, tab, n, y, work, cur, c, k)
+        return crm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
     return -1, 0, -1
 
 

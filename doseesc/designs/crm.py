@@ -288,7 +288,7 @@ class CRM(Design):
         fpar[_k.F_HMAX] = _k.max_step(_k.EMPIRIC if self.model == "empiric" else _k.LOGISTIC, self.intercept)
         fpar[_k.F_DOSE:_k.F_DOSE + D] = self.skeleton
         fpar[_k.F_DOSE + D:_k.F_DOSE + 2 * D] = xd
-        return Lowered(code=_CRM_CODE, ipar=ipar, fpar=fpar, tab=np.ascontiguousarray(tab), n_aux=0,
+        return Lowered(code=_CRM_CODE, ipar=ipar, fpar=fpar, tab=np.ascontiguousarray(tab), n_aux=1,
                        n_work=_k.n_work(K, D), max_n=self.max_n, n_doses=D)
 
     # ------------------------------------------------------------------ posterior summaries
