@@ -122,6 +122,26 @@ class CRM(Design):
         under this CRM's posterior. Off by default. (The composable ``safety_threshold``
         modifier, available for every design, uses a Beta posterior at dose 1 instead.)
 
+    Notes
+    -----
+    *Numerics.* The posterior mean is a trapezoid sum over a grid of beta values fixed at
+    construction (per-dose log p and log(1 - p) precomputed), with the exponentials taken on
+    a sub-lattice adapted to the posterior's width and checked against the rule on every
+    other node; against ``scipy.integrate.quad`` it agrees to about 1e-8 (relative), including
+    extreme data such as 20 DLTs in 20 patients. dfcrm's own ``integrate`` call has a relative
+    tolerance of 1.2e-4, so betas agree with dfcrm to about 1e-4 and decisions agree except
+    when dfcrm's estimate sits within its own error of the midpoint between two doses.
+
+    *Exact results.* Decisions depend only on the per-dose counts, the last cohort and one
+    integer (a lower bound on the model's recommendation, which lets a DLT-free cohort in the
+    escalation phase skip the posterior: the recommendation can only rise). So
+    :func:`doseesc.exact` applies; with dfcrm's restriction the reachable states stay few
+    (5 doses, 24 patients one at a time: about 0.2 s).
+
+    *Differences from dfcrm.* None in the decisions; ``x0`` must be constant within each
+    cohort (dfcrm allows any per-patient initial design); the last cohort is truncated to
+    ``max_n`` (dfcrm requires a multiple of the cohort size).
+
     Examples
     --------
     >>> import doseesc as de
@@ -372,6 +392,13 @@ class CRM(Design):
 @dataclass(frozen=True)
 class CRMPosterior:
     """Posterior summaries from :meth:`CRM.posterior`.
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> post = de.CRM(skeleton=[0.05, 0.12, 0.25, 0.40, 0.55], target=0.25).posterior("1N 2N 3T", level=0.8)
+    >>> [round(float(x), 2) for x in post.prob_above_target]
+    [0.29, 0.48, 0.74, 0.91, 0.98]
 
     Attributes
     ----------
