@@ -388,6 +388,23 @@ def test_safety_stopping():
     assert np.all(oc.records.selected[oc.records.stop_reason == 3] == 0)
 
 
+def test_safety_probability_matches_quad_on_random_data():
+    rng = np.random.default_rng(77)
+    for it in range(24):
+        D = int(rng.integers(2, 6))
+        model = ["empiric", "logistic"][it % 2]
+        t = float(rng.choice([0.2, 0.25, 0.3]))
+        sk = de.crm_skeleton(0.05, t, int(rng.integers(1, D + 1)), D, model=model)
+        d = de.CRM(skeleton=sk, target=t, model=model, max_n=24, model_safety_threshold=0.9)
+        n = rng.multinomial(int(rng.integers(1, 30)), np.ones(D) / D)
+        y = rng.binomial(n, rng.uniform())
+        low = d.lower(D)
+        _, prob = K.posterior_mean(low.ipar, low.fpar, low.tab, n.astype(np.int64), y.astype(np.int64),
+                                   np.zeros(low.n_work))
+        ref = naive.crm_prob_below(model, sk, 3.0, d.prior_sd, n, y, d._bstar())
+        assert abs(prob - ref) < 5e-5, (model, n, y, prob, ref)
+
+
 # ----------------------------------------------------------------------------- two-stage / likelihood
 def test_two_stage_follows_x0_until_first_dlt():
     x0 = [1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 5, 5]

@@ -23,9 +23,10 @@ RHO = 1.5
 #: bounds of the Bayes integration range, in prior SDs; the likelihood is <= 1, so the prior
 #: mass left out (about 1.5e-23) bounds the relative error from truncation
 RANGE_SD = 10.0
-#: grid step when the safety rule is on: its tail probability is an end-corrected trapezoid
-#: sum (error O(step^5), about 1e-5 at this step)
-SAFETY_STEP = 0.08
+#: grid step when the safety rule is on, per model: its tail probability is an end-corrected
+#: trapezoid sum (error O(step^5)); these keep it to about 1e-5 (the logistic posterior has
+#: poles closer to the real axis, so larger derivatives)
+SAFETY_STEP = {"empiric": 0.08, "logistic": 0.04}
 #: dfcrm's optimisation interval for the maximum likelihood estimate
 MLE_RANGE = 10.0
 
@@ -256,7 +257,7 @@ class CRM(Design):
         info = _max_information(self.model, self.intercept) * self.max_n + prec
         h = min((1.0 / math.sqrt(info)) / RHO, (hi - lo) / 64)
         if self.model_safety_threshold is not None:
-            h = min(h, SAFETY_STEP)
+            h = min(h, SAFETY_STEP[self.model])
         anchor = lo
         jstar = -1
         if self.model_safety_threshold is not None:
