@@ -131,7 +131,11 @@ def _apply_modifiers(design, args: argparse.Namespace, target: Optional[float]):
 
 
 def build_design(args: argparse.Namespace, target: Optional[float]):
-    return _apply_modifiers(_build_base_design(args, target), args, target)
+    design = _apply_modifiers(_build_base_design(args, target), args, target)
+    if getattr(design, "time_to_event", False) and hasattr(args, "window") and args.window is None:
+        raise CLIError(f"--window: design {args.design!r} decides from partial follow-up and needs the DLT window "
+                       "(and --rate, arrivals per time unit)")
+    return design
 
 
 def _build_base_design(args: argparse.Namespace, target: Optional[float]):
@@ -175,13 +179,31 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     g.add_argument("--doses", metavar="X,X,...", help="dose values (labels), e.g. 1,2,4")
     g.add_argument("--dose-unit", metavar="TEXT", help="unit of --doses, e.g. '1e6 cells/kg'")
     g.add_argument("--ae", metavar="P,P,...", help="true probability of a low-grade (non-DLT) adverse event per dose")
+    t = p.add_argument_group("time model (trial duration; required by tite-boin and tite-crm)")
+    t.add_argument("--window", type=float, metavar="X", help="DLT observation window length (turns the time model on)")
+    t.add_argument("--accrual", choices=("fixed", "poisson"), default="fixed", help="arrival process (default: fixed)")
+    t.add_argument("--rate", type=float, metavar="X", help="mean arrivals per time unit (default: 1 per window)")
+    t.add_argument("--onset", choices=("uniform", "weibull"), default="uniform",
+                   help="DLT onset time within the window (default: uniform)")
+    t.add_argument("--shape", type=float, default=1.0, metavar="X", help="Weibull onset shape (default: 1)")
+    t.add_argument("--waiting", choices=("turn_away", "queue"), default="turn_away",
+                   help="patients arriving while the trial waits for follow-up (default: turn_away)")
 
 
 def build_scenario(args: argparse.Namespace) -> Scenario:
+    from .timemodel import TimeModel
+
     truth = _floats("--truth", args.truth)
+    time = None
+    if getattr(args, "window", None) is not None:
+        rate = args.rate if args.rate is not None else 1.0 / args.window
+        time = TimeModel(window=args.window, accrual=args.accrual, rate=rate, onset=args.onset, shape=args.shape,
+                         waiting=args.waiting)
+    elif getattr(args, "rate", None) is not None:
+        raise CLIError("--window: required with --rate (the DLT window turns the time model on)")
     return Scenario(p_tox=truth, target=args.target,
                     doses=None if args.doses is None else _floats("--doses", args.doses),
-                    dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae))
+                    dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae), time=time)
 
 
 def add_output_flags(p: argparse.ArgumentParser) -> None:

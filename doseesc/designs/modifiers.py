@@ -87,6 +87,10 @@ class Modified(Design):
     def exact_ok(self):  # type: ignore[override]
         return self.base.exact_ok
 
+    @property
+    def time_to_event(self) -> bool:
+        return getattr(self.base, "time_to_event", False)
+
     def label(self) -> str:
         parts = [self.base.label()]
         if self.dont_skip:
