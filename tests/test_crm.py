@@ -297,6 +297,28 @@ def test_closest_rule_and_ties():
     assert K.closest(np.array([0.125, 0.375, 0.5]), 0.25) == 0  # exact tie: the lower dose (R order())
 
 
+def test_boundary_recommendation_equals_closest_rule():
+    """The kernel decides from precomputed beta boundaries; it must equal dfcrm's rule applied to
+    the plug-in probabilities, including right at (and 1e-8 from) every boundary and at +-inf."""
+    rng = np.random.default_rng(0)
+    for it in range(60):
+        D = int(rng.integers(2, 7))
+        model = ["empiric", "logistic"][it % 2]
+        t = float(rng.choice([0.2, 0.25, 0.3, 0.5]))
+        sk = np.sort(rng.uniform(0.01, 0.9, D))
+        if np.any(np.diff(sk) <= 0):
+            continue
+        d = de.CRM(skeleton=sk, target=t, model=model, intercept=4.0)
+        low = d.lower(D)
+        p = np.zeros(D)
+        B = low.fpar[K.F_DOSE + 2 * D:]
+        fin = B[np.isfinite(B)]
+        for b in [*rng.normal(0, 2, 50), *(fin + rng.normal(0, 1e-8, fin.size)), *fin, -np.inf, np.inf]:
+            r = K.recommend(low.ipar, low.fpar, D, b, p)
+            K.plug_in(low.ipar, low.fpar, D, b, p)
+            assert r == K.closest(p, t)
+
+
 # ----------------------------------------------------------------------------- naive cross-check
 def test_kernel_matches_plain_python_crm_trial_by_trial():
     sk = de.crm_skeleton(0.05, 0.25, 2, 4)

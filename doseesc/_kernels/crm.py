@@ -21,8 +21,9 @@ Layouts (shared with :mod:`doseesc.designs.crm`, which packs them):
 
 ``ipar``: see the ``I_*`` indices; from ``I_X0`` on, the initial design (0-based dose per
 patient, ``max_n`` entries) when there is one.
-``fpar``: see the ``F_*`` indices; from ``F_DOSE`` on, the skeleton (``n_doses`` entries) and
-then the scaled doses (``log s_d`` for empiric, ``x_d`` for logistic).
+``fpar``: see the ``F_*`` indices; from ``F_DOSE`` on, the skeleton (``n_doses`` entries),
+the scaled doses (``log s_d`` for empiric, ``x_d`` for logistic) and the ``D - 1`` decision
+boundaries in beta (see :func:`recommend`).
 ``tab`` (``2D + 2`` rows by ``K`` nodes): rows ``0..D-1`` log p_d(b_j), rows ``D..2D-1``
 log(1 - p_d(b_j)), row ``2D`` the log prior density up to a constant (zero for the
 likelihood method), row ``2D + 1`` the nodes b_j.
@@ -481,10 +482,39 @@ def closest(p, target):
     return best
 
 
+BOUNDARY_GUARD = 1e-9  # closer than this (relative) to a boundary: decide from the probabilities
+
+
 @jit
-def estimate(ipar, fpar, tab, n, y, work, out, final):
-    """beta estimate (posterior mean or MLE, dfcrm's limits when they do not exist) and the
-    plug-in DLT probabilities into ``out``. Returns (beta, P(p_1 > target) or NaN).
+def recommend(ipar, fpar, D, b, p):
+    """dfcrm's recommendation at the estimate ``b`` (``p``: scratch for D probabilities).
+
+    The closest-to-target dose is at least ``d`` exactly when ``p_{d-1}(b) + p_d(b) < 2 target``;
+    the sum decreases in ``b``, so that holds exactly when ``b`` exceeds the root ``B_d``
+    (precomputed at lowering). The recommendation is therefore the number of boundaries below
+    ``b``, with no exponentials, unless ``b`` is within ``BOUNDARY_GUARD`` of one: then the
+    probabilities and :func:`closest` decide, as dfcrm does.
+    """
+    if not (-1e300 < b < 1e300):  # the +-inf limits
+        plug_in(ipar, fpar, D, b, p)
+        return closest(p, fpar[F_TARGET])
+    base = F_DOSE + 2 * D
+    tol = BOUNDARY_GUARD * max(1.0, abs(b))
+    r = 0
+    for d in range(D - 1):
+        bd = fpar[base + d]
+        if abs(b - bd) <= tol:
+            plug_in(ipar, fpar, D, b, p)
+            return closest(p, fpar[F_TARGET])
+        if b > bd:
+            r += 1
+    return r
+
+
+@jit
+def estimate_beta(ipar, fpar, tab, n, y, work, final):
+    """beta estimate: posterior mean or MLE, with dfcrm's limits when they do not exist.
+    Returns (beta, P(p_1 > target) or NaN).
 
     ``final``: the estimate behind the final selection (crmsim's ``finalobj``), which differs
     from the one behind a decision only in when the N(0, 500^2)-prior limits apply.
@@ -507,7 +537,15 @@ def estimate(ipar, fpar, tab, n, y, work, out, final):
         b = mle(ipar, fpar, tab, n, y, work)
     else:
         b, prob = posterior_mean(ipar, fpar, tab, n, y, work)
-    plug_in(ipar, fpar, D, b, out)  # b = -inf: p -> 1 (empiric), expit(a0) (logistic)
+    return b, prob
+
+
+@jit
+def estimate(ipar, fpar, tab, n, y, work, out, final):
+    """:func:`estimate_beta` and the plug-in DLT probabilities into ``out``
+    (b = -inf: p -> 1 for empiric, expit(a0) for logistic)."""
+    b, prob = estimate_beta(ipar, fpar, tab, n, y, work, final)
+    plug_in(ipar, fpar, n.shape[0], b, out)
     return b, prob
 
 
@@ -543,7 +581,7 @@ def decide(ipar, fpar, tab, n, y, aux, work, cur, c, k):
         nxt = ipar[I_X0 + ntot] if ntot < ipar[I_MAX_N] else cur
         if safety:
             p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
-            b, prob = estimate(ipar, fpar, tab, n, y, work, p, False)
+            b, prob = estimate_beta(ipar, fpar, tab, n, y, work, False)
             if prob > fpar[F_SAFETY]:
                 return -1, 0, SAFETY
         return nxt, ipar[I_COHORT], CONTINUE
@@ -551,10 +589,10 @@ def decide(ipar, fpar, tab, n, y, aux, work, cur, c, k):
     if r == 1 and k == 0 and not safety and aux[0] > cur:
         return cur + 1, ipar[I_COHORT], CONTINUE
     p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
-    b, prob = estimate(ipar, fpar, tab, n, y, work, p, False)
+    b, prob = estimate_beta(ipar, fpar, tab, n, y, work, False)
     if safety and prob > fpar[F_SAFETY]:
         return -1, 0, SAFETY
-    nxt = closest(p, fpar[F_TARGET])
+    nxt = recommend(ipar, fpar, D, b, p)
     aux[0] = nxt
     if r != 0:
         if k / c >= fpar[F_TARGET]:  # the last cohort's DLT rate >= target: no escalation
@@ -570,8 +608,8 @@ def select(ipar, fpar, tab, n, y, work):
     """The dose recommended after the last patient (crmsim's MTD), with no restriction."""
     D = n.shape[0]
     p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
-    estimate(ipar, fpar, tab, n, y, work, p, True)
-    return closest(p, fpar[F_TARGET])
+    b, prob = estimate_beta(ipar, fpar, tab, n, y, work, True)
+    return recommend(ipar, fpar, D, b, p)
 
 
 @jit

@@ -246,6 +246,33 @@ class CRM(Design):
             return -math.inf
         return math.log(num / float(self.scaled_doses()[0]))
 
+    def _boundaries(self) -> np.ndarray:
+        """``B_d`` (d = 1..D-1): the model recommends a dose >= d + 1 (1-based) exactly when the
+        beta estimate exceeds ``B_d``, the root of ``p_{d}(b) + p_{d+1}(b) = 2 target`` (the sum
+        decreases in b). -inf / +inf when there is no root."""
+        from scipy.optimize import brentq
+
+        xd = self.scaled_doses()
+        a0, t = self.intercept, self.target
+
+        def p(d, b):
+            u = math.exp(b)
+            if self.model == "empiric":
+                return math.exp(u * xd[d])
+            return float(_special.expit(a0 + u * xd[d]))
+
+        out = np.empty(len(xd) - 1)
+        lo, hi = -60.0, 60.0
+        for d in range(len(xd) - 1):
+            f = lambda b: p(d, b) + p(d + 1, b) - 2 * t  # noqa: E731
+            if f(lo) <= 0:
+                out[d] = -np.inf
+            elif f(hi) >= 0:
+                out[d] = np.inf
+            else:
+                out[d] = brentq(f, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
+        return out
+
     def _grid(self) -> tuple[np.ndarray, float, int]:
         """Nodes, step and the node index of b* (safety cut point)."""
         if self.method == "bayes":
@@ -297,7 +324,7 @@ class CRM(Design):
         ipar[_k.I_SAFETY] = int(self.model_safety_threshold is not None)
         ipar[_k.I_JSTAR] = jstar
         ipar[_k.I_X0:_k.I_X0 + len(x0)] = x0
-        fpar = np.zeros(_k.F_DOSE + 2 * D)
+        fpar = np.zeros(_k.F_DOSE + 3 * D - 1)
         fpar[_k.F_TARGET] = self.target
         fpar[_k.F_H] = h
         fpar[_k.F_A0] = self.intercept
@@ -309,6 +336,7 @@ class CRM(Design):
         fpar[_k.F_HMAX] = _k.max_step(_k.EMPIRIC if self.model == "empiric" else _k.LOGISTIC, self.intercept)
         fpar[_k.F_DOSE:_k.F_DOSE + D] = self.skeleton
         fpar[_k.F_DOSE + D:_k.F_DOSE + 2 * D] = xd
+        fpar[_k.F_DOSE + 2 * D:_k.F_DOSE + 3 * D - 1] = self._boundaries()
         return Lowered(code=_CRM_CODE, ipar=ipar, fpar=fpar, tab=np.ascontiguousarray(tab), n_aux=1,
                        n_work=_k.n_work(K, D), max_n=self.max_n, n_doses=D)
 
