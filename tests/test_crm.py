@@ -260,7 +260,7 @@ def test_posterior_summaries_match_quad():
     lp = lambda b: naive.crm_loglik("empiric", d.skeleton, 3.0, n, y, b) - 0.5 * (b / d.prior_sd) ** 2  # noqa
     z = integrate.quad(lambda b: math.exp(lp(b)), -20, 20, epsabs=0, epsrel=1e-11, limit=200)[0]
     for k in range(6):
-        pm = integrate.quad(lambda b: d.skeleton[k] ** math.exp(b) * math.exp(lp(b)), -20, 20, epsabs=0,
+        pm = integrate.quad(lambda b, k=k: d.skeleton[k] ** math.exp(b) * math.exp(lp(b)), -20, 20, epsabs=0,
                             epsrel=1e-11, limit=200)[0] / z
         assert abs(post.p_mean[k] - pm) < 1e-6
         assert post.p_lower[k] < post.p_mean[k] < post.p_upper[k]
