@@ -8,7 +8,7 @@
 __version__ = "0.1.0"
 
 from .designs import (BOIN, MTPI, MTPI2, BoinBoundaries, Design, I3plus3, Keyboard, Modified, Recommendation,
-                      TITEBOIN, TITECRM, ThreePlusThree, boin_boundaries)
+                      TITEBOIN, TITECRM, ThreePlusThree, boin_boundaries, CRM, CRMPosterior, crm_skeleton)
 from .engine import compare, exact, simulate
 from .paths import PathNode, dose_paths
 from .results import Comparison, OperatingCharacteristics, TrialRecords
@@ -19,6 +19,7 @@ from .whatif import whatif
 __all__ = [
     "Scenario", "ScenarioSet", "TimeModel", "Design", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
+    "CRM", "CRMPosterior", "crm_skeleton",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
     "Comparison",
 ]

@@ -6,6 +6,11 @@ every simulated trial can be compared, not just averages.
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+from scipy import integrate, optimize
+
 from doseesc._kernels.rng import make_key, uniform
 
 
@@ -57,3 +62,117 @@ def three_plus_three(p_tox, u, start=1, deescalate=True):
         if y[b - 1] <= 1:
             return b, n, y
         d = b
+
+
+# ----------------------------------------------------------------------------- CRM
+def crm_p(model, skeleton, intercept, b):
+    """Working-model DLT probabilities at parameter ``b``."""
+    s = np.asarray(skeleton, dtype=float)
+    if model == "empiric":
+        return s ** math.exp(b)
+    x = np.log(s / (1 - s)) - intercept
+    return 1.0 / (1.0 + np.exp(-intercept - math.exp(b) * x))
+
+
+def crm_log_p_q(model, skeleton, intercept, b):
+    """log p and log(1 - p), computed without underflow."""
+    s = np.asarray(skeleton, dtype=float)
+    if model == "empiric":
+        lp = math.exp(b) * np.log(s)
+        return lp, np.log(-np.expm1(lp))
+    eta = intercept + math.exp(b) * (np.log(s / (1 - s)) - intercept)
+    return -np.logaddexp(0, -eta), -np.logaddexp(0, eta)
+
+
+def crm_loglik(model, skeleton, intercept, n, y, b):
+    lp, lq = crm_log_p_q(model, skeleton, intercept, b)
+    ll = 0.0
+    for d in range(len(n)):
+        if y[d]:
+            ll += y[d] * lp[d]
+        if n[d] - y[d]:
+            ll += (n[d] - y[d]) * lq[d]
+    return ll
+
+
+def crm_posterior_mean(model, skeleton, intercept, prior_sd, n, y):
+    """E[beta | data] with scipy.integrate.quad over the real line (split at the mode)."""
+    def lpost(b):
+        return crm_loglik(model, skeleton, intercept, n, y, b) - 0.5 * (b / prior_sd) ** 2
+
+    mode = optimize.minimize_scalar(lambda b: -lpost(b), bounds=(-12 * prior_sd, 12 * prior_sd), method="bounded",
+                                    options={"xatol": 1e-10}).x
+    m = lpost(mode)
+
+    def f(b, k):
+        return b**k * math.exp(lpost(b) - m)
+
+    # beyond 40 prior SDs the prior (and so the posterior, the likelihood being <= 1) is < e^-800
+    lo, hi = -40 * prior_sd, 40 * prior_sd
+    opts = dict(epsabs=0.0, epsrel=1e-12, limit=500)
+    z = integrate.quad(f, lo, mode, args=(0,), **opts)[0] + integrate.quad(f, mode, hi, args=(0,), **opts)[0]
+    z1 = integrate.quad(f, lo, mode, args=(1,), **opts)[0] + integrate.quad(f, mode, hi, args=(1,), **opts)[0]
+    return z1 / z
+
+
+def crm_prob_below(model, skeleton, intercept, prior_sd, n, y, bstar):
+    """P(beta < bstar | data) by quad."""
+    def lpost(b):
+        return crm_loglik(model, skeleton, intercept, n, y, b) - 0.5 * (b / prior_sd) ** 2
+
+    mode = optimize.minimize_scalar(lambda b: -lpost(b), bounds=(-12 * prior_sd, 12 * prior_sd), method="bounded").x
+    m = lpost(mode)
+    opts = dict(epsabs=0.0, epsrel=1e-12, limit=500)
+    g = lambda b: math.exp(lpost(b) - m)  # noqa: E731
+    pts = sorted([mode, bstar])
+    parts = [integrate.quad(g, -40 * prior_sd, pts[0], **opts)[0], integrate.quad(g, pts[0], pts[1], **opts)[0],
+             integrate.quad(g, pts[1], 40 * prior_sd, **opts)[0]]
+    below = parts[0] + (parts[1] if bstar > mode else 0.0)
+    return below / sum(parts)
+
+
+def closest(p, target):
+    """dfcrm's recommendation rule."""
+    p = np.asarray(p)
+    if np.all(p <= target):
+        return len(p) - 1
+    if np.all(p >= target):
+        return 0
+    return int(np.argmin(np.abs(p - target)))
+
+
+def crm_trial(design, p_true, uniforms):
+    """One CRM trial in plain Python (Bayes, one-stage), patient tolerances ``uniforms``.
+
+    Returns (doses given per patient (0-based), DLT flags, final selection (0-based)).
+    """
+    D = len(design.skeleton)
+    n = np.zeros(D, dtype=int)
+    y = np.zeros(D, dtype=int)
+    cur = design.start_dose - 1
+    doses, tox = [], []
+    total = 0
+    while total < design.max_n:
+        c = min(design.cohort_size, design.max_n - total)
+        k = 0
+        for i in range(c):
+            t = uniforms[total + i] < p_true[cur]
+            doses.append(cur)
+            tox.append(int(t))
+            k += t
+        n[cur] += c
+        y[cur] += k
+        total += c
+        if total >= design.max_n:
+            break
+        b = crm_posterior_mean(design.model, design.skeleton, design.intercept, design.prior_sd, n, y)
+        nxt = closest(crm_p(design.model, design.skeleton, design.intercept, b), design.target)
+        if design.restrict:
+            if k / c >= design.target:
+                nxt = min(nxt, cur)
+            elif not design.skip_escalation:
+                nxt = min(nxt, cur + 1)
+        cur = nxt
+    b = crm_posterior_mean(design.model, design.skeleton, design.intercept, design.prior_sd, n, y)
+    sel = closest(crm_p(design.model, design.skeleton, design.intercept, b), design.target)
+    return doses, tox, sel

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from . import interval, threep3
-from .codes import INTERVAL, THREE_PLUS_THREE
+from . import crm, interval, threep3
+from .codes import CRM, INTERVAL, THREE_PLUS_THREE
 
 
 @jit
@@ -30,6 +30,8 @@ def start(code, ipar, fpar, tab, aux):
         return interval.start(ipar, aux)
     if code == THREE_PLUS_THREE:
         return threep3.start(ipar, aux)
+    if code == CRM:
+        return crm.start(ipar, aux)
     return -1, 0
 
 
@@ -39,6 +41,8 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
         return interval.decide(ipar, tab, n, y, aux, cur, c, k)
     if code == THREE_PLUS_THREE:
         return threep3.decide(ipar, n, y, aux, cur)
+    if code == CRM:
+        return crm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
     return -1, 0, -1
 
 
@@ -48,6 +52,8 @@ def select(code, ipar, fpar, tab, n, y, aux, work):
         return interval.select(ipar, fpar, tab, n, y, work)
     if code == THREE_PLUS_THREE:
         return threep3.select(n, y)
+    if code == CRM:
+        return crm.select(ipar, fpar, tab, n, y, work)
     return -2
 
 
@@ -55,6 +61,8 @@ def select(code, ipar, fpar, tab, n, y, aux, work):
 def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
     if code == INTERVAL:
         return interval.estimates(fpar, n, y, work, out)
+    if code == CRM:
+        return crm.estimates(ipar, fpar, tab, n, y, work, out)
     for d in range(n.shape[0]):
         out[d] = y[d] / n[d] if n[d] > 0 else np.nan
     return np.nan

@@ -5,6 +5,7 @@ to design classes; their constructor arguments become CLI flags and TOML keys.
 """
 
 from .base import Design, Recommendation
+from .crm import CRM, CRMPosterior, crm_skeleton
 from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin_boundaries
 from .modifiers import Modified
 from .threep3 import ThreePlusThree
@@ -19,7 +20,9 @@ REGISTRY: dict[str, type] = {
     "i3+3": I3plus3,
     "tite-boin": TITEBOIN,
     "tite-crm": TITECRM,
+    "crm": CRM,
 }
 
 __all__ = ["Design", "Recommendation", "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
-           "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "REGISTRY"]
+           "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
+           "crm_skeleton", "REGISTRY"]
