@@ -25,9 +25,9 @@ skeleton = de.crm_skeleton(halfwidth=0.05, target=target, nu=nu, n_doses=3)
 crm = de.CRM(skeleton=skeleton, target=target, cohort_size=3, max_n=12)
 print(f"Evidence: prior MTD guess dose {nu}; skeleton {[round(float(s), 3) for s in skeleton]}")
 
-# 1. Live use on the trial's data (order of the two dose groups as reported: 2 first, then 4).
-rec = crm.next_dose("2NNN 2NN 4NNN")
-print("\nCRM after the observed outcomes '2NNN 2NN 4NNN':")
+# 1. Live use on the trial's data: 5 patients at level 2 (2 x10^6/kg), then 3 at level 3 (4 x10^6/kg).
+rec = crm.next_dose("2NNN 2NN 3NNN")
+print("\nCRM after the observed outcomes '2NNN 2NN 3NNN':")
 print(rec)
 
 # 2. Operating characteristics, with the trial's window and accrual.
