@@ -51,7 +51,8 @@ def oc_figure(oc: OperatingCharacteristics):
     ax.set_xlabel(unit)
     ax.set_ylabel("% of trials selecting the dose")
     ax.set_ylim(0, 100)
-    ax.set_title(f"Dose selection (none: {100 * oc.no_selection:.1f}%)")
+    none_ok = single and sc.correct_doses.size == 0
+    ax.set_title(f"Dose selection (none: {100 * oc.no_selection:.1f}%{', the correct decision' if none_ok else ''})")
     if single:
         ax2 = ax.twinx()
         ax2.plot(x, sc.p_tox, "o-", color="#C44E52", label="true P(DLT)")

@@ -106,7 +106,7 @@ def _wmean_se(x: np.ndarray, w: Optional[np.ndarray], exact: bool) -> tuple[np.n
 METRICS = {
     "selection": "fraction of trials selecting each dose",
     "no_selection": "fraction of trials selecting no dose",
-    "pcs": "probability of correct selection (true MTD, or a dose in the MTD band)",
+    "pcs": "probability of correct selection (true MTD, or a dose in the MTD band; no dose if none is)",
     "over_selection": "fraction of trials selecting a dose above the true MTD",
     "n_patients": "mean patients treated per dose",
     "n_dlt": "mean DLTs per dose",
@@ -159,15 +159,15 @@ class OperatingCharacteristics:
         above = np.zeros((len(scs), n_doses), dtype=bool)
         below = np.zeros((len(scs), n_doses), dtype=bool)
         target = np.array([s.target for s in scs])
+        none_ok = np.zeros(len(scs), dtype=bool)
         for i, s in enumerate(scs):
-            c = s.correct_doses - 1
-            correct[i, c] = True
-            above[i, c.max() + 1:] = True
-            below[i, : c.min()] = True
+            correct[i], below[i], above[i] = s.dose_masks()
+            none_ok[i] = not correct[i].any()
         from ._kernels.summary import per_trial
 
         n_ae = r.n_ae if np.issubdtype(r.n_ae.dtype, np.integer) else np.zeros_like(r.n_patients)
-        ints, flags = per_trial(r.selected, r.n_patients, r.n_dlt, n_ae, r.scenario, correct, above, below, target)
+        ints, flags = per_trial(r.selected, r.n_patients, r.n_dlt, n_ae, r.scenario, correct, above, below, target,
+                                none_ok)
         N = ints[0]
         frac_over = ints[5] / np.where(N > 0, N, 1)
         out = {

@@ -29,7 +29,9 @@ class Scenario:
         True probability of a low-grade (grade 1-2) adverse event that is not a DLT, per dose.
         ``p_tox + p_ae`` must not exceed 1. AEs are recorded but never drive decisions.
     mtd_band : (float, float), optional
-        If given, every dose with ``low <= p_tox <= high`` counts as a correct selection.
+        If given, every dose with ``low <= p_tox <= high`` counts as a correct selection. If no
+        dose lies in the band, the correct decision is to select no dose (e.g. every dose is
+        too toxic), and stopping without a selection counts as correct.
     name : str, optional
         A label used in tables.
     time : TimeModel, optional
@@ -99,10 +101,26 @@ class Scenario:
             ok = dist <= dist.min() + 1e-12
         return np.flatnonzero(ok) + 1
 
-    @property
-    def overdose_from(self) -> int:
-        """0-based index of the first dose above the true MTD (``n_doses`` if none is above)."""
-        return int(self.correct_doses.max())
+    def dose_masks(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Boolean masks over doses: (correct, below the true MTD, above the true MTD).
+
+        Above/below are relative to the correct doses; when none is correct (an empty
+        ``mtd_band``), doses above / below the band.
+        """
+        D = self.n_doses
+        correct = np.zeros(D, dtype=bool)
+        c = self.correct_doses - 1
+        correct[c] = True
+        above = np.zeros(D, dtype=bool)
+        below = np.zeros(D, dtype=bool)
+        if c.size:
+            above[c.max() + 1:] = True
+            below[: c.min()] = True
+        else:
+            lo, hi = self.mtd_band
+            above = self.p_tox > hi + 1e-12
+            below = self.p_tox < lo - 1e-12
+        return correct, below, above
 
     @property
     def p_ae_array(self) -> np.ndarray:

@@ -35,14 +35,17 @@ TRIALS = {
 UNIT = "1e6 cells/kg"
 
 
-def _fixed_curves(n_doses: int, target: float) -> list[tuple[str, list[float]]]:
-    """Hand-set 'what if the truth were ...' curves, scaled to the target (given for target 0.2)."""
+def _fixed_curves(n_doses: int, target: float) -> list[tuple[str, list[float], Optional[tuple]]]:
+    """Hand-set 'what if the truth were ...' curves, scaled to the target (given for target 0.2),
+    with the band of acceptable DLT rates where the closest-to-target rule would be wrong."""
     s = target / 0.2
     if n_doses == 2:
-        raw = [("toxic top dose", [0.15, 0.35]), ("both doses toxic", [0.35, 0.50])]
+        # both doses far above the target: the right decision is to stop without a dose
+        raw = [("toxic top dose", [0.15, 0.35], None),
+               ("both doses toxic (correct: no dose)", [0.35, 0.50], (0.0, 1.5 * target))]
     else:
-        raw = [("toxic top dose", [0.05, 0.15, 0.35]), ("toxic middle dose", [0.15, 0.35, 0.50])]
-    return [(name, [min(0.95, s * p) for p in ps]) for name, ps in raw]
+        raw = [("toxic top dose", [0.05, 0.15, 0.35], None), ("toxic middle dose", [0.15, 0.35, 0.50], None)]
+    return [(name, [min(0.95, s * p) for p in ps], band) for name, ps, band in raw]
 
 
 @dataclass
@@ -94,7 +97,8 @@ class WhatIfResult:
                "Fixed scenarios: exact operating characteristics. Prior-predictive: "
                f"{s['n_scenarios']} true curves drawn from the evidence-based dose-response prior x "
                f"{s['n_trials']} trials each, same patients for every design; (SE) = Monte Carlo standard error.",
-               "PCS: the dose closest to the target is selected. pts > MTD: patients treated above it.", ""]
+               "PCS: the dose closest to the target is selected (where every dose is too toxic: no dose is). "
+               "pts > MTD: patients treated above it.", ""]
         key = None
         for r in self.rows:
             if (r.trial, r.scenario) != key:
@@ -123,6 +127,9 @@ class WhatIfResult:
 
 
 def _designs(trial: str, target: float, max_n: int, cohort_size: int, n_doses: int, prior) -> list:
+    """The design the trial used and the alternatives. CRMs get the safety stop BOIN, mTPI-2 and
+    Keyboard have built in: stop with no dose when P(p_1 > target | data) > 0.95 (Beta(1, 1)
+    prior, at least 3 patients at dose 1)."""
     from . import designs as _d
 
     used = TRIALS[trial]["used"]
@@ -136,13 +143,13 @@ def _designs(trial: str, target: float, max_n: int, cohort_size: int, n_doses: i
         # at the middle dose, indifference half-width 0.05).
         sk = crm_skeleton(halfwidth=0.05, target=target, nu=(n_doses + 1) // 2, n_doses=n_doses)
         out.append(("CRM (as used; MTD guess mid)", crm(skeleton=sk, target=target, cohort_size=cohort_size,
-                                                        max_n=max_n)))
+                                                        max_n=max_n).stop_for_safety(0.95)))
     out.append(("BOIN", BOIN(target=target, cohort_size=cohort_size, max_n=max_n)))
     if crm is not None:
         nu = prior.mtd_guess(target)
         sk = crm_skeleton(halfwidth=0.05, target=target, nu=nu, n_doses=n_doses)
         out.append((f"CRM (evidence MTD guess: dose {nu})", crm(skeleton=sk, target=target, cohort_size=cohort_size,
-                                                                 max_n=max_n)))
+                                                                 max_n=max_n).stop_for_safety(0.95)))
     out.append(("mTPI-2", MTPI2(target=target, cohort_size=cohort_size, max_n=max_n)))
     out.append(("Keyboard", Keyboard(target=target, cohort_size=cohort_size, max_n=max_n)))
     if used != "3+3":
@@ -206,10 +213,11 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: Op
         priors[trial] = prior.describe().split(". Assumptions")[0]
         designs = _designs(trial, target, mn, cohort_size, D, prior)
         mean = list(np.asarray(prior.mean_curve(), dtype=float))
-        fixed = [("all safe (evidence mean curve)", mean)] + _fixed_curves(D, target)
-        for name, ps in fixed:
+        fixed = [("all safe (evidence mean curve)", mean, None)] + _fixed_curves(D, target)
+        for name, ps, band in fixed:
             p = np.asarray(ps)
-            sc = Scenario(p_tox=p, target=target, doses=doses, dose_unit=UNIT, p_ae=q_ae * (1 - p), name=name)
+            sc = Scenario(p_tox=p, target=target, doses=doses, dose_unit=UNIT, p_ae=q_ae * (1 - p), name=name,
+                          mtd_band=band)
             for label, d in designs:
                 oc = exact(d, sc)
                 rows.append(WhatIfRow(trial, name, label, "exact", {k: getattr(oc, k) for k, _, _ in METRICS},

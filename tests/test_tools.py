@@ -164,3 +164,14 @@ def test_compare_first_scenario_equals_simulate():
     b = de.compare([d], [sc, sc], 1000, 8)
     assert np.array_equal(a.records.n_patients, b.oc[0][0].records.n_patients)
     assert not np.array_equal(b.oc[0][0].records.n_patients, b.oc[0][1].records.n_patients)
+
+
+def test_empty_mtd_band_makes_stopping_the_correct_decision():
+    # every dose above the acceptable band: selecting no dose is the correct decision
+    sc = de.Scenario([0.35, 0.5], target=0.2, mtd_band=(0.0, 0.3))
+    assert sc.correct_doses.size == 0
+    ex = de.exact(de.ThreePlusThree(), sc)
+    assert ex.pcs == pytest.approx(ex.no_selection) and ex.no_selection > 0.5
+    assert ex.n_overdosed == pytest.approx(ex.sample_size)  # every patient was above the band
+    oc = de.simulate(de.ThreePlusThree(), sc, 20000, 1)
+    assert abs(oc.pcs - ex.pcs) < 4 * oc.se("pcs")

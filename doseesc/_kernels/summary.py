@@ -8,11 +8,12 @@ from .._jit import jit
 
 
 @jit
-def per_trial(selected, n_pat, n_dlt, n_ae, scen, correct, above, below, target):
+def per_trial(selected, n_pat, n_dlt, n_ae, scen, correct, above, below, target, none_ok):
     """Integer totals (N, DLTs, AEs, at / below / above the MTD) and 0/1 flags per trial.
 
     ``selected`` is 1-based (0 = none); ``correct``/``above``/``below`` are (n_scenarios, D)
-    boolean masks; ``target`` is per scenario.
+    boolean masks; ``target`` is per scenario; ``none_ok[s]``: no dose is acceptable in
+    scenario s, so selecting none is the correct decision.
     """
     T, D = n_pat.shape
     ints = np.zeros((6, T), dtype=np.int64)  # N, DLT, AE, at MTD, below, above
@@ -44,7 +45,9 @@ def per_trial(selected, n_pat, n_dlt, n_ae, scen, correct, above, below, target)
         ints[5, t] = hi
         sel = selected[t] - 1
         flags[0, t] = sel < 0
-        if sel >= 0:
+        if sel < 0:
+            flags[1, t] = none_ok[s]
+        else:
             flags[1, t] = correct[s, sel]
             flags[2, t] = above[s, sel]
         if N > 0:
