@@ -18,7 +18,6 @@ from typing import Optional, Sequence
 import numpy as np
 
 from . import _validate as v
-from . import evidence as _ev
 from .designs import BOIN, MTPI2, Keyboard, ThreePlusThree
 from .engine import compare, exact
 from .scenario import Scenario
@@ -126,7 +125,7 @@ class WhatIfResult:
     __str__ = table
 
 
-def _designs(trial: str, target: float, max_n: int, cohort_size: int, n_doses: int, prior) -> list:
+def _designs(trial: str, target: float, max_n: int, cohort_size: int, n_doses: int, prior) -> list:  # noqa: D417
     """The design the trial used and the alternatives. CRMs get the safety stop BOIN, mTPI-2 and
     Keyboard have built in: stop with no dose when P(p_1 > target | data) > 0.95 (Beta(1, 1)
     prior, at least 3 patients at dose 1)."""
@@ -185,6 +184,8 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: Op
     >>> res.rows[0].design
     '3+3 (as used)'
     """
+    from . import evidence as _ev  # lazy: the priors need scipy, which `import doseesc` does not
+
     trials = list(trials)
     if not trials:
         raise ValueError("trials: give at least one of 'A', 'B'")

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import ClassVar, Optional, Sequence
 
 import numpy as np
-from scipy import special as _special
 
 from .. import _validate as v
 from .. import outcomes as _outcomes
@@ -36,6 +35,8 @@ def _logit(p):
 
 
 def _expit(x):
+    from scipy import special as _special  # lazy: keeps `import doseesc` fast
+
     return _special.expit(np.asarray(x, dtype=float))
 
 
@@ -259,6 +260,8 @@ class CRM(Design):
             u = math.exp(b)
             if self.model == "empiric":
                 return math.exp(u * xd[d])
+            from scipy import special as _special
+
             return float(_special.expit(a0 + u * xd[d]))
 
         out = np.empty(len(xd) - 1)

@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from typing import ClassVar, Optional, Sequence
 
 import numpy as np
-from scipy import stats
 
 from .. import _validate as v
 from .. import outcomes as _outcomes
@@ -43,6 +42,8 @@ SELECT_PSEUDO = 0.05  # Beta(0.05, 0.05) pseudo-counts of select.mtd's estimate
 # ---------------------------------------------------------------------------- shared helpers
 def _prob_above(target: float, n: np.ndarray, y: np.ndarray) -> np.ndarray:
     """P(p > target | y DLTs in n, Beta(1, 1) prior), computed as R does: 1 - pbeta(...)."""
+    from scipy import stats  # lazy: keeps `import doseesc` fast
+
     return 1.0 - stats.beta.cdf(target, y + 1.0, n - y + 1.0)
 
 
@@ -478,6 +479,8 @@ def _interval_probs(target_lo_hi: list[tuple[float, float]], n, y) -> np.ndarray
     """Posterior probability of each interval, shape (len(intervals),) + n.shape."""
     a = y + 1.0
     b = n - y + 1.0
+    from scipy import stats
+
     return np.stack([stats.beta.cdf(hi, a, b) - stats.beta.cdf(lo, a, b) for lo, hi in target_lo_hi])
 
 

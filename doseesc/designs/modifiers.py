@@ -20,7 +20,6 @@ from dataclasses import dataclass, fields, replace
 from typing import ClassVar, Optional
 
 import numpy as np
-from scipy import stats
 
 from .. import _validate as v
 from .base import Design, Lowered
@@ -131,6 +130,8 @@ class Modified(Design):
             a, b = self.safety_prior
             size = max_n + 1
             safety_tab = np.zeros((size, size), dtype=np.int8)
+            from scipy import stats  # lazy: keeps `import doseesc` fast
+
             for n in range(self.safety_min_n, size):
                 y = np.arange(n + 1)
                 safety_tab[n, : n + 1] = stats.beta.sf(self.safety_target, a + y, b + n - y) > self.safety_threshold
