@@ -293,18 +293,19 @@ class OperatingCharacteristics:
         pm = "" if self.exact else " (SE)"
         unit = f" [{sc.dose_unit}]" if single and sc.dose_unit else ""
         lines = [head, ""]
-        lines.append(f"{'dose' + unit:<12}" + ("  true p" if single else "") + f"  {'selected %' + pm:>18}"
+        wd = max(12, len("dose" + unit) + 1)
+        lines.append(f"{'dose' + unit:<{wd}}" + ("  true p" if single else "") + f"  {'selected %' + pm:>18}"
                      f"  {'patients' + pm:>18}  {'DLTs' + pm:>18}")
         labels = sc.dose_labels()
         for j in range(len(self.selection)):
-            row = f"{labels[j] if single else str(j + 1):<12}"
+            row = f"{labels[j] if single else str(j + 1):<{wd}}"
             if single:
                 row += f"  {sc.p_tox[j]:6.3f}"
             row += f"  {_fmt(100 * self.selection[j], 100 * self.se('selection')[j], self.exact):>18}"
             row += f"  {_fmt(self.n_patients[j], self.se('n_patients')[j], self.exact):>18}"
             row += f"  {_fmt(self.n_dlt[j], self.se('n_dlt')[j], self.exact):>18}"
             lines.append(row)
-        lines.append(f"{'none':<12}" + ("        " if single else "")
+        lines.append(f"{'none':<{wd}}" + ("        " if single else "")
                      + f"  {_fmt(100 * self.no_selection, 100 * self.se('no_selection'), self.exact):>18}")
         lines.append("")
         rows = [
