@@ -7,8 +7,24 @@
 
 __version__ = "0.1.0"
 
-from .designs import (BOIN, MTPI, MTPI2, BoinBoundaries, Design, I3plus3, Keyboard, Modified, Recommendation,
-                      TITEBOIN, TITECRM, ThreePlusThree, boin_boundaries, CRM, CRMPosterior, crm_skeleton)
+from .designs import (
+                      BOIN,
+                      CRM,
+                      MTPI,
+                      MTPI2,
+                      TITEBOIN,
+                      TITECRM,
+                      BoinBoundaries,
+                      CRMPosterior,
+                      Design,
+                      I3plus3,
+                      Keyboard,
+                      Modified,
+                      Recommendation,
+                      ThreePlusThree,
+                      boin_boundaries,
+                      crm_skeleton,
+)
 from .engine import compare, exact, simulate
 from .paths import PathNode, dose_paths
 from .results import Comparison, OperatingCharacteristics, TrialRecords

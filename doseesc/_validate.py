@@ -7,7 +7,8 @@ allowed values, which the CLI prints as is.
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -8,8 +8,8 @@ with one DLT. A cohort is a 1-based dose level followed by one letter per patien
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Optional
 
 import numpy as np
 
@@ -33,7 +33,7 @@ class Cohort:
         return f"{self.dose}" + "".join("T" if t else "N" for t in self.tox)
 
 
-def parse(outcomes: str, n_doses: Optional[int] = None) -> list[Cohort]:
+def parse(outcomes: str, n_doses: int | None = None) -> list[Cohort]:
     """Parse an outcome string into cohorts; raise ``ValueError`` naming ``outcomes`` if malformed.
 
     >>> [str(c) for c in parse("1NNN 2NTN")]
@@ -46,7 +46,8 @@ def parse(outcomes: str, n_doses: Optional[int] = None) -> list[Cohort]:
         m = _COHORT.match(tok)
         if m is None:
             raise ValueError(
-                f"outcomes: malformed cohort {tok!r}; expected a dose level followed by N/T per patient, e.g. '1NNN 2NTN'"
+                f"outcomes: malformed cohort {tok!r}; expected a dose level followed by N/T per patient, "
+                "e.g. '1NNN 2NTN'"
             )
         dose = int(m.group(1))
         if dose < 1 or (n_doses is not None and dose > n_doses):

@@ -12,7 +12,6 @@ import io
 import json
 from dataclasses import dataclass
 from math import comb
-from typing import Optional
 
 from . import _validate as v
 from . import outcomes as _outcomes
@@ -33,11 +32,11 @@ class PathNode:
 
     outcomes: str
     depth: int
-    dose: Optional[int]
+    dose: int | None
     stop: bool
     cohort_size: int
-    selected: Optional[int]
-    probability: Optional[float] = None
+    selected: int | None
+    probability: float | None = None
 
     def to_dict(self) -> dict:
         d = {"outcomes": self.outcomes, "depth": self.depth, "dose": self.dose, "stop": self.stop,
@@ -47,8 +46,8 @@ class PathNode:
         return d
 
 
-def dose_paths(design: Design, cohorts: int, outcomes: str = "", *, n_doses: Optional[int] = None,
-               scenario: Optional[Scenario] = None) -> list[PathNode]:
+def dose_paths(design: Design, cohorts: int, outcomes: str = "", *, n_doses: int | None = None,
+               scenario: Scenario | None = None) -> list[PathNode]:
     """Enumerate the next ``cohorts`` cohorts after ``outcomes`` (depth-first order).
 
     Parameters
@@ -80,7 +79,7 @@ def dose_paths(design: Design, cohorts: int, outcomes: str = "", *, n_doses: Opt
     root = _outcomes.format_cohorts(_outcomes.parse(outcomes))
     nodes: list[PathNode] = []
 
-    def visit(out: str, depth: int, prob: Optional[float]) -> None:
+    def visit(out: str, depth: int, prob: float | None) -> None:
         if len(nodes) >= MAX_NODES:
             raise ValueError(f"cohorts: more than {MAX_NODES:,} pathway nodes; ask for fewer cohorts")
         rec = design.next_dose(out, n_doses=n_doses)

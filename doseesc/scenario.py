@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -47,11 +48,11 @@ class Scenario:
 
     p_tox: Any
     target: float
-    doses: Optional[Sequence[float]] = None
-    dose_unit: Optional[str] = None
-    p_ae: Optional[Sequence[float]] = None
-    mtd_band: Optional[Sequence[float]] = None
-    name: Optional[str] = None
+    doses: Sequence[float] | None = None
+    dose_unit: str | None = None
+    p_ae: Sequence[float] | None = None
+    mtd_band: Sequence[float] | None = None
+    name: str | None = None
     time: Any = None
 
     def __post_init__(self) -> None:
@@ -172,11 +173,11 @@ class ScenarioSet:
 
     p_tox: Any
     target: float
-    doses: Optional[Sequence[float]] = None
-    dose_unit: Optional[str] = None
+    doses: Sequence[float] | None = None
+    dose_unit: str | None = None
     p_ae: Any = None
     source: str = ""
-    name: Optional[str] = None
+    name: str | None = None
     scenarios: tuple = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
 
 import numpy as np
 
@@ -34,7 +34,7 @@ TRIALS = {
 UNIT = "1e6 cells/kg"
 
 
-def _fixed_curves(n_doses: int, target: float) -> list[tuple[str, list[float], Optional[tuple]]]:
+def _fixed_curves(n_doses: int, target: float) -> list[tuple[str, list[float], tuple | None]]:
     """Hand-set 'what if the truth were ...' curves, scaled to the target (given for target 0.2),
     with the band of acceptable DLT rates where the closest-to-target rule would be wrong."""
     s = target / 0.2
@@ -56,7 +56,7 @@ class WhatIfRow:
     values: dict
     ses: dict
     true_p: list = field(default_factory=list)
-    pcs_quantiles: Optional[dict] = None
+    pcs_quantiles: dict | None = None
 
 
 METRICS = [("pcs", "PCS %", 100), ("no_selection", "no sel. %", 100), ("n_overdosed", "pts > MTD", 1),
@@ -125,7 +125,7 @@ class WhatIfResult:
     __str__ = table
 
 
-def _designs(trial: str, target: float, max_n: int, cohort_size: int, n_doses: int, prior) -> list:  # noqa: D417
+def _designs(trial: str, target: float, max_n: int, cohort_size: int, n_doses: int, prior) -> list:
     """The design the trial used and the alternatives. CRMs get the safety stop BOIN, mTPI-2 and
     Keyboard have built in: stop with no dose when P(p_1 > target | data) > 0.95 (Beta(1, 1)
     prior, at least 3 patients at dose 1)."""
@@ -156,9 +156,9 @@ def _designs(trial: str, target: float, max_n: int, cohort_size: int, n_doses: i
     return out
 
 
-def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: Optional[int] = None,
+def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: int | None = None,
            cohort_size: int = 3, discount: float = 1.0, n_scenarios: int = 200, n_trials: int = 250,
-           seed: int = 1, progress: Optional[bool] = False) -> WhatIfResult:
+           seed: int = 1, progress: bool | None = False) -> WhatIfResult:
     """Redesign the MSC lupus trials: the design each used vs the alternatives.
 
     Parameters

@@ -11,8 +11,7 @@ Run:  python examples/bm_msc_3plus3.py [n_trials]     (writes bm_msc_3plus3.png)
 import sys
 
 import doseesc as de
-from doseesc import evidence
-from doseesc import plot
+from doseesc import evidence, plot
 
 n_trials = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
 doses = [2.0, 3.0]

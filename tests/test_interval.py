@@ -82,7 +82,8 @@ def test_registry_and_bad_input(cls):
     from doseesc.designs import REGISTRY
 
     assert cls in REGISTRY.values()
-    for kw, field in [(dict(epsilon1=0.0), "epsilon1"), (dict(epsilon1=0.4), "epsilon1"), (dict(epsilon2=0.8), "epsilon2"),
+    for kw, field in [(dict(epsilon1=0.0), "epsilon1"), (dict(epsilon1=0.4), "epsilon1"),
+                      (dict(epsilon2=0.8), "epsilon2"),
                       (dict(target=1.0), "target"), (dict(cohort_size=0), "cohort_size"), (dict(max_n=1), "max_n"),
                       (dict(cutoff_eli=1.0), "cutoff_eli"), (dict(n_earlystop=0), "n_earlystop")]:
         args = dict(target=0.3, cohort_size=3, max_n=30)

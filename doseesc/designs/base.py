@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
-from typing import Any, ClassVar, NamedTuple, Optional, Sequence
+from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
 
@@ -81,15 +82,15 @@ class Recommendation:
         Per-dose counts parsed from the outcomes.
     """
 
-    dose: Optional[int]
+    dose: int | None
     cohort_size: int
     stop: bool
     reason: str
-    selected: Optional[int]
+    selected: int | None
     n_patients: np.ndarray
     n_dlt: np.ndarray
-    p_tox: Optional[np.ndarray] = None
-    beta: Optional[float] = None
+    p_tox: np.ndarray | None = None
+    beta: float | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -142,7 +143,7 @@ class Design:
         return self.name
 
     @property
-    def fixed_n_doses(self) -> Optional[int]:
+    def fixed_n_doses(self) -> int | None:
         """Number of doses implied by the design itself (e.g. a CRM skeleton), else None."""
         return getattr(self, "n_doses", None)
 
@@ -169,7 +170,7 @@ class Design:
             out[f.name] = val
         return out
 
-    def _resolve_n_doses(self, cohorts, n_doses: Optional[int]) -> int:
+    def _resolve_n_doses(self, cohorts, n_doses: int | None) -> int:
         if n_doses is not None:
             return v.integer("n_doses", n_doses, low=1)
         if self.fixed_n_doses is not None:
@@ -178,7 +179,7 @@ class Design:
         highest = max([c.dose for c in cohorts] + [getattr(self, "start_dose", 1)])
         return highest + 1
 
-    def next_dose(self, outcomes: str = "", n_doses: Optional[int] = None) -> Recommendation:
+    def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
         """Recommend the next dose given the outcomes so far (live use).
 
         Parameters
@@ -224,7 +225,7 @@ class Design:
             beta=None if np.isnan(beta) else float(beta),
         )
 
-    def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> Optional[int]:
+    def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The design's final selection from per-dose counts: a 1-based dose, or None."""
         n = np.asarray(n_patients)
         y = np.asarray(n_dlt)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Optional, Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -168,9 +169,9 @@ class CRM(Design):
     start_dose: int = 1
     restrict: bool = True
     method: str = "bayes"
-    x0: Optional[Sequence[int]] = None
+    x0: Sequence[int] | None = None
     skip_escalation: bool = False
-    model_safety_threshold: Optional[float] = None
+    model_safety_threshold: float | None = None
 
     name: ClassVar[str] = "crm"
     reports_estimates: ClassVar[bool] = True
@@ -194,7 +195,8 @@ class CRM(Design):
         if self.model == "logistic" and not a0 > float(_logit(sk[-1])):
             raise ValueError(
                 f"intercept: must exceed logit(max skeleton) = {float(_logit(sk[-1])):.4g} so that every scaled "
-                f"dose logit(s) - intercept is negative (p must decrease in beta at every dose), got {self.intercept!r}")
+                f"dose logit(s) - intercept is negative (p must decrease in beta at every dose), "
+                f"got {self.intercept!r}")
         object.__setattr__(self, "intercept", a0)
         object.__setattr__(self, "start_dose", v.integer("start_dose", self.start_dose, low=1, high=D))
         for f in ("restrict", "skip_escalation"):
@@ -344,7 +346,7 @@ class CRM(Design):
                        n_work=_k.n_work(K, D), max_n=self.max_n, n_doses=D)
 
     # ------------------------------------------------------------------ posterior summaries
-    def posterior(self, outcomes: str = "", level: float = 0.9) -> "CRMPosterior":
+    def posterior(self, outcomes: str = "", level: float = 0.9) -> CRMPosterior:
         """Posterior of beta and of every dose's DLT probability given the outcomes.
 
         Unlike ``next_dose().p_tox`` (plug-in estimates ``p_d(E[beta])``, what the design

@@ -25,8 +25,9 @@ from __future__ import annotations
 import copy
 import math
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import ClassVar, Optional, Sequence
+from typing import ClassVar
 
 import numpy as np
 
@@ -147,7 +148,7 @@ class _IntervalDesign(Design):
         return wide
 
     # ------------------------------------------------------------ public
-    def decision_table(self, max_n: Optional[int] = None) -> dict[int, list[str]]:
+    def decision_table(self, max_n: int | None = None) -> dict[int, list[str]]:
         """Decisions at a middle dose for n = 1 .. ``max_n`` patients and y = 0 .. n DLTs.
 
         ``"E"`` escalate, ``"S"`` stay, ``"D"`` de-escalate, ``"DU"`` de-escalate and
@@ -170,7 +171,7 @@ class _IntervalDesign(Design):
             out[n] = row
         return out
 
-    def next_dose(self, outcomes: str = "", n_doses: Optional[int] = None):
+    def next_dose(self, outcomes: str = "", n_doses: int | None = None):
         need = 0
         try:
             per: dict[int, int] = {}
@@ -183,7 +184,7 @@ class _IntervalDesign(Design):
 
     next_dose.__doc__ = Design.next_dose.__doc__
 
-    def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> Optional[int]:
+    def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The final selection (R BOIN ``select.mtd``) from per-dose counts: a 1-based dose or None.
 
         Examples
@@ -250,7 +251,7 @@ class BoinBoundaries:
     eliminate_if_ge: np.ndarray
     lambda_e: float
     lambda_d: float
-    stop_if_ge: Optional[np.ndarray] = None
+    stop_if_ge: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         d = {"target": self.target, "cohort_size": self.cohort_size, "lambda_e": self.lambda_e,
@@ -263,18 +264,20 @@ class BoinBoundaries:
     def __str__(self) -> str:
         cols = np.flatnonzero(self.n % self.cohort_size == 0) if self.cohort_size > 1 else np.arange(self.n.size)
         rows = [("Number of patients treated", self.n), ("Escalate if # of DLT <=", self.escalate_if_le),
-                ("Deescalate if # of DLT >=", self.deescalate_if_ge), ("Eliminate if # of DLT >=", self.eliminate_if_ge)]
+                ("Deescalate if # of DLT >=", self.deescalate_if_ge),
+                ("Eliminate if # of DLT >=", self.eliminate_if_ge)]
         if self.stop_if_ge is not None:
             rows.append(("Stop (lowest dose) if # of DLT >=", self.stop_if_ge))
         w = max(len(r[0]) for r in rows)
-        out = [f"BOIN boundaries, target {self.target:g}: lambda_e = {self.lambda_e:.4f}, lambda_d = {self.lambda_d:.4f}"]
+        out = [f"BOIN boundaries, target {self.target:g}: "
+               f"lambda_e = {self.lambda_e:.4f}, lambda_d = {self.lambda_d:.4f}"]
         for label, arr in rows:
             out.append(label.ljust(w) + "".join(f"{'NA' if x < 0 else x:>4}" for x in np.asarray(arr)[cols]))
         return "\n".join(out)
 
 
-def boin_boundaries(target: float, max_n: int, cohort_size: int = 1, p_saf: Optional[float] = None,
-                    p_tox: Optional[float] = None, cutoff_eli: float = 0.95, extrasafe: bool = False,
+def boin_boundaries(target: float, max_n: int, cohort_size: int = 1, p_saf: float | None = None,
+                    p_tox: float | None = None, cutoff_eli: float = 0.95, extrasafe: bool = False,
                     offset: float = 0.05) -> BoinBoundaries:
     """BOIN escalation, de-escalation and elimination boundaries (R BOIN ``get.boundary``).
 
@@ -387,16 +390,16 @@ class BOIN(_IntervalDesign):
     cohort_size: int
     max_n: int
     start_dose: int = 1
-    p_saf: Optional[float] = None
-    p_tox: Optional[float] = None
+    p_saf: float | None = None
+    p_tox: float | None = None
     cutoff_eli: float = 0.95
     extrasafe: bool = False
     offset: float = 0.05
-    n_earlystop: Optional[int] = None
+    n_earlystop: int | None = None
     titration: bool = False
     bound_mtd: bool = False
     stay_at_1_of_3: bool = False
-    n_doses: Optional[int] = None
+    n_doses: int | None = None
 
     name: ClassVar[str] = "BOIN"
 
@@ -413,9 +416,11 @@ class BOIN(_IntervalDesign):
             if val is not None:
                 object.__setattr__(self, name, v.number(name, val))
         if not 0 < self.phi1 <= 0.9 * t * (1 + 1e-12):
-            raise ValueError(f"p_saf: must be > 0 and at most 0.9 * target = {0.9 * t:g} (R BOIN's limit), got {self.phi1:g}")
+            raise ValueError(f"p_saf: must be > 0 and at most 0.9 * target = {0.9 * t:g} (R BOIN's limit), "
+                             f"got {self.phi1:g}")
         if not 1.1 * t * (1 - 1e-12) <= self.phi2 < 1:
-            raise ValueError(f"p_tox: must be at least 1.1 * target = {1.1 * t:g} and below 1 (R BOIN's limit), got {self.phi2:g}")
+            raise ValueError(f"p_tox: must be at least 1.1 * target = {1.1 * t:g} and below 1 (R BOIN's limit), "
+                             f"got {self.phi2:g}")
         off = v.number("offset", self.offset)
         if not 0 <= off < 0.5:
             raise ValueError(f"offset: must be >= 0 and below 0.5, got {self.offset!r}")
@@ -553,8 +558,8 @@ class MTPI(_EpsilonDesign):
     epsilon1: float = 0.05
     epsilon2: float = 0.05
     cutoff_eli: float = 0.95
-    n_earlystop: Optional[int] = None
-    n_doses: Optional[int] = None
+    n_earlystop: int | None = None
+    n_doses: int | None = None
 
     name: ClassVar[str] = "mTPI"
 
@@ -616,8 +621,8 @@ class MTPI2(_EpsilonDesign):
     epsilon1: float = 0.05
     epsilon2: float = 0.05
     cutoff_eli: float = 0.95
-    n_earlystop: Optional[int] = None
-    n_doses: Optional[int] = None
+    n_earlystop: int | None = None
+    n_doses: int | None = None
 
     name: ClassVar[str] = "mTPI-2"
     _truncate: ClassVar[bool] = True
@@ -690,8 +695,8 @@ class I3plus3(_EpsilonDesign):
     epsilon1: float = 0.05
     epsilon2: float = 0.05
     cutoff_eli: float = 0.95
-    n_earlystop: Optional[int] = None
-    n_doses: Optional[int] = None
+    n_earlystop: int | None = None
+    n_doses: int | None = None
 
     name: ClassVar[str] = "i3+3"
 

@@ -17,7 +17,7 @@ caps the total sample size (the last cohort is truncated).
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 import numpy as np
 
@@ -30,15 +30,15 @@ class Modified(Design):
     """A design with composable rules on top (use the ``Design`` methods to build one)."""
 
     base: Design = None  # type: ignore[assignment]
-    stop_n_at_dose: Optional[int] = None
+    stop_n_at_dose: int | None = None
     n_at_dose_of: str = "recommended"
-    safety_threshold: Optional[float] = None
-    safety_target: Optional[float] = None
+    safety_threshold: float | None = None
+    safety_target: float | None = None
     safety_prior: tuple = (1.0, 1.0)
     safety_min_n: int = 3
     safety_dose: int = 1
     dont_skip: bool = False
-    stop_at: Optional[int] = None
+    stop_at: int | None = None
 
     name: ClassVar[str] = "modified"
 
@@ -150,7 +150,7 @@ def stop_when_n_at_dose(self: Design, n: int, dose: str = "recommended") -> Modi
     return _modify(self, stop_n_at_dose=n, n_at_dose_of=dose)
 
 
-def stop_for_safety(self: Design, threshold: float = 0.95, *, target: Optional[float] = None,
+def stop_for_safety(self: Design, threshold: float = 0.95, *, target: float | None = None,
                     prior: tuple = (1.0, 1.0), min_n: int = 3, dose: int = 1) -> Modified:
     """Stop with no dose selected when P(p_dose > target | data) > threshold (Beta prior)."""
     return _modify(self, safety_threshold=threshold, safety_target=target, safety_prior=tuple(prior),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar, Optional
+from typing import ClassVar
 
 from .. import _validate as v
 from .._kernels.codes import THREE_PLUS_THREE
@@ -49,7 +49,7 @@ class ThreePlusThree(Design):
 
     start_dose: int = 1
     deescalate: bool = True
-    n_doses: Optional[int] = None
+    n_doses: int | None = None
 
     name: ClassVar[str] = "3+3"
 

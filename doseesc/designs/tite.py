@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, ClassVar, Mapping, Optional, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -77,8 +78,8 @@ class _TiteDesign(Design):
     def _n_work_live(self, low: Lowered, npat: int) -> int:
         return low.n_work
 
-    def next_dose_tite(self, data: Any, window: float, n_doses: Optional[int] = None,
-                       current_dose: Optional[int] = None) -> Recommendation:
+    def next_dose_tite(self, data: Any, window: float, n_doses: int | None = None,
+                       current_dose: int | None = None) -> Recommendation:
         """Recommend the dose for the patient arriving now, from partially followed data.
 
         Parameters
@@ -141,7 +142,7 @@ class _TiteDesign(Design):
             beta=None if np.isnan(beta) else float(beta),
         )
 
-    def next_dose(self, outcomes: str = "", n_doses: Optional[int] = None) -> Recommendation:
+    def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
         """Live recommendation from an outcome string, every patient's follow-up complete.
 
         ``"1NNN 2NTN"``: dose level then N / T per patient. For partially followed patients
@@ -152,7 +153,7 @@ class _TiteDesign(Design):
             rows.extend({"dose": c.dose, "dlt": int(t), "follow_up": 1.0} for t in c.tox)
         return self.next_dose_tite(rows, window=1.0, n_doses=n_doses)
 
-    def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> Optional[int]:
+    def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The final selection from complete per-dose counts: a 1-based dose, or None."""
         n = np.asarray(n_patients)
         y = np.asarray(n_dlt)
@@ -231,14 +232,14 @@ class TITEBOIN(_TiteDesign):
     max_n: int
     cohort_size: int = 1
     start_dose: int = 1
-    p_saf: Optional[float] = None
-    p_tox: Optional[float] = None
+    p_saf: float | None = None
+    p_tox: float | None = None
     cutoff_eli: float = 0.95
     extrasafe: bool = False
     offset: float = 0.05
-    n_earlystop: Optional[int] = None
+    n_earlystop: int | None = None
     accrual_suspend: float = 0.5
-    n_doses: Optional[int] = None
+    n_doses: int | None = None
 
     name: ClassVar[str] = "TITE-BOIN"
 
@@ -275,7 +276,7 @@ class TITEBOIN(_TiteDesign):
         fpar = np.concatenate([low.fpar[:_iv.N_FPAR], [lam_e, self.accrual_suspend, self.target / 2.0]])
         return low._replace(code=TITE_BOIN, fpar=fpar, max_n=self.max_n)
 
-    def _widened(self, need: int) -> "TITEBOIN":
+    def _widened(self, need: int) -> TITEBOIN:
         if need <= self.max_n:
             return self
         wide = copy.copy(self)
@@ -285,8 +286,8 @@ class TITEBOIN(_TiteDesign):
     def _lower_for_counts(self, n: np.ndarray) -> Lowered:
         return self._widened(int(n.max()) if n.size else 0).lower(n.size)
 
-    def next_dose_tite(self, data: Any, window: float, n_doses: Optional[int] = None,
-                       current_dose: Optional[int] = None) -> Recommendation:
+    def next_dose_tite(self, data: Any, window: float, n_doses: int | None = None,
+                       current_dose: int | None = None) -> Recommendation:
         try:  # the table must reach the largest number of patients at one dose
             need = int(np.bincount(_patient_table(data, float(window))[0]).max())
         except (ValueError, TypeError):
@@ -358,7 +359,7 @@ class TITECRM(_TiteDesign):
     intercept: float = 3.0
     restrict: bool = True
     scheme: str = "linear"
-    n_doses: Optional[int] = None
+    n_doses: int | None = None
 
     name: ClassVar[str] = "TITE-CRM"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from scipy import special, stats
@@ -149,7 +149,7 @@ class BetaMixture:
         k = rng.choice(w.size, size=size, p=w) if w.size > 1 else np.zeros(size, dtype=int)
         return rng.beta(a[k], b[k])
 
-    def posterior(self, events: int, n: int) -> "BetaMixture":
+    def posterior(self, events: int, n: int) -> BetaMixture:
         """Conjugate update with ``events`` in ``n`` patients (weights by beta-binomial evidence)."""
         y = v.integer("events", events, low=0)
         m = v.integer("n", n, low=0)
@@ -187,8 +187,8 @@ class BetaPrior(BetaMixture):
     records_used: tuple = ()
     records_skipped: tuple = ()
     assumptions: tuple = ()
-    dose_range: Optional[tuple] = None
-    trials: Optional[tuple] = None
+    dose_range: tuple | None = None
+    trials: tuple | None = None
 
     def describe(self) -> str:
         """One paragraph: the prior, its ESS, the data and records behind it."""

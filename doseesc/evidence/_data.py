@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
-from typing import Any, Iterable, Optional
+from typing import Any
 
 from .. import _validate as v
 
@@ -33,10 +34,10 @@ class Endpoint:
 
     name: str
     time: str
-    responders: Optional[int]
+    responders: int | None
     n: int
     basis: str
-    why: Optional[str]
+    why: str | None
     scope: str
 
 
@@ -93,21 +94,21 @@ class Record:
     indication: str
     product: str
     cell_source: str
-    registry: Optional[str]
+    registry: str | None
     design: str
     design_detail: str
     planned_doses: tuple
     dose: float
-    n: Optional[int]
-    dlt: Optional[int]
+    n: int | None
+    dlt: int | None
     dlt_definition: str
-    dlt_window_days: Optional[int]
+    dlt_window_days: int | None
     ae_scope: str
     ae_n: int
-    ae_grade1: Optional[int]
-    ae_grade2: Optional[int]
-    ae_events: Optional[int]
-    ae_patients: Optional[int]
+    ae_grade1: int | None
+    ae_grade2: int | None
+    ae_events: int | None
+    ae_patients: int | None
     efficacy: tuple
     notes: str
     provenance: tuple
@@ -117,7 +118,7 @@ class Record:
         """``"stated"``, ``"derived"`` or ``"missing"`` for a count field (see ``COUNT_FIELDS``)."""
         return self._prov(field)[1]
 
-    def why(self, field: str) -> Optional[str]:
+    def why(self, field: str) -> str | None:
         """The source wording or the derivation behind a count field."""
         return self._prov(field)[2]
 
@@ -165,7 +166,7 @@ def _record(raw: dict) -> Record:
     return rec
 
 
-@lru_cache(maxsize=None)
+@cache
 def load() -> tuple:
     """All records of the package data file, in file order (trial, then dose).
 
@@ -187,7 +188,7 @@ def load() -> tuple:
     return tuple(_record(r) for r in data["records"])
 
 
-def _trial_list(trials: Any) -> Optional[tuple]:
+def _trial_list(trials: Any) -> tuple | None:
     if trials is None:
         return None
     if isinstance(trials, str):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 from scipy import special
@@ -102,7 +102,7 @@ class DoseResponsePrior:
         p, w = self._grid_curves(doses)
         return _weighted_quantile(p, w, q)
 
-    def skeleton(self, target: Optional[float] = None, statistic: str = "median") -> np.ndarray:
+    def skeleton(self, target: float | None = None, statistic: str = "median") -> np.ndarray:
         """A CRM skeleton: the median (or mean) of ``p(d)`` at each planned dose.
 
         Parameters
@@ -173,7 +173,7 @@ class DoseResponsePrior:
         return txt
 
 
-def dose_response_prior(doses: Any, *, d_ref: Optional[float] = None, trials: Any = None,
+def dose_response_prior(doses: Any, *, d_ref: float | None = None, trials: Any = None,
                         dose_range: Any = None, discount: float = 1.0,
                         mean: Any = DEFAULT_MEAN, sd: Any = DEFAULT_SD,
                         corr: float = 0.0) -> DoseResponsePrior:

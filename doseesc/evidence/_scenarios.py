@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +19,7 @@ def _seed(seed: Any) -> int:
     return v.integer("seed", seed, low=0)
 
 
-def _per_dose(name: str, prior: Any, k: int) -> Optional[list]:
+def _per_dose(name: str, prior: Any, k: int) -> list | None:
     """A list of k BetaMixtures if ``prior`` is one (shared) or a sequence of them; else None."""
     if isinstance(prior, BetaMixture):
         return [prior] * k
@@ -47,7 +47,7 @@ def _label(prior: Any) -> str:
 
 
 def sample_scenarios(prior: Any, doses: Any, n: int, seed: int, target: float = 0.2,
-                     ae_prior: Any = None, *, name: Optional[str] = None) -> ScenarioSet:
+                     ae_prior: Any = None, *, name: str | None = None) -> ScenarioSet:
     """Draw ``n`` true dose-toxicity curves from a prior (prior-predictive scenarios).
 
     Parameters
