@@ -311,7 +311,7 @@ def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c,
 
 
 # ---------------------------------------------------------------------------- shared
-@jit
+@jit(inline=True)
 def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur, n, y, m, mc, stft, iwork,
            work):
     """The decision for the next patient, given per-patient data at the moment of deciding.
@@ -339,8 +339,7 @@ def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen
         elif pfu[i] < window:
             m[d] += 1
             stft[d] += pfu[i] / window
-            if pcen[i] != 0:
-                mc[d] += 1
+            mc[d] += pcen[i]
     if code == TITE_BOIN:
         nxt, reason, susp = _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork)
     else:
@@ -453,20 +452,30 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         tnow = arrival if arrival > now else now
         if total > 0 and since == 0:
             while True:
-                for i in range(total):
-                    e = pe[i]
-                    if e + pdo[i] <= tnow:  # dropped out before the outcome (never, without drop-out)
-                        ptox[i] = 0
-                        pfu[i] = pdo[i]
-                        pcen[i] = 1
-                        continue
-                    pcen[i] = 0
-                    if pdlt[i] != 0 and e + pon[i] <= tnow:
-                        ptox[i] = 1
-                        pfu[i] = pon[i]
-                    else:
-                        ptox[i] = 0
-                        pfu[i] = W if tnow >= e + W else tnow - e
+                if drop:
+                    for i in range(total):
+                        e = pe[i]
+                        if e + pdo[i] <= tnow:  # dropped out before the outcome
+                            ptox[i] = 0
+                            pfu[i] = pdo[i]
+                            pcen[i] = 1
+                            continue
+                        pcen[i] = 0
+                        if pdlt[i] != 0 and e + pon[i] <= tnow:
+                            ptox[i] = 1
+                            pfu[i] = pon[i]
+                        else:
+                            ptox[i] = 0
+                            pfu[i] = W if tnow >= e + W else tnow - e
+                else:  # the hot loop without drop-out (pcen stays 0)
+                    for i in range(total):
+                        e = pe[i]
+                        if pdlt[i] != 0 and e + pon[i] <= tnow:
+                            ptox[i] = 1
+                            pfu[i] = pon[i]
+                        else:
+                            ptox[i] = 0
+                            pfu[i] = W if tnow >= e + W else tnow - e
                 nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen, total,
                                            cur, ns, ys, ms, mcs, stft, iwork, work)
                 if reason != CONTINUE or not susp:
@@ -509,6 +518,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         pd[total] = cur
         pe[total] = tnow
         pdlt[total] = 1 if dlt else 0
+        pcen[total] = 0
         total += 1
         since += 1
         if since == cohort:
