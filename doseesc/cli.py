@@ -188,6 +188,9 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     t.add_argument("--shape", type=float, default=1.0, metavar="X", help="Weibull onset shape (default: 1)")
     t.add_argument("--waiting", choices=("turn_away", "queue"), default="turn_away",
                    help="patients arriving while the trial waits for follow-up (default: turn_away)")
+    t.add_argument("--dropout", type=float, metavar="X",
+                   help="drop-out hazard per time unit (default: 0); cohort designs replace a patient who drops "
+                        "out before their outcome, time-to-event designs censor them")
 
 
 def build_scenario(args: argparse.Namespace) -> Scenario:
@@ -198,9 +201,11 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
     if getattr(args, "window", None) is not None:
         rate = args.rate if args.rate is not None else 1.0 / args.window
         time = TimeModel(window=args.window, accrual=args.accrual, rate=rate, onset=args.onset, shape=args.shape,
-                         waiting=args.waiting)
+                         waiting=args.waiting, dropout=0.0 if args.dropout is None else args.dropout)
     elif getattr(args, "rate", None) is not None:
         raise CLIError("--window: required with --rate (the DLT window turns the time model on)")
+    elif getattr(args, "dropout", None) is not None:
+        raise CLIError("--window: required with --dropout (the DLT window turns the time model on)")
     return Scenario(p_tox=truth, target=args.target,
                     doses=None if args.doses is None else _floats("--doses", args.doses),
                     dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae), time=time)

@@ -38,6 +38,12 @@ class TrialRecords:
         Total time patients spent queueing for a slot (time model with ``waiting="queue"``).
     turned_away : int array (T,) or None
         Patients who arrived while the trial waited for follow-up and were turned away.
+    n_dropout : int array (T, D) or None
+        Time model only: enrolled patients per dose who dropped out before their outcome was
+        known (zero unless ``TimeModel.dropout > 0``). They are not evaluable and are *not* in
+        ``n_patients``, ``n_dlt`` or ``n_ae`` (which count evaluable patients); patients
+        enrolled = ``n_patients + n_dropout``. Cohort designs replace them; time-to-event
+        designs censor them (see :class:`doseesc.TimeModel`).
     """
 
     selected: np.ndarray
@@ -50,6 +56,7 @@ class TrialRecords:
     duration: Optional[np.ndarray] = None
     waited: Optional[np.ndarray] = None
     turned_away: Optional[np.ndarray] = None
+    n_dropout: Optional[np.ndarray] = None
 
     STOP_REASONS = STOP_REASONS
 
@@ -58,7 +65,13 @@ class TrialRecords:
 
     @property
     def sample_size(self) -> np.ndarray:
+        """Evaluable patients per trial (drop-outs excluded)."""
         return self.n_patients.sum(axis=1)
+
+    @property
+    def enrolled(self) -> np.ndarray:
+        """Patients enrolled per trial: evaluable plus drop-outs."""
+        return self.sample_size if self.n_dropout is None else self.sample_size + self.n_dropout.sum(axis=1)
 
     def to_pandas(self):  # pragma: no cover - optional dependency
         import pandas as pd
@@ -72,6 +85,8 @@ class TrialRecords:
             d["probability"] = self.weight
         if self.duration is not None:
             d["duration"] = self.duration
+        if self.n_dropout is not None:
+            d["dropouts"] = self.n_dropout.sum(axis=1)
         return pd.DataFrame(d)
 
 
@@ -108,10 +123,10 @@ METRICS = {
     "no_selection": "fraction of trials selecting no dose",
     "pcs": "probability of correct selection (true MTD, or a dose in the MTD band; no dose if none is)",
     "over_selection": "fraction of trials selecting a dose above the true MTD",
-    "n_patients": "mean patients treated per dose",
+    "n_patients": "mean evaluable patients treated per dose (drop-outs excluded)",
     "n_dlt": "mean DLTs per dose",
     "n_ae": "mean low-grade (non-DLT) adverse events per dose",
-    "sample_size": "mean total patients",
+    "sample_size": "mean total evaluable patients (drop-outs excluded)",
     "total_dlt": "mean total DLTs",
     "total_ae": "mean total low-grade adverse events",
     "n_at_mtd": "mean patients treated at the true MTD",
@@ -125,6 +140,9 @@ METRICS = {
     "duration": "mean trial duration (time model only)",
     "waiting": "mean time a patient waited for a slot (time model, waiting='queue')",
     "turned_away": "mean patients turned away while the trial waited for follow-up (time model)",
+    "n_dropout": "mean drop-outs per dose (time model; not evaluable, not in n_patients)",
+    "dropouts": "mean drop-outs per trial (time model)",
+    "enrolled": "mean patients enrolled per trial: evaluable plus drop-outs (time model)",
 }
 
 
@@ -199,6 +217,11 @@ class OperatingCharacteristics:
             out["duration"] = r.duration
             out["waiting"] = r.waited / np.where(N > 0, N, 1)
             out["turned_away"] = r.turned_away
+        if r.n_dropout is not None:
+            nd = r.n_dropout.sum(axis=1)
+            out["n_dropout"] = r.n_dropout
+            out["dropouts"] = nd
+            out["enrolled"] = N + nd
         return out
 
     def _compute(self) -> None:
@@ -323,6 +346,9 @@ class OperatingCharacteristics:
             rows.append(("mean duration", 1, "duration"))
             rows.append(("mean wait per patient", 1, "waiting"))
             rows.append(("patients turned away", 1, "turned_away"))
+        if any(s.time is not None and s.time.dropout > 0 for s in self.scenarios):
+            rows.append(("drop-outs", 1, "dropouts"))
+            rows.append(("patients enrolled", 1, "enrolled"))
         for text, scale, key in rows:
             lines.append(f"{text:<24}{_fmt(scale * self._values[key], scale * self._se[key], self.exact):>18}")
         if "pcs_quantiles" in self._values:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Optional
 
+import math
+
 import numpy as np
 
 from . import _validate as v
@@ -39,6 +41,17 @@ class TimeModel:
         every patient of the cohort has had a DLT or completed the window. Patients arriving
         meanwhile are turned away (lost to the trial) or queue and are treated once the next
         decision is made (their waiting time is reported).
+    dropout : float
+        Drop-out hazard per time unit (default 0: nobody drops out). Each enrolled patient's
+        time from enrolment to drop-out is exponential with this rate, P(drop-out before the
+        window ends) = ``1 - exp(-dropout * window)``, which must be at most 99%. A patient who
+        drops out before their outcome is known (before their DLT onset if they have a DLT,
+        else before the window ends) is not evaluable. Cohort designs never see them and enrol a
+        replacement at the same dose (the next patient in enrolment order), so the cohort's
+        decision waits for the replacement's follow-up; time-to-event designs censor them at the
+        drop-out (their follow-up stops growing and a later DLT is never observed) and do not
+        replace them. Records count evaluable patients in ``n_patients`` and drop-outs in
+        ``n_dropout``.
 
     Examples
     --------
@@ -54,6 +67,7 @@ class TimeModel:
     onset: str = "uniform"
     shape: float = 1.0
     waiting: str = "turn_away"
+    dropout: float = 0.0
 
     def __post_init__(self) -> None:
         w = v.number("window", self.window)
@@ -71,22 +85,29 @@ class TimeModel:
             raise ValueError(f"shape: must be > 0, got {self.shape!r}")
         object.__setattr__(self, "shape", s)
         v.choice("waiting", self.waiting, WAITING)
+        d = v.number("dropout", self.dropout)
+        # beyond 99% drop-outs per window a cohort could need hundreds of replacements per patient
+        top = math.log(100.0) / w
+        if not 0 <= d <= top:
+            raise ValueError(f"dropout: must be >= 0 and <= log(100) / window = {top:.6g} (drop-out hazard per "
+                             f"time unit; at most 99% drop-outs within the window), got {self.dropout!r}")
+        object.__setattr__(self, "dropout", d)
 
     @property
     def mean_gap(self) -> float:
         return 1.0 / self.rate
 
     def pack(self) -> np.ndarray:
-        """[on, window, accrual, rate, onset, shape, waiting] for the kernels."""
+        """[on, window, accrual, rate, onset, shape, waiting, dropout] for the kernels."""
         return np.array([1.0, self.window, ACCRUALS.index(self.accrual), self.rate, ONSETS.index(self.onset),
-                         self.shape, WAITING.index(self.waiting)], dtype=np.float64)
+                         self.shape, WAITING.index(self.waiting), self.dropout], dtype=np.float64)
 
     def to_dict(self) -> dict:
         return {"window": self.window, "accrual": self.accrual, "rate": self.rate, "onset": self.onset,
-                "shape": self.shape, "waiting": self.waiting}
+                "shape": self.shape, "waiting": self.waiting, "dropout": self.dropout}
 
 
-NO_TIME = np.zeros(7, dtype=np.float64)
+NO_TIME = np.zeros(8, dtype=np.float64)
 
 
 def pack(tm: Optional[TimeModel]) -> np.ndarray:

@@ -1,5 +1,7 @@
 """Time model: hand-calculated durations; dose decisions unchanged by it."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -74,3 +76,215 @@ def test_time_model_validation(kwargs, field):
         de.TimeModel(**kwargs)
     with pytest.raises(ValueError, match="^time:"):
         de.Scenario([0.1], target=0.3, time=28)
+
+
+# ---------------------------------------------------------------------------- drop-out
+import hashlib  # noqa: E402
+import heapq  # noqa: E402
+import math  # noqa: E402
+
+from doseesc._kernels import rng as _rng  # noqa: E402
+from doseesc._kernels.timing import onset as _onset  # noqa: E402
+
+P5 = [0.05, 0.12, 0.25, 0.4, 0.55]
+TM_FIXED = dict(window=28, accrual="fixed", rate=3 / 28)
+TM_QUEUE = dict(window=28, accrual="poisson", rate=3 / 28, onset="weibull", shape=2.0, waiting="queue")
+
+
+def _records_hash(rec):
+    m = hashlib.sha256()
+    for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason", "duration", "waited", "turned_away"):
+        x = getattr(rec, f)
+        m.update(f.encode())
+        if x is not None:
+            m.update(np.ascontiguousarray(x).tobytes())
+    return m.hexdigest()[:16]
+
+
+# sha256 prefixes of these records computed by main at b51025a, before drop-out existed
+COHORT_CASES = {
+    "3+3/fixed": (lambda: de.ThreePlusThree(), TM_FIXED, "10596817b2ab4591"),
+    "boin/poisson-queue": (lambda: de.BOIN(target=0.25, cohort_size=3, max_n=18), TM_QUEUE, "c5f865874db72dd1"),
+    "crm/fixed": (lambda: de.CRM(skeleton=P5, target=0.25, cohort_size=1, max_n=12), TM_FIXED, "8e0639950f6828ce"),
+}
+
+
+@pytest.mark.parametrize("name", list(COHORT_CASES))
+def test_no_dropout_is_bit_identical_to_before(name):
+    make, tm, expect = COHORT_CASES[name]
+    recs = [de.simulate(make(), de.Scenario(P5, target=0.25, p_ae=[0.1] * 5, time=de.TimeModel(**tm, **extra)),
+                        n_trials=400, seed=7).records for extra in ({}, {"dropout": 0.0})]
+    assert _records_hash(recs[0]) == _records_hash(recs[1]) == expect
+    assert np.all(recs[1].n_dropout == 0) and recs[1].n_dropout.shape == recs[1].n_patients.shape
+    assert "drop-outs" not in de.simulate(make(), de.Scenario(P5, target=0.25, time=de.TimeModel(**tm)), 50).summary()
+
+
+def _naive_timing(tm, key, t, n_cohorts, c):
+    """A plainly event-driven cohort trial with no DLTs: each of the cohort's ``c`` slots takes
+    the next arrival once free; a drop-out before the window ends frees the slot again at the
+    drop-out. Returns (duration, turned away, waited, drop-outs)."""
+    W, gap, lam, queue = tm.window, 1.0 / tm.rate, tm.dropout, tm.waiting == "queue"
+    arrival, now, pid, turned, waited, drops = gap, 0.0, 0, 0, 0.0, 0
+    for _ in range(n_cohorts):
+        free = [now] * c
+        end = now
+        done = 0
+        while done < c:
+            f = heapq.heappop(free)
+            if queue:
+                enrol = max(arrival, f)
+                waited += enrol - arrival
+            else:
+                while arrival < f:
+                    turned += 1
+                    arrival += gap
+                enrol = arrival
+            arrival += gap
+            dt = -math.log(_rng.uniform(key, t, pid, _rng.STREAM_DROPOUT)) / lam
+            pid += 1
+            if dt < W:
+                drops += 1
+                heapq.heappush(free, enrol + dt)
+                end = max(end, enrol + dt)
+            else:
+                done += 1
+                end = max(end, enrol + W)
+        now = end
+    return now, turned, waited, drops
+
+
+@pytest.mark.parametrize("waiting", ["turn_away", "queue"])
+def test_dropout_replacement_timing_against_naive_reference(waiting):
+    # No DLTs, two doses: 3+3 treats 3 + 3 evaluable patients. A drop-out frees their slot at the
+    # drop-out and the next arrival replaces them; the cohort's decision waits for the replacement.
+    tm = de.TimeModel(window=10, accrual="fixed", rate=0.25, waiting=waiting, dropout=0.05)
+    oc = de.simulate(de.ThreePlusThree(), de.Scenario([0.0, 0.0], target=0.3, time=tm), n_trials=300, seed=3)
+    r = oc.records
+    assert np.all(r.n_patients == 3)
+    key = _rng.make_key(3)
+    ref = np.array([_naive_timing(tm, key, t, 2, 3) for t in range(300)])
+    np.testing.assert_allclose(r.duration, ref[:, 0], rtol=0, atol=1e-9)
+    assert np.array_equal(r.turned_away, ref[:, 1].astype(int))
+    np.testing.assert_allclose(r.waited, ref[:, 2], rtol=0, atol=1e-9)
+    assert np.array_equal(r.n_dropout.sum(axis=1), ref[:, 3].astype(int))
+    assert r.n_dropout.sum() > 100  # the check exercised many replacements
+
+
+def test_dropout_replacement_by_hand():
+    # Window 10, arrivals every 4 from 4, no DLTs, 3+3 on one dose (3 evaluable patients), turn
+    # away. Find a trial in which only the second patient (enrolled at 8) drops out, at 8 + g:
+    # the third patient still takes the arrival at 12 (their slot was free); the second patient's
+    # slot is refilled by the first later arrival at or after 8 + g, the 4th patient, enrolled at
+    # a = max(16, 4 * ceil((8 + g) / 4)); arrivals between 12 and a are turned away; the decision
+    # (and the trial) ends at max(12 + 10, a + 10).
+    lam = 0.03
+    tm = de.TimeModel(window=10, accrual="fixed", rate=0.25, dropout=lam)
+    key = _rng.make_key(5)
+    gone = lambda t, i: -math.log(_rng.uniform(key, t, i, _rng.STREAM_DROPOUT)) / lam
+    r = de.simulate(de.ThreePlusThree(), de.Scenario([0.0], target=0.3, time=tm), n_trials=1000, seed=5).records
+    ts = [t for t in range(1000) if gone(t, 1) < 10 and min(gone(t, 0), gone(t, 2), gone(t, 3)) >= 10]
+    assert len(ts) > 50 and min(gone(t, 1) for t in ts) < 4 < max(gone(t, 1) for t in ts)  # both cases of a
+    for t in ts:
+        a = max(16, 4 * math.ceil((8 + gone(t, 1)) / 4))
+        assert r.n_dropout[t, 0] == 1 and r.n_patients[t, 0] == 3
+        assert r.duration[t] == max(22, a + 10)
+        assert r.turned_away[t] == (a - 12) // 4 - 1
+
+
+def _evaluable_replay(design, p, tm, seed, t):
+    """The design's own decisions (``next_dose``) on the evaluable patients: patients are
+    taken in enrolment order and those who drop out before their outcome are skipped."""
+    key = _rng.make_key(seed)
+    tm_arr = tm.pack()
+    D = len(p)
+    drops = np.zeros(D, dtype=np.int64)
+    cohorts = []
+    pid = 0
+    rec = design.next_dose("", n_doses=D)
+    while not rec.stop:
+        d = rec.dose - 1
+        s = ""
+        while len(s) < rec.cohort_size:
+            dlt = _rng.uniform(key, t, pid, _rng.STREAM_TOLERANCE) < p[d]
+            outcome = _onset(tm_arr, key, t, pid) if dlt else tm.window
+            if -math.log(_rng.uniform(key, t, pid, _rng.STREAM_DROPOUT)) / tm.dropout < outcome:
+                drops[d] += 1
+            else:
+                s += "T" if dlt else "N"
+            pid += 1
+        cohorts.append(f"{d + 1}{s}")
+        rec = design.next_dose(" ".join(cohorts), n_doses=D)
+    return rec, drops
+
+
+@pytest.mark.parametrize("make", [lambda: de.ThreePlusThree(),
+                                  lambda: de.BOIN(target=0.25, cohort_size=3, max_n=15),
+                                  lambda: de.CRM(skeleton=P5, target=0.25, cohort_size=2, max_n=10)],
+                         ids=["3+3", "boin", "crm"])
+def test_dropout_decisions_are_the_designs_on_the_evaluable_patients(make):
+    tm = de.TimeModel(window=28, accrual="poisson", rate=3 / 28, onset="weibull", shape=0.7, dropout=0.02)
+    design = make()
+    n = 60
+    r = de.simulate(design, de.Scenario(P5, target=0.25, time=tm), n_trials=n, seed=11).records
+    for t in range(n):
+        rec, drops = _evaluable_replay(design, P5, tm, 11, t)
+        assert np.array_equal(rec.n_patients, r.n_patients[t]) and np.array_equal(rec.n_dlt, r.n_dlt[t]), t
+        assert (rec.selected or 0) == r.selected[t], t
+        assert np.array_equal(drops, r.n_dropout[t]), t
+    assert r.n_dropout.sum() > 50
+
+
+def test_dropouts_per_evaluable_patient_closed_form():
+    # Every enrolled patient independently drops out before their outcome with probability q;
+    # replacements continue until c are evaluable, so drop-outs per evaluable patient average
+    # q / (1 - q). No DLTs: outcome at the window, q = 1 - exp(-lam W). Every patient a DLT
+    # with uniform onset: q = 1 - (1 - exp(-lam W)) / (lam W).
+    lam, W = 0.02, 28.0
+    for p, q, n_eval in (([0.0, 0.0], 1 - math.exp(-lam * W), 6),
+                         ([1.0, 1.0], 1 - (1 - math.exp(-lam * W)) / (lam * W), 3)):
+        tm = de.TimeModel(window=W, rate=3 / 28, accrual="poisson", dropout=lam)
+        oc = de.simulate(de.ThreePlusThree(), de.Scenario(p, target=0.3, time=tm), n_trials=4000, seed=2)
+        assert np.all(oc.records.sample_size == n_eval)
+        assert abs(oc.dropouts - n_eval * q / (1 - q)) < 4 * oc.se("dropouts")
+        assert oc.enrolled == pytest.approx(n_eval + oc.dropouts)
+        assert "drop-outs" in oc.summary() and "patients enrolled" in oc.summary()
+        assert {"dropouts", "enrolled", "n_dropout"} <= set(oc.to_dict())
+
+
+def test_dropout_reproducible_across_threads():
+    tm = de.TimeModel(window=28, accrual="poisson", rate=3 / 28, waiting="queue", dropout=0.02)
+    sc = de.Scenario(P5, target=0.25, time=tm)
+    d = de.BOIN(target=0.25, cohort_size=3, max_n=18)
+    a = de.simulate(d, sc, n_trials=700, seed=5, threads=1).records
+    b = de.simulate(d, sc, n_trials=700, seed=5, threads=2).records
+    for f in ("selected", "n_patients", "n_dlt", "n_dropout", "stop_reason", "duration", "waited", "turned_away"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert np.all(a.n_patients.sum(axis=1) <= 18) and a.n_dropout.sum() > 0
+
+
+@pytest.mark.parametrize("value", [-0.1, math.log(100) / 28 * 1.001, "often", float("nan")])
+def test_dropout_validation(value):
+    with pytest.raises(ValueError, match="^dropout:") as e:
+        de.TimeModel(window=28, dropout=value)
+    assert "\n" not in str(e.value)
+
+
+def test_dropout_cli_and_run_file(tmp_path, capsys):
+    from doseesc import cli
+
+    assert de.TimeModel(window=28, dropout=0.01).to_dict()["dropout"] == 0.01
+    args = ["simulate", "--design", "3+3", "--truth", "0.05,0.1,0.3", "--target", "0.3", "--n-trials", "200",
+            "--format", "json", "--no-progress"]
+    assert cli.main(args + ["--window", "28", "--dropout", "0.01"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dropouts"] > 0 and out["scenario"]["time"]["dropout"] == 0.01
+    assert cli.main(args + ["--dropout", "0.01"]) == 2
+    assert "--window" in capsys.readouterr().err
+    assert cli.main(args + ["--window", "28", "--dropout", "-1"]) == 2
+    assert capsys.readouterr().err.count("dropout:") == 1
+    run = tmp_path / "run.toml"
+    run.write_text('n_trials = 200\n[[designs]]\ndesign = "3+3"\n[[scenarios]]\np_tox = [0.05, 0.1, 0.3]\n'
+                   'target = 0.3\n[scenarios.time]\nwindow = 28\ndropout = 0.01\n')
+    from doseesc import config
+
+    assert config.load(str(run)).scenarios[0].time.dropout == 0.01

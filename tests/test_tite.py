@@ -209,3 +209,139 @@ def test_bad_input_names_the_field(make, field):
     with pytest.raises(ValueError, match=f"^{field}:") as e:
         make()
     assert "\n" not in str(e.value)
+
+
+# ---------------------------------------------------------------------------- drop-out
+import hashlib  # noqa: E402
+import math  # noqa: E402
+
+from doseesc._kernels import rng as _rng  # noqa: E402
+from doseesc._kernels.timing import onset as _onset  # noqa: E402
+
+P5 = [0.05, 0.12, 0.25, 0.4, 0.55]
+
+
+def _records_hash(rec):
+    m = hashlib.sha256()
+    for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason", "duration", "waited", "turned_away"):
+        x = getattr(rec, f)
+        m.update(f.encode())
+        if x is not None:
+            m.update(np.ascontiguousarray(x).tobytes())
+    return m.hexdigest()[:16]
+
+
+# sha256 prefixes of these records computed by main at b51025a, before drop-out existed
+TITE_CASES = {
+    "tite-boin/poisson-queue": (lambda: de.TITEBOIN(target=0.25, max_n=21, cohort_size=3),
+                                dict(window=28, accrual="poisson", rate=3 / 28, onset="weibull", shape=2.0,
+                                     waiting="queue"), "4ed8a3889c054be0"),
+    "tite-crm/fixed": (lambda: de.TITECRM(skeleton=P5, target=0.25, max_n=18, scheme="adaptive"),
+                       dict(window=28, accrual="fixed", rate=3 / 28), "8817ee5997c8b85a"),
+}
+
+
+@pytest.mark.parametrize("name", list(TITE_CASES))
+def test_no_dropout_is_bit_identical_to_before(name):
+    make, tm, expect = TITE_CASES[name]
+    recs = [de.simulate(make(), de.Scenario(P5, target=0.25, p_ae=[0.1] * 5, time=de.TimeModel(**tm, **extra)),
+                        n_trials=400, seed=7).records for extra in ({}, {"dropout": 0.0})]
+    assert _records_hash(recs[0]) == _records_hash(recs[1]) == expect
+    assert np.all(recs[1].n_dropout == 0)
+
+
+def _titecrm_censored_replay(design, p, tm, seed, t):
+    """TITE-CRM through live use (``next_dose_tite``) when every earlier patient's outcome or
+    drop-out is known at each arrival (window < gap): a drop-out enters with the follow-up at
+    the drop-out and no DLT, whether or not they would have had one later."""
+    key = _rng.make_key(seed)
+    tm_arr = tm.pack()
+    W = tm.window
+    rows = []
+    for i in range(design.max_n):
+        dose = design.start_dose if i == 0 else design.next_dose_tite(rows, window=W, n_doses=len(p)).dose
+        dlt = _rng.uniform(key, t, i, _rng.STREAM_TOLERANCE) < p[dose - 1]
+        outcome = _onset(tm_arr, key, t, i) if dlt else W
+        gone = -math.log(_rng.uniform(key, t, i, _rng.STREAM_DROPOUT)) / tm.dropout
+        if gone < outcome:
+            rows.append(dict(dose=dose, dlt=0, follow_up=gone, dropped=True))
+        else:
+            rows.append(dict(dose=dose, dlt=int(dlt), follow_up=outcome, dropped=False))
+    final = design.next_dose_tite([{k: r[k] for k in ("dose", "dlt", "follow_up")} for r in rows], window=W,
+                                  n_doses=len(p))
+    return rows, final.selected
+
+
+@pytest.mark.parametrize("scheme", ["linear", "adaptive"])
+def test_titecrm_dropouts_are_censored_at_the_dropout(scheme):
+    tm = de.TimeModel(window=0.5, accrual="fixed", rate=1.0, dropout=1.0)  # 39% drop out within the window
+    d = de.TITECRM(skeleton=P5, target=0.25, max_n=12, scheme=scheme)
+    n = 40
+    r = de.simulate(d, de.Scenario(P5, target=0.25, time=tm), n_trials=n, seed=8).records
+    for t in range(n):
+        rows, sel = _titecrm_censored_replay(d, P5, tm, 8, t)
+        npat, ndlt, ndrop = np.zeros(5, int), np.zeros(5, int), np.zeros(5, int)
+        for row in rows:
+            (ndrop if row["dropped"] else npat)[row["dose"] - 1] += 1
+            ndlt[row["dose"] - 1] += row["dlt"]
+        assert np.array_equal(npat, r.n_patients[t]) and np.array_equal(ndlt, r.n_dlt[t]), t
+        assert np.array_equal(ndrop, r.n_dropout[t]) and (sel or 0) == r.selected[t], t
+    assert r.n_dropout.sum() > 100
+    assert np.all(r.n_patients.sum(axis=1) + r.n_dropout.sum(axis=1) == 12)  # not replaced
+
+
+def test_titeboin_censored_patients_never_suspend_accrual():
+    # Dose 1: one complete patient and two pending ones (5 of 28 days followed); 2 > 0.5 * 3
+    # pending suspends accrual. Censored by drop-outs, the two are pending for good: no waiting,
+    # the imputation (y = 0, STFT 10/28) says escalate.
+    low = de.TITEBOIN(target=0.2, max_n=30).lower(3)
+    args = lambda pcen: (low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, 28.0,
+                         np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int8), np.array([28.0, 5.0, 5.0]),
+                         np.array(pcen, dtype=np.int8), 3, 0, np.zeros(3, np.int64), np.zeros(3, np.int64),
+                         np.zeros(3, np.int64), np.zeros(3, np.int64), np.zeros(3), np.zeros(11, np.int64),
+                         np.zeros(max(low.n_work, 1)))
+    nxt, reason, susp = _k.decide(*args([0, 0, 0]))
+    assert susp
+    nxt, reason, susp = _k.decide(*args([0, 1, 1]))
+    assert not susp and nxt == 1 and reason == 0
+
+
+@pytest.mark.parametrize("waiting", ["turn_away", "queue"])
+@pytest.mark.parametrize("make", [lambda: de.TITEBOIN(target=0.25, max_n=12, cohort_size=1),
+                                  lambda: de.TITECRM(skeleton=P5, target=0.25, max_n=12)], ids=["tite-boin", "tite-crm"])
+def test_tite_dropouts_closed_form(make, waiting):
+    # No DLTs: each enrolled patient drops out before the window ends with q = 1 - exp(-lam W),
+    # independently, and is not replaced: E[drop-outs] = max_n q. Heavy drop-out (q = 0.9) must
+    # not stall TITE-BOIN's accrual suspension.
+    lam, W = math.log(10) / 28, 28.0
+    tm = de.TimeModel(window=W, accrual="poisson", rate=3 / 28, waiting=waiting, dropout=lam)
+    oc = de.simulate(make(), de.Scenario([0.0] * 5, target=0.25, time=tm), n_trials=2000, seed=6)
+    assert np.all(oc.records.enrolled == 12) and oc.enrolled == 12
+    assert abs(oc.dropouts - 12 * 0.9) < 4 * oc.se("dropouts")
+    assert oc.sample_size == pytest.approx(12 - oc.dropouts)
+
+
+def test_titecrm_dlt_after_dropout_is_never_observed():
+    # Every patient would have a DLT (uniform onset): one drops out before it with probability
+    # r = 1 - (1 - exp(-lam W)) / (lam W); every evaluable patient is an observed DLT.
+    lam, W = 0.02, 28.0
+    tm = de.TimeModel(window=W, accrual="fixed", rate=3 / 28, dropout=lam)
+    oc = de.simulate(de.TITECRM(skeleton=P5, target=0.25, max_n=12), de.Scenario([1.0] * 5, target=0.25, time=tm),
+                     n_trials=3000, seed=4)
+    r = 1 - (1 - math.exp(-lam * W)) / (lam * W)
+    assert np.array_equal(oc.records.n_dlt, oc.records.n_patients)
+    assert abs(oc.dropouts - 12 * r) < 4 * oc.se("dropouts")
+
+
+@pytest.mark.parametrize("design", [de.TITEBOIN(target=0.25, max_n=21, cohort_size=3),
+                                    de.TITECRM(skeleton=P5, target=0.25, max_n=18, scheme="adaptive")],
+                         ids=["tite-boin", "tite-crm"])
+def test_dropout_reproducible_across_threads(design):
+    tm = de.TimeModel(window=28, accrual="poisson", rate=3 / 28, onset="weibull", shape=2.0, waiting="queue",
+                      dropout=0.02)
+    sc = de.Scenario(P5, target=0.25, time=tm)
+    a = de.simulate(design, sc, n_trials=600, seed=5, threads=1).records
+    b = de.simulate(design, sc, n_trials=600, seed=5, threads=2).records
+    for f in ("selected", "n_patients", "n_dlt", "n_dropout", "stop_reason", "duration", "waited", "turned_away"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert np.all(a.n_dlt <= a.n_patients) and np.all(a.enrolled <= design.max_n) and a.n_dropout.sum() > 0

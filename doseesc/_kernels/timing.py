@@ -1,7 +1,7 @@
-"""Counter-based arrival and onset times (shared by the cohort loop and time-to-event designs).
+"""Counter-based arrival, onset and drop-out times (shared by the cohort loop and time-to-event designs).
 
 ``tm`` = [on, window, accrual (0 fixed, 1 Poisson), rate, onset (0 uniform, 1 Weibull), shape,
-waiting (0 turn away, 1 queue)].
+waiting (0 turn away, 1 queue), drop-out hazard (0: none)].
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 
 from .._jit import jit
-from .rng import STREAM_ARRIVAL, STREAM_ONSET, uniform
+from .rng import STREAM_ARRIVAL, STREAM_DROPOUT, STREAM_ONSET, uniform
 
 
 @jit
@@ -29,3 +29,9 @@ def onset(tm, key, t, i):
         return w * v
     # Weibull(shape k, scale w) truncated to (0, w): invert F(x) = (1 - exp(-(x/w)^k)) / (1 - exp(-1))
     return w * (-math.log(1.0 - v * (1.0 - math.exp(-1.0)))) ** (1.0 / tm[5])
+
+
+@jit
+def dropout(tm, key, t, i):
+    """Time from enrolment to drop-out of enrolled patient i: exponential with rate ``tm[7]`` (> 0)."""
+    return -math.log(uniform(key, t, i, STREAM_DROPOUT)) / tm[7]

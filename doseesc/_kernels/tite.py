@@ -35,7 +35,7 @@ from . import interval as _iv
 from . import rules as _rules
 from .codes import CONTINUE, MAX_N, SAFETY, TITE_BOIN
 from .rng import STREAM_TOLERANCE, draw, trial_key
-from .timing import gap, onset
+from .timing import dropout, gap, onset
 
 CHUNK = 64  # trials per parallel task; results do not depend on it
 
@@ -73,12 +73,14 @@ def n_work_crm(n_doses: int, k: int, max_n: int) -> int:
 
 # ---------------------------------------------------------------------------- TITE-BOIN
 @jit
-def _boin_decide(ipar, fpar, tab, n, y, m, stft, cur, iwork):
+def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork):
     """TITE-BOIN (Yuan et al. 2018) at the current dose ``cur``.
 
     ``n``: patients treated per dose; ``y``: DLTs observed so far; ``m``: patients still
-    pending (no DLT yet, window not complete); ``stft``: their standardized total follow-up
-    time. Returns (next dose, reason, suspended).
+    pending (no DLT yet, window not complete); ``mc``: those of them censored by a drop-out
+    (pending for good: they enter the imputation with their frozen follow-up, but accrual is
+    never suspended to wait for them); ``stft``: the pending patients' standardized total
+    follow-up time. Returns (next dose, reason, suspended).
     """
     D = n.shape[0]
     lo = D  # lowest eliminated dose, recomputed from the counts (DLTs can still arrive at any dose)
@@ -96,7 +98,7 @@ def _boin_decide(ipar, fpar, tab, n, y, m, stft, cur, iwork):
     if mm > 0 and act != _iv.DEESCALATE:
         # De-escalation on the observed DLTs alone (y / n >= lambda_d) needs no wait: pending
         # outcomes can only raise the estimate. Otherwise pending data may change the decision.
-        if mm > fpar[F_SUSPEND] * n[cur]:
+        if mm - mc[cur] > fpar[F_SUSPEND] * n[cur]:
             if ipar[_iv.I_EXTRASAFE] != 0 and cur == 0 and (code & _iv.ELIM_ROW) and (code & _iv.XSAFE):
                 return -1, SAFETY, False
             return cur, CONTINUE, True
@@ -309,21 +311,25 @@ def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c,
 
 
 # ---------------------------------------------------------------------------- shared
-@jit
-def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, npat, cur, n, y, m, stft, iwork, work):
+@jit(inline=True)
+def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur, n, y, m, mc, stft, iwork,
+           work):
     """The decision for the next patient, given per-patient data at the moment of deciding.
 
     ``pd``: 0-based dose; ``ptox``: 1 when a DLT has been observed; ``pfu``: follow-up time
-    (the DLT time after an observed DLT; ``>= window`` means complete). ``cur`` is the dose of
-    the latest decision (TITE-CRM: of the latest patient). Fills the per-dose summaries ``n``
-    (treated), ``y`` (observed DLTs), ``m`` (pending) and ``stft`` (their standardized total
-    follow-up). Returns (next dose, stop reason, accrual suspended).
+    (the DLT time after an observed DLT; ``>= window`` means complete); ``pcen``: 1 for a
+    patient censored by a drop-out before their outcome (``pfu`` is then their follow-up at the
+    drop-out, for good). ``cur`` is the dose of the latest decision (TITE-CRM: of the latest
+    patient). Fills the per-dose summaries ``n`` (treated), ``y`` (observed DLTs), ``m``
+    (pending, censored included), ``mc`` (censored) and ``stft`` (the pending patients'
+    standardized total follow-up). Returns (next dose, stop reason, accrual suspended).
     """
     D = n.shape[0]
     for d in range(D):
         n[d] = 0
         y[d] = 0
         m[d] = 0
+        mc[d] = 0
         stft[d] = 0.0
     for i in range(npat):
         d = pd[i]
@@ -333,8 +339,9 @@ def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, npat
         elif pfu[i] < window:
             m[d] += 1
             stft[d] += pfu[i] / window
+            mc[d] += pcen[i]
     if code == TITE_BOIN:
-        nxt, reason, susp = _boin_decide(ipar, fpar, tab, n, y, m, stft, cur, iwork)
+        nxt, reason, susp = _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork)
     else:
         nxt = _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, iwork[0:D], iwork[D:2 * D], work)
         reason = CONTINUE
@@ -398,8 +405,8 @@ def current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, 
 
 # ---------------------------------------------------------------------------- trial loop
 @jit
-def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae,
-              pd, pe, pdlt, pon, ptox, pfu, ns, ys, ms, stft, iwork, work):
+def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, nd,
+              pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work):
     """Simulate trial ``t``: one decision per cohort (of ``ipar[1]`` patients) at the arrival
     of its first patient, from the data visible then.
 
@@ -409,6 +416,14 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     completed window changes the data. Patient i (in order of enrolment) has latent tolerance
     ``draw(.., i, STREAM_TOLERANCE)`` and DLT onset ``onset(.., i)``, as in the cohort loop.
 
+    Drop-out (``tm[7] > 0``; drop-out time ``dropout(.., i)`` after enrolment): a patient who
+    drops out before their outcome is known is censored at the drop-out -- their follow-up stops
+    growing (TITE-CRM weight: follow-up at the drop-out over the window, for good), a later DLT
+    is never observed, and they are not replaced (they count toward ``max_n``). ``n``, ``y``
+    and ``ae`` count evaluable patients and observed DLTs, ``nd`` drop-outs per dose; the final
+    selection uses the evaluable patients (TITE-CRM: the weighted likelihood, drop-outs with
+    their frozen weights).
+
     Returns (selected, reason, duration, waiting time, turned away). Duration, as in dfcrm
     ``titesim``: the last enrolment plus the window (when the final selection, on complete
     data, can be made); a safety stop ends the trial at that decision.
@@ -416,7 +431,10 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     n[:] = 0
     y[:] = 0
     ae[:] = 0
+    nd[:] = 0
     W = tm[1]
+    drop = tm[7] > 0.0
+    dropped = 0
     queue = tm[6] != 0.0
     tk = trial_key(key, t)
     cur = ipar[0]
@@ -434,23 +452,39 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         tnow = arrival if arrival > now else now
         if total > 0 and since == 0:
             while True:
-                for i in range(total):
-                    e = pe[i]
-                    if pdlt[i] != 0 and e + pon[i] <= tnow:
-                        ptox[i] = 1
-                        pfu[i] = pon[i]
-                    else:
-                        ptox[i] = 0
-                        pfu[i] = W if tnow >= e + W else tnow - e
-                nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, total, cur,
-                                           ns, ys, ms, stft, iwork, work)
+                if drop:
+                    for i in range(total):
+                        e = pe[i]
+                        if e + pdo[i] <= tnow:  # dropped out before the outcome
+                            ptox[i] = 0
+                            pfu[i] = pdo[i]
+                            pcen[i] = 1
+                            continue
+                        pcen[i] = 0
+                        if pdlt[i] != 0 and e + pon[i] <= tnow:
+                            ptox[i] = 1
+                            pfu[i] = pon[i]
+                        else:
+                            ptox[i] = 0
+                            pfu[i] = W if tnow >= e + W else tnow - e
+                else:  # the hot loop without drop-out (pcen stays 0)
+                    for i in range(total):
+                        e = pe[i]
+                        if pdlt[i] != 0 and e + pon[i] <= tnow:
+                            ptox[i] = 1
+                            pfu[i] = pon[i]
+                        else:
+                            ptox[i] = 0
+                            pfu[i] = W if tnow >= e + W else tnow - e
+                nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen, total,
+                                           cur, ns, ys, ms, mcs, stft, iwork, work)
                 if reason != CONTINUE or not susp:
                     break
-                if queue:  # wait for the next DLT or completed window
+                if queue:  # wait for the next DLT, completed window or drop-out
                     nt = np.inf
                     for i in range(total):
-                        if ptox[i] == 0 and pfu[i] < W:
-                            ev = pe[i] + (pon[i] if pdlt[i] != 0 else W)
+                        if ptox[i] == 0 and pfu[i] < W and pcen[i] == 0:
+                            ev = pe[i] + min(pon[i] if pdlt[i] != 0 else W, pdo[i])
                             if ev < nt:
                                 nt = ev
                     tnow = nt
@@ -466,14 +500,25 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         u = draw(tk, total, STREAM_TOLERANCE)
         dlt = u < p_tox[cur]
         if dlt:
-            y[cur] += 1
             pon[total] = onset(tm, key, t, total)
-        elif u < p_ae_cum[cur]:
-            ae[cur] += 1
+        pdo[total] = np.inf
+        if drop:
+            g = dropout(tm, key, t, total)
+            if g < (pon[total] if dlt else W):  # a drop-out after the outcome changes nothing
+                pdo[total] = g
+        if pdo[total] < np.inf:
+            nd[cur] += 1
+            dropped += 1
+        else:
+            if dlt:
+                y[cur] += 1
+            elif u < p_ae_cum[cur]:
+                ae[cur] += 1
+            n[cur] += 1
         pd[total] = cur
         pe[total] = tnow
         pdlt[total] = 1 if dlt else 0
-        n[cur] += 1
+        pcen[total] = 0
         total += 1
         since += 1
         if since == cohort:
@@ -485,13 +530,28 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         reason = MAX_N
     if reason == SAFETY:
         return -1, reason, tnow, waited, turned
-    sel = final_select(code, ipar, fpar, tab, n, y, iwork, work)
+    if dropped > 0 and code != TITE_BOIN:
+        # TITE-CRM's final model on the complete data: drop-outs keep their frozen weights
+        for i in range(total):
+            pcen[i] = 0
+            if pdo[i] < np.inf:
+                ptox[i] = 0
+                pfu[i] = pdo[i]
+            elif pdlt[i] != 0:
+                ptox[i] = 1
+                pfu[i] = pon[i]
+            else:
+                ptox[i] = 0
+                pfu[i] = W
+        sel = current_select(code, ipar, fpar, tab, W, pd, ptox, pfu, total, ns, ys, ms, iwork, work)
+    else:  # TITE-BOIN selects from the evaluable patients (n, y), as from complete data
+        sel = final_select(code, ipar, fpar, tab, n, y, iwork, work)
     return sel, reason, pe[total - 1] + W, waited, turned
 
 
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
-              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, duration, waited, turned_away):
+              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of ``per_scenario`` trials under each scenario
     (the signature and outputs of ``trial.run_batch``; ``n_aux`` is unused)."""
     n_rows = sel.shape[0]
@@ -503,11 +563,14 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         pe = np.zeros(cap)
         pdlt = np.zeros(cap, dtype=np.int8)
         pon = np.zeros(cap)
+        pdo = np.zeros(cap)
         ptox = np.zeros(cap, dtype=np.int8)
         pfu = np.zeros(cap)
+        pcen = np.zeros(cap, dtype=np.int8)
         ns = np.zeros(D, dtype=np.int64)
         ys = np.zeros(D, dtype=np.int64)
         ms = np.zeros(D, dtype=np.int64)
+        mcs = np.zeros(D, dtype=np.int64)
         stft = np.zeros(D)
         iwork = np.zeros(3 * D + 2, dtype=np.int64)
         work = np.zeros(max(n_work, 1))
@@ -517,8 +580,8 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
             g = trial0 + r
             sc = g // per_scenario
             s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
-                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], pd, pe, pdlt, pon,
-                                       ptox, pfu, ns, ys, ms, stft, iwork, work)
+                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], pd, pe,
+                                       pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work)
             sel[r] = s
             reason[r] = rs
             duration[r] = d
@@ -536,14 +599,16 @@ def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, npat, 
     ns = np.zeros(D, dtype=np.int64)
     ys = np.zeros(D, dtype=np.int64)
     ms = np.zeros(D, dtype=np.int64)
+    mcs = np.zeros(D, dtype=np.int64)
+    pcen = np.zeros(max(npat, 1), dtype=np.int8)  # live data carry no drop-outs
     stft = np.zeros(D)
     iwork = np.zeros(3 * D + 2, dtype=np.int64)
     work = np.zeros(max(n_work, 1))
     if npat == 0:
         nxt, reason, susp = ipar[0], CONTINUE, False
     else:
-        nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, npat, cur,
-                                   ns, ys, ms, stft, iwork, work)
+        nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur,
+                                   ns, ys, ms, mcs, stft, iwork, work)
     if reason == CONTINUE and npat >= max_n:
         reason = MAX_N
     if npat == 0:

@@ -11,7 +11,7 @@ from numba import prange
 
 from .._jit import jit
 from . import dispatch, rules as _rules
-from .timing import gap, onset
+from .timing import dropout, gap, onset
 from .codes import CONTINUE, MAX_N, SAFETY
 from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
 
@@ -19,21 +19,36 @@ CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
 @jit
-def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, aux, work):
-    """Simulate trial ``t``; fill ``n``, ``y``, ``ae`` (zeroed here).
+def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, nd, aux, work,
+              slot):
+    """Simulate trial ``t``; fill ``n``, ``y``, ``ae``, ``nd`` (zeroed here).
 
     Returns (selected, reason, duration, total waiting time, patients turned away). With a time
     model (``tm[0] == 1``) each cohort's decision waits until all its patients have had a DLT
     or completed the window; dose decisions are the same as without one.
+
+    Drop-out (``tm[7] > 0``): an enrolled patient who drops out before their outcome is known
+    (their DLT onset, or the end of the window) is not evaluable. The design never sees them:
+    their slot in the cohort is refilled by the first patient enrolled after the drop-out (at
+    the same dose; the next patient in enrolment order, so patient ``i`` of a trial has the same
+    random numbers under every design), and the cohort's decision waits for the replacement.
+    ``n``, ``y`` and ``ae`` count evaluable patients, ``nd`` drop-outs per dose; ``max_n``
+    bounds evaluable patients. ``slot`` (float scratch, at least the largest cohort) holds the
+    time each slot of the current cohort becomes free.
     """
     n[:] = 0
     y[:] = 0
     ae[:] = 0
+    nd[:] = 0
     cur, c = dispatch.start(code, ipar, fpar, tab, aux)
     tk = trial_key(key, t)
-    total = 0
+    total = 0  # evaluable patients
+    pid = 0  # patients enrolled (evaluable or not): the index of the next one's random numbers
     reason = CONTINUE
     timed = tm[0] != 0.0
+    drop = False
+    if timed:
+        drop = tm[7] > 0.0
     ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
     now = 0.0  # time of the latest decision
     # Time of the next arrival: the trial opens at 0 and the first patient arrives one gap later
@@ -52,27 +67,49 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         pt = p_tox[cur]
         pa = p_ae_cum[cur]
         cohort_end = now
-        for i in range(c):
-            u = draw(tk, total + i, STREAM_TOLERANCE)
+        if drop:
+            for s in range(c):
+                slot[s] = now
+        filled = 0  # slots [0, filled) hold an evaluable patient
+        while filled < c:
+            u = draw(tk, pid, STREAM_TOLERANCE)
             dlt = u < pt
-            if dlt:
-                k += 1
-            elif u < pa:
-                ae[cur] += 1
             if timed:
-                if tm[6] == 0.0:  # arrivals during follow-up are turned away
-                    while arrival < now:
+                free = now
+                s = filled
+                if drop:  # the slot that frees first (a drop-out frees theirs at the drop-out)
+                    for q in range(filled + 1, c):
+                        if slot[q] < slot[s]:
+                            s = q
+                    free = slot[s]
+                if tm[6] == 0.0:  # arrivals while no slot is free are turned away
+                    while arrival < free:
                         turned_away += 1
                         j += 1
                         arrival += gap(tm, key, t, j)
                     enrol = arrival
                 else:  # they queue
-                    enrol = max(arrival, now)
+                    enrol = max(arrival, free)
                     waited += enrol - arrival
                 j += 1
                 arrival += gap(tm, key, t, j)
-                end = enrol + (onset(tm, key, t, total + i) if dlt else tm[1])
+                end = enrol + (onset(tm, key, t, pid) if dlt else tm[1])
+                if drop:
+                    gone = enrol + dropout(tm, key, t, pid)
+                    if gone < end:  # dropped out before the outcome: not evaluable, the slot is refilled
+                        nd[cur] += 1
+                        slot[s] = gone
+                        cohort_end = max(cohort_end, gone)
+                        pid += 1
+                        continue
+                    slot[s] = slot[filled]  # keep the open slots at the back
                 cohort_end = max(cohort_end, end)
+            if dlt:
+                k += 1
+            elif u < pa:
+                ae[cur] += 1
+            filled += 1
+            pid += 1
         n[cur] += c
         y[cur] += k
         total += c
@@ -89,7 +126,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
 
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
-              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, duration, waited, turned_away):
+              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of a run of ``per_scenario`` trials under each
     scenario (row r: scenario ``r // per_scenario``, trial ``r % per_scenario``; ``p_tox`` and
     ``p_ae_cum`` are (n_scenarios, n_doses), ``keys`` one key per scenario). Each row is written
@@ -100,13 +137,15 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     for ch in prange(n_chunks):
         aux = np.zeros(max(n_aux, 1), dtype=np.int64)
         work = np.zeros(max(n_work, 1), dtype=np.float64)
+        slot = np.zeros(max(max_n, 1), dtype=np.float64)
         lo = ch * CHUNK
         hi = min(n_rows, lo + CHUNK)
         for r in range(lo, hi):
             g = trial0 + r
             sc = g // per_scenario
             s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
-                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], aux, work)
+                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], aux, work,
+                                       slot)
             sel[r] = s
             reason[r] = rs
             duration[r] = d

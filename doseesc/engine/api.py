@@ -75,6 +75,7 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
     n_pat = np.empty((total, n_doses), dtype=np.int64)
     n_dlt = np.empty((total, n_doses), dtype=np.int64)
     n_ae = np.empty((total, n_doses), dtype=np.int64)
+    n_drop = np.empty((total, n_doses), dtype=np.int64)
     duration = np.empty(total)
     waited = np.empty(total)
     turned_away = np.empty(total, dtype=np.int64)
@@ -94,13 +95,14 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         hi = min(total, lo + BLOCK)
         batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum,
                          key_arr, n_trials, lo, low.max_n, low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi],
-                         n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
+                         n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi], n_drop[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
         if bar is not None:
             bar.update(hi - lo)
     timed = scs[0].time is not None
     return TrialRecords(selected=sel + 1, n_patients=n_pat, n_dlt=n_dlt, n_ae=n_ae, stop_reason=reason,
                         scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials), duration=duration if timed else None,
-                        waited=waited if timed else None, turned_away=turned_away if timed else None)
+                        waited=waited if timed else None, turned_away=turned_away if timed else None,
+                        n_dropout=n_drop if timed else None)
 
 
 def _concat(recs: list[TrialRecords]) -> TrialRecords:
@@ -115,7 +117,7 @@ def _concat(recs: list[TrialRecords]) -> TrialRecords:
         scenario=np.concatenate([np.full(len(r), i, dtype=np.int64) for i, r in enumerate(recs)]),
         weight=None if recs[0].weight is None else np.concatenate([r.weight / len(recs) for r in recs]),
         **{k: (None if getattr(recs[0], k) is None else np.concatenate([getattr(r, k) for r in recs]))
-           for k in ("duration", "waited", "turned_away")},
+           for k in ("duration", "waited", "turned_away", "n_dropout")},
     )
 
 
