@@ -13,7 +13,8 @@ import dataclasses
 import io
 import json
 import sys
-from typing import Any, Optional, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
@@ -115,7 +116,7 @@ def add_modifier_flags(p: argparse.ArgumentParser) -> None:
         g.add_argument("--" + name.replace("_", "-"), dest="m_" + name, metavar=meta, help=text + " (default: off)")
 
 
-def _apply_modifiers(design, args: argparse.Namespace, target: Optional[float]):
+def _apply_modifiers(design, args: argparse.Namespace, target: float | None):
     from .designs.modifiers import Modified
 
     mods = {}
@@ -130,7 +131,7 @@ def _apply_modifiers(design, args: argparse.Namespace, target: Optional[float]):
     return Modified(base=design, **mods)
 
 
-def build_design(args: argparse.Namespace, target: Optional[float]):
+def build_design(args: argparse.Namespace, target: float | None):
     design = _apply_modifiers(_build_base_design(args, target), args, target)
     if getattr(design, "time_to_event", False) and hasattr(args, "window") and args.window is None:
         raise CLIError(f"--window: design {args.design!r} decides from partial follow-up and needs the DLT window "
@@ -138,7 +139,7 @@ def build_design(args: argparse.Namespace, target: Optional[float]):
     return design
 
 
-def _build_base_design(args: argparse.Namespace, target: Optional[float]):
+def _build_base_design(args: argparse.Namespace, target: float | None):
     name = args.design
     if name not in REGISTRY:
         raise CLIError(f"--design: must be one of {', '.join(REGISTRY)}, got {name!r}")
@@ -213,7 +214,8 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
 
 def add_output_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
-    p.add_argument("--plot", metavar="FILE.png", help="also write a figure (needs matplotlib: pip install doseesc[plot])")
+    p.add_argument("--plot", metavar="FILE.png",
+                   help="also write a figure (needs matplotlib: pip install doseesc[plot])")
 
 
 def add_run_flags(p: argparse.ArgumentParser) -> None:
@@ -513,7 +515,8 @@ def make_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_exact)
 
     c = sub.add_parser("compare", help="several designs on the same simulated patients (paired differences)")
-    c.add_argument("--designs", required=True, metavar="A,B,...", help=f"designs to compare: any of {', '.join(REGISTRY)}")
+    c.add_argument("--designs", required=True, metavar="A,B,...",
+                   help=f"designs to compare: any of {', '.join(REGISTRY)}")
     add_design_flags(c, required=False)
     add_scenario_flags(c)
     add_run_flags(c)
@@ -531,7 +534,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     pa = sub.add_parser("paths", help="dose-transition pathways: every outcome of the next cohorts and the decisions")
     pa.add_argument("--cohorts", type=int, default=2, metavar="K", help="number of future cohorts (default: 2)")
-    pa.add_argument("--outcomes", default="", metavar="TEXT", help="outcomes so far, e.g. \"1NNN 2NTN\" (default: none)")
+    pa.add_argument("--outcomes", default="", metavar="TEXT",
+                    help="outcomes so far, e.g. \"1NNN 2NTN\" (default: none)")
     add_design_flags(pa)
     add_scenario_flags(pa, required=False)
     pa.add_argument("--n-doses", type=int, metavar="N", help="number of dose levels (or give --truth)")
@@ -568,7 +572,8 @@ def make_parser() -> argparse.ArgumentParser:
                                                   "1/2/4) or both (default: A,B)")
     w.add_argument("--target", type=float, default=0.2, metavar="X", help="target DLT probability (default: 0.2)")
     w.add_argument("--max-n", type=int, metavar="N", help="maximum sample size (default: 12 for both trials)")
-    w.add_argument("--cohort-size", type=int, default=3, metavar="N", help="cohort size of the alternatives (default: 3)")
+    w.add_argument("--cohort-size", type=int, default=3, metavar="N",
+                   help="cohort size of the alternatives (default: 3)")
     w.add_argument("--discount", type=float, default=1.0, metavar="W",
                    help="power-prior weight of the seed trials' DLT data, in [0, 1] (default: 1)")
     w.add_argument("--n-scenarios", type=int, default=200, metavar="N", help="prior-predictive curves (default: 200)")
@@ -586,7 +591,7 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     try:
         args = parser.parse_args(argv)

@@ -27,7 +27,7 @@ import dataclasses
 import re
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -62,8 +62,8 @@ class RunSpec:
     n_trials: int = 10_000
     seed: int = 1
     mode: str = "simulate"
-    threads: Optional[int] = None
-    out_dir: Optional[str] = None
+    threads: int | None = None
+    out_dir: str | None = None
     format: str = "table"
     plots: bool = True
     source: str = ""
@@ -115,7 +115,7 @@ class _Lines:
             if k:
                 self.pos.setdefault((*table, k.group(1).strip('"')), no)
 
-    def line(self, *path) -> Optional[int]:
+    def line(self, *path) -> int | None:
         while path:
             if path in self.pos:
                 return self.pos[path]

@@ -8,8 +8,9 @@ probabilities as weights (and standard errors of zero).
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Optional, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -52,11 +53,11 @@ class TrialRecords:
     n_ae: np.ndarray
     stop_reason: np.ndarray
     scenario: np.ndarray
-    weight: Optional[np.ndarray] = None
-    duration: Optional[np.ndarray] = None
-    waited: Optional[np.ndarray] = None
-    turned_away: Optional[np.ndarray] = None
-    n_dropout: Optional[np.ndarray] = None
+    weight: np.ndarray | None = None
+    duration: np.ndarray | None = None
+    waited: np.ndarray | None = None
+    turned_away: np.ndarray | None = None
+    n_dropout: np.ndarray | None = None
 
     STOP_REASONS = STOP_REASONS
 
@@ -90,7 +91,7 @@ class TrialRecords:
         return pd.DataFrame(d)
 
 
-def _wmean_se(x: np.ndarray, w: Optional[np.ndarray], exact: bool) -> tuple[np.ndarray, np.ndarray]:
+def _wmean_se(x: np.ndarray, w: np.ndarray | None, exact: bool) -> tuple[np.ndarray, np.ndarray]:
     """Mean over axis 0 and its Monte Carlo SE.
 
     ``w`` (summing to 1) weights exact terminal states, whose SE is 0. Monte Carlo trials are
@@ -155,7 +156,7 @@ class OperatingCharacteristics:
     """
 
     def __init__(self, records: TrialRecords, scenarios: Sequence, design: Any, *, exact: bool = False,
-                 seed: Optional[int] = None, meta: Optional[dict] = None):
+                 seed: int | None = None, meta: dict | None = None):
         self.records = records
         self.scenarios = list(scenarios)
         self.scenario = self.scenarios[0]
@@ -247,8 +248,8 @@ class OperatingCharacteristics:
             self._values[f"stop_{name}"] = m
             self._se[f"stop_{name}"] = s
         if r.duration is not None and not self.exact:
-            self._values["duration_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"),
-                                                          np.quantile(r.duration, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()))
+            qs = np.quantile(r.duration, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
+            self._values["duration_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"), qs))
         if len(self.scenarios) > 1:
             k = len(self.scenarios)
             ww = np.full(len(r), 1.0) if w is None else w
@@ -392,7 +393,7 @@ class Comparison:
     designs: list
     scenarios: list
     oc: list
-    seed: Optional[int] = None
+    seed: int | None = None
     meta: dict = field(default_factory=dict)
 
     def difference(self, metric: str, i: int, j: int = 0, scenario: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -423,7 +424,8 @@ class Comparison:
         return out
 
     def summary(self) -> str:
-        lines = [f"Paired comparison on common random numbers (seed {self.seed}); differences vs {self.designs[0].label()}"]
+        lines = [f"Paired comparison on common random numbers (seed {self.seed}); "
+                 f"differences vs {self.designs[0].label()}"]
         for j, sc in enumerate(self.scenarios):
             lines.append("")
             lines.append(f"Scenario: {sc.label()}")

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
-
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -110,5 +108,5 @@ class TimeModel:
 NO_TIME = np.zeros(8, dtype=np.float64)
 
 
-def pack(tm: Optional[TimeModel]) -> np.ndarray:
+def pack(tm: TimeModel | None) -> np.ndarray:
     return NO_TIME if tm is None else tm.pack()

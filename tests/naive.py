@@ -123,7 +123,7 @@ def crm_prob_below(model, skeleton, intercept, prior_sd, n, y, bstar):
     mode = optimize.minimize_scalar(lambda b: -lpost(b), bounds=(-12 * prior_sd, 12 * prior_sd), method="bounded").x
     m = lpost(mode)
     opts = dict(epsabs=0.0, epsrel=1e-12, limit=500)
-    g = lambda b: math.exp(lpost(b) - m)  # noqa: E731
+    g = lambda b: math.exp(lpost(b) - m)
     pts = sorted([mode, bstar])
     parts = [integrate.quad(g, -40 * prior_sd, pts[0], **opts)[0], integrate.quad(g, pts[0], pts[1], **opts)[0],
              integrate.quad(g, pts[1], 40 * prior_sd, **opts)[0]]

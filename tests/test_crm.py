@@ -257,7 +257,7 @@ def test_posterior_summaries_match_quad():
     out = "3N 4N 4T 3N 3N 4T 3T 2N 2N 2N"
     post = d.posterior(out, level=0.9)
     n, y = post.n_patients, post.n_dlt
-    lp = lambda b: naive.crm_loglik("empiric", d.skeleton, 3.0, n, y, b) - 0.5 * (b / d.prior_sd) ** 2  # noqa
+    lp = lambda b: naive.crm_loglik("empiric", d.skeleton, 3.0, n, y, b) - 0.5 * (b / d.prior_sd) ** 2
     z = integrate.quad(lambda b: math.exp(lp(b)), -20, 20, epsabs=0, epsrel=1e-11, limit=200)[0]
     for k in range(6):
         pm = integrate.quad(lambda b, k=k: d.skeleton[k] ** math.exp(b) * math.exp(lp(b)), -20, 20, epsabs=0,

@@ -43,7 +43,8 @@ def test_dlt_onset_shortens_follow_up():
     assert abs(d.mean() - expected) < 4 * oc.se("duration")
 
 
-@pytest.mark.parametrize("accrual, waiting, onset", [("fixed", "turn_away", "uniform"), ("poisson", "queue", "weibull")])
+@pytest.mark.parametrize("accrual, waiting, onset",
+                         [("fixed", "turn_away", "uniform"), ("poisson", "queue", "weibull")])
 def test_time_model_does_not_change_decisions(accrual, waiting, onset):
     p = [0.05, 0.15, 0.3, 0.5]
     d = de.ThreePlusThree().stop_for_safety(0.5, target=0.3)

@@ -308,7 +308,8 @@ def test_titeboin_censored_patients_never_suspend_accrual():
 
 @pytest.mark.parametrize("waiting", ["turn_away", "queue"])
 @pytest.mark.parametrize("make", [lambda: de.TITEBOIN(target=0.25, max_n=12, cohort_size=1),
-                                  lambda: de.TITECRM(skeleton=P5, target=0.25, max_n=12)], ids=["tite-boin", "tite-crm"])
+                                  lambda: de.TITECRM(skeleton=P5, target=0.25, max_n=12)],
+                         ids=["tite-boin", "tite-crm"])
 def test_tite_dropouts_closed_form(make, waiting):
     # No DLTs: each enrolled patient drops out before the window ends with q = 1 - exp(-lam W),
     # independently, and is not replaced: E[drop-outs] = max_n q. Heavy drop-out (q = 0.9) must

@@ -281,7 +281,6 @@ def _crm_mtd(fpar, p):
 @jit
 def _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work):
     """Weighted-likelihood posterior mean of beta from per-patient data."""
-    D = cnt_y.shape[0]
     K = ipar[C_K]
     nmax = pd.shape[0]
     w = work[2 * K:2 * K + nmax]

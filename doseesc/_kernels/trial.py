@@ -10,10 +10,11 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
-from . import dispatch, rules as _rules
-from .timing import dropout, gap, onset
+from . import dispatch
+from . import rules as _rules
 from .codes import CONTINUE, MAX_N, SAFETY
 from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
+from .timing import dropout, gap, onset
 
 CHUNK = 256  # trials per parallel task; results do not depend on it
 

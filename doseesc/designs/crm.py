@@ -269,7 +269,7 @@ class CRM(Design):
         out = np.empty(len(xd) - 1)
         lo, hi = -60.0, 60.0
         for d in range(len(xd) - 1):
-            f = lambda b, d=d: p(d, b) + p(d + 1, b) - 2 * t  # noqa: E731
+            f = lambda b, d=d: p(d, b) + p(d + 1, b) - 2 * t
             if f(lo) <= 0:
                 out[d] = -np.inf
             elif f(hi) >= 0:

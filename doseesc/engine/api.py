@@ -5,17 +5,17 @@ from __future__ import annotations
 import contextlib
 import sys
 import time
-from typing import Iterable, Optional, Sequence, Union
+from collections.abc import Iterable, Sequence
 
 import numba
 import numpy as np
 
 from .. import _validate as v
+from .. import timemodel as _time
 from .._kernels import tite as _tite
 from .._kernels import trial as _trial
 from .._kernels.codes import TITE_CODES
 from .._kernels.rng import make_key
-from .. import timemodel as _time
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
 from ..scenario import Scenario, ScenarioSet
@@ -39,7 +39,7 @@ def _scenario_list(scenario) -> list[Scenario]:
 
 
 @contextlib.contextmanager
-def _threads(n: Optional[int]):
+def _threads(n: int | None):
     if n is None:
         yield
         return
@@ -52,7 +52,7 @@ def _threads(n: Optional[int]):
         numba.set_num_threads(old)
 
 
-def _progress(total: int, enabled: Optional[bool], desc: str):
+def _progress(total: int, enabled: bool | None, desc: str):
     """A tqdm bar when asked for (or, when ``enabled`` is None, on a terminal and tqdm is installed)."""
     if enabled is False or (enabled is None and not sys.stderr.isatty()):
         return None
@@ -95,12 +95,14 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         hi = min(total, lo + BLOCK)
         batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum,
                          key_arr, n_trials, lo, low.max_n, low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi],
-                         n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi], n_drop[lo:hi], duration[lo:hi], waited[lo:hi], turned_away[lo:hi])
+                         n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi], n_drop[lo:hi], duration[lo:hi], waited[lo:hi],
+                         turned_away[lo:hi])
         if bar is not None:
             bar.update(hi - lo)
     timed = scs[0].time is not None
     return TrialRecords(selected=sel + 1, n_patients=n_pat, n_dlt=n_dlt, n_ae=n_ae, stop_reason=reason,
-                        scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials), duration=duration if timed else None,
+                        scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials),
+                        duration=duration if timed else None,
                         waited=waited if timed else None, turned_away=turned_away if timed else None,
                         n_dropout=n_drop if timed else None)
 
@@ -127,8 +129,8 @@ def _versions() -> dict:
     return {"doseesc": __version__, "numpy": np.__version__, "numba": numba.__version__}
 
 
-def simulate(design: Design, scenario: Union[Scenario, ScenarioSet], n_trials: int = 10_000, seed: int = 1, *,
-             threads: Optional[int] = None, progress: Optional[bool] = False,
+def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 10_000, seed: int = 1, *,
+             threads: int | None = None, progress: bool | None = False,
              _scenario_index: int = 0) -> OperatingCharacteristics:
     """Simulate ``n_trials`` trials of ``design`` under ``scenario``.
 
@@ -231,7 +233,7 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
                         scenario=np.zeros(term.shape[0], dtype=np.int64), weight=term_p)
 
 
-def exact(design: Design, scenario: Union[Scenario, ScenarioSet]) -> OperatingCharacteristics:
+def exact(design: Design, scenario: Scenario | ScenarioSet) -> OperatingCharacteristics:
     """Exact operating characteristics by enumerating every reachable trial state.
 
     Applies to every design whose decisions depend only on per-dose patient and DLT counts
@@ -249,7 +251,8 @@ def exact(design: Design, scenario: Union[Scenario, ScenarioSet]) -> OperatingCh
     """
     design = _check_design(design)
     if not design.exact_ok:
-        raise ValueError(f"design: exact operating characteristics are not available for {design.label()}; use simulate()")
+        raise ValueError(f"design: exact operating characteristics are not available for {design.label()}; "
+                         "use simulate()")
     scs = _scenario_list(scenario)
     low = design.lower(scs[0].n_doses)
     t0 = time.perf_counter()
@@ -258,8 +261,8 @@ def exact(design: Design, scenario: Union[Scenario, ScenarioSet]) -> OperatingCh
     return OperatingCharacteristics(_concat(recs), scs, design, exact=True, meta=meta)
 
 
-def compare(designs: Sequence[Design], scenarios: Union[Scenario, ScenarioSet, Iterable], n_trials: int = 10_000,
-            seed: int = 1, *, threads: Optional[int] = None, progress: Optional[bool] = False) -> Comparison:
+def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Iterable, n_trials: int = 10_000,
+            seed: int = 1, *, threads: int | None = None, progress: bool | None = False) -> Comparison:
     """Simulate several designs on the same patients (common random numbers).
 
     Patient i of trial t in scenario s has the same latent tolerance under every design, so
