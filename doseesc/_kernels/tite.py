@@ -31,6 +31,7 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
+from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
 from .codes import CONTINUE, MAX_N, SAFETY, TITE_BOIN
@@ -255,30 +256,6 @@ def _crm_ptox(ipar, fpar, D, beta, out):
 
 
 @jit
-def _crm_mtd(fpar, p):
-    """dfcrm's recommendation: top dose if all p <= target, dose 1 if all >= target, else the
-    first dose closest to the target."""
-    D = p.shape[0]
-    target = fpar[G_TARGET]
-    all_le = True
-    all_ge = True
-    for d in range(D):
-        if p[d] > target:
-            all_le = False
-        if p[d] < target:
-            all_ge = False
-    if all_le:
-        return D - 1
-    if all_ge:
-        return 0
-    best = 0
-    for d in range(1, D):
-        if abs(p[d] - target) < abs(p[best] - target):
-            best = d
-    return best
-
-
-@jit
 def _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work):
     """Weighted-likelihood posterior mean of beta from per-patient data."""
     K = ipar[C_K]
@@ -303,7 +280,7 @@ def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c,
     beta = _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work)
     p = work[2 * K + 2 * pd.shape[0]:2 * K + 2 * pd.shape[0] + D]
     _crm_ptox(ipar, fpar, D, beta, p)
-    nxt = _crm_mtd(fpar, p)
+    nxt = _crm.closest(p, fpar[G_TARGET])
     if ipar[C_RESTRICT] != 0 and nxt > cur + 1:  # dfcrm titesim: at most one level above the last patient
         nxt = cur + 1
     return nxt
@@ -367,7 +344,7 @@ def final_select(code, ipar, fpar, tab, n, y, iwork, work):
     beta = _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, pd, 0, work)
     p = work[2 * K:2 * K + D]
     _crm_ptox(ipar, fpar, D, beta, p)
-    return _crm_mtd(fpar, p)
+    return _crm.closest(p, fpar[G_TARGET])
 
 
 @jit
@@ -399,7 +376,7 @@ def current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, 
     beta = _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, iwork[0:D], iwork[D:2 * D], work)
     p = work[2 * K + 2 * pd.shape[0]:2 * K + 2 * pd.shape[0] + D]
     _crm_ptox(ipar, fpar, D, beta, p)
-    return _crm_mtd(fpar, p)
+    return _crm.closest(p, fpar[G_TARGET])
 
 
 # ---------------------------------------------------------------------------- trial loop
