@@ -164,6 +164,31 @@ def _pava(x, w, lvl, m):
 
 
 @jit
+def _isotonic(a, n, y, upto, work):
+    """PAVA fit (weights 1/var) of (y + a) / (n + 2a) over the treated doses below ``upto``.
+
+    Leaves the fitted values in ``work[0:m]`` and their 0-based doses in ``work[3D:3D + m]``;
+    returns m, the number of treated doses used.
+    """
+    n_doses = n.shape[0]
+    x = work[0:n_doses]
+    w = work[n_doses:2 * n_doses]
+    lvl = work[2 * n_doses:3 * n_doses]
+    idx = work[3 * n_doses:4 * n_doses]
+    m = 0
+    for d in range(upto):
+        if n[d] > 0:
+            mu, var = _estimate(a, n[d], y[d])
+            x[m] = mu
+            w[m] = 1.0 / var
+            idx[m] = d
+            m += 1
+    if m > 0:
+        _pava(x, w, lvl, m)
+    return m
+
+
+@jit
 def select(ipar, fpar, tab, n, y, work):
     """R BOIN ``select.mtd`` semantics, shared by every interval design.
 
@@ -186,21 +211,11 @@ def select(ipar, fpar, tab, n, y, work):
         lo = 0
     if lo == 0:
         return -1
-    x = work[0:n_doses]
-    w = work[n_doses:2 * n_doses]
-    lvl = work[2 * n_doses:3 * n_doses]
-    idx = work[3 * n_doses:4 * n_doses]
-    m = 0
-    for d in range(lo):
-        if n[d] > 0:
-            mu, var = _estimate(a, n[d], y[d])
-            x[m] = mu
-            w[m] = 1.0 / var
-            idx[m] = d
-            m += 1
+    m = _isotonic(a, n, y, lo, work)
     if m == 0:
         return -1
-    _pava(x, w, lvl, m)
+    x = work[0:n_doses]
+    idx = work[3 * n_doses:4 * n_doses]
     best = -1
     best_dist = np.inf
     bound = ipar[I_BOUND_MTD] != 0
@@ -222,21 +237,10 @@ def select(ipar, fpar, tab, n, y, work):
 def estimates(fpar, n, y, work, out):
     """Isotonic estimates over all treated doses (NaN where untreated), as select.mtd reports."""
     n_doses = n.shape[0]
-    a = fpar[F_PSEUDO]
+    out[:] = np.nan
+    m = _isotonic(fpar[F_PSEUDO], n, y, n_doses, work)
     x = work[0:n_doses]
-    w = work[n_doses:2 * n_doses]
-    lvl = work[2 * n_doses:3 * n_doses]
     idx = work[3 * n_doses:4 * n_doses]
-    m = 0
-    for d in range(n_doses):
-        out[d] = np.nan
-        if n[d] > 0:
-            mu, var = _estimate(a, n[d], y[d])
-            x[m] = mu
-            w[m] = 1.0 / var
-            idx[m] = d
-            m += 1
-    _pava(x, w, lvl, m)
     for j in range(m):
         out[np.int64(idx[j])] = x[j]
     return np.nan

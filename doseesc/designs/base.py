@@ -47,6 +47,17 @@ def option_kind(annotation: Any) -> str:
     return "str"
 
 
+def check_counts(n_patients: Any, n_dlt: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Per-dose patient and DLT counts as int64 arrays; ValueError naming the field otherwise."""
+    n = np.asarray(n_patients)
+    y = np.asarray(n_dlt)
+    if n.ndim != 1 or n.size == 0 or not np.all(np.equal(np.mod(n, 1), 0)) or np.any(n < 0):
+        raise ValueError(f"n_patients: expected non-negative integers, one per dose, got {n_patients!r}")
+    if y.shape != n.shape or not np.all(np.equal(np.mod(y, 1), 0)) or np.any(y < 0) or np.any(y > n):
+        raise ValueError(f"n_dlt: expected integers 0 <= n_dlt <= n_patients, one per dose, got {n_dlt!r}")
+    return n.astype(np.int64), y.astype(np.int64)
+
+
 def pack_int(*values) -> np.ndarray:
     return np.array(values if values else [0], dtype=np.int64)
 
@@ -227,18 +238,12 @@ class Design:
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The design's final selection from per-dose counts: a 1-based dose, or None."""
-        n = np.asarray(n_patients)
-        y = np.asarray(n_dlt)
-        if n.ndim != 1 or n.size == 0 or not np.all(np.equal(np.mod(n, 1), 0)) or np.any(n < 0):
-            raise ValueError(f"n_patients: expected non-negative integers, one per dose, got {n_patients!r}")
-        if y.shape != n.shape or not np.all(np.equal(np.mod(y, 1), 0)) or np.any(y < 0) or np.any(y > n):
-            raise ValueError(f"n_dlt: expected integers 0 <= n_dlt <= n_patients, one per dose, got {n_dlt!r}")
+        n, y = check_counts(n_patients, n_dlt)
         low = self.lower(n.size)
         aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
-        self._prepare_select_aux(low, aux, n.astype(np.int64), y.astype(np.int64))
-        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, CONTINUE, n.astype(np.int64),
-                                  y.astype(np.int64), aux, work)
+        self._prepare_select_aux(low, aux, n, y)
+        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, CONTINUE, n, y, aux, work)
         return None if sel < 0 else int(sel) + 1
 
     def _prepare_select_aux(self, low: Lowered, aux: np.ndarray, n: np.ndarray, y: np.ndarray) -> None:

@@ -24,7 +24,7 @@ from .. import outcomes as _outcomes
 from .._kernels import interval as _iv
 from .._kernels import tite as _k
 from .._kernels.codes import CONTINUE, STOP_REASONS, TITE_BOIN, TITE_CRM
-from .base import Design, Lowered, Recommendation
+from .base import Design, Lowered, Recommendation, check_counts
 from .interval import BOIN, _bool
 
 
@@ -155,17 +155,11 @@ class _TiteDesign(Design):
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The final selection from complete per-dose counts: a 1-based dose, or None."""
-        n = np.asarray(n_patients)
-        y = np.asarray(n_dlt)
-        if n.ndim != 1 or n.size == 0 or not np.all(np.equal(np.mod(n, 1), 0)) or np.any(n < 0):
-            raise ValueError(f"n_patients: expected non-negative integers, one per dose, got {n_patients!r}")
-        if y.shape != n.shape or not np.all(np.equal(np.mod(y, 1), 0)) or np.any(y < 0) or np.any(y > n):
-            raise ValueError(f"n_dlt: expected integers 0 <= n_dlt <= n_patients, one per dose, got {n_dlt!r}")
+        n, y = check_counts(n_patients, n_dlt)
         low = self._lower_for_counts(n)
         iwork = np.zeros(3 * n.size + 2, dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
-        sel = _k.final_select(low.code, low.ipar, low.fpar, low.tab, n.astype(np.int64), y.astype(np.int64), iwork,
-                              work)
+        sel = _k.final_select(low.code, low.ipar, low.fpar, low.tab, n, y, iwork, work)
         return None if sel < 0 else int(sel) + 1
 
     def _lower_for_counts(self, n: np.ndarray) -> Lowered:
