@@ -6,12 +6,24 @@ every simulated trial can be compared, not just averages.
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
 from scipy import integrate, optimize
 
 from doseesc._kernels.rng import make_key, uniform
+
+
+def records_hash(rec) -> str:
+    """A short sha256 of a run's per-trial records (to pin results across code changes)."""
+    m = hashlib.sha256()
+    for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason", "duration", "waited", "turned_away"):
+        x = getattr(rec, f)
+        m.update(f.encode())
+        if x is not None:
+            m.update(np.ascontiguousarray(x).tobytes())
+    return m.hexdigest()[:16]
 
 
 def tolerances(seed: int, trial: int, n: int, scenario: int = 0) -> list[float]:
