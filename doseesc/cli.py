@@ -184,9 +184,14 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     t.add_argument("--window", type=float, metavar="X", help="DLT observation window length (turns the time model on)")
     t.add_argument("--accrual", choices=("fixed", "poisson"), default="fixed", help="arrival process (default: fixed)")
     t.add_argument("--rate", type=float, metavar="X", help="mean arrivals per time unit (default: 1 per window)")
-    t.add_argument("--onset", choices=("uniform", "weibull"), default="uniform",
-                   help="DLT onset time within the window (default: uniform)")
+    t.add_argument("--onset", choices=("uniform", "weibull", "late"), default="uniform",
+                   help="DLT onset time within the window (default: uniform; late: the TITE-BOIN papers' Weibull "
+                        "with --late-share of the DLTs in the last --late-part of the window)")
     t.add_argument("--shape", type=float, default=1.0, metavar="X", help="Weibull onset shape (default: 1)")
+    t.add_argument("--late-share", type=float, default=0.5, metavar="X",
+                   help="with --onset late: share of the DLTs in the last part of the window (default: 0.5)")
+    t.add_argument("--late-part", type=float, default=0.5, metavar="X",
+                   help="with --onset late: that last fraction of the window (default: 0.5)")
     t.add_argument("--waiting", choices=("turn_away", "queue"), default="turn_away",
                    help="patients arriving while the trial waits for follow-up (default: turn_away)")
     t.add_argument("--dropout", type=float, metavar="X",
@@ -202,7 +207,8 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
     if getattr(args, "window", None) is not None:
         rate = args.rate if args.rate is not None else 1.0 / args.window
         time = TimeModel(window=args.window, accrual=args.accrual, rate=rate, onset=args.onset, shape=args.shape,
-                         waiting=args.waiting, dropout=0.0 if args.dropout is None else args.dropout)
+                         late_share=args.late_share, late_part=args.late_part, waiting=args.waiting,
+                         dropout=0.0 if args.dropout is None else args.dropout)
     elif getattr(args, "rate", None) is not None:
         raise CLIError("--window: required with --rate (the DLT window turns the time model on)")
     elif getattr(args, "dropout", None) is not None:

@@ -10,7 +10,7 @@ import numpy as np
 from . import _validate as v
 
 ACCRUALS = ("fixed", "poisson")
-ONSETS = ("uniform", "weibull")
+ONSETS = ("uniform", "weibull", "late")
 WAITING = ("turn_away", "queue")
 
 
@@ -28,12 +28,20 @@ class TimeModel:
         (as in dfcrm ``titesim``); durations run from the opening to the last decision.
     rate : float
         Mean arrivals per time unit (e.g. ``3 / 28``: three patients per 28-day window).
-    onset : {"uniform", "weibull"}
-        Time of a DLT within the window, given that it happens: uniform on (0, window), or
+    onset : {"uniform", "weibull", "late"}
+        Time of a DLT within the window, given that it happens: uniform on (0, window);
         Weibull with shape ``shape`` and scale ``window``, truncated to the window
-        (``shape`` < 1: early onsets, > 1: late onsets).
+        (``shape`` < 1: early onsets, > 1: late onsets); or ``"late"``, the simulation model
+        of the TITE-BOIN papers (Yuan et al. 2018; Lin & Yuan 2020) and of R's TITEgBOIN: the
+        time to DLT is Weibull with parameters set per dose so that the DLT probability within
+        the window is the dose's ``p_tox`` and a share ``late_share`` of the DLTs occur in the
+        last ``late_part`` of the window.
     shape : float
         Weibull shape (only with ``onset="weibull"``).
+    late_share, late_part : float
+        Only with ``onset="late"``: that share of the DLTs (default 0.5) falls in that last
+        fraction of the window (default 0.5). ``late_share == late_part`` is close to uniform
+        onsets; a larger share is later onset. Both in (0, 1).
     waiting : {"turn_away", "queue"}
         Designs that decide after a cohort's full follow-up (3+3, BOIN, CRM, ...) wait until
         every patient of the cohort has had a DLT or completed the window. Patients arriving
@@ -66,6 +74,8 @@ class TimeModel:
     shape: float = 1.0
     waiting: str = "turn_away"
     dropout: float = 0.0
+    late_share: float = 0.5
+    late_part: float = 0.5
 
     def __post_init__(self) -> None:
         w = v.number("window", self.window)
@@ -90,22 +100,30 @@ class TimeModel:
             raise ValueError(f"dropout: must be >= 0 and <= log(100) / window = {top:.6g} (drop-out hazard per "
                              f"time unit; at most 99% drop-outs within the window), got {self.dropout!r}")
         object.__setattr__(self, "dropout", d)
+        for f in ("late_share", "late_part"):
+            x = v.number(f, getattr(self, f))
+            if not 0 < x < 1:
+                raise ValueError(f"{f}: must be in (0, 1) (a share of the DLTs / a fraction of the window), "
+                                 f"got {getattr(self, f)!r}")
+            object.__setattr__(self, f, x)
 
     @property
     def mean_gap(self) -> float:
         return 1.0 / self.rate
 
     def pack(self) -> np.ndarray:
-        """[on, window, accrual, rate, onset, shape, waiting, dropout] for the kernels."""
+        """[on, window, accrual, rate, onset, shape, waiting, dropout, late share, late part] for the kernels."""
         return np.array([1.0, self.window, ACCRUALS.index(self.accrual), self.rate, ONSETS.index(self.onset),
-                         self.shape, WAITING.index(self.waiting), self.dropout], dtype=np.float64)
+                         self.shape, WAITING.index(self.waiting), self.dropout, self.late_share, self.late_part],
+                        dtype=np.float64)
 
     def to_dict(self) -> dict:
         return {"window": self.window, "accrual": self.accrual, "rate": self.rate, "onset": self.onset,
-                "shape": self.shape, "waiting": self.waiting, "dropout": self.dropout}
+                "shape": self.shape, "waiting": self.waiting, "dropout": self.dropout, "late_share": self.late_share,
+                "late_part": self.late_part}
 
 
-NO_TIME = np.zeros(8, dtype=np.float64)
+NO_TIME = np.zeros(10, dtype=np.float64)
 
 
 def pack(tm: TimeModel | None) -> np.ndarray:

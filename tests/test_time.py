@@ -46,7 +46,8 @@ def test_dlt_onset_shortens_follow_up():
 
 
 @pytest.mark.parametrize("accrual, waiting, onset",
-                         [("fixed", "turn_away", "uniform"), ("poisson", "queue", "weibull")])
+                         [("fixed", "turn_away", "uniform"), ("poisson", "queue", "weibull"),
+                          ("poisson", "turn_away", "late")])
 def test_time_model_does_not_change_decisions(accrual, waiting, onset):
     p = [0.05, 0.15, 0.3, 0.5]
     d = de.ThreePlusThree().stop_for_safety(0.5, target=0.3)
@@ -72,7 +73,8 @@ def test_poisson_duration_reproducible_and_sane():
 @pytest.mark.parametrize("kwargs, field", [
     (dict(window=0), "window"), (dict(window=28, rate=-1), "rate"), (dict(window=28, accrual="uniform"), "accrual"),
     (dict(window=28, onset="lognormal"), "onset"), (dict(window=28, shape=0), "shape"),
-    (dict(window=28, waiting="wait"), "waiting"),
+    (dict(window=28, waiting="wait"), "waiting"), (dict(window=28, onset="late", late_share=1), "late_share"),
+    (dict(window=28, late_part=0), "late_part"), (dict(window=28, late_part="half"), "late_part"),
 ])
 def test_time_model_validation(kwargs, field):
     with pytest.raises(ValueError, match=f"^{field}:"):
@@ -198,7 +200,7 @@ def _evaluable_replay(design, p, tm, seed, t):
         s = ""
         while len(s) < rec.cohort_size:
             dlt = _rng.uniform(key, t, pid, _rng.STREAM_TOLERANCE) < p[d]
-            outcome = _onset(tm_arr, key, t, pid) if dlt else tm.window
+            outcome = _onset(tm_arr, key, t, pid, p[d]) if dlt else tm.window
             if -math.log(_rng.uniform(key, t, pid, _rng.STREAM_DROPOUT)) / tm.dropout < outcome:
                 drops[d] += 1
             else:
@@ -280,3 +282,47 @@ def test_dropout_cli_and_run_file(tmp_path, capsys):
     from doseesc import config
 
     assert config.load(str(run)).scenarios[0].time.dropout == 0.01
+
+
+# ---------------------------------------------------------------------------- "late" onset
+@pytest.mark.parametrize("p", [0.05, 0.3, 0.7])
+@pytest.mark.parametrize("share, part", [(0.5, 0.5), (0.7, 0.3), (0.3, 0.6)])
+def test_late_onset_puts_the_share_in_the_last_part(p, share, part):
+    # the definition (Yuan et al. 2018; TITEgBOIN's gen.tite): a share `share` of the DLTs in the
+    # last `part` of the window, all within it; 20,000 onsets, binomial SE
+    tm = de.TimeModel(window=3.0, onset="late", late_share=share, late_part=part).pack()
+    key = _rng.make_key(5)
+    x = np.array([_onset(tm, key, 0, i, p) for i in range(20_000)])
+    assert np.all((x > 0) & (x <= 3.0))
+    late = np.mean(x > (1 - part) * 3.0)
+    assert abs(late - share) < 4 * math.sqrt(share * (1 - share) / x.size)
+
+
+def test_late_onset_is_weibull_given_a_dlt():
+    # p = 0.4, half the DLTs in the second half: shape k = log(log(0.6) / log(0.8)) / log 2,
+    # P(onset <= x | DLT) = (1 - 0.6^((x / W)^k)) / 0.4; checked at quartiles of the window
+    tm = de.TimeModel(window=1.0, onset="late").pack()
+    key = _rng.make_key(6)
+    x = np.array([_onset(tm, key, 0, i, 0.4) for i in range(20_000)])
+    k = math.log(math.log(0.6) / math.log(0.8)) / math.log(2)
+    for q in (0.25, 0.5, 0.75):
+        cdf = (1 - 0.6 ** (q ** k)) / 0.4
+        assert abs(np.mean(x <= q) - cdf) < 4 * math.sqrt(cdf * (1 - cdf) / x.size)
+
+
+def test_late_onset_and_ess_from_the_cli(capsys):
+    from doseesc import cli
+
+    args = ["simulate", "--design", "tite-boin", "--truth", "0.05,0.1,0.3,0.5", "--target", "0.3", "--max-n", "12",
+            "--cohort-size", "3", "--n-trials", "300", "--format", "json", "--no-progress", "--window", "3",
+            "--rate", "2", "--accrual", "poisson", "--onset", "late"]
+    assert cli.main(args + ["--late-share", "0.7", "--estimate", "ess"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["scenario"]["time"]["late_share"] == 0.7 and out["scenario"]["time"]["onset"] == "late"
+    assert out["design"]["estimate"] == "ess"
+    assert cli.main(args + ["--late-part", "1.5"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("doseesc: late_part:") or "late_part:" in err.splitlines()[-1]
+    assert "Traceback" not in err
+    assert cli.main(args + ["--estimate", "mle"]) == 2
+    assert "estimate" in capsys.readouterr().err

@@ -114,6 +114,56 @@ def test_titeboin_published_decision_table(n, y, m, stft, expect):
     assert _decide_at_middle(n, y, m, stft) == expect
 
 
+def _decide(design, dose, n, y, m, stft, window=28.0):
+    """Next dose ("E"/"S"/"D" relative to ``dose`` of 3, or "Susp") with n treated at ``dose``
+    (y DLTs, m pending with standardized total follow-up stft) and 3 complete patients below."""
+    rows = [dict(dose=dose - 1, dlt=0, follow_up=window)] * 3 if dose > 1 else []
+    rows += [dict(dose=dose, dlt=1, follow_up=5.0)] * y + [dict(dose=dose, dlt=0, follow_up=window)] * (n - y - m)
+    rows += [dict(dose=dose, dlt=0, follow_up=window * stft / m)] * m if m else []
+    rec = design.next_dose_tite(rows, window=window, n_doses=3, current_dose=dose)
+    if rec.reason == "suspended":
+        return "Susp"
+    return {dose - 1: "D", dose: "S", dose + 1: "E"}[rec.dose]
+
+
+# Lin & Yuan (2020)'s estimate y / (n - m + STFT), in R TITEgBOIN's order, against the 2018 rule;
+# target 0.3: lambda_e = 0.2365, lambda_d = 0.3585 (hand-computed cases)
+ESS_VS_IMPUTATION = [
+    # dose, n, y, m, STFT, ess, imputation
+    (2, 6, 1, 2, 0.5, "E", "S"),     # 1 / 4.5 = 0.222 <= lambda_e; (1 + 0.23 / 0.77 * 1.5) / 6 = 0.241 > lambda_e
+    (2, 6, 1, 2, 1.0, "E", "E"),
+    (2, 9, 4, 5, 1.0, "Susp", "D"),  # 5 of 9 pending: TITEgBOIN suspends first; 4 / 9 >= lambda_d needs no wait
+    (1, 3, 1, 1, 0.5, "Susp", "S"),  # 1 / 2.5 >= lambda_d at the lowest dose: wait for the pending patient
+    (1, 3, 2, 0, 0.0, "S", "S"),     # de-escalation from the lowest dose with nobody pending: stay
+    (2, 6, 0, 3, 0.0, "E", "E"),
+    (2, 6, 2, 2, 2.0, "S", "S"),     # 2 / 6 between the boundaries
+]
+
+
+@pytest.mark.parametrize("dose, n, y, m, stft, ess, imputation", ESS_VS_IMPUTATION)
+def test_titeboin_ess_estimate(dose, n, y, m, stft, ess, imputation):
+    assert _decide(de.TITEBOIN(target=0.3, max_n=30, estimate="ess"), dose, n, y, m, stft) == ess
+    assert _decide(de.TITEBOIN(target=0.3, max_n=30), dose, n, y, m, stft) == imputation
+
+
+def test_titeboin_ess_elimination_comes_before_suspension():
+    # target 0.2: 4 DLTs of 9 eliminates the dose (P(p > 0.2 | 4/9) > 0.95) even with 5 pending
+    assert _decide(de.TITEBOIN(target=0.2, max_n=30, estimate="ess"), 2, 9, 4, 5, 1.0) == "D"
+
+
+def test_titeboin_estimates_reported():
+    # dose 2: 1 DLT, 1 complete, 2 pending at half the window (STFT 1). ESS: 1 / (4 - 2 + 1);
+    # imputation: pi = (1 + 0.15) / 3, (1 + pi / (1 - pi) * (2 - 1)) / 4
+    rows = [dict(dose=1, dlt=0, follow_up=28)] * 3
+    rows += [dict(dose=2, dlt=1, follow_up=9), dict(dose=2, dlt=0, follow_up=28)]
+    rows += [dict(dose=2, dlt=0, follow_up=14)] * 2
+    pi = 1.15 / 3
+    for estimate, p2 in [("ess", 1 / 3), ("imputation", (1 + pi / (1 - pi)) / 4)]:
+        rec = de.TITEBOIN(target=0.3, max_n=30, estimate=estimate).next_dose_tite(rows, window=28, n_doses=3)
+        np.testing.assert_allclose(rec.p_tox[:2], [0.0, p2], rtol=1e-12)
+        assert np.isnan(rec.p_tox[2])
+
+
 def test_titeboin_elimination_uses_all_treated():
     # 4 DLTs among 9 (5 pending) at dose 2 eliminates it (P(p > 0.2 | 4/9) > 0.95): from dose 1
     # with nothing to fear the design may not go back up to dose 2
@@ -191,6 +241,7 @@ def test_registry_exports_and_no_exact():
 
 @pytest.mark.parametrize("make, field", [
     (lambda: de.TITEBOIN(target=0.25, max_n=12, accrual_suspend=1.5), "accrual_suspend"),
+    (lambda: de.TITEBOIN(target=0.25, max_n=12, estimate="posterior"), "estimate"),
     (lambda: de.TITEBOIN(target=0.9, max_n=12), "target"),
     (lambda: de.TITEBOIN(target=0.25, max_n=0), "max_n"),
     (lambda: de.TITECRM(skeleton=[0.3, 0.2], target=0.25, max_n=12), "skeleton"),
@@ -252,7 +303,7 @@ def _titecrm_censored_replay(design, p, tm, seed, t):
     for i in range(design.max_n):
         dose = design.start_dose if i == 0 else design.next_dose_tite(rows, window=W, n_doses=len(p)).dose
         dlt = _rng.uniform(key, t, i, _rng.STREAM_TOLERANCE) < p[dose - 1]
-        outcome = _onset(tm_arr, key, t, i) if dlt else W
+        outcome = _onset(tm_arr, key, t, i, p[dose - 1]) if dlt else W
         gone = -math.log(_rng.uniform(key, t, i, _rng.STREAM_DROPOUT)) / tm.dropout
         if gone < outcome:
             rows.append(dict(dose=dose, dlt=0, follow_up=gone, dropped=True))

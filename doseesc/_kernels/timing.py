@@ -1,7 +1,7 @@
 """Counter-based arrival, onset and drop-out times (shared by the cohort loop and time-to-event designs).
 
-``tm`` = [on, window, accrual (0 fixed, 1 Poisson), rate, onset (0 uniform, 1 Weibull), shape,
-waiting (0 turn away, 1 queue), drop-out hazard (0: none)].
+``tm`` = [on, window, accrual (0 fixed, 1 Poisson), rate, onset (0 uniform, 1 Weibull, 2 late),
+shape, waiting (0 turn away, 1 queue), drop-out hazard (0: none), late share, late part].
 """
 
 from __future__ import annotations
@@ -21,14 +21,23 @@ def gap(tm, key, t, j):
 
 
 @jit
-def onset(tm, key, t, i):
-    """DLT onset time of enrolled patient i, given a DLT, in (0, window)."""
+def onset(tm, key, t, i, p):
+    """DLT onset time of enrolled patient i, given a DLT, in (0, window); ``p`` is the DLT
+    probability (within the window) at the patient's dose."""
     v = uniform(key, t, i, STREAM_ONSET)
     w = tm[1]
     if tm[4] == 0.0:
         return w * v
-    # Weibull(shape k, scale w) truncated to (0, w): invert F(x) = (1 - exp(-(x/w)^k)) / (1 - exp(-1))
-    return w * (-math.log(1.0 - v * (1.0 - math.exp(-1.0)))) ** (1.0 / tm[5])
+    if tm[4] == 1.0:
+        # Weibull(shape k, scale w) truncated to (0, w): invert F(x) = (1 - exp(-(x/w)^k)) / (1 - exp(-1))
+        return w * (-math.log(1.0 - v * (1.0 - math.exp(-1.0)))) ** (1.0 / tm[5])
+    # "late": time to DLT Weibull, S(x) = exp(-lam x^k), with 1 - S(w) = p and a share tm[8] of
+    # the DLTs in the last part tm[9] of the window: 1 - S((1 - tm[9]) w) = (1 - tm[8]) p. Given
+    # a DLT, F(x) = v p inverts to x = w (log(1 - v p) / log(1 - p))^(1 / k).
+    q = min(p, 1.0 - 1e-12)
+    a = -math.log1p(-q)
+    k = math.log(a / -math.log1p(-(1.0 - tm[8]) * q)) / -math.log(1.0 - tm[9])
+    return w * (-math.log1p(-v * q) / a) ** (1.0 / k)
 
 
 @jit

@@ -12,7 +12,9 @@ Parameter layouts (packed by :mod:`doseesc.designs.tite`):
 TITE-BOIN: ``ipar``/``fpar``/``tab`` are the interval-design layouts of :mod:`.interval`
 (``tab`` is BOIN's (n, y) action table), with three more floats: ``F_LAMBDA_E``,
 ``F_SUSPEND`` (the pending fraction above which accrual is suspended) and ``F_PRIOR_A``
-(target / 2, the prior pseudo-count of the imputation estimate).
+(target / 2, the prior pseudo-count of the imputation estimate) and ``F_ESTIMATE`` (0: the
+imputation estimate of Yuan et al. 2018; 1: the effective-sample-size estimate of Lin & Yuan
+2020).
 
 TITE-CRM: ``ipar`` = [start dose, 1, restrict, model, scheme, K nodes]; ``fpar`` = [target,
 intercept a0, prior sd, grid step, skeleton (D), scaled doses (D)]; ``tab`` rows ``0..D-1``
@@ -44,7 +46,8 @@ CHUNK = 64  # trials per parallel task; results do not depend on it
 F_LAMBDA_E = _iv.N_FPAR
 F_SUSPEND = _iv.N_FPAR + 1
 F_PRIOR_A = _iv.N_FPAR + 2
-N_FPAR_BOIN = _iv.N_FPAR + 3
+F_ESTIMATE = _iv.N_FPAR + 3  # 0: imputation (Yuan et al. 2018), 1: effective sample size (Lin & Yuan 2020)
+N_FPAR_BOIN = _iv.N_FPAR + 4
 
 # TITE-CRM layouts
 C_START = 0
@@ -96,6 +99,8 @@ def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork):
     code = _iv._entry(ipar, tab, n[cur], y[cur])
     act = code & _iv.ACTION_MASK
     mm = m[cur]
+    if fpar[F_ESTIMATE] != 0.0:
+        return _boin_decide_ess(ipar, fpar, n, y, m, mc, stft, cur, iwork, lo, code)
     if mm > 0 and act != _iv.DEESCALATE:
         # De-escalation on the observed DLTs alone (y / n >= lambda_d) needs no wait: pending
         # outcomes can only raise the estimate. Otherwise pending data may change the decision.
@@ -126,13 +131,47 @@ def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork):
 
 
 @jit
+def _boin_decide_ess(ipar, fpar, n, y, m, mc, stft, cur, iwork, lo, code):
+    """TITE-BOIN with Lin & Yuan's (2020) estimate y / (n - m + STFT), in the order of R's
+    TITEgBOIN (``next_TITE_QuasiBOIN``): elimination and the extra-safe stop first; then
+    suspension whenever more than the suspension fraction of the patients at the current dose
+    are pending; then escalate if the estimate <= lambda_e, de-escalate if >= lambda_d (at the
+    lowest dose: suspend while patients are pending there, else stay), else stay."""
+    iwork[_iv.A_ELIM] = lo
+    iwork[_iv.A_PHASE] = 1
+    xsafe = ipar[_iv.I_EXTRASAFE] != 0 and cur == 0 and (code & _iv.ELIM_ROW) and (code & _iv.XSAFE)
+    if (code & _iv.ELIM) or xsafe:
+        nxt, c, reason = _iv.apply_action(ipar, n, iwork, cur, code, _iv.DEESCALATE)
+        return nxt, reason, False
+    mm = m[cur]
+    if mm - mc[cur] > fpar[F_SUSPEND] * n[cur]:
+        return cur, CONTINUE, True
+    ess = n[cur] - mm + stft[cur]
+    if ess <= 0.0:  # every patient here pending with no follow-up yet (only if never suspending)
+        act = _iv.STAY
+    elif y[cur] / ess <= fpar[F_LAMBDA_E]:
+        act = _iv.ESCALATE
+    elif y[cur] / ess >= fpar[_iv.F_LAMBDA_D]:
+        if cur == 0 and mm - mc[cur] > 0:
+            return cur, CONTINUE, True
+        act = _iv.DEESCALATE
+    else:
+        act = _iv.STAY
+    nxt, c, reason = _iv.apply_action(ipar, n, iwork, cur, code, act)
+    return nxt, reason, False
+
+
+@jit
 def _boin_estimates(fpar, n, y, m, stft, out):
-    """Per-dose TITE-BOIN estimate (y + imputed) / n (y / n with no pending), NaN if untreated."""
+    """Per-dose TITE-BOIN estimate, (y + imputed) / n or y / (n - m + STFT) (y / n with no
+    pending), NaN if untreated."""
     for d in range(n.shape[0]):
         if n[d] == 0:
             out[d] = np.nan
         elif m[d] == 0:
             out[d] = y[d] / n[d]
+        elif fpar[F_ESTIMATE] != 0.0:
+            out[d] = y[d] / (n[d] - m[d] + stft[d])
         else:
             pihat = (y[d] + fpar[F_PRIOR_A]) / (n[d] - m[d] + 1.0)
             out[d] = (y[d] + pihat / (1.0 - pihat) * (m[d] - stft[d])) / n[d]
@@ -476,7 +515,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         u = draw(tk, total, STREAM_TOLERANCE)
         dlt = u < p_tox[cur]
         if dlt:
-            pon[total] = onset(tm, key, t, total)
+            pon[total] = onset(tm, key, t, total, p_tox[cur])
         pdo[total] = np.inf
         if drop:
             g = dropout(tm, key, t, total)

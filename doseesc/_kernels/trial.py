@@ -94,7 +94,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
                     waited += enrol - arrival
                 j += 1
                 arrival += gap(tm, key, t, j)
-                end = enrol + (onset(tm, key, t, pid) if dlt else tm[1])
+                end = enrol + (onset(tm, key, t, pid, p_tox[cur]) if dlt else tm[1])
                 if drop:
                     gone = enrol + dropout(tm, key, t, pid)
                     if gone < end:  # dropped out before the outcome: not evaluable, the slot is refilled

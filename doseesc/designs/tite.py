@@ -208,6 +208,14 @@ class TITEBOIN(_TiteDesign):
     accrual_suspend : float
         Suspend accrual when more than this fraction of the patients at the current dose are
         pending (the paper's 0.5); 1 never suspends.
+    estimate : {"imputation", "ess"}
+        ``"imputation"`` (default): the rule above, Yuan et al. (2018), whose decision tables
+        it reproduces. ``"ess"``: Lin & Yuan's (2020) approximate-likelihood estimate
+        y / (n - m + STFT) (observed DLTs over the effective sample size), in the order of R's
+        TITEgBOIN package: after elimination, accrual is suspended whenever more than
+        ``accrual_suspend`` of the patients at the current dose are pending; then escalate if
+        the estimate <= lambda_e, de-escalate if >= lambda_d (at the lowest dose: suspend while
+        patients are pending there), else stay.
     n_doses : int, optional
         Number of dose levels, for live use without a scenario.
 
@@ -234,8 +242,10 @@ class TITEBOIN(_TiteDesign):
     n_earlystop: int | None = None
     accrual_suspend: float = 0.5
     n_doses: int | None = None
+    estimate: str = "imputation"
 
     name: ClassVar[str] = "TITE-BOIN"
+    ESTIMATES: ClassVar[tuple[str, ...]] = ("imputation", "ess")
 
     def __post_init__(self) -> None:
         b = self._boin()  # validates the shared fields with BOIN's messages
@@ -247,6 +257,7 @@ class TITEBOIN(_TiteDesign):
             raise ValueError(f"accrual_suspend: must be from 0 to 1 (fraction of patients pending; the paper "
                              f"uses 0.5), got {self.accrual_suspend!r}")
         object.__setattr__(self, "accrual_suspend", s)
+        v.choice("estimate", self.estimate, self.ESTIMATES)
 
     def _boin(self) -> BOIN:
         return BOIN(target=self.target, cohort_size=self.cohort_size, max_n=self.max_n, start_dose=self.start_dose,
@@ -254,7 +265,8 @@ class TITEBOIN(_TiteDesign):
                     offset=self.offset, n_earlystop=self.n_earlystop, n_doses=self.n_doses)
 
     def label(self) -> str:
-        return f"TITE-BOIN (target {self.target:g})"
+        extra = ", ESS estimate" if self.estimate == "ess" else ""
+        return f"TITE-BOIN (target {self.target:g}{extra})"
 
     def boundaries(self):
         """The BOIN boundaries this design uses (:func:`boin_boundaries`)."""
@@ -267,7 +279,8 @@ class TITEBOIN(_TiteDesign):
             b = b._widened(wide)  # live data with more patients at a dose than max_n
         low = b.lower(n_doses)
         lam_e, _ = b.lambdas
-        fpar = np.concatenate([low.fpar[:_iv.N_FPAR], [lam_e, self.accrual_suspend, self.target / 2.0]])
+        fpar = np.concatenate([low.fpar[:_iv.N_FPAR], [lam_e, self.accrual_suspend, self.target / 2.0,
+                                                       float(self.ESTIMATES.index(self.estimate))]])
         return low._replace(code=TITE_BOIN, fpar=fpar, max_n=self.max_n)
 
     def _widened(self, need: int) -> TITEBOIN:
