@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import io
 import json
+import pathlib
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -133,7 +134,8 @@ def _apply_modifiers(design, args: argparse.Namespace, target: float | None):
 
 def build_design(args: argparse.Namespace, target: float | None):
     design = _apply_modifiers(_build_base_design(args, target), args, target)
-    if getattr(design, "time_to_event", False) and hasattr(args, "window") and args.window is None:
+    simulating = hasattr(args, "accrual")  # commands with the time-model flags
+    if getattr(design, "time_to_event", False) and simulating and args.window is None:
         raise CLIError(f"--window: design {args.design!r} decides from partial follow-up and needs the DLT window "
                        "(and --rate, arrivals per time unit)")
     return design
@@ -322,12 +324,59 @@ def _only_fields_of(args, name: str) -> argparse.Namespace:
     return ns
 
 
+def _read_patients(path: str) -> list[dict]:
+    """Live time-to-event data: a CSV with a header naming dose, dlt, follow_up (and optionally
+    dropped), one row per patient in order of enrolment; ``-`` reads standard input."""
+    try:
+        text = sys.stdin.read() if path == "-" else pathlib.Path(path).read_text()
+    except OSError as e:
+        raise CLIError(f"--data: cannot read {path!r} ({e.strerror or e})") from None
+    reader = csv.DictReader(io.StringIO(text))
+    cols = [c.strip() for c in (reader.fieldnames or [])]
+    need = [c for c in ("dose", "dlt", "follow_up") if c not in cols]
+    if need:
+        raise CLIError(f"--data: {path}: the header must name dose, dlt, follow_up (optional: dropped); "
+                       f"missing {', '.join(need)}")
+    flags = {"0": 0, "1": 1, "false": 0, "true": 1, "no": 0, "yes": 1, "n": 0, "y": 1, "": 0}
+    rows = []
+    for line, raw in enumerate(reader, start=2):
+        r = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+        try:
+            row = {"dose": int(r["dose"]), "follow_up": float(r["follow_up"])}
+        except ValueError:
+            raise CLIError(f"--data: {path} line {line}: dose must be an integer and follow_up a number, "
+                           f"got {r['dose']!r}, {r['follow_up']!r}") from None
+        for k in ("dlt", "dropped"):
+            if k in r:
+                if r[k].lower() not in flags:
+                    raise CLIError(f"--data: {path} line {line}: {k} must be 0/1, true/false or yes/no, got {r[k]!r}")
+                row[k] = flags[r[k].lower()]
+        rows.append(row)
+    return rows
+
+
 def cmd_next(args) -> str:
     d = build_design(args, args.target)
     n_doses = args.n_doses
     if args.truth is not None:
         n_doses = len(_floats("--truth", args.truth))
-    rec = d.next_dose(args.outcomes, n_doses=n_doses)
+    if args.data is not None:
+        if not getattr(d, "time_to_event", False):
+            raise CLIError(f"--data: partial follow-up is for the time-to-event designs (tite-boin, tite-crm); "
+                           f"give {args.design!r} outcomes such as \"1NNN 2NTN\"")
+        if args.outcomes:
+            raise CLIError("--data: give either the outcome string or --data, not both")
+        if args.window is None:
+            raise CLIError("--window: required with --data (length of the DLT window, in the unit of follow_up)")
+        rec = d.next_dose_tite(_read_patients(args.data), window=args.window, n_doses=n_doses,
+                               current_dose=args.current_dose)
+        what = f"the data in {args.data!r}"
+    else:
+        if args.window is not None or args.current_dose is not None:
+            flag = "--window" if args.window is not None else "--current-dose"
+            raise CLIError(f"{flag}: only with --data (live data with follow-up times)")
+        rec = d.next_dose(args.outcomes, n_doses=n_doses)
+        what = repr(args.outcomes)
     if args.format == "json":
         return json.dumps(rec.to_dict(), indent=2)
     if args.format == "csv":
@@ -338,7 +387,7 @@ def cmd_next(args) -> str:
             p = "" if rec.p_tox is None or np.isnan(rec.p_tox[j]) else repr(float(rec.p_tox[j]))
             w.writerow([j + 1, int(rec.n_patients[j]), int(rec.n_dlt[j]), p])
         return buf.getvalue()
-    return f"{d.label()} after {args.outcomes!r}:\n{rec}"
+    return f"{d.label()} after {what}:\n{rec}"
 
 
 def cmd_paths(args) -> str:
@@ -530,7 +579,14 @@ def make_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_compare)
 
     nx = sub.add_parser("next", help="live trial: recommended next dose given the outcomes so far")
-    nx.add_argument("outcomes", help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient)")
+    nx.add_argument("outcomes", nargs="?", default="",
+                    help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient)")
+    nx.add_argument("--data", metavar="FILE.csv",
+                    help="time-to-event designs: one row per patient with a header naming dose, dlt, follow_up "
+                         "(and optionally dropped); - reads standard input")
+    nx.add_argument("--window", type=float, metavar="X", help="with --data: the DLT window, in follow_up's unit")
+    nx.add_argument("--current-dose", type=int, metavar="K",
+                    help="with --data: dose of the latest decision (default: the latest patient's)")
     add_design_flags(nx)
     nx.add_argument("--target", type=float, metavar="X", help="target DLT probability (designs that use one)")
     nx.add_argument("--n-doses", type=int, metavar="N", help="number of dose levels")

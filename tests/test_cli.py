@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+import doseesc as de
 from doseesc.cli import main
 
 BASE = ["--design", "3+3", "--truth", "0.05,0.1,0.2,0.3", "--target", "0.3"]
@@ -93,3 +94,49 @@ def test_version_and_help(capsys):
     with pytest.raises(SystemExit):
         main(["simulate", "--help"])
     assert "--start-dose" in capsys.readouterr().out
+
+
+def test_next_with_live_follow_up_data(capsys, tmp_path):
+    # the CSV route gives exactly next_dose_tite's recommendation
+    f = tmp_path / "patients.csv"
+    f.write_text("dose,dlt,follow_up,dropped\n1,0,28,\n1,0,28,\n1,0,28,\n2,0,20,no\n2,0,12,\n2,0,5,yes\n")
+    rows = [dict(dose=1, dlt=0, follow_up=28)] * 3 + [dict(dose=2, dlt=0, follow_up=20),
+                                                        dict(dose=2, dlt=0, follow_up=12),
+                                                        dict(dose=2, dlt=0, follow_up=5, dropped=True)]
+    base = ["next", "--target", "0.25", "--max-n", "24", "--n-doses", "4", "--window", "28", "--format", "json"]
+    for design, extra, obj in [
+        ("tite-boin", [], de.TITEBOIN(target=0.25, max_n=24)),
+        ("tite-crm", ["--skeleton", "0.05,0.12,0.25,0.4"], de.TITECRM(skeleton=[0.05, 0.12, 0.25, 0.4], target=0.25,
+                                                                       max_n=24)),
+    ]:
+        code, out, err = run(capsys, *base, "--design", design, *extra, "--data", str(f))
+        assert code == 0, err
+        expect = obj.next_dose_tite(rows, window=28, n_doses=4).to_dict()
+        assert json.loads(out) == json.loads(json.dumps(expect))
+    # 2 of 3 pending at dose 2 (the drop-out does not count): suspended
+    f.write_text("dose,dlt,follow_up\n1,0,28\n1,0,28\n1,0,28\n2,0,20\n2,0,12\n2,0,5\n")
+    code, out, _ = run(capsys, "next", "--design", "tite-boin", "--target", "0.25", "--max-n", "24", "--n-doses", "4",
+                       "--window", "28", "--data", str(f))
+    assert code == 0 and "suspended" in out and "next: none now" in out
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["--design", "tite-boin", "--data", "P"], "--window:"),
+    (["--design", "tite-boin", "--data", "P", "--window", "28", "1NNN"], "--data:"),
+    (["--design", "boin", "--cohort-size", "3", "--data", "P", "--window", "28"], "--data:"),
+    (["--design", "tite-boin", "--window", "28", "1NNN"], "--window:"),
+    (["--design", "tite-boin", "--data", "missing.csv", "--window", "28"], "--data:"),
+    (["--design", "tite-boin", "--data", "BAD", "--window", "28"], "--data:"),
+    (["--design", "tite-boin", "--data", "DLT", "--window", "28"], "data: patient 1 had a DLT"),
+])
+def test_next_data_errors_are_one_line(capsys, tmp_path, argv, msg):
+    good = tmp_path / "p.csv"
+    good.write_text("dose,dlt,follow_up\n1,0,28\n")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("dose,dlt,follow_up\n1,maybe,28\n")
+    dlt = tmp_path / "dlt.csv"
+    dlt.write_text("dose,dlt,follow_up\n1,1,40\n")
+    sub = {"P": str(good), "BAD": str(bad), "DLT": str(dlt), "missing.csv": str(tmp_path / "missing.csv")}
+    argv = [sub.get(a, a) for a in argv]
+    code, out, err = run(capsys, "next", "--target", "0.25", "--max-n", "24", *argv)
+    assert code == 2 and err.count("\n") == 1 and msg in err and "Traceback" not in err

@@ -348,6 +348,51 @@ def test_titeboin_censored_patients_never_suspend_accrual():
     assert not susp and nxt == 1 and reason == 0
 
 
+def test_titeboin_live_dropouts_replay_the_simulator():
+    # window < gap: at each arrival every earlier outcome or drop-out is known, so live use with
+    # the drop-outs marked must make the simulator's decisions patient by patient. Unmarked,
+    # the drop-outs would look pending (2 of 3 pending at a dose suspends accrual).
+    tm = de.TimeModel(window=0.5, accrual="fixed", rate=1.0, dropout=2.0)  # 63% drop out
+    d = de.TITEBOIN(target=0.25, max_n=12, cohort_size=1)
+    n = 40
+    r = de.simulate(d, de.Scenario(P5, target=0.25, time=tm), n_trials=n, seed=8).records
+    key, tm_arr = _rng.make_key(8), tm.pack()
+    differs = 0
+    for t in range(n):
+        rows = []
+        for i in range(d.max_n):
+            rec = d.next_dose_tite(rows, window=0.5, n_doses=5) if rows else None
+            if rec is not None and rec.stop:
+                break
+            dose = d.start_dose if rec is None else rec.dose
+            dlt = _rng.uniform(key, t, i, _rng.STREAM_TOLERANCE) < P5[dose - 1]
+            outcome = _onset(tm_arr, key, t, i, P5[dose - 1]) if dlt else 0.5
+            gone = -math.log(_rng.uniform(key, t, i, _rng.STREAM_DROPOUT)) / tm.dropout
+            if gone < outcome:
+                rows.append(dict(dose=dose, dlt=0, follow_up=gone, dropped=True))
+            else:
+                rows.append(dict(dose=dose, dlt=int(dlt), follow_up=outcome))
+        rec = d.next_dose_tite(rows, window=0.5, n_doses=5)
+        assert np.array_equal(rec.n_patients, r.n_patients[t]) and np.array_equal(rec.n_dlt, r.n_dlt[t]), t
+        assert (rec.selected or 0) == r.selected[t], t
+        unmarked = [{k: x[k] for k in ("dose", "dlt", "follow_up")} for x in rows]
+        differs += d.next_dose_tite(unmarked, window=0.5, n_doses=5).reason != rec.reason
+    assert r.n_dropout.sum() > 150 and differs > 0
+
+
+def test_live_dropped_column_checks():
+    d = de.TITEBOIN(target=0.25, max_n=12)
+    with pytest.raises(ValueError, match="^data: patient 1 has both dlt and dropped"):
+        d.next_dose_tite([dict(dose=1, dlt=1, follow_up=3, dropped=True)], window=28)
+    with pytest.raises(ValueError, match="^data: patient 1 dropped must be 0/1"):
+        d.next_dose_tite([dict(dose=1, dlt=0, follow_up=3, dropped="yes")], window=28)
+    cols = dict(dose=[1, 1, 1], dlt=[0, 0, 0], follow_up=[28, 5, 5], dropped=[False, True, True])
+    rec = d.next_dose_tite(cols, window=28, n_doses=3)
+    assert rec.dose == 2 and list(rec.n_patients) == [1, 0, 0]   # 2 censored: no suspension
+    cols["dropped"] = [False, False, False]
+    assert d.next_dose_tite(cols, window=28, n_doses=3).reason == "suspended"
+
+
 @pytest.mark.parametrize("waiting", ["turn_away", "queue"])
 @pytest.mark.parametrize("make", [lambda: de.TITEBOIN(target=0.25, max_n=12, cohort_size=1),
                                   lambda: de.TITECRM(skeleton=P5, target=0.25, max_n=12)],

@@ -605,8 +605,10 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
 
 
 @jit
-def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, npat, cur, max_n, n_work, n_doses, est):
-    """One live recommendation through :func:`decide`.
+def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur, max_n, n_work, n_doses,
+         est):
+    """One live recommendation through :func:`decide` (``pcen``: 1 for a patient censored by a
+    drop-out, ``pfu`` then their follow-up at the drop-out).
 
     Returns (next dose, reason, suspended, selected now, beta) and fills ``est``.
     """
@@ -615,7 +617,6 @@ def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, npat, 
     ys = np.zeros(D, dtype=np.int64)
     ms = np.zeros(D, dtype=np.int64)
     mcs = np.zeros(D, dtype=np.int64)
-    pcen = np.zeros(max(npat, 1), dtype=np.int8)  # live data carry no drop-outs
     stft = np.zeros(D)
     iwork = np.zeros(3 * D + 2, dtype=np.int64)
     work = np.zeros(max(n_work, 1))

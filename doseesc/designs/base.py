@@ -116,6 +116,8 @@ class Recommendation:
         if self.stop:
             sel = "none" if self.selected is None else f"dose {self.selected}"
             lines.append(f"STOP ({self.reason}); selected: {sel}")
+        elif self.dose is None:  # TITE-BOIN's accrual suspension
+            lines.append(f"next: none now ({self.reason}: wait for more follow-up before enrolling)")
         else:
             lines.append(f"next: dose {self.dose} ({self.cohort_size} patient{'s' if self.cohort_size != 1 else ''})")
             lines.append(f"if the trial ended now: {'none' if self.selected is None else f'dose {self.selected}'}")

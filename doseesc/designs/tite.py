@@ -29,16 +29,17 @@ from .interval import BOIN, _bool
 
 
 # ---------------------------------------------------------------------------- live data
-def _patient_table(data: Any, window: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(dose 1-based, dlt 0/1, follow-up) arrays from a list of dicts or a dict of arrays."""
+def _patient_table(data: Any, window: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(dose 1-based, dlt 0/1, follow-up, dropped 0/1) arrays from a list of dicts or a dict of arrays."""
     if isinstance(data, Mapping):
         missing = [k for k in ("dose", "dlt", "follow_up") if k not in data]
         if missing:
             raise ValueError(f"data: missing column {missing[0]!r} (need dose, dlt, follow_up)")
-        cols = {k: np.asarray(data[k]) for k in ("dose", "dlt", "follow_up")}
+        names = [k for k in ("dose", "dlt", "follow_up", "dropped") if k in data]
+        cols = {k: np.asarray(data[k]) for k in names}
         lengths = {k: c.shape for k, c in cols.items()}
         if any(c.ndim != 1 for c in cols.values()) or len({c.size for c in cols.values()}) != 1:
-            raise ValueError(f"data: dose, dlt and follow_up must be 1-d and of equal length, got shapes {lengths}")
+            raise ValueError(f"data: {', '.join(names)} must be 1-d and of equal length, got shapes {lengths}")
         rows = [{k: cols[k][i] for k in cols} for i in range(cols["dose"].size)]
     else:
         try:
@@ -48,15 +49,12 @@ def _patient_table(data: Any, window: float) -> tuple[np.ndarray, np.ndarray, np
     dose = np.empty(len(rows), dtype=np.int64)
     dlt = np.empty(len(rows), dtype=np.int8)
     fu = np.empty(len(rows))
+    gone = np.zeros(len(rows), dtype=np.int8)
     for i, r in enumerate(rows):
         if not isinstance(r, Mapping) or any(k not in r for k in ("dose", "dlt", "follow_up")):
             raise ValueError(f"data: patient {i + 1} must have dose, dlt and follow_up, got {r!r}")
         dose[i] = v.integer(f"data: patient {i + 1} dose", r["dose"], low=1)
-        t = r["dlt"]
-        if isinstance(t, (bool, np.bool_)) or t in (0, 1):
-            dlt[i] = int(bool(t))
-        else:
-            raise ValueError(f"data: patient {i + 1} dlt must be 0/1 or true/false, got {t!r}")
+        dlt[i] = _flag(f"data: patient {i + 1} dlt", r["dlt"])
         f = v.number(f"data: patient {i + 1} follow_up", r["follow_up"])
         if f < 0:
             raise ValueError(f"data: patient {i + 1} follow_up must be >= 0, got {f!r}")
@@ -64,7 +62,18 @@ def _patient_table(data: Any, window: float) -> tuple[np.ndarray, np.ndarray, np
             raise ValueError(f"data: patient {i + 1} had a DLT, so follow_up (the DLT time) must be <= window "
                              f"({window:g}), got {f!r}")
         fu[i] = min(f, window)
-    return dose, dlt, fu
+        if r.get("dropped") is not None and _flag(f"data: patient {i + 1} dropped", r["dropped"]):
+            if dlt[i]:
+                raise ValueError(f"data: patient {i + 1} has both dlt and dropped; a DLT observed before the "
+                                 f"drop-out is an outcome (set dropped to false)")
+            gone[i] = fu[i] < window  # a drop-out after a complete window changes nothing
+    return dose, dlt, fu, gone
+
+
+def _flag(name: str, value: Any) -> int:
+    if isinstance(value, (bool, np.bool_)) or value in (0, 1):
+        return int(bool(value))
+    raise ValueError(f"{name} must be 0/1 or true/false, got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -88,7 +97,11 @@ class _TiteDesign(Design):
             One record per enrolled patient, in order of enrolment, with ``dose`` (1-based
             level), ``dlt`` (1/True when a DLT has been observed) and ``follow_up`` (time since
             the patient started treatment; for a patient with a DLT, the time of the DLT).
-            A follow-up of at least ``window`` is a complete observation.
+            A follow-up of at least ``window`` is a complete observation. Optional
+            ``dropped`` (1/True): the patient left before the window ended without a DLT;
+            ``follow_up`` is then the time of the drop-out. As in the simulator, such a patient
+            is censored there for good: TITE-CRM keeps their weight, TITE-BOIN imputes them but
+            never suspends accrual to wait for them, and neither counts them as evaluable.
         window : float
             Length of the DLT observation window, in the unit of ``follow_up``.
         n_doses : int, optional
@@ -109,7 +122,7 @@ class _TiteDesign(Design):
         window = v.number("window", window)
         if window <= 0:
             raise ValueError(f"window: must be > 0 (length of the DLT window), got {window!r}")
-        dose, dlt, fu = _patient_table(data, window)
+        dose, dlt, fu, gone = _patient_table(data, window)
         if n_doses is not None:
             n_doses = v.integer("n_doses", n_doses, low=1)
         elif self.fixed_n_doses is not None:
@@ -126,9 +139,10 @@ class _TiteDesign(Design):
         est = np.full(n_doses, np.nan)
         nw = self._n_work_live(low, dose.size)
         nxt, reason, susp, sel, beta = _k.live(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
-                                               window, dose - 1, dlt, fu, dose.size, cur, low.max_n, nw, n_doses, est)
+                                               window, dose - 1, dlt, fu, gone, dose.size, cur, low.max_n, nw,
+                                               n_doses, est)
         stop = reason != CONTINUE
-        n = np.bincount(dose - 1, minlength=n_doses).astype(np.int64)
+        n = np.bincount(dose - 1, weights=1 - gone, minlength=n_doses).astype(np.int64)  # evaluable
         y = np.bincount(dose - 1, weights=dlt, minlength=n_doses).astype(np.int64)
         return Recommendation(
             dose=None if (stop or susp) else int(nxt) + 1,
