@@ -23,6 +23,9 @@ import doseesc as de
 
 # Peers' speed on this project's machines (../shared/reference: each record's ntrial / seconds).
 R_SPEED = {"BOIN": 1150.0, "CRM": 63.0, "TITE-CRM": 1000 / 12.445}  # titesim: peer_tite_visible.jsonl
+# R TITEgBOIN 0.3.0 get_oc_TITE_QuasiBOIN (R 4.2.2, this machine, one process): 3,000 trials of the
+# reference setting T1 (tests/data/peer_titeboin_titegboin.json) in 6.98 s
+R_SPEED["TITEgBOIN"] = 3000 / 6.98
 
 
 def cases():
@@ -50,6 +53,11 @@ def cases():
         out.append(("TITE-BOIN, 5 doses, 30 pts, cohorts of 3, 6 arrivals/window",
                     de.TITEBOIN(target=0.3, max_n=30, cohort_size=3),
                     de.Scenario([0.05, 0.15, 0.30, 0.45, 0.60], target=0.3, time=tm), None))
+        # TITEgBOIN's setting T1: Lin & Yuan's estimate, the papers' late-onset DLT times
+        tm = de.TimeModel(window=3, accrual="poisson", rate=2, onset="late")
+        out.append(("TITE-BOIN (ESS), 6 doses, 36 pts, cohorts of 3, late onset",
+                    de.TITEBOIN(target=0.3, max_n=36, cohort_size=3, estimate="ess"),
+                    de.Scenario([0.13, 0.28, 0.41, 0.50, 0.60, 0.70], target=0.3, time=tm), "TITEgBOIN"))
     return out
 
 
@@ -98,7 +106,7 @@ def main():
 
     rows = []
     for label, design, sc, peer in cases():
-        n = 20_000 if args.quick else (200_000 if peer in ("CRM", "TITE-CRM") else 2_000_000)
+        n = 20_000 if args.quick else (200_000 if peer in ("CRM", "TITE-CRM", "TITEgBOIN") else 2_000_000)
         r1 = rate(design, sc, n, 1)
         r2 = rate(design, sc, n, 2) if numba.config.NUMBA_NUM_THREADS >= 2 else float("nan")
         ex = exact_time(design, sc)
