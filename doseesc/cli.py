@@ -8,6 +8,7 @@ line and exit with status 2.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import dataclasses
 import io
@@ -230,9 +231,46 @@ def add_run_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--n-trials", type=int, default=10_000, metavar="N", help="simulated trials (default: 10000)")
     p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default: 1)")
     p.add_argument("--threads", type=int, metavar="N", help="threads (default: NUMBA_NUM_THREADS, i.e. all cores)")
+    add_backend_flag(p)
     p.add_argument("--progress", dest="progress", action="store_true", default=None,
                    help="always show a progress bar (default: only on a terminal)")
     p.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
+
+
+def add_backend_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", metavar="WHERE",
+                   help="where trials run: 'processes' (one worker process per core), a number of worker "
+                        "processes, or a Dask scheduler address such as tcp://host:8786 (needs doseesc[dask]); "
+                        "results are identical to the default (this process)")
+
+
+@contextlib.contextmanager
+def backend_from(text: str | None):
+    """The ``backend`` argument for ``--backend`` (a Dask client is closed afterwards)."""
+    if text is None or text == "processes":
+        yield text
+        return
+    if text.isdigit():
+        if int(text) < 1:
+            raise CLIError(f"--backend: the number of worker processes must be >= 1, got {text!r}")
+        yield int(text)
+        return
+    if "://" not in text and ":" not in text:
+        raise CLIError(f"--backend: expected 'processes', a number of worker processes or a Dask scheduler address "
+                       f"(tcp://host:port), got {text!r}")
+    try:
+        from dask.distributed import Client
+    except ImportError:
+        raise CLIError("--backend: a Dask scheduler address needs dask.distributed (pip install 'doseesc[dask]')") \
+            from None
+    try:
+        client = Client(text, timeout=10)
+    except OSError as e:
+        raise CLIError(f"--backend: cannot reach the Dask scheduler at {text!r} ({e})") from None
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 # ---------------------------------------------------------------------- output
@@ -275,7 +313,9 @@ def cmd_simulate(args) -> str:
 
     sc = build_scenario(args)
     d = build_design(args, sc.target)
-    oc = simulate(d, sc, n_trials=args.n_trials, seed=args.seed, threads=args.threads, progress=args.progress)
+    with backend_from(args.backend) as backend:
+        oc = simulate(d, sc, n_trials=args.n_trials, seed=args.seed, threads=args.threads, progress=args.progress,
+                      backend=backend)
     _maybe_plot(args, oc)
     return emit_oc(oc, args.format)
 
@@ -299,7 +339,9 @@ def cmd_compare(args) -> str:
     for name in names:
         args.design = name
         designs.append(build_design(_only_fields_of(args, name), sc.target))
-    cmp = compare(designs, [sc], n_trials=args.n_trials, seed=args.seed, threads=args.threads, progress=args.progress)
+    with backend_from(args.backend) as backend:
+        cmp = compare(designs, [sc], n_trials=args.n_trials, seed=args.seed, threads=args.threads,
+                      progress=args.progress, backend=backend)
     _maybe_plot(args, cmp)
     if args.format == "json":
         return json.dumps(cmp.to_dict(), indent=2)
@@ -476,8 +518,9 @@ def cmd_run(args) -> str:
     if spec.mode == "exact":
         results = [[exact(d, sc) for sc in spec.scenarios] for d in spec.designs]
     else:
-        cmp = compare(spec.designs, spec.scenarios, n_trials=spec.n_trials, seed=spec.seed, threads=spec.threads,
-                      progress=args.progress)
+        with backend_from(args.backend) as backend:
+            cmp = compare(spec.designs, spec.scenarios, n_trials=spec.n_trials, seed=spec.seed, threads=spec.threads,
+                          progress=args.progress, backend=backend)
         results = cmp.oc
     ocs = [(i, j, results[i][j]) for i in range(len(spec.designs)) for j in range(len(spec.scenarios))]
     payload = {"run": run, "results": [{"design": spec.designs[i].label(), "scenario": spec.scenarios[j].label(),
@@ -610,6 +653,7 @@ def make_parser() -> argparse.ArgumentParser:
     r.add_argument("--format", choices=("table", "json", "csv"), default=None, help="terminal output format")
     r.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
     r.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
+    add_backend_flag(r)
     r.set_defaults(func=cmd_run)
 
     b = sub.add_parser("boundaries", help="BOIN escalation/de-escalation/elimination boundaries (or an interval "

@@ -6,19 +6,20 @@ import contextlib
 import sys
 import time
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numba
 import numpy as np
 
 from .. import _validate as v
 from .. import timemodel as _time
-from .._kernels import tite as _tite
 from .._kernels import trial as _trial
 from .._kernels.codes import TITE_CODES
 from .._kernels.rng import make_key
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
 from ..scenario import Scenario, ScenarioSet
+from . import backends as _backends
 
 BLOCK = 1 << 16  # trials per kernel call (progress updates, Ctrl-C; results do not depend on it)
 MAX_EXACT_STATES = 5_000_000
@@ -65,46 +66,32 @@ def _progress(total: int, enabled: bool | None, desc: str):
                 delay=0 if enabled else 1.0)
 
 
-def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=None) -> TrialRecords:
-    """``n_trials`` trials under each scenario (one kernel launch per block, not per scenario)."""
-    n_doses = low.n_doses
+def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=None, executor=None,
+            threads: int | None = None) -> TrialRecords:
+    """``n_trials`` trials under each scenario (one kernel launch per block, not per scenario),
+    here or on ``executor`` (:mod:`.backends`)."""
     S = len(scs)
     total = n_trials * S
-    sel = np.empty(total, dtype=np.int64)
-    reason = np.empty(total, dtype=np.int64)
-    n_pat = np.empty((total, n_doses), dtype=np.int64)
-    n_dlt = np.empty((total, n_doses), dtype=np.int64)
-    n_ae = np.empty((total, n_doses), dtype=np.int64)
-    n_drop = np.empty((total, n_doses), dtype=np.int64)
-    duration = np.empty(total)
-    waited = np.empty(total)
-    turned_away = np.empty(total, dtype=np.int64)
-    p_tox = np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64)
-    p_ae_cum = np.ascontiguousarray([sc.p_tox + sc.p_ae_array for sc in scs], dtype=np.float64)
-    key_arr = np.array(keys, dtype=np.uint64)
     times = {(None if sc.time is None else sc.time) for sc in scs}
     if len(times) > 1:
         raise ValueError("scenario: all scenarios of a set must share one time model")
-    tm = _time.pack(scs[0].time)
     tite = low.code in TITE_CODES
     if tite and scs[0].time is None:
         raise ValueError("time: time-to-event designs need a scenario with a time model, "
                          "e.g. Scenario(..., time=TimeModel(window=28, rate=3 / 28))")
-    batch = _tite.run_batch if tite else _trial.run_batch
-    for lo in range(0, total, BLOCK):
-        hi = min(total, lo + BLOCK)
-        batch(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, tm, p_tox, p_ae_cum,
-                         key_arr, n_trials, lo, low.max_n, low.n_aux, low.n_work, sel[lo:hi], reason[lo:hi],
-                         n_pat[lo:hi], n_dlt[lo:hi], n_ae[lo:hi], n_drop[lo:hi], duration[lo:hi], waited[lo:hi],
-                         turned_away[lo:hi])
-        if bar is not None:
-            bar.update(hi - lo)
+    job = _backends.Job(
+        code=low.code, ipar=low.ipar, fpar=low.fpar, tab=low.tab, rules=low.rules, safety_tab=low.safety_tab,
+        tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
+        p_ae_cum=np.ascontiguousarray([sc.p_tox + sc.p_ae_array for sc in scs], dtype=np.float64),
+        keys=np.array(keys, dtype=np.uint64), per_scenario=n_trials, max_n=low.max_n, n_aux=low.n_aux,
+        n_work=low.n_work, n_doses=low.n_doses, tite=tite)
+    o = _backends.run(job, total, executor, BLOCK, bar, threads)
     timed = scs[0].time is not None
-    return TrialRecords(selected=sel + 1, n_patients=n_pat, n_dlt=n_dlt, n_ae=n_ae, stop_reason=reason,
-                        scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials),
-                        duration=duration if timed else None,
-                        waited=waited if timed else None, turned_away=turned_away if timed else None,
-                        n_dropout=n_drop if timed else None)
+    return TrialRecords(selected=o["sel"] + 1, n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],
+                        stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials),
+                        duration=o["duration"] if timed else None,
+                        waited=o["waited"] if timed else None, turned_away=o["turned_away"] if timed else None,
+                        n_dropout=o["n_drop"] if timed else None)
 
 
 def _concat(recs: list[TrialRecords]) -> TrialRecords:
@@ -130,7 +117,7 @@ def _versions() -> dict:
 
 
 def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 10_000, seed: int = 1, *,
-             threads: int | None = None, progress: bool | None = False,
+             threads: int | None = None, progress: bool | None = False, backend: Any = None,
              _scenario_index: int = 0) -> OperatingCharacteristics:
     """Simulate ``n_trials`` trials of ``design`` under ``scenario``.
 
@@ -146,9 +133,17 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
         Random numbers are a pure function of (seed, scenario index, trial, patient), so the
         same seed gives bit-identical results for any thread count.
     threads : int, optional
-        Number of threads (default: numba's, i.e. ``NUMBA_NUM_THREADS``).
+        Number of threads (default: numba's, i.e. ``NUMBA_NUM_THREADS``); with a ``backend``,
+        the numba threads each of its tasks uses (default: the worker's setting; one in the
+        worker processes doseesc starts itself).
     progress : bool or None
         Show a progress bar (None: only on a terminal).
+    backend : None, "processes", int, or an executor
+        Where the trials run: this process (None); ``"processes"`` / k: that many local worker
+        processes (one per core), started for this call; or any executor with ``submit`` -- a
+        ``concurrent.futures`` executor or a ``dask.distributed.Client`` for a cluster
+        (``pip install "doseesc[dask]"``). Blocks of trials become its tasks; the results are
+        bit-identical to running here.
 
     Returns
     -------
@@ -167,14 +162,21 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
     seed = v.integer("seed", seed, low=0)
     low = design.lower(scs[0].n_doses)
     t0 = time.perf_counter()
+    if isinstance(scenario, ScenarioSet):
+        keys = [make_key(seed, _scenario_index, i) for i in range(len(scs))]
+    else:
+        keys = [make_key(seed, _scenario_index)]
+    _backends.check(backend)
+    if threads is not None:
+        threads = v.integer("threads", threads, low=1, high=numba.config.NUMBA_NUM_THREADS)
     bar = _progress(n_trials * len(scs), progress, design.label())
     try:
-        with _threads(threads):
-            if isinstance(scenario, ScenarioSet):
-                keys = [make_key(seed, _scenario_index, i) for i in range(len(scs))]
+        with _backends.opened(backend) as executor:
+            if executor is None:
+                with _threads(threads):
+                    rec = _run_mc(low, scs, keys, n_trials, bar)
             else:
-                keys = [make_key(seed, _scenario_index)]
-            rec = _run_mc(low, scs, keys, n_trials, bar)
+                rec = _run_mc(low, scs, keys, n_trials, bar, executor, threads)
     finally:
         if bar is not None:
             bar.close()
@@ -262,12 +264,13 @@ def exact(design: Design, scenario: Scenario | ScenarioSet) -> OperatingCharacte
 
 
 def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Iterable, n_trials: int = 10_000,
-            seed: int = 1, *, threads: int | None = None, progress: bool | None = False) -> Comparison:
+            seed: int = 1, *, threads: int | None = None, progress: bool | None = False,
+            backend: Any = None) -> Comparison:
     """Simulate several designs on the same patients (common random numbers).
 
     Patient i of trial t in scenario s has the same latent tolerance under every design, so
     paired differences (``Comparison.difference``) have much smaller Monte Carlo error than
-    the difference of two independent runs.
+    the difference of two independent runs. ``threads`` and ``backend`` as for :func:`simulate`.
 
     Examples
     --------
@@ -284,6 +287,7 @@ def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Itera
     scenarios = list(scenarios)
     if not scenarios:
         raise ValueError("scenarios: give at least one scenario")
-    ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, _scenario_index=j)
-            for j, sc in enumerate(scenarios)] for d in designs]
+    with _backends.opened(backend) as executor:  # one pool of workers for every run
+        ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, backend=executor,
+                         _scenario_index=j) for j, sc in enumerate(scenarios)] for d in designs]
     return Comparison(designs=designs, scenarios=scenarios, oc=ocs, seed=seed, meta={"versions": _versions()})

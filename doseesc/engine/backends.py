@@ -1,0 +1,176 @@
+"""Where blocks of simulated trials run: this process, local worker processes, or a Dask cluster.
+
+A simulation is a range of rows, one per (scenario, trial); every random number of a row is a
+pure function of (seed, scenario, trial, patient, stream), so any split of the rows into blocks,
+run anywhere, gives bit-identical records. This module cuts the rows into blocks and runs them:
+
+* ``backend=None``: in this process, numba threads over the trials of each block;
+* ``backend="processes"`` or an integer k: k local worker processes (default: one per core),
+  one numba thread each, started for the call (use an executor of your own to keep them warm).
+  They are spawned, not forked (a fork of a process whose numba threads have run can hang),
+  so a script must run its simulations under ``if __name__ == "__main__":``;
+* any executor with ``submit`` -- a ``concurrent.futures`` executor or a
+  ``dask.distributed.Client`` -- blocks become its tasks and are gathered in order.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import math
+import multiprocessing
+import os
+import threading
+from typing import Any, NamedTuple
+
+import numba
+import numpy as np
+
+from .._kernels import tite as _tite
+from .._kernels import trial as _trial
+
+MIN_TASK_ROWS = 4096  # smallest block sent to another process (its overhead is ~1 ms)
+MAX_TASK_ROWS = 1 << 16
+
+
+class Job(NamedTuple):
+    """Everything a worker needs to simulate rows ``lo:hi`` (picklable: arrays and numbers)."""
+
+    code: int
+    ipar: np.ndarray
+    fpar: np.ndarray
+    tab: np.ndarray
+    rules: np.ndarray
+    safety_tab: np.ndarray
+    tm: np.ndarray
+    p_tox: np.ndarray
+    p_ae_cum: np.ndarray
+    keys: np.ndarray
+    per_scenario: int
+    max_n: int
+    n_aux: int
+    n_work: int
+    n_doses: int
+    tite: bool
+
+
+FIELDS = ("sel", "reason", "n_pat", "n_dlt", "n_ae", "n_drop", "duration", "waited", "turned_away")
+
+
+def empty(n_rows: int, n_doses: int) -> dict[str, np.ndarray]:
+    i8 = np.int64
+    return {"sel": np.empty(n_rows, i8), "reason": np.empty(n_rows, i8), "n_pat": np.empty((n_rows, n_doses), i8),
+            "n_dlt": np.empty((n_rows, n_doses), i8), "n_ae": np.empty((n_rows, n_doses), i8),
+            "n_drop": np.empty((n_rows, n_doses), i8), "duration": np.empty(n_rows), "waited": np.empty(n_rows),
+            "turned_away": np.empty(n_rows, i8)}
+
+
+def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int) -> None:
+    """Simulate rows ``lo:hi`` into ``out[...][at:at + hi - lo]``."""
+    batch = _tite.run_batch if job.tite else _trial.run_batch
+    s = slice(at, at + hi - lo)
+    batch(job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum,
+          job.keys, job.per_scenario, lo, job.max_n, job.n_aux, job.n_work,
+          *(out[f][s] for f in FIELDS))
+
+
+_LAUNCH = threading.Lock()
+
+
+def _serialize() -> bool:
+    """Whether parallel kernels must not be launched from two threads at once: numba's
+    ``workqueue`` layer aborts on concurrent launches (``omp`` and ``tbb`` allow them); before
+    the first launch the layer is unknown, so that launch is serialized too."""
+    try:
+        return numba.threading_layer() == "workqueue"
+    except ValueError:
+        return True
+
+
+def run_rows(job: Job, lo: int, hi: int, threads: int | None = None) -> dict[str, np.ndarray]:
+    """A worker's task: rows ``lo:hi`` as fresh arrays (``threads``: numba threads to use)."""
+    out = empty(hi - lo, job.n_doses)
+    old = numba.get_num_threads()
+    if threads is not None:
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    try:
+        with _LAUNCH if _serialize() else contextlib.nullcontext():
+            run_into(job, lo, out, 0, hi)
+    finally:
+        numba.set_num_threads(old)
+    return out
+
+
+def _one_thread() -> None:
+    numba.set_num_threads(1)
+
+
+def check(backend: Any) -> Any:
+    """Validate ``backend``; returns None, a positive int (worker processes) or an executor."""
+    if backend is None:
+        return None
+    if backend == "processes":
+        return os.cpu_count() or 1
+    if isinstance(backend, (int, np.integer)) and not isinstance(backend, bool):
+        if backend < 1:
+            raise ValueError(f"backend: the number of worker processes must be >= 1, got {backend!r}")
+        return int(backend)
+    if callable(getattr(backend, "submit", None)):
+        return backend
+    raise ValueError("backend: expected None (this process), 'processes', a number of worker processes, or an "
+                     f"executor with submit (concurrent.futures, dask.distributed.Client), got {backend!r}")
+
+
+@contextlib.contextmanager
+def opened(backend: Any):
+    """The executor to use for ``backend`` (None: run here); pools made here are shut down after."""
+    backend = check(backend)
+    if backend is None or not isinstance(backend, int):
+        yield backend
+        return
+    pool = cf.ProcessPoolExecutor(max_workers=backend, mp_context=multiprocessing.get_context("spawn"),
+                                  initializer=_one_thread)
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _n_workers(executor: Any) -> int:
+    info = getattr(executor, "scheduler_info", None)
+    if callable(info):  # dask.distributed.Client
+        with contextlib.suppress(Exception):
+            return max(1, sum(int(w.get("nthreads", 1)) for w in info().get("workers", {}).values()))
+    return max(1, int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1))
+
+
+def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int | None = None
+        ) -> dict[str, np.ndarray]:
+    """All ``total`` rows of ``job``, here in blocks of ``block`` rows or as tasks of ``executor``."""
+    out = empty(total, job.n_doses)
+    if executor is None:
+        for lo in range(0, total, block):
+            hi = min(total, lo + block)
+            run_into(job, lo, out, lo, hi)
+            if bar is not None:
+                bar.update(hi - lo)
+        return out
+    size = min(MAX_TASK_ROWS, max(MIN_TASK_ROWS, math.ceil(total / (4 * _n_workers(executor)))))
+    spans = [(lo, min(total, lo + size)) for lo in range(0, total, size)]
+    futures = [executor.submit(run_rows, job, lo, hi, threads) for lo, hi in spans]
+    try:
+        for (lo, hi), fut in zip(spans, futures):
+            part = fut.result()
+            for f in FIELDS:
+                out[f][lo:hi] = part[f]
+            if bar is not None:
+                bar.update(hi - lo)
+    except cf.process.BrokenProcessPool:
+        raise RuntimeError("backend: a worker process died (out of memory, killed, or it could not start: a script "
+                           "that simulates with worker processes must do so under "
+                           "`if __name__ == '__main__':`, since each worker re-imports the main module)") from None
+    except BaseException:
+        for fut in futures:
+            fut.cancel()
+        raise
+    return out
