@@ -225,8 +225,86 @@ class OperatingCharacteristics:
             out["enrolled"] = N + nd
         return out
 
+    def _compute_mc(self) -> None:
+        """Monte Carlo summaries from one compiled pass of sums (no per-trial arrays); the same
+        formulas as :func:`_wmean_se` for counts and 0/1 flags."""
+        from ._kernels.summary import moments
+
+        r = self.records
+        n = len(r)
+        D = r.n_patients.shape[1]
+        scs = self.scenarios
+        k = len(scs)
+        correct = np.zeros((k, D), dtype=bool)
+        above = np.zeros((k, D), dtype=bool)
+        below = np.zeros((k, D), dtype=bool)
+        none_ok = np.zeros(k, dtype=bool)
+        for i, sc in enumerate(scs):
+            correct[i], below[i], above[i] = sc.dose_masks()
+            none_ok[i] = not correct[i].any()
+        target = np.array([sc.target for sc in scs])
+        isum, isq, fsum, fsq, counts, pcs_s, tr_s = moments(
+            r.selected, r.n_patients, r.n_dlt, r.n_ae, r.stop_reason, r.scenario, correct, above, below, target,
+            none_ok, k, len(STOP_REASONS))
+        c = n / (n - 1) if n > 1 else np.nan
+
+        def ints(s1, s2):
+            m = s1 / n
+            return m, np.sqrt(np.maximum((s2 - s1 * m) / (n - 1), 0.0) / n) if n > 1 else np.full_like(m, np.nan)
+
+        def flag(cnt):
+            m = cnt / n
+            return m, np.sqrt(m * (1 - m) * c / n)
+
+        sel = np.bincount(r.selected, minlength=D + 1)[1:] / n
+        self._values["selection"] = sel
+        self._se["selection"] = np.sqrt(sel * (1 - sel) / (n - 1)) if n > 1 else np.full(D, np.nan)
+        out = {"no_selection": flag(counts[0]), "pcs": flag(counts[1]), "over_selection": flag(counts[2])}
+        for row, name in enumerate(("n_patients", "n_dlt", "n_ae")):
+            out[name] = ints(isum[row, :D].astype(float), isq[row, :D].astype(float))
+        for col, name in enumerate(("sample_size", "total_dlt", "total_ae", "n_at_mtd", "n_below_mtd",
+                                    "n_overdosed")):
+            m, se = ints(float(isum[3, col]), float(isq[3, col]))
+            out[name] = (np.float64(m), np.float64(se))
+        mf = fsum / n
+        out["overdose_fraction"] = (np.float64(mf), np.float64(
+            np.sqrt(max((fsq - fsum * mf) / (n - 1), 0.0) / n)) if n > 1 else np.nan)
+        for j, name in enumerate(("overdose_60", "overdose_80", "dlt_rate_above_target"), start=3):
+            out[name] = flag(counts[j])
+        out["early_stop"] = flag(counts[6 + STOP_REASONS.index("safety")])
+        for name, (m, se) in out.items():
+            self._values[name] = m
+            self._se[name] = se
+        for i, name in enumerate(STOP_REASONS[1:], start=1):
+            self._values[f"stop_{name}"], self._se[f"stop_{name}"] = flag(counts[6 + i])
+        if r.duration is not None or r.n_dropout is not None:
+            N = r.n_patients.sum(axis=1)
+            timed = {}
+            if r.duration is not None:
+                timed = {"duration": r.duration, "waiting": r.waited / np.where(N > 0, N, 1),
+                         "turned_away": r.turned_away}
+            if r.n_dropout is not None:
+                nd = r.n_dropout.sum(axis=1)
+                timed.update(n_dropout=r.n_dropout, dropouts=nd, enrolled=N + nd)
+            for name, x in timed.items():
+                self._values[name], self._se[name] = _wmean_se(x, None, False)
+        self._finish(pcs_s / np.maximum(tr_s, 1))
+
+    def _finish(self, pcs_by_scenario: np.ndarray) -> None:
+        r = self.records
+        if r.duration is not None and not self.exact:
+            qs = np.quantile(r.duration, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
+            self._values["duration_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"), qs))
+        if len(self.scenarios) > 1:
+            self._values["pcs_by_scenario"] = pcs_by_scenario
+            qs = np.quantile(pcs_by_scenario, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
+            self._values["pcs_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"), qs))
+
     def _compute(self) -> None:
         r = self.records
+        if not self.exact and r.weight is None and len(r) > 0 and np.issubdtype(r.n_ae.dtype, np.integer):
+            self._compute_mc()
+            return
         w = None if r.weight is None else r.weight / r.weight.sum()
         per = self._per_trial()
         n_doses = r.n_patients.shape[1]
@@ -247,17 +325,13 @@ class OperatingCharacteristics:
             m, s = _wmean_se(r.stop_reason == i, w, self.exact)
             self._values[f"stop_{name}"] = m
             self._se[f"stop_{name}"] = s
-        if r.duration is not None and not self.exact:
-            qs = np.quantile(r.duration, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
-            self._values["duration_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"), qs))
+        pcs = None
         if len(self.scenarios) > 1:
             k = len(self.scenarios)
             ww = np.full(len(r), 1.0) if w is None else w
             pcs = np.bincount(r.scenario, weights=ww * per["pcs"], minlength=k) / np.bincount(r.scenario, weights=ww,
                                                                                                minlength=k)
-            self._values["pcs_by_scenario"] = pcs
-            self._values["pcs_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"),
-                                                     np.quantile(pcs, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()))
+        self._finish(pcs)
 
     # ------------------------------------------------------------------ access
     def __getattr__(self, name: str):

@@ -23,3 +23,4 @@ def test_compiled_code_lives_only_in_the_stamped_files():
         text = path.read_text()
         if "@jit" in text or "njit(" in text:
             assert path.resolve() in stamped, f"{path} holds compiled code but is not in the cache stamp"
+
