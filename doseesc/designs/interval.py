@@ -674,7 +674,11 @@ class I3plus3(_EpsilonDesign):
     it stay; above it de-escalate, unless (y - 1) / n is below the interval, in which case
     stay. Exclusion (n >= 3, P(p > target | data, Beta(1, 1)) > 0.95), early stop and the
     final selection are the shared interval-design rules (the authors' R package ``FIND``
-    selects exactly as R BOIN ``select.mtd`` does).
+    selects exactly as R BOIN ``select.mtd`` does). Decision tables and, with cohorts of 3,
+    operating characteristics agree with FIND (tests). With cohorts of 1 or 2 they do not:
+    FIND's simulator excludes a dose from 1-2 patients (at target 0.2 it stops at dose 1 after
+    a single DLT), unlike its own decision tables, final selection and mTPI-2, which start at
+    3 patients as doseesc does.
 
     Parameters
     ----------
