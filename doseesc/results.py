@@ -170,18 +170,37 @@ class OperatingCharacteristics:
         self._compute()
 
     # ------------------------------------------------------------------ computation
-    def _per_trial(self, onehot: bool = False) -> dict[str, np.ndarray]:
-        r = self.records
-        n_doses = r.n_patients.shape[1]
+    def _masks(self):
+        """Per scenario: the correct / above / below dose masks, the target, and whether
+        selecting no dose is correct (no dose acceptable)."""
+        n_doses = self.records.n_patients.shape[1]
         scs = self.scenarios
         correct = np.zeros((len(scs), n_doses), dtype=bool)
         above = np.zeros((len(scs), n_doses), dtype=bool)
         below = np.zeros((len(scs), n_doses), dtype=bool)
-        target = np.array([s.target for s in scs])
-        none_ok = np.zeros(len(scs), dtype=bool)
         for i, s in enumerate(scs):
             correct[i], below[i], above[i] = s.dose_masks()
-            none_ok[i] = not correct[i].any()
+        return correct, above, below, np.array([s.target for s in scs]), ~correct.any(axis=1)
+
+    def _timed(self, N: np.ndarray) -> dict[str, np.ndarray]:
+        """Per-trial time-model summaries (``N``: evaluable patients per trial)."""
+        r = self.records
+        out = {}
+        if r.duration is not None:
+            out["duration"] = r.duration
+            out["waiting"] = r.waited / np.where(N > 0, N, 1)
+            out["turned_away"] = r.turned_away
+        if r.n_dropout is not None:
+            nd = r.n_dropout.sum(axis=1)
+            out["n_dropout"] = r.n_dropout
+            out["dropouts"] = nd
+            out["enrolled"] = N + nd
+        return out
+
+    def _per_trial(self, onehot: bool = False) -> dict[str, np.ndarray]:
+        r = self.records
+        n_doses = r.n_patients.shape[1]
+        correct, above, below, target, none_ok = self._masks()
         from ._kernels.summary import per_trial
 
         n_ae = r.n_ae if np.issubdtype(r.n_ae.dtype, np.integer) else np.zeros_like(r.n_patients)
@@ -214,15 +233,7 @@ class OperatingCharacteristics:
             sel_oh = np.zeros((len(r), n_doses), dtype=bool)
             sel_oh[np.flatnonzero(has), sel0[has]] = True
             out["selection"] = sel_oh
-        if r.duration is not None:
-            out["duration"] = r.duration
-            out["waiting"] = r.waited / np.where(N > 0, N, 1)
-            out["turned_away"] = r.turned_away
-        if r.n_dropout is not None:
-            nd = r.n_dropout.sum(axis=1)
-            out["n_dropout"] = r.n_dropout
-            out["dropouts"] = nd
-            out["enrolled"] = N + nd
+        out.update(self._timed(N))
         return out
 
     def _compute_mc(self) -> None:
@@ -233,42 +244,30 @@ class OperatingCharacteristics:
         r = self.records
         n = len(r)
         D = r.n_patients.shape[1]
-        scs = self.scenarios
-        k = len(scs)
-        correct = np.zeros((k, D), dtype=bool)
-        above = np.zeros((k, D), dtype=bool)
-        below = np.zeros((k, D), dtype=bool)
-        none_ok = np.zeros(k, dtype=bool)
-        for i, sc in enumerate(scs):
-            correct[i], below[i], above[i] = sc.dose_masks()
-            none_ok[i] = not correct[i].any()
-        target = np.array([sc.target for sc in scs])
+        correct, above, below, target, none_ok = self._masks()
         isum, isq, fsum, fsq, counts, pcs_s, tr_s = moments(
             r.selected, r.n_patients, r.n_dlt, r.n_ae, r.stop_reason, r.scenario, correct, above, below, target,
-            none_ok, k, len(STOP_REASONS))
-        c = n / (n - 1) if n > 1 else np.nan
+            none_ok, len(self.scenarios), len(STOP_REASONS))
 
-        def ints(s1, s2):
-            m = s1 / n
-            return m, np.sqrt(np.maximum((s2 - s1 * m) / (n - 1), 0.0) / n) if n > 1 else np.full_like(m, np.nan)
+        def mean_se(s1, s2):  # from the sum and the sum of squares
+            m = np.float64(s1) / n
+            var = (s2 - s1 * m) / (n - 1) if n > 1 else np.nan
+            return m, np.sqrt(np.maximum(var, 0.0) / n)
 
-        def flag(cnt):
+        def flag(cnt):  # a 0/1 summary: binomial SE with the n - 1 denominator
             m = cnt / n
-            return m, np.sqrt(m * (1 - m) * c / n)
+            return m, np.sqrt(m * (1 - m) / (n - 1)) if n > 1 else np.nan
 
         sel = np.bincount(r.selected, minlength=D + 1)[1:] / n
         self._values["selection"] = sel
         self._se["selection"] = np.sqrt(sel * (1 - sel) / (n - 1)) if n > 1 else np.full(D, np.nan)
         out = {"no_selection": flag(counts[0]), "pcs": flag(counts[1]), "over_selection": flag(counts[2])}
         for row, name in enumerate(("n_patients", "n_dlt", "n_ae")):
-            out[name] = ints(isum[row, :D].astype(float), isq[row, :D].astype(float))
+            out[name] = mean_se(isum[row, :D].astype(float), isq[row, :D].astype(float))
         for col, name in enumerate(("sample_size", "total_dlt", "total_ae", "n_at_mtd", "n_below_mtd",
                                     "n_overdosed")):
-            m, se = ints(float(isum[3, col]), float(isq[3, col]))
-            out[name] = (np.float64(m), np.float64(se))
-        mf = fsum / n
-        out["overdose_fraction"] = (np.float64(mf), np.float64(
-            np.sqrt(max((fsq - fsum * mf) / (n - 1), 0.0) / n)) if n > 1 else np.nan)
+            out[name] = mean_se(float(isum[3, col]), float(isq[3, col]))
+        out["overdose_fraction"] = mean_se(fsum, fsq)
         for j, name in enumerate(("overdose_60", "overdose_80", "dlt_rate_above_target"), start=3):
             out[name] = flag(counts[j])
         out["early_stop"] = flag(counts[6 + STOP_REASONS.index("safety")])
@@ -278,15 +277,7 @@ class OperatingCharacteristics:
         for i, name in enumerate(STOP_REASONS[1:], start=1):
             self._values[f"stop_{name}"], self._se[f"stop_{name}"] = flag(counts[6 + i])
         if r.duration is not None or r.n_dropout is not None:
-            N = r.n_patients.sum(axis=1)
-            timed = {}
-            if r.duration is not None:
-                timed = {"duration": r.duration, "waiting": r.waited / np.where(N > 0, N, 1),
-                         "turned_away": r.turned_away}
-            if r.n_dropout is not None:
-                nd = r.n_dropout.sum(axis=1)
-                timed.update(n_dropout=r.n_dropout, dropouts=nd, enrolled=N + nd)
-            for name, x in timed.items():
+            for name, x in self._timed(r.n_patients.sum(axis=1)).items():
                 self._values[name], self._se[name] = _wmean_se(x, None, False)
         self._finish(pcs_s / np.maximum(tr_s, 1))
 
