@@ -176,6 +176,25 @@ def _decide(design, dose, n, y, m, stft, window=28.0):
     return {dose - 1: "D", dose: "S", dose + 1: "E"}[rec.dose]
 
 
+# The TITE-BOIN paper's own decision thresholds: Yuan et al. (2018) Clin Cancer Res 24:4921,
+# supplementary appendix Table S1 (target 0.3): the STFT at which the decision changes, for n
+# treated, y DLTs and m pending at the current dose (escalate when STFT >= it if y/n < target,
+# de-escalate when STFT < it if y/n > target), printed to 2 decimals. Transcribed from the test
+# tests/test_tite_boin.py of the public repository dx-li/mdanderson-stats, whose provenance file
+# (docs/tite-boin-sources.json) names the supplement's PDF.
+PAPER_TABLE_S1 = [  # (n, y, m, STFT cut-off)
+    (3, 1, 1, 0.88), (6, 1, 2, 0.60), (6, 1, 3, 1.96), (6, 2, 1, 0.73), (6, 2, 2, 1.80), (6, 2, 3, 2.87),
+    (9, 2, 1, 0.59), (9, 2, 2, 1.65), (9, 3, 1, 0.58), (12, 2, 4, 1.33), (12, 2, 5, 2.72), (12, 4, 1, 0.43),
+]
+
+
+@pytest.mark.parametrize("n, y, m, cut", PAPER_TABLE_S1)
+def test_titeboin_paper_table_s1(n, y, m, cut):
+    d = de.TITEBOIN(target=0.3, max_n=30)
+    below, above = _decide(d, 2, n, y, m, cut - 0.006), _decide(d, 2, n, y, m, cut + 0.006)
+    assert (below, above) == (("S", "E") if y / n < 0.3 else ("D", "S"))
+
+
 # Lin & Yuan (2020)'s estimate y / (n - m + STFT), in R TITEgBOIN's order, against the 2018 rule;
 # target 0.3: lambda_e = 0.2365, lambda_d = 0.3585 (hand-computed cases)
 ESS_VS_IMPUTATION = [
