@@ -41,6 +41,14 @@ def open_unit(name: str, value: Any) -> float:
     return v
 
 
+def positive(name: str, value: Any, what: str = "") -> float:
+    """A finite float > 0; ``what`` says what the value means, for the error message."""
+    v = number(name, value)
+    if v <= 0:
+        raise ValueError(f"{name}: must be > 0{f' ({what})' if what else ''}, got {value!r}")
+    return v
+
+
 def number(name: str, value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{name}: expected a number, got {value!r}")

@@ -78,20 +78,12 @@ class TimeModel:
     late_part: float = 0.5
 
     def __post_init__(self) -> None:
-        w = v.number("window", self.window)
-        if w <= 0:
-            raise ValueError(f"window: must be > 0 (length of the DLT window), got {self.window!r}")
+        w = v.positive("window", self.window, "length of the DLT window")
         object.__setattr__(self, "window", w)
         v.choice("accrual", self.accrual, ACCRUALS)
-        r = v.number("rate", self.rate)
-        if r <= 0:
-            raise ValueError(f"rate: must be > 0 (mean arrivals per time unit), got {self.rate!r}")
-        object.__setattr__(self, "rate", r)
+        object.__setattr__(self, "rate", v.positive("rate", self.rate, "mean arrivals per time unit"))
         v.choice("onset", self.onset, ONSETS)
-        s = v.number("shape", self.shape)
-        if s <= 0:
-            raise ValueError(f"shape: must be > 0, got {self.shape!r}")
-        object.__setattr__(self, "shape", s)
+        object.__setattr__(self, "shape", v.positive("shape", self.shape))
         v.choice("waiting", self.waiting, WAITING)
         d = v.number("dropout", self.dropout)
         # beyond 99% drop-outs per window a cohort could need hundreds of replacements per patient
@@ -101,11 +93,7 @@ class TimeModel:
                              f"time unit; at most 99% drop-outs within the window), got {self.dropout!r}")
         object.__setattr__(self, "dropout", d)
         for f in ("late_share", "late_part"):
-            x = v.number(f, getattr(self, f))
-            if not 0 < x < 1:
-                raise ValueError(f"{f}: must be in (0, 1) (a share of the DLTs / a fraction of the window), "
-                                 f"got {getattr(self, f)!r}")
-            object.__setattr__(self, f, x)
+            object.__setattr__(self, f, v.open_unit(f, getattr(self, f)))
 
     @property
     def mean_gap(self) -> float:

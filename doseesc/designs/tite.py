@@ -119,9 +119,7 @@ class _TiteDesign(Design):
             used (TITE-BOIN: observed DLTs plus imputed pending outcomes over n; TITE-CRM: the
             model at the posterior mean ``beta``).
         """
-        window = v.number("window", window)
-        if window <= 0:
-            raise ValueError(f"window: must be > 0 (length of the DLT window), got {window!r}")
+        window = v.positive("window", window, "length of the DLT window")
         dose, dlt, fu, gone = _patient_table(data, window)
         if n_doses is not None:
             n_doses = v.integer("n_doses", n_doses, low=1)
@@ -393,10 +391,7 @@ class TITECRM(_TiteDesign):
         object.__setattr__(self, "max_n", v.integer("max_n", self.max_n, low=1))
         object.__setattr__(self, "start_dose", v.integer("start_dose", self.start_dose, low=1, high=sk.size))
         v.choice("model", self.model, ("empiric", "logistic"))
-        sd = v.number("prior_sd", self.prior_sd)
-        if sd <= 0:
-            raise ValueError(f"prior_sd: must be > 0, got {self.prior_sd!r}")
-        object.__setattr__(self, "prior_sd", sd)
+        object.__setattr__(self, "prior_sd", v.positive("prior_sd", self.prior_sd))
         a0 = v.number("intercept", self.intercept)
         object.__setattr__(self, "intercept", a0)
         if self.model == "logistic" and np.any(np.log(sk / (1 - sk)) - a0 >= 0):
