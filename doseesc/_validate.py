@@ -12,6 +12,13 @@ from typing import Any
 
 import numpy as np
 
+#: Largest maximum sample size a design accepts (patients per trial). Phase I/II trials enrol
+#: tens of patients; the bound keeps every per-trial array and decision table small
+#: (interval designs tabulate (n, y) pairs: O(max_n^2)).
+MAX_PATIENTS = 1000
+#: Largest number of dose levels a scenario or design accepts.
+MAX_DOSES = 50
+
 
 def probabilities(name: str, values: Any, *, open_interval: bool = False, allow_empty: bool = False) -> np.ndarray:
     """A 1-d float array of probabilities in [0, 1] (or (0, 1) with ``open_interval``)."""
