@@ -17,6 +17,7 @@ from .designs import (
                       BoinBoundaries,
                       CRMPosterior,
                       Design,
+                      DeviationWarning,
                       I3plus3,
                       Keyboard,
                       Modified,
@@ -33,7 +34,8 @@ from .timemodel import TimeModel
 from .whatif import whatif
 
 __all__ = [
-    "Scenario", "ScenarioSet", "TimeModel", "Design", "Modified", "Recommendation", "ThreePlusThree",
+    "Scenario", "ScenarioSet", "TimeModel", "Design",
+    "DeviationWarning", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
     "CRM", "CRMPosterior", "crm_skeleton",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",

@@ -1,6 +1,4 @@
-import sys
-
-from .cli import main
+from .cli import console
 
 if __name__ == "__main__":  # worker processes (backend="processes") re-import this module
-    sys.exit(main())
+    console()

@@ -56,6 +56,19 @@ def positive(name: str, value: Any, what: str = "") -> float:
     return v
 
 
+def in_range(name: str, value: Any, low: float, high: float, what: str) -> float:
+    """A finite float in [low, high]; ``what`` says what the value means, for the error message."""
+    x = number(name, value)
+    if not low <= x <= high:
+        raise ValueError(f"{name}: must be from {low:g} to {high:g} ({what}), got {value!r}")
+    return x
+
+
+#: CRM-family prior SD of beta: beyond these the model's integration range (+-10 prior SDs of
+#: beta, i.e. exp(beta) up to e^200) stops being representable, or the prior is a point mass.
+PRIOR_SD_RANGE = (0.01, 20.0)
+
+
 def number(name: str, value: Any) -> float:
     if isinstance(value, bool):
         raise ValueError(f"{name}: expected a number, got {value!r}")

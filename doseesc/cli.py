@@ -12,15 +12,17 @@ import contextlib
 import csv
 import dataclasses
 import io
-import json
+import os
 import pathlib
 import sys
+import threading
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from . import __version__
+from . import __version__, _io, _json
 from .designs import REGISTRY
 from .designs.base import option_kind
 from .scenario import Scenario
@@ -208,7 +210,7 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
     truth = _floats("--truth", args.truth)
     time = None
     if getattr(args, "window", None) is not None:
-        rate = args.rate if args.rate is not None else 1.0 / args.window
+        rate = args.rate if args.rate is not None else (1.0 / args.window if args.window else 1.0)
         time = TimeModel(window=args.window, accrual=args.accrual, rate=rate, onset=args.onset, shape=args.shape,
                          late_share=args.late_share, late_part=args.late_part, waiting=args.waiting,
                          dropout=0.0 if args.dropout is None else args.dropout)
@@ -293,7 +295,7 @@ def oc_csv(oc) -> str:
 
 def emit_oc(oc, fmt: str) -> str:
     if fmt == "json":
-        return json.dumps(oc.to_dict(), indent=2)
+        return _json.dumps(oc.to_dict(), indent=2)
     if fmt == "csv":
         return oc_csv(oc)
     return oc.summary()
@@ -344,7 +346,7 @@ def cmd_compare(args) -> str:
                       progress=args.progress, backend=backend)
     _maybe_plot(args, cmp)
     if args.format == "json":
-        return json.dumps(cmp.to_dict(), indent=2)
+        return _json.dumps(cmp.to_dict(), indent=2)
     if args.format == "csv":
         rows = cmp.to_dict()["results"]
         buf = io.StringIO()
@@ -420,7 +422,7 @@ def cmd_next(args) -> str:
         rec = d.next_dose(args.outcomes, n_doses=n_doses)
         what = repr(args.outcomes)
     if args.format == "json":
-        return json.dumps(rec.to_dict(), indent=2)
+        return _json.dumps(rec.to_dict(), indent=2)
     if args.format == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
@@ -454,7 +456,7 @@ def cmd_boundaries(args) -> str:
         b = boin_boundaries(target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, p_saf=args.p_saf,
                             p_tox=args.p_tox, cutoff_eli=args.cutoff_eli, extrasafe=args.extrasafe, offset=args.offset)
         if args.format == "json":
-            return json.dumps(b.to_dict(), indent=2)
+            return _json.dumps(b.to_dict(), indent=2)
         if args.format == "csv":
             d = b.to_dict()
             keys = [k for k in ("n", "escalate_if_le", "deescalate_if_ge", "eliminate_if_ge", "stop_if_ge")
@@ -472,7 +474,7 @@ def cmd_boundaries(args) -> str:
     d = REGISTRY[args.design](target=args.target, cohort_size=args.cohort_size, max_n=args.max_n)
     table = d.decision_table()
     if args.format == "json":
-        return json.dumps({str(k): v for k, v in table.items()}, indent=2)
+        return _json.dumps({str(k): v for k, v in table.items()}, indent=2)
     rows = [f"{d.label()}: decision at a middle dose (E escalate, S stay, D de-escalate, DU de-escalate and eliminate)",
             "n    decision for y = 0, 1, 2, ... DLTs"]
     sep = "," if args.format == "csv" else " "
@@ -499,13 +501,12 @@ def cmd_evidence(args) -> str:
     from . import evidence
 
     if args.format == "json":
-        return json.dumps([r.to_dict() if hasattr(r, "to_dict") else dataclasses.asdict(r)
+        return _json.dumps([r.to_dict() if hasattr(r, "to_dict") else dataclasses.asdict(r)
                            for r in evidence.records(args.trial)], indent=2, default=str)
     return evidence.table(args.trial)
 
 
 def cmd_run(args) -> str:
-    import os
 
     from . import config
     from .engine import compare, exact
@@ -537,18 +538,15 @@ def cmd_run(args) -> str:
     csv_text = _results_csv(run, ocs, spec)
     if out_dir:
         os.makedirs(out_dir, exist_ok=True)
-        with open(os.path.join(out_dir, "results.json"), "w") as fh:
-            json.dump(payload, fh, indent=2)
-        with open(os.path.join(out_dir, "results.csv"), "w") as fh:
-            fh.write(csv_text)
-        with open(os.path.join(out_dir, "results.txt"), "w") as fh:
-            fh.write("# run: " + json.dumps(run) + "\n\n" + table + "\n")
+        _io.write(os.path.join(out_dir, "results.json"), _json.dumps(payload, indent=2))
+        _io.write(os.path.join(out_dir, "results.csv"), csv_text)
+        _io.write(os.path.join(out_dir, "results.txt"), "# run: " + _json.dumps(run) + "\n\n" + table + "\n")
         written = ["results.json", "results.csv", "results.txt"]
         if spec.plots:
             written += _run_figures(out_dir, run, ocs, cmp, spec)
         print(f"wrote {', '.join(os.path.join(out_dir, w) for w in written)}", file=sys.stderr)
     if fmt == "json":
-        return json.dumps(payload, indent=2)
+        return _json.dumps(payload, indent=2)
     if fmt == "csv":
         return csv_text
     return table
@@ -556,7 +554,7 @@ def cmd_run(args) -> str:
 
 def _results_csv(run: dict, ocs, spec) -> str:
     buf = io.StringIO()
-    buf.write("# run: " + json.dumps(run) + "\n")
+    buf.write("# run: " + _json.dumps(run) + "\n")
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["design", "scenario", "metric", "dose", "value", "se"])
     for i, j, oc in ocs:
@@ -567,7 +565,6 @@ def _results_csv(run: dict, ocs, spec) -> str:
 
 
 def _run_figures(out_dir, run, ocs, cmp, spec) -> list[str]:
-    import os
 
     try:
         from . import plot
@@ -577,7 +574,7 @@ def _run_figures(out_dir, run, ocs, cmp, spec) -> list[str]:
         print(f"doseesc: note: {exc}; no figures written", file=sys.stderr)
         return []
     names = []
-    meta = {"Description": json.dumps(run)}
+    meta = {"Description": _json.dumps(run)}
     for i, j, oc in ocs:
         name = f"oc_design{i + 1}_scenario{j + 1}.png"
         fig = plot.figure(oc)
@@ -697,22 +694,89 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def _execute(args) -> tuple[str, list[str]]:
+    """Run the command; returns its output and the warnings it raised (one line each)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = args.func(args)
+    notes = []
+    for w in caught:
+        line = str(w.message).splitlines()[0] if str(w.message) else w.category.__name__
+        if line not in notes:
+            notes.append(line)
+    return out, notes
+
+
+def _execute_interruptibly(args) -> tuple[str, list[str]]:
+    """Run the command in a worker thread so that Ctrl-C reaches this (main) thread at once,
+    even while a compiled kernel runs (numba kernels do not see signals): on Ctrl-C the
+    process removes its unfinished output files and exits with status 130."""
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["result"] = _execute(args)
+        except BaseException as exc:  # handed to the main thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="doseesc-command", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.2)
+    except KeyboardInterrupt:
+        _io.discard_partial()
+        print("doseesc: interrupted", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(130)
+    if "error" in box:
+        raise box["error"]
+    return box["result"]
+
+
+def main(argv: Sequence[str] | None = None, *, interruptible: bool = False) -> int:
+    """The ``doseesc`` command. Every error is one line on stderr with exit status 2 (bad
+    input or a request beyond the stated limits) or 1 (an internal error); never a traceback
+    (set ``DOSEESC_DEBUG=1`` to see one). Warnings print as ``doseesc: warning: ...``."""
     parser = make_parser()
     try:
         args = parser.parse_args(argv)
-        out = args.func(args)
+        out, notes = _execute_interruptibly(args) if interruptible else _execute(args)
     except (CLIError, ValueError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         print(f"doseesc: error: {msg}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        _io.discard_partial()
         print("doseesc: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:
+        _io.discard_partial()
+        print("doseesc: error: not enough memory for this request (ask for fewer trials, scenarios, doses or "
+              "patients)", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        _io.discard_partial()
+        if os.environ.get("DOSEESC_DEBUG"):
+            raise
+        if isinstance(exc, SystemError) and isinstance(exc.__context__ or exc.__cause__, KeyboardInterrupt):
+            print("doseesc: interrupted", file=sys.stderr)
+            return 130
+        msg = str(exc).splitlines()[0] if str(exc) else ""
+        print(f"doseesc: internal error: {exc.__class__.__name__}: {msg} (please report it; DOSEESC_DEBUG=1 shows "
+              "the traceback)", file=sys.stderr)
+        return 1
+    for note in notes:  # on stderr unless the table already prints it
+        if not out or f"warning: {note}" not in out:
+            print(f"doseesc: warning: {note}", file=sys.stderr)
     if out:
         sys.stdout.write(out if out.endswith("\n") else out + "\n")
     return 0
 
 
+def console() -> None:  # pragma: no cover - the installed ``doseesc`` script
+    sys.exit(main(interruptible=True))
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    console()

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import csv
 import io
-import json
+import warnings
 from dataclasses import dataclass
 from math import comb
 
+from . import _json
 from . import _validate as v
 from . import outcomes as _outcomes
-from .designs.base import Design
+from .designs.base import Design, DeviationWarning
 from .scenario import Scenario
 
 MAX_NODES = 200_000
@@ -95,7 +96,10 @@ def dose_paths(design: Design, cohorts: int, outcomes: str = "", *, n_doses: int
                 p = prob * comb(c, k) * q**k * (1 - q) ** (c - k)
             visit(f"{out} {step}".strip(), depth + 1, p)
 
-    visit(root, 0, 1.0 if scenario is not None else None)
+    design.next_dose(root, n_doses=n_doses)  # the root's deviations from the design, warned once
+    with warnings.catch_warnings():  # every child repeats them (children follow the design)
+        warnings.simplefilter("ignore", DeviationWarning)
+        visit(root, 0, 1.0 if scenario is not None else None)
     return nodes
 
 
@@ -111,7 +115,7 @@ def paths_text(nodes: list[PathNode], root: str = "") -> str:
 
 
 def paths_json(nodes: list[PathNode]) -> str:
-    return json.dumps([n.to_dict() for n in nodes], indent=2)
+    return _json.dumps([n.to_dict() for n in nodes], indent=2)
 
 
 def paths_csv(nodes: list[PathNode]) -> str:

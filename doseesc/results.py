@@ -7,13 +7,13 @@ probabilities as weights (and standard errors of zero).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
+from . import _json
 from ._kernels.codes import STOP_REASONS
 
 
@@ -251,7 +251,7 @@ class OperatingCharacteristics:
 
         def mean_se(s1, s2):  # from the sum and the sum of squares
             m = np.float64(s1) / n
-            var = (s2 - s1 * m) / (n - 1) if n > 1 else np.nan
+            var = (s2 - s1 * m) / (n - 1) if n > 1 else np.full(np.shape(m), np.nan)
             return m, np.sqrt(np.maximum(var, 0.0) / n)
 
         def flag(cnt):  # a 0/1 summary: binomial SE with the n - 1 denominator
@@ -370,14 +370,15 @@ class OperatingCharacteristics:
         return out
 
     def to_json(self, **kw) -> str:
-        return json.dumps(self.to_dict(), **kw)
+        return _json.dumps(self.to_dict(), **kw)
 
     def summary(self) -> str:
         """A printable table: per-dose selection, patients and DLTs, then overall summaries."""
         sc = self.scenario
         single = len(self.scenarios) == 1
         label = self.design.label() if hasattr(self.design, "label") else str(self.design)
-        how = "exact" if self.exact else f"{self.n_trials:,} simulated trials, seed {self.seed}"
+        plural = "s" if self.n_trials != 1 else ""
+        how = "exact" if self.exact else f"{self.n_trials:,} simulated trial{plural}, seed {self.seed}"
         head = f"{label} under {sc.label() if single else f'{len(self.scenarios)} scenarios'} ({how})"
         pm = "" if self.exact else " (SE)"
         unit = f" [{sc.dose_unit}]" if single and sc.dose_unit else ""
@@ -420,6 +421,8 @@ class OperatingCharacteristics:
         if "pcs_quantiles" in self._values:
             q = self._values["pcs_quantiles"]
             lines.append("PCS across scenarios: " + ", ".join(f"{k} {100 * x:.1f}" for k, x in q.items()))
+        if not self.exact and self.n_trials is not None and self.n_trials < 2:
+            lines.append("SE n/a: a standard error needs at least 2 simulated trials (null in JSON)")
         return "\n".join(lines)
 
     __str__ = summary
@@ -434,7 +437,9 @@ def _fmt(m: float, s: float, exact: bool) -> str:
     if exact:
         return f"{m:.4f}" if abs(m) < 10 else f"{m:.3f}"
     s = float(s)
-    dec = 2 if not np.isfinite(s) or s <= 0 else int(min(4, max(1, 1 - np.floor(np.log10(s)))))
+    if not np.isfinite(s):  # one simulated trial: no standard error
+        return f"{m:.2f} (n/a)"
+    dec = 2 if s <= 0 else int(min(4, max(1, 1 - np.floor(np.log10(s)))))
     return f"{m:.{dec}f} ({s:.{dec}f})"
 
 

@@ -10,6 +10,13 @@ import numpy as np
 from . import _validate as v
 
 ACCRUALS = ("fixed", "poisson")
+#: Allowed DLT windows (any time unit) and arrivals per window (rate x window): wide enough for
+#: any trial (the MSC trials had ~0.2 arrivals per 28-day window), narrow enough that every
+#: arrival time, duration and its variance is a finite, well-resolved double and a simulated
+#: trial has a bounded number of arrivals (at most ~1,000 turned away per wait).
+WINDOW_RANGE = (1e-6, 1e9)
+PER_WINDOW_RANGE = (1e-4, 1e3)
+SHAPE_RANGE = (0.05, 20.0)
 ONSETS = ("uniform", "weibull", "late")
 WAITING = ("turn_away", "queue")
 
@@ -21,13 +28,15 @@ class TimeModel:
     Parameters
     ----------
     window : float
-        Length of the DLT observation window (any time unit; durations are reported in it).
+        Length of the DLT observation window (any time unit; durations are reported in it),
+        from 1e-6 to 1e9.
     accrual : {"fixed", "poisson"}
         Patients arrive every ``1 / rate`` time units, or as a Poisson process with ``rate``.
         The trial opens at time 0 and the first patient arrives one inter-arrival gap later
         (as in dfcrm ``titesim``); durations run from the opening to the last decision.
     rate : float
-        Mean arrivals per time unit (e.g. ``3 / 28``: three patients per 28-day window).
+        Mean arrivals per time unit (e.g. ``3 / 28``: three patients per 28-day window); the
+        arrivals per window, ``rate * window``, must be from 1e-4 to 1,000.
     onset : {"uniform", "weibull", "late"}
         Time of a DLT within the window, given that it happens: uniform on (0, window);
         Weibull with shape ``shape`` and scale ``window``, truncated to the window
@@ -37,7 +46,7 @@ class TimeModel:
         the window is the dose's ``p_tox`` and a share ``late_share`` of the DLTs occur in the
         last ``late_part`` of the window.
     shape : float
-        Weibull shape (only with ``onset="weibull"``).
+        Weibull shape (only with ``onset="weibull"``), from 0.05 to 20.
     late_share, late_part : float
         Only with ``onset="late"``: that share of the DLTs (default 0.5) falls in that last
         fraction of the window (default 0.5). ``late_share == late_part`` is close to uniform
@@ -79,11 +88,24 @@ class TimeModel:
 
     def __post_init__(self) -> None:
         w = v.positive("window", self.window, "length of the DLT window")
+        if not WINDOW_RANGE[0] <= w <= WINDOW_RANGE[1]:
+            raise ValueError(f"window: must be from {WINDOW_RANGE[0]:g} to {WINDOW_RANGE[1]:g} (length of the DLT "
+                             f"window, in any time unit), got {self.window!r}")
         object.__setattr__(self, "window", w)
         v.choice("accrual", self.accrual, ACCRUALS)
-        object.__setattr__(self, "rate", v.positive("rate", self.rate, "mean arrivals per time unit"))
+        rate = v.positive("rate", self.rate, "mean arrivals per time unit")
+        lo, hi = PER_WINDOW_RANGE
+        if not lo <= rate * w <= hi:
+            raise ValueError(f"rate: must give from {lo:g} to {hi:g} arrivals per DLT window (rate x window), i.e. "
+                             f"a rate from {lo / w:.6g} to {hi / w:.6g} per time unit for window = {w:g}, "
+                             f"got {self.rate!r}")
+        object.__setattr__(self, "rate", rate)
         v.choice("onset", self.onset, ONSETS)
-        object.__setattr__(self, "shape", v.positive("shape", self.shape))
+        shape = v.positive("shape", self.shape)
+        if not SHAPE_RANGE[0] <= shape <= SHAPE_RANGE[1]:
+            raise ValueError(f"shape: must be from {SHAPE_RANGE[0]:g} to {SHAPE_RANGE[1]:g} (Weibull shape of the "
+                             f"DLT onset), got {self.shape!r}")
+        object.__setattr__(self, "shape", shape)
         v.choice("waiting", self.waiting, WAITING)
         d = v.number("dropout", self.dropout)
         # beyond 99% drop-outs per window a cohort could need hundreds of replacements per patient

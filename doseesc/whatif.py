@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _json
 from . import _validate as v
 from .designs import BOIN, MTPI2, Keyboard, ThreePlusThree
 from .engine import compare, exact
@@ -78,7 +78,7 @@ class WhatIfResult:
                           **({"pcs_quantiles": r.pcs_quantiles} if r.pcs_quantiles else {})} for r in self.rows]}
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), indent=2)
+        return _json.dumps(self.to_dict(), indent=2)
 
     def to_csv(self) -> str:
         buf = io.StringIO()

@@ -21,3 +21,9 @@ RULE = 2  # the design's own completion rule (3+3 finished, n at dose reached, .
 SAFETY = 3  # stopped for toxicity: no dose is selected
 
 STOP_REASONS = ("running", "max_n", "design_rule", "safety")
+
+# Not a stop reason: a simulated trial exceeded MAX_EVENTS arrivals or enrolments (the time
+# model's ranges make this unreachable; the bound keeps every kernel loop finite). The Python
+# layer raises a ValueError when a record carries it.
+TOO_LONG = -9
+MAX_EVENTS = 1_000_000_000

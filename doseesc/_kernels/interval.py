@@ -67,7 +67,7 @@ def n_work(n_doses: int) -> int:
 @jit(inline=True)
 def _entry(ipar, tab, nd, yd):
     t = ipar[I_TABLE_N]
-    if nd > t:  # never happens in simulation (n <= max_n = T); the Python layer widens T
+    if nd > t:  # never happens: simulated and live counts are bounded by max_n = T
         nd = t
         if yd > t:
             yd = t

@@ -36,7 +36,7 @@ from .._jit import jit
 from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
-from .codes import CONTINUE, MAX_N, SAFETY, TITE_BOIN
+from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TITE_BOIN, TOO_LONG
 from .rng import STREAM_TOLERANCE, draw, trial_key
 from .timing import dropout, gap, onset
 
@@ -108,16 +108,10 @@ def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork):
             if ipar[_iv.I_EXTRASAFE] != 0 and cur == 0 and (code & _iv.ELIM_ROW) and (code & _iv.XSAFE):
                 return -1, SAFETY, False
             return cur, CONTINUE, True
-        nn = np.float64(n[cur])
-        yy = np.float64(y[cur])
         target = fpar[_iv.F_TARGET]
-        pobs = yy / nn
+        pobs = y[cur] / n[cur]
         if pobs != target:
-            # Impute each pending outcome by pi (1 - t_i / W) / (1 - pi), pi the posterior mean
-            # under a Beta(target / 2, 1 - target / 2) prior from the completed patients, so the
-            # pending patients add pi / (1 - pi) * (m - STFT) expected DLTs.
-            pihat = (yy + fpar[F_PRIOR_A]) / (nn - mm + 1.0)
-            ptil = (yy + pihat / (1.0 - pihat) * (mm - stft[cur])) / nn
+            ptil = _imputed(fpar, n[cur], y[cur], mm, stft[cur])
             if pobs < target:
                 act = _iv.ESCALATE if ptil <= fpar[F_LAMBDA_E] else _iv.STAY
             else:
@@ -161,20 +155,38 @@ def _boin_decide_ess(ipar, fpar, n, y, m, mc, stft, cur, iwork, lo, code):
     return nxt, reason, False
 
 
+@jit(inline=True)
+def _imputed(fpar, nd, yd, md, sd):
+    """Yuan et al.'s (2018) estimate at a dose with ``nd`` patients, ``yd`` observed DLTs and
+    ``md`` pending patients of standardized total follow-up ``sd``.
+
+    Each pending outcome is imputed as pi (1 - t_i / W) / (1 - pi), pi = (y + target / 2) /
+    (n - m + 1) the posterior mean from the completed patients under a Beta(target / 2,
+    1 - target / 2) prior, so the pending patients add pi / (1 - pi) (m - STFT) expected DLTs.
+    That approximation can exceed one DLT per pending patient when pi > 1/2 (e.g. one
+    completed patient, with a DLT, and two just enrolled: (1 + 1.29 x 1.86) / 3 = 1.13), so
+    the estimate is capped at 1. The cap never changes a decision: both boundaries are below 1.
+    """
+    pihat = (yd + fpar[F_PRIOR_A]) / (nd - md + 1.0)  # < 1: y <= n - m and target / 2 < 1
+    est = (yd + pihat / (1.0 - pihat) * (md - sd)) / nd
+    return est if est < 1.0 else 1.0
+
+
 @jit
 def _boin_estimates(fpar, n, y, m, stft, out):
-    """Per-dose TITE-BOIN estimate, (y + imputed) / n or y / (n - m + STFT) (y / n with no
-    pending), NaN if untreated."""
+    """Per-dose TITE-BOIN estimate in [0, 1]: the capped imputation estimate or
+    y / (n - m + STFT) (y / n with none pending); NaN where untreated, or where every patient
+    is pending with no follow-up yet (ESS estimate: no information)."""
     for d in range(n.shape[0]):
         if n[d] == 0:
             out[d] = np.nan
         elif m[d] == 0:
             out[d] = y[d] / n[d]
         elif fpar[F_ESTIMATE] != 0.0:
-            out[d] = y[d] / (n[d] - m[d] + stft[d])
+            ess = n[d] - m[d] + stft[d]  # >= y: DLT patients are complete
+            out[d] = y[d] / ess if ess > 0.0 else np.nan
         else:
-            pihat = (y[d] + fpar[F_PRIOR_A]) / (n[d] - m[d] + 1.0)
-            out[d] = (y[d] + pihat / (1.0 - pihat) * (m[d] - stft[d])) / n[d]
+            out[d] = _imputed(fpar, n[d], y[d], m[d], stft[d])
 
 
 # ---------------------------------------------------------------------------- TITE-CRM
@@ -504,6 +516,8 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
                                 nt = ev
                     tnow = nt
                 else:  # this patient is turned away; decide again at the next arrival
+                    if j > MAX_EVENTS:
+                        return -1, TOO_LONG, tnow, waited, turned
                     turned += 1
                     j += 1
                     arrival += gap(tm, key, t, j)

@@ -12,7 +12,7 @@ from numba import prange
 from .._jit import jit
 from . import dispatch
 from . import rules as _rules
-from .codes import CONTINUE, MAX_N, SAFETY
+from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TOO_LONG
 from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, gap, onset
 
@@ -73,6 +73,8 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
                 slot[s] = now
         filled = 0  # slots [0, filled) hold an evaluable patient
         while filled < c:
+            if pid > MAX_EVENTS:
+                return -1, TOO_LONG, now, waited, turned_away
             u = draw(tk, pid, STREAM_TOLERANCE)
             dlt = u < pt
             if timed:
@@ -85,6 +87,8 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
                     free = slot[s]
                 if tm[6] == 0.0:  # arrivals while no slot is free are turned away
                     while arrival < free:
+                        if j > MAX_EVENTS:
+                            return -1, TOO_LONG, now, waited, turned_away
                         turned_away += 1
                         j += 1
                         arrival += gap(tm, key, t, j)
@@ -155,27 +159,42 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
 
 
 @jit
-def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_tox, n, y, aux, work):
-    """Run a design over observed cohorts (doses 0-based). Returns (next dose, cohort size, reason)."""
+def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_tox, n, y, aux, work, rec_dose,
+           rec_size):
+    """Run a design over observed cohorts (doses 0-based).
+
+    Returns (next dose, cohort size, reason, index of the cohort after which the design
+    stopped, or -1). ``rec_dose[i]``/``rec_size[i]`` receive what the design recommended
+    before cohort ``i`` (-1 for cohorts after a stop), so the caller can say where the data
+    deviate from the design. Cohorts after a stop are still added to ``n`` and ``y`` (no data
+    may vanish), but the design makes no further decisions.
+    """
     n[:] = 0
     y[:] = 0
     cur, c = dispatch.start(code, ipar, fpar, tab, aux)
     reason = CONTINUE
     total = 0
+    stopped = -1
     for i in range(c_dose.shape[0]):
         d = c_dose[i]
         n[d] += c_size[i]
         y[d] += c_tox[i]
+        if stopped >= 0:
+            rec_dose[i] = -1
+            rec_size[i] = -1
+            continue
+        rec_dose[i] = cur
+        rec_size[i] = min(c, max_n - total)
         total += c_size[i]
         nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, d, c_size[i], c_tox[i])
         cur, c, reason = _rules.apply(rules, safety_tab, n, y, d, nxt, c, reason)
+        if reason == CONTINUE and total >= max_n:
+            reason = MAX_N
         if reason != CONTINUE:
-            break
-    if reason == CONTINUE and total >= max_n:
-        reason = MAX_N
+            stopped = i
     if reason == CONTINUE and c > max_n - total:
         c = max_n - total
-    return cur, c, reason
+    return cur, c, reason, stopped
 
 
 @jit

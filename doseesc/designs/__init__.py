@@ -4,7 +4,7 @@
 to design classes; their constructor arguments become CLI flags and TOML keys.
 """
 
-from .base import Design, Recommendation
+from .base import Design, DeviationWarning, Recommendation
 from .crm import CRM, CRMPosterior, crm_skeleton
 from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin_boundaries
 from .modifiers import Modified
@@ -23,6 +23,7 @@ REGISTRY: dict[str, type] = {
     "crm": CRM,
 }
 
-__all__ = ["Design", "Recommendation", "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
+__all__ = ["Design", "DeviationWarning", "Recommendation",
+           "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
            "crm_skeleton", "REGISTRY"]

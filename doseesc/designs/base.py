@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings as _warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
 from typing import Any, ClassVar, NamedTuple
@@ -47,15 +48,66 @@ def option_kind(annotation: Any) -> str:
     return "str"
 
 
+def _count_list(name: str, values: Any, what: str) -> np.ndarray:
+    if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
+        raise ValueError(f"{name}: expected a list of {what}, one per dose, got {values!r}")
+    vals = list(values)
+    if not 1 <= len(vals) <= v.MAX_DOSES:
+        raise ValueError(f"{name}: expected 1 to {v.MAX_DOSES} values (one per dose), got {len(vals)}")
+    try:
+        return np.array([v.integer(name, x, low=0, high=v.MAX_PATIENTS) for x in vals], dtype=np.int64)
+    except ValueError:
+        raise ValueError(f"{name}: expected {what} from 0 to {v.MAX_PATIENTS}, one per dose, got {values!r}") \
+            from None
+
+
 def check_counts(n_patients: Any, n_dlt: Any) -> tuple[np.ndarray, np.ndarray]:
     """Per-dose patient and DLT counts as int64 arrays; ValueError naming the field otherwise."""
-    n = np.asarray(n_patients)
-    y = np.asarray(n_dlt)
-    if n.ndim != 1 or n.size == 0 or not np.all(np.equal(np.mod(n, 1), 0)) or np.any(n < 0):
-        raise ValueError(f"n_patients: expected non-negative integers, one per dose, got {n_patients!r}")
-    if y.shape != n.shape or not np.all(np.equal(np.mod(y, 1), 0)) or np.any(y < 0) or np.any(y > n):
+    n = _count_list("n_patients", n_patients, "patient counts")
+    y = _count_list("n_dlt", n_dlt, "DLT counts")
+    if y.shape != n.shape or np.any(y > n):
         raise ValueError(f"n_dlt: expected integers 0 <= n_dlt <= n_patients, one per dose, got {n_dlt!r}")
-    return n.astype(np.int64), y.astype(np.int64)
+    return n, y
+
+
+def check_total(total: int, max_n: int, field: str) -> None:
+    """Live data may not hold more patients than the design's maximum sample size."""
+    if total > max_n:
+        raise ValueError(f"{field}: {total} patients entered, more than the design's maximum sample size "
+                         f"(max_n = {max_n}); the design says nothing about patients beyond it")
+
+
+class DeviationWarning(UserWarning):
+    """Live data that do not follow the design: a cohort at another dose or of another size
+    than the design recommended, or cohorts after the design had stopped."""
+
+
+def deviations(cohorts, rec_dose: np.ndarray, rec_size: np.ndarray, stopped: int, reason: str) -> tuple[str, ...]:
+    """One sentence per place where the observed cohorts depart from the design's recommendations
+    (``rec_dose``/``rec_size``: the recommendation before each cohort, 0-based; ``stopped``:
+    the cohort after which the design stopped, or -1)."""
+    notes = []
+    last = len(cohorts) if stopped < 0 else stopped + 1
+    for i in range(last):
+        c = cohorts[i]
+        if rec_dose[i] >= 0 and c.dose != rec_dose[i] + 1:
+            notes.append(f"cohort {i + 1} ('{c}') was given at dose {c.dose}; the design recommended dose "
+                         f"{rec_dose[i] + 1}")
+        if rec_size[i] > 0 and c.size != rec_size[i]:
+            notes.append(f"cohort {i + 1} ('{c}') has {c.size} patient{'s' if c.size != 1 else ''}; the design "
+                         f"recommended a cohort of {rec_size[i]} (its decision is taken after these {c.size})")
+    if 0 <= stopped < len(cohorts) - 1:
+        after = cohorts[stopped + 1:]
+        which = f"cohort {stopped + 2}" if len(after) == 1 else f"cohorts {stopped + 2}-{len(cohorts)}"
+        notes.append(f"the design stopped after cohort {stopped + 1} ('{cohorts[stopped]}', reason: {reason}); "
+                     f"{which} ('{' '.join(str(c) for c in after)}') came after the stop: their patients are "
+                     f"counted (n, DLTs, estimates, selection) but the design made no further decision")
+    return tuple(notes)
+
+
+def warn_deviations(notes: Sequence[str]) -> None:
+    for note in notes:
+        _warnings.warn(note, DeviationWarning, stacklevel=3)
 
 
 def pack_int(*values) -> np.ndarray:
@@ -90,7 +142,9 @@ class Recommendation:
     beta : float or None
         CRM only: posterior mean of the model parameter.
     n_patients, n_dlt : ndarray
-        Per-dose counts parsed from the outcomes.
+        Per-dose counts parsed from the outcomes (every patient entered).
+    warnings : tuple of str
+        Where the data do not follow the design (see ``Design.next_dose``); empty if they do.
     """
 
     dose: int | None
@@ -102,9 +156,11 @@ class Recommendation:
     n_dlt: np.ndarray
     p_tox: np.ndarray | None = None
     beta: float | None = None
+    warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d["warnings"] = list(self.warnings)
         for k in ("n_patients", "n_dlt", "p_tox"):
             if d[k] is not None:
                 d[k] = [None if np.isnan(x) else float(x) for x in np.asarray(d[k], dtype=float)] if k == "p_tox" \
@@ -131,6 +187,7 @@ class Recommendation:
             lines.append(row)
         if self.beta is not None:
             lines.append(f"posterior mean of beta: {self.beta:.4f}")
+        lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
 
@@ -185,12 +242,12 @@ class Design:
 
     def _resolve_n_doses(self, cohorts, n_doses: int | None) -> int:
         if n_doses is not None:
-            return v.integer("n_doses", n_doses, low=1)
+            return v.integer("n_doses", n_doses, low=1, high=v.MAX_DOSES)
         if self.fixed_n_doses is not None:
             return self.fixed_n_doses
         # Unknown: assume one level above the highest dose seen (or the start dose) exists.
         highest = max([c.dose for c in cohorts] + [getattr(self, "start_dose", 1)])
-        return highest + 1
+        return min(highest + 1, v.MAX_DOSES)
 
     def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
         """Recommend the next dose given the outcomes so far (live use).
@@ -208,6 +265,17 @@ class Design:
         Returns
         -------
         Recommendation
+            Its ``warnings`` list every place where the data do not follow the design (a
+            cohort at another dose or of another size than the design recommended, cohorts
+            after the design had stopped); each is also issued as a :class:`DeviationWarning`.
+            Every patient entered is counted: cohorts after a stop enter the counts, the
+            estimates and the selection, but the design makes no decision after its stop.
+
+        Raises
+        ------
+        ValueError
+            Malformed outcomes, a dose level out of range, or more patients than the
+            design's maximum sample size ``max_n``.
         """
         cohorts = _outcomes.parse(outcomes)
         n_doses = self._resolve_n_doses(cohorts, n_doses)
@@ -215,17 +283,22 @@ class Design:
             if c.dose > n_doses:
                 raise ValueError(f"outcomes: dose level {c.dose} is out of range (allowed 1 to {n_doses})")
         low = self.lower(n_doses)
+        check_total(sum(c.size for c in cohorts), low.max_n, "outcomes")
         dose, size, tox = _outcomes.to_arrays(cohorts)
         n = np.zeros(n_doses, dtype=np.int64)
         y = np.zeros(n_doses, dtype=np.int64)
         aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
-        nxt, c, reason = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, low.max_n,
-                                       dose, size, tox, n, y, aux, work)
+        rec_dose = np.empty(len(cohorts), dtype=np.int64)
+        rec_size = np.empty(len(cohorts), dtype=np.int64)
+        nxt, c, reason, stopped = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
+                                                low.max_n, dose, size, tox, n, y, aux, work, rec_dose, rec_size)
         sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, reason, n, y, aux, work)
         est = np.full(n_doses, np.nan)
         beta = _trial.estimates(low.code, low.ipar, low.fpar, low.tab, n, y, aux, work, est)
         stop = reason != CONTINUE
+        notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
+        warn_deviations(notes)
         return Recommendation(
             dose=None if stop else int(nxt) + 1,
             cohort_size=0 if stop else int(c),
@@ -236,17 +309,24 @@ class Design:
             n_dlt=y,
             p_tox=est if self.reports_estimates else None,
             beta=None if np.isnan(beta) else float(beta),
+            warnings=notes,
         )
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The design's final selection from per-dose counts: a 1-based dose, or None."""
         n, y = check_counts(n_patients, n_dlt)
-        low = self.lower(n.size)
+        low = self._for_counts(n).lower(n.size)
         aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
         self._prepare_select_aux(low, aux, n, y)
         sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, CONTINUE, n, y, aux, work)
         return None if sel < 0 else int(sel) + 1
+
+    def _for_counts(self, n: np.ndarray) -> Design:
+        """This design, able to evaluate per-dose counts ``n`` (``select`` on a finished trial
+        may hold more patients at a dose than ``max_n``, e.g. R BOIN's ``select.mtd`` on any
+        data); designs whose tables stop at ``max_n`` return a copy with larger tables."""
+        return self
 
     def _prepare_select_aux(self, low: Lowered, aux: np.ndarray, n: np.ndarray, y: np.ndarray) -> None:
         """Hook: set ``aux`` state that ``select`` depends on (e.g. eliminated doses) from counts."""

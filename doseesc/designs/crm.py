@@ -184,12 +184,12 @@ class CRM(Design):
         object.__setattr__(self, "skeleton", tuple(float(x) for x in sk))
         object.__setattr__(self, "target", v.open_unit("target", self.target))
         object.__setattr__(self, "cohort_size", v.integer("cohort_size", self.cohort_size, low=1))
-        object.__setattr__(self, "max_n", v.integer("max_n", self.max_n, low=self.cohort_size))
+        object.__setattr__(self, "max_n", v.integer("max_n", self.max_n, low=self.cohort_size,
+                                                        high=v.MAX_PATIENTS))
         object.__setattr__(self, "model", v.choice("model", self.model, MODELS))
         object.__setattr__(self, "method", v.choice("method", self.method, METHODS))
-        sd = v.number("prior_sd", self.prior_sd)
-        if sd <= 0:
-            raise ValueError(f"prior_sd: must be a number > 0, got {self.prior_sd!r}")
+        sd = v.in_range("prior_sd", self.prior_sd, *v.PRIOR_SD_RANGE, "prior SD of beta; dfcrm's default is "
+                        "sqrt(1.34) = 1.16")
         object.__setattr__(self, "prior_sd", sd)
         a0 = v.number("intercept", self.intercept)
         if self.model == "logistic" and not a0 > float(_logit(sk[-1])):

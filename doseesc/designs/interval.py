@@ -22,17 +22,15 @@ a table. The common parts are:
 
 from __future__ import annotations
 
-import copy
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
 
 from .. import _validate as v
-from .. import outcomes as _outcomes
 from .._kernels import interval as _k
 from .._kernels.codes import INTERVAL
 from .base import Design, Lowered
@@ -61,7 +59,7 @@ def _bool(name: str, value) -> bool:
 
 def _check_common(d, *, target_hi: float = 1.0) -> None:
     object.__setattr__(d, "cohort_size", v.integer("cohort_size", d.cohort_size, low=1))
-    object.__setattr__(d, "max_n", v.integer("max_n", d.max_n, low=1))
+    object.__setattr__(d, "max_n", v.integer("max_n", d.max_n, low=1, high=v.MAX_PATIENTS))
     if d.max_n < d.cohort_size:
         raise ValueError(f"max_n: must be at least cohort_size ({d.cohort_size}), got {d.max_n}")
     object.__setattr__(d, "start_dose", v.integer("start_dose", d.start_dose, low=1))
@@ -113,14 +111,11 @@ class _IntervalDesign(Design):
         return act | np.where(elim, _k.ELIM, 0) | np.where(n >= 3, _k.ELIM_ROW, 0)
 
     # ------------------------------------------------------------ lowering
-    def _table_size(self) -> int:
-        return max(self.max_n, self.__dict__.get("_wide_n", 0))
-
     def _flags(self) -> dict:
         return {}
 
     def _lower(self, n_doses: int) -> Lowered:
-        T = self._table_size()
+        T = self.max_n
         f = self._flags()
         ipar = np.zeros(_k.N_IPAR, dtype=np.int64)
         ipar[_k.I_START] = self.start_dose - 1
@@ -139,14 +134,6 @@ class _IntervalDesign(Design):
         return Lowered(code=INTERVAL, ipar=ipar, fpar=fpar, tab=tab, n_aux=_k.N_AUX,
                        n_work=_k.n_work(n_doses), max_n=self.max_n, n_doses=n_doses)
 
-    def _widened(self, need: int):
-        """A copy whose decision table also covers ``need`` patients at one dose (live use)."""
-        if need <= self.max_n:
-            return self
-        wide = copy.copy(self)
-        object.__setattr__(wide, "_wide_n", int(need))
-        return wide
-
     # ------------------------------------------------------------ public
     def decision_table(self, max_n: int | None = None) -> dict[int, list[str]]:
         """Decisions at a middle dose for n = 1 .. ``max_n`` patients and y = 0 .. n DLTs.
@@ -160,7 +147,7 @@ class _IntervalDesign(Design):
         >>> de.MTPI2(target=0.3, cohort_size=3, max_n=9).decision_table()[3]
         ['E', 'S', 'D', 'DU']
         """
-        T = self.max_n if max_n is None else v.integer("max_n", max_n, low=1)
+        T = self.max_n if max_n is None else v.integer("max_n", max_n, low=1, high=v.MAX_PATIENTS)
         codes = self._codes(T)
         out = {}
         for n in range(1, T + 1):
@@ -171,19 +158,6 @@ class _IntervalDesign(Design):
             out[n] = row
         return out
 
-    def next_dose(self, outcomes: str = "", n_doses: int | None = None):
-        need = 0
-        try:
-            per: dict[int, int] = {}
-            for c in _outcomes.parse(outcomes):
-                per[c.dose] = per.get(c.dose, 0) + c.size
-            need = max(per.values(), default=0)
-        except ValueError:
-            pass  # the base class reports the malformed string
-        return Design.next_dose(self._widened(need), outcomes, n_doses)
-
-    next_dose.__doc__ = Design.next_dose.__doc__
-
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The final selection (R BOIN ``select.mtd``) from per-dose counts: a 1-based dose or None.
 
@@ -193,11 +167,11 @@ class _IntervalDesign(Design):
         >>> de.BOIN(target=0.3, cohort_size=3, max_n=30).select([3, 6, 18, 3, 0], [0, 1, 5, 3, 0])
         3
         """
-        try:
-            need = int(np.max(np.asarray(n_patients, dtype=float)))
-        except (TypeError, ValueError):
-            need = 0
-        return Design.select(self._widened(need), n_patients, n_dlt)
+        return Design.select(self, n_patients, n_dlt)
+
+    def _for_counts(self, n: np.ndarray):
+        need = int(n.max()) if n.size else 0
+        return self if need <= self.max_n else replace(self, max_n=need)
 
 
 # ---------------------------------------------------------------------------- BOIN
@@ -313,7 +287,7 @@ def boin_boundaries(target: float, max_n: int, cohort_size: int = 1, p_saf: floa
     """
     d = BOIN(target=target, cohort_size=cohort_size, max_n=max(max_n, cohort_size), p_saf=p_saf, p_tox=p_tox,
              cutoff_eli=cutoff_eli, extrasafe=extrasafe, offset=offset)
-    max_n = v.integer("max_n", max_n, low=1)
+    max_n = v.integer("max_n", max_n, low=1, high=v.MAX_PATIENTS)
     lam_e, lam_d, b_e, b_d, elim = _boin_rows(d.target, d.phi1, d.phi2, d.cutoff_eli, max_n)
     stop = None
     if d.extrasafe:

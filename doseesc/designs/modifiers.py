@@ -46,7 +46,8 @@ class Modified(Design):
         if not isinstance(self.base, Design) or isinstance(self.base, Modified):
             raise ValueError("base: expected a design without modifiers")
         if self.stop_n_at_dose is not None:
-            object.__setattr__(self, "stop_n_at_dose", v.integer("stop_n_at_dose", self.stop_n_at_dose, low=1))
+            object.__setattr__(self, "stop_n_at_dose", v.integer("stop_n_at_dose", self.stop_n_at_dose, low=1,
+                                                                    high=v.MAX_PATIENTS))
         v.choice("n_at_dose_of", self.n_at_dose_of, ("recommended", "current"))
         if self.safety_threshold is not None:
             object.__setattr__(self, "safety_threshold", v.open_unit("safety_threshold", self.safety_threshold))
@@ -63,7 +64,7 @@ class Modified(Design):
         if not isinstance(self.dont_skip, bool):
             raise ValueError(f"dont_skip: must be true or false, got {self.dont_skip!r}")
         if self.stop_at is not None:
-            object.__setattr__(self, "stop_at", v.integer("stop_at", self.stop_at, low=1))
+            object.__setattr__(self, "stop_at", v.integer("stop_at", self.stop_at, low=1, high=v.MAX_PATIENTS))
 
     # the wrapped design's identity
     @property
@@ -109,6 +110,10 @@ class Modified(Design):
                 val = getattr(self, f.name)
                 out[f.name] = list(val) if isinstance(val, tuple) else val
         return out
+
+    def _for_counts(self, n):
+        base = self.base._for_counts(n)
+        return self if base is self.base else replace(self, base=base)
 
     def _prepare_select_aux(self, low, aux, n, y) -> None:
         self.base._prepare_select_aux(low, aux, n, y)

@@ -11,10 +11,10 @@ DLT observed, follow-up time), running the simulator's decision function on that
 
 from __future__ import annotations
 
-import copy
 import math
+import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -24,7 +24,16 @@ from .. import outcomes as _outcomes
 from .._kernels import interval as _iv
 from .._kernels import tite as _k
 from .._kernels.codes import CONTINUE, STOP_REASONS, TITE_BOIN, TITE_CRM
-from .base import Design, Lowered, Recommendation, check_counts
+from .base import (
+    Design,
+    DeviationWarning,
+    Lowered,
+    Recommendation,
+    check_counts,
+    check_total,
+    deviations,
+    warn_deviations,
+)
 from .interval import BOIN, _bool
 
 
@@ -130,6 +139,7 @@ class _TiteDesign(Design):
         if dose.size and dose.max() > n_doses:
             raise ValueError(f"data: dose level {int(dose.max())} is out of range (allowed 1 to {n_doses})")
         low = self.lower(n_doses)
+        check_total(int(dose.size), low.max_n, "data")
         if current_dose is None:
             cur = int(dose[-1]) - 1 if dose.size else low.ipar[0]
         else:
@@ -157,25 +167,48 @@ class _TiteDesign(Design):
     def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
         """Live recommendation from an outcome string, every patient's follow-up complete.
 
-        ``"1NNN 2NTN"``: dose level then N / T per patient. For partially followed patients
-        use :meth:`next_dose_tite`.
+        ``"1NNN 2NTN"``: dose level then N / T per patient; each cohort is one decision point
+        (the design is replayed cohort by cohort, as with complete data at every decision), so
+        a stop before the last cohort is kept and the later cohorts are counted and reported in
+        ``warnings`` (see ``Design.next_dose``), as are cohorts given at another dose than the
+        design recommended. For partially followed patients use :meth:`next_dose_tite`.
         """
-        rows = []
-        for c in _outcomes.parse(outcomes):
-            rows.extend({"dose": c.dose, "dlt": int(t), "follow_up": 1.0} for t in c.tox)
-        return self.next_dose_tite(rows, window=1.0, n_doses=n_doses)
+        cohorts = _outcomes.parse(outcomes)
+        check_total(sum(c.size for c in cohorts), self.max_n, "outcomes")
+        rows: list[dict] = []
+        before = []  # the recommendation before each cohort the design decided on
+        stop_at, stop_rec = -1, None
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeviationWarning)
+            rec = self.next_dose_tite(rows, window=1.0, n_doses=n_doses)
+            for i, c in enumerate(cohorts):
+                before.append(rec)
+                rows.extend({"dose": c.dose, "dlt": int(t), "follow_up": 1.0} for t in c.tox)
+                rec = self.next_dose_tite(rows, window=1.0, n_doses=n_doses)
+                if rec.stop:
+                    stop_at, stop_rec = i, rec
+                    break
+            if stop_at >= 0 and stop_at < len(cohorts) - 1:
+                for c in cohorts[stop_at + 1:]:
+                    rows.extend({"dose": c.dose, "dlt": int(t), "follow_up": 1.0} for t in c.tox)
+                rec = self.next_dose_tite(rows, window=1.0, n_doses=n_doses)
+        rec_dose = np.array([-1 if r.dose is None else r.dose - 1 for r in before], dtype=np.int64)
+        notes = deviations(cohorts, rec_dose, np.zeros(len(before), dtype=np.int64), stop_at,
+                           "" if stop_rec is None else stop_rec.reason)
+        warn_deviations(notes)
+        if stop_rec is not None and not rec.stop:  # the stop stands; counts and estimates use all data
+            sel = None if stop_rec.reason == "safety" else self.select(rec.n_patients, rec.n_dlt)
+            rec = replace(rec, dose=None, cohort_size=0, stop=True, reason=stop_rec.reason, selected=sel)
+        return replace(rec, warnings=notes)
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The final selection from complete per-dose counts: a 1-based dose, or None."""
         n, y = check_counts(n_patients, n_dlt)
-        low = self._lower_for_counts(n)
+        low = self._for_counts(n).lower(n.size)
         iwork = np.zeros(3 * n.size + 2, dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
         sel = _k.final_select(low.code, low.ipar, low.fpar, low.tab, n, y, iwork, work)
         return None if sel < 0 else int(sel) + 1
-
-    def _lower_for_counts(self, n: np.ndarray) -> Lowered:
-        return self.lower(n.size)
 
 
 # ---------------------------------------------------------------------------- TITE-BOIN
@@ -284,36 +317,17 @@ class TITEBOIN(_TiteDesign):
         """The BOIN boundaries this design uses (:func:`boin_boundaries`)."""
         return self._boin().boundaries()
 
+    def _for_counts(self, n: np.ndarray) -> TITEBOIN:
+        need = int(n.max()) if n.size else 0
+        return self if need <= self.max_n else replace(self, max_n=need)
+
     def _lower(self, n_doses: int) -> Lowered:
         b = self._boin()
-        wide = self.__dict__.get("_wide_n", 0)
-        if wide > b.max_n:
-            b = b._widened(wide)  # live data with more patients at a dose than max_n
         low = b.lower(n_doses)
         lam_e, _ = b.lambdas
         fpar = np.concatenate([low.fpar[:_iv.N_FPAR], [lam_e, self.accrual_suspend, self.target / 2.0,
                                                        float(self.ESTIMATES.index(self.estimate))]])
         return low._replace(code=TITE_BOIN, fpar=fpar, max_n=self.max_n)
-
-    def _widened(self, need: int) -> TITEBOIN:
-        if need <= self.max_n:
-            return self
-        wide = copy.copy(self)
-        object.__setattr__(wide, "_wide_n", int(need))
-        return wide
-
-    def _lower_for_counts(self, n: np.ndarray) -> Lowered:
-        return self._widened(int(n.max()) if n.size else 0).lower(n.size)
-
-    def next_dose_tite(self, data: Any, window: float, n_doses: int | None = None,
-                       current_dose: int | None = None) -> Recommendation:
-        try:  # the table must reach the largest number of patients at one dose
-            need = int(np.bincount(_patient_table(data, float(window))[0]).max())
-        except (ValueError, TypeError):
-            need = 0  # no patients, or bad input (reported by the shared path)
-        return _TiteDesign.next_dose_tite(self._widened(need), data, window, n_doses, current_dose)
-
-    next_dose_tite.__doc__ = _TiteDesign.next_dose_tite.__doc__
 
 
 # ---------------------------------------------------------------------------- TITE-CRM
@@ -388,10 +402,11 @@ class TITECRM(_TiteDesign):
             raise ValueError(f"skeleton: must be strictly increasing, got {sk.tolist()}")
         object.__setattr__(self, "skeleton", tuple(float(x) for x in sk))
         object.__setattr__(self, "target", v.open_unit("target", self.target))
-        object.__setattr__(self, "max_n", v.integer("max_n", self.max_n, low=1))
+        object.__setattr__(self, "max_n", v.integer("max_n", self.max_n, low=1, high=v.MAX_PATIENTS))
         object.__setattr__(self, "start_dose", v.integer("start_dose", self.start_dose, low=1, high=sk.size))
         v.choice("model", self.model, ("empiric", "logistic"))
-        object.__setattr__(self, "prior_sd", v.positive("prior_sd", self.prior_sd))
+        object.__setattr__(self, "prior_sd", v.in_range("prior_sd", self.prior_sd, *v.PRIOR_SD_RANGE,
+                                                        "prior SD of beta; dfcrm's default is sqrt(1.34) = 1.16"))
         a0 = v.number("intercept", self.intercept)
         object.__setattr__(self, "intercept", a0)
         if self.model == "logistic" and np.any(np.log(sk / (1 - sk)) - a0 >= 0):

@@ -28,6 +28,7 @@ import numpy as np
 
 from .._kernels import tite as _tite
 from .._kernels import trial as _trial
+from .._kernels.codes import MAX_EVENTS, TOO_LONG
 
 MIN_TASK_ROWS = 4096  # smallest block sent to another process (its overhead is ~1 ms)
 MAX_TASK_ROWS = 1 << 16
@@ -72,6 +73,9 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int) ->
     batch(job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum,
           job.keys, job.per_scenario, lo, job.max_n, job.n_aux, job.n_work,
           *(out[f][s] for f in FIELDS))
+    if np.any(out["reason"][s] == TOO_LONG):
+        raise ValueError(f"time: a simulated trial needed more than {MAX_EVENTS:,} arrivals or enrolments; the time "
+                         "model (rate, window, dropout) makes trials too long to simulate")
 
 
 _LAUNCH = threading.Lock()
