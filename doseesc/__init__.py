@@ -3,35 +3,30 @@
 >>> import doseesc as de
 >>> sc = de.Scenario(p_tox=[0.02, 0.05, 0.25], target=0.2, doses=[1, 2, 4], dose_unit="1e6 cells/kg")
 >>> oc = de.simulate(de.ThreePlusThree(), sc, n_trials=1000, seed=1)
+
+The public names load on first use (``import doseesc`` itself takes milliseconds; the compiled
+engine and NumPy/numba load when a design, scenario or run verb is first touched).
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
-from .designs import (
-                      BOIN,
-                      CRM,
-                      MTPI,
-                      MTPI2,
-                      TITEBOIN,
-                      TITECRM,
-                      BoinBoundaries,
-                      CRMPosterior,
-                      Design,
-                      DeviationWarning,
-                      I3plus3,
-                      Keyboard,
-                      Modified,
-                      Recommendation,
-                      ThreePlusThree,
-                      boin_boundaries,
-                      crm_skeleton,
-)
-from .engine import compare, exact, simulate
-from .paths import PathNode, dose_paths
-from .results import Comparison, OperatingCharacteristics, TrialRecords
-from .scenario import Scenario, ScenarioSet
-from .timemodel import TimeModel
-from .whatif import whatif
+# public name -> the module that defines it
+_EXPORTS = {
+    **dict.fromkeys(["BOIN", "CRM", "MTPI", "MTPI2", "TITEBOIN", "TITECRM", "BoinBoundaries", "CRMPosterior", "Design",
+                     "DeviationWarning", "I3plus3", "Keyboard", "Modified", "Recommendation", "ThreePlusThree",
+                     "boin_boundaries", "crm_skeleton"], ".designs"),
+    **dict.fromkeys(["compare", "exact", "simulate"], ".engine"),
+    **dict.fromkeys(["PathNode", "dose_paths"], ".paths"),
+    **dict.fromkeys(["Comparison", "OperatingCharacteristics", "TrialRecords"], ".results"),
+    **dict.fromkeys(["Scenario", "ScenarioSet"], ".scenario"),
+    "TimeModel": ".timemodel",
+    "whatif": ".whatif",
+}
 
 __all__ = [
     "Scenario", "ScenarioSet", "TimeModel", "Design",
@@ -41,3 +36,44 @@ __all__ = [
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
     "Comparison",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'doseesc' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))
+
+
+if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
+    from .designs import (
+        BOIN,
+        CRM,
+        MTPI,
+        MTPI2,
+        TITEBOIN,
+        TITECRM,
+        BoinBoundaries,
+        CRMPosterior,
+        Design,
+        DeviationWarning,
+        I3plus3,
+        Keyboard,
+        Modified,
+        Recommendation,
+        ThreePlusThree,
+        boin_boundaries,
+        crm_skeleton,
+    )
+    from .engine import compare, exact, simulate
+    from .paths import PathNode, dose_paths
+    from .results import Comparison, OperatingCharacteristics, TrialRecords
+    from .scenario import Scenario, ScenarioSet
+    from .timemodel import TimeModel
+    from .whatif import whatif

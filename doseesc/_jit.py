@@ -5,6 +5,9 @@ one place: ``cache=True`` (no recompilation in a new process), ``nogil=True``,
 ``error_model="numpy"`` and *no* fastmath, so results are bit-reproducible across runs,
 thread counts and machines with the same numba/LLVM.
 
+Cache location: :func:`cache_dir` (``NUMBA_CACHE_DIR`` or a per-user cache directory), never
+inside the installed package.
+
 Cache invalidation: numba stamps a cached function with its own source file only, so a
 kernel that calls a function from another file keeps running stale machine code after that
 file changes. doseesc's kernels call across files (the trial loop dispatches to per-design
@@ -16,10 +19,15 @@ Python layers (CLI, designs, results) recompiles nothing.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
+import sys
+import tempfile
+import time
 
 import numba
+from numba.core import event as _event
 
 _OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -43,35 +51,72 @@ def _package_stamp() -> str:
     return _STAMP
 
 
-def _install_locators() -> None:
-    """Put package-stamped twins of numba's file-based cache locators first in line."""
+def cache_dir() -> str:
+    """Where doseesc's compiled kernels are cached: ``NUMBA_CACHE_DIR`` when set, else the
+    per-user cache directory (``$XDG_CACHE_HOME/doseesc``, ``~/.cache/doseesc``;
+    ``~/Library/Caches/doseesc`` on macOS, ``%LOCALAPPDATA%\\doseesc`` on Windows). Never the
+    package's own folder: files there belong to pip, and a cache left behind by an uninstall
+    shadows a later editable install."""
+    explicit = os.environ.get("NUMBA_CACHE_DIR")
+    if explicit:
+        return os.path.abspath(explicit)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or os.path.join(os.path.expanduser("~"), "AppData", "Local")
+    elif sys.platform == "darwin":
+        base = os.path.join(os.path.expanduser("~"), "Library", "Caches")
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return os.path.join(base, "doseesc")
+
+
+def _fallback_dir() -> str:
+    uid = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
+    return os.path.join(tempfile.gettempdir(), f"doseesc-cache-{uid}")
+
+
+def _install_locator() -> None:
+    """Put doseesc's own cache locator first in numba's list: for doseesc's files it always
+    answers (the user cache directory, else a per-user temporary one), so numba's in-tree
+    locator never writes ``__pycache__`` into the installed package; every cached function is
+    stamped with :func:`_package_stamp`."""
     try:
         from numba.core import caching
     except ImportError:  # pragma: no cover
         return
     impl = getattr(caching, "CacheImpl", None) or getattr(caching, "_CacheImpl", None)
-    names = ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator")
-    bases = [getattr(caching, n, None) or getattr(caching, "_" + n, None) for n in names]
-    if impl is None or any(b is None for b in bases) or getattr(impl, "_doseesc", False):
+    base = getattr(caching, "_UserProvidedCacheLocator", None) or getattr(caching, "UserProvidedCacheLocator", None)
+    if impl is None or base is None or getattr(impl, "_doseesc", False):
         return
-    twins = []
-    for base in bases:
+
+    class DoseescCacheLocator(base):
+        def __init__(self, py_func, py_file, root=None):
+            self._py_file = py_file
+            self._lineno = py_func.__code__.co_firstlineno
+            # one folder per version of the compiled sources, wherever they are installed: a
+            # `pip install .` and an editable install of the same sources share compiled code
+            self._cache_path = os.path.join(root or cache_dir(), "kernels-" + _package_stamp()[:20])
+
         def get_source_stamp(self):
             return _package_stamp()
 
         @classmethod
-        def from_function(cls, py_func, py_file, _base=base):
+        def from_function(cls, py_func, py_file):
             if not os.path.abspath(py_file).startswith(_PKG_DIR + os.sep):
                 return None
-            return super(cls, cls).from_function(py_func, py_file)
+            for root in (cache_dir(), _fallback_dir()):
+                self = cls(py_func, py_file, root)
+                try:
+                    self.ensure_cache_path()
+                    return self
+                except OSError:
+                    continue
+            return self  # nothing writable: numba warns when saving fails, and compiles each run
 
-        twins.append(type("Doseesc" + base.__name__.lstrip("_"), (base,),
-                          {"get_source_stamp": get_source_stamp, "from_function": from_function}))
-    impl._locator_classes = twins + list(impl._locator_classes)
+    impl._locator_classes = [DoseescCacheLocator] + list(impl._locator_classes)
     impl._doseesc = True
 
 
-_install_locators()
+_install_locator()
 
 
 def jit(func=None, *, parallel: bool = False, inline: bool = False):
@@ -86,3 +131,64 @@ def jit(func=None, *, parallel: bool = False, inline: bool = False):
     if func is None:
         return lambda f: numba.njit(**opts)(f)
     return numba.njit(**opts)(func)
+
+
+def _plural(k: int, word: str) -> str:
+    return f"{k} {word}{'' if k == 1 else 's'}"
+
+
+class _CompileNotice(_event.Listener):
+    """Tells the user, on ``stream``, that doseesc kernels are being compiled (a cold cache
+    takes about a minute) and how far it got; silent when everything loads from the cache.
+    numba fires its ``numba:compile`` event only on a cache miss."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.t0 = None
+        self.stack: list[bool] = []
+        self.count = 0
+
+    def _ours(self, event) -> bool:
+        func = getattr(event.data.get("dispatcher"), "py_func", None)
+        return getattr(func, "__module__", "").startswith("doseesc.")
+
+    def _say(self, text: str, end: str = "\n") -> None:
+        print(text, end=end, file=self.stream, flush=True)
+
+    def on_start(self, event) -> None:
+        ours = self._ours(event)
+        self.stack.append(ours)
+        if ours and self.t0 is None:
+            self.t0 = time.perf_counter()
+            self._say(f"doseesc: compiling the doseesc kernels once (about a minute; later runs load them from "
+                      f"{cache_dir()})")
+
+    def on_end(self, event) -> None:
+        if not (self.stack and self.stack.pop()):
+            return
+        self.count += 1
+        took = time.perf_counter() - self.t0
+        if self.tty:
+            self._say(f"\r  {_plural(self.count, 'function')} compiled, {took:.0f} s", end="")
+        elif not any(self.stack):  # a top-level kernel is done
+            name = event.data["dispatcher"].py_func.__name__
+            self._say(f"  compiled {name} ({_plural(self.count, 'function')}, {took:.0f} s)")
+
+    def finish(self) -> None:
+        if self.t0 is not None:
+            took = time.perf_counter() - self.t0
+            self._say(("\n" if self.tty else "") + f"doseesc: compiled {_plural(self.count, 'function')} in "
+                      f"{took:.0f} s")
+
+
+@contextlib.contextmanager
+def compile_notice(stream=None):
+    """While active, report doseesc kernel compilation on ``stream`` (default: stderr)."""
+    notice = _CompileNotice(sys.stderr if stream is None else stream)
+    _event.register("numba:compile", notice)
+    try:
+        yield notice
+    finally:
+        _event.unregister("numba:compile", notice)
+        notice.finish()

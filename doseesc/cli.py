@@ -696,7 +696,9 @@ def make_parser() -> argparse.ArgumentParser:
 
 def _execute(args) -> tuple[str, list[str]]:
     """Run the command; returns its output and the warnings it raised (one line each)."""
-    with warnings.catch_warnings(record=True) as caught:
+    from ._jit import compile_notice
+
+    with warnings.catch_warnings(record=True) as caught, compile_notice():
         warnings.simplefilter("always")
         out = args.func(args)
     notes = []

@@ -24,3 +24,46 @@ def test_compiled_code_lives_only_in_the_stamped_files():
         if "@jit" in text or "njit(" in text:
             assert path.resolve() in stamped, f"{path} holds compiled code but is not in the cache stamp"
 
+
+
+def test_compiled_kernels_are_cached_outside_the_package(tmp_path):
+    # issue 11: a cache written into site-packages/doseesc/_kernels/__pycache__ outlived an
+    # uninstall and shadowed the editable install. Compile one small kernel in a fresh process
+    # with no NUMBA_CACHE_DIR: its files go to the per-user cache directory, none into the package.
+    import os
+    import pathlib
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "NUMBA_CACHE_DIR"}
+    env["XDG_CACHE_HOME"] = str(tmp_path)
+    pkg = pathlib.Path(_jit.__file__).parent
+    before = set(pkg.rglob("*.nb[ic]"))
+    code = "from doseesc._kernels import rng; rng.mix64(1); from doseesc import _jit; print(_jit.cache_dir())"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
+    assert out.strip() == str(tmp_path / "doseesc")
+    assert list((tmp_path / "doseesc").glob("kernels-*/*mix64*.nbi"))
+    assert set(pkg.rglob("*.nb[ic]")) == before
+
+
+def test_compile_notice_reports_only_doseesc_compilation():
+    import io
+
+    import numba
+
+    def add_one(x):
+        return x + 1
+
+    def other(x):
+        return x - 1
+
+    add_one.__module__ = "doseesc.fake"
+    stream = io.StringIO()
+    with _jit.compile_notice(stream):
+        numba.njit(other)(1)
+    assert stream.getvalue() == ""  # somebody else's code: nothing to say
+    with _jit.compile_notice(stream):
+        numba.njit(add_one)(1)
+    text = stream.getvalue()
+    assert text.startswith("doseesc: compiling the doseesc kernels once (about a minute")
+    assert "  compiled add_one (1 function, 0 s)" in text and text.rstrip().endswith("compiled 1 function in 0 s")

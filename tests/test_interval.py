@@ -131,3 +131,16 @@ def test_invariants(p, k, cs, cohorts, target, seed):
         ex = [j for j in range(len(p)) if n[j] >= 3 and int(codes[n[j], y[j]]) & 4]
         if ex:  # an excluded dose is never selected, nor any dose above it
             assert r.selected[t] == 0 or r.selected[t] - 1 < ex[0]
+
+
+@pytest.mark.parametrize("x", [0.001, 0.05, 0.2, 0.25, 0.3, 0.5, 0.72, 0.999])
+def test_posterior_cdf_equals_scipy_beta_cdf(x):
+    # The interval designs' Beta(y + 1, n - y + 1) probabilities come from a binomial tail sum
+    # (no scipy.stats at start-up); against scipy's incomplete beta for every 0 <= y <= n <= 300
+    from scipy import stats
+
+    from doseesc.designs.interval import _posterior_cdf
+
+    n, y = np.meshgrid(np.arange(301), np.arange(301), indexing="ij")
+    y = np.minimum(y, n)
+    np.testing.assert_allclose(_posterior_cdf(x, n, y), stats.beta.cdf(x, y + 1.0, n - y + 1.0), rtol=0, atol=1e-14)

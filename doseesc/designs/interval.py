@@ -39,11 +39,39 @@ SELECT_PSEUDO = 0.05  # Beta(0.05, 0.05) pseudo-counts of select.mtd's estimate
 
 
 # ---------------------------------------------------------------------------- shared helpers
-def _prob_above(target: float, n: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """P(p > target | y DLTs in n, Beta(1, 1) prior), computed as R does: 1 - pbeta(...)."""
-    from scipy import stats  # lazy: keeps `import doseesc` fast
+def _posterior_cdf(x: float, n: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """P(p <= x) for p ~ Beta(y + 1, n - y + 1): the posterior of a DLT rate after y DLTs in n
+    patients under a uniform prior (R's ``pbeta(x, y + 1, n - y + 1)``), for integer arrays
+    ``0 <= y <= n``.
 
-    return 1.0 - stats.beta.cdf(target, y + 1.0, n - y + 1.0)
+    For integer a, b, I_x(a, b) = P(Binomial(a + b - 1, x) >= a), so this is a binomial tail
+    sum: exact to rounding (~1e-15), O(max(n)^2) for a whole (n, y) table, and no scipy import
+    (``scipy.stats`` alone costs 1-2 s of start-up).
+    """
+    n = np.asarray(n, dtype=np.int64)
+    y = np.asarray(y, dtype=np.int64)
+    if x <= 0.0 or x >= 1.0:
+        return np.full(np.broadcast(n, y).shape, 0.0 if x <= 0.0 else 1.0)
+    top = int(n.max(initial=0)) + 1
+    odds = x / (1.0 - x)
+    tails = np.zeros((top, top + 1))  # tails[n, k] = P(Binomial(n + 1, x) >= k)
+    for m in range(1, top + 1):
+        # the pmf up to a constant, by its ratio recurrence outward from the mode (relative
+        # error ~1e-15; log-gamma differences of numbers ~m log m would lose 1e-12), normalised
+        j = np.arange(m)
+        up = (m - j) / (j + 1.0) * odds  # pmf[j + 1] / pmf[j]
+        mode = min(int((m + 1) * x), m)
+        pmf = np.ones(m + 1)
+        pmf[mode + 1:] = np.cumprod(up[mode:])
+        pmf[:mode] = np.cumprod(1.0 / up[:mode][::-1])[::-1]
+        pmf /= pmf.sum()
+        tails[m - 1, :m + 1] = np.cumsum(pmf[::-1])[::-1]
+    return tails[n, y + 1]
+
+
+def _prob_above(target: float, n: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """P(p > target | y DLTs in n, Beta(1, 1) prior), as R's 1 - pbeta(target, y + 1, n - y + 1)."""
+    return 1.0 - _posterior_cdf(target, n, y)
 
 
 def _grid(T: int) -> tuple[np.ndarray, np.ndarray]:
@@ -456,11 +484,7 @@ class BOIN(_IntervalDesign):
 # ---------------------------------------------------------------------------- mTPI family
 def _interval_probs(target_lo_hi: list[tuple[float, float]], n, y) -> np.ndarray:
     """Posterior probability of each interval, shape (len(intervals),) + n.shape."""
-    a = y + 1.0
-    b = n - y + 1.0
-    from scipy import stats
-
-    return np.stack([stats.beta.cdf(hi, a, b) - stats.beta.cdf(lo, a, b) for lo, hi in target_lo_hi])
+    return np.stack([_posterior_cdf(hi, n, y) - _posterior_cdf(lo, n, y) for lo, hi in target_lo_hi])
 
 
 def _argmax_action(score: np.ndarray, kind: np.ndarray) -> np.ndarray:
