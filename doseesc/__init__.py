@@ -25,7 +25,7 @@ _EXPORTS = {
     **dict.fromkeys(["Comparison", "OperatingCharacteristics", "TrialRecords"], ".results"),
     **dict.fromkeys(["Scenario", "ScenarioSet"], ".scenario"),
     "TimeModel": ".timemodel",
-    "whatif": ".whatif",
+    "whatif": "._whatif",
 }
 
 __all__ = [
@@ -76,4 +76,4 @@ if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
     from .results import Comparison, OperatingCharacteristics, TrialRecords
     from .scenario import Scenario, ScenarioSet
     from .timemodel import TimeModel
-    from .whatif import whatif
+    from ._whatif import whatif

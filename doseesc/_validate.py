@@ -17,15 +17,45 @@ import numpy as np
 #: (interval designs tabulate (n, y) pairs: O(max_n^2)).
 MAX_PATIENTS = 1000
 #: Largest number of dose levels a scenario or design accepts.
-MAX_DOSES = 50
+MAX_DOSES = 1000
+
+
+def _is_real(x: Any) -> bool:
+    return isinstance(x, (int, float, np.integer, np.floating)) and not isinstance(x, (bool, np.bool_))
+
+
+def numbers(name: str, values: Any, *, max_len: int | None = None) -> np.ndarray:
+    """A 1-d float array from a sequence of real numbers: strings and booleans are refused
+    (``"0.3"`` is not a number, ``true`` is not a probability), as are nested lists."""
+    if isinstance(values, np.ndarray):
+        if values.dtype.kind not in "iuf":
+            raise ValueError(f"{name}: expected a list of numbers, got an array of {values.dtype}")
+        arr = values.astype(float)
+    else:
+        if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
+            raise ValueError(f"{name}: expected a list of numbers, got {_short(values)}")
+        if max_len is not None and len(values) > max_len:
+            raise ValueError(f"{name}: at most {max_len} values allowed, got {len(values)}")
+        bad = [x for x in values if not _is_real(x)]
+        if bad:
+            raise ValueError(f"{name}: expected a list of numbers, got {_short(bad[0])} in it")
+        arr = np.asarray(list(values), dtype=float)
+    if arr.ndim != 1:
+        raise ValueError(f"{name}: expected a one-dimensional list of numbers, got shape {arr.shape}")
+    if max_len is not None and arr.size > max_len:
+        raise ValueError(f"{name}: at most {max_len} values allowed, got {arr.size}")
+    return arr
+
+
+def _short(x: Any, limit: int = 60) -> str:
+    text = repr(x)
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def probabilities(name: str, values: Any, *, open_interval: bool = False, allow_empty: bool = False) -> np.ndarray:
-    """A 1-d float array of probabilities in [0, 1] (or (0, 1) with ``open_interval``)."""
-    try:
-        arr = np.asarray(values, dtype=float)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a list of numbers, got {values!r}") from None
+    """A 1-d float array of probabilities in [0, 1] (or (0, 1) with ``open_interval``), one
+    per dose (at most ``MAX_DOSES``)."""
+    arr = numbers(name, values, max_len=MAX_DOSES)
     if arr.ndim != 1:
         raise ValueError(f"{name}: expected a one-dimensional list of numbers, got shape {arr.shape}")
     if arr.size == 0 and not allow_empty:
@@ -70,8 +100,9 @@ PRIOR_SD_RANGE = (0.01, 20.0)
 
 
 def number(name: str, value: Any) -> float:
-    if isinstance(value, bool):
-        raise ValueError(f"{name}: expected a number, got {value!r}")
+    """A finite float from a real number (strings and booleans are refused)."""
+    if isinstance(value, (bool, np.bool_, str, bytes)):
+        raise ValueError(f"{name}: expected a number, got {_short(value)}")
     try:
         v = float(value)
     except (TypeError, ValueError):
@@ -88,7 +119,7 @@ def integer(name: str, value: Any, *, low: int | None = None, high: int | None =
     if isinstance(value, (float, np.floating)) and float(value).is_integer():
         value = int(value)
     if not isinstance(value, (int, np.integer)):
-        raise ValueError(f"{name}: expected an integer, got {value!r}")
+        raise ValueError(f"{name}: expected an integer, got {_short(value)}")
     v = int(value)
     if low is not None and high is not None and not low <= v <= high:
         raise ValueError(f"{name}: must be an integer from {low} to {high}, got {v}")
@@ -100,6 +131,23 @@ def integer(name: str, value: Any, *, low: int | None = None, high: int | None =
 
 
 def choice(name: str, value: Any, allowed: Sequence[str]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name}: must be one of {', '.join(map(repr, allowed))}, got {value!r}")
+    if not isinstance(value, str) or value not in allowed:
+        raise ValueError(f"{name}: must be one of {', '.join(map(repr, allowed))}, got {_short(value)}")
     return value
+
+
+def text(name: str, value: Any) -> str | None:
+    """An optional label: None or a string."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: expected a string (a label), got {_short(value)}")
+    return value
+
+
+#: Seeds are 64-bit: every integer from 0 to 2**64 - 1 is a distinct random stream.
+MAX_SEED = 2**64 - 1
+
+
+def seed(value: Any) -> int:
+    return integer("seed", value, low=0, high=MAX_SEED)

@@ -12,8 +12,9 @@ import contextlib
 import csv
 import dataclasses
 import io
+import math
 import os
-import pathlib
+import re
 import sys
 import threading
 import warnings
@@ -38,6 +39,66 @@ class CLIError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # one line, no usage dump
         raise CLIError(message)
+
+
+# ---------------------------------------------------------------------- numbers
+# Only plain ASCII decimal numbers: Python's float() and int() also take "0.1_0", "nan", "inf",
+# Arabic-Indic or full-width digits, which on a command line are typos, not numbers.
+_DECIMAL = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
+
+
+def parse_number(text: str) -> float:
+    """A finite float from ASCII decimal text; ValueError otherwise."""
+    t = text.strip()
+    if len(t) > 64 or not _DECIMAL.fullmatch(t):
+        raise ValueError(text)
+    x = float(t)
+    if not math.isfinite(x):
+        raise ValueError(text)
+    return x
+
+
+def parse_int(text: str) -> int:
+    """An int from ASCII decimal digits (at most 30 of them); ValueError otherwise."""
+    t = text.strip()
+    if len(t) > 31 or not _INTEGER.fullmatch(t):
+        raise ValueError(text)
+    return int(t)
+
+
+def _num(text: str) -> float:
+    """argparse type: a decimal number."""
+    try:
+        return parse_number(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a decimal number such as 0.25, got {text[:40]!r}") from None
+
+
+def _int(text: str) -> int:
+    """argparse type: an integer."""
+    try:
+        return parse_int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer such as 12, got {text[:40]!r}") from None
+
+
+def parse_numbers(flag: str, text: str) -> list[float]:
+    """Comma-separated decimal numbers; an empty item is an error (``0.1,,0.3``)."""
+    items = text.split(",")
+    if len(items) > 1000:
+        raise CLIError(f"{flag}: at most 1000 comma-separated numbers, got {len(items)}")
+    out = []
+    for i, item in enumerate(items):
+        if not item.strip():
+            raise CLIError(f"{flag}: item {i + 1} is empty; expected comma-separated numbers such as 0.05,0.1,0.2, "
+                           f"got {text[:60]!r}")
+        try:
+            out.append(parse_number(item))
+        except ValueError:
+            raise CLIError(f"{flag}: expected comma-separated numbers such as 0.05,0.1,0.2, got {item[:40]!r} in "
+                           f"{text[:60]!r}") from None
+    return out
 
 
 # ---------------------------------------------------------------------- design flags
@@ -78,11 +139,11 @@ def _convert(name: str, kind: str, text: str) -> Any:
                 return False
             raise ValueError
         if kind == "int":
-            return int(text)
+            return parse_int(text)
         if kind == "float":
-            return float(text)
+            return parse_number(text)
         if kind == "floats":
-            return [float(x) for x in text.split(",") if x.strip()]
+            return parse_numbers(flag, text)
         return text
     except ValueError:
         allowed = {"bool": "true or false", "int": "an integer", "float": "a number",
@@ -170,36 +231,32 @@ def _build_base_design(args: argparse.Namespace, target: float | None):
 
 # ---------------------------------------------------------------------- scenario flags
 def _floats(flag: str, text: str) -> list[float]:
-    try:
-        vals = [float(x) for x in text.split(",") if x.strip()]
-    except ValueError:
-        raise CLIError(f"{flag}: expected comma-separated numbers such as 0.05,0.1,0.2, got {text!r}") from None
-    return vals
+    return parse_numbers(flag, text)
 
 
 def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
     g = p.add_argument_group("scenario")
     g.add_argument("--truth", required=required, metavar="P,P,...",
                    help="true DLT probability per dose, lowest first (e.g. 0.05,0.1,0.2,0.3)")
-    g.add_argument("--target", type=float, required=required, metavar="X", help="target DLT probability, in (0, 1)")
+    g.add_argument("--target", type=_num, required=required, metavar="X", help="target DLT probability, in (0, 1)")
     g.add_argument("--doses", metavar="X,X,...", help="dose values (labels), e.g. 1,2,4")
     g.add_argument("--dose-unit", metavar="TEXT", help="unit of --doses, e.g. '1e6 cells/kg'")
     g.add_argument("--ae", metavar="P,P,...", help="true probability of a low-grade (non-DLT) adverse event per dose")
     t = p.add_argument_group("time model (trial duration; required by tite-boin and tite-crm)")
-    t.add_argument("--window", type=float, metavar="X", help="DLT observation window length (turns the time model on)")
+    t.add_argument("--window", type=_num, metavar="X", help="DLT observation window length (turns the time model on)")
     t.add_argument("--accrual", choices=("fixed", "poisson"), default="fixed", help="arrival process (default: fixed)")
-    t.add_argument("--rate", type=float, metavar="X", help="mean arrivals per time unit (default: 1 per window)")
+    t.add_argument("--rate", type=_num, metavar="X", help="mean arrivals per time unit (default: 1 per window)")
     t.add_argument("--onset", choices=("uniform", "weibull", "late"), default="uniform",
                    help="DLT onset time within the window (default: uniform; late: the TITE-BOIN papers' Weibull "
                         "with --late-share of the DLTs in the last --late-part of the window)")
-    t.add_argument("--shape", type=float, default=1.0, metavar="X", help="Weibull onset shape (default: 1)")
-    t.add_argument("--late-share", type=float, default=0.5, metavar="X",
+    t.add_argument("--shape", type=_num, default=1.0, metavar="X", help="Weibull onset shape (default: 1)")
+    t.add_argument("--late-share", type=_num, default=0.5, metavar="X",
                    help="with --onset late: share of the DLTs in the last part of the window (default: 0.5)")
-    t.add_argument("--late-part", type=float, default=0.5, metavar="X",
+    t.add_argument("--late-part", type=_num, default=0.5, metavar="X",
                    help="with --onset late: that last fraction of the window (default: 0.5)")
     t.add_argument("--waiting", choices=("turn_away", "queue"), default="turn_away",
                    help="patients arriving while the trial waits for follow-up (default: turn_away)")
-    t.add_argument("--dropout", type=float, metavar="X",
+    t.add_argument("--dropout", type=_num, metavar="X",
                    help="drop-out hazard per time unit (default: 0); cohort designs replace a patient who drops "
                         "out before their outcome, time-to-event designs censor them")
 
@@ -218,6 +275,11 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         raise CLIError("--window: required with --rate (the DLT window turns the time model on)")
     elif getattr(args, "dropout", None) is not None:
         raise CLIError("--window: required with --dropout (the DLT window turns the time model on)")
+    drops = [i + 1 for i in range(len(truth) - 1) if truth[i + 1] < truth[i]]
+    if drops:
+        warnings.warn(f"--truth: the DLT probability falls from dose {drops[0]} to dose {drops[0] + 1} "
+                      f"({truth[drops[0] - 1]:g} -> {truth[drops[0]]:g}); designs assume toxicity rises with dose "
+                      "(a falling curve is sometimes intended, e.g. to test robustness)", stacklevel=2)
     return Scenario(p_tox=truth, target=args.target,
                     doses=None if args.doses is None else _floats("--doses", args.doses),
                     dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae), time=time)
@@ -230,9 +292,9 @@ def add_output_flags(p: argparse.ArgumentParser) -> None:
 
 
 def add_run_flags(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--n-trials", type=int, default=10_000, metavar="N", help="simulated trials (default: 10000)")
-    p.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default: 1)")
-    p.add_argument("--threads", type=int, metavar="N", help="threads (default: NUMBA_NUM_THREADS, i.e. all cores)")
+    p.add_argument("--n-trials", type=_int, default=10_000, metavar="N", help="simulated trials (default: 10000)")
+    p.add_argument("--seed", type=_int, default=1, metavar="N", help="random seed (default: 1)")
+    p.add_argument("--threads", type=_int, metavar="N", help="threads (default: NUMBA_NUM_THREADS, i.e. all cores)")
     add_backend_flag(p)
     p.add_argument("--progress", dest="progress", action="store_true", default=None,
                    help="always show a progress bar (default: only on a terminal)")
@@ -244,10 +306,38 @@ def add_backend_flag(p: argparse.ArgumentParser) -> None:
                    help="where trials run: 'processes' (one worker process per core), a number of worker "
                         "processes, or a Dask scheduler address such as tcp://host:8786 (needs doseesc[dask]); "
                         "results are identical to the default (this process)")
+    p.add_argument("--backend-timeout", type=_num, default=10.0, metavar="SECONDS",
+                   help="with a Dask address: how long to wait for the scheduler to answer (default: 10)")
+
+
+def _connect(address: str, timeout: float):
+    """A Dask client for ``address``, or a one-line error within ``timeout`` seconds: the
+    connection is made in a helper thread because a server that accepts and never answers the
+    handshake (or that is not a Dask scheduler) would otherwise hang ``Client()`` for ever."""
+    from dask.distributed import Client
+
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["client"] = Client(address, timeout=timeout)
+        except BaseException as exc:  # reported below
+            box["error"] = exc
+
+    helper = threading.Thread(target=target, name="doseesc-connect", daemon=True)
+    helper.start()
+    helper.join(timeout + 2.0)
+    if helper.is_alive():
+        raise CLIError(f"--backend: no answer from a Dask scheduler at {address!r} within {timeout:g} s "
+                       f"(--backend-timeout sets the wait)")
+    if "error" in box:
+        msg = str(box["error"]).splitlines()[0] if str(box["error"]) else type(box["error"]).__name__
+        raise CLIError(f"--backend: cannot reach a Dask scheduler at {address!r} ({msg})")
+    return box["client"]
 
 
 @contextlib.contextmanager
-def backend_from(text: str | None):
+def backend_from(text: str | None, timeout: float = 10.0):
     """The ``backend`` argument for ``--backend`` (a Dask client is closed afterwards)."""
     if text is None or text == "processes":
         yield text
@@ -257,18 +347,19 @@ def backend_from(text: str | None):
             raise CLIError(f"--backend: the number of worker processes must be >= 1, got {text!r}")
         yield int(text)
         return
-    if "://" not in text and ":" not in text:
+    address = text if "://" in text else f"tcp://{text}"
+    m = re.fullmatch(r"(tcp|tls)://(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9_.\-]+):([0-9]{1,5})", address)
+    if m is None or not 0 < int(m.group(3)) < 65536:
         raise CLIError(f"--backend: expected 'processes', a number of worker processes or a Dask scheduler address "
-                       f"(tcp://host:port), got {text!r}")
+                       f"such as tcp://host:8786, got {text[:80]!r}")
+    if not 0 < timeout <= 3600:
+        raise CLIError(f"--backend-timeout: must be from 0 to 3600 seconds, got {timeout:g}")
     try:
-        from dask.distributed import Client
+        import dask.distributed  # noqa: F401
     except ImportError:
         raise CLIError("--backend: a Dask scheduler address needs dask.distributed (pip install 'doseesc[dask]')") \
             from None
-    try:
-        client = Client(text, timeout=10)
-    except OSError as e:
-        raise CLIError(f"--backend: cannot reach the Dask scheduler at {text!r} ({e})") from None
+    client = _connect(address, timeout)
     try:
         yield client
     finally:
@@ -301,11 +392,20 @@ def emit_oc(oc, fmt: str) -> str:
     return oc.summary()
 
 
+def _check_plot(args) -> None:
+    """Before any simulation: the --plot file can be written and matplotlib is there."""
+    if getattr(args, "plot", None):
+        from . import plot
+
+        plot.check_path(args.plot, "--plot")
+        plot._plt()
+
+
 def _maybe_plot(args, what) -> None:
     if getattr(args, "plot", None):
         from . import plot
 
-        plot.save(what, args.plot)
+        plot.write(plot.figure(what), args.plot)
         print(f"wrote {args.plot}", file=sys.stderr)
 
 
@@ -313,9 +413,10 @@ def _maybe_plot(args, what) -> None:
 def cmd_simulate(args) -> str:
     from .engine import simulate
 
+    _check_plot(args)
     sc = build_scenario(args)
     d = build_design(args, sc.target)
-    with backend_from(args.backend) as backend:
+    with backend_from(args.backend, args.backend_timeout) as backend:
         oc = simulate(d, sc, n_trials=args.n_trials, seed=args.seed, threads=args.threads, progress=args.progress,
                       backend=backend)
     _maybe_plot(args, oc)
@@ -325,6 +426,7 @@ def cmd_simulate(args) -> str:
 def cmd_exact(args) -> str:
     from .engine import exact
 
+    _check_plot(args)
     sc = build_scenario(args)
     d = build_design(args, sc.target)
     oc = exact(d, sc)
@@ -335,13 +437,26 @@ def cmd_exact(args) -> str:
 def cmd_compare(args) -> str:
     from .engine import compare
 
+    _check_plot(args)
+    if args.design is not None:
+        raise CLIError("--design: compare takes its designs from --designs (e.g. --designs 3+3,boin,crm)")
+    names = [x.strip() for x in args.designs.split(",")]
+    if not all(names):
+        raise CLIError(f"--designs: an empty name in {args.designs!r}; expected e.g. 3+3,boin,crm")
+    unknown = [n for n in names if n not in REGISTRY]
+    if unknown:
+        raise CLIError(f"--designs: must be among {', '.join(REGISTRY)}, got {unknown[0]!r}")
+    used = {f.name for n in names for f in dataclasses.fields(REGISTRY[n])}
+    for key, value in vars(args).items():
+        if key.startswith("d_") and value is not None and key[2:] not in used:
+            raise CLIError(f"--{key[2:].replace('_', '-')}: not an option of any compared design "
+                           f"({', '.join(names)})")
     sc = build_scenario(args)
-    names = [x.strip() for x in args.designs.split(",") if x.strip()]
     designs = []
     for name in names:
         args.design = name
         designs.append(build_design(_only_fields_of(args, name), sc.target))
-    with backend_from(args.backend) as backend:
+    with backend_from(args.backend, args.backend_timeout) as backend:
         cmp = compare(designs, [sc], n_trials=args.n_trials, seed=args.seed, threads=args.threads,
                       progress=args.progress, backend=backend)
     _maybe_plot(args, cmp)
@@ -370,30 +485,42 @@ def _only_fields_of(args, name: str) -> argparse.Namespace:
 
 def _read_patients(path: str) -> list[dict]:
     """Live time-to-event data: a CSV with a header naming dose, dlt, follow_up (and optionally
-    dropped), one row per patient in order of enrolment; ``-`` reads standard input."""
+    dropped), one row per patient in order of enrolment; ``-`` reads standard input. Every
+    malformed file is a one-line error naming the file and line."""
     try:
-        text = sys.stdin.read() if path == "-" else pathlib.Path(path).read_text()
-    except OSError as e:
-        raise CLIError(f"--data: cannot read {path!r} ({e.strerror or e})") from None
-    reader = csv.DictReader(io.StringIO(text))
-    cols = [c.strip() for c in (reader.fieldnames or [])]
-    need = [c for c in ("dose", "dlt", "follow_up") if c not in cols]
+        text = _io.read_text(path, "--data")
+    except ValueError as exc:
+        raise CLIError(str(exc)) from None
+    try:
+        table = list(csv.reader(io.StringIO(text)))
+    except csv.Error as exc:
+        raise CLIError(f"--data: {path}: not a CSV file ({exc})") from None
+    while table and not any(c.strip() for c in table[-1]):
+        table.pop()  # trailing blank lines
+    header = [c.strip() for c in table[0]] if table else []
+    need = [c for c in ("dose", "dlt", "follow_up") if c not in header]
     if need:
         raise CLIError(f"--data: {path}: the header must name dose, dlt, follow_up (optional: dropped); "
                        f"missing {', '.join(need)}")
+    dup = sorted({c for c in header if header.count(c) > 1 and c})
+    if dup:
+        raise CLIError(f"--data: {path}: the header names {dup[0]!r} twice")
     flags = {"0": 0, "1": 1, "false": 0, "true": 1, "no": 0, "yes": 1, "n": 0, "y": 1, "": 0}
     rows = []
-    for line, raw in enumerate(reader, start=2):
-        r = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+    for line, cells in enumerate(table[1:], start=2):
+        if len(cells) != len(header):
+            raise CLIError(f"--data: {path} line {line}: {len(cells)} fields, but the header has {len(header)}")
+        r = {k: v.strip() for k, v in zip(header, cells)}
         try:
-            row = {"dose": int(r["dose"]), "follow_up": float(r["follow_up"])}
+            row = {"dose": parse_int(r["dose"]), "follow_up": parse_number(r["follow_up"])}
         except ValueError:
             raise CLIError(f"--data: {path} line {line}: dose must be an integer and follow_up a number, "
-                           f"got {r['dose']!r}, {r['follow_up']!r}") from None
+                           f"got {r['dose'][:20]!r}, {r['follow_up'][:20]!r}") from None
         for k in ("dlt", "dropped"):
             if k in r:
                 if r[k].lower() not in flags:
-                    raise CLIError(f"--data: {path} line {line}: {k} must be 0/1, true/false or yes/no, got {r[k]!r}")
+                    raise CLIError(f"--data: {path} line {line}: {k} must be 0/1, true/false or yes/no, "
+                                   f"got {r[k][:20]!r}")
                 row[k] = flags[r[k].lower()]
         rows.append(row)
     return rows
@@ -438,6 +565,8 @@ def cmd_paths(args) -> str:
     from .paths import dose_paths, paths_csv, paths_json, paths_text
 
     sc = build_scenario(args) if args.truth is not None else None
+    if sc is not None and args.n_doses is not None and args.n_doses != sc.n_doses:
+        raise CLIError(f"--n-doses: {args.n_doses} does not match --truth, which has {sc.n_doses} doses")
     d = build_design(args, sc.target if sc is not None else args.target)
     nodes = dose_paths(d, args.cohorts, args.outcomes, n_doses=args.n_doses, scenario=sc)
     if args.format == "json":
@@ -485,7 +614,7 @@ def cmd_boundaries(args) -> str:
 
 
 def cmd_whatif(args) -> str:
-    from .whatif import whatif
+    from ._whatif import whatif
 
     trials = [t.strip().upper() for t in args.trial.split(",") if t.strip()] if args.trial else ["A", "B"]
     res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
@@ -514,12 +643,14 @@ def cmd_run(args) -> str:
     spec = config.load(args.file)
     out_dir = args.out or spec.out_dir
     fmt = args.format or spec.format
+    if out_dir:  # before any work: a folder we can write, not silently overwriting earlier results
+        _io.prepare_output_dir(out_dir, "--out", RUN_OUTPUTS, args.force)
     run = spec.resolved()
     cmp = None
     if spec.mode == "exact":
         results = [[exact(d, sc) for sc in spec.scenarios] for d in spec.designs]
     else:
-        with backend_from(args.backend) as backend:
+        with backend_from(args.backend, args.backend_timeout) as backend:
             cmp = compare(spec.designs, spec.scenarios, n_trials=spec.n_trials, seed=spec.seed, threads=spec.threads,
                           progress=args.progress, backend=backend)
         results = cmp.oc
@@ -537,7 +668,6 @@ def cmd_run(args) -> str:
     table = "\n\n".join(text_parts)
     csv_text = _results_csv(run, ocs, spec)
     if out_dir:
-        os.makedirs(out_dir, exist_ok=True)
         _io.write(os.path.join(out_dir, "results.json"), _json.dumps(payload, indent=2))
         _io.write(os.path.join(out_dir, "results.csv"), csv_text)
         _io.write(os.path.join(out_dir, "results.txt"), "# run: " + _json.dumps(run) + "\n\n" + table + "\n")
@@ -550,6 +680,9 @@ def cmd_run(args) -> str:
     if fmt == "csv":
         return csv_text
     return table
+
+
+RUN_OUTPUTS = ["results.json", "results.csv", "results.txt", "comparison.png"]
 
 
 def _results_csv(run: dict, ocs, spec) -> str:
@@ -577,14 +710,10 @@ def _run_figures(out_dir, run, ocs, cmp, spec) -> list[str]:
     meta = {"Description": _json.dumps(run)}
     for i, j, oc in ocs:
         name = f"oc_design{i + 1}_scenario{j + 1}.png"
-        fig = plot.figure(oc)
-        fig.savefig(os.path.join(out_dir, name), dpi=150, metadata=meta)
-        plot._plt().close(fig)
+        plot.write(plot.figure(oc), os.path.join(out_dir, name), metadata=meta)
         names.append(name)
     if cmp is not None and len(spec.designs) > 1:
-        fig = plot.figure(cmp)
-        fig.savefig(os.path.join(out_dir, "comparison.png"), dpi=150, metadata=meta)
-        plot._plt().close(fig)
+        plot.write(plot.figure(cmp), os.path.join(out_dir, "comparison.png"), metadata=meta)
         names.append("comparison.png")
     return names
 
@@ -624,29 +753,30 @@ def make_parser() -> argparse.ArgumentParser:
     nx.add_argument("--data", metavar="FILE.csv",
                     help="time-to-event designs: one row per patient with a header naming dose, dlt, follow_up "
                          "(and optionally dropped); - reads standard input")
-    nx.add_argument("--window", type=float, metavar="X", help="with --data: the DLT window, in follow_up's unit")
-    nx.add_argument("--current-dose", type=int, metavar="K",
+    nx.add_argument("--window", type=_num, metavar="X", help="with --data: the DLT window, in follow_up's unit")
+    nx.add_argument("--current-dose", type=_int, metavar="K",
                     help="with --data: dose of the latest decision (default: the latest patient's)")
     add_design_flags(nx)
-    nx.add_argument("--target", type=float, metavar="X", help="target DLT probability (designs that use one)")
-    nx.add_argument("--n-doses", type=int, metavar="N", help="number of dose levels")
+    nx.add_argument("--target", type=_num, metavar="X", help="target DLT probability (designs that use one)")
+    nx.add_argument("--n-doses", type=_int, metavar="N", help="number of dose levels")
     nx.add_argument("--truth", metavar="P,P,...", help=argparse.SUPPRESS)
     nx.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     nx.set_defaults(func=cmd_next)
 
     pa = sub.add_parser("paths", help="dose-transition pathways: every outcome of the next cohorts and the decisions")
-    pa.add_argument("--cohorts", type=int, default=2, metavar="K", help="number of future cohorts (default: 2)")
+    pa.add_argument("--cohorts", type=_int, default=2, metavar="K", help="number of future cohorts (default: 2)")
     pa.add_argument("--outcomes", default="", metavar="TEXT",
                     help="outcomes so far, e.g. \"1NNN 2NTN\" (default: none)")
     add_design_flags(pa)
     add_scenario_flags(pa, required=False)
-    pa.add_argument("--n-doses", type=int, metavar="N", help="number of dose levels (or give --truth)")
+    pa.add_argument("--n-doses", type=_int, metavar="N", help="number of dose levels (or give --truth)")
     pa.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     pa.set_defaults(func=cmd_paths)
 
     r = sub.add_parser("run", help="run a TOML run file (several designs and scenarios, outputs)")
     r.add_argument("file", help="the run file, e.g. design.toml")
     r.add_argument("--out", metavar="DIR", help="write results.json/csv/txt and figures to DIR")
+    r.add_argument("--force", action="store_true", help="with --out: replace results already in DIR")
     r.add_argument("--format", choices=("table", "json", "csv"), default=None, help="terminal output format")
     r.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
     r.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
@@ -656,16 +786,16 @@ def make_parser() -> argparse.ArgumentParser:
     b = sub.add_parser("boundaries", help="BOIN escalation/de-escalation/elimination boundaries (or an interval "
                                           "design's decision table)")
     b.add_argument("--design", default="boin", metavar="NAME", help="boin (default), mtpi, mtpi2, keyboard or i3+3")
-    b.add_argument("--target", type=float, required=True, metavar="X", help="target DLT probability")
-    b.add_argument("--max-n", type=int, default=30, metavar="N", help="tabulate n = 1 .. N patients (default: 30)")
-    b.add_argument("--cohort-size", type=int, default=1, metavar="N", help="cohort size (default: 1)")
-    b.add_argument("--p-saf", type=float, metavar="X", help="BOIN: highest DLT rate deemed subtherapeutic "
+    b.add_argument("--target", type=_num, required=True, metavar="X", help="target DLT probability")
+    b.add_argument("--max-n", type=_int, default=30, metavar="N", help="tabulate n = 1 .. N patients (default: 30)")
+    b.add_argument("--cohort-size", type=_int, default=1, metavar="N", help="cohort size (default: 1)")
+    b.add_argument("--p-saf", type=_num, metavar="X", help="BOIN: highest DLT rate deemed subtherapeutic "
                                                            "(default 0.6 * target)")
-    b.add_argument("--p-tox", type=float, metavar="X", help="BOIN: lowest DLT rate deemed overly toxic "
+    b.add_argument("--p-tox", type=_num, metavar="X", help="BOIN: lowest DLT rate deemed overly toxic "
                                                            "(default 1.4 * target)")
-    b.add_argument("--cutoff-eli", type=float, default=0.95, metavar="X", help="elimination cutoff (default: 0.95)")
+    b.add_argument("--cutoff-eli", type=_num, default=0.95, metavar="X", help="elimination cutoff (default: 0.95)")
     b.add_argument("--extrasafe", action="store_true", help="BOIN: also the stricter rule at the lowest dose")
-    b.add_argument("--offset", type=float, default=0.05, metavar="X", help="BOIN extrasafe offset (default: 0.05)")
+    b.add_argument("--offset", type=_num, default=0.05, metavar="X", help="BOIN extrasafe offset (default: 0.05)")
     b.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     b.set_defaults(func=cmd_boundaries)
 
@@ -673,15 +803,15 @@ def make_parser() -> argparse.ArgumentParser:
                                       "fixed and prior-predictive scenarios (no arguments needed)")
     w.add_argument("--trial", metavar="A,B", help="which seed trials: A (BM-MSC, 3+3 on 2/3), B (UC-MSC, Bayesian on "
                                                   "1/2/4) or both (default: A,B)")
-    w.add_argument("--target", type=float, default=0.2, metavar="X", help="target DLT probability (default: 0.2)")
-    w.add_argument("--max-n", type=int, metavar="N", help="maximum sample size (default: 12 for both trials)")
-    w.add_argument("--cohort-size", type=int, default=3, metavar="N",
+    w.add_argument("--target", type=_num, default=0.2, metavar="X", help="target DLT probability (default: 0.2)")
+    w.add_argument("--max-n", type=_int, metavar="N", help="maximum sample size (default: 12 for both trials)")
+    w.add_argument("--cohort-size", type=_int, default=3, metavar="N",
                    help="cohort size of the alternatives (default: 3)")
-    w.add_argument("--discount", type=float, default=1.0, metavar="W",
+    w.add_argument("--discount", type=_num, default=1.0, metavar="W",
                    help="power-prior weight of the seed trials' DLT data, in [0, 1] (default: 1)")
-    w.add_argument("--n-scenarios", type=int, default=200, metavar="N", help="prior-predictive curves (default: 200)")
-    w.add_argument("--n-trials", type=int, default=250, metavar="N", help="trials per curve (default: 250)")
-    w.add_argument("--seed", type=int, default=1, metavar="N", help="random seed (default: 1)")
+    w.add_argument("--n-scenarios", type=_int, default=200, metavar="N", help="prior-predictive curves (default: 200)")
+    w.add_argument("--n-trials", type=_int, default=250, metavar="N", help="trials per curve (default: 250)")
+    w.add_argument("--seed", type=_int, default=1, metavar="N", help="random seed (default: 1)")
     w.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
     w.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
     w.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")

@@ -231,6 +231,8 @@ def parse(text: str, source: str = "<run file>") -> RunSpec:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise RunFileError(f"{source}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise RunFileError(f"{source}: not a usable run file: arrays or tables nested too deeply") from None
     ctx = _Ctx(source, _Lines(text))
     for key in raw:
         if key not in TOP_KEYS:
@@ -293,9 +295,11 @@ def parse(text: str, source: str = "<run file>") -> RunSpec:
 
 
 def load(path: str) -> RunSpec:
+    """Read and validate a run file (at most 16 MB of UTF-8 text; a regular file)."""
+    from . import _io
+
     try:
-        with open(path, encoding="utf-8") as fh:
-            text = fh.read()
-    except OSError as exc:
-        raise RunFileError(f"{path}: cannot read the run file ({exc.strerror})") from None
+        text = _io.read_text(path, "run file")
+    except ValueError as exc:
+        raise RunFileError(str(exc)) from None
     return parse(text, source=path)

@@ -19,7 +19,7 @@ from . import outcomes as _outcomes
 from .designs.base import Design, DeviationWarning
 from .scenario import Scenario
 
-MAX_NODES = 200_000
+MAX_NODES = 20_000  # a pathway table no protocol prints; reached within seconds
 
 
 @dataclass(frozen=True)

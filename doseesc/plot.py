@@ -126,10 +126,31 @@ def figure(obj):
     raise ValueError(f"plot: nothing to plot for {type(obj).__name__}")
 
 
+FORMATS = (".png", ".pdf", ".svg")
+
+
+def check_path(path: str, field: str = "plot") -> None:
+    """The figure can be written to ``path``: a .png, .pdf or .svg name in a writable folder."""
+    from . import _io
+
+    if not str(path).lower().endswith(FORMATS):
+        raise ValueError(f"{field}: file name must end in .png, .pdf or .svg, got {path!r}")
+    _io.check_output_file(path, field)
+
+
+def write(fig, path: str, metadata: dict | None = None) -> None:
+    """Save ``fig`` to ``path`` atomically (no half-written image if interrupted) and close it."""
+    import io
+
+    from . import _io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, dpi=150, format=str(path).rsplit(".", 1)[-1].lower(), metadata=metadata)
+    _plt().close(fig)
+    _io.write(path, buf.getvalue())
+
+
 def save(obj, path: str) -> None:
     """Write the figure for ``obj`` to ``path`` (PNG, PDF or SVG by extension)."""
-    if not str(path).lower().endswith((".png", ".pdf", ".svg")):
-        raise ValueError(f"plot: file name must end in .png, .pdf or .svg, got {path!r}")
-    fig = figure(obj)
-    fig.savefig(path, dpi=150)
-    _plt().close(fig)
+    check_path(path)
+    write(figure(obj), path)

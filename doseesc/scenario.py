@@ -60,8 +60,10 @@ class Scenario:
         p.setflags(write=False)
         object.__setattr__(self, "p_tox", p)
         object.__setattr__(self, "target", v.open_unit("target", self.target))
+        object.__setattr__(self, "name", v.text("name", self.name))
+        object.__setattr__(self, "dose_unit", v.text("dose_unit", self.dose_unit))
         if self.doses is not None:
-            d = np.asarray(self.doses, dtype=float)
+            d = v.numbers("doses", self.doses, max_len=v.MAX_DOSES)
             if d.shape != p.shape:
                 raise ValueError(f"doses: expected {p.size} values (one per p_tox entry), got {d.size}")
             if np.any(~np.isfinite(d)) or np.any(d <= 0) or np.any(np.diff(d) <= 0):
@@ -77,7 +79,7 @@ class Scenario:
             a.setflags(write=False)
             object.__setattr__(self, "p_ae", a)
         if self.mtd_band is not None:
-            band = np.asarray(self.mtd_band, dtype=float)
+            band = v.numbers("mtd_band", self.mtd_band, max_len=2)
             if band.shape != (2,) or not (0 <= band[0] <= band[1] <= 1):
                 raise ValueError(f"mtd_band: expected (low, high) with 0 <= low <= high <= 1, got {self.mtd_band!r}")
             object.__setattr__(self, "mtd_band", (float(band[0]), float(band[1])))

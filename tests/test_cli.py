@@ -63,7 +63,7 @@ def test_compare(capsys):
 
 @pytest.mark.parametrize("argv, field", [
     (["simulate", "--design", "3+3", "--truth", "0.05,1.2", "--target", "0.3"], "p_tox"),
-    (["simulate", "--design", "3+3", "--truth", "", "--target", "0.3"], "p_tox"),
+    (["simulate", "--design", "3+3", "--truth", "", "--target", "0.3"], "--truth"),
     (["simulate", "--design", "3+3", "--truth", "0.1,abc", "--target", "0.3"], "--truth"),
     (["simulate", "--design", "3+3", "--truth", "0.1,0.2", "--target", "1.5"], "target"),
     (["simulate", "--design", "3+3", "--truth", "0.1,0.2", "--target", "0.3", "--start-dose", "3"], "start_dose"),

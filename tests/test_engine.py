@@ -67,3 +67,13 @@ def test_compile_notice_reports_only_doseesc_compilation():
     text = stream.getvalue()
     assert text.startswith("doseesc: compiling the doseesc kernels once (about a minute")
     assert "  compiled add_one (1 function, 0 s)" in text and text.rstrip().endswith("compiled 1 function in 0 s")
+
+
+def test_public_names_are_the_functions_not_their_modules():
+    # lazily loaded names must not be shadowed by a submodule of the same name once it is imported
+    import doseesc as de
+    import doseesc.cli  # noqa: F401  (imports the implementation modules)
+    from doseesc import _whatif  # noqa: F401
+
+    for name in de.__all__:
+        assert not isinstance(getattr(de, name), type(de)), name

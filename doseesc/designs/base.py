@@ -49,9 +49,12 @@ def option_kind(annotation: Any) -> str:
 
 
 def _count_list(name: str, values: Any, what: str) -> np.ndarray:
-    if isinstance(values, (str, bytes)) or np.ndim(values) != 1:
-        raise ValueError(f"{name}: expected a list of {what}, one per dose, got {values!r}")
-    vals = list(values)
+    if isinstance(values, np.ndarray) and values.ndim == 1:
+        vals = values.tolist()
+    elif isinstance(values, (list, tuple)):
+        vals = list(values)
+    else:
+        raise ValueError(f"{name}: expected a list of {what}, one per dose, got {v._short(values)}")
     if not 1 <= len(vals) <= v.MAX_DOSES:
         raise ValueError(f"{name}: expected 1 to {v.MAX_DOSES} values (one per dose), got {len(vals)}")
     try:
@@ -219,15 +222,21 @@ class Design:
 
     # ------------------------------------------------------------------ shared
     def lower(self, n_doses: int) -> Lowered:
-        """Validate the design against ``n_doses`` and pack it for the kernels."""
-        n_doses = v.integer("n_doses", n_doses, low=1)
-        fixed = self.fixed_n_doses
-        if fixed is not None and fixed != n_doses:
-            raise ValueError(f"n_doses: the design has {fixed} dose levels but the scenario has {n_doses}")
-        start = getattr(self, "start_dose", 1)
-        if not 1 <= start <= n_doses:
-            raise ValueError(f"start_dose: must be from 1 to {n_doses} (the number of doses), got {start}")
-        return self._lower(n_doses)
+        """Validate the design against ``n_doses`` and pack it for the kernels.
+
+        The packed arrays are computed once per number of doses and kept on the (immutable)
+        design: live use and dose pathways call this for every decision."""
+        n_doses = v.integer("n_doses", n_doses, low=1, high=v.MAX_DOSES)
+        cache = self.__dict__.setdefault("_lowered", {})
+        if n_doses not in cache:
+            fixed = self.fixed_n_doses
+            if fixed is not None and fixed != n_doses:
+                raise ValueError(f"n_doses: the design has {fixed} dose levels but the scenario has {n_doses}")
+            start = getattr(self, "start_dose", 1)
+            if not 1 <= start <= n_doses:
+                raise ValueError(f"start_dose: must be from 1 to {n_doses} (the number of doses), got {start}")
+            cache[n_doses] = self._lower(n_doses)  # (not made read-only: numba would compile a second signature)
+        return cache[n_doses]
 
     def to_dict(self) -> dict:
         out: dict[str, Any] = {"design": self.name}

@@ -179,7 +179,7 @@ class CRM(Design):
     def __post_init__(self) -> None:
         sk = v.probabilities("skeleton", self.skeleton, open_interval=True)
         if sk.size > 1 and np.any(np.diff(sk) <= 0):
-            raise ValueError(f"skeleton: must be strictly increasing, got {list(sk)}")
+            raise ValueError(f"skeleton: must be strictly increasing, got {sk.tolist()}")
         D = sk.size
         object.__setattr__(self, "skeleton", tuple(float(x) for x in sk))
         object.__setattr__(self, "target", v.open_unit("target", self.target))

@@ -313,9 +313,9 @@ def boin_boundaries(target: float, max_n: int, cohort_size: int = 1, p_saf: floa
     >>> round(de.boin_boundaries(0.3, 30).lambda_e, 4)
     0.2365
     """
-    d = BOIN(target=target, cohort_size=cohort_size, max_n=max(max_n, cohort_size), p_saf=p_saf, p_tox=p_tox,
-             cutoff_eli=cutoff_eli, extrasafe=extrasafe, offset=offset)
     max_n = v.integer("max_n", max_n, low=1, high=v.MAX_PATIENTS)
+    d = BOIN(target=target, cohort_size=cohort_size, max_n=max_n, p_saf=p_saf, p_tox=p_tox, cutoff_eli=cutoff_eli,
+             extrasafe=extrasafe, offset=offset)
     lam_e, lam_d, b_e, b_d, elim = _boin_rows(d.target, d.phi1, d.phi2, d.cutoff_eli, max_n)
     stop = None
     if d.extrasafe:

@@ -55,7 +55,10 @@ class Modified(Design):
             if tgt is None:
                 raise ValueError("safety_target: required for a design without a target (a number in (0, 1))")
             object.__setattr__(self, "safety_target", v.open_unit("safety_target", tgt))
-            a, b = (v.number("safety_prior", x) for x in self.safety_prior)
+            prior = v.numbers("safety_prior", self.safety_prior)
+            if prior.size != 2:
+                raise ValueError(f"safety_prior: expected the two Beta parameters (a, b), got {self.safety_prior!r}")
+            a, b = float(prior[0]), float(prior[1])
             if a <= 0 or b <= 0:
                 raise ValueError(f"safety_prior: Beta parameters must be > 0, got {self.safety_prior!r}")
             object.__setattr__(self, "safety_prior", (a, b))

@@ -195,6 +195,10 @@ class _TiteDesign(Design):
         rec_dose = np.array([-1 if r.dose is None else r.dose - 1 for r in before], dtype=np.int64)
         notes = deviations(cohorts, rec_dose, np.zeros(len(before), dtype=np.int64), stop_at,
                            "" if stop_rec is None else stop_rec.reason)
+        if cohorts:
+            notes = (f"{self.name} decides from partial follow-up; an outcome string treats every patient's DLT "
+                     "window as complete (for patients still in follow-up give their follow-up times: "
+                     "next_dose_tite, or --data on the command line)", *notes)
         warn_deviations(notes)
         if stop_rec is not None and not rec.stop:  # the stop stands; counts and estimates use all data
             sel = None if stop_rec.reason == "safety" else self.select(rec.n_patients, rec.n_dlt)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import time
 from collections.abc import Iterable, Sequence
@@ -23,6 +24,31 @@ from . import backends as _backends
 
 BLOCK = 1 << 16  # trials per kernel call (progress updates, Ctrl-C; results do not depend on it)
 MAX_EXACT_STATES = 5_000_000
+
+
+def memory_budget() -> int:
+    """Bytes a run may hold at once: half of this machine's physical memory."""
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2)
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 8 * 2**30
+
+
+def record_bytes(n_doses: int) -> int:
+    """Bytes of one simulated trial's record (selection, stop reason, per-dose patients, DLTs,
+    AEs and drop-outs, duration, waiting, turned away)."""
+    return 40 + 32 * n_doses
+
+
+def check_memory(rows: int, n_doses: int, field: str = "n_trials", per: str = "") -> None:
+    """Refuse, before any work, a run whose per-trial records would not fit in memory."""
+    need = rows * record_bytes(n_doses)
+    budget = memory_budget()
+    if need > budget:
+        fit = budget // record_bytes(n_doses)
+        raise ValueError(f"{field}: {rows:,} simulated trials{per} need {need / 2**30:,.1f} GiB for their records, "
+                         f"more than the {budget / 2**30:,.1f} GiB this run may use (half this machine's memory); "
+                         f"at most {fit:,} trials of {n_doses} doses fit")
 
 
 def _check_design(design) -> Design:
@@ -159,7 +185,7 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
     design = _check_design(design)
     scs = _scenario_list(scenario)
     n_trials = v.integer("n_trials", n_trials, low=1)
-    seed = v.integer("seed", seed, low=0)
+    seed = v.seed(seed)
     low = design.lower(scs[0].n_doses)
     t0 = time.perf_counter()
     if isinstance(scenario, ScenarioSet):
@@ -169,6 +195,8 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
     _backends.check(backend)
     if threads is not None:
         threads = v.integer("threads", threads, low=1, high=numba.config.NUMBA_NUM_THREADS)
+    check_memory(n_trials * len(scs), scs[0].n_doses, per=f" ({n_trials:,} x {len(scs):,} scenarios)"
+                 if len(scs) > 1 else "")
     bar = _progress(n_trials * len(scs), progress, design.label())
     try:
         with _backends.opened(backend) as executor:
@@ -213,7 +241,14 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
     probs = np.ones(1)
     terms, term_ps = [], []
     n_states = 0
+    budget = memory_budget() // 2
+    cohort = 0
     while rows.shape[0]:
+        cohort += 1
+        need = rows.shape[0] * (int(rows[:, 1].max()) + 1) * 8 * (2 * rows.shape[1] + 2)
+        if need > budget:
+            raise ValueError(f"design: exact enumeration needs about {need / 2**30:,.1f} GiB at cohort {cohort} "
+                             f"({rows.shape[0]:,} trial states), more than this run may use; use simulate()")
         rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
                                                   p_tox, low.max_n, low.n_aux, rows, probs, low.n_work)
         rows, probs = _merge_states(rows, probs)
@@ -287,6 +322,10 @@ def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Itera
     scenarios = list(scenarios)
     if not scenarios:
         raise ValueError("scenarios: give at least one scenario")
+    n_trials = v.integer("n_trials", n_trials, low=1)
+    rows = sum(len(_scenario_list(sc)) for sc in scenarios) * n_trials * len(designs)
+    check_memory(rows, _scenario_list(scenarios[0])[0].n_doses,
+                 per=f" ({len(designs)} designs x {len(scenarios)} scenarios, all kept for the paired comparison)")
     with _backends.opened(backend) as executor:  # one pool of workers for every run
         ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, backend=executor,
                          _scenario_index=j) for j, sc in enumerate(scenarios)] for d in designs]

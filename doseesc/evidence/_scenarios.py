@@ -16,7 +16,7 @@ DOSE_UNIT = load()[0].dose_unit
 
 
 def _seed(seed: Any) -> int:
-    return v.integer("seed", seed, low=0)
+    return v.seed(seed)
 
 
 def _per_dose(name: str, prior: Any, k: int) -> list | None:

@@ -156,6 +156,10 @@ def _designs(trial: str, target: float, max_n: int, cohort_size: int, n_doses: i
     return out
 
 
+#: Prior-predictive curves per trial: each is a scenario of its own.
+MAX_SCENARIOS = 100_000
+
+
 def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: int | None = None,
            cohort_size: int = 3, discount: float = 1.0, n_scenarios: int = 200, n_trials: int = 250,
            seed: int = 1, progress: bool | None = False) -> WhatIfResult:
@@ -196,11 +200,16 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     discount = v.number("discount", discount)
     if not 0 <= discount <= 1:
         raise ValueError(f"discount: must be in [0, 1], got {discount}")
-    n_scenarios = v.integer("n_scenarios", n_scenarios, low=1)
+    n_scenarios = v.integer("n_scenarios", n_scenarios, low=1, high=MAX_SCENARIOS)
     n_trials = v.integer("n_trials", n_trials, low=1)
-    seed = v.integer("seed", seed, low=0)
+    seed = v.seed(seed)
     if max_n is not None:
-        max_n = v.integer("max_n", max_n, low=cohort_size)
+        max_n = v.integer("max_n", max_n, low=cohort_size, high=v.MAX_PATIENTS)
+    from .engine.api import check_memory
+
+    for trial in trials:  # before any work: every design's records of the prior-predictive run fit
+        check_memory(n_scenarios * n_trials * 6, len(TRIALS[trial]["doses"]),
+                     per=f" ({n_scenarios:,} curves x {n_trials:,} trials x 6 designs)")
     ae_prior = _ev.beta_prior("ae")
     q_ae = float(ae_prior.mean())
     rows, priors, maxes = [], {}, {}
