@@ -52,6 +52,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
+    from ._whatif import whatif
     from .designs import (
         BOIN,
         CRM,
@@ -76,4 +77,3 @@ if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
     from .results import Comparison, OperatingCharacteristics, TrialRecords
     from .scenario import Scenario, ScenarioSet
     from .timemodel import TimeModel
-    from ._whatif import whatif

@@ -72,7 +72,7 @@ def test_compile_notice_reports_only_doseesc_compilation():
 def test_public_names_are_the_functions_not_their_modules():
     # lazily loaded names must not be shadowed by a submodule of the same name once it is imported
     import doseesc as de
-    import doseesc.cli  # noqa: F401  (imports the implementation modules)
+    import doseesc.cli
     from doseesc import _whatif  # noqa: F401
 
     for name in de.__all__:
