@@ -166,19 +166,29 @@ def add_design_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
 
 
 MODIFIER_FLAGS = {
-    "stop_n_at_dose": ("int", "stop when the recommended next dose has N patients"),
-    "safety_threshold": ("float", "stop (no selection) when P(p_1 > target | data) exceeds X, Beta(1,1) prior"),
-    "safety_target": ("float", "target for the safety rule (default: the design's target or --target)"),
-    "dont_skip": ("bool", "never escalate more than one level above the highest dose tried"),
-    "stop_at": ("int", "maximum total sample size"),
+    "stop_n_at_dose": ("int", "stop the trial once the recommended next dose has N patients (the design's "
+                              "selection stands); an integer >= 1; default: off"),
+    "safety_threshold": ("float", "stop with no dose selected when P(p_1 > target | data) exceeds X under a "
+                                  "Beta(1, 1) prior, once dose 1 has 3 patients; X in (0, 1), e.g. 0.95; "
+                                  "default: off"),
+    "safety_target": ("float", "with --safety-threshold: the DLT rate it guards against, in (0, 1); default: the "
+                               "design's target (--target)"),
+    "dont_skip": ("flag", "never escalate more than one level above the highest dose tried; default: off"),
+    "stop_at": ("int", "cap the total sample size at N (the last cohort is truncated); default: the design's max_n"),
+    "select_min_n": ("int", "the final selection must be a dose with at least N patients (1: never an untried "
+                            "dose; a dose with fewer moves down to the nearest one with enough); default: off, "
+                            "as in the peer packages"),
 }
 
 
 def add_modifier_flags(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group("composable rules (any design)")
+    g = p.add_argument_group("composable rules (any design; see Design.stop_for_safety etc.)")
     for name, (kind, text) in MODIFIER_FLAGS.items():
-        meta = {"bool": "BOOL", "int": "N", "float": "X"}[kind]
-        g.add_argument("--" + name.replace("_", "-"), dest="m_" + name, metavar=meta, help=text + " (default: off)")
+        flag = "--" + name.replace("_", "-")
+        if kind == "flag":
+            g.add_argument(flag, dest="m_" + name, action="store_const", const="true", help=text)
+        else:
+            g.add_argument(flag, dest="m_" + name, metavar={"int": "N", "float": "X"}[kind], help=text)
 
 
 def _apply_modifiers(design, args: argparse.Namespace, target: float | None):
@@ -188,7 +198,8 @@ def _apply_modifiers(design, args: argparse.Namespace, target: float | None):
     for key, text in vars(args).items():
         if key.startswith("m_") and text is not None:
             name = key[2:]
-            mods[name] = _convert(name, MODIFIER_FLAGS[name][0], text)
+            kind = MODIFIER_FLAGS[name][0]
+            mods[name] = _convert(name, "bool" if kind == "flag" else kind, text)
     if not mods:
         return design
     if "safety_threshold" in mods and mods.get("safety_target") is None and getattr(design, "target", None) is None:
@@ -440,22 +451,18 @@ def cmd_compare(args) -> str:
     _check_plot(args)
     if args.design is not None:
         raise CLIError("--design: compare takes its designs from --designs (e.g. --designs 3+3,boin,crm)")
-    names = [x.strip() for x in args.designs.split(",")]
-    if not all(names):
-        raise CLIError(f"--designs: an empty name in {args.designs!r}; expected e.g. 3+3,boin,crm")
-    unknown = [n for n in names if n not in REGISTRY]
-    if unknown:
-        raise CLIError(f"--designs: must be among {', '.join(REGISTRY)}, got {unknown[0]!r}")
-    used = {f.name for n in names for f in dataclasses.fields(REGISTRY[n])}
+    items = parse_design_list(args.designs)
+    used = {f.name for n, _ in items for f in dataclasses.fields(REGISTRY[n])}
     for key, value in vars(args).items():
         if key.startswith("d_") and value is not None and key[2:] not in used:
             raise CLIError(f"--{key[2:].replace('_', '-')}: not an option of any compared design "
-                           f"({', '.join(names)})")
+                           f"({', '.join(n for n, _ in items)})")
     sc = build_scenario(args)
     designs = []
-    for name in names:
-        args.design = name
-        designs.append(build_design(_only_fields_of(args, name), sc.target))
+    for name, own in items:
+        ns = _only_fields_of(args, name)
+        ns.__dict__.update({"d_" + k: text for k, text in own.items()})
+        designs.append(build_design(ns, sc.target))
     with backend_from(args.backend, args.backend_timeout) as backend:
         cmp = compare(designs, [sc], n_trials=args.n_trials, seed=args.seed, threads=args.threads,
                       progress=args.progress, backend=backend)
@@ -473,6 +480,51 @@ def cmd_compare(args) -> str:
             w.writerow(r)
         return buf.getvalue()
     return cmp.summary()
+
+
+def parse_design_list(text: str) -> list[tuple[str, dict[str, str]]]:
+    """``--designs``: comma-separated design names, each optionally with its own options in
+    brackets, ``key=value`` separated by ``;`` (values may hold commas), e.g.
+    ``boin[p_saf=0.12;name=BOIN narrow],boin[p_saf=0.15],crm[skeleton=0.05,0.12,0.25]``."""
+    items, depth, cur = [], 0, ""
+    for ch in text:
+        if ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+            if depth < 0:
+                raise CLIError(f"--designs: unbalanced ']' in {text[:80]!r}")
+        if ch == "," and depth == 0:
+            items.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    if depth != 0:
+        raise CLIError(f"--designs: unbalanced '[' in {text[:80]!r}")
+    items.append(cur)
+    out = []
+    for raw in items:
+        m = re.fullmatch(r"\s*([A-Za-z0-9+\-]+)\s*(?:\[(.*)\])?\s*", raw, flags=re.S)
+        if not raw.strip() or m is None:
+            raise CLIError(f"--designs: expected names such as 3+3,boin,crm (options in brackets: "
+                           f"boin[p_saf=0.12;name=BOIN narrow]), got {raw.strip()[:60]!r}")
+        name = m.group(1)
+        if name not in REGISTRY:
+            raise CLIError(f"--designs: must be among {', '.join(REGISTRY)}, got {name!r}")
+        fields = {f.name for f in dataclasses.fields(REGISTRY[name]) if f.init}
+        own = {}
+        for part in (m.group(2) or "").split(";"):
+            if not part.strip():
+                continue
+            key, eq, value = part.partition("=")
+            key = key.strip().replace("-", "_")
+            if not eq:
+                raise CLIError(f"--designs: {name}[...]: expected key=value, got {part.strip()!r}")
+            if key not in fields or key in _SCENARIO_FIELDS:
+                raise CLIError(f"--designs: {name}[...]: {key!r} is not an option of design {name!r}")
+            own[key] = value.strip()
+        out.append((name, own))
+    return out
 
 
 def _only_fields_of(args, name: str) -> argparse.Namespace:
@@ -526,8 +578,22 @@ def _read_patients(path: str) -> list[dict]:
     return rows
 
 
+def _outcomes_arg(args) -> str:
+    """The outcomes so far: the positional argument or --outcomes (not both)."""
+    if args.outcomes and args.outcomes_flag:
+        raise CLIError("--outcomes: give the outcomes once, either as the argument or with --outcomes")
+    return args.outcomes or args.outcomes_flag or ""
+
+
+def _require_n_doses(d, n_doses) -> None:
+    """Live use must know the trial's dose levels: guessing them from the data is a silent error."""
+    if n_doses is None and d.fixed_n_doses is None:
+        raise CLIError("--n-doses: required: the number of dose levels in the trial (the design does not fix it)")
+
+
 def cmd_next(args) -> str:
     d = build_design(args, args.target)
+    args.outcomes = _outcomes_arg(args)
     n_doses = args.n_doses
     if args.truth is not None:
         n_doses = len(_floats("--truth", args.truth))
@@ -539,13 +605,18 @@ def cmd_next(args) -> str:
             raise CLIError("--data: give either the outcome string or --data, not both")
         if args.window is None:
             raise CLIError("--window: required with --data (length of the DLT window, in the unit of follow_up)")
-        rec = d.next_dose_tite(_read_patients(args.data), window=args.window, n_doses=n_doses,
-                               current_dose=args.current_dose)
+        rows = _read_patients(args.data)
+        _require_n_doses(d, n_doses)
+        rec = d.next_dose_tite(rows, window=args.window, n_doses=n_doses, current_dose=args.current_dose)
         what = f"the data in {args.data!r}"
     else:
         if args.window is not None or args.current_dose is not None:
             flag = "--window" if args.window is not None else "--current-dose"
             raise CLIError(f"{flag}: only with --data (live data with follow-up times)")
+        from . import outcomes as _outcomes
+
+        _outcomes.parse(args.outcomes)  # a malformed string is the first thing to say
+        _require_n_doses(d, n_doses)
         rec = d.next_dose(args.outcomes, n_doses=n_doses)
         what = repr(args.outcomes)
     if args.format == "json":
@@ -564,10 +635,12 @@ def cmd_next(args) -> str:
 def cmd_paths(args) -> str:
     from .paths import dose_paths, paths_csv, paths_json, paths_text
 
+    args.outcomes = _outcomes_arg(args)
     sc = build_scenario(args) if args.truth is not None else None
     if sc is not None and args.n_doses is not None and args.n_doses != sc.n_doses:
         raise CLIError(f"--n-doses: {args.n_doses} does not match --truth, which has {sc.n_doses} doses")
     d = build_design(args, sc.target if sc is not None else args.target)
+    _require_n_doses(d, sc.n_doses if sc is not None else args.n_doses)
     nodes = dose_paths(d, args.cohorts, args.outcomes, n_doses=args.n_doses, scenario=sc)
     if args.format == "json":
         return paths_json(nodes)
@@ -740,7 +813,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="several designs on the same simulated patients (paired differences)")
     c.add_argument("--designs", required=True, metavar="A,B,...",
-                   help=f"designs to compare: any of {', '.join(REGISTRY)}")
+                   help=f"designs to compare: any of {', '.join(REGISTRY)}; the same design twice with "
+                        "options of its own in brackets, e.g. 'boin[p_saf=0.12;name=BOIN narrow],boin' "
+                        "(options given as flags apply to every design that has them)")
     add_design_flags(c, required=False)
     add_scenario_flags(c)
     add_run_flags(c)
@@ -749,7 +824,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     nx = sub.add_parser("next", help="live trial: recommended next dose given the outcomes so far")
     nx.add_argument("outcomes", nargs="?", default="",
-                    help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient)")
+                    help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient); default: none")
+    nx.add_argument("--outcomes", dest="outcomes_flag", metavar="TEXT", help="the same, as an option")
     nx.add_argument("--data", metavar="FILE.csv",
                     help="time-to-event designs: one row per patient with a header naming dose, dlt, follow_up "
                          "(and optionally dropped); - reads standard input")
@@ -765,8 +841,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     pa = sub.add_parser("paths", help="dose-transition pathways: every outcome of the next cohorts and the decisions")
     pa.add_argument("--cohorts", type=_int, default=2, metavar="K", help="number of future cohorts (default: 2)")
-    pa.add_argument("--outcomes", default="", metavar="TEXT",
-                    help="outcomes so far, e.g. \"1NNN 2NTN\" (default: none)")
+    pa.add_argument("outcomes", nargs="?", default="",
+                    help="outcomes so far, e.g. \"1NNN 2NTN\" (the root of the pathways); default: none")
+    pa.add_argument("--outcomes", dest="outcomes_flag", metavar="TEXT", help="the same, as an option")
     add_design_flags(pa)
     add_scenario_flags(pa, required=False)
     pa.add_argument("--n-doses", type=_int, metavar="N", help="number of dose levels (or give --truth)")

@@ -127,10 +127,10 @@ def test_next_with_live_follow_up_data(capsys, tmp_path):
     (["--design", "tite-boin", "--window", "28", "1NNN"], "--window:"),
     (["--design", "tite-boin", "--data", "missing.csv", "--window", "28"], "--data:"),
     (["--design", "tite-boin", "--data", "BAD", "--window", "28"], "--data:"),
-    (["--design", "tite-boin", "--data", "DLT", "--window", "28"], "data: patient 1 had a DLT"),
+    (["--design", "tite-boin", "--data", "DLT", "--window", "28", "--n-doses", "4"], "data: patient 1 had a DLT"),
     (["--design", "tite-boin", "--data", "P", "--window", "28", "--n-doses", "3", "--current-dose", "7"],
      "current_dose:"),
-    (["--design", "tite-boin", "--data", "P", "--window", "-1"], "window:"),
+    (["--design", "tite-boin", "--data", "P", "--window", "-1", "--n-doses", "4"], "window:"),
 ])
 def test_next_data_errors_are_one_line(capsys, tmp_path, argv, msg):
     good = tmp_path / "p.csv"

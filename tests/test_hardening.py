@@ -55,7 +55,7 @@ def assert_clean_error(code, out, err, *needles):
      ["--skeleton", "not an option of any compared design"]),
     (["compare", "--designs", "3+3,boin", "--design", "boin", "--truth", "0.1,0.2", "--target", "0.3",
       "--cohort-size", "3", "--max-n", "12"], ["--design", "--designs"]),
-    (["compare", "--designs", "3+3,,boin", "--truth", "0.1,0.2", "--target", "0.3"], ["--designs", "empty"]),
+    (["compare", "--designs", "3+3,,boin", "--truth", "0.1,0.2", "--target", "0.3"], ["--designs", "expected names"]),
     (["paths", "--design", "3+3", "--truth", "0.1,0.2", "--target", "0.3", "--n-doses", "5"],
      ["--n-doses", "does not match --truth"]),
     (["boundaries", "--target", "0.3", "--cohort-size", "50", "--max-n", "10"], ["max_n", "cohort_size"]),
@@ -65,7 +65,9 @@ def assert_clean_error(code, out, err, *needles):
       "--prior-sd", "1e-300"], ["prior_sd"]),
     (["simulate", *TITE, "--window", "0"], ["window"]),
     (["next", "--design", "3+3", "--n-doses", "1000000000", "1NNN"], ["n_doses", "1000"]),
-    (["next", "--design", "3+3", "999999999N"], ["outcomes", "dose level"]),
+    (["next", "--design", "3+3", "--n-doses", "3", "999999999N"], ["outcomes", "dose level"]),
+    (["next", "--design", "3+3", "1NNN"], ["--n-doses", "required"]),
+    (["paths", "--design", "boin", "--target", "0.3", "--cohort-size", "3", "--max-n", "12"], ["--n-doses"]),
 ])
 def test_cli_refuses_mistakes(capsys, argv, needles):
     assert_clean_error(*run(capsys, *argv), *needles)

@@ -1,7 +1,8 @@
 """Composable rules applied after any design's own decision (SPEC section 4, last paragraph).
 
 ``rules`` (int64): [dont_skip, stop_n_at_dose (0 = off), which dose it looks at
-(0 = the recommended next dose, 1 = the dose just treated), safety (0/1), safety dose (0-based)].
+(0 = the recommended next dose, 1 = the dose just treated), safety (0/1), safety dose (0-based),
+select_min_n (0 = off)].
 ``safety_tab[n, y]`` is 1 where the safety rule stops the trial with ``y`` DLTs among ``n``
 patients at the safety dose (precomputed in Python from the Beta posterior).
 
@@ -17,7 +18,7 @@ import numpy as np
 from .._jit import jit
 from .codes import CONTINUE, RULE, SAFETY
 
-NO_RULES = np.zeros(5, dtype=np.int64)
+NO_RULES = np.zeros(6, dtype=np.int64)
 NO_SAFETY = np.zeros((1, 1), dtype=np.int8)
 
 
@@ -41,3 +42,16 @@ def apply(rules, safety_tab, n, y, cur, nxt, c, reason):
         if n[look] >= rules[1]:
             return -1, 0, RULE
     return nxt, c, reason
+
+
+@jit
+def restrict_selection(rules, n, sel):
+    """The final selection among doses with at least ``rules[5]`` patients: a selected dose with
+    fewer moves down to the nearest dose below it that has enough (none if there is none)."""
+    k = rules[5]
+    if k <= 0 or sel < 0 or n[sel] >= k:
+        return sel
+    for d in range(sel - 1, -1, -1):
+        if n[d] >= k:
+            return d
+    return -1

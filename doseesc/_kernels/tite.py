@@ -575,6 +575,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         sel = current_select(code, ipar, fpar, tab, W, pd, ptox, pfu, total, ns, ys, ms, iwork, work)
     else:  # TITE-BOIN selects from the evaluable patients (n, y), as from complete data
         sel = final_select(code, ipar, fpar, tab, n, y, iwork, work)
+    sel = _rules.restrict_selection(rules, n, sel)
     return sel, reason, pe[total - 1] + W, waited, turned
 
 
@@ -648,6 +649,6 @@ def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, 
         sel = -1
     else:
         beta = estimates(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, ns, ys, ms, stft, iwork, work, est)
-        sel = -1 if reason == SAFETY else current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, ns, ys,
-                                                         ms, iwork, work)
+        sel = -1 if reason == SAFETY else _rules.restrict_selection(rules, ns, current_select(
+            code, ipar, fpar, tab, window, pd, ptox, pfu, npat, ns, ys, ms, iwork, work))
     return nxt, reason, susp, sel, beta

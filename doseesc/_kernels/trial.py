@@ -125,7 +125,8 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         cur = nxt
         if reason != CONTINUE:
             break
-    sel = -1 if reason == SAFETY else dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+    sel = -1 if reason == SAFETY else _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n,
+                                                                                           y, aux, work))
     return sel, reason, now, waited, turned_away
 
 
@@ -198,10 +199,10 @@ def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_to
 
 
 @jit
-def final_select(code, ipar, fpar, tab, reason, n, y, aux, work):
+def final_select(code, ipar, fpar, tab, rules, reason, n, y, aux, work):
     if reason == SAFETY:
         return -1
-    return dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+    return _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y, aux, work))
 
 
 @jit
@@ -292,7 +293,8 @@ def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, 
                 if reason == SAFETY:
                     term[nt, 0] = -1
                 else:
-                    term[nt, 0] = dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+                    term[nt, 0] = _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y,
+                                                                                       aux, work))
                 term[nt, 1] = reason
                 term[nt, 2:2 + n_doses] = n
                 term[nt, 2 + n_doses:] = y

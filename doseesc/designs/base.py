@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import warnings as _warnings
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar, NamedTuple
 
 import numpy as np
@@ -148,6 +148,9 @@ class Recommendation:
         Per-dose counts parsed from the outcomes (every patient entered).
     warnings : tuple of str
         Where the data do not follow the design (see ``Design.next_dose``); empty if they do.
+    notes : tuple of str
+        What the recommendation needs said with it (e.g. who is pending while accrual is
+        suspended, how to read estimates).
     """
 
     dose: int | None
@@ -160,10 +163,12 @@ class Recommendation:
     p_tox: np.ndarray | None = None
     beta: float | None = None
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def to_dict(self) -> dict:
         d = asdict(self)
         d["warnings"] = list(self.warnings)
+        d["notes"] = list(self.notes)
         for k in ("n_patients", "n_dlt", "p_tox"):
             if d[k] is not None:
                 d[k] = [None if np.isnan(x) else float(x) for x in np.asarray(d[k], dtype=float)] if k == "p_tox" \
@@ -177,6 +182,7 @@ class Recommendation:
             lines.append(f"STOP ({self.reason}); selected: {sel}")
         elif self.dose is None:  # TITE-BOIN's accrual suspension
             lines.append(f"next: none now ({self.reason}: wait for more follow-up before enrolling)")
+            lines.append(f"if the trial ended now: {'none' if self.selected is None else f'dose {self.selected}'}")
         else:
             lines.append(f"next: dose {self.dose} ({self.cohort_size} patient{'s' if self.cohort_size != 1 else ''})")
             lines.append(f"if the trial ended now: {'none' if self.selected is None else f'dose {self.selected}'}")
@@ -190,6 +196,7 @@ class Recommendation:
             lines.append(row)
         if self.beta is not None:
             lines.append(f"posterior mean of beta: {self.beta:.4f}")
+        lines.extend(f"note: {w}" for w in self.notes if w)
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
@@ -202,7 +209,11 @@ class Design:
     characteristics, live recommendations, final selection) runs the same kernels.
     """
 
-    name: ClassVar[str] = "design"
+    #: the design family, as tables print it ("BOIN", "3+3", ...)
+    family: ClassVar[str] = "design"
+    #: a label of the user's for this design, used in every table, figure and JSON output
+    #: (default: generated from the family and its main options)
+    name: str | None = field(default=None, kw_only=True)
     #: whether the design reports model/interval estimates in ``next_dose``
     reports_estimates: ClassVar[bool] = False
     #: whether ``doseesc.exact`` applies (decisions depend only on per-dose counts and ``aux``)
@@ -212,8 +223,24 @@ class Design:
     def _lower(self, n_doses: int) -> Lowered:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def __init_subclass__(cls, **kwargs):
+        """Every design validates ``name`` (whatever its own ``__post_init__`` checks)."""
+        super().__init_subclass__(**kwargs)
+        own = cls.__dict__.get("__post_init__")
+        if own is not None and not getattr(own, "_checks_name", False):
+            def __post_init__(self, _own=own):
+                object.__setattr__(self, "name", v.text("name", self.name))
+                _own(self)
+
+            __post_init__._checks_name = True
+            cls.__post_init__ = __post_init__
+
     def label(self) -> str:
-        return self.name
+        """The design's name in tables: ``name`` if given, else generated from its options."""
+        return self.name if self.name else self._auto_label()
+
+    def _auto_label(self) -> str:
+        return self.family
 
     @property
     def fixed_n_doses(self) -> int | None:
@@ -239,7 +266,11 @@ class Design:
         return cache[n_doses]
 
     def to_dict(self) -> dict:
-        out: dict[str, Any] = {"design": self.name}
+        """The design as a run-file table: ``design`` (the registry key) and every option."""
+        from . import REGISTRY
+
+        key = next((k for k, c in REGISTRY.items() if c is type(self)), self.family)
+        out: dict[str, Any] = {"design": key}
         for f in fields(self):
             val = getattr(self, f.name)
             if isinstance(val, np.ndarray):
@@ -256,7 +287,11 @@ class Design:
             return self.fixed_n_doses
         # Unknown: assume one level above the highest dose seen (or the start dose) exists.
         highest = max([c.dose for c in cohorts] + [getattr(self, "start_dose", 1)])
-        return min(highest + 1, v.MAX_DOSES)
+        guess = min(highest + 1, v.MAX_DOSES)
+        _warnings.warn(f"n_doses: not given; assuming {guess} dose levels (one above the highest dose so far). "
+                       "In a live trial give the number of dose levels (n_doses=, or n_doses on the design)",
+                       stacklevel=3)
+        return guess
 
     def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
         """Recommend the next dose given the outcomes so far (live use).
@@ -302,7 +337,7 @@ class Design:
         rec_size = np.empty(len(cohorts), dtype=np.int64)
         nxt, c, reason, stopped = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
                                                 low.max_n, dose, size, tox, n, y, aux, work, rec_dose, rec_size)
-        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, reason, n, y, aux, work)
+        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, low.rules, reason, n, y, aux, work)
         est = np.full(n_doses, np.nan)
         beta = _trial.estimates(low.code, low.ipar, low.fpar, low.tab, n, y, aux, work, est)
         stop = reason != CONTINUE
@@ -328,7 +363,7 @@ class Design:
         aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
         self._prepare_select_aux(low, aux, n, y)
-        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, CONTINUE, n, y, aux, work)
+        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, low.rules, CONTINUE, n, y, aux, work)
         return None if sel < 0 else int(sel) + 1
 
     def _for_counts(self, n: np.ndarray) -> Design:

@@ -173,7 +173,7 @@ class CRM(Design):
     skip_escalation: bool = False
     model_safety_threshold: float | None = None
 
-    name: ClassVar[str] = "crm"
+    family: ClassVar[str] = "crm"
     reports_estimates: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
@@ -230,7 +230,7 @@ class CRM(Design):
     def fixed_n_doses(self) -> int:
         return len(self.skeleton)
 
-    def label(self) -> str:
+    def _auto_label(self) -> str:
         return f"CRM ({self.model}{'' if self.method == 'bayes' else ', likelihood'})"
 
     def scaled_doses(self) -> np.ndarray:

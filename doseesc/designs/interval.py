@@ -403,7 +403,7 @@ class BOIN(_IntervalDesign):
     stay_at_1_of_3: bool = False
     n_doses: int | None = None
 
-    name: ClassVar[str] = "BOIN"
+    family: ClassVar[str] = "BOIN"
 
     def __post_init__(self) -> None:
         t = v.number("target", self.target)
@@ -453,7 +453,7 @@ class BOIN(_IntervalDesign):
         return boin_boundaries(self.target, self.max_n, self.cohort_size, self.p_saf, self.p_tox, self.cutoff_eli,
                                self.extrasafe, self.offset)
 
-    def label(self) -> str:
+    def _auto_label(self) -> str:
         return f"BOIN (target {self.target:g})"
 
     def _flags(self) -> dict:
@@ -498,8 +498,8 @@ def _argmax_action(score: np.ndarray, kind: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _EpsilonDesign(_IntervalDesign):
-    def label(self) -> str:
-        return f"{self.name} (target {self.target:g})"
+    def _auto_label(self) -> str:
+        return f"{self.family} (target {self.target:g})"
 
     def _common_checks(self) -> None:
         object.__setattr__(self, "target", v.open_unit("target", self.target))
@@ -559,7 +559,7 @@ class MTPI(_EpsilonDesign):
     n_earlystop: int | None = None
     n_doses: int | None = None
 
-    name: ClassVar[str] = "mTPI"
+    family: ClassVar[str] = "mTPI"
 
     def __post_init__(self) -> None:
         self._common_checks()
@@ -622,7 +622,7 @@ class MTPI2(_EpsilonDesign):
     n_earlystop: int | None = None
     n_doses: int | None = None
 
-    name: ClassVar[str] = "mTPI-2"
+    family: ClassVar[str] = "mTPI-2"
     _truncate: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
@@ -659,7 +659,7 @@ class Keyboard(MTPI2):
     ['E', 'S', 'D', 'DU']
     """
 
-    name: ClassVar[str] = "Keyboard"
+    family: ClassVar[str] = "Keyboard"
     _truncate: ClassVar[bool] = False
     _unit_mass: ClassVar[bool] = False
 
@@ -700,7 +700,7 @@ class I3plus3(_EpsilonDesign):
     n_earlystop: int | None = None
     n_doses: int | None = None
 
-    name: ClassVar[str] = "i3+3"
+    family: ClassVar[str] = "i3+3"
 
     def __post_init__(self) -> None:
         self._common_checks()

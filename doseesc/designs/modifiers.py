@@ -11,7 +11,8 @@ the highest dose tried; (3) ``stop_for_safety`` stops the trial with no dose sel
 P(p_dose > target | data) > threshold under a Beta prior, once ``min_n`` patients were
 treated at that dose; (4) ``stop_when_n_at_dose`` stops (the design's selection stands) when
 the recommended next dose (or the dose just treated) has ``n`` patients; (5) ``stop_at_n``
-caps the total sample size (the last cohort is truncated).
+caps the total sample size (the last cohort is truncated). At the end, ``select_among_treated``
+moves a selected dose with too few patients down to the nearest dose with enough.
 """
 
 from __future__ import annotations
@@ -39,8 +40,9 @@ class Modified(Design):
     safety_dose: int = 1
     dont_skip: bool = False
     stop_at: int | None = None
+    select_min_n: int | None = None
 
-    name: ClassVar[str] = "modified"
+    family: ClassVar[str] = "modified"
 
     def __post_init__(self) -> None:
         if not isinstance(self.base, Design) or isinstance(self.base, Modified):
@@ -68,6 +70,9 @@ class Modified(Design):
             raise ValueError(f"dont_skip: must be true or false, got {self.dont_skip!r}")
         if self.stop_at is not None:
             object.__setattr__(self, "stop_at", v.integer("stop_at", self.stop_at, low=1, high=v.MAX_PATIENTS))
+        if self.select_min_n is not None:
+            object.__setattr__(self, "select_min_n", v.integer("select_min_n", self.select_min_n, low=1,
+                                                               high=v.MAX_PATIENTS))
 
     # the wrapped design's identity
     @property
@@ -94,8 +99,8 @@ class Modified(Design):
     def time_to_event(self) -> bool:
         return getattr(self.base, "time_to_event", False)
 
-    def label(self) -> str:
-        parts = [self.base.label()]
+    def _auto_label(self) -> str:
+        parts = [self.base.label()]  # the base design's own name, if it has one
         if self.dont_skip:
             parts.append("no skipping")
         if self.safety_threshold is not None:
@@ -104,12 +109,15 @@ class Modified(Design):
             parts.append(f"stop at {self.stop_n_at_dose} on the {self.n_at_dose_of} dose")
         if self.stop_at is not None:
             parts.append(f"max {self.stop_at} patients")
+        if self.select_min_n is not None:
+            k = self.select_min_n
+            parts.append(f"selects among doses with >= {k} patient{'s' if k > 1 else ''}")
         return " + ".join(parts)
 
     def to_dict(self) -> dict:
         out = self.base.to_dict()
         for f in fields(self):
-            if f.name != "base":
+            if f.name != "base" and not (f.name == "name" and self.name is None):
                 val = getattr(self, f.name)
                 out[f.name] = list(val) if isinstance(val, tuple) else val
         return out
@@ -123,8 +131,9 @@ class Modified(Design):
 
     def _lower(self, n_doses: int) -> Lowered:
         low = self.base.lower(n_doses)
-        rules = np.zeros(5, dtype=np.int64)
+        rules = np.zeros(6, dtype=np.int64)
         rules[0] = int(self.dont_skip)
+        rules[5] = 0 if self.select_min_n is None else self.select_min_n
         max_n = low.max_n if self.stop_at is None else min(low.max_n, self.stop_at)
         if self.stop_n_at_dose is not None:
             rules[1] = self.stop_n_at_dose
@@ -170,6 +179,15 @@ def dont_skip_doses(self: Design) -> Modified:
     return _modify(self, dont_skip=True)
 
 
+def select_among_treated(self: Design, min_n: int = 1) -> Modified:
+    """The final selection must be a dose with at least ``min_n`` patients (1: never an untried
+    dose; protocols often ask for 6): a selected dose with fewer moves down to the nearest dose
+    below it with enough patients, or to no selection if there is none. Off by default, as in
+    the peer packages (dfcrm's crmsim may select a dose nobody received; R BOIN's select.mtd
+    and the 3+3 only select treated doses)."""
+    return _modify(self, select_min_n=min_n)
+
+
 def stop_at_n(self: Design, n: int) -> Modified:
     """Cap the total sample size at ``n`` (the last cohort is truncated)."""
     return _modify(self, stop_at=n)
@@ -179,3 +197,4 @@ Design.stop_when_n_at_dose = stop_when_n_at_dose  # type: ignore[attr-defined]
 Design.stop_for_safety = stop_for_safety  # type: ignore[attr-defined]
 Design.dont_skip_doses = dont_skip_doses  # type: ignore[attr-defined]
 Design.stop_at_n = stop_at_n  # type: ignore[attr-defined]
+Design.select_among_treated = select_among_treated  # type: ignore[attr-defined]

@@ -51,7 +51,7 @@ class ThreePlusThree(Design):
     deescalate: bool = True
     n_doses: int | None = None
 
-    name: ClassVar[str] = "3+3"
+    family: ClassVar[str] = "3+3"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "start_dose", v.integer("start_dose", self.start_dose, low=1))
@@ -62,7 +62,7 @@ class ThreePlusThree(Design):
             if self.start_dose > self.n_doses:
                 raise ValueError(f"start_dose: must be from 1 to {self.n_doses} (n_doses), got {self.start_dose}")
 
-    def label(self) -> str:
+    def _auto_label(self) -> str:
         return "3+3" if self.deescalate else "3+3 (escalation only)"
 
     def _lower(self, n_doses: int) -> Lowered:

@@ -22,6 +22,7 @@ import numpy as np
 from .. import _validate as v
 from .. import outcomes as _outcomes
 from .._kernels import interval as _iv
+from .._kernels import rules as _rules
 from .._kernels import tite as _k
 from .._kernels.codes import CONTINUE, STOP_REASONS, TITE_BOIN, TITE_CRM
 from .base import (
@@ -38,7 +39,8 @@ from .interval import BOIN, _bool
 
 
 # ---------------------------------------------------------------------------- live data
-def _patient_table(data: Any, window: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _patient_table(data: Any, window: float, max_n: int = v.MAX_PATIENTS
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(dose 1-based, dlt 0/1, follow-up, dropped 0/1) arrays from a list of dicts or a dict of arrays."""
     if isinstance(data, Mapping):
         missing = [k for k in ("dose", "dlt", "follow_up") if k not in data]
@@ -55,6 +57,7 @@ def _patient_table(data: Any, window: float) -> tuple[np.ndarray, np.ndarray, np
             rows = list(data)
         except TypeError:
             raise ValueError(f"data: expected a list of patient records or a dict of columns, got {data!r}") from None
+    check_total(len(rows), max_n, "data")
     dose = np.empty(len(rows), dtype=np.int64)
     dlt = np.empty(len(rows), dtype=np.int8)
     fu = np.empty(len(rows))
@@ -62,7 +65,7 @@ def _patient_table(data: Any, window: float) -> tuple[np.ndarray, np.ndarray, np
     for i, r in enumerate(rows):
         if not isinstance(r, Mapping) or any(k not in r for k in ("dose", "dlt", "follow_up")):
             raise ValueError(f"data: patient {i + 1} must have dose, dlt and follow_up, got {r!r}")
-        dose[i] = v.integer(f"data: patient {i + 1} dose", r["dose"], low=1)
+        dose[i] = v.integer(f"data: patient {i + 1} dose", r["dose"], low=1, high=v.MAX_DOSES)
         dlt[i] = _flag(f"data: patient {i + 1} dlt", r["dlt"])
         f = v.number(f"data: patient {i + 1} follow_up", r["follow_up"])
         if f < 0:
@@ -129,13 +132,15 @@ class _TiteDesign(Design):
             model at the posterior mean ``beta``).
         """
         window = v.positive("window", window, "length of the DLT window")
-        dose, dlt, fu, gone = _patient_table(data, window)
+        dose, dlt, fu, gone = _patient_table(data, window, self.max_n)
         if n_doses is not None:
             n_doses = v.integer("n_doses", n_doses, low=1)
         elif self.fixed_n_doses is not None:
             n_doses = self.fixed_n_doses
         else:
-            n_doses = int(max([*dose.tolist(), self.start_dose])) + 1
+            n_doses = min(int(max([*dose.tolist(), self.start_dose])) + 1, v.MAX_DOSES)
+            warnings.warn(f"n_doses: not given; assuming {n_doses} dose levels (one above the highest dose so far). "
+                          "In a live trial give the number of dose levels", stacklevel=2)
         if dose.size and dose.max() > n_doses:
             raise ValueError(f"data: dose level {int(dose.max())} is out of range (allowed 1 to {n_doses})")
         low = self.lower(n_doses)
@@ -152,7 +157,13 @@ class _TiteDesign(Design):
         stop = reason != CONTINUE
         n = np.bincount(dose - 1, weights=1 - gone, minlength=n_doses).astype(np.int64)  # evaluable
         y = np.bincount(dose - 1, weights=dlt, minlength=n_doses).astype(np.int64)
+        notes = []
+        if susp:
+            notes.append(self._suspension_note(low, dose, dlt, fu, gone, cur, window))
+        if not stop and np.any(np.diff(est[~np.isnan(est)]) < 0):
+            notes.append(self._estimate_note())
         return Recommendation(
+            notes=tuple(notes),
             dose=None if (stop or susp) else int(nxt) + 1,
             cohort_size=0 if (stop or susp) else 1,
             stop=bool(stop),
@@ -164,6 +175,25 @@ class _TiteDesign(Design):
             beta=None if np.isnan(beta) else float(beta),
         )
 
+    def _suspension_note(self, low, dose, dlt, fu, gone, cur, window) -> str:
+        """Who is pending at the current dose and when accrual can resume at the latest."""
+        at = dose == cur + 1
+        pending = np.flatnonzero(at & (dlt == 0) & (fu < window) & (gone == 0))
+        n_at = int(at.sum())
+        allowed = int(np.floor(self.accrual_suspend * n_at + 1e-9))  # pending patients that do not suspend
+        need = len(pending) - allowed
+        left = np.sort(window - fu[pending])
+        who = ", ".join(f"{i + 1} ({fu[i]:g} of {window:g})" for i in pending)
+        if need <= 0:  # suspended for another reason (ESS rule at the lowest dose)
+            return (f"accrual suspended at dose {cur + 1}: patients {who} are in follow-up; enrol again when "
+                    f"their windows complete or a DLT is seen (at the latest in {left[-1]:g})")
+        return (f"accrual suspended at dose {cur + 1}: {len(pending)} of {n_at} patients there are still in "
+                f"follow-up (patient (follow-up so far): {who}); enrolment resumes when {need} more of them "
+                f"complete their window or have a DLT: at the latest in {left[need - 1]:g} time units")
+
+    def _estimate_note(self) -> str:
+        return ""
+
     def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
         """Live recommendation from an outcome string, every patient's follow-up complete.
 
@@ -174,6 +204,7 @@ class _TiteDesign(Design):
         design recommended. For partially followed patients use :meth:`next_dose_tite`.
         """
         cohorts = _outcomes.parse(outcomes)
+        n_doses = self._resolve_n_doses(cohorts, n_doses)  # once, from all the data
         check_total(sum(c.size for c in cohorts), self.max_n, "outcomes")
         rows: list[dict] = []
         before = []  # the recommendation before each cohort the design decided on
@@ -196,7 +227,7 @@ class _TiteDesign(Design):
         notes = deviations(cohorts, rec_dose, np.zeros(len(before), dtype=np.int64), stop_at,
                            "" if stop_rec is None else stop_rec.reason)
         if cohorts:
-            notes = (f"{self.name} decides from partial follow-up; an outcome string treats every patient's DLT "
+            notes = (f"{self.family} decides from partial follow-up; an outcome string treats every patient's DLT "
                      "window as complete (for patients still in follow-up give their follow-up times: "
                      "next_dose_tite, or --data on the command line)", *notes)
         warn_deviations(notes)
@@ -211,7 +242,8 @@ class _TiteDesign(Design):
         low = self._for_counts(n).lower(n.size)
         iwork = np.zeros(3 * n.size + 2, dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
-        sel = _k.final_select(low.code, low.ipar, low.fpar, low.tab, n, y, iwork, work)
+        sel = _rules.restrict_selection(low.rules, n, _k.final_select(low.code, low.ipar, low.fpar, low.tab, n, y,
+                                                                     iwork, work))
         return None if sel < 0 else int(sel) + 1
 
 
@@ -293,7 +325,7 @@ class TITEBOIN(_TiteDesign):
     n_doses: int | None = None
     estimate: str = "imputation"
 
-    name: ClassVar[str] = "TITE-BOIN"
+    family: ClassVar[str] = "TITE-BOIN"
     ESTIMATES: ClassVar[tuple[str, ...]] = ("imputation", "ess")
 
     def __post_init__(self) -> None:
@@ -313,13 +345,18 @@ class TITEBOIN(_TiteDesign):
                     p_saf=self.p_saf, p_tox=self.p_tox, cutoff_eli=self.cutoff_eli, extrasafe=self.extrasafe,
                     offset=self.offset, n_earlystop=self.n_earlystop, n_doses=self.n_doses)
 
-    def label(self) -> str:
+    def _auto_label(self) -> str:
         extra = ", ESS estimate" if self.estimate == "ess" else ""
         return f"TITE-BOIN (target {self.target:g}{extra})"
 
     def boundaries(self):
         """The BOIN boundaries this design uses (:func:`boin_boundaries`)."""
         return self._boin().boundaries()
+
+    def _estimate_note(self) -> str:
+        return ("p_tox here is each dose's own estimate (observed DLTs plus the imputed outcomes of its pending "
+                "patients, over the patients treated there), so it need not rise with dose; the decision uses only "
+                "the current dose's, the final selection an isotonic fit of the complete data")
 
     def _for_counts(self, n: np.ndarray) -> TITEBOIN:
         need = int(n.max()) if n.size else 0
@@ -398,7 +435,7 @@ class TITECRM(_TiteDesign):
     scheme: str = "linear"
     n_doses: int | None = None
 
-    name: ClassVar[str] = "TITE-CRM"
+    family: ClassVar[str] = "TITE-CRM"
 
     def __post_init__(self) -> None:
         sk = v.probabilities("skeleton", self.skeleton, open_interval=True)
@@ -428,7 +465,7 @@ class TITECRM(_TiteDesign):
     def fixed_n_doses(self) -> int:
         return len(self.skeleton)
 
-    def label(self) -> str:
+    def _auto_label(self) -> str:
         return f"TITE-CRM ({self.model}, target {self.target:g})"
 
     def _grid(self) -> np.ndarray:

@@ -1,0 +1,120 @@
+"""What a statistician meets first (issue 11): design names, the final-selection rule, live-use
+prompts and the command line's arguments."""
+
+import json
+import warnings
+
+import numpy as np
+import pytest
+
+import doseesc as de
+from doseesc.cli import main
+
+
+def run(capsys, *argv):
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+SKEL = [0.05, 0.1, 0.2, 0.3, 0.5]
+
+
+def test_designs_take_a_name_everywhere(capsys, tmp_path):
+    d = de.BOIN(target=0.3, cohort_size=3, max_n=12, name="BOIN narrow")
+    assert d.label() == "BOIN narrow" and d.to_dict()["name"] == "BOIN narrow" and d.to_dict()["design"] == "boin"
+    assert de.BOIN(target=0.3, cohort_size=3, max_n=12).label() == "BOIN (target 0.3)"
+    assert d.stop_for_safety(0.9).label().startswith("BOIN narrow + safety stop")
+    with pytest.raises(ValueError, match="^name: expected a string"):
+        de.CRM(skeleton=SKEL, target=0.3, name=3)
+    # two designs of one family with their own options and names, on the command line ...
+    code, out, err = run(capsys, "compare", "--designs", "boin[p_saf=0.12;name=BOIN a],boin[name=BOIN b],3+3",
+                         "--truth", "0.05,0.1,0.2,0.3", "--target", "0.25", "--cohort-size", "3", "--max-n", "24",
+                         "--n-trials", "500", "--format", "json")
+    res = json.loads(out)["results"]
+    assert [r["design"] for r in res] == ["BOIN a", "BOIN b", "3+3"]
+    assert json.loads(out)["designs"][0]["p_saf"] == 0.12 and json.loads(out)["designs"][1]["p_saf"] is None
+    # ... and in a run file
+    f = tmp_path / "run.toml"
+    f.write_text('n_trials = 200\n[[designs]]\ndesign = "boin"\nname = "my BOIN"\ntarget = 0.25\ncohort_size = 3\n'
+                 'max_n = 12\n[[scenarios]]\np_tox = [0.05, 0.1, 0.25]\ntarget = 0.25\n')
+    code, out, err = run(capsys, "run", f, "--format", "json")
+    assert code == 0 and json.loads(out)["results"][0]["design"] == "my BOIN"
+
+
+@pytest.mark.parametrize("argv, msg", [
+    (["boin[p_saf]"], "expected key=value"),
+    (["boin[colour=red]"], "'colour' is not an option of design 'boin'"),
+    (["boin[target=0.3"], "unbalanced"),
+    (["nope"], "must be among"),
+])
+def test_design_list_errors(capsys, argv, msg):
+    code, out, err = run(capsys, "compare", "--designs", *argv, "--truth", "0.1,0.2", "--target", "0.3")
+    assert code == 2 and msg in err and len(err.splitlines()) == 1
+
+
+def test_final_selection_among_treated_doses():
+    crm = de.CRM(skeleton=SKEL, target=0.3, cohort_size=3, max_n=24)
+    rec = crm.next_dose("1NNN")  # the model puts the MTD above every tried dose
+    assert rec.selected > 1 and rec.n_patients[rec.selected - 1] == 0
+    held = crm.select_among_treated(1)
+    assert held.next_dose("1NNN").selected == 1 and held.select([3, 0, 0, 0, 0], [0, 0, 0, 0, 0]) == 1
+    assert crm.select_among_treated(6).next_dose("1NNN 2NNN").selected is None  # no dose has 6 patients
+    # in simulation: an untried dose is sometimes selected without the rule, never with it
+    sc = de.Scenario([0.02, 0.04, 0.06, 0.08, 0.5], target=0.3)
+    free = de.simulate(crm, sc, n_trials=4000, seed=3).records
+    sel = free.selected
+    untried = [free.n_patients[i, s - 1] == 0 for i, s in enumerate(sel) if s > 0]
+    assert np.mean(untried) > 0.005
+    for k in (1, 6):
+        rec = de.simulate(crm.select_among_treated(k), sc, n_trials=4000, seed=3).records
+        chosen = rec.selected > 0
+        assert np.all(rec.n_patients[chosen, rec.selected[chosen] - 1] >= k)
+        np.testing.assert_array_equal(rec.n_patients, free.n_patients)  # allocation unchanged
+        ex = de.exact(crm.select_among_treated(k), sc)
+        assert np.all(ex.records.n_patients[ex.records.selected > 0, ex.records.selected[ex.records.selected > 0] - 1]
+                      >= k)
+    with pytest.raises(ValueError, match="^select_min_n: "):
+        crm.select_among_treated(0)
+
+
+def test_cli_rule_flags(capsys):
+    code, out, err = run(capsys, "next", "--design", "crm", "--skeleton", ",".join(map(str, SKEL)), "--target", "0.3",
+                         "--cohort-size", "3", "--select-min-n", "1", "1NNN")
+    assert code == 0 and "if the trial ended now: dose 1" in out
+    code, out, err = run(capsys, "next", "--design", "boin", "--target", "0.3", "--cohort-size", "3", "--max-n", "12",
+                         "--n-doses", "4", "--dont-skip", "1NNN")  # a flag: the outcomes are not its argument
+    assert code == 0 and "no skipping" in out and "next: dose 2" in out
+    code, out, err = run(capsys, "next", "--design", "3+3", "--n-doses", "3", "--outcomes", "1NNN")
+    assert code == 0 and "next: dose 2" in out
+    code, out, err = run(capsys, "paths", "--design", "3+3", "--n-doses", "3", "--cohorts", "1", "1NNN")
+    assert code == 0 and out.splitlines()[1].startswith("1NNN -> dose 2")
+
+
+def test_n_doses_is_required_in_live_use(capsys):
+    code, out, err = run(capsys, "next", "--design", "boin", "--target", "0.3", "--cohort-size", "3", "--max-n", "12",
+                         "1NNN")
+    assert code == 2 and "--n-doses: required" in err
+    with pytest.warns(UserWarning, match="n_doses: not given; assuming 2 dose levels"):
+        de.ThreePlusThree().next_dose("1NNN")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        de.ThreePlusThree(n_doses=3).next_dose("1NNN")
+        de.CRM(skeleton=SKEL, target=0.3).next_dose("1N")  # the skeleton fixes it
+
+
+def test_suspension_says_who_is_pending_and_until_when():
+    d = de.TITEBOIN(target=0.2, max_n=30, cohort_size=3)
+    data = [dict(dose=1, dlt=0, follow_up=28)] * 3 + [dict(dose=2, dlt=0, follow_up=f) for f in (20, 12, 5)]
+    rec = d.next_dose_tite(data, window=28, n_doses=4)
+    assert rec.reason == "suspended" and rec.dose is None
+    note = rec.notes[0]
+    # 3 of 3 pending; at most floor(0.5 * 3) = 1 may be: 2 more must finish, the 2nd soonest in 28 - 12 = 16
+    assert "3 of 3 patients" in note and "4 (20 of 28), 5 (12 of 28), 6 (5 of 28)" in note
+    assert "2 more of them" in note and "at the latest in 16 time units" in note
+    assert "note: accrual suspended" in str(rec)
+
+
+def test_tite_outcome_strings_say_they_assume_complete_follow_up():
+    with pytest.warns(de.DeviationWarning, match="treats every patient's DLT window as complete"):
+        de.TITEBOIN(target=0.2, max_n=30, n_doses=3).next_dose("1NNN")
