@@ -154,15 +154,44 @@ def _convert(name: str, kind: str, text: str) -> Any:
 def add_design_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
     add_modifier_flags(p)
     names = ", ".join(REGISTRY)
-    p.add_argument("--design", required=required, metavar="NAME", help=f"design: one of {names}")
-    g = p.add_argument_group("design options (each applies to the designs listed)")
+    p.add_argument("--design", required=required, metavar="NAME", help=f"design (required): one of {names}")
+    g = p.add_argument_group("design options (each applies to the designs listed in brackets; the text is the "
+                             "design's docstring)")
     for name, (kind, users) in design_fields().items():
-        defaults = {u: _defaults(REGISTRY[u]).get(name, "required") for u in users}
-        uniq = {str(x) for x in defaults.values()}
-        dflt = next(iter(uniq)) if len(uniq) == 1 else "; ".join(f"{u}: {d}" for u, d in defaults.items())
-        meta = {"bool": "BOOL", "int": "N", "float": "X", "floats": "X,X,..."}.get(kind, "TEXT")
-        g.add_argument("--" + name.replace("_", "-"), dest="d_" + name, metavar=meta,
-                       help=f"[{', '.join(users)}] default: {dflt}")
+        g.add_argument("--" + name.replace("_", "-"), dest="d_" + name,
+                       metavar={"bool": "BOOL", "int": "N", "float": "X", "floats": "X,X,..."}.get(kind, "TEXT"),
+                       help=_option_help(name, kind, users))
+
+
+def _show_default(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, (tuple, list)):
+        return ",".join(_show_default(x) for x in value)
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _option_help(name: str, kind: str, users: list[str]) -> str:
+    """An option's meaning (from the design classes' docstrings), allowed values and default."""
+    from ._docs import GENERIC, first_sentences, parameters
+
+    texts = {u: parameters(REGISTRY[u]).get(name, "") for u in users}
+    text = next((t for t in texts.values() if t), GENERIC.get(name, ""))
+    text = text.replace("``", "").replace(":class:", "").replace("`", "")
+    defaults = {u: _defaults(REGISTRY[u]).get(name, dataclasses.MISSING) for u in users}
+    shown = {u: "required" if d is dataclasses.MISSING else _show_default(d) for u, d in defaults.items()}
+    groups: dict[str, list[str]] = {}
+    for u, d in shown.items():
+        groups.setdefault(d, []).append(u)
+    if len(groups) == 1:
+        dflt = next(iter(groups))
+    else:
+        dflt = "; ".join(f"{d} ({', '.join(us)})" for d, us in groups.items())
+    allowed = {"bool": "true or false", "int": "an integer", "float": "a number",
+               "floats": "comma-separated numbers"}.get(kind, "text")
+    return f"[{', '.join(users)}] {first_sentences(text).rstrip('.')}. Value: {allowed}; default: {dflt}"
 
 
 MODIFIER_FLAGS = {
@@ -248,13 +277,21 @@ def _floats(flag: str, text: str) -> list[float]:
 def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
     g = p.add_argument_group("scenario")
     g.add_argument("--truth", required=required, metavar="P,P,...",
-                   help="true DLT probability per dose, lowest first (e.g. 0.05,0.1,0.2,0.3)")
-    g.add_argument("--target", type=_num, required=required, metavar="X", help="target DLT probability, in (0, 1)")
-    g.add_argument("--doses", metavar="X,X,...", help="dose values (labels), e.g. 1,2,4")
-    g.add_argument("--dose-unit", metavar="TEXT", help="unit of --doses, e.g. '1e6 cells/kg'")
-    g.add_argument("--ae", metavar="P,P,...", help="true probability of a low-grade (non-DLT) adverse event per dose")
+                   help="true DLT probability per dose, lowest first, each in [0, 1] (required; e.g. "
+                        "0.05,0.1,0.2,0.3)")
+    g.add_argument("--target", type=_num, required=required, metavar="X",
+                   help="target DLT probability, in (0, 1) (required)")
+    g.add_argument("--doses", metavar="X,X,...",
+                   help="dose values, increasing and positive, e.g. 1,2,4 (labels for tables and figures; "
+                        "default: dose levels 1, 2, ...)")
+    g.add_argument("--dose-unit", metavar="TEXT", help="unit of --doses, e.g. '1e6 cells/kg' (default: none)")
+    g.add_argument("--ae", metavar="P,P,...",
+                   help="true probability of a low-grade (non-DLT) adverse event per dose, with p + ae <= 1 "
+                        "(recorded, never decides; default: none)")
     t = p.add_argument_group("time model (trial duration; required by tite-boin and tite-crm)")
-    t.add_argument("--window", type=_num, metavar="X", help="DLT observation window length (turns the time model on)")
+    t.add_argument("--window", type=_num, metavar="X",
+                   help="DLT observation window length, 1e-6 to 1e9 in any time unit (turns the time model on; "
+                        "default: no time model)")
     t.add_argument("--accrual", choices=("fixed", "poisson"), default="fixed", help="arrival process (default: fixed)")
     t.add_argument("--rate", type=_num, metavar="X", help="mean arrivals per time unit (default: 1 per window)")
     t.add_argument("--onset", choices=("uniform", "weibull", "late"), default="uniform",
@@ -299,7 +336,8 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
 def add_output_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
     p.add_argument("--plot", metavar="FILE.png",
-                   help="also write a figure (needs matplotlib: pip install doseesc[plot])")
+                   help="also write a figure, .png, .pdf or .svg (needs matplotlib: pip install doseesc[plot]; "
+                        "default: none)")
 
 
 def add_run_flags(p: argparse.ArgumentParser) -> None:
@@ -309,7 +347,8 @@ def add_run_flags(p: argparse.ArgumentParser) -> None:
     add_backend_flag(p)
     p.add_argument("--progress", dest="progress", action="store_true", default=None,
                    help="always show a progress bar (default: only on a terminal)")
-    p.add_argument("--no-progress", dest="progress", action="store_false", help="never show a progress bar")
+    p.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="never show a progress bar (default: a bar on a terminal)")
 
 
 def add_backend_flag(p: argparse.ArgumentParser) -> None:
@@ -755,6 +794,39 @@ def cmd_run(args) -> str:
     return table
 
 
+RUN_FILE_HELP = """Run every design of a TOML run file on every scenario, on the same simulated patients.
+
+Top-level keys: n_trials (default 10000), mode ("simulate" or "exact"), threads.
+[random] seed (an integer from 0 to 2**64 - 1; default 1).
+[output] dir (results folder), format ("table", "json", "csv"), plots (true/false).
+[[designs]] one table per design: design = one of the --design names; every other key is an
+  option of that design as on the command line, with underscores (cohort_size = 3), plus the
+  composable rules (stop_n_at_dose, safety_threshold, safety_target, dont_skip, stop_at,
+  select_min_n) and name = "a label".
+[[scenarios]] p_tox = [...] and target (required); doses, dose_unit, p_ae, mtd_band, name;
+  [scenarios.time] window, accrual, rate, onset, shape, waiting, dropout, late_share, late_part.
+Errors name the key and its line. Example:
+
+  n_trials = 20000
+  [random]
+  seed = 1
+  [[designs]]
+  design = "boin"
+  target = 0.25
+  cohort_size = 3
+  max_n = 24
+  [[designs]]
+  design = "crm"
+  name = "CRM, MTD guess at dose 3"
+  skeleton = [0.05, 0.12, 0.25, 0.40]
+  target = 0.25
+  cohort_size = 3
+  max_n = 24
+  [[scenarios]]
+  p_tox = [0.05, 0.10, 0.25, 0.40]
+  target = 0.25
+"""
+
 RUN_OUTPUTS = ["results.json", "results.csv", "results.txt", "comparison.png"]
 
 
@@ -813,7 +885,7 @@ def make_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("compare", help="several designs on the same simulated patients (paired differences)")
     c.add_argument("--designs", required=True, metavar="A,B,...",
-                   help=f"designs to compare: any of {', '.join(REGISTRY)}; the same design twice with "
+                   help=f"designs to compare (required): any of {', '.join(REGISTRY)}; the same design twice with "
                         "options of its own in brackets, e.g. 'boin[p_saf=0.12;name=BOIN narrow],boin' "
                         "(options given as flags apply to every design that has them)")
     add_design_flags(c, required=False)
@@ -825,45 +897,54 @@ def make_parser() -> argparse.ArgumentParser:
     nx = sub.add_parser("next", help="live trial: recommended next dose given the outcomes so far")
     nx.add_argument("outcomes", nargs="?", default="",
                     help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient); default: none")
-    nx.add_argument("--outcomes", dest="outcomes_flag", metavar="TEXT", help="the same, as an option")
+    nx.add_argument("--outcomes", dest="outcomes_flag", metavar="TEXT", help="the same, as an option (default: none)")
     nx.add_argument("--data", metavar="FILE.csv",
-                    help="time-to-event designs: one row per patient with a header naming dose, dlt, follow_up "
-                         "(and optionally dropped); - reads standard input")
-    nx.add_argument("--window", type=_num, metavar="X", help="with --data: the DLT window, in follow_up's unit")
+                    help="time-to-event designs: a CSV, one row per patient, header naming dose, dlt, follow_up "
+                         "(and optionally dropped); - reads standard input (default: the outcome string)")
+    nx.add_argument("--window", type=_num, metavar="X",
+                    help="with --data: the DLT window, in follow_up's unit (required)")
     nx.add_argument("--current-dose", type=_int, metavar="K",
                     help="with --data: dose of the latest decision (default: the latest patient's)")
     add_design_flags(nx)
-    nx.add_argument("--target", type=_num, metavar="X", help="target DLT probability (designs that use one)")
-    nx.add_argument("--n-doses", type=_int, metavar="N", help="number of dose levels")
+    nx.add_argument("--target", type=_num, metavar="X", help="target DLT probability (required by designs with one)")
+    nx.add_argument("--n-doses", type=_int, metavar="N",
+                    help="number of dose levels (required unless the design fixes it)")
     nx.add_argument("--truth", metavar="P,P,...", help=argparse.SUPPRESS)
-    nx.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    nx.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                    help="output format (default: table)")
     nx.set_defaults(func=cmd_next)
 
     pa = sub.add_parser("paths", help="dose-transition pathways: every outcome of the next cohorts and the decisions")
     pa.add_argument("--cohorts", type=_int, default=2, metavar="K", help="number of future cohorts (default: 2)")
     pa.add_argument("outcomes", nargs="?", default="",
                     help="outcomes so far, e.g. \"1NNN 2NTN\" (the root of the pathways); default: none")
-    pa.add_argument("--outcomes", dest="outcomes_flag", metavar="TEXT", help="the same, as an option")
+    pa.add_argument("--outcomes", dest="outcomes_flag", metavar="TEXT", help="the same, as an option (default: none)")
     add_design_flags(pa)
     add_scenario_flags(pa, required=False)
-    pa.add_argument("--n-doses", type=_int, metavar="N", help="number of dose levels (or give --truth)")
-    pa.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    pa.add_argument("--n-doses", type=_int, metavar="N",
+                    help="number of dose levels (required unless --truth gives it)")
+    pa.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                    help="output format (default: table)")
     pa.set_defaults(func=cmd_paths)
 
-    r = sub.add_parser("run", help="run a TOML run file (several designs and scenarios, outputs)")
+    r = sub.add_parser("run", help="run a TOML run file (several designs and scenarios, outputs)",
+                       description=RUN_FILE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("file", help="the run file, e.g. design.toml")
-    r.add_argument("--out", metavar="DIR", help="write results.json/csv/txt and figures to DIR")
+    r.add_argument("--out", metavar="DIR", help="write results.json/csv/txt and figures to DIR (default: none)")
     r.add_argument("--force", action="store_true", help="with --out: replace results already in DIR")
-    r.add_argument("--format", choices=("table", "json", "csv"), default=None, help="terminal output format")
-    r.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
-    r.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
+    r.add_argument("--format", choices=("table", "json", "csv"), default=None,
+                   help="terminal output format (default: table)")
+    r.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="always show progress (default: on a terminal)")
+    r.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="never show progress (default: on a terminal)")
     add_backend_flag(r)
     r.set_defaults(func=cmd_run)
 
     b = sub.add_parser("boundaries", help="BOIN escalation/de-escalation/elimination boundaries (or an interval "
                                           "design's decision table)")
     b.add_argument("--design", default="boin", metavar="NAME", help="boin (default), mtpi, mtpi2, keyboard or i3+3")
-    b.add_argument("--target", type=_num, required=True, metavar="X", help="target DLT probability")
+    b.add_argument("--target", type=_num, required=True, metavar="X", help="target DLT probability (required)")
     b.add_argument("--max-n", type=_int, default=30, metavar="N", help="tabulate n = 1 .. N patients (default: 30)")
     b.add_argument("--cohort-size", type=_int, default=1, metavar="N", help="cohort size (default: 1)")
     b.add_argument("--p-saf", type=_num, metavar="X", help="BOIN: highest DLT rate deemed subtherapeutic "
@@ -871,9 +952,10 @@ def make_parser() -> argparse.ArgumentParser:
     b.add_argument("--p-tox", type=_num, metavar="X", help="BOIN: lowest DLT rate deemed overly toxic "
                                                            "(default 1.4 * target)")
     b.add_argument("--cutoff-eli", type=_num, default=0.95, metavar="X", help="elimination cutoff (default: 0.95)")
-    b.add_argument("--extrasafe", action="store_true", help="BOIN: also the stricter rule at the lowest dose")
+    b.add_argument("--extrasafe", action="store_true",
+                   help="BOIN: also the stricter rule at the lowest dose (default: off)")
     b.add_argument("--offset", type=_num, default=0.05, metavar="X", help="BOIN extrasafe offset (default: 0.05)")
-    b.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
+    b.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
     b.set_defaults(func=cmd_boundaries)
 
     w = sub.add_parser("whatif", help="the main job: the MSC lupus trials' designs vs the alternatives, on "
@@ -889,14 +971,16 @@ def make_parser() -> argparse.ArgumentParser:
     w.add_argument("--n-scenarios", type=_int, default=200, metavar="N", help="prior-predictive curves (default: 200)")
     w.add_argument("--n-trials", type=_int, default=250, metavar="N", help="trials per curve (default: 250)")
     w.add_argument("--seed", type=_int, default=1, metavar="N", help="random seed (default: 1)")
-    w.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format")
-    w.add_argument("--progress", dest="progress", action="store_true", default=None, help="always show progress")
-    w.add_argument("--no-progress", dest="progress", action="store_false", help="never show progress")
+    w.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
+    w.add_argument("--progress", dest="progress", action="store_true", default=None,
+                   help="always show progress (default: on a terminal)")
+    w.add_argument("--no-progress", dest="progress", action="store_false",
+                   help="never show progress (default: on a terminal)")
     w.set_defaults(func=cmd_whatif)
 
     ev = sub.add_parser("evidence", help="the MSC lupus trials behind the built-in priors")
-    ev.add_argument("--trial", metavar="ID", help="one trial only: A, B, C or D")
-    ev.add_argument("--format", choices=("table", "json"), default="table", help="output format")
+    ev.add_argument("--trial", metavar="ID", help="one trial only: A, B, C or D (default: all)")
+    ev.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
     ev.set_defaults(func=cmd_evidence)
     return p
 

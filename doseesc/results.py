@@ -150,9 +150,14 @@ METRICS = {
 class OperatingCharacteristics:
     """Operating characteristics of one design under one scenario (or a scenario set).
 
-    Every summary is an attribute (see ``METRICS``) and ``se(name)`` gives its Monte Carlo
-    standard error (zero for exact results). ``stop_reasons`` maps each reason to its fraction.
-    ``records`` holds the per-trial data for anything else.
+    Every summary is an attribute and ``se(name)`` gives its Monte Carlo standard error (zero
+    for exact results; None in JSON for a single simulated trial). ``stop_reasons`` maps each
+    reason to its fraction, ``records`` holds the per-trial data for anything else, and
+    ``to_dict()`` / ``summary()`` give JSON-ready values and a table.
+
+    Summaries (attribute: meaning; per dose where it says so):
+
+    {metrics}
     """
 
     def __init__(self, records: TrialRecords, scenarios: Sequence, design: Any, *, exact: bool = False,
@@ -431,6 +436,10 @@ class OperatingCharacteristics:
         return f"<OperatingCharacteristics {self.design!r} exact={self.exact}>"
 
 
+OperatingCharacteristics.__doc__ = OperatingCharacteristics.__doc__.format(
+    metrics="\n    ".join(f"- ``{k}``: {text}" for k, text in METRICS.items()))
+
+
 def _fmt(m: float, s: float, exact: bool) -> str:
     """Value (SE), with the SE to two significant digits and the value to the same decimals."""
     m = float(m)
@@ -496,10 +505,11 @@ class Comparison:
     def summary(self) -> str:
         lines = [f"Paired comparison on common random numbers (seed {self.seed}); "
                  f"differences vs {self.designs[0].label()}"]
+        wd = max([28] + [len(d.label()) + 2 for d in self.designs])
         for j, sc in enumerate(self.scenarios):
             lines.append("")
             lines.append(f"Scenario: {sc.label()}")
-            lines.append(f"{'design':<28}{'PCS %':>16}{'diff (SE)':>16}{'no sel. %':>14}{'N':>14}{'above MTD':>14}")
+            lines.append(f"{'design':<{wd}}{'PCS %':>16}{'diff (SE)':>16}{'no sel. %':>14}{'N':>14}{'above MTD':>14}")
             for i, d in enumerate(self.designs):
                 oc = self.oc[i][j]
                 diff = ""
@@ -507,7 +517,7 @@ class Comparison:
                     dm, ds = self.difference("pcs", i, 0, j)
                     diff = f"{100 * dm:+.2f} ({100 * ds:.2f})"
                 lines.append(
-                    f"{d.label()[:27]:<28}{_fmt(100 * oc.pcs, 100 * oc.se('pcs'), oc.exact):>16}{diff:>16}"
+                    f"{d.label():<{wd}}{_fmt(100 * oc.pcs, 100 * oc.se('pcs'), oc.exact):>16}{diff:>16}"
                     f"{100 * oc.no_selection:>14.2f}{oc.sample_size:>14.2f}{oc.n_overdosed:>14.2f}"
                 )
         return "\n".join(lines)

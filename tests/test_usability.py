@@ -118,3 +118,33 @@ def test_suspension_says_who_is_pending_and_until_when():
 def test_tite_outcome_strings_say_they_assume_complete_follow_up():
     with pytest.warns(de.DeviationWarning, match="treats every patient's DLT window as complete"):
         de.TITEBOIN(target=0.2, max_n=30, n_doses=3).next_dose("1NNN")
+
+
+def test_every_option_help_says_meaning_values_and_default(capsys):
+    from doseesc import cli
+
+    parser = cli.make_parser()
+    sub = next(a for a in parser._actions if isinstance(a, __import__("argparse")._SubParsersAction))
+    for command, p in sub.choices.items():
+        for action in p._actions:
+            if not action.option_strings or "--help" in action.option_strings or action.help == "==SUPPRESS==":
+                continue
+            text = (action.help or "").lower()
+            assert len(text) > 20 and ("default" in text or "required" in text), (command, action.option_strings, text)
+    for name, (kind, users) in cli.design_fields().items():
+        text = cli._option_help(name, cli._kind(kind) if kind in ("list", "any") else kind, users)
+        meaning = text.split("] ", 1)[1].split(". Value:")[0]
+        assert len(meaning) > 10 and "``" not in text and "; default: " in text, (name, text)
+    assert "default: none" not in cli._option_help("safety_target", "float", ["boin"])  # no conflicting defaults
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = capsys.readouterr().out
+    assert "[[designs]]" in out and "[[scenarios]]" in out and "Errors name the key and its line" in out
+
+
+def test_metrics_are_documented_where_users_look():
+    from doseesc.results import METRICS
+
+    doc = de.OperatingCharacteristics.__doc__
+    for name in METRICS:
+        assert f"``{name}``" in doc

@@ -30,7 +30,9 @@ class ThreePlusThree(Design):
     start_dose : int
         1-based starting dose level.
     deescalate : bool
-        See above.
+        True: after >= 2 DLTs at a dose, de-escalate and fill the dose below to 6 patients,
+        selecting it with <= 1 DLT in 6 (bcrm threep3); False: escalation only (stop and select
+        the dose below).
     n_doses : int, optional
         Number of dose levels, for live use without a scenario (see ``next_dose``).
 
