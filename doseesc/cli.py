@@ -931,7 +931,7 @@ def make_parser() -> argparse.ArgumentParser:
                        description=RUN_FILE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
     r.add_argument("file", help="the run file, e.g. design.toml")
     r.add_argument("--out", metavar="DIR", help="write results.json/csv/txt and figures to DIR (default: none)")
-    r.add_argument("--force", action="store_true", help="with --out: replace results already in DIR")
+    r.add_argument("--force", action="store_true", help="with --out: replace results already in DIR (default: refuse)")
     r.add_argument("--format", choices=("table", "json", "csv"), default=None,
                    help="terminal output format (default: table)")
     r.add_argument("--progress", dest="progress", action="store_true", default=None,
