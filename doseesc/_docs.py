@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 
@@ -17,6 +18,7 @@ GENERIC = {
 _AS_FOR = re.compile(r"As for :class:`~?(?:doseesc\.)?([A-Za-z0-9_]+)`")
 
 
+@functools.cache
 def parameters(cls) -> dict[str, str]:
     """``{field: description}`` from the numpydoc ``Parameters`` section of ``cls``'s docstring
     (one paragraph each; "name1, name2 : type" entries give every name the same text; "As for

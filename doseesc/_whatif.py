@@ -1,10 +1,13 @@
 """The what-if comparison behind ``doseesc whatif``: the MSC lupus trials, redesigned.
 
-For each seed trial's dose levels, the design that trial used is set side by side with the
-alternatives (BOIN, a CRM whose prior MTD guess comes from the evidence, mTPI-2, Keyboard)
-at the same maximum sample size, under fixed scenarios (exact operating characteristics)
-and under prior-predictive scenarios drawn from the evidence (Monte Carlo, with SEs; every
-design sees the same simulated patients).
+For each seed trial's dose levels, the design that trial used ("as used": as far as the
+evidence says, every assumption printed) is set side by side with the alternatives (BOIN, a
+CRM whose prior MTD guess comes from the evidence, mTPI-2, Keyboard, and a 3+3 where the trial
+did not use one), all at the same maximum sample size, under fixed scenarios (exact operating
+characteristics) and under prior-predictive scenarios drawn from the *other* trials' evidence
+(Monte Carlo with SEs; every design sees the same simulated patients, so differences between
+designs are paired). The output says what each design is, what the evidence contributed (with
+its weight in patients), which designs coincide, and ranks the designs by paired differences.
 """
 
 from __future__ import annotations
@@ -18,20 +21,28 @@ import numpy as np
 
 from . import _json
 from . import _validate as v
-from .designs import BOIN, MTPI2, Keyboard, ThreePlusThree
+from .designs import BOIN, CRM, MTPI2, Keyboard, ThreePlusThree, crm_skeleton
 from .engine import compare, exact
 from .scenario import Scenario
 
+UNIT = "1e6 cells/kg"
+
 #: The seed trials the what-if redesigns (figures from ../shared/evidence.md via doseesc.evidence).
 TRIALS = {
-    "A": dict(label="BM-MSC in refractory lupus nephritis (trial A, Lupus 2022)", doses=(2.0, 3.0), used="3+3",
-              window=28, enrolled=7, max_n=12,
-              max_n_note="12: the most a 3+3 can enrol on two dose levels (7 were enrolled)"),
-    "B": dict(label="UC-MSC in severe SLE (trial B, Cytotherapy 2024)", doses=(1.0, 2.0, 4.0), used="crm", window=10,
-              enrolled=8, max_n=12,
-              max_n_note="12: four cohorts of 3 (8 were enrolled; the planned maximum is not stated in the sources)"),
+    "A": dict(label="BM-MSC in refractory lupus nephritis (Lupus 2022, NCT03174587)", doses=(2.0, 3.0),
+              used="3+3", start_dose=1, start_basis="stated: start 2.0, escalate to 3.0 if no DLT", max_n=12,
+              treated="7 treated (split derived: 4 at 2.0 incl. one partial dose, 3 at 3.0), no DLT",
+              max_n_note="the most a 3+3 can enrol on two dose levels; 7 were treated"),
+    "B": dict(label="UC-MSC in severe SLE (Cytotherapy 2024, NCT03562065)", doses=(1.0, 2.0, 4.0), used="crm",
+              start_dose=2, start_basis="stated: every patient received >= 2 x10^6/kg (5 at 2, 3 at 4); dose 1 "
+                                        "was planned (registry) but never given", max_n=12,
+              treated="8 treated (5 at 2, 3 at 4), no DLT",
+              max_n_note="assumed: 8 were treated; the planned maximum is not in the sources"),
 }
-UNIT = "1e6 cells/kg"
+
+#: Prior-predictive curves per trial: each is a scenario of its own.
+MAX_SCENARIOS = 100_000
+EVIDENCE = ("others", "all")
 
 
 def _fixed_curves(n_doses: int, target: float) -> list[tuple[str, list[float], tuple | None]]:
@@ -47,139 +58,317 @@ def _fixed_curves(n_doses: int, target: float) -> list[tuple[str, list[float], t
     return [(name, [min(0.95, s * p) for p in ps], band) for name, ps, band in raw]
 
 
+# ---------------------------------------------------------------------------- results
+#: (key, column header, scale) of the per-design summaries in the tables
+METRICS = [("pcs", "PCS", 100), ("over_selection", "sel>MTD", 100), ("no_selection", "none", 100),
+           ("sample_size", "mean N", 1), ("n_overdosed", "pts>MTD", 1), ("total_dlt", "DLTs", 1)]
+#: paired differences reported against the design as used
+DIFFS = [("pcs", "PCS", 100, "points"), ("over_selection", "selection above the MTD", 100, "points"),
+         ("n_overdosed", "patients above the MTD", 1, "patients"), ("sample_size", "mean sample size", 1, "patients")]
+
+
 @dataclass
 class WhatIfRow:
+    """One design under one scenario of one trial: values and SEs of ``METRICS`` and the
+    per-dose selection fractions (SE 0 when ``method == "exact"``)."""
+
     trial: str
     scenario: str
     design: str
     method: str
     values: dict
     ses: dict
+    selection: list
+    selection_se: list
     true_p: list = field(default_factory=list)
     pcs_quantiles: dict | None = None
 
 
-METRICS = [("pcs", "PCS %", 100), ("no_selection", "no sel. %", 100), ("n_overdosed", "pts > MTD", 1),
-           ("sample_size", "mean N", 1), ("total_dlt", "DLTs", 1), ("total_ae", "low-gr AEs", 1)]
-
-
 @dataclass
 class WhatIfResult:
+    """Everything ``doseesc whatif`` prints: ``rows`` (per trial, scenario and design),
+    ``designs`` (per trial: label, specification, assumptions), ``differences`` (paired, vs the
+    design as used), ``coincide`` (designs with identical decisions), ``priors``, ``settings``."""
+
     rows: list
     settings: dict
     priors: dict
+    designs: dict
+    differences: list
+    coincide: dict
+    conclusions: dict
+    meta: dict = field(default_factory=dict)
 
+    # ------------------------------------------------------------------ machine-readable
     def to_dict(self) -> dict:
-        return {"settings": self.settings, "priors": self.priors,
-                "rows": [{"trial": r.trial, "scenario": r.scenario, "design": r.design, "method": r.method,
-                          "true_p_tox": r.true_p,
-                          **{k: float(r.values[k]) for k, _, _ in METRICS},
-                          **{f"{k}_se": float(r.ses[k]) for k, _, _ in METRICS},
-                          **({"pcs_quantiles": r.pcs_quantiles} if r.pcs_quantiles else {})} for r in self.rows]}
+        rows = []
+        for r in self.rows:
+            rows.append({"trial": r.trial, "scenario": r.scenario, "design": r.design, "method": r.method,
+                         "true_p_tox": r.true_p, "selection": r.selection, "selection_se": r.selection_se,
+                         **{k: float(r.values[k]) for k in r.values},
+                         **{f"{k}_se": float(r.ses[k]) for k in r.ses},
+                         **({"pcs_quantiles": r.pcs_quantiles} if r.pcs_quantiles else {})})
+        return {"settings": self.settings, "versions": self.meta.get("versions"), "priors": self.priors,
+                "designs": self.designs, "coincide": self.coincide, "rows": rows,
+                "paired_differences": self.differences, "conclusions": self.conclusions}
 
     def to_json(self) -> str:
         return _json.dumps(self.to_dict(), indent=2)
 
     def to_csv(self) -> str:
+        """Long format: one row per trial, scenario, design, metric and dose (empty: not per dose)."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["trial", "scenario", "design", "method"] + [x for k, _, _ in METRICS for x in (k, f"{k}_se")])
+        w.writerow(["trial", "scenario", "design", "method", "metric", "dose", "value", "se"])
         for r in self.rows:
-            w.writerow([r.trial, r.scenario, r.design, r.method]
-                       + [repr(float(x)) for k, _, _ in METRICS for x in (r.values[k], r.ses[k])])
+            doses = TRIALS[r.trial]["doses"]
+            for j, (x, s) in enumerate(zip(r.selection, r.selection_se)):
+                w.writerow([r.trial, r.scenario, r.design, r.method, "selection", f"{doses[j]:g}", repr(x), repr(s)])
+            for k in r.values:
+                w.writerow([r.trial, r.scenario, r.design, r.method, k, "", repr(float(r.values[k])),
+                            repr(float(r.ses[k]))])
         return buf.getvalue()
 
+    # ------------------------------------------------------------------ the table
     def table(self) -> str:
         s = self.settings
-        out = [f"What if the MSC lupus trials had used other designs? target DLT rate {s['target']:g}, "
-               f"cohorts of {s['cohort_size']} (3+3: 3), seed {s['seed']}",
-               "Fixed scenarios: exact operating characteristics. Prior-predictive: "
-               f"{s['n_scenarios']} true curves drawn from the evidence-based dose-response prior x "
-               f"{s['n_trials']} trials each, same patients for every design; (SE) = Monte Carlo standard error.",
-               "PCS: the dose closest to the target is selected (where every dose is too toxic: no dose is). "
-               "pts > MTD: patients treated above it.", ""]
+        ver = self.meta.get("versions", {})
+        out = [f"What if the MSC lupus trials had used other designs?  doseesc {ver.get('doseesc', '')}, "
+               f"numba {ver.get('numba', '')}, seed {s['seed']}",
+               f"Target DLT rate {s['target']:g}; alternatives in cohorts of {s['cohort_size']}; every design at "
+               "the same maximum sample size and on the same simulated patients.",
+               "Fixed scenarios: exact operating characteristics (no Monte Carlo error). Prior-predictive: "
+               f"{s['n_scenarios']} true curves drawn from the evidence prior x {s['n_trials']} trials each; "
+               "(x) = Monte Carlo SE.",
+               "Columns: selection % per dose and none; PCS = % selecting the true MTD (the dose closest to the "
+               "target; where every dose is too toxic, selecting none); sel>MTD = % selecting a dose above it; "
+               "mean N; pts>MTD = mean patients treated above it; DLTs = mean DLTs.", ""]
+        for trial in s["trials"]:
+            out.extend(self._trial_block(trial))
+        out.append("Evidence priors (the true curves of the prior-predictive scenarios):")
+        for key, text in self.priors.items():
+            out.append(f"  {key}: {text}")
+        return "\n".join(out)
+
+    def _trial_block(self, trial: str) -> list[str]:
+        t = TRIALS[trial]
+        s = self.settings
+        doses = t["doses"]
+        out = [f"== Trial {trial}: {t['label']}",
+               f"   doses {', '.join(f'{d:g}' for d in doses)} x10^6 cells/kg; {t['treated']}; "
+               f"maximum sample size {s['max_n'][trial]}"
+               + (f" ({s['max_n_notes'][trial]})" if trial in s["max_n_notes"] else ""),
+               "   Designs:"]
+        for d in self.designs[trial]:
+            out.append(f"   - {d['label']}: {d['spec']}")
+            for a in d["assumptions"]:
+                out.append(f"       assumed: {a}")
+        for group in self.coincide.get(trial, []):
+            out.append(f"   Note: {' = '.join(group['designs'])}: {group['why']}; shown once, as "
+                       f"{group['designs'][0]}.")
+        shown = {d["label"] for d in self.designs[trial]} - {x for g in self.coincide.get(trial, [])
+                                                             for x in g["designs"][1:]}
+        wd = max([len(lab) for lab in shown] + [24]) + 1
+        head = f"   {'design':<{wd}}" + "".join(f"{f'{x:g}':>13}" for x in doses) + "".join(
+            f"{h:>13}" for _, h, _ in METRICS)
         key = None
         for r in self.rows:
-            if (r.trial, r.scenario) != key:
-                key = (r.trial, r.scenario)
-                t = TRIALS[r.trial]
-                if r.scenario == self.rows[[x.trial for x in self.rows].index(r.trial)].scenario:
-                    out.append(f"== Trial {r.trial}: {t['label']}; doses {', '.join(f'{d:g}' for d in t['doses'])} "
-                               f"x10^6 cells/kg; max n {s['max_n'][r.trial]}")
+            if r.trial != trial or r.design not in shown:
+                continue
+            if r.scenario != key:
+                key = r.scenario
                 truth = ("true P(DLT) " + ", ".join(f"{p:.3f}" for p in r.true_p)) if r.true_p else ""
-                out.append(f"-- {r.scenario}{': ' + truth if truth else ''}")
-                out.append(f"   {'design':<34}" + "".join(f"{h:>16}" for _, h, _ in METRICS))
-            cells = []
-            for k, _, scale in METRICS:
-                m, se = scale * float(r.values[k]), scale * float(r.ses[k])
-                cells.append(f"{m:.2f}" if r.method == "exact" else f"{m:.2f} ({se:.2f})")
-            out.append(f"   {r.design[:34]:<34}" + "".join(f"{c:>16}" for c in cells))
+                out.append("")
+                out.append(f"-- {r.scenario}{': ' + truth if truth else ''}  [{r.method}]")
+                out.append(head)
+            exact_row = r.method == "exact"
+            cells = [_cell(100 * x, 100 * e, exact_row) for x, e in zip(r.selection, r.selection_se)]
+            cells += [_cell(sc * float(r.values[k]), sc * float(r.ses[k]), exact_row) for k, _, sc in METRICS]
+            out.append(f"   {r.design:<{wd}}" + "".join(f"{c:>13}" for c in cells))
             if r.pcs_quantiles:
                 q = r.pcs_quantiles
-                out.append(f"   {'':<34}PCS across scenarios: 5% {100 * q['5%']:.0f}, median {100 * q['50%']:.0f}, "
-                           f"95% {100 * q['95%']:.0f}")
+                out.append(f"   {'':<{wd}}PCS across the curves: 5% {100 * q['5%']:.0f}, median "
+                           f"{100 * q['50%']:.0f}, 95% {100 * q['95%']:.0f}")
         out.append("")
-        out.append("Priors used: " + " | ".join(f"{k}: {v}" for k, v in self.priors.items()))
-        return "\n".join(out)
+        out.append(f"   Conclusion for trial {trial} (paired differences on the same simulated patients, vs "
+                   f"{self.designs[trial][0]['label']}):")
+        out.extend(f"   {line}" for line in self.conclusions[trial])
+        out.append("")
+        return out
 
     __str__ = table
 
 
-def _designs(trial: str, target: float, max_n: int, cohort_size: int, n_doses: int, prior) -> list:
-    """The design the trial used and the alternatives. CRMs get the safety stop BOIN, mTPI-2 and
-    Keyboard have built in: stop with no dose when P(p_1 > target | data) > 0.95 (Beta(1, 1)
-    prior, at least 3 patients at dose 1)."""
-    from . import designs as _d
+def _cell(m: float, se: float, exact_row: bool) -> str:
+    if exact_row:
+        return f"{m:.1f}" if abs(m) >= 1 or m == 0 else f"{m:.2f}"
+    return f"{m:.1f} ({se:.1f})" if se >= 0.05 else f"{m:.2f} ({se:.2f})"
 
-    used = TRIALS[trial]["used"]
+
+# ---------------------------------------------------------------------------- designs
+def _spec(d) -> str:
+    """One line: what a design is, with its numbers (see ``Design.describe`` for protocol text)."""
+    from .designs.modifiers import Modified
+
+    base = d.base if isinstance(d, Modified) else d
+    extra = []
+    if isinstance(d, Modified):
+        if d.safety_threshold is not None:
+            extra.append(f"stop with no dose if P(p{d.safety_dose} > {d.safety_target:g} | data) > "
+                         f"{d.safety_threshold:g} (Beta(1, 1), >= {d.safety_min_n} patients)")
+        if d.stop_at is not None:
+            extra.append(f"at most {d.stop_at} patients (last cohort truncated)")
+    start = f"start at dose {base.start_dose}"
+    if isinstance(base, ThreePlusThree):
+        txt = f"3+3, cohorts of 3, {start}, escalation with de-escalation to confirm 6 patients (bcrm threep3)"
+    elif isinstance(base, BOIN):
+        le, ld = base.lambdas
+        txt = (f"BOIN (R BOIN get.oc), cohorts of {base.cohort_size}, max {base.max_n}, {start}; escalate if the "
+               f"dose's DLT rate <= {le:.3f}, de-escalate if >= {ld:.3f}; eliminate a dose (and higher) if "
+               f"P(p > {base.target:g}) > {base.cutoff_eli:g}; select by isotonic estimate closest to the target")
+    elif isinstance(base, (MTPI2, Keyboard)):
+        kind = "keys" if isinstance(base, Keyboard) else "intervals"
+        txt = (f"{base.family}, cohorts of {base.cohort_size}, max {base.max_n}, {start}; target {kind} "
+               f"[{base.target - base.epsilon1:g}, {base.target + base.epsilon2:g}]; eliminate if "
+               f"P(p > {base.target:g}) > {base.cutoff_eli:g}; BOIN's selection rule")
+    elif isinstance(base, CRM):
+        sk = ", ".join(f"{x:.3f}" for x in base.skeleton)
+        txt = (f"CRM (dfcrm), {base.model} model, skeleton {sk}, prior beta ~ N(0, {base.prior_sd:.3g}^2), cohorts "
+               f"of {base.cohort_size}, max {base.max_n}, {start}"
+               + (", no skipping and no escalation after a cohort with DLT rate >= target" if base.restrict else ""))
+    else:  # pragma: no cover - every design used here is above
+        txt = d.label()
+    return "; ".join([txt, *extra])
+
+
+def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior) -> list[dict]:
+    """The design the trial used (first) and the alternatives, each with its specification and
+    what had to be assumed. The CRMs carry the safety stop BOIN, mTPI-2 and Keyboard have built
+    in; the 3+3 stops at the common maximum sample size."""
+    t = TRIALS[trial]
+    n_doses = len(t["doses"])
     out = []
-    crm = getattr(_d, "CRM", None)
-    crm_skeleton = getattr(_d, "crm_skeleton", None)
-    if used == "3+3":
-        out.append(("3+3 (as used)", ThreePlusThree()))
-    elif crm is not None:
-        # The UC-MSC trial's own skeleton is not in the sources: a conventional one (prior MTD guess
-        # at the middle dose, indifference half-width 0.05).
-        sk = crm_skeleton(halfwidth=0.05, target=target, nu=(n_doses + 1) // 2, n_doses=n_doses)
-        out.append(("CRM (as used; MTD guess mid)", crm(skeleton=sk, target=target, cohort_size=cohort_size,
-                                                        max_n=max_n).stop_for_safety(0.95)))
-    out.append(("BOIN", BOIN(target=target, cohort_size=cohort_size, max_n=max_n)))
-    if crm is not None:
-        nu = prior.mtd_guess(target)
+    if t["used"] == "3+3":
+        out.append(dict(label="3+3 (as used)", design=ThreePlusThree(start_dose=t["start_dose"]).stop_at_n(max_n),
+                        assumptions=[]))
+    else:
+        nu = (n_doses + 1) // 2
         sk = crm_skeleton(halfwidth=0.05, target=target, nu=nu, n_doses=n_doses)
-        out.append((f"CRM (evidence MTD guess: dose {nu})", crm(skeleton=sk, target=target, cohort_size=cohort_size,
-                                                                 max_n=max_n).stop_for_safety(0.95)))
-    out.append(("mTPI-2", MTPI2(target=target, cohort_size=cohort_size, max_n=max_n)))
-    out.append(("Keyboard", Keyboard(target=target, cohort_size=cohort_size, max_n=max_n)))
-    if used != "3+3":
-        out.append(("3+3", ThreePlusThree()))
+        out.append(dict(label="CRM (as used)", design=CRM(skeleton=sk, target=target, cohort_size=cohort_size,
+                                                         max_n=max_n, start_dose=t["start_dose"]).stop_for_safety(0.95),
+                        assumptions=[
+                            "the trial's own model, skeleton, prior and cohort size are not in the sources: an "
+                            f"empiric CRM with a conventional skeleton (prior MTD guess at the middle dose, "
+                            f"indifference half-width 0.05) and cohorts of {cohort_size}",
+                            f"start at dose {t['start_dose']} ({t['start_basis']})"]))
+    out.append(dict(label="BOIN", design=BOIN(target=target, cohort_size=cohort_size, max_n=max_n), assumptions=[]))
+    nu = prior.mtd_guess(target)
+    sk = crm_skeleton(halfwidth=0.05, target=target, nu=nu, n_doses=n_doses)
+    out.append(dict(label=f"CRM (evidence MTD guess: dose {nu})",
+                    design=CRM(skeleton=sk, target=target, cohort_size=cohort_size, max_n=max_n).stop_for_safety(0.95),
+                    assumptions=[]))
+    out.append(dict(label="mTPI-2", design=MTPI2(target=target, cohort_size=cohort_size, max_n=max_n), assumptions=[]))
+    out.append(dict(label="Keyboard", design=Keyboard(target=target, cohort_size=cohort_size, max_n=max_n),
+                    assumptions=[]))
+    if t["used"] != "3+3":
+        out.append(dict(label="3+3", design=ThreePlusThree().stop_at_n(max_n), assumptions=[]))
+    for d in out:
+        d["spec"] = _spec(d["design"])
     return out
 
 
-#: Prior-predictive curves per trial: each is a scenario of its own.
-MAX_SCENARIOS = 100_000
+def _coincide(designs: list[dict], max_n: int) -> list[dict]:
+    """Groups of interval designs that make the same decision at every (patients, DLTs) pair up
+    to ``max_n`` and share cohort size, start dose and the selection rule: identical trials."""
+    from .designs.interval import _IntervalDesign
+
+    groups: list[list] = []
+    for d in designs:
+        x = d["design"]
+        if not isinstance(x, _IntervalDesign):
+            continue
+        table = x.decision_table(max_n)  # the rows a trial in cohorts of cohort_size can reach
+        c = x.cohort_size  # a dose holds whole cohorts, plus the truncated last one
+        reach = [table[n] for n in table if n % c in (0, max_n % c)]
+        key = (x.cohort_size, x.start_dose, x.max_n, x.cutoff_eli, x.n_earlystop, str(reach))
+        for g in groups:
+            if g[0] == key:
+                g[1].append(d["label"])
+                break
+        else:
+            groups.append([key, [d["label"]]])
+    return [{"designs": g[1], "why": f"the same decision (escalate / stay / de-escalate / eliminate) at every number "
+                                    f"of patients a trial in cohorts of {g[0][0]} reaches up to {max_n}, and the "
+                                    "same selection rule, hence identical trials"}
+            for g in groups if len(g[1]) > 1]
 
 
+# ---------------------------------------------------------------------------- conclusions
+def _conclusions(trial: str, rows: list, diffs: list, as_used: str, labels: list[str], fixed_names: list[str]
+                 ) -> list[str]:
+    """Sentences that only restate the numbers: the prior-predictive ranking by paired PCS
+    difference (with SEs; a difference within 2 SE is called indistinguishable here), and the
+    exact results under the fixed toxic scenarios."""
+    mine = [d for d in diffs if d["trial"] == trial and d["method"] != "exact"]
+    lines = []
+    if mine:
+        lines.append(f"Over the {mine[0]['scenario']}, each alternative minus {as_used}, best PCS first:")
+        for d in sorted(mine, key=lambda d: -d["pcs"]):
+            parts = []
+            for k, text, sc, unit in DIFFS:
+                val, se = sc * d[k], sc * d[f"{k}_se"]
+                parts.append(f"{text} {_signed(val, 1)} {unit} (SE {se:.1f})" if unit == "points" else
+                             f"{text} {_signed(val, 2)} (SE {se:.2f})")
+            tag = "" if abs(d["pcs"]) > 2 * d["pcs_se"] else " [PCS difference within 2 SE]"
+            lines.append(f"  {d['design']}: " + "; ".join(parts) + tag)
+    by = {(r.scenario, r.design): r for r in rows if r.trial == trial}
+    for name in fixed_names:
+        cells = []
+        for lab in labels:
+            r = by.get((name, lab))
+            if r is not None:
+                cells.append(f"{lab} {100 * r.values['pcs']:.1f}% / {100 * r.values['over_selection']:.1f}%")
+        lines.append(f"'{name}' (exact; PCS / selection above the MTD): " + ", ".join(cells))
+    return lines
+
+
+def _signed(x: float, dec: int) -> str:
+    text = f"{x:+.{dec}f}"
+    return text.replace("-", "+") if float(text) == 0 else text  # no "-0.00"
+
+
+# ---------------------------------------------------------------------------- the what-if
 def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: int | None = None,
-           cohort_size: int = 3, discount: float = 1.0, n_scenarios: int = 200, n_trials: int = 250,
-           seed: int = 1, progress: bool | None = False) -> WhatIfResult:
+           cohort_size: int = 3, discount: float = 0.5, evidence: str = "others", n_scenarios: int = 200,
+           n_trials: int = 250, seed: int = 1, progress: bool | None = False) -> WhatIfResult:
     """Redesign the MSC lupus trials: the design each used vs the alternatives.
 
     Parameters
     ----------
     trials : sequence of {"A", "B"}
-        A: BM-MSC, 3+3 on 2.0 / 3.0 x10^6 cells/kg. B: UC-MSC, Bayesian (CRM) on 1 / 2 / 4.
+        A: BM-MSC, 3+3 on 2.0 / 3.0 x10^6 cells/kg. B: UC-MSC, Bayesian (CRM) on 1 / 2 / 4,
+        started at 2 as treated.
     target : float
         Target DLT probability (non-oncology: 0.1-0.2 is usual).
     max_n : int, optional
-        Maximum sample size for every design but the 3+3 (default: see ``TRIALS``).
+        Maximum sample size of every design, the 3+3 included (default: 12, see ``TRIALS``).
     cohort_size : int
-        Cohort size of BOIN, CRM, mTPI-2 and Keyboard.
+        Cohort size of BOIN, the CRMs, mTPI-2 and Keyboard.
     discount : float
-        Power-prior discount of the seed trials' DLT data, in [0, 1] (0: ignore them).
+        Power-prior weight, in [0, 1], of the evidence trials' DLT data: 1 pools the BM-, UC- and
+        AD-MSC trials at full weight, 0.5 (default) counts each of their patients as half a
+        patient (different products, different DLT definitions), 0 ignores them.
+    evidence : {"others", "all"}
+        "others" (default): each trial's prior leaves that trial's own data out (its what-if is
+        judged on the evidence it did not produce); "all": every trial's data (circular for the
+        trial being redesigned).
     n_scenarios, n_trials : int
         Prior-predictive true curves, and simulated trials under each.
     seed : int
+
+    Returns
+    -------
+    WhatIfResult
 
     Examples
     --------
@@ -189,60 +378,86 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     '3+3 (as used)'
     """
     from . import evidence as _ev  # lazy: the priors need scipy, which `import doseesc` does not
+    from .engine.api import _versions, check_memory
 
-    trials = list(trials)
+    trials = list(trials) if not isinstance(trials, str) else [trials]
     if not trials:
         raise ValueError("trials: give at least one of 'A', 'B'")
     for t in trials:
         v.choice("trials", t, tuple(TRIALS))
     target = v.open_unit("target", target)
-    cohort_size = v.integer("cohort_size", cohort_size, low=1)
+    cohort_size = v.integer("cohort_size", cohort_size, low=1, high=v.MAX_PATIENTS)
     discount = v.number("discount", discount)
     if not 0 <= discount <= 1:
         raise ValueError(f"discount: must be in [0, 1], got {discount}")
+    v.choice("evidence", evidence, EVIDENCE)
     n_scenarios = v.integer("n_scenarios", n_scenarios, low=1, high=MAX_SCENARIOS)
     n_trials = v.integer("n_trials", n_trials, low=1)
     seed = v.seed(seed)
     if max_n is not None:
         max_n = v.integer("max_n", max_n, low=cohort_size, high=v.MAX_PATIENTS)
-    from .engine.api import check_memory
-
     for trial in trials:  # before any work: every design's records of the prior-predictive run fit
         check_memory(n_scenarios * n_trials * 6, len(TRIALS[trial]["doses"]),
                      per=f" ({n_scenarios:,} curves x {n_trials:,} trials x 6 designs)")
-    ae_prior = _ev.beta_prior("ae")
-    q_ae = float(ae_prior.mean())
-    rows, priors, maxes = [], {}, {}
+    rows, priors, maxes, all_designs, diffs, coincide, conclusions = [], {}, {}, {}, [], {}, {}
     for trial in trials:
         t = TRIALS[trial]
         doses = list(t["doses"])
-        D = len(doses)
         mn = max_n if max_n is not None else t["max_n"]
         maxes[trial] = mn
-        prior = _ev.dose_response_prior(doses, discount=discount)
-        priors[trial] = prior.describe().split(". Assumptions")[0]
-        designs = _designs(trial, target, mn, cohort_size, D, prior)
+        sources = [x for x in _ev.TRIALS if evidence == "all" or x != trial]
+        prior = _ev.dose_response_prior(doses, trials=sources, discount=discount)
+        priors[f"trial {trial}"] = _prior_text(prior, trial, sources, discount)
+        arms = _designs(trial, target, mn, cohort_size, prior)
+        all_designs[trial] = [{"label": a["label"], "spec": a["spec"], "assumptions": a["assumptions"],
+                               "design": a["design"].to_dict()} for a in arms]
+        coincide[trial] = _coincide(arms, mn)
+        designs = [a["design"] for a in arms]
+        labels = [a["label"] for a in arms]
         mean = list(np.asarray(prior.mean_curve(), dtype=float))
-        fixed = [("all safe (evidence mean curve)", mean, None)] + _fixed_curves(D, target)
+        fixed = [("all safe (evidence mean curve)", mean, None)] + _fixed_curves(len(doses), target)
         for name, ps, band in fixed:
             p = np.asarray(ps)
-            sc = Scenario(p_tox=p, target=target, doses=doses, dose_unit=UNIT, p_ae=q_ae * (1 - p), name=name,
-                          mtd_band=band)
-            for label, d in designs:
-                oc = exact(d, sc)
-                rows.append(WhatIfRow(trial, name, label, "exact", {k: getattr(oc, k) for k, _, _ in METRICS},
-                                      {k: oc.se(k) for k, _, _ in METRICS}, [float(x) for x in p]))
-        sset = _ev.sample_scenarios(prior, doses, n=n_scenarios, seed=seed, target=target, ae_prior=ae_prior,
+            sc = Scenario(p_tox=p, target=target, doses=doses, dose_unit=UNIT, name=name, mtd_band=band)
+            for label, d in zip(labels, designs):
+                rows.append(_row(trial, name, label, "exact", exact(d, sc), [float(x) for x in p]))
+        sset = _ev.sample_scenarios(prior, doses, n=n_scenarios, seed=seed, target=target,
                                     name=f"trial {trial} prior draw")
-        cmp = compare([d for _, d in designs], [sset], n_trials=n_trials, seed=seed, progress=progress)
-        pp_name = f"prior-predictive ({n_scenarios} curves)"
-        for i, (label, _) in enumerate(designs):
-            oc = cmp.oc[i][0]
-            rows.append(WhatIfRow(trial, pp_name, label, f"MC {n_scenarios}x{n_trials}",
-                                  {k: getattr(oc, k) for k, _, _ in METRICS}, {k: oc.se(k) for k, _, _ in METRICS},
-                                  [], oc.pcs_quantiles if n_scenarios > 1 else None))
-    priors["low-grade AE"] = ae_prior.describe().split(". Assumptions")[0]
-    settings = dict(trials=trials, target=target, cohort_size=cohort_size, discount=discount, max_n=maxes,
-                    max_n_notes={k: TRIALS[k]["max_n_note"] for k in trials if max_n is None},
+        cmp = compare(designs, [sset], n_trials=n_trials, seed=seed, progress=progress)
+        pp_name = f"prior-predictive ({n_scenarios} curves from the evidence prior)"
+        method = f"Monte Carlo, {n_scenarios} x {n_trials} trials"
+        for i, label in enumerate(labels):
+            rows.append(_row(trial, pp_name, label, method, cmp.oc[i][0], [],
+                             cmp.oc[i][0].pcs_quantiles if n_scenarios > 1 else None))
+        for i in range(1, len(designs)):
+            d = {"trial": trial, "scenario": pp_name, "method": method, "design": labels[i], "versus": labels[0]}
+            for k, *_ in DIFFS:
+                m, se = cmp.difference(k, i, 0)
+                d[k], d[f"{k}_se"] = float(m), float(se)
+            diffs.append(d)
+        hidden = {x for g in coincide[trial] for x in g["designs"][1:]}
+        conclusions[trial] = _conclusions(trial, rows, [d for d in diffs if d["design"] not in hidden], labels[0],
+                                          [lab for lab in labels if lab not in hidden], [f[0] for f in fixed[1:]])
+    settings = dict(trials=trials, target=target, cohort_size=cohort_size, discount=discount, evidence=evidence,
+                    max_n=maxes, max_n_notes={k: TRIALS[k]["max_n_note"] for k in trials if max_n is None},
                     n_scenarios=n_scenarios, n_trials=n_trials, seed=seed)
-    return WhatIfResult(rows, settings, priors)
+    return WhatIfResult(rows, settings, priors, all_designs, diffs, coincide, conclusions,
+                        meta={"versions": _versions()})
+
+
+def _row(trial, scenario, label, method, oc, true_p, quantiles=None) -> WhatIfRow:
+    keys = [k for k, _, _ in METRICS]
+    return WhatIfRow(trial, scenario, label, method, {k: float(getattr(oc, k)) for k in keys},
+                     {k: float(oc.se(k)) for k in keys}, [float(x) for x in oc.selection],
+                     [float(x) for x in oc.se("selection")], true_p, quantiles)
+
+
+def _prior_text(prior, trial: str, sources: list[str], discount: float) -> str:
+    own = "its own data included" if trial in sources else f"trial {trial}'s own data left out"
+    ess = ", ".join(f"{d:g}: {e:.1f}" for d, e in zip(prior.doses, prior.ess))
+    med = ", ".join(f"{x:.3f}" for x in prior.skeleton())
+    return (f"from trials {', '.join(sources)} ({own}), records {', '.join(prior.records_used)}, at discount "
+            f"{discount:g} (each of their patients counts as {discount:g} of a patient; --discount 1 pools them at "
+            f"full weight); logistic in log dose, initial (alpha, log slope) ~ N(({prior.prior_mean[0]:.2f}, "
+            f"{prior.prior_mean[1]:.2f}), sd ({prior.prior_sd[0]:g}, {prior.prior_sd[1]:g})); median P(DLT) "
+            f"{med}; weight as effective sample size in patients per dose ({ess})")

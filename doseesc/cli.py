@@ -730,7 +730,8 @@ def cmd_whatif(args) -> str:
 
     trials = [t.strip().upper() for t in args.trial.split(",") if t.strip()] if args.trial else ["A", "B"]
     res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
-                 n_scenarios=args.n_scenarios, n_trials=args.n_trials, seed=args.seed, progress=args.progress)
+                 evidence=args.evidence, n_scenarios=args.n_scenarios, n_trials=args.n_trials, seed=args.seed,
+                 progress=args.progress)
     if args.format == "json":
         return res.to_json()
     if args.format == "csv":
@@ -966,8 +967,13 @@ def make_parser() -> argparse.ArgumentParser:
     w.add_argument("--max-n", type=_int, metavar="N", help="maximum sample size (default: 12 for both trials)")
     w.add_argument("--cohort-size", type=_int, default=3, metavar="N",
                    help="cohort size of the alternatives (default: 3)")
-    w.add_argument("--discount", type=_num, default=1.0, metavar="W",
-                   help="power-prior weight of the seed trials' DLT data, in [0, 1] (default: 1)")
+    w.add_argument("--discount", type=_num, default=0.5, metavar="W",
+                   help="weight, in [0, 1], of the evidence trials' DLT data in the prior: 1 pools the BM-, UC- and "
+                        "AD-MSC trials at full weight, 0 ignores them (default: 0.5, each of their patients counts "
+                        "as half a patient)")
+    w.add_argument("--evidence", choices=("others", "all"), default="others",
+                   help="which trials inform each trial's prior: 'others' leaves the redesigned trial's own data "
+                        "out, 'all' includes it (circular) (default: others)")
     w.add_argument("--n-scenarios", type=_int, default=200, metavar="N", help="prior-predictive curves (default: 200)")
     w.add_argument("--n-trials", type=_int, default=250, metavar="N", help="trials per curve (default: 250)")
     w.add_argument("--seed", type=_int, default=1, metavar="N", help="random seed (default: 1)")

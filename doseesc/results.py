@@ -177,7 +177,15 @@ class OperatingCharacteristics:
     # ------------------------------------------------------------------ computation
     def _masks(self):
         """Per scenario: the correct / above / below dose masks, the target, and whether
-        selecting no dose is correct (no dose acceptable)."""
+        selecting no dose is correct (no dose acceptable). Computed once (paired differences
+        ask for them again for every metric)."""
+        cached = self.__dict__.get("_mask_cache")
+        if cached is not None:
+            return cached
+        self.__dict__["_mask_cache"] = self._compute_masks()
+        return self.__dict__["_mask_cache"]
+
+    def _compute_masks(self):
         n_doses = self.records.n_patients.shape[1]
         scs = self.scenarios
         correct = np.zeros((len(scs), n_doses), dtype=bool)

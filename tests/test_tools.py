@@ -110,17 +110,49 @@ def test_run_file_error_exit_2(tmp_path, capsys):
 # ---------------------------------------------------------------- what-if
 def test_whatif_small_and_honest():
     res = de.whatif(["A", "B"], n_scenarios=4, n_trials=50, seed=3)
-    rows = res.to_dict()["rows"]
+    d = json.loads(res.to_json())  # strict JSON
+    rows = d["rows"]
     exact_rows = [r for r in rows if r["method"] == "exact"]
     assert exact_rows and all(r["pcs_se"] == 0 for r in exact_rows)
-    mc = [r for r in rows if r["method"].startswith("MC")]
+    mc = [r for r in rows if r["method"].startswith("Monte Carlo")]
     assert mc and all(r["pcs_se"] > 0 or r["pcs"] in (0.0, 1.0) for r in mc)
-    assert rows[0]["design"] == "3+3 (as used)"
+    assert rows[0]["design"] == "3+3 (as used)" and d["versions"]["doseesc"] == de.__version__
     # the exact rows agree with a direct exact computation
     r = next(r for r in rows if r["trial"] == "A" and r["scenario"] == "toxic top dose" and r["design"] == "BOIN")
     ex = de.exact(de.BOIN(target=0.2, cohort_size=3, max_n=12), de.Scenario(r["true_p_tox"], target=0.2))
     assert r["pcs"] == pytest.approx(float(ex.pcs), abs=1e-12)
-    assert "A@2" in res.priors["A"]
+    assert r["selection"] == pytest.approx(ex.selection.tolist(), abs=1e-12)
+    # every design, the 3+3 included, stays within the common maximum (trial B's 3+3 reached 12.33)
+    assert all(r["sample_size"] <= 12 + 1e-9 for r in rows)
+    # trial B as used: its CRM starts at 2 x10^6/kg, as every patient was treated there or above
+    b_used = d["designs"]["B"][0]
+    assert b_used["label"] == "CRM (as used)" and b_used["design"]["start_dose"] == 2
+    assert any("start at dose 2" in a for a in b_used["assumptions"])
+    # leave-one-trial-out priors, with their weight in patients
+    assert "trial A's own data left out" in res.priors["trial A"] and "A@2" not in res.priors["trial A"]
+    assert "A@2" in res.priors["trial B"] and "effective sample size in patients" in res.priors["trial B"]
+    # designs said to coincide really give identical rows
+    for trial, groups in d["coincide"].items():
+        for g in groups:
+            same = [[r for r in rows if r["trial"] == trial and r["design"] == lab] for lab in g["designs"]]
+            for other in same[1:]:
+                for x, y in zip(same[0], other):
+                    assert {k: v for k, v in x.items() if k != "design"} == {k: v for k, v in y.items()
+                                                                             if k != "design"}
+    # paired differences are the differences of the rows, with their SEs
+    for diff in d["paired_differences"]:
+        a_ = next(r for r in mc if r["trial"] == diff["trial"] and r["design"] == diff["design"])
+        b_ = next(r for r in mc if r["trial"] == diff["trial"] and r["design"] == diff["versus"])
+        assert diff["pcs"] == pytest.approx(a_["pcs"] - b_["pcs"], abs=1e-12)
+    text = res.table()
+    assert "Designs:" in text and "Conclusion for trial B" in text and "assumed:" in text
+    assert "low-gr" not in text  # no AE column: it only restated the sample size
+    assert all(len(line) < 400 for line in text.splitlines())
+
+
+def test_whatif_evidence_choice():
+    mine = de.whatif(["A"], n_scenarios=2, n_trials=10, evidence="all", discount=1.0)
+    assert "A@2" in mine.priors["trial A"] and "its own data included" in mine.priors["trial A"]
 
 
 @pytest.mark.parametrize("argv, field", [(["whatif", "--trial", "Z"], "trials"),

@@ -55,6 +55,19 @@ def _log_p_q(model: str, a0: float, xd: np.ndarray, b: np.ndarray):
     return lp, lp - eta
 
 
+def _bisect(f, lo: float, hi: float) -> float:
+    """The root of a decreasing ``f`` with ``f(lo) > 0 > f(hi)``, to the last bit (bisection:
+    scipy.optimize's import alone costs a second of start-up)."""
+    while True:
+        mid = 0.5 * (lo + hi)
+        if mid <= lo or mid >= hi:
+            return mid
+        if f(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+
+
 def _max_information(model: str, a0: float) -> float:
     """Largest Fisher information about beta one patient can carry (over the possible p)."""
     if model == "empiric":
@@ -253,8 +266,6 @@ class CRM(Design):
         """``B_d`` (d = 1..D-1): the model recommends a dose >= d + 1 (1-based) exactly when the
         beta estimate exceeds ``B_d``, the root of ``p_{d}(b) + p_{d+1}(b) = 2 target`` (the sum
         decreases in b). -inf / +inf when there is no root."""
-        from scipy.optimize import brentq
-
         xd = self.scaled_doses()
         a0, t = self.intercept, self.target
 
@@ -275,7 +286,7 @@ class CRM(Design):
             elif f(hi) >= 0:
                 out[d] = np.inf
             else:
-                out[d] = brentq(f, lo, hi, xtol=1e-15, rtol=4 * np.finfo(float).eps, maxiter=500)
+                out[d] = _bisect(f, lo, hi)
         return out
 
     def _grid(self) -> tuple[np.ndarray, float, int]:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from .. import _validate as v
 from ._beta import EVENTS, BetaMixture, _ae_counts, _beta_pair, moment_ess
@@ -153,6 +153,8 @@ def _fit_mixture(edges_p: np.ndarray, mass: np.ndarray, k: int, mean: float, var
     best, best_f = theta0, nll(theta0)
     # Two deterministic starts: the equal-mass split, and the same with all components
     # widened (shapes halved), which escapes the split's local optimum when it is too narrow.
+    from scipy import optimize  # lazy: only the mixture fit needs it
+
     for start in (theta0, np.concatenate([theta0[: k - 1], theta0[k - 1:] - np.log(2)])):
         res = optimize.minimize(nll, start, method="L-BFGS-B", bounds=bounds)
         if np.isfinite(res.fun) and res.fun < best_f:
