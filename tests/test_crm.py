@@ -20,7 +20,7 @@ try:
 except ImportError:  # tests/ is not a package
     import naive
 
-REF = pathlib.Path("/work/shared/reference")
+REF = pathlib.Path(__file__).parent / "data" / "reference"  # copies of the shared peer files
 CHEUNG_SKELETON = [0.05, 0.12, 0.25, 0.40, 0.55]
 PROP_SD = math.sqrt(1.34)
 

@@ -16,3 +16,36 @@ def test_readme_first_lines_are_the_two_commands():
     first = re.findall(r"```bash\n(.*?)```", text, re.S)[0].splitlines()
     assert first[0] == "pip install . && doseesc whatif"
     assert "pytest" in first[1]
+
+
+def test_readme_commands_run(tmp_path, capsys):
+    """Every command of the README's command-line block runs as written (trial counts cut down;
+    the Dask cluster line needs a cluster)."""
+    import shlex
+
+    from doseesc.cli import main
+
+    text = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    block = next(b for b in re.findall(r"```bash\n(.*?)```", text, re.S) if "doseesc simulate" in b)
+    (tmp_path / "design.toml").write_text('n_trials = 500\n[[designs]]\ndesign = "boin"\ntarget = 0.25\n'
+                                          'cohort_size = 3\nmax_n = 12\n[[scenarios]]\np_tox = [0.05, 0.1, 0.25]\n'
+                                          'target = 0.25\n')
+    (tmp_path / "patients.csv").write_text("dose,dlt,follow_up\n1,0,28\n1,0,28\n1,0,28\n2,0,10\n")
+    ran = 0
+    for line in block.splitlines():
+        line = line.split("  #")[0].strip()
+        if not line.startswith("doseesc ") or "tcp://" in line:
+            continue
+        argv = shlex.split(line)[1:]
+        argv = [a for a in argv if not (a.startswith("[") or a.endswith("]"))]  # [optional] flags shown as such
+        argv = [str(tmp_path / a) if a in ("design.toml", "patients.csv") else a for a in argv]
+        argv = ["2000" if a == "100000" else a for a in argv]
+        if "--out" in argv:
+            argv[argv.index("--out") + 1] = str(tmp_path / "results")
+        if "--plot" in argv:
+            argv[argv.index("--plot") + 1] = str(tmp_path / "oc.png")
+        code = main(argv)
+        err = capsys.readouterr().err
+        assert code == 0, (line, err)
+        ran += 1
+    assert ran >= 10

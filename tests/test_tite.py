@@ -12,7 +12,7 @@ from doseesc._kernels import tite as _k
 from . import naive
 
 SKEL6 = [0.05, 0.10, 0.20, 0.35, 0.50, 0.70]
-REF = pathlib.Path("/work/shared/reference/peer_tite_visible.jsonl")
+REF = pathlib.Path(__file__).parent / "data" / "reference" / "peer_tite_visible.jsonl"
 
 
 # ---------------------------------------------------------------------------- TITE-CRM
