@@ -312,7 +312,7 @@ def _conclusions(trial: str, rows: list, diffs: list, as_used: str, labels: list
     mine = [d for d in diffs if d["trial"] == trial and d["method"] != "exact"]
     lines = []
     if mine:
-        lines.append(f"Over the {mine[0]['scenario']}, each alternative minus {as_used}, best PCS first:")
+        lines.append(f"Scenario '{mine[0]['scenario']}', each alternative minus {as_used}, best PCS first:")
         for d in sorted(mine, key=lambda d: -d["pcs"]):
             parts = []
             for k, text, sc, unit in DIFFS:
@@ -322,6 +322,13 @@ def _conclusions(trial: str, rows: list, diffs: list, as_used: str, labels: list
             tag = "" if abs(d["pcs"]) > 2 * d["pcs_se"] else " [PCS difference within 2 SE]"
             lines.append(f"  {d['design']}: " + "; ".join(parts) + tag)
     by = {(r.scenario, r.design): r for r in rows if r.trial == trial}
+    if mine:
+        pp = [by[(mine[0]["scenario"], lab)] for lab in labels if (mine[0]["scenario"], lab) in by]
+        top = max(pp, key=lambda r: r.values["pcs"])
+        safe = min(pp, key=lambda r: (r.values["over_selection"], r.values["n_overdosed"]))
+        lines.append(f"Highest PCS there: {top.design} ({100 * top.values['pcs']:.1f}%); least selection "
+                     f"above the MTD: {safe.design} ({100 * safe.values['over_selection']:.1f}%, "
+                     f"{safe.values['n_overdosed']:.2f} patients above it per trial).")
     for name in fixed_names:
         cells = []
         for lab in labels:
