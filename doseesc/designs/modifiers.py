@@ -106,6 +106,11 @@ class Modified(Design):
             parts.append(f"max {self.stop_at} patients")
         return " + ".join(parts)
 
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.modified(self, scenario)
+
     def to_dict(self) -> dict:
         out = self.base.to_dict()
         for f in fields(self):

@@ -317,6 +317,11 @@ class TITEBOIN(_TiteDesign):
         extra = ", ESS estimate" if self.estimate == "ess" else ""
         return f"TITE-BOIN (target {self.target:g}{extra})"
 
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.tite_boin(self, scenario)
+
     def boundaries(self):
         """The BOIN boundaries this design uses (:func:`boin_boundaries`)."""
         return self._boin().boundaries()
@@ -430,6 +435,11 @@ class TITECRM(_TiteDesign):
 
     def label(self) -> str:
         return f"TITE-CRM ({self.model}, target {self.target:g})"
+
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.tite_crm(self, scenario)
 
     def _grid(self) -> np.ndarray:
         # step: well below the posterior SD at this sample size (trapezoid sums of these smooth,
