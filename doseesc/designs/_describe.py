@@ -564,9 +564,9 @@ def tite_boin(d, scenario) -> Protocol:
                  "the decision is BOIN's. ")
     else:
         rule += (f"After elimination, accrual is suspended whenever more than {susp_pct} of the n patients are "
-                 "pending; otherwise the estimate y / (n - m + STFT) (observed DLTs over the effective sample size) decides: "
-                 "escalate if it is <= lambda_e, de-escalate if >= lambda_d (at the lowest dose: suspend while "
-                 "patients are pending there), else stay (the order of R's TITEgBOIN). ")
+                 "pending; otherwise the estimate y / (n - m + STFT) (observed DLTs over the effective sample size) "
+                 "decides: escalate if it is <= lambda_e, de-escalate if >= lambda_d (at the lowest dose: suspend "
+                 "while patients are pending there), else stay (the order of R's TITEgBOIN). ")
     rule += _bounds_sentence()
     susp = (f"Accrual is suspended when more than {susp_pct} of the patients at the current dose are pending "
             "(accrual_suspend = " + num(d.accrual_suspend) + ("; 1 never suspends" if d.accrual_suspend >= 1 else "")
