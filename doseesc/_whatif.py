@@ -86,7 +86,8 @@ class WhatIfResult:
         w.writerow(["trial", "scenario", "design", "method"] + [x for k, _, _ in METRICS for x in (k, f"{k}_se")])
         for r in self.rows:
             w.writerow([r.trial, r.scenario, r.design, r.method]
-                       + [repr(float(x)) for k, _, _ in METRICS for x in (r.values[k], r.ses[k])])
+                       + ["" if float(x) != float(x) else repr(float(x))  # NaN (one trial): empty
+                          for k, _, _ in METRICS for x in (r.values[k], r.ses[k])])
         return buf.getvalue()
 
     def table(self) -> str:
