@@ -208,6 +208,16 @@ def test_builder_bad_input(call, message):
         call(de.Report("t"))
 
 
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    for name in ("doseesc.report", "doseesc.plot", "doseesc.designs.base"):
+        flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+        res = doctest.testmod(importlib.import_module(name), optionflags=flags)
+        assert res.failed == 0 and res.attempted > 0, name
+
+
 def test_report_is_not_shadowed_by_a_function():
     import doseesc
     import doseesc.report as module

@@ -159,11 +159,14 @@ def three_plus_three(d, scenario) -> Protocol:
                 "and that dose is filled to 6 patients: with at most 1 DLT in the 6 the trial stops and selects it, "
                 "with 2 or more the same step is taken one level lower.")
     p.sections.append(("Dose exceeding the MTD", over))
-    stops = ["an acceptable result at the highest dose (it is selected)",
-             "a dose exceeding the MTD " + ("(the dose below is selected if acceptable)" if esc_only else
-                                             "when the dose below already has 6 patients or is confirmed in "
-                                             "de-escalation (it is selected)"),
-             "the lowest dose exceeding the MTD (no dose selected)"]
+    if esc_only:
+        stops = ["an acceptable result at the highest dose (it is selected)",
+                 "a dose exceeding the MTD (the dose below is selected if acceptable)"]
+    else:
+        stops = ["an acceptable result at the highest dose (it is selected)",
+                 "a dose exceeding the MTD when the dose below already has 6 patients (the dose below is selected)",
+                 "at most 1 DLT in 6 patients at a dose filled during de-escalation (it is selected)",
+                 "the lowest dose exceeding the MTD (no dose selected)"]
     p.sections.append(("Stopping rules", "The trial stops at " + enumerate_text(stops) + "."))
     p.sections.append(("Selection of the MTD", "The MTD is the highest dose with at least 3 patients and a DLT rate "
                        "of at most 1/6 (0/3, 0/6 or 1/6) below every dose with 2 or more DLTs; if there is none, no "
@@ -521,7 +524,8 @@ def tite_crm(d, scenario) -> Protocol:
     p.sections.append(("Stopping rules", f"The trial stops when {d.max_n} patients have been enrolled; it ends when "
                        "the last patient's window is complete."))
     p.sections.append(("Selection of the MTD", "After the last patient's window, the dose the CRM recommends from the "
-                       "complete data (every weight 1)."))
+                       "complete data (every weight 1; a patient who dropped out before the end of the window keeps "
+                       "the weight of their follow-up at the drop-out)."))
     p.sections.append(("Reference implementation", "R package dfcrm 0.2-2.1 (titecrm, titesim): posterior means "
                        "equal its published values and operating characteristics agree with titesim within Monte "
                        "Carlo error."))
