@@ -747,8 +747,15 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
 
     r.heading("Resolved run")
     r.paragraph("The run exactly as executed (designs with every parameter, scenarios, seed, software versions):")
-    r.preformatted(_json.dumps(spec.resolved(), indent=2))
+    r.preformatted(_compact_json(spec.resolved()))
     return r
+
+
+def _compact_json(obj) -> str:
+    """Indented JSON with every list of numbers, strings or nulls on one line."""
+    text = _json.dumps(obj, indent=2)
+    return re.sub(r"\[\s*\n\s*((?:[-0-9.eE+]+|null|true|false|\"[^\"\n]*\")(?:,\s*\n\s*(?:[-0-9.eE+]+|null|true|false|"
+                  r"\"[^\"\n]*\"))*)\s*\n\s*\]", lambda m: "[" + re.sub(r",\s*\n\s*", ", ", m.group(1)) + "]", text)
 
 
 def _time_text(tm) -> str:

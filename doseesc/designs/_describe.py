@@ -666,7 +666,7 @@ def modified(m, scenario) -> Protocol:
         a, b = m.safety_prior
         k = m.safety_dose
         t = num(m.safety_target)
-        text = (f"Safety stop: after each cohort, when {dose_name(k, scenario)} has at least {m.safety_min_n} patients "
+        text = (f"Safety stop: at every decision, when {dose_name(k, scenario)} has at least {m.safety_min_n} patients "
                 f"and P(p_{k} > {t} | data) > {num(m.safety_threshold)} under a Beta({num(a)}, {num(b)}) prior "
                 f"(posterior Beta({num(a)} + y, {num(b)} + n - y)), the trial stops and no dose is selected.")
         counts = _safety_counts(m, scenario)

@@ -168,7 +168,8 @@ class _TiteDesign(Design):
         """Live recommendation from an outcome string, every patient's follow-up complete.
 
         ``"1NNN 2NTN"``: dose level then N / T per patient; each cohort is one decision point
-        (the design is replayed cohort by cohort, as with complete data at every decision), so
+        (the design is replayed cohort by cohort, as with complete data at every decision; the
+        recommendation's ``cohort_size`` is the design's cohort size, capped by ``max_n``), so
         a stop before the last cohort is kept and the later cohorts are counted and reported in
         ``warnings`` (see ``Design.next_dose``), as are cohorts given at another dose than the
         design recommended. For partially followed patients use :meth:`next_dose_tite`.
@@ -203,6 +204,10 @@ class _TiteDesign(Design):
         if stop_rec is not None and not rec.stop:  # the stop stands; counts and estimates use all data
             sel = None if stop_rec.reason == "safety" else self.select(rec.n_patients, rec.n_dlt)
             rec = replace(rec, dose=None, cohort_size=0, stop=True, reason=stop_rec.reason, selected=sel)
+        if rec.dose is not None:  # one decision per cohort: the next cohort has the design's cohort size
+            low = self.lower(rec.n_patients.size)
+            left = low.max_n - sum(c.size for c in cohorts)
+            rec = replace(rec, cohort_size=int(min(low.ipar[1], left)))
         return replace(rec, warnings=notes)
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
