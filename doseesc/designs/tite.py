@@ -197,7 +197,8 @@ class _TiteDesign(Design):
         notes = deviations(cohorts, rec_dose, np.zeros(len(before), dtype=np.int64), stop_at,
                            "" if stop_rec is None else stop_rec.reason)
         if cohorts:
-            notes = (f"{self.name} decides from partial follow-up; an outcome string treats every patient's DLT "
+            name = getattr(self, "base", self).name  # a Modified design: its base's name
+            notes = (f"{name} decides from partial follow-up; an outcome string treats every patient's DLT "
                      "window as complete (for patients still in follow-up give their follow-up times: "
                      "next_dose_tite, or --data on the command line)", *notes)
         warn_deviations(notes)
