@@ -202,7 +202,7 @@ def run_figure(designs, scenarios, results):
             vals = 100 * np.r_[oc.selection, oc.no_selection]
             err = z * 100 * np.r_[oc.se("selection"), oc.se("no_selection")] if z else None
             ax.bar(xs + offsets[i], vals, width, yerr=err, color=COLORS[i % len(COLORS)], capsize=2,
-                   error_kw={"lw": 0.8}, label=designs[i].label())
+                   error_kw={"lw": 0.8}, label=f"{i + 1}. {designs[i].label()}")
         ax.set_xticks(xs, [*labels, "none"])
         ax.set_xlim(-0.6, D + 0.6)
         ax.set_ylim(0, 100)

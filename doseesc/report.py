@@ -551,7 +551,7 @@ def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list
             sel = [_fmt(oc.selection[k], oc.se("selection")[k], ex, 100) + ("*" if k in correct else "")
                    for k in range(D)]
             none = _fmt(oc.no_selection, oc.se("no_selection"), ex, 100) + ("*" if not correct else "")
-            row = [f"S{j + 1}", d.label(), *([method] if mixed else []), *sel, none,
+            row = [f"S{j + 1}", f"{i + 1}. {d.label()}", *([method] if mixed else []), *sel, none,
                    _fmt(oc.pcs, oc.se("pcs"), ex, 100), _fmt(oc.over_selection, oc.se("over_selection"), ex, 100),
                    *[_fmt(oc.n_patients[k], oc.se("n_patients")[k], ex) for k in range(D)],
                    *[_fmt(oc.n_dlt[k], oc.se("n_dlt")[k], ex) for k in range(D)],
@@ -593,7 +593,7 @@ def difference_table(designs, scenarios, grid, cmp) -> tuple[list[str], list[lis
                 else:
                     dm, ds = cmp.difference(key, i, 0, j)
                     cells.append(_signed(scale * float(dm), scale * float(ds)))
-            rows.append([f"S{j + 1}", designs[i].label(), *cells])
+            rows.append([f"S{j + 1}", f"{i + 1}. {designs[i].label()}", *cells])
     notes = f"Difference = design minus {designs[0].label()} in the same scenario."
     if exact_any:
         notes += " Exact results: exact differences, no Monte Carlo error."

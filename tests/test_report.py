@@ -253,7 +253,8 @@ def test_oc_table_numbers_equal_the_results(mc_run):
     assert len(t["body"]) == len(spec.scenarios) * len(spec.designs)
     for row in t["body"]:
         j = int(row[0][1:]) - 1
-        i = [d.label() for d in spec.designs].index(row[1])
+        i = int(row[1].split(".")[0]) - 1
+        assert row[1] == f"{i + 1}. {spec.designs[i].label()}"
         oc = cmp.oc[i][j]
         cells = row[2:]
         for k in range(D):
@@ -277,7 +278,8 @@ def test_paired_differences_equal_comparison_difference(mc_run):
             ("total_dlt", 1)]
     for row in t["body"]:
         j = int(row[0][1:]) - 1
-        i = [d.label() for d in spec.designs].index(row[1])
+        i = int(row[1].split(".")[0]) - 1
+        assert row[1] == f"{i + 1}. {spec.designs[i].label()}"
         for cell, (key, scale) in zip(row[2:], keys):
             dm, ds = cmp.difference(key, i, 0, j)
             _close(cell, scale * float(dm), scale * float(ds))
@@ -349,7 +351,8 @@ def test_exact_run_says_exact():
     assert t["caption"].endswith("(exact)")
     for row in t["body"]:
         j = int(row[0][1:]) - 1
-        i = [d.label() for d in spec.designs].index(row[1])
+        i = int(row[1].split(".")[0]) - 1
+        assert row[1] == f"{i + 1}. {spec.designs[i].label()}"
         assert all("(" not in c for c in row[2:]), row  # no standard errors
         _close(row[2], 100 * grid[i][j].selection[0])
         _close(row[-1], grid[i][j].sample_size)
