@@ -366,6 +366,10 @@ def plural_patients(n: int) -> str:
 def _three_plus_three_table(design, n_doses: int) -> tuple[list[str], list[list[str]], str]:
     """The 3+3 rules as a table: each situation as an outcome string at a middle dose (or the
     lowest / highest), with the decision the design's own code takes there."""
+    from dataclasses import replace
+
+    start = design.start_dose
+    design = replace(design, start_dose=1, n_doses=None)  # the rules do not depend on the start dose
     D = max(n_doses, 3)
     m, top = 2, D
     esc = list(range(1, m))  # doses below the middle one, each 0/3
@@ -394,6 +398,8 @@ def _three_plus_three_table(design, n_doses: int) -> tuple[list[str], list[list[
     note = (f"Decisions taken by the design's own code on these outcome strings with {D} dose levels (cohorts in "
             "order: dose level, then N (no DLT) or T (DLT) per patient); the situations are at dose "
             f"{m} unless stated.")
+    if start != 1:
+        note += f" (Shown from dose level 1; the design starts at dose level {start}, with the same rules.)"
     return ["situation at the current dose", "example outcomes", "decision"], rows, note
 
 
@@ -427,9 +433,12 @@ def decision_table(design, n_doses: int, max_columns: int = 20) -> tuple[list[st
         header, rows, note = _three_plus_three_table(base, n_doses)
         return header, rows, f"{base.label()}: decision rules", note + extra
     boin = _boin_like(base)
+    cap = getattr(design, "max_n", None)  # a stop_at_n rule may lower the design's own maximum
     if boin is not None:
         tab = boin.decision_table()
-        ns = [n for n in range(1, boin.max_n + 1) if n % boin.cohort_size == 0][:max_columns]
+        top = min(boin.max_n, cap or boin.max_n)
+        ns = [n for n in range(1, top + 1) if n % boin.cohort_size == 0][:max_columns]
+        ns = ns or [top]  # a cap below one cohort: the one (truncated) cohort
         esc, de_, el = [], [], []
         for n in ns:
             row = tab[n]
@@ -450,7 +459,7 @@ def decision_table(design, n_doses: int, max_columns: int = 20) -> tuple[list[st
                    f"lambda_d = {lam_d:.3f})")
         note = ("Otherwise stay. NA: no number of DLTs triggers the action at that n. Read off the design's decision "
                 "table (what the simulation applies).")
-        if len(ns) < boin.max_n // boin.cohort_size:
+        if len(ns) < top // boin.cohort_size:
             note += f" Shown for the first {len(ns)} multiples of the cohort size."
         if base is not boin:
             note += (" TITE-BOIN applies this table when no patient at the current dose is pending; with pending "
@@ -458,7 +467,9 @@ def decision_table(design, n_doses: int, max_columns: int = 20) -> tuple[list[st
         return ["Patients treated at the current dose", *map(str, ns)], rows, caption, note + extra
     if isinstance(base, _IntervalDesign):
         tab = base.decision_table()
-        ns = [n for n in range(1, base.max_n + 1) if n % base.cohort_size == 0][:max_columns]
+        top = min(base.max_n, cap or base.max_n)
+        ns = [n for n in range(1, top + 1) if n % base.cohort_size == 0][:max_columns]
+        ns = ns or [top]
         rows = []
         for y in range(ns[-1] + 1):
             cells = [tab[n][y] if y <= n else "" for n in ns]
@@ -471,7 +482,7 @@ def decision_table(design, n_doses: int, max_columns: int = 20) -> tuple[list[st
                 "y > n.")
         if len(rows) < ns[-1] + 1:
             note += f" For {len(rows)} or more DLTs every decision shown is DU."
-        if len(ns) < base.max_n // base.cohort_size:
+        if len(ns) < top // base.cohort_size:
             note += f" Shown for the first {len(ns)} multiples of the cohort size."
         return ["y \\ n", *map(str, ns)], rows, caption, note + extra
     return None
