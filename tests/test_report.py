@@ -329,6 +329,15 @@ def test_three_plus_three_table_follows_the_rules():
     assert decision_table(de.CRM(skeleton=[0.1, 0.2, 0.3], target=0.25), 3) is None
 
 
+def test_decision_tables_follow_start_dose_and_caps():
+    header, rows, caption, notes = decision_table(de.ThreePlusThree(start_dose=3, n_doses=4), 4)
+    assert rows == decision_table(de.ThreePlusThree(), 4)[1] and "starts at dose level 3" in notes
+    header, rows, caption, notes = decision_table(de.MTPI2(target=0.25, cohort_size=3, max_n=30).stop_at_n(12), 5)
+    assert header == ["y \\ n", "3", "6", "9", "12"] and "act on top of this table" in notes
+    header, rows, caption, notes = decision_table(de.BOIN(target=0.25, cohort_size=3, max_n=30).stop_at_n(2), 5)
+    assert header == ["Patients treated at the current dose", "2"]
+
+
 def test_pathway_table_one_row_per_path():
     d = de.ThreePlusThree()
     header, rows, k, n_paths = pathway_table(d, 3)
