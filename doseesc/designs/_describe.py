@@ -171,10 +171,14 @@ def three_plus_three(d, scenario) -> Protocol:
     p.sections.append(("Selection of the MTD", "The MTD is the highest dose with at least 3 patients and a DLT rate "
                        "of at most 1/6 (0/3, 0/6 or 1/6) below every dose with 2 or more DLTs; if there is none, no "
                        "dose is selected."))
-    ref = ("R package bcrm's threep3 (exact enumeration of the 3+3" + (", esc.only = TRUE" if esc_only else "")
-           + "): doseesc's exact operating characteristics equal its values "
-           + ("to 0.005 percentage points (published escalation-only tables)" if esc_only
-              else "to 1e-12 (reference values) and Wheeler's published exact A+B calculations"))
+    if esc_only:
+        ref = ("R package bcrm's threep3 with esc.only = TRUE (exact enumeration of every path): doseesc's exact "
+               "selection probabilities equal its published values to 0.005 percentage points and the mean patients "
+               "per dose to 0.0005")
+    else:
+        ref = ("R package bcrm's threep3 (exact enumeration of every path, start dose 1): doseesc's exact operating "
+               "characteristics equal the project's reference values for these rules to 1e-12 and Wheeler's "
+               "published exact A+B calculations to their two decimals")
     if d.start_dose != 1:
         ref += (f". bcrm's threep3 starts at dose level 1; with start dose {d.start_dose} the rules above are "
                 "doseesc's (SPEC section 4)")
