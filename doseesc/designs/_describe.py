@@ -397,8 +397,9 @@ def mtpi_family(d, scenario) -> Protocol:
                 + _intervals_text(intervals, kinds) + " (an exact tie goes to the stay interval, then to the lower "
                 "interval). " + _bounds_sentence("excluded"))
         rows = [("Equivalence interval", ei), ("Intervals and decisions", _intervals_text(intervals, kinds))]
-        peer = ("Ji et al. (2010): the published decision table and Table 1 operating characteristics (exact "
-                "enumeration, within the table's rounding). No R package was run.")
+        peer = ("Ji et al. (2010): its published decision table (Fig. 2) exactly, and its Table 1 scenario 1 by exact "
+                "enumeration (selection within 1.5 percentage points and patients per dose within 0.35 of a "
+                "third party's transcription). No R package was run.")
     rows.append(("Exclusion cutoff", num(d.cutoff_eli)))
     return _interval_common(d, scenario, title, rule, rows, word, peer, _selection_text(d))
 
@@ -612,9 +613,9 @@ def tite_boin(d, scenario) -> Protocol:
                        "window is complete. " + _selection_text(d, None, d.extrasafe)))
     peer = ("R package TITEgBOIN 0.3.0 (get_oc_TITE_QuasiBOIN with TITE = TRUE): operating characteristics agree "
             "within Monte Carlo error on 8 settings." if ess else
-            "Yuan et al. (2018): the published decision tables with their STFT cut-offs (supplementary Table S1, "
-            "target 0.3; Table 1, target 0.2), reproduced exactly. With complete data at every decision the design "
-            "is BOIN (R package BOIN 2.7.2).")
+            "Yuan et al. (2018): its decision rules with their STFT cut-offs, reproduced exactly (the paper's "
+            "supplementary Table S1, target 0.3, and a published table for target 0.2). With complete data at every "
+            "decision the design is BOIN (R package BOIN 2.7.2).")
     p.sections.append(("Reference implementation", peer))
     p.rows = [("Design", "TITE-BOIN" + (" (ESS estimate)" if ess else "")), ("Target DLT probability", t)]
     p.rows += _levels_row(d, scenario) + [
