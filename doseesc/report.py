@@ -712,9 +712,17 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
         r.table(["parameter", "value"], proto.rows, caption=f"Specification of design {i + 1} ({d.label()})")
         dt = decision_table(d, D)
         if dt is None:
-            r.paragraph("A model-based design has no fixed decision table: its decisions depend on every dose's data "
-                        "through the model. The pathway table below shows them for the first cohorts.",
-                        lead="Decision table")
+            from .designs import CRM, TITECRM
+            from .designs.modifiers import Modified
+
+            base = d.base if isinstance(d, Modified) else d
+            if isinstance(base, (CRM, TITECRM)):
+                text = ("A model-based design has no fixed decision table: its decisions depend on every dose's data "
+                        "through the model. The pathway table below shows them for the first cohorts.")
+            else:
+                text = ("This report does not tabulate decisions for this design; the pathway table below shows its "
+                        "decisions for the first cohorts.")
+            r.paragraph(text, lead="Decision table")
         else:
             header, rows, caption, notes = dt
             r.table(header, rows, caption=caption, notes=notes)
