@@ -24,6 +24,7 @@ _EXPORTS = {
     **dict.fromkeys(["PathNode", "dose_paths"], ".paths"),
     **dict.fromkeys(["Comparison", "OperatingCharacteristics", "TrialRecords"], ".results"),
     **dict.fromkeys(["Scenario", "ScenarioSet"], ".scenario"),
+    **dict.fromkeys(["Report", "run_report"], ".report"),
     "TimeModel": ".timemodel",
     "whatif": "._whatif",
 }
@@ -34,7 +35,7 @@ __all__ = [
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
     "CRM", "CRMPosterior", "crm_skeleton",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
-    "Comparison",
+    "Comparison", "Report", "run_report",
 ]
 
 
@@ -74,6 +75,7 @@ if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
     )
     from .engine import compare, exact, simulate
     from .paths import PathNode, dose_paths
+    from .report import Report, run_report
     from .results import Comparison, OperatingCharacteristics, TrialRecords
     from .scenario import Scenario, ScenarioSet
     from .timemodel import TimeModel

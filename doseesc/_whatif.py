@@ -123,10 +123,9 @@ class WhatIfResult:
         for r in self.rows:
             doses = TRIALS[r.trial]["doses"]
             for j, (x, s) in enumerate(zip(r.selection, r.selection_se)):
-                w.writerow([r.trial, r.scenario, r.design, r.method, "selection", f"{doses[j]:g}", repr(x), repr(s)])
+                w.writerow([r.trial, r.scenario, r.design, r.method, "selection", f"{doses[j]:g}", _num(x), _num(s)])
             for k in r.values:
-                w.writerow([r.trial, r.scenario, r.design, r.method, k, "", repr(float(r.values[k])),
-                            repr(float(r.ses[k]))])
+                w.writerow([r.trial, r.scenario, r.design, r.method, k, "", _num(r.values[k]), _num(r.ses[k])])
         return buf.getvalue()
 
     # ------------------------------------------------------------------ the table
@@ -197,6 +196,12 @@ class WhatIfResult:
         return out
 
     __str__ = table
+
+
+def _num(x: float) -> str:
+    """A CSV cell: the number, or empty where there is none (an SE from a single trial)."""
+    x = float(x)
+    return repr(x) if x == x and abs(x) != float("inf") else ""
 
 
 def _cell(m: float, se: float, exact_row: bool) -> str:

@@ -417,6 +417,14 @@ def backend_from(text: str | None, timeout: float = 10.0):
 
 
 # ---------------------------------------------------------------------- output
+def csv_number(x) -> str:
+    """A CSV cell for a number: ``repr`` of the float, empty for a missing value (None, NaN)."""
+    if x is None:
+        return ""
+    x = float(x)
+    return "" if math.isnan(x) else repr(x)
+
+
 def oc_csv(oc) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
@@ -425,10 +433,10 @@ def oc_csv(oc) -> str:
         val = np.atleast_1d(getattr(oc, name))
         se = np.atleast_1d(oc.se(name))
         if val.size == 1 and np.ndim(getattr(oc, name)) == 0:
-            w.writerow([name, "", repr(float(val[0])), repr(float(se[0]))])
+            w.writerow([name, "", csv_number(val[0]), csv_number(se[0])])
         else:
             for j, (x, s) in enumerate(zip(val, se)):
-                w.writerow([name, j + 1, repr(float(x)), repr(float(s))])
+                w.writerow([name, j + 1, csv_number(x), csv_number(s)])
     for name, frac in oc.stop_reasons.items():
         w.writerow([f"stop_{name}", "", repr(frac), ""])
     return buf.getvalue()
@@ -516,7 +524,7 @@ def cmd_compare(args) -> str:
         w = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         for r in rows:
-            w.writerow(r)
+            w.writerow({k: r.get(k) if k in ("design", "scenario") else csv_number(r.get(k)) for k in keys})
         return buf.getvalue()
     return cmp.summary()
 
@@ -706,7 +714,7 @@ def cmd_boundaries(args) -> str:
             w = csv.writer(buf, lineterminator="\n")
             w.writerow(keys)
             for row in zip(*(d[k] for k in keys)):
-                w.writerow(row)
+                w.writerow(["" if x < 0 else x for x in row])  # no boundary at that n: an empty cell
             return buf.getvalue()
         return str(b)
     if args.design not in REGISTRY or not hasattr(REGISTRY[args.design], "decision_table"):
@@ -716,12 +724,18 @@ def cmd_boundaries(args) -> str:
     table = d.decision_table()
     if args.format == "json":
         return _json.dumps({str(k): v for k, v in table.items()}, indent=2)
+    shown = {n: row for n, row in table.items() if n % args.cohort_size == 0 or args.cohort_size == 1}
+    if args.format == "csv":  # one row per n, one column per number of DLTs y (empty where y > n)
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["n", *[f"y_{y}" for y in range(d.max_n + 1)]])
+        for n, row in shown.items():
+            w.writerow([n, *row, *[""] * (d.max_n - n)])
+        return buf.getvalue()
     rows = [f"{d.label()}: decision at a middle dose (E escalate, S stay, D de-escalate, DU de-escalate and eliminate)",
             "n    decision for y = 0, 1, 2, ... DLTs"]
-    sep = "," if args.format == "csv" else " "
-    for n, row in table.items():
-        if n % args.cohort_size == 0 or args.cohort_size == 1:
-            rows.append(f"{n:<4} " + sep.join(f"{x:<2}" if sep == " " else x for x in row))
+    for n, row in shown.items():
+        rows.append(f"{n:<4} " + " ".join(f"{x:<2}" for x in row))
     return "\n".join(rows)
 
 
@@ -748,25 +762,31 @@ def cmd_evidence(args) -> str:
     return evidence.table(args.trial)
 
 
-def cmd_run(args) -> str:
-
-    from . import config
+def run_results(spec, args):
+    """The results of a run file, as ``doseesc run`` and ``doseesc report`` compute them:
+    (``results[i][j]`` for design i under scenario j, the Comparison or None in exact mode)."""
     from .engine import compare, exact
+
+    if spec.mode == "exact":
+        return [[exact(d, sc) for sc in spec.scenarios] for d in spec.designs], None
+    with backend_from(args.backend, args.backend_timeout) as backend:
+        cmp = compare(spec.designs, spec.scenarios, n_trials=spec.n_trials, seed=spec.seed, threads=spec.threads,
+                      progress=args.progress, backend=backend)
+    return cmp.oc, cmp
+
+
+def cmd_run(args) -> str:
+    from . import config
 
     spec = config.load(args.file)
     out_dir = args.out or spec.out_dir
     fmt = args.format or spec.format
+    scenario_plots = spec.scenario_plots or args.scenario_plots
     if out_dir:  # before any work: a folder we can write, not silently overwriting earlier results
-        _io.prepare_output_dir(out_dir, "--out", RUN_OUTPUTS, args.force)
+        names = RUN_OUTPUTS + (_scenario_plot_names(spec) if spec.plots and scenario_plots else [])
+        _io.prepare_output_dir(out_dir, "--out", names, args.force)
     run = spec.resolved()
-    cmp = None
-    if spec.mode == "exact":
-        results = [[exact(d, sc) for sc in spec.scenarios] for d in spec.designs]
-    else:
-        with backend_from(args.backend, args.backend_timeout) as backend:
-            cmp = compare(spec.designs, spec.scenarios, n_trials=spec.n_trials, seed=spec.seed, threads=spec.threads,
-                          progress=args.progress, backend=backend)
-        results = cmp.oc
+    results, cmp = run_results(spec, args)
     ocs = [(i, j, results[i][j]) for i in range(len(spec.designs)) for j in range(len(spec.scenarios))]
     payload = {"run": run, "results": [{"design": spec.designs[i].label(), "scenario": spec.scenarios[j].label(),
                                         **{k: v for k, v in oc.to_dict().items() if k not in ("design", "scenario")}}
@@ -786,7 +806,7 @@ def cmd_run(args) -> str:
         _io.write(os.path.join(out_dir, "results.txt"), "# run: " + _json.dumps(run) + "\n\n" + table + "\n")
         written = ["results.json", "results.csv", "results.txt"]
         if spec.plots:
-            written += _run_figures(out_dir, run, ocs, cmp, spec)
+            written += _run_figures(out_dir, run, results, spec, scenario_plots)
         print(f"wrote {', '.join(os.path.join(out_dir, w) for w in written)}", file=sys.stderr)
     if fmt == "json":
         return _json.dumps(payload, indent=2)
@@ -831,9 +851,15 @@ Errors name the key and its line. Example:
 RUN_OUTPUTS = ["results.json", "results.csv", "results.txt", "comparison.png"]
 
 
+def _scenario_plot_names(spec) -> list[str]:
+    return [f"oc_design{i + 1}_scenario{j + 1}.png" for i in range(len(spec.designs))
+            for j in range(len(spec.scenarios))]
+
+
 def _results_csv(run: dict, ocs, spec) -> str:
+    """Plain CSV: one header row, then one row per design, scenario, metric and dose (the resolved
+    run is in results.json and results.txt; a CSV file has no place for it)."""
     buf = io.StringIO()
-    buf.write("# run: " + _json.dumps(run) + "\n")
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["design", "scenario", "metric", "dose", "value", "se"])
     for i, j, oc in ocs:
@@ -843,8 +869,9 @@ def _results_csv(run: dict, ocs, spec) -> str:
     return buf.getvalue()
 
 
-def _run_figures(out_dir, run, ocs, cmp, spec) -> list[str]:
-
+def _run_figures(out_dir, run, results, spec, scenario_plots: bool) -> list[str]:
+    """One comparison figure for the run (every design under every scenario, shared scales);
+    one figure per design and scenario only when asked for (``scenario_plots``)."""
     try:
         from . import plot
 
@@ -852,16 +879,45 @@ def _run_figures(out_dir, run, ocs, cmp, spec) -> list[str]:
     except ValueError as exc:
         print(f"doseesc: note: {exc}; no figures written", file=sys.stderr)
         return []
-    names = []
     meta = {"Description": _json.dumps(run)}
-    for i, j, oc in ocs:
-        name = f"oc_design{i + 1}_scenario{j + 1}.png"
-        plot.write(plot.figure(oc), os.path.join(out_dir, name), metadata=meta)
-        names.append(name)
-    if cmp is not None and len(spec.designs) > 1:
-        plot.write(plot.figure(cmp), os.path.join(out_dir, "comparison.png"), metadata=meta)
-        names.append("comparison.png")
+    plot.write(plot.run_figure(spec.designs, spec.scenarios, results), os.path.join(out_dir, "comparison.png"),
+               metadata=meta)
+    names = ["comparison.png"]
+    if scenario_plots:
+        for (i, j), name in zip([(i, j) for i in range(len(spec.designs)) for j in range(len(spec.scenarios))],
+                                _scenario_plot_names(spec)):
+            plot.write(plot.figure(results[i][j]), os.path.join(out_dir, name), metadata=meta)
+            names.append(name)
     return names
+
+
+def cmd_report(args) -> str:
+    """The protocol report of a run file (HTML or Markdown), from the results ``run`` computes."""
+    from . import config
+    from .report import run_report
+
+    fmt = args.format
+    if fmt is None:
+        fmt = "md" if args.output and args.output.lower().endswith((".md", ".markdown")) else "html"
+    if args.output:  # before any work
+        _io.check_output_file(args.output, "--output")
+    spec = config.load(args.file)
+    if not args.no_figure:
+        try:
+            from . import plot
+
+            plot._plt()
+        except ValueError as exc:
+            print(f"doseesc: note: {exc}; the report will have no figure", file=sys.stderr)
+    results, cmp = run_results(spec, args)
+    rep = run_report(spec, cmp if cmp is not None else results, path_cohorts=args.path_cohorts,
+                     figure=not args.no_figure)
+    text = rep.to_html() if fmt == "html" else rep.to_markdown()
+    if args.output:
+        _io.write(args.output, text)
+        print(f"wrote {args.output}", file=sys.stderr)
+        return ""
+    return text
 
 
 def make_parser() -> argparse.ArgumentParser:
@@ -939,8 +995,28 @@ def make_parser() -> argparse.ArgumentParser:
                    help="always show progress (default: on a terminal)")
     r.add_argument("--no-progress", dest="progress", action="store_false",
                    help="never show progress (default: on a terminal)")
+    r.add_argument("--scenario-plots", action="store_true",
+                   help="with --out: also one figure per design and scenario (run file: [output] scenario_plots; "
+                        "default: one comparison figure only)")
     add_backend_flag(r)
     r.set_defaults(func=cmd_run)
+
+    rp = sub.add_parser("report", help="protocol report of a TOML run file: each design's specification, decision "
+                                       "and pathway tables, operating characteristics, paired comparison, figure")
+    rp.add_argument("file", help="the run file, e.g. design.toml")
+    rp.add_argument("-o", "--output", metavar="FILE", help="write the report to FILE (default: standard output)")
+    rp.add_argument("--format", choices=("html", "md"), default=None,
+                    help="html (one self-contained file) or md (Markdown); default: from the --output name, else html")
+    rp.add_argument("--path-cohorts", type=_int, metavar="K",
+                    help="cohorts in the dose-transition pathway tables, 1 to 3 (default: 3 for cohorts of 1-2 "
+                         "patients, else 2)")
+    rp.add_argument("--no-figure", action="store_true", help="leave out the comparison figure (default: included)")
+    rp.add_argument("--progress", dest="progress", action="store_true", default=None,
+                    help="always show progress (default: on a terminal)")
+    rp.add_argument("--no-progress", dest="progress", action="store_false",
+                    help="never show progress (default: on a terminal)")
+    add_backend_flag(rp)
+    rp.set_defaults(func=cmd_report)
 
     b = sub.add_parser("boundaries", help="BOIN escalation/de-escalation/elimination boundaries (or an interval "
                                           "design's decision table)")

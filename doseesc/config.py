@@ -43,7 +43,7 @@ from .timemodel import TimeModel
 TOP_KEYS = {"n_trials", "mode", "threads", "random", "designs", "scenarios", "output"}
 MODES = ("simulate", "exact")
 RANDOM_KEYS = {"seed"}
-OUTPUT_KEYS = {"dir", "format", "plots"}
+OUTPUT_KEYS = {"dir", "format", "plots", "scenario_plots"}
 SCENARIO_KEYS = {"p_tox", "target", "doses", "dose_unit", "p_ae", "mtd_band", "name", "time"}
 TIME_KEYS = {f.name for f in dataclasses.fields(TimeModel)}
 MODIFIER_KEYS = {f.name for f in dataclasses.fields(Modified) if f.name != "base"}
@@ -66,6 +66,7 @@ class RunSpec:
     out_dir: str | None = None
     format: str = "table"
     plots: bool = True
+    scenario_plots: bool = False
     source: str = ""
     raw: dict = field(default_factory=dict)
 
@@ -277,6 +278,9 @@ def parse(text: str, source: str = "<run file>") -> RunSpec:
     if "plots" in out:
         _check_type(ctx, ("output", "plots"), out["plots"], "bool")
         spec.plots = out["plots"]
+    if "scenario_plots" in out:
+        _check_type(ctx, ("output", "scenario_plots"), out["scenario_plots"], "bool")
+        spec.scenario_plots = out["scenario_plots"]
     for key in ("designs", "scenarios"):
         if key not in raw:
             raise ctx.error((key,), f"missing: add at least one [[{key}]] table")

@@ -1,9 +1,10 @@
 """Figures for protocols (matplotlib, an optional extra: ``pip install doseesc[plot]``).
 
-``save(obj, path)`` picks the figure for an ``OperatingCharacteristics`` (selection and
-allocation per dose beside the true dose-toxicity curve, plus the trial-duration distribution
-when a time model is on) or a ``Comparison`` (PCS, no-selection and overdosing per design with
-95% intervals, one panel row per scenario).
+``save(obj, path)`` picks the figure for an ``OperatingCharacteristics`` (the true dose-toxicity
+curve, selection and allocation per dose, plus the trial-duration distribution when a time model
+is on) or a ``Comparison`` (PCS, no-selection and overdosing per design with 95% intervals, one
+panel row per scenario). ``run_figure`` draws every design under every scenario of a run on
+shared scales (``doseesc run --out`` and ``doseesc report``).
 """
 
 from __future__ import annotations
@@ -31,58 +32,65 @@ def _xlabels(sc):
 
 
 def oc_figure(oc: OperatingCharacteristics):
-    """Selection probability per dose with the true DLT curve; patients and DLTs per dose."""
+    """The true DLT curve with the target (its own probability axis), the selection percentage per
+    dose and the patients and DLTs per dose (plus the trial-duration distribution with a time model)."""
     plt = _plt()
     sc = oc.scenario
     single = len(oc.scenarios) == 1
     timed = "duration" in oc.metrics and not oc.exact
-    ncol = 3 if timed else 2
-    fig, axes = plt.subplots(1, ncol, figsize=(4.6 * ncol, 3.9), constrained_layout=True)
+    panels = (["truth"] if single else []) + ["selection", "allocation"] + (["duration"] if timed else [])
+    fig, axes = plt.subplots(1, len(panels), figsize=(4.4 * len(panels), 3.9), constrained_layout=True)
+    axes = dict(zip(panels, np.atleast_1d(axes)))
     labels, unit = _xlabels(sc) if single else ([str(i + 1) for i in range(len(oc.selection))], "dose level")
     x = np.arange(len(labels))
     z = 0 if oc.exact else 1.96
-    ax = axes[0]
+    correct = sc.correct_doses - 1 if single else np.array([], dtype=int)
+    if single:
+        ax = axes["truth"]
+        for c in correct:
+            ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0,
+                       label="true MTD" if c == correct[0] else None)
+        ax.plot(x, sc.p_tox, "o-", color="#333333", label="true P(DLT)")
+        ax.axhline(sc.target, color="#C44E52", ls="--", lw=1.2, label=f"target {sc.target:g}")
+        ax.set_xticks(x, labels)
+        ax.set_xlim(-0.6, len(x) - 0.4)
+        ax.set_ylim(0, 0.6 if sc.p_tox.max() <= 0.55 and sc.target <= 0.55 else 1.0)
+        ax.set_xlabel(unit)
+        ax.set_ylabel("true P(DLT) (probability)")
+        ax.set_title("True dose-toxicity curve")
+        ax.legend(fontsize=8, frameon=False, loc="upper left")
+    ax = axes["selection"]
     sel = 100 * oc.selection
-    ax.bar(x, sel, yerr=z * 100 * oc.se("selection") if z else None, color="#4C72B0", capsize=3,
-           label="selected as MTD")
-    for c in sc.correct_doses if single else []:
-        ax.bar(c - 1, sel[c - 1], color="#2a9d8f", label="true MTD" if c == sc.correct_doses[0] else None)
+    for c in correct:
+        ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0)
+    ax.bar(x, sel, yerr=z * 100 * oc.se("selection") if z else None, color="#4C72B0", capsize=3)
     ax.set_xticks(x, labels)
     ax.set_xlabel(unit)
-    ax.set_ylabel("% of trials selecting the dose")
+    ax.set_ylabel("trials selecting the dose (%)")
     ax.set_ylim(0, 100)
     none_ok = single and sc.correct_doses.size == 0
-    ax.set_title(f"Dose selection (none: {100 * oc.no_selection:.1f}%{', the correct decision' if none_ok else ''})")
-    if single:
-        ax2 = ax.twinx()
-        ax2.plot(x, sc.p_tox, "o-", color="#C44E52", label="true P(DLT)")
-        ax2.axhline(sc.target, color="#C44E52", ls=":", lw=1, label=f"target {sc.target:g}")
-        ax2.set_ylim(0, max(1.0, float(sc.p_tox.max()) * 1.05) if sc.p_tox.max() > 0.6 else 0.6)
-        ax2.set_ylabel("true P(DLT)", color="#C44E52")
-        h1, l1 = ax.get_legend_handles_labels()
-        h2, l2 = ax2.get_legend_handles_labels()
-        ax.legend(h1 + h2, l1 + l2, loc="upper left", fontsize=8, frameon=False)
-    ax = axes[1]
+    ax.set_title(f"Dose selection (none: {100 * oc.no_selection:.1f}%{', correct here' if none_ok else ''})")
+    ax = axes["allocation"]
     w = 0.38
     ax.bar(x - w / 2, oc.n_patients, w, yerr=z * oc.se("n_patients") if z else None, color="#55A868", capsize=3,
            label="patients")
     ax.bar(x + w / 2, oc.n_dlt, w, yerr=z * oc.se("n_dlt") if z else None, color="#C44E52", capsize=3, label="DLTs")
     ax.set_xticks(x, labels)
     ax.set_xlabel(unit)
-    ax.set_ylabel("mean per trial")
+    ax.set_ylabel("patients or DLTs (mean per trial)")
     ax.set_title(f"Allocation (mean N = {oc.sample_size:.1f})")
     ax.legend(fontsize=8, frameon=False)
     if timed:
-        ax = axes[2]
+        ax = axes["duration"]
         ax.hist(oc.records.duration, bins=40, color="#8172B2")
         ax.axvline(oc.duration, color="k", ls="--", lw=1, label=f"mean {oc.duration:.0f}")
-        ax.set_xlabel(f"trial duration (window = {sc.time.window:g})")
-        ax.set_ylabel("trials")
+        ax.set_xlabel(f"trial duration (time units of the window, W = {sc.time.window:g})")
+        ax.set_ylabel("simulated trials")
         ax.set_title("Trial duration")
         ax.legend(fontsize=8, frameon=False)
     how = "exact" if oc.exact else f"{oc.n_trials:,} trials; bars: 95% CI"
-    fig.suptitle(f"{oc.design.label()} - {sc.label() if single else f'{len(oc.scenarios)} scenarios'} ({how})",
-                 fontsize=10)
+    fig.suptitle(f"{oc.design.label()} - {sc.label() if single else f'{len(oc.scenarios)} scenarios'} ({how})"
+                 + ("; shaded: the true MTD" if correct.size else ""), fontsize=10)
     return fig
 
 
@@ -115,6 +123,111 @@ def comparison_figure(cmp: Comparison):
             ax.grid(axis="x", alpha=0.3)
     fig.suptitle(f"Designs on common random numbers ({cmp.oc[0][0].n_trials:,} trials each, seed {cmp.seed}); "
                  "bars: 95% CI", fontsize=10)
+    return fig
+
+
+COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B2", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974",
+          "#64B5CD"]
+
+
+def run_figure(designs, scenarios, results):
+    """One figure for a run of several designs under several scenarios.
+
+    One row per scenario, three panels with the same scales in every row: the true DLT
+    probability per dose with the target (a probability axis of its own, never a second y-axis
+    over the other panels), the percentage of trials selecting each dose (and none) and the mean
+    number of patients treated per dose, one bar per design (95% confidence intervals for Monte
+    Carlo results). The true MTD's doses are shaded. Dose values and their unit label every
+    x axis.
+
+    Parameters
+    ----------
+    designs : list of Design
+    scenarios : list of Scenario
+        All with the same number of doses.
+    results : list of lists of OperatingCharacteristics
+        ``results[i][j]``: design i under scenario j (``Comparison.oc``, or exact results).
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> from doseesc import plot
+    >>> sc = [de.Scenario([0.05, 0.1, 0.3], target=0.3, doses=[1, 2, 4], dose_unit="mg/kg")]
+    >>> d = [de.ThreePlusThree(), de.BOIN(target=0.3, cohort_size=3, max_n=18)]
+    >>> fig = plot.run_figure(d, sc, [[de.exact(x, s) for s in sc] for x in d])
+    >>> len(fig.axes)
+    3
+    """
+    plt = _plt()
+    S = len(scenarios)
+    D = scenarios[0].n_doses
+    k = len(designs)
+    fig, axes = plt.subplots(S, 3, figsize=(13.5, 2.7 * S + 1.3), squeeze=False, constrained_layout=True,
+                             sharey="col")
+    width = 0.8 / k
+    offsets = (np.arange(k) - (k - 1) / 2) * width
+    exact = all(results[i][j].exact for i in range(k) for j in range(S))
+    z = 0.0 if exact else 1.96
+    pmax = max(float(sc.p_tox.max()) for sc in scenarios)
+    ptop = 0.6 if pmax <= 0.55 and max(sc.target for sc in scenarios) <= 0.55 else 1.0
+    nmax = max(float(np.max(results[i][j].n_patients + z * results[i][j].se("n_patients")))
+               for i in range(k) for j in range(S))
+    for j, sc in enumerate(scenarios):
+        labels, unit = _xlabels(sc)
+        x = np.arange(D)
+        correct = sc.correct_doses - 1
+        ax = axes[j, 0]
+        for c in correct:
+            ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0,
+                       label="true MTD" if c == correct[0] else None)
+        ax.plot(x, sc.p_tox, "o-", color="#333333", label="true P(DLT)")
+        ax.axhline(sc.target, color="#C44E52", ls="--", lw=1.2, label=f"target {sc.target:g}")
+        ax.set_xticks(x, labels)
+        ax.set_xlim(-0.6, D - 0.4)
+        ax.set_ylim(0, ptop)
+        ax.set_xlabel(unit)
+        ax.set_ylabel("true P(DLT) (probability)")
+        ax.set_title(f"S{j + 1}: {sc.label()}"[:60], fontsize=9, loc="left")
+        ax.legend(fontsize=7, frameon=False, loc="upper left")
+        ax = axes[j, 1]
+        xs = np.arange(D + 1)
+        for c in correct:
+            ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0)
+        for i in range(k):
+            oc = results[i][j]
+            vals = 100 * np.r_[oc.selection, oc.no_selection]
+            err = z * 100 * np.r_[oc.se("selection"), oc.se("no_selection")] if z else None
+            ax.bar(xs + offsets[i], vals, width, yerr=err, color=COLORS[i % len(COLORS)], capsize=2,
+                   error_kw={"lw": 0.8}, label=f"{i + 1}. {designs[i].label()}")
+        ax.set_xticks(xs, [*labels, "none"])
+        ax.set_xlim(-0.6, D + 0.6)
+        ax.set_ylim(0, 100)
+        ax.set_xlabel(unit + " selected as MTD")
+        ax.set_ylabel("trials selecting it (%)")
+        ax.grid(axis="y", alpha=0.3)
+        ax = axes[j, 2]
+        for c in correct:
+            ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0)
+        for i in range(k):
+            oc = results[i][j]
+            err = z * oc.se("n_patients") if z else None
+            ax.bar(x + offsets[i], oc.n_patients, width, yerr=err, color=COLORS[i % len(COLORS)], capsize=2,
+                   error_kw={"lw": 0.8})
+        ax.set_xticks(x, labels)
+        ax.set_xlim(-0.6, D - 0.4)
+        ax.set_ylim(0, max(1.0, nmax * 1.1))
+        ax.set_xlabel(unit)
+        ax.set_ylabel("patients treated (mean per trial)")
+        ax.grid(axis="y", alpha=0.3)
+    handles, names = axes[0, 1].get_legend_handles_labels()
+    how = "exact" if exact else f"{results[0][0].n_trials:,} simulated trials each; error bars: 95% CI"
+    fig.suptitle(f"{k} design{'s' if k != 1 else ''} under {S} scenario{'s' if S != 1 else ''} ({how}); shaded: "
+                 "the true MTD", fontsize=10)
+    fig.legend(handles, names, loc="outside lower center", ncol=min(k, 4), fontsize=8, frameon=False)
     return fig
 
 

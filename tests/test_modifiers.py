@@ -60,3 +60,42 @@ def test_modified_exact_agrees_with_monte_carlo():
         z = np.abs(np.asarray(getattr(oc, name)) - getattr(ex, name)) / np.maximum(oc.se(name), 1e-9)
         assert np.all(z < 4), (name, z)
     assert ex.early_stop > de.exact(de.ThreePlusThree().stop_at_n(12), SC).early_stop
+
+
+def test_rules_on_a_time_to_event_design_in_live_use():
+    # Live use of a modified TITE design runs the TITE decision code with the rules on top (it used to fall
+    # into the cohort-loop replay and recommend "dose 0"). Hand check: P(p1 > 0.2 | 2 DLTs in 3, Beta(1, 1))
+    # = 1 - P(Binomial(4, 0.2) >= 3) = 1 - 0.0272 = 0.9728 > 0.9, so 1T 1T 1N stops; with 2 patients
+    # (min_n = 3) it does not.
+    import warnings
+
+    tc = de.TITECRM(skeleton=[0.05, 0.1, 0.2, 0.35], target=0.2, max_n=18)
+    m = tc.stop_for_safety(0.9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", de.DeviationWarning)
+        for outcomes in ("", "1N", "1N 2N", "1T 1T"):
+            a, b = tc.next_dose(outcomes), m.next_dose(outcomes)
+            assert (b.dose, b.cohort_size, b.stop) == (a.dose, a.cohort_size, a.stop) and b.dose >= 1, outcomes
+        rec = m.next_dose("1T 1T 1N")
+        assert rec.stop and rec.reason == "safety" and rec.selected is None
+        assert not tc.next_dose("1T 1T 1N").stop
+    data = [dict(dose=1, dlt=1, follow_up=5), dict(dose=1, dlt=1, follow_up=9), dict(dose=1, dlt=0, follow_up=28)]
+    assert m.next_dose_tite(data, window=28).reason == "safety"
+    assert tc.next_dose_tite(data, window=28).dose == 1
+    assert m.select([3, 3, 0, 0], [0, 1, 0, 0]) == tc.select([3, 3, 0, 0], [0, 1, 0, 0])
+    with pytest.raises(ValueError, match="^data: partial follow-up is for the time-to-event designs"):
+        de.ThreePlusThree().stop_at_n(9).next_dose_tite(data, window=28)
+    # stop_at_n caps the live total as in simulation
+    with pytest.raises(ValueError, match=r"^outcomes: 4 patients entered, .* \(max_n = 3\)"):
+        tc.stop_at_n(3).next_dose("1N 2N 3N 3N")
+
+
+def test_time_to_event_outcome_strings_recommend_whole_cohorts():
+    # An outcome string is replayed one decision per cohort, so the next cohort has the design's size
+    # (TITE-BOIN cohorts of 3; the last one capped by max_n); TITE-CRM decides for each patient.
+    tb = de.TITEBOIN(target=0.2, max_n=18, cohort_size=3)
+    assert (tb.next_dose("").dose, tb.next_dose("").cohort_size) == (1, 3)
+    assert (tb.next_dose("1NNN").dose, tb.next_dose("1NNN").cohort_size) == (2, 3)
+    assert tb.next_dose("1NNN " * 5 + "2NN").cohort_size == 1
+    paths = de.dose_paths(tb, 1, n_doses=4)
+    assert [n.outcomes for n in paths] == ["", "1NNN", "1NNT", "1NTT", "1TTT"]

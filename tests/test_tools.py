@@ -78,11 +78,34 @@ def test_run_file_shape_from_the_issue(tmp_path, capsys):
     res = json.loads((out / "results.json").read_text())
     assert res["run"]["seed"] == 1 and res["run"]["n_trials"] == 2000 and "versions" in res["run"]
     assert len(res["results"]) == 2 and res["paired_differences"]
-    assert (out / "results.csv").read_text().startswith("# run: {")
+    assert (out / "results.csv").read_text().startswith("design,scenario,metric,dose,value,se\n")  # plain CSV
+    # one comparison figure for the run; no per-scenario figures unless asked for
+    assert sorted(p.name for p in out.glob("*.png")) == ["comparison.png"]
     # same seed, same numbers as the library
     oc = de.compare([de.BOIN(target=0.25, cohort_size=3, max_n=24), de.ThreePlusThree()],
                     [de.Scenario([0.05, 0.10, 0.20, 0.35], target=0.25)], n_trials=2000, seed=1).oc[0][0]
     assert res["results"][0]["selection"] == oc.selection.tolist()
+
+
+def test_run_scenario_plots_on_request(tmp_path, capsys):
+    f = tmp_path / "design.toml"
+    f.write_text(RUN.replace("n_trials = 2000", "n_trials = 200"))
+    out = tmp_path / "out"
+    assert main(["run", str(f), "--out", str(out), "--scenario-plots"]) == 0
+    assert sorted(p.name for p in out.glob("*.png")) == ["comparison.png", "oc_design1_scenario1.png",
+                                                          "oc_design2_scenario1.png"]
+    # an existing per-scenario figure is not overwritten without --force
+    f.write_text(RUN.replace("n_trials = 2000", "n_trials = 200") + "[output]\nscenario_plots = true\n")
+    (out / "results.json").unlink()
+    (out / "results.csv").unlink()
+    (out / "results.txt").unlink()
+    (out / "comparison.png").unlink()
+    assert main(["run", str(f), "--out", str(out)]) == 2
+    assert "oc_design1_scenario1.png" in capsys.readouterr().err
+    assert main(["run", str(f), "--out", str(out), "--force"]) == 0
+    assert config.parse(RUN + "[output]\nscenario_plots = true\n").scenario_plots is True
+    with pytest.raises(ValueError, match="output.scenario_plots: expected true or false"):
+        config.parse(RUN + "[output]\nscenario_plots = 1\n")
 
 
 @pytest.mark.parametrize("change, message", [

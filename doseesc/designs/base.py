@@ -80,6 +80,19 @@ def check_total(total: int, max_n: int, field: str) -> None:
                          f"(max_n = {max_n}); the design says nothing about patients beyond it")
 
 
+def _check_describe_scenario(design: Design, scenario: Any):
+    if scenario is None:
+        return None
+    from ..scenario import Scenario
+
+    if not isinstance(scenario, Scenario):
+        raise ValueError(f"scenario: expected a doseesc.Scenario or None, got {v._short(scenario)}")
+    fixed = design.fixed_n_doses
+    if fixed is not None and fixed != scenario.n_doses:
+        raise ValueError(f"scenario: the design has {fixed} dose levels but the scenario has {scenario.n_doses}")
+    return scenario
+
+
 class DeviationWarning(UserWarning):
     """Live data that do not follow the design: a cohort at another dose or of another size
     than the design recommended, or cohorts after the design had stopped."""
@@ -374,3 +387,51 @@ class Design:
 
     def _prepare_select_aux(self, low: Lowered, aux: np.ndarray, n: np.ndarray, y: np.ndarray) -> None:
         """Hook: set ``aux`` state that ``select`` depends on (e.g. eliminated doses) from counts."""
+
+    # ------------------------------------------------------------------ protocol wording
+    def describe(self, scenario: Any = None) -> str:
+        """The design as a protocol's statistical section states it, generated from its fields.
+
+        Cohorts and sample size, the dose-finding rule with its numbers (boundaries, intervals,
+        working model, skeleton, prior, restrictions, window weighting, suspension), elimination
+        and safety rules with their thresholds, the stopping rules, the final MTD selection and
+        the peer implementation whose semantics doseesc reproduces; composable rules
+        (:class:`Modified`) are added in the order they apply.
+
+        Parameters
+        ----------
+        scenario : Scenario, optional
+            Adds the number of doses, dose values and unit, and the DLT window of its time model.
+
+        Returns
+        -------
+        str
+            A title line, then one paragraph per topic (``"Heading: text"``), separated by blank lines.
+
+        Examples
+        --------
+        >>> import doseesc as de
+        >>> text = de.BOIN(target=0.25, cohort_size=3, max_n=30).describe()
+        >>> "lambda_e = 0.197" in text and "lambda_d = 0.298" in text
+        True
+        """
+        return self._protocol(_check_describe_scenario(self, scenario)).text()
+
+    def spec_rows(self, scenario: Any = None) -> list[tuple[str, str]]:
+        """The design's specification as (parameter, value) rows, for a compact table.
+
+        Examples
+        --------
+        >>> import doseesc as de
+        >>> dict(de.ThreePlusThree().spec_rows(de.Scenario([0.1, 0.2, 0.3], target=0.3)))["Maximum sample size"]
+        '18 (6 x 3 doses)'
+        """
+        rows = list(self._protocol(_check_describe_scenario(self, scenario)).rows)
+        return ([("Name", self.name)] if self.name else []) + rows
+
+    def _protocol(self, scenario):
+        """Hook: the :class:`~doseesc.designs._describe.Protocol` of this design (designs
+        without wording of their own state their fields)."""
+        from . import _describe
+
+        return _describe.generic(self, scenario)

@@ -246,6 +246,11 @@ class CRM(Design):
     def _auto_label(self) -> str:
         return f"CRM ({self.model}{'' if self.method == 'bayes' else ', likelihood'})"
 
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.crm(self, scenario)
+
     def scaled_doses(self) -> np.ndarray:
         """The doses the model uses: ``log(skeleton)`` (empiric) or ``logit(skeleton) - intercept``
         (logistic). dfcrm prints the skeleton itself for empiric; ``exp`` of this is that."""

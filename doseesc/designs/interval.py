@@ -456,6 +456,11 @@ class BOIN(_IntervalDesign):
     def _auto_label(self) -> str:
         return f"BOIN (target {self.target:g})"
 
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.boin(self, scenario)
+
     def _flags(self) -> dict:
         return {"titration": self.titration, "extrasafe": self.extrasafe, "bound_mtd": self.bound_mtd,
                 "lambda_d": self.lambdas[1]}
@@ -500,6 +505,11 @@ def _argmax_action(score: np.ndarray, kind: np.ndarray) -> np.ndarray:
 class _EpsilonDesign(_IntervalDesign):
     def _auto_label(self) -> str:
         return f"{self.family} (target {self.target:g})"
+
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.mtpi_family(self, scenario)
 
     def _common_checks(self) -> None:
         object.__setattr__(self, "target", v.open_unit("target", self.target))

@@ -99,6 +99,45 @@ class Modified(Design):
     def time_to_event(self) -> bool:
         return getattr(self.base, "time_to_event", False)
 
+    @property
+    def max_n(self) -> int | None:
+        """The maximum sample size: the base design's, capped by ``stop_at`` (None when neither
+        sets one, e.g. a plain 3+3, whose maximum follows from the number of doses)."""
+        own = getattr(self.base, "max_n", None)
+        if self.stop_at is None:
+            return own
+        return self.stop_at if own is None else min(own, self.stop_at)
+
+    # live use of a time-to-event base design runs its own decision kernel (with these rules)
+    def next_dose(self, outcomes: str = "", n_doses: int | None = None):
+        if self.time_to_event:
+            from .tite import _TiteDesign
+
+            return _TiteDesign.next_dose(self, outcomes, n_doses)
+        return Design.next_dose(self, outcomes, n_doses)
+
+    next_dose.__doc__ = Design.next_dose.__doc__
+
+    def next_dose_tite(self, data, window: float, n_doses: int | None = None, current_dose: int | None = None):
+        """:meth:`TITEBOIN.next_dose_tite` / :meth:`TITECRM.next_dose_tite` with these rules on top."""
+        if not self.time_to_event:
+            raise ValueError(f"data: partial follow-up is for the time-to-event designs; {self.base.label()} decides "
+                             "from complete cohorts (use next_dose)")
+        from .tite import _TiteDesign
+
+        return _TiteDesign.next_dose_tite(self, data, window, n_doses, current_dose)
+
+    def _n_work_live(self, low, npat: int) -> int:
+        return self.base._n_work_live(low, npat)
+
+    def select(self, n_patients, n_dlt):
+        """The base design's final selection from per-dose counts: a 1-based dose, or None."""
+        if self.time_to_event:
+            from .tite import _TiteDesign
+
+            return _TiteDesign.select(self, n_patients, n_dlt)
+        return Design.select(self, n_patients, n_dlt)
+
     def _auto_label(self) -> str:
         parts = [self.base.label()]  # the base design's own name, if it has one
         if self.dont_skip:
@@ -113,6 +152,11 @@ class Modified(Design):
             k = self.select_min_n
             parts.append(f"selects among doses with >= {k} patient{'s' if k > 1 else ''}")
         return " + ".join(parts)
+
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.modified(self, scenario)
 
     def to_dict(self) -> dict:
         out = self.base.to_dict()

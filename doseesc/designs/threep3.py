@@ -67,6 +67,11 @@ class ThreePlusThree(Design):
     def _auto_label(self) -> str:
         return "3+3" if self.deescalate else "3+3 (escalation only)"
 
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.three_plus_three(self, scenario)
+
     def _lower(self, n_doses: int) -> Lowered:
         return Lowered(
             code=THREE_PLUS_THREE,

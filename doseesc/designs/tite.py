@@ -198,7 +198,8 @@ class _TiteDesign(Design):
         """Live recommendation from an outcome string, every patient's follow-up complete.
 
         ``"1NNN 2NTN"``: dose level then N / T per patient; each cohort is one decision point
-        (the design is replayed cohort by cohort, as with complete data at every decision), so
+        (the design is replayed cohort by cohort, as with complete data at every decision; the
+        recommendation's ``cohort_size`` is the design's cohort size, capped by ``max_n``), so
         a stop before the last cohort is kept and the later cohorts are counted and reported in
         ``warnings`` (see ``Design.next_dose``), as are cohorts given at another dose than the
         design recommended. For partially followed patients use :meth:`next_dose_tite`.
@@ -227,13 +228,18 @@ class _TiteDesign(Design):
         notes = deviations(cohorts, rec_dose, np.zeros(len(before), dtype=np.int64), stop_at,
                            "" if stop_rec is None else stop_rec.reason)
         if cohorts:
-            notes = (f"{self.family} decides from partial follow-up; an outcome string treats every patient's DLT "
+            family = getattr(self, "base", self).family  # a Modified design: its base's
+            notes = (f"{family} decides from partial follow-up; an outcome string treats every patient's DLT "
                      "window as complete (for patients still in follow-up give their follow-up times: "
                      "next_dose_tite, or --data on the command line)", *notes)
         warn_deviations(notes)
         if stop_rec is not None and not rec.stop:  # the stop stands; counts and estimates use all data
             sel = None if stop_rec.reason == "safety" else self.select(rec.n_patients, rec.n_dlt)
             rec = replace(rec, dose=None, cohort_size=0, stop=True, reason=stop_rec.reason, selected=sel)
+        if rec.dose is not None:  # one decision per cohort: the next cohort has the design's cohort size
+            low = self.lower(rec.n_patients.size)
+            left = low.max_n - sum(c.size for c in cohorts)
+            rec = replace(rec, cohort_size=int(min(low.ipar[1], left)))
         return replace(rec, warnings=notes)
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
@@ -348,6 +354,11 @@ class TITEBOIN(_TiteDesign):
     def _auto_label(self) -> str:
         extra = ", ESS estimate" if self.estimate == "ess" else ""
         return f"TITE-BOIN (target {self.target:g}{extra})"
+
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.tite_boin(self, scenario)
 
     def boundaries(self):
         """The BOIN boundaries this design uses (:func:`boin_boundaries`)."""
@@ -467,6 +478,11 @@ class TITECRM(_TiteDesign):
 
     def _auto_label(self) -> str:
         return f"TITE-CRM ({self.model}, target {self.target:g})"
+
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.tite_crm(self, scenario)
 
     def _grid(self) -> np.ndarray:
         # step: well below the posterior SD at this sample size (trapezoid sums of these smooth,

@@ -1,0 +1,784 @@
+"""Protocol reports: a small document builder and the report of a TOML run file.
+
+:class:`Report` collects headings, paragraphs, tables, figures and preformatted text and writes
+them as one self-contained HTML file (inline CSS, images as data URIs, no network, no JavaScript,
+printable) or as Markdown. :func:`run_report` builds the protocol report of a run file from the
+results ``doseesc run`` computes: each design's specification (``Design.describe()`` and its
+parameter table), decision table and dose-transition pathways, one operating-characteristics
+table across all scenarios, the paired comparison with the first design, one comparison figure
+and the resolved run. Every number in it is read from the design and result objects.
+
+(The module is ``doseesc.report``; the package exports :class:`Report` and :func:`run_report`,
+never a function named ``report``, which would shadow this module.)
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from . import _json
+from . import _validate as v
+
+__all__ = ["Report", "run_report"]
+
+
+# ---------------------------------------------------------------------------- blocks
+@dataclass(frozen=True)
+class _Heading:
+    text: str
+    level: int
+    anchor: str
+
+
+@dataclass(frozen=True)
+class _Paragraph:
+    text: str
+    lead: str | None
+
+
+@dataclass(frozen=True)
+class _Table:
+    header: tuple
+    rows: tuple
+    caption: str | None
+    notes: str | None
+    groups: tuple | None
+    number: int
+
+
+@dataclass(frozen=True)
+class _Figure:
+    png: bytes
+    caption: str
+    number: int
+
+
+@dataclass(frozen=True)
+class _Pre:
+    text: str
+
+
+_CSS = """
+:root { color-scheme: light; }
+body { font-family: -apple-system, "Segoe UI", "DejaVu Sans", Helvetica, Arial, sans-serif; color: #1a1a1a;
+       line-height: 1.45; margin: 0; background: #fff; }
+main { max-width: 100rem; margin: 0 auto; padding: 1.5rem 2rem 3rem; }
+p, nav.toc, pre, .caption, p.notes { max-width: 64rem; }
+figure { max-width: 90rem; }
+h1 { font-size: 1.7rem; border-bottom: 2px solid #2b4c7e; padding-bottom: .3rem; }
+h2 { font-size: 1.35rem; margin-top: 2.2rem; border-bottom: 1px solid #c8d0dc; padding-bottom: .2rem; }
+h3 { font-size: 1.12rem; margin-top: 1.6rem; }
+h4, h5, h6 { font-size: 1rem; margin-top: 1.2rem; }
+p { margin: .5rem 0; }
+nav.toc { background: #f5f7fa; border: 1px solid #dde3ea; padding: .6rem 1.2rem; margin: 1rem 0; }
+nav.toc ol { margin: .2rem 0; padding-left: 1.4rem; }
+.table-wrap { overflow-x: auto; margin: 1rem 0 1.4rem; }
+table { border-collapse: collapse; font-size: .82rem; font-variant-numeric: tabular-nums; }
+.caption { font-weight: 600; font-size: .9rem; padding: .3rem 0; }
+th, td { border: 1px solid #c9d1db; padding: .22rem .45rem; vertical-align: top; }
+th { background: #e9eef5; text-align: center; font-weight: 600; }
+tbody tr:nth-child(even) td { background: #f7f9fb; }
+td.num { text-align: right; white-space: pre-line; }
+td.txt { text-align: left; }
+table.wide { font-size: .74rem; }
+table.wide td.txt { min-width: 9rem; }
+p.notes { font-size: .78rem; color: #444; margin: .3rem 0 0; }
+figure { margin: 1.2rem 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #dde3ea; }
+figcaption { font-size: .85rem; color: #333; margin-top: .3rem; }
+pre { background: #f5f7fa; border: 1px solid #dde3ea; padding: .7rem; font-size: .75rem; overflow-x: auto;
+      white-space: pre-wrap; word-break: break-word; }
+@page { size: A4 landscape; margin: 12mm; }
+@media print {
+  main { max-width: none; padding: 0; }
+  nav.toc { display: none; }
+  .table-wrap { overflow: visible; }
+  table, table.wide { font-size: 7pt; }
+  th, td { padding: 1px 3px; }
+  tr, figure, pre { page-break-inside: avoid; break-inside: avoid; }
+  h2, h3, .caption { page-break-after: avoid; break-after: avoid; }
+  a { color: inherit; text-decoration: none; }
+}
+"""
+
+_NUMERIC = re.compile(r"^[-+]?[0-9][0-9,.]*(e[-+]?[0-9]+)?%?(\s\([0-9.,e+-]+%?\))?[*]?$|^NA$|^n/a$")
+
+
+def _text(name: str, value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValueError(f"{name}: expected text, got {v._short(value)}")
+    return value
+
+
+class Report:
+    """A small document: headings, paragraphs, tables, figures and preformatted text, written as
+    one self-contained HTML file or as Markdown.
+
+    Every method that adds content returns the report, so calls chain. Tables and figures are
+    numbered in order ("Table 1", "Figure 1"); headings of level 2 make the table of contents.
+
+    Parameters
+    ----------
+    title : str
+        The document's title (its only level-1 heading).
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> r = de.Report("Design comparison")
+    >>> _ = r.heading("Operating characteristics").paragraph("Exact, so no standard errors.")
+    >>> _ = r.table(["dose", "selected %"], [["1", "12.5"], ["2", "80.1"]], caption="Selection")
+    >>> html = r.to_html()
+    >>> html.startswith("<!DOCTYPE html>") and "Table 1" in html and "<script" not in html
+    True
+    >>> print(r.to_markdown().splitlines()[0])
+    # Design comparison
+    """
+
+    def __init__(self, title: str):
+        self.title = _text("title", title)
+        self._blocks: list = []
+        self._anchors: set[str] = set()
+        self._tables = 0
+        self._figures = 0
+
+    # ------------------------------------------------------------------ content
+    def heading(self, text: str, level: int = 2) -> Report:
+        """A section heading; ``level`` 2 (sections, in the table of contents) to 6."""
+        text = _text("text", text)
+        level = v.integer("level", level, low=2, high=6)
+        base = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
+        anchor, i = base, 1
+        while anchor in self._anchors:
+            i += 1
+            anchor = f"{base}-{i}"
+        self._anchors.add(anchor)
+        self._blocks.append(_Heading(text, level, anchor))
+        return self
+
+    def paragraph(self, text: str, lead: str | None = None) -> Report:
+        """A paragraph of plain text; ``lead`` is set in bold before it (e.g. ``"Stopping rules"``)."""
+        self._blocks.append(_Paragraph(_text("text", text), None if lead is None else _text("lead", lead)))
+        return self
+
+    def table(self, header: Sequence[str], rows: Sequence[Sequence[Any]], caption: str | None = None,
+              notes: str | None = None, groups: Sequence[tuple[str, int]] | None = None) -> Report:
+        """A table: one header row (optionally under a row of column ``groups``: (label, span)
+        pairs covering every column), then ``rows``, each with one cell per header column.
+
+        Cells are shown as ``str(cell)`` (``None`` as an empty cell); numeric-looking cells are
+        right-aligned. ``caption`` is numbered ("Table k: ..."); ``notes`` go under the table.
+        """
+        header = tuple(str(h) for h in header)
+        if not header:
+            raise ValueError("header: a table needs at least one column")
+        out = []
+        for i, row in enumerate(rows):
+            row = tuple("" if c is None else str(c) for c in row)
+            if len(row) != len(header):
+                raise ValueError(f"rows: row {i + 1} has {len(row)} cells, the header has {len(header)}")
+            out.append(row)
+        if groups is not None:
+            groups = tuple((str(label), v.integer("groups", span, low=1)) for label, span in groups)
+            if sum(s for _, s in groups) != len(header):
+                raise ValueError(f"groups: spans must add up to the {len(header)} columns, got "
+                                 f"{sum(s for _, s in groups)}")
+        self._tables += 1
+        self._blocks.append(_Table(header, tuple(out), None if caption is None else _text("caption", caption),
+                                   None if notes is None else _text("notes", notes), groups, self._tables))
+        return self
+
+    def figure(self, figure: Any, caption: str) -> Report:
+        """A matplotlib figure, embedded as a PNG (the figure is closed afterwards)."""
+        caption = _text("caption", caption)
+        if not hasattr(figure, "savefig"):
+            raise ValueError(f"figure: expected a matplotlib figure, got {v._short(figure)}")
+        buf = io.BytesIO()
+        figure.savefig(buf, format="png", dpi=130, metadata={"Software": None})
+        try:
+            import matplotlib.pyplot as plt
+
+            plt.close(figure)
+        except ImportError:  # pragma: no cover - a figure without pyplot
+            pass
+        self._figures += 1
+        self._blocks.append(_Figure(buf.getvalue(), caption, self._figures))
+        return self
+
+    def preformatted(self, text: str) -> Report:
+        """Text shown as is, in a fixed-width font (e.g. a resolved run as JSON)."""
+        self._blocks.append(_Pre(_text("text", text)))
+        return self
+
+    # ------------------------------------------------------------------ output
+    def to_html(self) -> str:
+        """The report as one self-contained HTML5 file: inline CSS, images as data URIs, no
+        scripts, no external resources; prints on A4 landscape."""
+        e = html.escape
+        parts = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+                 '<meta name="viewport" content="width=device-width, initial-scale=1">',
+                 f"<title>{e(self.title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>", "<main>",
+                 f"<h1>{e(self.title)}</h1>"]
+        toc = [b for b in self._blocks if isinstance(b, _Heading) and b.level == 2]
+        if len(toc) > 1:
+            parts.append('<nav class="toc"><strong>Contents</strong><ol>'
+                         + "".join(f'<li><a href="#{b.anchor}">{e(b.text)}</a></li>' for b in toc) + "</ol></nav>")
+        for b in self._blocks:
+            if isinstance(b, _Heading):
+                parts.append(f'<h{b.level} id="{b.anchor}">{e(b.text)}</h{b.level}>')
+            elif isinstance(b, _Paragraph):
+                lead = f"<strong>{e(b.lead)}.</strong> " if b.lead else ""
+                parts.append(f"<p>{lead}{e(b.text)}</p>")
+            elif isinstance(b, _Table):
+                parts.append(self._html_table(b))
+            elif isinstance(b, _Figure):
+                data = base64.b64encode(b.png).decode("ascii")
+                w, h = _png_size(b.png)
+                parts.append(f'<figure id="figure-{b.number}"><img src="data:image/png;base64,{data}" '
+                             f'width="{w}" height="{h}" alt="{e(b.caption)}">'
+                             f"<figcaption>Figure {b.number}: {e(b.caption)}</figcaption></figure>")
+            else:
+                parts.append(f"<pre>{e(b.text)}</pre>")
+        parts += ["</main>", "</body>", "</html>"]
+        return "\n".join(parts) + "\n"
+
+    @staticmethod
+    def _html_table(t: _Table) -> str:
+        e = html.escape
+        numeric = _numeric_columns(t)
+        out = [f'<div class="table-wrap" id="table-{t.number}">']
+        if t.caption:
+            out.append(f'<div class="caption">Table {t.number}: {e(t.caption)}</div>')
+        out.append(f'<table class="{"wide" if len(t.header) > 12 else "plain"}"><thead>')
+        if t.groups:
+            out.append("<tr>" + "".join(f'<th colspan="{s}">{e(label)}</th>' if s > 1 else f"<th>{e(label)}</th>"
+                                        for label, s in t.groups) + "</tr>")
+        out.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in t.header) + "</tr></thead><tbody>")
+        for row in t.rows:
+            out.append("<tr>" + "".join(f'<td class="{"num" if numeric[j] else "txt"}">{e(c)}</td>'
+                                        for j, c in enumerate(row)) + "</tr>")
+        out.append("</tbody></table>")
+        if t.notes:
+            out.append(f'<p class="notes">{e(t.notes)}</p>')
+        out.append("</div>")
+        return "".join(out)
+
+    def to_markdown(self) -> str:
+        """The report as Markdown (GitHub-flavoured tables; figures as data-URI images)."""
+        parts = [f"# {self.title}"]
+        for b in self._blocks:
+            if isinstance(b, _Heading):
+                parts.append("#" * b.level + " " + b.text)
+            elif isinstance(b, _Paragraph):
+                parts.append((f"**{b.lead}.** " if b.lead else "") + b.text)
+            elif isinstance(b, _Table):
+                parts.append(_md_table(b))
+            elif isinstance(b, _Figure):
+                data = base64.b64encode(b.png).decode("ascii")
+                parts.append(f"![Figure {b.number}: {_md_escape(b.caption)}](data:image/png;base64,{data})\n\n"
+                             f"*Figure {b.number}: {_md_escape(b.caption)}*")
+            else:
+                fence = "```"
+                while fence in b.text:
+                    fence += "`"
+                parts.append(f"{fence}text\n{b.text}\n{fence}")
+        return "\n\n".join(parts) + "\n"
+
+
+def _numeric_columns(t: _Table) -> list[bool]:
+    """Columns whose every non-empty cell is a number (right-aligned)."""
+    return [any(r[j] for r in t.rows) and all(_NUMERIC.match(r[j]) or not r[j] for r in t.rows)
+            for j in range(len(t.header))]
+
+
+def _md_escape(text: str) -> str:
+    text = " ".join(text.split())  # no line breaks inside a Markdown cell or caption
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("*", "\\*").replace("_", "\\_")
+
+
+def _md_table(t: _Table) -> str:
+    header = list(t.header)
+    if t.groups:
+        k = 0
+        for label, span in t.groups:
+            if label:
+                for j in range(k, k + span):
+                    header[j] = f"{label}: {header[j]}" if header[j] else label
+            k += span
+    lines = []
+    if t.caption:
+        lines.append(f"*Table {t.number}: {_md_escape(t.caption)}*")
+        lines.append("")
+    lines.append("| " + " | ".join(_md_escape(h) for h in header) + " |")
+    lines.append("|" + "|".join("---:" if num else "---" for num in _numeric_columns(t)) + "|")
+    for row in t.rows:
+        lines.append("| " + " | ".join(_md_escape(c) for c in row) + " |")
+    if t.notes:
+        lines.append("")
+        lines.append(_md_escape(t.notes))
+    return "\n".join(lines)
+
+
+def _png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+# ---------------------------------------------------------------------------- the run report
+def _fmt(value: float, se: float, exact: bool, scale: float = 1.0, digits: int = 2) -> str:
+    """A value with its Monte Carlo SE in brackets (decimals set by the SE), or alone when exact."""
+    from .results import _fmt as fmt_se
+
+    if exact:
+        return f"{scale * float(value):.{digits}f}"
+    return fmt_se(scale * float(value), scale * float(se), False).replace(" (", "\n(")
+
+
+def _dose_header(sc) -> tuple[list[str], str]:
+    labels = sc.dose_labels()
+    unit = f" ({sc.dose_unit})" if sc.dose_unit else ""
+    return labels, unit
+
+
+def _decision_cell(rec, cur: int | None) -> str:
+    if rec.stop:
+        return f"stop, select dose {rec.selected}" if rec.selected is not None else "stop, no dose selected"
+    if rec.dose is None:
+        return "suspend accrual"
+    if cur is None or rec.dose == cur:
+        where = "stay" if cur is not None else "start"
+    else:
+        where = "escalate" if rec.dose > cur else "de-escalate"
+    return f"{where}: {plural_patients(rec.cohort_size)} at dose {rec.dose}"
+
+
+def plural_patients(n: int) -> str:
+    return f"{n} patient{'s' if n != 1 else ''}"
+
+
+def _three_plus_three_table(design, n_doses: int) -> tuple[list[str], list[list[str]], str]:
+    """The 3+3 rules as a table: each situation as an outcome string at a middle dose (or the
+    lowest / highest), with the decision the design's own code takes there."""
+    from dataclasses import replace
+
+    start = design.start_dose
+    design = replace(design, start_dose=1, n_doses=None)  # the rules do not depend on the start dose
+    D = max(n_doses, 3)
+    m, top = 2, D
+    esc = list(range(1, m))  # doses below the middle one, each 0/3
+    pre = " ".join(f"{k}NNN" for k in esc)
+    cases = [
+        ("0 of 3 DLTs", f"{pre} {m}NNN"),
+        ("1 of 3", f"{pre} {m}NNT"),
+        ("1 of 3, then 0 of 3 (1 of 6)", f"{pre} {m}NNT {m}NNN"),
+        ("1 of 3, then 1 or more of 3 (2 or more of 6)", f"{pre} {m}NNT {m}NNT"),
+        ("2 or more of 3", f"{pre} {m}NTT"),
+        ("2 or more of 3 at the lowest dose", "1NTT"),
+        ("0 of 3 at the highest dose", " ".join(f"{k}NNN" for k in range(1, top + 1))),
+    ]
+    if design.deescalate:
+        down = " ".join(f"{k}NNN" for k in range(1, m + 1)) + f" {m + 1}NTT"
+        cases += [("dose above had 2 or more DLTs; this dose refilled to 6 with at most 1 of 6", f"{down} {m}NNN"),
+                  ("dose above had 2 or more DLTs; this dose refilled to 6 with 2 or more of 6", f"{down} {m}NTT")]
+    rows = []
+    for situation, outcomes in cases:
+        outcomes = outcomes.strip()
+        cur = int(re.findall(r"([0-9]+)[NT]+$", outcomes)[0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rec = design.next_dose(outcomes, n_doses=D)
+        rows.append([situation, outcomes, _decision_cell(rec, cur)])
+    note = (f"Decisions taken by the design's own code on these outcome strings with {D} dose levels (cohorts in "
+            "order: dose level, then N (no DLT) or T (DLT) per patient); the situations are at dose "
+            f"{m} unless stated.")
+    if start != 1:
+        note += f" (Shown from dose level 1; the design starts at dose level {start}, with the same rules.)"
+    return ["situation at the current dose", "example outcomes", "decision"], rows, note
+
+
+def _boin_like(design):
+    """The BOIN whose (n, y) table a BOIN or TITE-BOIN design applies."""
+    from .designs import BOIN, TITEBOIN
+
+    if isinstance(design, BOIN):
+        return design
+    if isinstance(design, TITEBOIN):
+        return design._boin()
+    return None
+
+
+def decision_table(design, n_doses: int, max_columns: int = 20) -> tuple[list[str], list[list[str]], str, str] | None:
+    """(header, rows, caption, notes) of the design's decision table, or None (model-based designs).
+
+    BOIN and TITE-BOIN: the boundary table in numbers of DLTs (R get.boundary's form), read off
+    the design's own decision table. mTPI, mTPI-2, Keyboard, i3+3: the decision at each (n, y).
+    3+3: its rules on example outcome strings. Composable rules do not change these tables; they
+    act on top (see the design's description).
+    """
+    from .designs import ThreePlusThree
+    from .designs.interval import _IntervalDesign
+    from .designs.modifiers import Modified
+
+    base = design.base if isinstance(design, Modified) else design
+    extra = " The additional rules of the design's description act on top of this table." \
+        if isinstance(design, Modified) else ""
+    if isinstance(base, ThreePlusThree):
+        header, rows, note = _three_plus_three_table(base, n_doses)
+        return header, rows, f"{base.label()}: decision rules", note + extra
+    boin = _boin_like(base)
+    cap = getattr(design, "max_n", None)  # a stop_at_n rule may lower the design's own maximum
+    if boin is not None:
+        tab = boin.decision_table()
+        top = min(boin.max_n, cap or boin.max_n)
+        ns = [n for n in range(1, top + 1) if n % boin.cohort_size == 0][:max_columns]
+        ns = ns or [top]  # a cap below one cohort: the one (truncated) cohort
+        esc, de_, el = [], [], []
+        for n in ns:
+            row = tab[n]
+            e = [y for y, c in enumerate(row) if c == "E"]
+            d = [y for y, c in enumerate(row) if c in ("D", "DU")]
+            u = [y for y, c in enumerate(row) if c == "DU"]
+            esc.append(str(max(e)) if e else "NA")
+            de_.append(str(min(d)) if d else "NA")
+            el.append(str(min(u)) if u else "NA")
+        rows = [["Escalate if # of DLTs <=", *esc], ["De-escalate if # of DLTs >=", *de_],
+                ["Eliminate if # of DLTs >=", *el]]
+        if boin.extrasafe:
+            b = boin.boundaries()
+            rows.append(["Stop (lowest dose) if # of DLTs >=",
+                         *[("NA" if b.stop_if_ge[n - 1] < 0 else str(b.stop_if_ge[n - 1])) for n in ns]])
+        lam_e, lam_d = boin.lambdas
+        caption = (f"{base.label()}: boundaries in numbers of DLTs at the current dose (lambda_e = {lam_e:.3f}, "
+                   f"lambda_d = {lam_d:.3f})")
+        note = ("Otherwise stay. NA: no number of DLTs triggers the action at that n. Read off the design's decision "
+                "table (what the simulation applies).")
+        if len(ns) < top // boin.cohort_size:
+            note += f" Shown for the first {len(ns)} multiples of the cohort size."
+        if base is not boin:
+            note += (" TITE-BOIN applies this table when no patient at the current dose is pending; with pending "
+                     "patients see the accrual-suspension and estimation rules of its description.")
+        return ["Patients treated at the current dose", *map(str, ns)], rows, caption, note + extra
+    if isinstance(base, _IntervalDesign):
+        tab = base.decision_table()
+        top = min(base.max_n, cap or base.max_n)
+        ns = [n for n in range(1, top + 1) if n % base.cohort_size == 0][:max_columns]
+        ns = ns or [top]
+        rows = []
+        for y in range(ns[-1] + 1):
+            cells = [tab[n][y] if y <= n else "" for n in ns]
+            rows.append([str(y), *cells])
+            if y > 0 and all(c in ("DU", "") for c in cells) and all(
+                    all(tab[n][yy] == "DU" for yy in range(y, n + 1)) for n in ns if n >= y):
+                break
+        caption = f"{base.label()}: decision at the current dose after n patients with y DLTs"
+        note = ("E escalate, S stay, D de-escalate, DU de-escalate and exclude this dose and all higher doses; blank: "
+                "y > n.")
+        if len(rows) < ns[-1] + 1:
+            note += f" For {len(rows)} or more DLTs every decision shown is DU."
+        if len(ns) < top // base.cohort_size:
+            note += f" Shown for the first {len(ns)} multiples of the cohort size."
+        return ["y \\ n", *map(str, ns)], rows, caption, note + extra
+    return None
+
+
+def pathway_table(design, n_doses: int, cohorts: int | None = None) -> tuple[list[str], list[list[str]], int, int]:
+    """The dose-transition pathways of the first cohorts, one row per path and one column per
+    cohort (:func:`doseesc.dose_paths`). Returns (header, rows, cohorts, number of paths)."""
+    from .paths import dose_paths
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if cohorts is None:
+            first = dose_paths(design, 1, n_doses=n_doses)[0]
+            cohorts = 3 if first.cohort_size <= 2 else 2
+        nodes = dose_paths(design, cohorts, n_doses=n_doses)
+    by_outcomes = {n.outcomes: n for n in nodes}
+    leaves = [n for n in nodes if n.depth == cohorts or (n.stop and n.depth > 0)]
+    root = nodes[0]
+    rows = []
+    for leaf in leaves:
+        steps = leaf.outcomes.split()
+        row = [f"dose {root.dose} ({plural_patients(root.cohort_size)})" if not root.stop else "stop"]
+        for j in range(cohorts):
+            if j < len(steps):
+                node = by_outcomes[" ".join(steps[: j + 1])]
+                m = re.match(r"([0-9]+)([NT]+)$", steps[j])
+                if node.stop:
+                    nxt = f"stop, {'select ' + str(node.selected) if node.selected is not None else 'none'}"
+                elif node.dose is None:
+                    nxt = "suspend"
+                else:
+                    nxt = str(node.dose)
+                row.append(f"{m.group(1)} {m.group(2)} → {nxt}")
+            else:
+                row.append("")
+        rows.append(row)
+    header = ["start", *[f"cohort {j + 1}" for j in range(cohorts)]]
+    return header, rows, cohorts, len(leaves)
+
+
+def _results_grid(spec, results) -> tuple[list[list[Any]], Any]:
+    from .results import Comparison
+
+    if isinstance(results, Comparison):
+        return results.oc, results
+    grid = [list(r) for r in results]
+    if len(grid) != len(spec.designs) or any(len(r) != len(spec.scenarios) for r in grid):
+        raise ValueError(f"results: expected one row per design ({len(spec.designs)}) with one result per "
+                         f"scenario ({len(spec.scenarios)})")
+    return grid, None
+
+
+def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list[tuple[str, int]], str]:
+    """One operating-characteristics table across all scenarios: (header, rows, groups, notes)."""
+    D = scenarios[0].n_doses
+    timed = any(sc.time is not None for sc in scenarios)
+    labels, unit = _dose_header(scenarios[0])
+    same_doses = all(sc.dose_labels() == labels for sc in scenarios)
+    dl = labels if same_doses else [str(k + 1) for k in range(D)]
+    methods = {grid[i][j].exact for i in range(len(designs)) for j in range(len(scenarios))}
+    mixed = len(methods) > 1
+    header = ["scenario", "design", *(["method"] if mixed else []), *dl, "none", "correct %", "above MTD %", *dl,
+              *dl, "mean N"]
+    groups = [("", 2 + mixed), (f"% of trials selecting the dose{unit if same_doses else ''}", D + 1),
+              ("selection", 2), ("mean patients per dose", D), ("mean DLTs per dose", D), ("", 1)]
+    if timed:
+        header.append("mean duration")
+        groups.append(("", 1))
+    rows = []
+    for j, sc in enumerate(scenarios):
+        correct = set((sc.correct_doses - 1).tolist())
+        for i, d in enumerate(designs):
+            oc = grid[i][j]
+            ex = oc.exact
+            method = "exact" if ex else f"MC, {oc.n_trials:,} trials"
+            sel = [_fmt(oc.selection[k], oc.se("selection")[k], ex, 100) + ("*" if k in correct else "")
+                   for k in range(D)]
+            none = _fmt(oc.no_selection, oc.se("no_selection"), ex, 100) + ("*" if not correct else "")
+            row = [f"S{j + 1}", f"{i + 1}. {d.label()}", *([method] if mixed else []), *sel, none,
+                   _fmt(oc.pcs, oc.se("pcs"), ex, 100), _fmt(oc.over_selection, oc.se("over_selection"), ex, 100),
+                   *[_fmt(oc.n_patients[k], oc.se("n_patients")[k], ex) for k in range(D)],
+                   *[_fmt(oc.n_dlt[k], oc.se("n_dlt")[k], ex) for k in range(D)],
+                   _fmt(oc.sample_size, oc.se("sample_size"), ex)]
+            if timed:
+                row.append(_fmt(oc.duration, oc.se("duration"), ex) if "duration" in oc.metrics else "n/a")
+            rows.append(row)
+    notes = ("Monte Carlo (MC) values carry their standard error in brackets; exact values (every trial path "
+             "enumerated) have none. * marks the true MTD (the dose(s) counted as a correct selection; 'none' when no "
+             "dose is acceptable). Correct %: probability of correct selection; above MTD %: trials selecting a dose "
+             "above the true MTD; mean N: patients per trial.")
+    if timed:
+        tm = [sc.time for sc in scenarios if sc.time is not None][0]
+        notes += (f" Mean duration in the time unit of the DLT window (W = {tm.window:g}), from the trial's opening "
+                  "to its last decision; n/a for exact results.")
+    if not same_doses:
+        notes += " Dose columns are dose levels (the scenarios label their doses differently)."
+    return header, rows, groups, notes
+
+
+_DIFF_METRICS = [("pcs", "correct selection (% points)", 100), ("no_selection", "no selection (% points)", 100),
+                 ("over_selection", "selection above MTD (% points)", 100), ("sample_size", "mean N", 1),
+                 ("n_overdosed", "patients above MTD", 1), ("total_dlt", "DLTs per trial", 1)]
+
+
+def difference_table(designs, scenarios, grid, cmp) -> tuple[list[str], list[list[str]], str]:
+    """Each design minus the first, per scenario: paired (common random numbers) with SEs, or exact."""
+    header = ["scenario", "design", *[m[1] for m in _DIFF_METRICS]]
+    rows = []
+    exact_any = False
+    for j in range(len(scenarios)):
+        for i in range(1, len(designs)):
+            cells = []
+            for key, _, scale in _DIFF_METRICS:
+                a, b = grid[i][j], grid[0][j]
+                if a.exact or b.exact or cmp is None:
+                    exact_any = True
+                    cells.append(f"{scale * (float(getattr(a, key)) - float(getattr(b, key))):+.2f}")
+                else:
+                    dm, ds = cmp.difference(key, i, 0, j)
+                    cells.append(_signed(scale * float(dm), scale * float(ds)))
+            rows.append([f"S{j + 1}", f"{i + 1}. {designs[i].label()}", *cells])
+    notes = f"Difference = design minus {designs[0].label()} in the same scenario."
+    if exact_any:
+        notes += " Exact results: exact differences, no Monte Carlo error."
+    else:
+        notes += (" Every design was simulated on the same patients (common random numbers), so the standard error "
+                  "in brackets is that of the paired differences, trial by trial (Comparison.difference).")
+    return header, rows, notes
+
+
+def _signed(m: float, s: float) -> str:
+    from .results import _fmt as fmt_se
+
+    text = fmt_se(m, s, False)
+    return text if text.startswith("-") else "+" + text
+
+
+def run_report(spec, results, *, title: str | None = None, path_cohorts: int | None = None,
+               figure: bool = True) -> Report:
+    """The protocol report of a run file.
+
+    Parameters
+    ----------
+    spec : doseesc.config.RunSpec
+        The run (``doseesc.config.load(path)``).
+    results : Comparison or list of lists of OperatingCharacteristics
+        What ``doseesc run`` computes for it: ``doseesc.compare(spec.designs, spec.scenarios, ...)``
+        in simulate mode, or ``[[doseesc.exact(d, s) for s in spec.scenarios] for d in spec.designs]``
+        in exact mode.
+    title : str, optional
+        Default: "Dose-escalation design report" and the run file's name.
+    path_cohorts : int, optional
+        Cohorts in the pathway tables (1 to 3; default 3 for cohorts of 1-2 patients, else 2).
+    figure : bool
+        Include the comparison figure (needs matplotlib; without it the report says so).
+
+    Returns
+    -------
+    Report
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> from doseesc import config
+    >>> spec = config.parse('''
+    ... mode = "exact"
+    ... [[designs]]
+    ... design = "3+3"
+    ... [[scenarios]]
+    ... p_tox = [0.05, 0.15, 0.3]
+    ... target = 0.3
+    ... ''', source="run.toml")
+    >>> results = [[de.exact(d, s) for s in spec.scenarios] for d in spec.designs]
+    >>> html = de.run_report(spec, results, figure=False).to_html()
+    >>> "Operating characteristics" in html and "exact" in html
+    True
+    """
+    from . import __version__
+
+    grid, cmp = _results_grid(spec, results)
+    designs, scenarios = list(spec.designs), list(spec.scenarios)
+    if path_cohorts is not None:
+        path_cohorts = v.integer("path_cohorts", path_cohorts, low=1, high=3)
+    D = scenarios[0].n_doses
+    first = grid[0][0]
+    exact = all(oc.exact for row in grid for oc in row)
+    source = spec.source or "run file"
+    r = Report(title or f"Dose-escalation design report: {source}")
+    if exact:
+        how = "exactly, by enumerating every trial path (no Monte Carlo error)"
+    else:
+        how = (f"from {first.n_trials:,} simulated trials per design and scenario (seed {first.seed}); every design "
+               "saw the same simulated patients (common random numbers), and every Monte Carlo value carries its "
+               "standard error")
+    r.paragraph(f"{len(designs)} design{'s' if len(designs) != 1 else ''} under {len(scenarios)} scenario"
+                f"{'s' if len(scenarios) != 1 else ''} of {D} dose levels; operating characteristics computed {how}. "
+                f"Generated by doseesc {__version__} from {source}; the resolved run is at the end.")
+
+    # scenarios
+    r.heading("Scenarios")
+    labels, unit = _dose_header(scenarios[0])
+    same = all(sc.dose_labels() == labels for sc in scenarios)
+    timed = any(sc.time is not None for sc in scenarios)
+    header = ["scenario", "name", "target", *(labels if same else [str(k + 1) for k in range(D)]), "true MTD"]
+    if timed:
+        header.append("time model")
+    rows = []
+    for j, sc in enumerate(scenarios):
+        mtd = ", ".join(sc.dose_labels()[k - 1] for k in sc.correct_doses) or "none (no dose acceptable)"
+        row = [f"S{j + 1}", sc.label(), f"{sc.target:g}", *[f"{p:g}" for p in sc.p_tox], mtd]
+        if timed:
+            row.append("none" if sc.time is None else _time_text(sc.time))
+        rows.append(row)
+    groups = [("", 3), (f"true P(DLT) at dose{unit if same else ' level'}", D), ("", 1 + timed)]
+    r.table(header, rows, caption="Scenarios: true DLT probability per dose", groups=groups,
+            notes="True MTD: the dose(s) counted as a correct selection (closest to the target, or inside the "
+                  "scenario's MTD band).")
+
+    # designs
+    r.heading("Designs")
+    for i, d in enumerate(designs):
+        proto = d._protocol(scenarios[0])
+        r.heading(f"Design {i + 1}: {proto.title}", 3)
+        for head, body in proto.sections:
+            r.paragraph(body, lead=head)
+        r.table(["parameter", "value"], proto.rows, caption=f"Specification of design {i + 1} ({d.label()})")
+        dt = decision_table(d, D)
+        if dt is None:
+            from .designs import CRM, TITECRM
+            from .designs.modifiers import Modified
+
+            base = d.base if isinstance(d, Modified) else d
+            if isinstance(base, (CRM, TITECRM)):
+                text = ("A model-based design has no fixed decision table: its decisions depend on every dose's data "
+                        "through the model. The pathway table below shows them for the first cohorts.")
+            else:
+                text = ("This report does not tabulate decisions for this design; the pathway table below shows its "
+                        "decisions for the first cohorts.")
+            r.paragraph(text, lead="Decision table")
+        else:
+            header, rows, caption, notes = dt
+            r.table(header, rows, caption=caption, notes=notes)
+        header, rows, k, n_paths = pathway_table(d, D, path_cohorts)
+        note = ("Each cell: the cohort's dose level and outcomes (N no DLT, T DLT; only the number of DLTs matters), "
+                "then the next dose level or the stop and the selected dose. Paths that stop early leave the later "
+                "cells empty.")
+        if getattr(d, "time_to_event", False):
+            note += (" This design decides from partial follow-up; the pathways assume each cohort's DLT window is "
+                     "complete before the next decision.")
+        r.table(header, rows, caption=f"Dose-transition pathways of design {i + 1} for the first {k} cohort"
+                f"{'s' if k != 1 else ''} ({n_paths} paths, {D} dose levels)", notes=note)
+
+    # operating characteristics
+    r.heading("Operating characteristics")
+    header, rows, groups, notes = oc_table(designs, scenarios, grid)
+    how = "exact" if exact else (f"Monte Carlo, {first.n_trials:,} simulated trials each, seed {first.seed}"
+                                 if all(not oc.exact for row in grid for oc in row) else "exact and Monte Carlo")
+    r.table(header, rows, caption=f"Operating characteristics of every design under every scenario ({how})",
+            groups=groups, notes=notes)
+
+    if len(designs) > 1:
+        r.heading(f"Paired comparison with design 1 ({designs[0].label()})")
+        header, rows, notes = difference_table(designs, scenarios, grid, cmp)
+        r.table(header, rows, caption=f"Differences from design 1 ({designs[0].label()})", notes=notes)
+
+    r.heading("Figure")
+    if figure:
+        try:
+            from . import plot
+
+            fig = plot.run_figure(designs, scenarios, grid)
+        except ValueError as exc:  # matplotlib missing
+            r.paragraph(f"No figure: {exc}.")
+        else:
+            r.figure(fig, "Per scenario (rows): the true DLT curve and target, the percentage of trials selecting "
+                          "each dose and the mean patients per dose, for every design; the same scales in every row"
+                          + ("." if exact else "; error bars are 95% Monte Carlo confidence intervals."))
+    else:
+        r.paragraph("Figure not requested.")
+
+    r.heading("Resolved run")
+    r.paragraph("The run exactly as executed (designs with every parameter, scenarios, seed, software versions):")
+    r.preformatted(_compact_json(spec.resolved()))
+    return r
+
+
+def _compact_json(obj) -> str:
+    """Indented JSON with every list of numbers, strings or nulls on one line."""
+    text = _json.dumps(obj, indent=2)
+    return re.sub(r"\[\s*\n\s*((?:[-0-9.eE+]+|null|true|false|\"[^\"\n]*\")(?:,\s*\n\s*(?:[-0-9.eE+]+|null|true|false|"
+                  r"\"[^\"\n]*\"))*)\s*\n\s*\]", lambda m: "[" + re.sub(r",\s*\n\s*", ", ", m.group(1)) + "]", text)
+
+
+def _time_text(tm) -> str:
+    text = f"window {tm.window:g}, {tm.accrual} accrual at {tm.rate:.4g} per time unit, {tm.onset} onset"
+    if tm.dropout:
+        text += f", drop-out hazard {tm.dropout:g}"
+    return text

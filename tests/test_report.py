@@ -1,0 +1,505 @@
+"""Protocol reports: the Report builder, run_report's sections and numbers, `doseesc report`, the run
+figure, and a real headless browser rendering the HTML (skipped only when no Chromium is installed)."""
+
+import base64
+import html
+import json
+import pathlib
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+
+import numpy as np
+import pytest
+
+import doseesc as de
+from doseesc import config, plot
+from doseesc.cli import main
+from doseesc.report import decision_table, pathway_table
+
+DATA = pathlib.Path(__file__).parent / "data"
+
+RUN = """n_trials = 400
+[random]
+seed = 3
+[[designs]]
+design = "3+3"
+[[designs]]
+design = "boin"
+target = 0.25
+cohort_size = 3
+max_n = 30
+[[designs]]
+design = "mtpi2"
+target = 0.3
+cohort_size = 3
+max_n = 24
+stop_n_at_dose = 12
+[[designs]]
+design = "crm"
+skeleton = [0.05, 0.12, 0.25, 0.40]
+target = 0.25
+cohort_size = 1
+max_n = 12
+[[scenarios]]
+p_tox = [0.05, 0.10, 0.25, 0.40]
+target = 0.25
+doses = [1, 2, 4, 8]
+dose_unit = "mg/kg"
+name = "MTD at 4 mg/kg"
+[[scenarios]]
+p_tox = [0.30, 0.45, 0.55, 0.65]
+target = 0.25
+doses = [1, 2, 4, 8]
+dose_unit = "mg/kg"
+"""
+
+SECTIONS = ["Scenarios", "Designs", "Operating characteristics", "Paired comparison with design 1 (3+3)", "Figure",
+            "Resolved run"]
+
+
+# ---------------------------------------------------------------------------- a tiny HTML reader
+class Doc(HTMLParser):
+    """Headings, tables (caption, header rows, body rows as cell texts), images and <pre> texts."""
+
+    def __init__(self, text):
+        super().__init__()
+        self.headings, self.tables, self.images, self.pres, self.scripts = [], [], [], [], 0
+        self._stack, self._cell, self._row, self._caption, self._pre = [], None, None, None, None
+        self._heading = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("h1", "h2", "h3", "h4"):
+            self._heading = [tag, a.get("id"), ""]
+        elif tag == "div" and a.get("class") == "caption":
+            self._caption = ""
+        elif tag == "table":
+            self.tables.append({"caption": None, "head": [], "body": [], "class": a.get("class")})
+            if self._pending_caption is not None:
+                self.tables[-1]["caption"] = self._pending_caption
+                self._pending_caption = None
+        elif tag == "thead":
+            self._stack.append("head")
+        elif tag == "tbody":
+            self._stack.append("body")
+        elif tag == "tr":
+            self._row = []
+        elif tag in ("td", "th"):
+            self._cell = ""
+            self._span = int(a.get("colspan", 1))
+        elif tag == "img":
+            self.images.append(a)
+        elif tag == "pre":
+            self._pre = ""
+        elif tag == "script":
+            self.scripts += 1
+
+    _pending_caption = None
+
+    def handle_endtag(self, tag):
+        if tag in ("h1", "h2", "h3", "h4") and self._heading:
+            self.headings.append(tuple(self._heading))
+            self._heading = None
+        elif tag == "div" and self._caption is not None:
+            self._pending_caption, self._caption = self._caption, None
+        elif tag in ("thead", "tbody"):
+            self._stack.pop()
+        elif tag in ("td", "th"):
+            self._row.extend([self._cell] * (self._span if tag == "th" else 1))
+            self._cell = None
+        elif tag == "tr":
+            self.tables[-1][self._stack[-1]].append(self._row)
+        elif tag == "pre":
+            self.pres.append(self._pre)
+            self._pre = None
+
+    def handle_data(self, data):
+        if self._heading is not None:
+            self._heading[2] += data
+        if self._caption is not None:
+            self._caption += data
+        if self._cell is not None:
+            self._cell += data
+        if self._pre is not None:
+            self._pre += data
+
+    def table(self, caption_start):
+        hits = [t for t in self.tables if t["caption"] and t["caption"].split(": ", 1)[1].startswith(caption_start)]
+        assert len(hits) == 1, (caption_start, [t["caption"] for t in self.tables])
+        return hits[0]
+
+
+def _value(cell):
+    """(value, se or None) from a cell such as '36.2\\n(1.1)*' or '+17.0 (1.4)' or '0.25'."""
+    m = re.fullmatch(r"([-+]?[0-9.]+)(?:\s\(([0-9.]+)\))?\*?", cell.strip())
+    assert m, cell
+    return float(m.group(1)), (None if m.group(2) is None else float(m.group(2)))
+
+
+def _close(cell, value, se=None):
+    """The printed number equals ``value`` to the decimals printed (and the SE likewise)."""
+    v, s = _value(cell)
+    dec = len(cell.split()[0].rstrip("*").split(".")[1]) if "." in cell.split()[0] else 0
+    assert abs(v - value) <= 0.5 * 10 ** -dec + 1e-9, (cell, value)
+    if se is not None:
+        assert s is not None and abs(s - se) <= 0.5 * 10 ** -dec + 1e-9, (cell, se)
+
+
+@pytest.fixture(scope="module")
+def mc_run():
+    spec = config.parse(RUN, "run.toml")
+    cmp = de.compare(spec.designs, spec.scenarios, n_trials=spec.n_trials, seed=spec.seed)
+    rep = de.run_report(spec, cmp)
+    return spec, cmp, rep, Doc(rep.to_html())
+
+
+# ---------------------------------------------------------------------------- the builder
+def test_builder_html_is_self_contained_and_escaped():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(3, 2))
+    ax.plot([0, 1], [0, 1])
+    r = de.Report("A <report> & more")
+    r.heading("Part one").paragraph("x < y & z", lead="Rule").table(["a", "b"], [[1, None], ["<i>", 2.5]],
+                                                                     caption="T", notes="n")
+    r.heading("Part one", 3).figure(fig, "F").preformatted("{\n  \"k\": 1\n}")
+    text = r.to_html()
+    doc = Doc(text)
+    assert text.startswith("<!DOCTYPE html>") and doc.scripts == 0
+    assert not re.search(r"(src|href)=\"(?!data:|#)", text), "only data URIs and in-page links"
+    assert "https://" not in text and "http://" not in text and "@import" not in text
+    assert "&lt;report&gt; &amp; more" in text and "x &lt; y &amp; z" in text and "&lt;i&gt;" in text
+    assert [h[1] for h in doc.headings if h[0] != "h1"] == ["part-one", "part-one-2"]  # unique anchors
+    t = doc.tables[0]
+    assert t["caption"] == "Table 1: T" and t["head"] == [["a", "b"]] and t["body"] == [["1", ""], ["<i>", "2.5"]]
+    img = doc.images[0]
+    assert img["src"].startswith("data:image/png;base64,")
+    png = base64.b64decode(img["src"].split(",", 1)[1])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and int(img["width"]) == int.from_bytes(png[16:20], "big") > 0
+    assert doc.pres == ['{\n  "k": 1\n}']
+    md = r.to_markdown()
+    assert md.startswith("# A <report> & more\n") and "| a | b |\n|---|---:|\n| 1 |  |" in md
+    assert "![Figure 1: F](data:image/png;base64," in md and "```text\n{" in md and "**Rule.** x < y & z" in md
+
+
+def test_builder_groups_and_markdown_headers():
+    r = de.Report("t").table(["x", "1", "2"], [["a", "0.1", "0.2"]], groups=[("", 1), ("dose", 2)])
+    doc = Doc(r.to_html())
+    assert doc.tables[0]["head"] == [["", "dose", "dose"], ["x", "1", "2"]]
+    assert "| x | dose: 1 | dose: 2 |" in r.to_markdown()
+
+
+@pytest.mark.parametrize("call, message", [
+    (lambda r: r.table(["a", "b"], [[1, 2], [3]]), "^rows: row 2 has 1 cells, the header has 2$"),
+    (lambda r: r.table(["a", "b"], [], groups=[("g", 3)]), "^groups: spans must add up to the 2 columns"),
+    (lambda r: r.table([], []), "^header:"),
+    (lambda r: r.heading("x", 1), "^level: "),
+    (lambda r: r.heading(3), "^text: expected text"),
+    (lambda r: r.figure("not a figure", "c"), "^figure: expected a matplotlib figure"),
+])
+def test_builder_bad_input(call, message):
+    with pytest.raises(ValueError, match=message):
+        call(de.Report("t"))
+
+
+def test_docstring_examples_run():
+    import doctest
+    import importlib
+
+    for name in ("doseesc.report", "doseesc.plot", "doseesc.designs.base"):
+        flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+        res = doctest.testmod(importlib.import_module(name), optionflags=flags)
+        assert res.failed == 0 and res.attempted > 0, name
+
+
+def test_report_is_not_shadowed_by_a_function():
+    import doseesc
+    import doseesc.report as module
+
+    assert doseesc.Report is module.Report and doseesc.run_report is module.run_report
+    assert "report" not in doseesc.__all__ and not callable(getattr(doseesc, "report", None))
+
+
+# ---------------------------------------------------------------------------- run_report: structure and numbers
+def test_sections_and_tables_present(mc_run):
+    spec, cmp, rep, doc = mc_run
+    h2 = [h[2] for h in doc.headings if h[0] == "h2"]
+    assert h2 == SECTIONS
+    h3 = [h[2] for h in doc.headings if h[0] == "h3"]
+    assert h3 == [f"Design {i + 1}: {d.label()}" for i, d in enumerate(spec.designs)]
+    # per design: the specification, a decision table (none for the CRM) and the pathways
+    for i, d in enumerate(spec.designs):
+        spec_t = doc.table(f"Specification of design {i + 1} ")
+        assert [tuple(r) for r in spec_t["body"]] == d.spec_rows(spec.scenarios[0])
+    assert sum(t["caption"].split(": ", 1)[1].startswith("Dose-transition pathways") for t in doc.tables) == 4
+    assert len(doc.images) == 1 and doc.scripts == 0
+    resolved = json.loads(doc.pres[0])
+    assert resolved == json.loads(json.dumps(spec.resolved()))
+    assert resolved["versions"]["doseesc"] == de.__version__ and resolved["seed"] == 3
+
+
+def test_oc_table_numbers_equal_the_results(mc_run):
+    spec, cmp, rep, doc = mc_run
+    t = doc.table("Operating characteristics of every design")
+    D = 4
+    assert "Monte Carlo, 400 simulated trials each, seed 3" in t["caption"]
+    assert len(t["head"][-1]) == 2 + (D + 1) + 2 + D + D + 1  # no time model: no duration column
+    assert len(t["body"]) == len(spec.scenarios) * len(spec.designs)
+    for row in t["body"]:
+        j = int(row[0][1:]) - 1
+        i = int(row[1].split(".")[0]) - 1
+        assert row[1] == f"{i + 1}. {spec.designs[i].label()}"
+        oc = cmp.oc[i][j]
+        cells = row[2:]
+        for k in range(D):
+            _close(cells[k], 100 * oc.selection[k], 100 * oc.se("selection")[k])
+            _close(cells[D + 3 + k], oc.n_patients[k], oc.se("n_patients")[k])
+            _close(cells[2 * D + 3 + k], oc.n_dlt[k], oc.se("n_dlt")[k])
+        _close(cells[D], 100 * oc.no_selection, 100 * oc.se("no_selection"))
+        _close(cells[D + 1], 100 * oc.pcs, 100 * oc.se("pcs"))
+        _close(cells[D + 2], 100 * oc.over_selection, 100 * oc.se("over_selection"))
+        _close(cells[-1], oc.sample_size, oc.se("sample_size"))
+        # the true MTD is marked: dose 4 mg/kg (index 2) in S1, dose 1 in S2
+        marked = [k for k in range(D) if cells[k].endswith("*")]
+        assert marked == [spec.scenarios[j].correct_doses[0] - 1]
+
+
+def test_paired_differences_equal_comparison_difference(mc_run):
+    spec, cmp, rep, doc = mc_run
+    t = doc.table("Differences from design 1 (3+3)")
+    assert len(t["body"]) == len(spec.scenarios) * (len(spec.designs) - 1)
+    keys = [("pcs", 100), ("no_selection", 100), ("over_selection", 100), ("sample_size", 1), ("n_overdosed", 1),
+            ("total_dlt", 1)]
+    for row in t["body"]:
+        j = int(row[0][1:]) - 1
+        i = int(row[1].split(".")[0]) - 1
+        assert row[1] == f"{i + 1}. {spec.designs[i].label()}"
+        for cell, (key, scale) in zip(row[2:], keys):
+            dm, ds = cmp.difference(key, i, 0, j)
+            _close(cell, scale * float(dm), scale * float(ds))
+    assert "common random numbers" in html.unescape(rep.to_html())
+
+
+def test_boin_boundary_table_equals_r_get_boundary(mc_run):
+    # R BOIN 2.7.2 get.boundary, target 0.25, cohorts of 3, n = 1..30 (tests/data/boin_peer_decisions.jsonl).
+    spec, cmp, rep, doc = mc_run
+    ref = next(json.loads(line) for line in (DATA / "boin_peer_decisions.jsonl").open()
+               if '"boin_boundary"' in line and '"target": 0.25' in line and '"cohortsize": 3' in line)
+    t = doc.table("BOIN (target 0.25): boundaries")
+    ns = [int(x) for x in t["head"][0][1:]]
+    assert ns == list(range(3, 31, 3))
+    want = {"Escalate if # of DLTs <=": "escalate_if_le", "De-escalate if # of DLTs >=": "deescalate_if_ge",
+            "Eliminate if # of DLTs >=": "eliminate_if_ge"}
+    for row in t["body"]:
+        ref_row = ref[want[row[0]]]
+        assert row[1:] == ["NA" if ref_row[n - 1] is None else str(ref_row[n - 1]) for n in ns], row[0]
+
+
+def test_interval_decision_table_equals_published():
+    # published.md item 7: mTPI-2 (Guo et al. 2017, Fig. 3) and mTPI (Ji et al. 2010, Fig. 2), target 0.3,
+    # epsilon 0.05, middle dose, n = 3, 6, 9.
+    pub = {de.MTPI2: {3: "E S D DU", 6: "E E S D DU DU DU", 9: "E E E S D DU DU DU DU DU"},
+           de.MTPI: {3: "E S D DU", 6: "E E S S DU DU DU", 9: "E E S S S DU DU DU DU DU"}}
+    for cls, table in pub.items():
+        header, rows, caption, notes = decision_table(cls(target=0.3, cohort_size=3, max_n=9), 5)
+        assert header == ["y \\ n", "3", "6", "9"]
+        for col, n in enumerate((3, 6, 9), start=1):
+            got = [r[col] for r in rows if r[col]]
+            expect = table[n].split()
+            assert got == expect[:len(got)] and all(x == "DU" for x in expect[len(got):]), (cls, n)
+
+
+def test_three_plus_three_table_follows_the_rules():
+    header, rows, caption, notes = decision_table(de.ThreePlusThree(), 4)
+    got = {r[0]: r[2] for r in rows}
+    assert got["0 of 3 DLTs"] == "escalate: 3 patients at dose 3"
+    assert got["1 of 3"] == "stay: 3 patients at dose 2"
+    assert got["1 of 3, then 0 of 3 (1 of 6)"] == "escalate: 3 patients at dose 3"
+    assert got["2 or more of 3"] == "de-escalate: 3 patients at dose 1"
+    assert got["2 or more of 3 at the lowest dose"] == "stop, no dose selected"
+    assert got["0 of 3 at the highest dose"] == "stop, select dose 4"
+    esc = {r[0]: r[2] for r in decision_table(de.ThreePlusThree(deescalate=False), 4)[1]}
+    assert esc["2 or more of 3"] == "stop, select dose 1"
+    assert decision_table(de.CRM(skeleton=[0.1, 0.2, 0.3], target=0.25), 3) is None
+
+
+def test_decision_tables_follow_start_dose_and_caps():
+    header, rows, caption, notes = decision_table(de.ThreePlusThree(start_dose=3, n_doses=4), 4)
+    assert rows == decision_table(de.ThreePlusThree(), 4)[1] and "starts at dose level 3" in notes
+    header, rows, caption, notes = decision_table(de.MTPI2(target=0.25, cohort_size=3, max_n=30).stop_at_n(12), 5)
+    assert header == ["y \\ n", "3", "6", "9", "12"] and "act on top of this table" in notes
+    header, rows, caption, notes = decision_table(de.BOIN(target=0.25, cohort_size=3, max_n=30).stop_at_n(2), 5)
+    assert header == ["Patients treated at the current dose", "2"]
+
+
+def test_pathway_table_one_row_per_path():
+    d = de.ThreePlusThree()
+    header, rows, k, n_paths = pathway_table(d, 3)
+    nodes = de.dose_paths(d, 2, n_doses=3)
+    leaves = [n for n in nodes if n.depth == 2 or (n.stop and n.depth > 0)]
+    assert k == 2 and header == ["start", "cohort 1", "cohort 2"] and len(rows) == n_paths == len(leaves) == 10
+    assert ["dose 1 (3 patients)", "1 NNN → 2", "2 NNN → 3"] in rows
+    assert ["dose 1 (3 patients)", "1 NTT → stop, none", ""] in rows
+    crm = de.CRM(skeleton=[0.1, 0.2, 0.3], target=0.25, max_n=12)
+    header, rows, k, n_paths = pathway_table(crm, 3)
+    assert k == 3 and len(header) == 4 and n_paths == 8  # cohorts of 1: 2 x 2 x 2 paths, none stops early
+
+
+def test_exact_run_says_exact():
+    spec = config.parse(RUN.replace("n_trials = 400", 'mode = "exact"'), "exact.toml")
+    grid = [[de.exact(d, s) for s in spec.scenarios] for d in spec.designs]
+    rep = de.run_report(spec, grid, figure=False)
+    doc = Doc(rep.to_html())
+    t = doc.table("Operating characteristics of every design")
+    assert t["caption"].endswith("(exact)")
+    for row in t["body"]:
+        j = int(row[0][1:]) - 1
+        i = int(row[1].split(".")[0]) - 1
+        assert row[1] == f"{i + 1}. {spec.designs[i].label()}"
+        assert all("(" not in c for c in row[2:]), row  # no standard errors
+        _close(row[2], 100 * grid[i][j].selection[0])
+        _close(row[-1], grid[i][j].sample_size)
+    diff = doc.table("Differences from design 1")
+    assert "exact differences" in html.unescape(rep.to_html())
+    _close(diff["body"][0][2], 100 * (grid[1][0].pcs - grid[0][0].pcs))
+    assert "exactly, by enumerating every trial path" in rep.to_markdown()
+
+
+def test_time_model_adds_duration():
+    text = RUN.replace('name = "MTD at 4 mg/kg"', 'name = "MTD at 4 mg/kg"\ntime = { window = 28, rate = 0.1 }')
+    text = text.replace('dose_unit = "mg/kg"\n\n', 'dose_unit = "mg/kg"\ntime = { window = 28, rate = 0.1 }\n\n')
+    spec = config.parse(text.replace("n_trials = 400", "n_trials = 200"), "t.toml")
+    cmp = de.compare(spec.designs[:2], spec.scenarios, n_trials=200, seed=1)
+    spec.designs = spec.designs[:2]
+    doc = Doc(de.run_report(spec, cmp, figure=False).to_html())
+    t = doc.table("Operating characteristics of every design")
+    assert t["head"][-1][-1] == "mean duration"
+    _close(t["body"][0][-1], cmp.oc[0][0].duration, cmp.oc[0][0].se("duration"))
+
+
+def test_no_directional_prose(mc_run):
+    text = html.unescape(re.sub(r"<[^>]+>", " ", mc_run[2].to_html())).lower()
+    for word in ("better", "worse", "superior", "inferior", "outperform", "safer", "more accurate"):
+        assert word not in text, word
+
+
+def test_run_report_checks_its_results():
+    spec = config.parse(RUN, "run.toml")
+    with pytest.raises(ValueError, match="^results: expected one row per design"):
+        de.run_report(spec, [[]])
+    with pytest.raises(ValueError, match="^path_cohorts: "):
+        de.run_report(spec, [[de.exact(d, s) for s in spec.scenarios] for d in spec.designs], path_cohorts=5)
+
+
+# ---------------------------------------------------------------------------- the run figure
+def test_run_figure_shared_scales_units_no_twin_axes(mc_run):
+    spec, cmp, rep, doc = mc_run
+    fig = plot.run_figure(spec.designs, spec.scenarios, cmp.oc)
+    axes = np.array(fig.axes).reshape(len(spec.scenarios), 3)  # a twin axis would add axes
+    for col in range(3):
+        assert len({ax.get_ylim() for ax in axes[:, col]}) == 1, col
+    for ax in axes.ravel():
+        assert "mg/kg" in ax.get_xlabel() and ax.get_ylabel()
+        labels = [t.get_text() for t in ax.get_xticklabels()]
+        assert labels[:4] == ["1", "2", "4", "8"]
+        assert "(" in ax.get_ylabel()  # the unit: (probability), (%), (mean per trial)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------------------- command line
+def test_cli_report_html_and_md(tmp_path, capsys):
+    f = tmp_path / "run.toml"
+    f.write_text(RUN.replace("n_trials = 400", "n_trials = 200"))
+    out = tmp_path / "report.html"
+    assert main(["report", str(f), "-o", str(out), "--no-progress"]) == 0
+    assert capsys.readouterr().out == ""
+    doc = Doc(out.read_text())
+    assert [h[2] for h in doc.headings if h[0] == "h2"] == SECTIONS and len(doc.images) == 1
+    assert not list(tmp_path.glob("*.partial-*"))
+    assert main(["report", str(f), "--format", "md", "--no-figure", "--path-cohorts", "1"]) == 0
+    md = capsys.readouterr().out
+    assert md.startswith("# Dose-escalation design report: ") and "## Operating characteristics" in md
+    assert "first 1 cohort (" in md and "Figure not requested." in md
+    assert main(["report", str(f), "-o", str(tmp_path / "r.md"), "--no-figure"]) == 0
+    assert (tmp_path / "r.md").read_text().startswith("# Dose-escalation design report")
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["-o", "/nonexistent-folder/r.html"], "--output: /nonexistent-folder/r.html: the folder"),
+    (["-o", "."], "--output: . is a folder"),
+    (["--format", "pdf"], "argument --format: invalid choice"),
+    (["--path-cohorts", "4"], "path_cohorts: must be an integer from 1 to 3"),
+])
+def test_cli_report_errors_one_line(tmp_path, capsys, argv, message):
+    f = tmp_path / "run.toml"
+    f.write_text(RUN.replace("n_trials = 400", "n_trials = 50"))
+    assert main(["report", str(f), *argv]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and message in err
+
+
+def test_cli_report_checks_output_before_reading_the_run(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("this is not a run file")
+    assert main(["report", str(bad), "-o", str(tmp_path / "missing" / "r.html")]) == 2
+    assert "--output:" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------- a real browser
+def _chromium():
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        path = shutil.which(name)
+        if path:
+            return path
+    return None
+
+
+def _browser(tmp_path, *args):
+    exe = _chromium()
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+           "--disable-component-update", "--disable-sync", "--no-first-run", f"--user-data-dir={tmp_path / 'profile'}",
+           "--hide-scrollbars", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=180)
+
+
+@pytest.mark.skipif(_chromium() is None, reason="no Chromium installed (apt-get install chromium)")
+def test_headless_browser_renders_every_section_and_image(mc_run, tmp_path):
+    spec, cmp, rep, doc = mc_run
+    page = tmp_path / "report.html"
+    page.write_text(rep.to_html())
+    # 1. the DOM as the browser builds it: every section, every table, the figure
+    dom = _browser(tmp_path, "--dump-dom", page.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    seen = Doc(dom.stdout)
+    assert [h[2] for h in seen.headings if h[0] == "h2"] == SECTIONS
+    assert len(seen.tables) == len(doc.tables) and len(seen.images) == 1
+    # 2. the images decode in the browser: a copy of the page with a tiny inline check reports each
+    #    image's natural size into the DOM (the report itself has no script)
+    probe = tmp_path / "probe.html"
+    probe.write_text(rep.to_html().replace(
+        "</body>", "<script>window.addEventListener('load', function () {var s = [];"
+                   "document.querySelectorAll('img').forEach(function (i) {s.push(i.naturalWidth + 'x' + "
+                   "i.naturalHeight + ':' + i.complete);});document.body.setAttribute('data-images', s.join(' '));"
+                   "});</script></body>"))
+    out = _browser(tmp_path, "--dump-dom", "--virtual-time-budget=5000", probe.as_uri())
+    m = re.search(r'data-images="([^"]*)"', out.stdout)
+    assert m, out.stdout[:500]
+    png = base64.b64decode(doc.images[0]["src"].split(",", 1)[1])
+    w, h = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+    assert m.group(1) == f"{w}x{h}:true" and w > 0 and h > 0
+    # 3. a screenshot: the page paints (not blank)
+    shot = tmp_path / "report.png"
+    res = _browser(tmp_path, "--window-size=1700,4000", f"--screenshot={shot}", page.as_uri())
+    assert res.returncode == 0 and shot.exists(), res.stderr[-2000:]
+    from PIL import Image
+
+    img = np.asarray(Image.open(shot).convert("L"), dtype=float)
+    assert img.shape == (4000, 1700) and img.std() > 10  # text, tables and lines, not an empty page
