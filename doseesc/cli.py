@@ -743,9 +743,27 @@ def cmd_whatif(args) -> str:
     from ._whatif import whatif
 
     trials = [t.strip().upper() for t in args.trial.split(",") if t.strip()] if args.trial else ["A", "B"]
+    if args.plot:
+        from . import plot
+
+        plot.check_path(args.plot, "--plot")
+        plot._plt()
+    if args.report:
+        if not str(args.report).lower().endswith((".html", ".htm", ".md")):
+            raise CLIError(f"--report: file name must end in .html or .md, got {args.report!r}")
+        _io.check_output_file(args.report, "--report")
     res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
                  evidence=args.evidence, n_scenarios=args.n_scenarios, n_trials=args.n_trials, seed=args.seed,
                  progress=args.progress)
+    if args.plot:
+        from . import plot
+
+        plot.write(res.figure(), args.plot)
+        print(f"wrote {args.plot}", file=sys.stderr)
+    if args.report:
+        rep = res.report()
+        _io.write(args.report, rep.to_markdown() if str(args.report).lower().endswith(".md") else rep.to_html())
+        print(f"wrote {args.report}", file=sys.stderr)
     if args.format == "json":
         return res.to_json()
     if args.format == "csv":
@@ -1053,6 +1071,10 @@ def make_parser() -> argparse.ArgumentParser:
     w.add_argument("--n-scenarios", type=_int, default=200, metavar="N", help="prior-predictive curves (default: 200)")
     w.add_argument("--n-trials", type=_int, default=250, metavar="N", help="trials per curve (default: 250)")
     w.add_argument("--seed", type=_int, default=1, metavar="N", help="random seed (default: 1)")
+    w.add_argument("--plot", metavar="FILE.png",
+                   help="also write one figure of the comparison, .png, .pdf or .svg (needs matplotlib; default: none)")
+    w.add_argument("--report", metavar="FILE.html",
+                   help="also write the what-if as a self-contained report, .html or .md (default: none)")
     w.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
     w.add_argument("--progress", dest="progress", action="store_true", default=None,
                    help="always show progress (default: on a terminal)")

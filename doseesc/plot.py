@@ -231,6 +231,44 @@ def run_figure(designs, scenarios, results):
     return fig
 
 
+def whatif_figure(res):
+    """The what-if in one figure: one row per trial, PCS (left) and selection above the MTD
+    (right) of every design shown, grouped by scenario; exact scenarios without error bars,
+    prior-predictive ones with 95% intervals. Shared percentage scales."""
+    plt = _plt()
+    trials = res.settings["trials"]
+    fig, axes = plt.subplots(len(trials), 2, figsize=(13.5, 3.4 * len(trials) + 1.0), squeeze=False,
+                             constrained_layout=True, sharey=True)
+    for row, trial in enumerate(trials):
+        hidden = {x for g in res.coincide.get(trial, []) for x in g["designs"][1:]}
+        labels = [d["label"] for d in res.designs[trial] if d["label"] not in hidden]
+        scen = list(dict.fromkeys(r.scenario for r in res.rows if r.trial == trial))
+        by = {(r.scenario, r.design): r for r in res.rows if r.trial == trial}
+        width = 0.8 / len(labels)
+        same = {g["designs"][0]: g["designs"][1:] for g in res.coincide.get(trial, [])}
+        for col, (key, title) in enumerate([("pcs", "correct selection (PCS)"),
+                                            ("over_selection", "selection of a dose above the MTD")]):
+            ax = axes[row, col]
+            for i, lab in enumerate(labels):
+                x = np.arange(len(scen)) + (i - (len(labels) - 1) / 2) * width
+                vals = np.array([100 * by[(s, lab)].values[key] for s in scen])
+                mc = np.array([by[(s, lab)].method != "exact" for s in scen])
+                name = lab + (f" (= {', '.join(same[lab])})" if lab in same else "")
+                ax.bar(x, vals, width, color=COLORS[i % len(COLORS)], label=name if col == 1 else None)
+                if mc.any():  # 95% intervals where the numbers are Monte Carlo estimates
+                    errs = np.array([196 * by[(s, lab)].ses[key] for s in scen])
+                    ax.errorbar(x[mc], vals[mc], yerr=errs[mc], fmt="none", ecolor="black", capsize=2, lw=0.8)
+            ax.set_xticks(np.arange(len(scen)), [s.replace(" (", "\n(") for s in scen], fontsize=7)
+            ax.set_ylim(0, 100)
+            ax.set_ylabel("% of simulated trials")
+            ax.set_title(f"Trial {trial}: {title}", fontsize=9, loc="left")
+            ax.grid(axis="y", alpha=0.3)
+        axes[row, 1].legend(fontsize=7, frameon=False, loc="upper left")
+    fig.suptitle(f"What-if, target DLT rate {res.settings['target']:g}: exact for the fixed curves; 95% intervals "
+                 "for the prior-predictive curves", fontsize=10)
+    return fig
+
+
 def figure(obj):
     if isinstance(obj, OperatingCharacteristics):
         return oc_figure(obj)

@@ -230,3 +230,25 @@ def test_empty_mtd_band_makes_stopping_the_correct_decision():
     assert ex.n_overdosed == pytest.approx(ex.sample_size)  # every patient was above the band
     oc = de.simulate(de.ThreePlusThree(), sc, 20000, 1)
     assert abs(oc.pcs - ex.pcs) < 4 * oc.se("pcs")
+
+
+def test_whatif_figure_and_report(tmp_path, capsys):
+    import base64
+    import re
+
+    png, html = tmp_path / "w.png", tmp_path / "w.html"
+    code = main(["whatif", "--n-scenarios", "3", "--n-trials", "20", "--plot", str(png), "--report", str(html)])
+    assert code == 0 and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    text = html.read_text()
+    for head in ("Trial A: BM-MSC", "Trial B: UC-MSC", "Summary figure", "Evidence priors", "Resolved run",
+                 "Design 1: 3+3 (as used)", "Design 1: CRM (as used)", "Designs that coincide"):
+        assert head in text, head
+    images = re.findall(r'src="data:image/png;base64,([^"]+)"', text)
+    assert len(images) == 3 and all(base64.b64decode(i)[:8] == b"\x89PNG\r\n\x1a\n" for i in images)
+    assert "<script" not in text and "http://" not in text and "https://" not in text
+    md = tmp_path / "w.md"
+    assert main(["whatif", "--n-scenarios", "2", "--n-trials", "10", "--report", str(md)]) == 0
+    assert md.read_text().startswith("# What if the MSC lupus trials had used other designs?")
+    capsys.readouterr()
+    assert main(["whatif", "--report", str(tmp_path / "w.pdf")]) == 2
+    assert "--report" in capsys.readouterr().err
