@@ -42,8 +42,9 @@ def test_readme_commands_run(tmp_path, capsys):
         argv = ["2000" if a == "100000" else a for a in argv]
         if "--out" in argv:
             argv[argv.index("--out") + 1] = str(tmp_path / "results")
-        if "--plot" in argv:
-            argv[argv.index("--plot") + 1] = str(tmp_path / "oc.png")
+        for flag in ("--plot", "-o", "--report"):  # every output goes to the test's folder
+            if flag in argv:
+                argv[argv.index(flag) + 1] = str(tmp_path / pathlib.Path(argv[argv.index(flag) + 1]).name)
         code = main(argv)
         err = capsys.readouterr().err
         assert code == 0, (line, err)
