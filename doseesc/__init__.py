@@ -8,12 +8,14 @@
 __version__ = "0.1.0"
 
 from .designs import (
+                      BLRM,
                       BOIN,
                       CRM,
                       MTPI,
                       MTPI2,
                       TITEBOIN,
                       TITECRM,
+                      BLRMRecommendation,
                       BoinBoundaries,
                       CRMPosterior,
                       Design,
@@ -21,6 +23,7 @@ from .designs import (
                       Keyboard,
                       Modified,
                       Recommendation,
+                      Stopping,
                       ThreePlusThree,
                       boin_boundaries,
                       crm_skeleton,
@@ -35,7 +38,7 @@ from .whatif import whatif
 __all__ = [
     "Scenario", "ScenarioSet", "TimeModel", "Design", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
-    "CRM", "CRMPosterior", "crm_skeleton",
+    "CRM", "CRMPosterior", "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
     "Comparison",
 ]
