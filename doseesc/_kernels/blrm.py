@@ -75,7 +75,7 @@ I_CACHE = 8  # cache capacity (entries, a power of two; 0 = off)
 I_O_CACHE = 9  # offset of the cache in work
 I_O_F = 10  # offset of the lattice weights in work
 I_O_CUM = 11  # offset of the column prefix sums
-I_O_BETA = 12  # offset of the lattice columns' beta values
+I_MAXCOL = 12  # columns a lattice may have
 I_O_PROB = 13  # offset of per-dose probabilities
 I_NBUF = 14  # size of the weight buffer (nodes)
 I_F_X = 15  # fpar offset of x_d
@@ -105,7 +105,8 @@ N_FPAR_FIXED = 20
 
 # Numerics
 CUT = 20.0  # nodes whose log posterior is this far below the maximum are dropped (weights < 2.1e-9)
-COARSE = 8  # first scan stride
+COARSE = 8  # first scan stride (at least)
+COARSE_NODES = 24  # first scan nodes per axis (at most)
 SINC_L = 20  # sinc window half-width in lattice steps
 SINC_R = 3.5  # Gaussian regularisation width in lattice steps
 SINC_Q = 128  # table points per lattice step
@@ -115,19 +116,19 @@ ZOOM_N = 96  # nodes per axis of the local grid (zoom) used when the posterior i
 MAX_ITER = 12
 TAIL_TOL = 1e-4  # even- vs odd-column rules of a tail probability (the full rule then errs by < ~1e-8)
 MAX_REFINE = 5  # halvings of the column step for tail probabilities
-N_GEO = 12  # geometry of the last lattice: na, nb, a_first, Ha, b_first, Hb, Z, means (2), variances (2), cov
-W_HDR = 16  # scratch scalars at the start of work (the geometry)
+N_GEO = 12  # lattice header: see "the lattice" below
+W_HDR = 24  # header size
 
 
 def work_layout(Na: int, Nb: int, D: int, capacity: int) -> tuple:
-    """(o_f, o_cum, o_beta, o_prob, o_cache, n_buf, n_work) for a grid of Na x Nb nodes."""
+    """(max columns, o_f, o_cum, o_prob, o_cache, n_buf, n_work) for a grid of Na x Nb nodes."""
+    mc = max(4 * Nb, 4 * ZOOM_N) + 2
     nbuf = max(Na * Nb, 4 * ZOOM_N * ZOOM_N)
-    o_f = W_HDR
+    o_f = W_HDR + N_COLS * mc
     o_cum = o_f + nbuf
-    o_beta = o_cum + nbuf + max(Nb, 2 * ZOOM_N) + 1
-    o_prob = o_beta + max(Nb, 2 * ZOOM_N) + 1
+    o_prob = o_cum + nbuf + mc
     o_cache = o_prob + 8 * D + 8
-    return o_f, o_cum, o_beta, o_prob, o_cache, nbuf, o_cache + 2 + key_words(D) + capacity * cache_entry(D)
+    return mc, o_f, o_cum, o_prob, o_cache, nbuf, o_cache + 2 + key_words(D) + capacity * cache_entry(D)
 
 
 def key_words(D: int) -> int:
@@ -251,43 +252,81 @@ def log_post_direct(ipar, fpar, n, y, a, b):
 
 
 # ---------------------------------------------------------------------------------- the lattice
+# A lattice is a set of columns (fixed b = b_first + jj Hb) each holding nodes at
+# a = col_a0[jj] + ii Ha, ii < col_n[jj]; every column start lies on one common lattice in a,
+# so the nodes of neighbouring columns line up. Columns follow the posterior: each covers the
+# a-range where the previous, coarser pass kept nodes (a posterior ridge along a diagonal costs
+# no more than one along an axis). A lattice is made from the grid tables (node a_i, b_j of
+# the grid: stride sa, sb) or by evaluating the model directly (zoom, refinement past the grid).
+#
+# work: [header (W_HDR)] [9 column arrays of MAXCOL] [weights (NBUF)] [prefix sums (NBUF + MAXCOL)]
+# [per-dose probabilities] [cache]. Header: 0 nb, 1 nodes, 3 Ha, 4 b_first, 5 Hb, 6 Z, 7-11
+# moments (mean a, mean b, var a, var b, cov), 12 table flag, 13 j0, 14 sa, 15 sb, 16-19 the
+# previous pass (nb, b_first, Hb, Ha), 20 a-lattice base of a direct lattice.
+C_A0 = 0  # first node's a
+C_I0 = 1  # its grid index (table lattices)
+C_N = 2  # nodes
+C_OFF = 3  # offset of the column in the weights (its prefix sums start at C_OFF + jj)
+C_BETA = 4  # exp(b)
+C_KLO = 5  # kept nodes (weight > 0): first and last index, klo > khi when none
+C_KHI = 6
+C_PLO = 7  # the previous pass's kept a-range (physical)
+C_PHI = 8
+N_COLS = 9
+
+
 @jit
-def _fill_tables(tab, n, Na, i0, sa, na, j0, sb, nb, s1, s2, f, beta):
-    """Log posterior (up to a constant) at the grid nodes (i0 + ii sa, j0 + jj sb) into
-    ``f[jj * na + ii]``, the columns' beta into ``beta[jj]``; returns the maximum."""
+def _views(ipar, work):
+    mc = ipar[I_MAXCOL]
+    o = W_HDR
+    cols = work[o:o + N_COLS * mc]
+    f = work[ipar[I_O_F]:ipar[I_O_F] + ipar[I_NBUF]]
+    cum = work[ipar[I_O_CUM]:ipar[I_O_PROB]]
+    return cols, mc, f, cum
+
+
+@jit
+def _fill_tables(tab, n, Na, sa, j0, sb, nb, s1, s2, f, cols, mc):
+    """Log posterior (up to a constant) at the lattice's grid nodes; returns the maximum."""
     D = n.shape[0]
     m = -np.inf
     for jj in range(nb):
+        cnt = int(cols[C_N * mc + jj])
         j = j0 + jj * sb
-        base = j * Na
         bj = tab[D + 2, j]
-        beta[jj] = bj
+        cols[C_BETA * mc + jj] = bj
+        if cnt == 0:
+            continue
+        base = j * Na
+        i0 = int(cols[C_I0 * mc + jj])
+        o = int(cols[C_OFF * mc + jj])
         lb = -bj * s2
-        o = jj * na
-        for ii in range(na):
+        for ii in range(cnt):
             i = i0 + ii * sa
             f[o + ii] = tab[D, base + i] + lb - tab[D + 1, i] * s1
         for d in range(D):
             if n[d] > 0:
                 nd = np.float64(n[d])
-                for ii in range(na):
+                for ii in range(cnt):
                     f[o + ii] += nd * tab[d, base + i0 + ii * sa]
-        for ii in range(na):
+        for ii in range(cnt):
             if f[o + ii] > m:
                 m = f[o + ii]
     return m
 
 
 @jit
-def _fill_direct(ipar, fpar, n, y, a0, ha, na, b0, hb, nb, f, beta):
-    """As :func:`_fill_tables` on the lattice (a0 + ii ha, b0 + jj hb), evaluating the model."""
+def _fill_direct(ipar, fpar, n, y, Ha, b0, Hb, nb, f, cols, mc):
+    """As :func:`_fill_tables`, evaluating the model at every node."""
     m = -np.inf
     for jj in range(nb):
-        b = b0 + jj * hb
-        beta[jj] = math.exp(b)
-        o = jj * na
-        for ii in range(na):
-            v = log_post_direct(ipar, fpar, n, y, a0 + ii * ha, b)
+        b = b0 + jj * Hb
+        cols[C_BETA * mc + jj] = math.exp(b)
+        cnt = int(cols[C_N * mc + jj])
+        o = int(cols[C_OFF * mc + jj])
+        a0 = cols[C_A0 * mc + jj]
+        for ii in range(cnt):
+            v = log_post_direct(ipar, fpar, n, y, a0 + ii * Ha, b)
             f[o + ii] = v
             if v > m:
                 m = v
@@ -295,66 +334,7 @@ def _fill_direct(ipar, fpar, n, y, a0, ha, na, b0, hb, nb, f, beta):
 
 
 @jit
-def _to_weights(f, na, nb, m, cum, geo):
-    """Exponentiate in place (zero below ``m - CUT``) and fill the column prefix sums
-    ``cum[jj * (na + 1) + ii]``. Sets geo[6..11] (Z, means, variances, covariance) in lattice
-    units and returns the box of the nodes kept (ii_lo, ii_hi, jj_lo, jj_hi)."""
-    lo = m - CUT
-    z = 0.0
-    si = 0.0
-    sj = 0.0
-    sii = 0.0
-    sjj = 0.0
-    sij = 0.0
-    ilo = na
-    ihi = -1
-    jlo = nb
-    jhi = -1
-    for jj in range(nb):
-        o = jj * na
-        oc = jj * (na + 1)
-        cum[oc] = 0.0
-        col = 0.0
-        ci = 0.0
-        cii = 0.0
-        for ii in range(na):
-            v = f[o + ii]
-            if v > lo:
-                w = math.exp(v - m)
-                if ii < ilo:
-                    ilo = ii
-                if ii > ihi:
-                    ihi = ii
-            else:
-                w = 0.0
-            f[o + ii] = w
-            col += w
-            cum[oc + ii + 1] = col
-            ci += w * ii
-            cii += w * ii * ii
-        if col > 0.0:
-            if jj < jlo:
-                jlo = jj
-            jhi = jj
-        z += col
-        si += ci
-        sj += col * jj
-        sii += cii
-        sjj += col * jj * jj
-        sij += ci * jj
-    mi = si / z
-    mj = sj / z
-    geo[6] = z
-    geo[7] = mi
-    geo[8] = mj
-    geo[9] = max(sii / z - mi * mi, 0.0)
-    geo[10] = max(sjj / z - mj * mj, 0.0)
-    geo[11] = sij / z - mi * mj
-    return ilo, ihi, jlo, jhi
-
-
-@jit
-def _local_scale(f, na, nb, ha, hb, m):
+def _local_scale(f, nb, cols, mc, Ha, Hb, m):
     """Smallest local sds of the posterior on the lattice (``f`` holds the log posterior, ``m``
     its maximum): from the largest curvature of the log posterior along each axis where it is
     within 4 of its maximum (a skewed posterior is narrower on one side than at its mode).
@@ -363,21 +343,95 @@ def _local_scale(f, na, nb, ha, hb, m):
     cb = 0.0
     thr = m - 4.0
     for jj in range(nb):
-        o = jj * na
-        for ii in range(na):
+        cnt = int(cols[C_N * mc + jj])
+        o = int(cols[C_OFF * mc + jj])
+        a0 = cols[C_A0 * mc + jj]
+        for ii in range(cnt):
             v = f[o + ii]
-            if v > thr:
-                if 0 < ii < na - 1:
-                    c = (2.0 * v - f[o + ii - 1] - f[o + ii + 1]) / (ha * ha)
-                    if c > ca:
-                        ca = c
-                if 0 < jj < nb - 1:
-                    c = (2.0 * v - f[o + ii - na] - f[o + ii + na]) / (hb * hb)
+            if v <= thr:
+                continue
+            if 0 < ii < cnt - 1:
+                c = (2.0 * v - f[o + ii - 1] - f[o + ii + 1]) / (Ha * Ha)
+                if c > ca:
+                    ca = c
+            if 0 < jj < nb - 1:
+                # the nodes at the same a in the neighbouring columns (starts are aligned)
+                kd = ii + int(round((a0 - cols[C_A0 * mc + jj - 1]) / Ha))
+                ku = ii + int(round((a0 - cols[C_A0 * mc + jj + 1]) / Ha))
+                nd = int(cols[C_N * mc + jj - 1])
+                nu = int(cols[C_N * mc + jj + 1])
+                if 0 <= kd < nd and 0 <= ku < nu:
+                    c = (2.0 * v - f[int(cols[C_OFF * mc + jj - 1]) + kd] - f[int(cols[C_OFF * mc + jj + 1]) + ku]) / \
+                        (Hb * Hb)
                     if c > cb:
                         cb = c
     sa = 1.0 / math.sqrt(ca) if ca > 0.0 else np.inf
     sb = 1.0 / math.sqrt(cb) if cb > 0.0 else np.inf
     return sa, sb
+
+
+@jit
+def _to_weights(f, nb, cols, mc, Ha, b0, Hb, m, cum, geo):
+    """Exponentiate in place (zero below ``m - CUT``), fill each column's prefix sums
+    (``cum[off + jj + ii]``, ii = 0..n) and its kept range, and set geo[6..11] (Z, means,
+    variances, covariance). Returns the first and last column with kept nodes."""
+    lo = m - CUT
+    z = 0.0
+    sa_ = 0.0
+    sb_ = 0.0
+    saa = 0.0
+    sbb = 0.0
+    sab = 0.0
+    jlo = nb
+    jhi = -1
+    for jj in range(nb):
+        cnt = int(cols[C_N * mc + jj])
+        o = int(cols[C_OFF * mc + jj])
+        oc = o + jj
+        a0 = cols[C_A0 * mc + jj]
+        b = b0 + jj * Hb
+        cum[oc] = 0.0
+        col = 0.0
+        ca = 0.0
+        caa = 0.0
+        klo = cnt
+        khi = -1
+        for ii in range(cnt):
+            v = f[o + ii]
+            if v > lo:
+                w = math.exp(v - m)
+                if ii < klo:
+                    klo = ii
+                khi = ii
+            else:
+                w = 0.0
+            f[o + ii] = w
+            col += w
+            cum[oc + ii + 1] = col
+            a = a0 + ii * Ha
+            ca += w * a
+            caa += w * a * a
+        cols[C_KLO * mc + jj] = klo
+        cols[C_KHI * mc + jj] = khi
+        if khi >= 0:
+            if jj < jlo:
+                jlo = jj
+            jhi = jj
+        z += col
+        sa_ += ca
+        sb_ += col * b
+        saa += caa
+        sbb += col * b * b
+        sab += ca * b
+    ma = sa_ / z
+    mb = sb_ / z
+    geo[6] = z
+    geo[7] = ma
+    geo[8] = mb
+    geo[9] = max(saa / z - ma * ma, 0.0)
+    geo[10] = max(sbb / z - mb * mb, 0.0)
+    geo[11] = sab / z - ma * mb
+    return jlo, jhi
 
 
 @jit
@@ -399,12 +453,12 @@ def _qmin(va, vb, cab, Ha, Hb):
 
 
 @jit
-def _scales(geo, Ha, Hb, loc_a, loc_b):
-    """Posterior covariance (physical units) with the variances capped by the local scales,
-    and the conditional sd of a given b."""
-    va = geo[9] * Ha * Ha
-    vb = geo[10] * Hb * Hb
-    cab = geo[11] * Ha * Hb
+def _scales(geo, loc_a, loc_b):
+    """Posterior covariance with the variances capped by the local scales, and the
+    conditional sd of a given b."""
+    va = geo[9]
+    vb = geo[10]
+    cab = geo[11]
     fa = 1.0
     fb = 1.0
     if loc_a * loc_a < va:
@@ -419,11 +473,16 @@ def _scales(geo, Ha, Hb, loc_a, loc_b):
 
 
 @jit
+def _steps_ok(va, vb, cab, sd_ab, sig_a, Ha, Hb):
+    """Whether steps (Ha, Hb) keep the sinc rule in a and the trapezoid rule accurate."""
+    return Ha * STEPS_A <= max(sd_ab, sig_a) and _qmin(va, vb, cab, Ha, Hb) >= Q_MIN
+
+
+@jit
 def _choose_strides(va, vb, cab, sd_ab, ha, hb, sig_a, cap_a, cap_b):
     """Largest integer strides (<= the caps) at which the sinc rule in a and the trapezoid rule
     keep their accuracy; (0, 0) when even stride 1 is too coarse."""
-    s_a = max(sd_ab, sig_a)
-    sa = min(cap_a, int(s_a / (STEPS_A * ha)))
+    sa = min(cap_a, int(max(sd_ab, sig_a) / (STEPS_A * ha)))
     if sa < 1:
         return 0, 0
     sb = cap_b
@@ -437,185 +496,294 @@ def _choose_strides(va, vb, cab, sd_ab, ha, hb, sig_a, cap_a, cap_b):
 
 
 @jit
-def _set_geo(geo, na, nb, a0, Ha, b0, Hb):
-    """Turn the lattice-unit moments in geo[6..11] into physical units and store the lattice."""
-    geo[0] = na
-    geo[1] = nb
-    geo[2] = a0
-    geo[3] = Ha
-    geo[4] = b0
-    geo[5] = Hb
-    geo[7] = a0 + geo[7] * Ha
-    geo[8] = b0 + geo[8] * Hb
-    geo[9] = geo[9] * Ha * Ha
-    geo[10] = geo[10] * Hb * Hb
-    geo[11] = geo[11] * Ha * Hb
+def _keep_previous(geo, cols, mc, nb, Ha, b0, Hb):
+    """Store this pass's kept a-ranges (physical) for building the next lattice."""
+    for jj in range(nb):
+        klo = cols[C_KLO * mc + jj]
+        khi = cols[C_KHI * mc + jj]
+        a0 = cols[C_A0 * mc + jj]
+        if khi >= klo:
+            cols[C_PLO * mc + jj] = a0 + klo * Ha
+            cols[C_PHI * mc + jj] = a0 + khi * Ha
+        else:
+            cols[C_PLO * mc + jj] = np.inf
+            cols[C_PHI * mc + jj] = -np.inf
+    geo[16] = nb
+    geo[17] = b0
+    geo[18] = Hb
+    geo[19] = Ha
 
 
 @jit
-def _mark(work, table, i0, j0, sa, sb):
-    """Remember how the lattice in work was made (work[12:16]): from the tables (grid node
-    i0 + ii sa, j0 + jj sb) or evaluated directly (table = 0)."""
-    work[12] = 1.0 if table else 0.0
-    work[13] = i0
-    work[14] = j0
-    work[15] = sa * 4096 + sb
+def _previous_range(geo, cols, mc, b, pad):
+    """The a-range the previous pass kept near b (columns within one previous step), widened by
+    ``pad`` previous steps; (inf, -inf) when none."""
+    pnb = int(geo[16])
+    pb0 = geo[17]
+    pHb = geo[18]
+    pHa = geo[19]
+    x = (b - pb0) / pHb
+    j1 = int(math.floor(x + 1e-9))
+    lo = np.inf
+    hi = -np.inf
+    for jp in range(j1 - 1, j1 + 3):
+        if 0 <= jp < pnb and abs(jp - x) <= 1.0 + 1e-9:
+            if cols[C_PLO * mc + jp] < lo:
+                lo = cols[C_PLO * mc + jp]
+            if cols[C_PHI * mc + jp] > hi:
+                hi = cols[C_PHI * mc + jp]
+    if hi < lo:
+        return lo, hi
+    return lo - pad * pHa, hi + pad * pHa
 
 
 @jit
-def lattice(ipar, fpar, tab, n, y, work):
-    """Integrate the posterior on an adaptive lattice of the grid. Leaves the weights, column
-    prefix sums and column betas in ``work`` and the geometry in ``work[:N_GEO]``:
-    [na, nb, a_first, Ha, b_first, Hb, Z, mean_a, mean_b, var_a, var_b, cov_ab].
-
-    First a scan of the whole grid at stride ``COARSE``; then, while the posterior's scales
-    (global moments, capped by the largest local curvature) call for finer strides, the box of
-    the nodes kept, widened by one step, is scanned again at the strides they call for. When
-    even the grid's own step is too coarse, :func:`_zoom` integrates on a local grid instead.
-    """
-    D = n.shape[0]
+def _build_table(ipar, fpar, tab, geo, cols, mc, sa, j0, sb, nb, pad):
+    """Columns of a table lattice (grid columns j0 + jj sb) covering the previous pass's kept
+    ranges widened by ``pad`` steps; column starts aligned to multiples of sa. False when the
+    buffers are too small."""
+    D = tab.shape[0] - 5
     Na = ipar[I_NA]
-    Nb = ipar[I_NB]
-    geo = work[:N_GEO]
-    f = work[ipar[I_O_F]:ipar[I_O_F] + ipar[I_NBUF]]
-    cum = work[ipar[I_O_CUM]:ipar[I_O_BETA]]
-    beta = work[ipar[I_O_BETA]:ipar[I_O_PROB]]
+    A0 = fpar[F_A0]
     ha = fpar[F_HA]
-    hb = fpar[F_HB]
-    s1, s2 = _sums(ipar, fpar, n, y)
-    sa = COARSE
-    sb = COARSE
-    i0 = 0
-    j0 = 0
-    na = (Na - 1) // sa + 1
-    nb = (Nb - 1) // sb + 1
-    for _ in range(MAX_ITER):
-        m = _fill_tables(tab, n, Na, i0, sa, na, j0, sb, nb, s1, s2, f, beta)
-        Ha = sa * ha
-        Hb = sb * hb
-        loc_a, loc_b = _local_scale(f, na, nb, Ha, Hb, m)
-        ilo, ihi, jlo, jhi = _to_weights(f, na, nb, m, cum, geo)
-        va, vb, cab, sd_ab = _scales(geo, Ha, Hb, loc_a, loc_b)
-        nsa, nsb = _choose_strides(va, vb, cab, sd_ab, ha, hb, fpar[F_SIGMA_A], sa, sb)
-        a_first = tab[D + 1, i0]
-        b_first = math.log(tab[D + 2, j0])
-        if nsa == 0:
-            _set_geo(geo, na, nb, a_first, Ha, b_first, Hb)
-            _zoom(ipar, fpar, n, y, work, geo[7], geo[8], geo[9], geo[10], geo[11], sd_ab)
-            return
-        # the box of kept nodes widened by one step, in grid indices
-        ni0 = max(i0 + (ilo - 1) * sa, 0)
-        ni1 = min(i0 + (ihi + 1) * sa, Na - 1)
-        nj0 = max(j0 + (jlo - 1) * sb, 0)
-        nj1 = min(j0 + (jhi + 1) * sb, Nb - 1)
-        if nsa == sa and nsb == sb:
-            # fine enough; done unless kept nodes touch the lattice's edge inside the grid
-            e_lo_a = ilo == 0 and i0 > 0
-            e_hi_a = ihi == na - 1 and i0 + (na - 1) * sa < Na - 1
-            e_lo_b = jlo == 0 and j0 > 0
-            e_hi_b = jhi == nb - 1 and j0 + (nb - 1) * sb < Nb - 1
-            if not (e_lo_a or e_hi_a or e_lo_b or e_hi_b):
-                _set_geo(geo, na, nb, a_first, Ha, b_first, Hb)
-                _mark(work, True, i0, j0, sa, sb)
-                return
-            if e_lo_a:
-                ni0 = max(i0 - 8 * sa, 0)
-            if e_hi_a:
-                ni1 = min(i0 + (na + 7) * sa, Na - 1)
-            if e_lo_b:
-                nj0 = max(j0 - 8 * sb, 0)
-            if e_hi_b:
-                nj1 = min(j0 + (nb + 7) * sb, Nb - 1)
-        sa = nsa
-        sb = nsb
-        i0 = ni0
-        j0 = nj0
-        na = (ni1 - ni0) // sa + 1
-        nb = (nj1 - nj0) // sb + 1
-    _set_geo(geo, na, nb, tab[D + 1, i0], sa * ha, math.log(tab[D + 2, j0]), sb * hb)
-    _mark(work, True, i0, j0, sa, sb)
-
-
-@jit
-def refine_b(ipar, fpar, tab, n, y, work):
-    """Redo the lattice in work over the same box with half the column step: from the tables
-    while the column stride is even, else evaluating the model. False when the buffer is too
-    small (the lattice is then unchanged)."""
-    geo = work[:N_GEO]
-    na = int(geo[0])
-    nb = int(geo[1])
-    a0 = geo[2]
-    Ha = geo[3]
-    b0 = geo[4]
-    Hb = geo[5]
-    nb2 = 2 * nb - 1
-    if na * nb2 > ipar[I_NBUF] or (na + 1) * nb2 > ipar[I_O_BETA] - ipar[I_O_CUM] or \
-            nb2 > ipar[I_O_PROB] - ipar[I_O_BETA]:
+    if nb > mc:
         return False
-    f = work[ipar[I_O_F]:ipar[I_O_F] + ipar[I_NBUF]]
-    cum = work[ipar[I_O_CUM]:ipar[I_O_BETA]]
-    beta = work[ipar[I_O_BETA]:ipar[I_O_PROB]]
-    code = int(work[15])
-    sa = code // 4096
-    sb = code % 4096
-    if work[12] == 1.0 and sb % 2 == 0:
-        i0 = int(work[13])
-        j0 = int(work[14])
-        s1, s2 = _sums(ipar, fpar, n, y)
-        m = _fill_tables(tab, n, ipar[I_NA], i0, sa, na, j0, sb // 2, nb2, s1, s2, f, beta)
-        _to_weights(f, na, nb2, m, cum, geo)
-        _set_geo(geo, na, nb2, a0, Ha, b0, 0.5 * Hb)
-        _mark(work, True, i0, j0, sa, sb // 2)
-    else:
-        m = _fill_direct(ipar, fpar, n, y, a0, Ha, na, b0, 0.5 * Hb, nb2, f, beta)
-        _to_weights(f, na, nb2, m, cum, geo)
-        _set_geo(geo, na, nb2, a0, Ha, b0, 0.5 * Hb)
-        _mark(work, False, 0, 0, 0, 0)
+    off = 0
+    for jj in range(nb):
+        b = math.log(tab[D + 2, j0 + jj * sb])
+        lo, hi = _previous_range(geo, cols, mc, b, pad)
+        if hi < lo:
+            cols[C_N * mc + jj] = 0
+            cols[C_OFF * mc + jj] = off
+            cols[C_I0 * mc + jj] = 0
+            cols[C_A0 * mc + jj] = A0
+            continue
+        i_lo = max(int(math.floor((lo - A0) / ha)), 0)
+        i_hi = min(int(math.ceil((hi - A0) / ha)), Na - 1)
+        i_lo = (i_lo // sa) * sa
+        cnt = (i_hi - i_lo) // sa + 1 if i_hi >= i_lo else 0
+        cols[C_I0 * mc + jj] = i_lo
+        cols[C_A0 * mc + jj] = tab[D + 1, i_lo]
+        cols[C_N * mc + jj] = cnt
+        cols[C_OFF * mc + jj] = off
+        off += cnt
+    if off > ipar[I_NBUF]:
+        return False
+    geo[1] = off
     return True
 
 
 @jit
-def _zoom(ipar, fpar, n, y, work, ma, mb, va, vb, cab, sd_ab):
-    """Integrate on a local grid around the posterior (mean ``ma, mb``, covariance estimate
-    ``va, vb, cab``), evaluating the model directly: +-8 sds, steps from the rules of
-    :func:`_choose_strides`; the box and steps are re-derived from the result until both hold."""
-    geo = work[:N_GEO]
-    f = work[ipar[I_O_F]:ipar[I_O_F] + ipar[I_NBUF]]
-    cum = work[ipar[I_O_CUM]:ipar[I_O_BETA]]
-    beta = work[ipar[I_O_BETA]:ipar[I_O_PROB]]
+def _build_direct(ipar, geo, cols, mc, Ha, b0, Hb, nb, abase, pad):
+    """Columns of a directly evaluated lattice (b = b0 + jj Hb, a on abase + k Ha) covering
+    the previous pass's kept ranges widened by ``pad`` previous steps."""
+    if nb > mc:
+        return False
+    off = 0
+    for jj in range(nb):
+        lo, hi = _previous_range(geo, cols, mc, b0 + jj * Hb, pad)
+        if hi < lo:
+            cols[C_N * mc + jj] = 0
+            cols[C_OFF * mc + jj] = off
+            cols[C_A0 * mc + jj] = abase
+            continue
+        k0 = int(math.floor((lo - abase) / Ha))
+        k1 = int(math.ceil((hi - abase) / Ha))
+        cols[C_A0 * mc + jj] = abase + k0 * Ha
+        cols[C_N * mc + jj] = k1 - k0 + 1
+        cols[C_OFF * mc + jj] = off
+        off += k1 - k0 + 1
+    if off > ipar[I_NBUF]:
+        return False
+    geo[1] = off
+    return True
+
+
+@jit
+def _edges(cols, mc, nb, jlo, jhi):
+    """Whether kept nodes touch the end of their column, or kept columns the lattice's ends."""
+    if jlo == 0 or jhi == nb - 1:
+        return True
+    for jj in range(jlo, jhi + 1):
+        khi = cols[C_KHI * mc + jj]
+        if khi >= 0 and (cols[C_KLO * mc + jj] == 0 or khi == cols[C_N * mc + jj] - 1):
+            return True
+    return False
+
+
+@jit
+def _set_geo(geo, nb, Ha, b0, Hb, table, j0, sa, sb):
+    geo[0] = nb
+    geo[3] = Ha
+    geo[4] = b0
+    geo[5] = Hb
+    geo[12] = 1.0 if table else 0.0
+    geo[13] = j0
+    geo[14] = sa
+    geo[15] = sb
+
+
+@jit
+def _pass(ipar, fpar, tab, n, y, work, table, Ha, b0, Hb, nb, j0, sa, sb):
+    """Fill, measure and weight the lattice described by the column arrays. Returns
+    (jlo, jhi, va, vb, cab, sd_ab) with the moments in geo."""
+    geo = work[:N_GEO + 8]
+    cols, mc, f, cum = _views(ipar, work)
+    if table:
+        s1, s2 = _sums(ipar, fpar, n, y)
+        m = _fill_tables(tab, n, ipar[I_NA], sa, j0, sb, nb, s1, s2, f, cols, mc)
+    else:
+        m = _fill_direct(ipar, fpar, n, y, Ha, b0, Hb, nb, f, cols, mc)
+    loc_a, loc_b = _local_scale(f, nb, cols, mc, Ha, Hb, m)
+    jlo, jhi = _to_weights(f, nb, cols, mc, Ha, b0, Hb, m, cum, geo)
+    _set_geo(geo, nb, Ha, b0, Hb, table, j0, sa, sb)
+    va, vb, cab, sd_ab = _scales(geo, loc_a, loc_b)
+    return jlo, jhi, va, vb, cab, sd_ab
+
+
+@jit
+def lattice(ipar, fpar, tab, n, y, work):
+    """Integrate the posterior on an adaptive lattice. Leaves the weights, prefix sums and
+    column arrays in ``work`` and the geometry and moments in its header.
+
+    First a scan of the whole grid at stride ``COARSE``; then, while the posterior's scales
+    (global moments, capped by the largest local curvature) call for finer strides or kept
+    nodes reach a column's end, a new lattice at the strides they call for, whose columns
+    cover the a-ranges the previous pass kept (widened by a step) and whose columns span the
+    kept columns (widened by a step). When even the grid's own step is too coarse,
+    :func:`_zoom` continues on lattices evaluated directly."""
+    D = n.shape[0]
+    Na = ipar[I_NA]
+    Nb = ipar[I_NB]
+    geo = work[:N_GEO + 8]
+    cols, mc, f, cum = _views(ipar, work)
+    ha = fpar[F_HA]
+    hb = fpar[F_HB]
     sig_a = fpar[F_SIGMA_A]
-    nmax = 2 * ZOOM_N
-    for _ in range(6):
-        sa_ = math.sqrt(max(va, 1e-12))
-        sb_ = math.sqrt(max(vb, 1e-12))
-        a_lo = ma - 8.0 * sa_
-        b_lo = mb - 8.0 * sb_
-        ha = min(max(sd_ab, sig_a) / STEPS_A, 16.0 * sa_ / (ZOOM_N - 1))
-        hb = 16.0 * sb_ / (ZOOM_N - 1)
-        while _qmin(va, vb, cab, ha, hb) < Q_MIN and hb > 16.0 * sb_ / (nmax - 1):
-            hb *= 0.5
-        while _qmin(va, vb, cab, ha, hb) < Q_MIN:
-            ha *= 0.5
-        na = min(int(16.0 * sa_ / ha) + 1, nmax)
-        nb = min(int(16.0 * sb_ / hb) + 1, nmax)
-        if na * nb > ipar[I_NBUF]:
-            nb = ipar[I_NBUF] // na
-        m = _fill_direct(ipar, fpar, n, y, a_lo, ha, na, b_lo, hb, nb, f, beta)
-        loc_a, loc_b = _local_scale(f, na, nb, ha, hb, m)
-        ilo, ihi, jlo, jhi = _to_weights(f, na, nb, m, cum, geo)
-        nva, nvb, ncab, nsd = _scales(geo, ha, hb, loc_a, loc_b)
-        ok = ha * STEPS_A <= max(nsd, sig_a) * 1.0001 and _qmin(nva, nvb, ncab, ha, hb) >= Q_MIN
-        inside = ilo > 0 and ihi < na - 1 and jlo > 0 and jhi < nb - 1
-        _set_geo(geo, na, nb, a_lo, ha, b_lo, hb)
-        _mark(work, False, 0, 0, 0, 0)
-        if ok and inside:
+    sa = max(COARSE, (Na - 1) // COARSE_NODES)
+    sb = max(COARSE, (Nb - 1) // COARSE_NODES)
+    j0 = 0
+    nb = (Nb - 1) // sb + 1
+    off = 0
+    for jj in range(nb):
+        cols[C_I0 * mc + jj] = 0
+        cols[C_A0 * mc + jj] = tab[D + 1, 0]
+        cnt = (Na - 1) // sa + 1
+        cols[C_N * mc + jj] = cnt
+        cols[C_OFF * mc + jj] = off
+        off += cnt
+    geo[1] = off
+    pad = 1
+    for _ in range(MAX_ITER):
+        Ha = sa * ha
+        Hb = sb * hb
+        b0 = math.log(tab[D + 2, j0])
+        jlo, jhi, va, vb, cab, sd_ab = _pass(ipar, fpar, tab, n, y, work, True, Ha, b0, Hb, nb, j0, sa, sb)
+        nsa, nsb = _choose_strides(va, vb, cab, sd_ab, ha, hb, sig_a, sa, sb)
+        _keep_previous(geo, cols, mc, nb, Ha, b0, Hb)
+        if nsa == 0:
+            _zoom(ipar, fpar, tab, n, y, work, va, vb, cab, sd_ab)
             return
-        ma = geo[7]
-        mb = geo[8]
-        va = geo[9] * 1.2
-        vb = geo[10] * 1.2
-        cab = geo[11] * 1.2
-        sd_ab = nsd
+        edge = _edges(cols, mc, nb, jlo, jhi)
+        at_grid = j0 == 0 and j0 + (nb - 1) * sb >= Nb - 1 - sb
+        if nsa == sa and nsb == sb and (not edge or (pad >= 8 and at_grid)):
+            return
+        if nsa == sa and nsb == sb:
+            pad *= 2  # kept nodes reach a column's end: widen
+        else:
+            pad = 1
+        nj0 = max(j0 + (jlo - pad) * sb, 0)
+        nj1 = min(j0 + (jhi + pad) * sb, Nb - 1)
+        sa = nsa
+        sb = nsb
+        j0 = nj0
+        nb = (nj1 - nj0) // sb + 1
+        if not _build_table(ipar, fpar, tab, geo, cols, mc, sa, j0, sb, nb, pad):
+            _zoom(ipar, fpar, tab, n, y, work, va, vb, cab, sd_ab)
+            return
+
+
+@jit
+def _zoom(ipar, fpar, tab, n, y, work, va, vb, cab, sd_ab):
+    """Lattices evaluated directly, with steps from the scales of the previous pass (whose kept
+    ranges their columns cover), until the steps hold for the result's own scales."""
+    geo = work[:N_GEO + 8]
+    cols, mc, f, cum = _views(ipar, work)
+    sig_a = fpar[F_SIGMA_A]
+    pad = 2
+    for it in range(MAX_ITER):
+        Ha = max(sd_ab, sig_a) / STEPS_A
+        sdb = math.sqrt(max(vb, 1e-16))
+        Hb = sdb / 1.5
+        while _qmin(va, vb, cab, Ha, Hb) < Q_MIN:
+            Hb *= 0.8
+        pnb = int(geo[16])
+        pb0 = geo[17]
+        pHb = geo[18]
+        # b-range: the previous pass's kept columns widened by `pad` previous steps
+        jlo = pnb
+        jhi = -1
+        for jp in range(pnb):
+            if cols[C_PHI * mc + jp] >= cols[C_PLO * mc + jp]:
+                if jp < jlo:
+                    jlo = jp
+                jhi = jp
+        b_lo = pb0 + (jlo - pad) * pHb
+        b_hi = pb0 + (jhi + pad) * pHb
+        nb = int((b_hi - b_lo) / Hb) + 1
+        abase = geo[7]
+        while nb > mc - 2 or not _build_direct(ipar, geo, cols, mc, Ha, b_lo, Hb, nb, abase, pad):
+            Ha *= 1.25  # the buffers are full: coarser (accuracy then degrades gracefully)
+            Hb *= 1.25
+            nb = int((b_hi - b_lo) / Hb) + 1
+        jl, jh, nva, nvb, ncab, nsd = _pass(ipar, fpar, tab, n, y, work, False, Ha, b_lo, Hb, nb, 0, 0, 0)
+        ok = _steps_ok(nva, nvb, ncab, nsd, sig_a, Ha * 1.0001, Hb)
+        edge = _edges(cols, mc, nb, jl, jh)
+        if ok and not edge:
+            return
+        _keep_previous(geo, cols, mc, nb, Ha, b_lo, Hb)
+        va, vb, cab, sd_ab = nva, nvb, ncab, nsd
+        pad = 2 if ok else 1
+        if edge and ok:
+            pad = 4
+
+
+@jit
+def refine_b(ipar, fpar, tab, n, y, work):
+    """Redo the lattice over the same columns' span with about half the column step: from the
+    tables while the column stride exceeds 1, else evaluating the model. Column a-ranges come
+    from the current kept ranges. False when the buffers are too small (lattice unchanged
+    only if nothing was written)."""
+    geo = work[:N_GEO + 8]
+    cols, mc, f, cum = _views(ipar, work)
+    nb = int(geo[0])
+    Ha = geo[3]
+    b0 = geo[4]
+    Hb = geo[5]
+    table = geo[12] == 1.0
+    j0 = int(geo[13])
+    sa = int(geo[14])
+    sb = int(geo[15])
+    if table and sb > 1:
+        nsb = sb // 2
+        nnb = ((nb - 1) * sb) // nsb + 1
+        if nnb > mc:
+            return False
+        _keep_previous(geo, cols, mc, nb, Ha, b0, Hb)
+        if not _build_table(ipar, fpar, tab, geo, cols, mc, sa, j0, nsb, nnb, 1):
+            return False
+        _pass(ipar, fpar, tab, n, y, work, True, Ha, b0, nsb * fpar[F_HB], nnb, j0, sa, nsb)
+        return True
+    nnb = 2 * nb - 1
+    if nnb > mc:
+        return False
+    # the a-lattice base of the current lattice: any column start (they are aligned)
+    abase = cols[C_A0 * mc + 0]
+    _keep_previous(geo, cols, mc, nb, Ha, b0, Hb)
+    if not _build_direct(ipar, geo, cols, mc, Ha, b0, 0.5 * Hb, nnb, abase, 1):
+        return False
+    _pass(ipar, fpar, tab, n, y, work, False, Ha, b0, 0.5 * Hb, nnb, 0, 0, 0)
+    return True
 
 
 # ---------------------------------------------------------------------------------- summaries
@@ -628,14 +796,10 @@ def upper_tail_checked(ipar, tab, work, xd, t):
     ``TAIL_TOL``: the threshold then sweeps through the posterior too fast as b changes
     (a dose far from where the data are) for this column spacing."""
     D = tab.shape[0] - 5
-    na = int(work[0])
-    nb = int(work[1])
-    a0 = work[2]
+    cols, mc, f, cum = _views(ipar, work)
+    nb = int(work[0])
     Ha = work[3]
     z = work[6]
-    of = ipar[I_O_F]
-    oc = ipar[I_O_CUM]
-    ob = ipar[I_O_BETA]
     row = D + 3
     L = SINC_L
     W = 2 * L + 1
@@ -644,8 +808,12 @@ def upper_tail_checked(ipar, tab, work, xd, t):
     z0 = 0.0
     z1 = 0.0
     for jj in range(nb):
-        cj = oc + jj * (na + 1)
-        col_n = work[cj + na]
+        cnt = int(cols[C_N * mc + jj])
+        if cnt == 0:
+            continue
+        o = int(cols[C_OFF * mc + jj])
+        oc = o + jj
+        col_n = cum[oc + cnt]
         if col_n == 0.0:
             continue
         odd = jj % 2 == 1
@@ -653,31 +821,27 @@ def upper_tail_checked(ipar, tab, work, xd, t):
             z1 += col_n
         else:
             z0 += col_n
-        v = (t - work[ob + jj] * xd - a0) / Ha  # threshold in lattice units
-        if v >= na - 1 + L + 0.5:
+        v = (t - cols[C_BETA * mc + jj] * xd - cols[C_A0 * mc + jj]) / Ha  # threshold in lattice units
+        if v >= cnt - 1 + L + 0.5:
             continue
-        if v <= -L - 0.5:
-            if odd:
-                t1 += col_n
-            else:
-                t0 += col_n
-            continue
-        m = int(math.floor(v + 0.5))
-        p = (v - m + 0.5) * SINC_Q
-        q = min(int(p), SINC_Q - 1)
-        h00, h01, h10, h11 = _hermite(p - q)
-        base = q * W + L - m  # weight of node ii at index base + ii (l = ii - m)
-        top = m + L + 1  # nodes from here up take full weight
         s = 0.0
-        if top < na:
-            s = col_n - work[cj + max(top, 0)]
-        lo = max(m - L, 0)
-        hi = min(m + L, na - 1)
-        o = of + jj * na
-        for ii in range(lo, hi + 1):
-            k = base + ii
-            s += (h00 * tab[row, k] + h01 * tab[row, k + W] + h10 * tab[row + 1, k]
-                  + h11 * tab[row + 1, k + W]) * work[o + ii]
+        if v <= -L - 0.5:
+            s = col_n
+        else:
+            m = int(math.floor(v + 0.5))
+            p = (v - m + 0.5) * SINC_Q
+            q = min(int(p), SINC_Q - 1)
+            h00, h01, h10, h11 = _hermite(p - q)
+            base = q * W + L - m  # weight of node ii at index base + ii (l = ii - m)
+            top = m + L + 1  # nodes from here up take full weight
+            if top < cnt:
+                s = col_n - cum[oc + max(top, 0)]
+            lo = max(m - L, 0)
+            hi = min(m + L, cnt - 1)
+            for ii in range(lo, hi + 1):
+                k = base + ii
+                s += (h00 * tab[row, k] + h01 * tab[row, k + W] + h10 * tab[row + 1, k]
+                      + h11 * tab[row + 1, k + W]) * f[o + ii]
         if odd:
             t1 += s
         else:
@@ -703,20 +867,18 @@ def upper_tail(ipar, tab, work, xd, t):
 @jit
 def mean_p(ipar, work, xd):
     """Posterior mean of p_d = expit(a + beta x_d) from the lattice in ``work``."""
-    na = int(work[0])
-    nb = int(work[1])
-    a0 = work[2]
+    cols, mc, f, cum = _views(ipar, work)
+    nb = int(work[0])
     Ha = work[3]
-    of = ipar[I_O_F]
-    ob = ipar[I_O_BETA]
     s = 0.0
     for jj in range(nb):
-        c = work[ob + jj] * xd
-        o = of + jj * na
-        for ii in range(na):
-            w = work[o + ii]
+        cnt = int(cols[C_N * mc + jj])
+        o = int(cols[C_OFF * mc + jj])
+        c = cols[C_BETA * mc + jj] * xd + cols[C_A0 * mc + jj]
+        for ii in range(cnt):
+            w = f[o + ii]
             if w > 0.0:
-                s += w / (1.0 + math.exp(-(a0 + ii * Ha + c)))
+                s += w / (1.0 + math.exp(-(c + ii * Ha)))
     return s / work[6]
 
 
@@ -1037,7 +1199,7 @@ def estimates(ipar, fpar, tab, n, y, work, out):
 def summaries(ipar, fpar, tab, n, y, work, cur, out):
     """Everything ``next_dose`` reports, into ``out`` (rows of D): P(p > t_lo), P(p > t_hi),
     P(p > t_over), P(p > t_unacc), eligible, loss, posterior mean; returns (next best dose,
-    dose limit, overdose bound, geometry size na * nb)."""
+    dose limit, overdose bound, lattice nodes)."""
     D = n.shape[0]
     lim = dose_limit(ipar, n, cur)
     nbd = next_best(ipar, fpar, tab, n, y, work, lim, True)
@@ -1047,7 +1209,7 @@ def summaries(ipar, fpar, tab, n, y, work, cur, out):
     fx = ipar[I_F_X]
     for d in range(D):
         out[6 * D + d] = mean_p(ipar, work, fpar[fx + d])
-    return nbd, lim, overdose_bound(ipar, fpar, n), work[0] * work[1]
+    return nbd, lim, overdose_bound(ipar, fpar, n), work[1]
 
 
 @jit

@@ -7,6 +7,7 @@ simulation, in live use (``next_dose``) and in exact enumeration.
 from __future__ import annotations
 
 import numpy as np
+import numba
 from numba import prange
 
 from .._jit import jit
@@ -17,6 +18,9 @@ from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, gap, onset
 
 CHUNK = 256  # trials per parallel task; results do not depend on it
+#: parallel lanes of run_batch (numba's maximum thread count, frozen when the kernel compiles;
+#: results do not depend on it)
+LANES = max(1, int(numba.config.NUMBA_NUM_THREADS))
 
 
 @jit
@@ -135,23 +139,35 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     """
     n_rows = sel.shape[0]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
-    for ch in prange(n_chunks):
+    # One lane per thread, taking every n_lanes-th chunk, with its own scratch for the whole
+    # call: designs may keep a cache of decisions in ``work`` (BLRM), which then serves every
+    # chunk of the lane. Which lane runs a trial never changes its result.
+    n_lanes = min(LANES, n_chunks)
+    for lane in prange(n_lanes):
         aux = np.zeros(max(n_aux, 1), dtype=np.int64)
         work = np.zeros(max(n_work, 1), dtype=np.float64)
         slot = np.zeros(max(max_n, 1), dtype=np.float64)
-        lo = ch * CHUNK
-        hi = min(n_rows, lo + CHUNK)
-        for r in range(lo, hi):
-            g = trial0 + r
-            sc = g // per_scenario
-            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
-                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], aux, work,
-                                       slot)
-            sel[r] = s
-            reason[r] = rs
-            duration[r] = d
-            waited[r] = w
-            turned_away[r] = a
+        for ch in range(lane, n_chunks, n_lanes):
+            _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
+                       sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, aux, work, slot,
+                       ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK))
+
+
+@jit
+def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, sel,
+               reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, aux, work, slot, lo, hi):
+    """Rows lo .. hi - 1 of :func:`run_batch`."""
+    for r in range(lo, hi):
+        g = trial0 + r
+        sc = g // per_scenario
+        s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
+                                   g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], aux, work,
+                                   slot)
+        sel[r] = s
+        reason[r] = rs
+        duration[r] = d
+        waited[r] = w
+        turned_away[r] = a
 
 
 @jit

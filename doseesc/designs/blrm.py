@@ -689,7 +689,7 @@ class BLRM(Design):
         stop_i, stop_f = self._stop_pack()
         limits = self._increment_limits()
         cap = CACHE_CAPACITY if self.decision_cache else 0
-        o_f, o_cum, o_beta, o_prob, o_cache, nbuf, n_work = _k.work_layout(Na, Nb, D, cap)
+        mc, o_f, o_cum, o_prob, o_cache, nbuf, n_work = _k.work_layout(Na, Nb, D, cap)
         ipar = np.zeros(_k.I_LIMIT + D + len(stop_i), dtype=np.int64)
         ipar[_k.I_START] = self.start_dose - 1
         ipar[_k.I_COHORT] = self.cohort_size
@@ -703,7 +703,7 @@ class BLRM(Design):
         ipar[_k.I_O_CACHE] = o_cache
         ipar[_k.I_O_F] = o_f
         ipar[_k.I_O_CUM] = o_cum
-        ipar[_k.I_O_BETA] = o_beta
+        ipar[_k.I_MAXCOL] = mc
         ipar[_k.I_O_PROB] = o_prob
         ipar[_k.I_NBUF] = nbuf
         ipar[_k.I_NCUT] = 3 if self.unacceptable_cut is not None else 2
