@@ -54,6 +54,7 @@ from .rng import mix64
 NCRM = 0  # crmPack NextBestNCRM: max P(target) among doses with P(overdose) <= max
 EWOC = 1  # crmPack NextBestEWOC / Babb's EWOC: the highest dose with P(overdose) <= max
 NCRM_LOSS = 2  # crmPack NextBestNCRMLoss: min posterior loss among doses with P(overdose) < max
+MTD_QUANTILE = 3  # crmPack NextBestMTD: the allowed dose closest to a quantile of the posterior MTD
 
 # Stopping-rule atoms (crmPack names)
 ST_MIN_PATIENTS = 1  # StoppingMinPatients(n): total patients >= n
@@ -101,6 +102,7 @@ F_OVER_STEP = 10  # its increase per cohort
 F_MIN_TARGET = 11  # NCRM: P(target) must exceed this somewhere, else the highest eligible dose
 F_LOSS = 12  # 4 losses (underdose, target, overdose or excessive, unacceptable)
 F_SIGMA_A = 16  # lower bound of the conditional posterior sd of a
+F_DREF = 17  # the reference dose
 N_FPAR_FIXED = 20
 
 # Numerics
@@ -865,12 +867,13 @@ def upper_tail(ipar, tab, work, xd, t):
 
 
 @jit
-def mean_p(ipar, work, xd):
-    """Posterior mean of p_d = expit(a + beta x_d) from the lattice in ``work``."""
+def moments_p(ipar, work, xd):
+    """Posterior mean and second moment of p_d = expit(a + beta x_d) from the lattice in ``work``."""
     cols, mc, f, cum = _views(ipar, work)
     nb = int(work[0])
     Ha = work[3]
     s = 0.0
+    s2 = 0.0
     for jj in range(nb):
         cnt = int(cols[C_N * mc + jj])
         o = int(cols[C_OFF * mc + jj])
@@ -878,8 +881,17 @@ def mean_p(ipar, work, xd):
         for ii in range(cnt):
             w = f[o + ii]
             if w > 0.0:
-                s += w / (1.0 + math.exp(-(c + ii * Ha)))
-    return s / work[6]
+                p = 1.0 / (1.0 + math.exp(-(c + ii * Ha)))
+                s += w * p
+                s2 += w * p * p
+    return s / work[6], s2 / work[6]
+
+
+@jit
+def mean_p(ipar, work, xd):
+    """Posterior mean of p_d from the lattice in ``work``."""
+    m, m2 = moments_p(ipar, work, xd)
+    return m
 
 
 # ---------------------------------------------------------------------------------- decisions
@@ -969,30 +981,24 @@ def _loss(ipar, fpar, pr, D, d):
 
 
 @jit
-def next_best(ipar, fpar, tab, n, y, work, lim, all_doses):
-    """The rule's next best dose among doses ``0..lim`` (-1: none eligible). Computes the
-    posterior and the probabilities of the doses it needs (all doses with ``all_doses``)."""
-    D = n.shape[0]
-    lattice(ipar, fpar, tab, n, y, work)
-    pr = work[ipar[I_O_PROB]:ipar[I_O_PROB] + 6 * D]
-    alpha = overdose_bound(ipar, fpar, n)
-    rule = ipar[I_RULE]
+def choose(rule, pr, D, n_done, lim, alpha, min_target):
+    """The next best dose from per-dose probabilities (rows of ``pr``, see P_*, filled for
+    doses ``0..n_done-1``), crmPack's rules (``rule`` NCRM, EWOC or NCRM_LOSS): eligible doses
+    are those up to ``lim`` with P(overdose) <= ``alpha`` (NCRM_LOSS: < ``alpha``), and below
+    every ineligible dose (P(overdose) rises with dose); sets ``pr``'s eligibility row.
+    NCRM: the eligible dose with the largest P(target) if that exceeds ``min_target``, else
+    the highest eligible dose (ties: the lowest dose, as R's which.max); EWOC: the highest
+    eligible dose; NCRM_LOSS: the eligible dose with the smallest loss (row P_LOSS; ties: the
+    lowest). -1 when no dose is eligible."""
     n_elig = 0
-    top = D - 1 if all_doses else lim
-    for d in range(top + 1):
-        dose_probs(ipar, fpar, tab, n, y, work, d, pr)
-        po = pr[P_OVER * D + d]
-        ok = po < alpha if rule == NCRM_LOSS else po <= alpha
-        ok = ok and d <= lim and (n_elig == d)  # eligible doses are a prefix (P(overdose) rises with dose)
+    for d in range(D):
+        ok = False
+        if d < n_done and d <= lim and n_elig == d:
+            po = pr[P_OVER * D + d]
+            ok = po < alpha if rule == NCRM_LOSS else po <= alpha
         pr[P_ELIG * D + d] = 1.0 if ok else 0.0
         if ok:
             n_elig += 1
-        if rule == NCRM_LOSS:
-            pr[P_LOSS * D + d] = _loss(ipar, fpar, pr, D, d)
-        if not ok and not all_doses:
-            break
-    for d in range(top + 1, D):
-        pr[P_ELIG * D + d] = 0.0
     if n_elig == 0:
         return -1
     if rule == EWOC:
@@ -1003,7 +1009,6 @@ def next_best(ipar, fpar, tab, n, y, work, lim, all_doses):
             if pr[P_LOSS * D + d] < pr[P_LOSS * D + best]:
                 best = d
         return best
-    # NCRM: the eligible dose with the largest P(target), if any exceeds the threshold
     best = -1
     bp = -1.0
     for d in range(n_elig):
@@ -1011,9 +1016,85 @@ def next_best(ipar, fpar, tab, n, y, work, lim, all_doses):
         if pt > bp:
             bp = pt
             best = d
-    if bp > fpar[F_MIN_TARGET]:
+    if bp > min_target:
         return best
     return n_elig - 1
+
+
+@jit
+def nearest_dose(doses, lim, target):
+    """crmPack NextBestMTD's rounding: the dose up to index ``lim`` closest to ``target``
+    (the lowest on a tie, as R's which.min)."""
+    best = 0
+    bd = abs(doses[0] - target)
+    for d in range(1, lim + 1):
+        v = abs(doses[d] - target)
+        if v < bd:
+            bd = v
+            best = d
+    return best
+
+
+@jit
+def mtd_quantile(ipar, fpar, tab, n, y, work, q):
+    """The ``q``-quantile of the posterior MTD distribution (the dose with p = overdose cut):
+    P(MTD <= m) = P(a + beta log(m / d_ref) >= t), increasing in m; bisection in log dose
+    to 1e-9. Returns log(quantile / d_ref) (+-inf beyond 30 log units of the dose range)."""
+    D = n.shape[0]
+    fx = ipar[I_F_X]
+    t = fpar[F_T_OVER]
+    lo = fpar[fx] - 30.0
+    hi = fpar[fx + D - 1] + 30.0
+    if _tail_refined(ipar, fpar, tab, n, y, work, lo, t) >= q:
+        return -np.inf
+    if _tail_refined(ipar, fpar, tab, n, y, work, hi, t) < q:
+        return np.inf
+    while hi - lo > 1e-9:
+        mid = 0.5 * (lo + hi)
+        if _tail_refined(ipar, fpar, tab, n, y, work, mid, t) >= q:
+            hi = mid
+        else:
+            lo = mid
+    return 0.5 * (lo + hi)
+
+
+@jit
+def _tail_refined(ipar, fpar, tab, n, y, work, xd, t):
+    for _ in range(MAX_REFINE):
+        p, ok = upper_tail_checked(ipar, tab, work, xd, t)
+        if ok or not refine_b(ipar, fpar, tab, n, y, work):
+            return p
+    return upper_tail(ipar, tab, work, xd, t)
+
+
+@jit
+def next_best(ipar, fpar, tab, n, y, work, lim, all_doses):
+    """The rule's next best dose among doses ``0..lim`` (-1: none eligible). Computes the
+    posterior and the probabilities of the doses it needs (all doses with ``all_doses``):
+    ascending until the first ineligible dose, which the rules never pass."""
+    D = n.shape[0]
+    lattice(ipar, fpar, tab, n, y, work)
+    pr = work[ipar[I_O_PROB]:ipar[I_O_PROB] + 6 * D]
+    alpha = overdose_bound(ipar, fpar, n)
+    rule = ipar[I_RULE]
+    top = D - 1 if all_doses else lim
+    n_done = 0
+    for d in range(top + 1):
+        dose_probs(ipar, fpar, tab, n, y, work, d, pr)
+        n_done += 1
+        if rule == NCRM_LOSS:
+            pr[P_LOSS * D + d] = _loss(ipar, fpar, pr, D, d)
+        if rule != MTD_QUANTILE and not all_doses:
+            po = pr[P_OVER * D + d]
+            if not (po < alpha if rule == NCRM_LOSS else po <= alpha):
+                break
+    if rule == MTD_QUANTILE:
+        for d in range(D):
+            pr[P_ELIG * D + d] = 1.0 if d <= lim else 0.0
+        xq = mtd_quantile(ipar, fpar, tab, n, y, work, alpha)
+        q = math.exp(xq) * fpar[F_DREF] if xq < np.inf else np.inf
+        return nearest_dose(fpar[ipar[I_F_DOSE]:ipar[I_F_DOSE] + D], lim, q)
+    return choose(rule, pr, D, n_done, lim, alpha, fpar[F_MIN_TARGET])
 
 
 @jit
@@ -1198,8 +1279,8 @@ def estimates(ipar, fpar, tab, n, y, work, out):
 @jit
 def summaries(ipar, fpar, tab, n, y, work, cur, out):
     """Everything ``next_dose`` reports, into ``out`` (rows of D): P(p > t_lo), P(p > t_hi),
-    P(p > t_over), P(p > t_unacc), eligible, loss, posterior mean; returns (next best dose,
-    dose limit, overdose bound, lattice nodes)."""
+    P(p > t_over), P(p > t_unacc), eligible, loss, posterior mean, posterior sd; returns (next
+    best dose, dose limit, overdose bound, lattice nodes)."""
     D = n.shape[0]
     lim = dose_limit(ipar, n, cur)
     nbd = next_best(ipar, fpar, tab, n, y, work, lim, True)
@@ -1208,7 +1289,9 @@ def summaries(ipar, fpar, tab, n, y, work, cur, out):
         out[i] = pr[i]
     fx = ipar[I_F_X]
     for d in range(D):
-        out[6 * D + d] = mean_p(ipar, work, fpar[fx + d])
+        m, m2 = moments_p(ipar, work, fpar[fx + d])
+        out[6 * D + d] = m
+        out[7 * D + d] = math.sqrt(max(m2 - m * m, 0.0))
     return nbd, lim, overdose_bound(ipar, fpar, n), work[1]
 
 

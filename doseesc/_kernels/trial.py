@@ -7,7 +7,6 @@ simulation, in live use (``next_dose``) and in exact enumeration.
 from __future__ import annotations
 
 import numpy as np
-import numba
 from numba import prange
 
 from .._jit import jit
@@ -18,9 +17,6 @@ from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, gap, onset
 
 CHUNK = 256  # trials per parallel task; results do not depend on it
-#: parallel lanes of run_batch (numba's maximum thread count, frozen when the kernel compiles;
-#: results do not depend on it)
-LANES = max(1, int(numba.config.NUMBA_NUM_THREADS))
 
 
 @jit
@@ -131,18 +127,18 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
 
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
-              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away):
+              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, n_lanes=1):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of a run of ``per_scenario`` trials under each
     scenario (row r: scenario ``r // per_scenario``, trial ``r % per_scenario``; ``p_tox`` and
     ``p_ae_cum`` are (n_scenarios, n_doses), ``keys`` one key per scenario). Each row is written
-    only by its own trial.
+    only by its own trial. ``n_lanes``: parallel lanes (the thread count; results do not depend on it).
     """
     n_rows = sel.shape[0]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     # One lane per thread, taking every n_lanes-th chunk, with its own scratch for the whole
     # call: designs may keep a cache of decisions in ``work`` (BLRM), which then serves every
     # chunk of the lane. Which lane runs a trial never changes its result.
-    n_lanes = min(LANES, n_chunks)
+    n_lanes = max(1, min(n_lanes, n_chunks))
     for lane in prange(n_lanes):
         aux = np.zeros(max(n_aux, 1), dtype=np.int64)
         work = np.zeros(max(n_work, 1), dtype=np.float64)

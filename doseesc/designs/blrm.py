@@ -19,8 +19,8 @@ from .._kernels.codes import BLRM as _BLRM_CODE
 from .._kernels.codes import CONTINUE, STOP_REASONS
 from .base import Design, Lowered, Recommendation
 
-RULES = ("ncrm", "ewoc", "ncrm_loss")
-_RULE_CODE = {"ncrm": _k.NCRM, "ewoc": _k.EWOC, "ncrm_loss": _k.NCRM_LOSS}
+RULES = ("ncrm", "ewoc", "ncrm_loss", "mtd_quantile")
+_RULE_CODE = {"ncrm": _k.NCRM, "ewoc": _k.EWOC, "ncrm_loss": _k.NCRM_LOSS, "mtd_quantile": _k.MTD_QUANTILE}
 #: prior box: every component's mean +- this many sds, in each parameter
 PRIOR_RANGE = 9.0
 #: grid steps per proven lower bound of the conditional posterior sd of log(alpha)
@@ -318,6 +318,11 @@ class PriorComponents:
 def _prior_from_fields(d: BLRM) -> PriorComponents:
     if d.prior is not None:
         p = d.prior
+        if isinstance(p, dict):  # a run file's table
+            unknown = set(p) - {"weights", "means", "sds", "corrs"}
+            if unknown or len(p) != 4:
+                raise ValueError(f"prior: expected the keys weights, means, sds and corrs, got {sorted(p)}")
+            p = PriorComponents(weights=p["weights"], means=p["means"], sds=p["sds"], corrs=p["corrs"])
         comps = getattr(p, "components", None)
         comps = comps() if callable(comps) else p
         try:
@@ -382,7 +387,11 @@ class BLRM(Design):
       cohort up to ``overdose_max``;
     * ``"ncrm_loss"`` (crmPack ``NextBestNCRMLoss``): the eligible dose with the smallest
       posterior loss ``losses . (P(under), P(target), P(over))`` (or 4 intervals with
-      ``unacceptable_cut``); here eligible means P(overdose) *strictly* below ``overdose_max``.
+      ``unacceptable_cut``); here eligible means P(overdose) *strictly* below ``overdose_max``;
+    * ``"mtd_quantile"`` (crmPack ``NextBestMTD(target, derive = quantile(., q))``): the dose
+      the increments allow that is *closest* to the ``overdose_max``-quantile of the posterior
+      MTD distribution (MTD: the dose with p = ``overdose_cut``), with no overdose check (so no
+      safety stop). Rounding down instead is ``"ewoc"``.
 
     When no dose is eligible the trial stops for safety with no dose selected (crmPack's
     ``StoppingMissingDose``). The trial also stops at ``max_n`` patients or when ``stopping``
@@ -406,7 +415,7 @@ class BLRM(Design):
         Target toxicity interval (lower, upper); crmPack treats it as closed.
     overdose_max : float
         Largest P(overdose) of an eligible dose (EWOC's feasibility bound), in (0, 1].
-    rule : {"ncrm", "ewoc", "ncrm_loss"}
+    rule : {"ncrm", "ewoc", "ncrm_loss", "mtd_quantile"}
     cohort_size, max_n, start_dose : int
         Constant cohort size; maximum sample size (the last cohort is truncated); 1-based
         first dose.
@@ -572,7 +581,10 @@ class BLRM(Design):
         elif self.increment_intervals is not None:
             raise ValueError("increment_intervals: only used with max_increment")
         set_("stopping", _stopping(self.stopping))
-        object.__setattr__(self, "_components", _prior_from_fields(self))
+        comps = _prior_from_fields(self)
+        object.__setattr__(self, "_components", comps)
+        if self.prior is not None:
+            set_("prior", comps)  # immutable, and what the design uses
 
     # ------------------------------------------------------------------ helpers
     @property
@@ -736,6 +748,7 @@ class BLRM(Design):
                                                               is not None else (1.0, 0.0, 2.0))
         fpar[_k.F_LOSS:_k.F_LOSS + len(losses)] = losses
         fpar[_k.F_SIGMA_A] = sig_a
+        fpar[_k.F_DREF] = self.d_ref
         fpar[fx:fx + D] = x
         fpar[fd:fd + D] = self.doses
         fpar[fp:fs] = prior
@@ -767,7 +780,7 @@ class BLRM(Design):
         low = self.lower(len(self.doses))
         D = len(self.doses)
         work = np.zeros(low.n_work)
-        out = np.zeros(7 * D)
+        out = np.zeros(8 * D)
         nbd, lim, alpha, _ = _k.summaries(low.ipar, low.fpar, low.tab, rec.n_patients, rec.n_dlt, work, cur, out)
         up_lo, up_hi, up_over, up_unacc = (out[i * D:(i + 1) * D] for i in range(4))
         elig = out[4 * D:5 * D] > 0.5
@@ -775,14 +788,58 @@ class BLRM(Design):
         loss = out[5 * D:6 * D].copy() if self.rule == "ncrm_loss" else None
         four = self.unacceptable_cut is not None
         p_target = up_lo - up_hi
-        expl = self._explain(rec, int(nbd), int(lim), float(alpha), elig, p_target, up_over, loss, cur)
+        mtd_q = None
+        if self.rule == "mtd_quantile":
+            xq = _k.mtd_quantile(low.ipar, low.fpar, low.tab, rec.n_patients, rec.n_dlt, work, float(alpha))
+            mtd_q = float(self.d_ref * math.exp(xq)) if math.isfinite(xq) else float(xq)
+        expl = self._explain(rec, int(nbd), int(lim), float(alpha), elig, p_target, up_over, loss, cur, mtd_q)
         return BLRMRecommendation(
             dose=rec.dose, cohort_size=rec.cohort_size, stop=rec.stop, reason=rec.reason, selected=rec.selected,
             n_patients=rec.n_patients, n_dlt=rec.n_dlt, p_tox=out[6 * D:7 * D].copy(), beta=None,
+            p_sd=out[7 * D:8 * D].copy(),
             p_underdose=1.0 - up_lo, p_target=p_target, p_overdose=up_over.copy(),
             p_excessive=(up_over - up_unacc) if four else None, p_unacceptable=up_unacc.copy() if four else None,
             p_lower=q[0], p_median=q[1], p_upper=q[2], eligible=elig, dose_limit=int(lim) + 1,
-            overdose_bound=float(alpha), loss=loss, explanation=expl, doses=tuple(self.doses))
+            overdose_bound=float(alpha), loss=loss, explanation=expl, doses=tuple(self.doses), mtd_quantile=mtd_q)
+
+    def cdf(self, outcomes: str, dose: int, p: Any) -> np.ndarray:
+        """Posterior probability that the DLT probability of ``dose`` (1-based) is at most ``p``.
+
+        Parameters
+        ----------
+        outcomes : str
+            Cohorts so far, e.g. ``"1NNN 2NTN"``.
+        dose : int
+            1-based dose level.
+        p : float or sequence of float
+            DLT probabilities in (0, 1).
+
+        Returns
+        -------
+        ndarray
+            ``P(p_dose <= p | data)`` for each value.
+
+        Examples
+        --------
+        >>> import doseesc as de
+        >>> d = de.BLRM(doses=[1, 2, 4, 8], d_ref=4, prior_mean=(-1.0, 0.0), prior_sd=(1.0, 0.5))
+        >>> [round(float(x), 3) for x in d.cdf("1NNN 2NTN", 3, [0.2, 0.33])]
+        [0.409, 0.73]
+        """
+        D = len(self.doses)
+        dose = v.integer("dose", dose, low=1, high=D)
+        vals = v.probabilities("p", np.atleast_1d(np.asarray(p, dtype=float)), open_interval=True)
+        cohorts = _outcomes.parse(outcomes, D)
+        n = np.zeros(D, dtype=np.int64)
+        y = np.zeros(D, dtype=np.int64)
+        for c in cohorts:
+            n[c.dose - 1] += c.size
+            y[c.dose - 1] += c.n_dlt
+        low = self.lower(D)
+        out = np.empty(vals.size)
+        _k.cdf_p(low.ipar, low.fpar, low.tab, n, y, np.zeros(low.n_work), dose - 1, np.log(vals) - np.log1p(-vals),
+                 out)
+        return out
 
     def _quantiles(self, low: Lowered, n: np.ndarray, y: np.ndarray, probs: tuple) -> list[np.ndarray]:
         """Posterior quantiles of p_d for each dose, by repeated multisection of the CDF on the
@@ -803,7 +860,7 @@ class BLRM(Design):
                 out[qi][d] = 1.0 / (1.0 + math.exp(-t))
         return out
 
-    def _explain(self, rec, nbd, lim, alpha, elig, p_target, p_over, loss, cur) -> str:
+    def _explain(self, rec, nbd, lim, alpha, elig, p_target, p_over, loss, cur, mtd_q) -> str:
         D = len(self.doses)
         cmp = "<" if self.rule == "ncrm_loss" else "<="
         n_el = int(np.sum(elig[:lim + 1]))
@@ -814,7 +871,10 @@ class BLRM(Design):
         if not self.skip_untried:
             limits.append("no skipping of untried doses")
         lim_txt = f"doses 1-{lim + 1} allowed ({', '.join(limits)})" if lim < D - 1 else "all doses allowed"
-        if nbd < 0:
+        if self.rule == "mtd_quantile":
+            parts.append(f"{lim_txt}; the {alpha:g}-quantile of the posterior MTD (p = {self.overdose_cut:g}) is "
+                         f"{mtd_q:.4g}; dose {nbd + 1} ({self.doses[nbd]:g}) is the allowed dose closest to it")
+        elif nbd < 0:
             parts.append(f"no dose has P(overdose) {cmp} {alpha:g} (dose 1: {p_over[0]:.3f}): stop for safety")
         else:
             parts.append(f"{lim_txt}; eligible (P(overdose) {cmp} {alpha:g}): doses 1-{n_el}")
@@ -847,6 +907,8 @@ class BLRMRecommendation(Recommendation):
         With 4 intervals (``unacceptable_cut``): the split of P(overdose).
     p_tox : ndarray
         Posterior mean of p per dose.
+    p_sd : ndarray
+        Posterior standard deviation of p per dose.
     p_lower, p_median, p_upper : ndarray
         2.5%, 50% and 97.5% posterior quantiles of p per dose.
     eligible : ndarray of bool
@@ -859,6 +921,8 @@ class BLRMRecommendation(Recommendation):
         ``ncrm_loss``: posterior loss per dose.
     explanation : str
         Why this dose.
+    mtd_quantile : float or None
+        ``rule="mtd_quantile"``: the quantile of the posterior MTD distribution.
 
     Examples
     --------
@@ -870,6 +934,7 @@ class BLRMRecommendation(Recommendation):
     """
 
     p_underdose: np.ndarray | None = None
+    p_sd: np.ndarray | None = None
     p_target: np.ndarray | None = None
     p_overdose: np.ndarray | None = None
     p_excessive: np.ndarray | None = None
@@ -883,13 +948,14 @@ class BLRMRecommendation(Recommendation):
     loss: np.ndarray | None = None
     explanation: str = ""
     doses: tuple = ()
+    mtd_quantile: float | None = None
 
     def to_dict(self) -> dict:
         out = {k: getattr(self, k) for k in ("dose", "cohort_size", "stop", "reason", "selected", "dose_limit",
-                                             "overdose_bound", "explanation")}
+                                             "overdose_bound", "explanation", "mtd_quantile")}
         for k in ("n_patients", "n_dlt"):
             out[k] = [int(x) for x in getattr(self, k)]
-        for k in ("p_tox", "p_underdose", "p_target", "p_overdose", "p_excessive", "p_unacceptable", "p_lower",
+        for k in ("p_tox", "p_sd", "p_underdose", "p_target", "p_overdose", "p_excessive", "p_unacceptable", "p_lower",
                   "p_median", "p_upper", "loss"):
             x = getattr(self, k)
             out[k] = None if x is None else [float(z) for z in x]
