@@ -554,3 +554,12 @@ def test_crmpack_long_run_fits(key):
         se = np.maximum(np.array(ref[f"se_{name}"]), 1e-4 if name != "mean" else 1e-6)
         z = (ours - np.array(ref[f"p_{name}" if name != "mean" else "mean"])) / se
         assert np.all(np.abs(z) < 4), (name, np.round(z, 2))
+
+
+@pytest.mark.parametrize("module", ["doseesc.designs.blrm", "doseesc.evidence._map_blrm"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0 and res.attempted > 0

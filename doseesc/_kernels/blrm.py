@@ -184,13 +184,13 @@ def sinc_weight(tab, row, u):
         return 1.0
     if u >= SINC_L + 0.5:
         return 0.0
-    l = int(math.floor(-u + 0.5))  # u = th - l with th in [-1/2, 1/2)
-    th = u + l
+    off = int(math.floor(-u + 0.5))  # u = th - off with th in [-1/2, 1/2)
+    th = u + off
     p = (th + 0.5) * SINC_Q
     q = min(int(p), SINC_Q - 1)
     h00, h01, h10, h11 = _hermite(p - q)
     W = 2 * SINC_L + 1
-    k = q * W + l + SINC_L
+    k = q * W + off + SINC_L
     return h00 * tab[row, k] + h01 * tab[row, k + W] + h10 * tab[row + 1, k] + h11 * tab[row + 1, k + W]
 
 
@@ -713,7 +713,7 @@ def _zoom(ipar, fpar, tab, n, y, work, va, vb, cab, sd_ab):
     cols, mc, f, cum = _views(ipar, work)
     sig_a = fpar[F_SIGMA_A]
     pad = 2
-    for it in range(MAX_ITER):
+    for _ in range(MAX_ITER):
         Ha = max(sd_ab, sig_a) / STEPS_A
         sdb = math.sqrt(max(vb, 1e-16))
         Hb = sdb / 1.5
@@ -975,8 +975,9 @@ def _loss(ipar, fpar, pr, D, d):
     under = 1.0 - pr[P_LO * D + d]
     target = pr[P_LO * D + d] - pr[P_HI * D + d]
     if ipar[I_NCUT] == 3:
-        return (fpar[F_LOSS] * under + fpar[F_LOSS + 1] * target
-                + fpar[F_LOSS + 2] * (pr[P_OVER * D + d] - pr[P_UNACC * D + d]) + fpar[F_LOSS + 3] * pr[P_UNACC * D + d])
+        unacc = pr[P_UNACC * D + d]
+        return (fpar[F_LOSS] * under + fpar[F_LOSS + 1] * target + fpar[F_LOSS + 2] * (pr[P_OVER * D + d] - unacc)
+                + fpar[F_LOSS + 3] * unacc)
     return fpar[F_LOSS] * under + fpar[F_LOSS + 1] * target + fpar[F_LOSS + 2] * pr[P_OVER * D + d]
 
 
@@ -1163,7 +1164,6 @@ def stop_rules(ipar, fpar, tab, n, work, nbd):
 def evaluate(ipar, fpar, tab, n, y, work, cur):
     """The design's decision after a cohort at dose ``cur`` (0-based; -1: none yet):
     (next best dose or -1, stop reason). Computed, not cached."""
-    D = n.shape[0]
     lim = dose_limit(ipar, n, cur)
     nbd = next_best(ipar, fpar, tab, n, y, work, lim, False)
     if nbd < 0:

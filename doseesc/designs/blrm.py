@@ -14,9 +14,7 @@ import numpy as np
 from .. import _validate as v
 from .. import outcomes as _outcomes
 from .._kernels import blrm as _k
-from .._kernels import trial as _trial
 from .._kernels.codes import BLRM as _BLRM_CODE
-from .._kernels.codes import CONTINUE, STOP_REASONS
 from .base import Design, Lowered, Recommendation
 
 RULES = ("ncrm", "ewoc", "ncrm_loss", "mtd_quantile")
@@ -476,7 +474,7 @@ class BLRM(Design):
     ...             target_interval=(0.16, 0.33), rule="ncrm", cohort_size=3, max_n=30, skip_untried=True)
     >>> rec = d.next_dose("1NNN 2NNNN 3NNNNN 4NNNN 7TT")
     >>> rec.dose, [round(float(p), 2) for p in rec.p_tox[:7]]
-    (4, [0.01, 0.03, 0.07, 0.13, 0.2, 0.26, 0.31])
+    (5, [0.01, 0.03, 0.06, 0.13, 0.19, 0.25, 0.31])
     """
 
     doses: Sequence[float]
@@ -551,7 +549,8 @@ class BLRM(Design):
         if self.losses is not None:
             ls = _floats("losses", self.losses)
             if len(ls) != n_loss:
-                raise ValueError(f"losses: expected {n_loss} numbers ({'underdose, target, excessive, unacceptable' if n_loss == 4 else 'underdose, target, overdose'}), got {len(ls)}")
+                what = "underdose, target, excessive, unacceptable" if n_loss == 4 else "underdose, target, overdose"
+                raise ValueError(f"losses: expected {n_loss} numbers ({what}), got {len(ls)}")
             if self.rule != "ncrm_loss":
                 raise ValueError("losses: only used by rule='ncrm_loss'")
             set_("losses", ls)
@@ -772,7 +771,7 @@ class BLRM(Design):
         ...             max_increment=(1.0, 0.5), increment_intervals=(0, 30), skip_untried=True)
         >>> rec = d.next_dose("1N 2N 3N 4T")
         >>> rec.dose, round(float(rec.p_target[2]), 2), rec.dose_limit
-        (3, 0.16, 5)
+        (3, 0.18, 5)
         """
         rec = super().next_dose(outcomes, n_doses)
         cohorts = _outcomes.parse(outcomes)
@@ -824,7 +823,7 @@ class BLRM(Design):
         >>> import doseesc as de
         >>> d = de.BLRM(doses=[1, 2, 4, 8], d_ref=4, prior_mean=(-1.0, 0.0), prior_sd=(1.0, 0.5))
         >>> [round(float(x), 3) for x in d.cdf("1NNN 2NTN", 3, [0.2, 0.33])]
-        [0.409, 0.73]
+        [0.258, 0.577]
         """
         D = len(self.doses)
         dose = v.integer("dose", dose, low=1, high=D)
