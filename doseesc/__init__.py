@@ -11,6 +11,7 @@ from .designs import (
                       BLRM,
                       BOIN,
                       CRM,
+                      EWOC,
                       MTPI,
                       MTPI2,
                       TITEBOIN,
@@ -19,6 +20,7 @@ from .designs import (
                       BoinBoundaries,
                       CRMPosterior,
                       Design,
+                      EWOCRecommendation,
                       I3plus3,
                       Keyboard,
                       Modified,
@@ -38,7 +40,8 @@ from .whatif import whatif
 __all__ = [
     "Scenario", "ScenarioSet", "TimeModel", "Design", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
-    "CRM", "CRMPosterior", "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping",
+    "CRM", "CRMPosterior", "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC",
+    "EWOCRecommendation",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
     "Comparison",
 ]

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from . import blrm, crm, interval, threep3
-from .codes import BLRM, CRM, INTERVAL, THREE_PLUS_THREE
+from . import blrm, crm, ewoc, interval, threep3
+from .codes import BLRM, CRM, EWOC, INTERVAL, THREE_PLUS_THREE
 
 
 @jit
@@ -34,6 +34,8 @@ def start(code, ipar, fpar, tab, aux):
         return crm.start(ipar, aux)
     if code == BLRM:
         return blrm.start(ipar, aux)
+    if code == EWOC:
+        return ewoc.start(ipar, aux)
     return -1, 0
 
 
@@ -47,6 +49,8 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
         return crm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
     if code == BLRM:
         return blrm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
+    if code == EWOC:
+        return ewoc.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
     return -1, 0, -1
 
 
@@ -60,6 +64,8 @@ def select(code, ipar, fpar, tab, n, y, aux, work):
         return crm.select(ipar, fpar, tab, n, y, work)
     if code == BLRM:
         return blrm.select(ipar, fpar, tab, n, y, aux, work)
+    if code == EWOC:
+        return ewoc.select(ipar, fpar, tab, n, y, aux, work)
     return -2
 
 
@@ -71,6 +77,8 @@ def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
         return crm.estimates(ipar, fpar, tab, n, y, work, out)
     if code == BLRM:
         return blrm.estimates(ipar, fpar, tab, n, y, work, out)
+    if code == EWOC:
+        return ewoc.estimates(ipar, fpar, tab, n, y, work, out)
     for d in range(n.shape[0]):
         out[d] = y[d] / n[d] if n[d] > 0 else np.nan
     return np.nan
