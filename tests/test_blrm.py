@@ -563,3 +563,39 @@ def test_docstring_examples_run(module):
 
     res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 0
+
+
+# ---------------------------------------------------------------------------------- crmPack simulate
+def _crmpack_design():
+    return BLRM(doses=[5, 10, 20, 40, 60, 80, 120], d_ref=40, prior_mean=(-0.85, 1.0), prior_sd=(1.0, 1.0),
+                prior_corr=-0.5, target_interval=(0.2, 0.35), overdose_max=0.25, rule="ncrm", cohort_size=3,
+                max_n=24, max_increment=1.0, skip_untried=False,
+                stopping="patients_near_dose(9, percentage=0) & target_prob(0.5)")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", [1, 2, 3])
+def test_crmpack_simulate(scenario):
+    """Operating characteristics against crmPack 2.0.1's simulate() of the same design, run here
+    (benchmarks/r/crmpack_sim.R: NextBestNCRM, IncrementsMin(IncrementsRelative 100 %,
+    IncrementsDoseLevels(1, 'max')), StoppingMinPatients(24) | (StoppingPatientsNearDose(9, 0) &
+    StoppingTargetProb(0.5)) | StoppingMissingDose(), default McmcOptions; 1,000 / 500 / 500
+    trials). Ours are exact, so the combined SE is crmPack's: binomial for selection fractions,
+    sample sd / sqrt(n) for mean patients and DLTs per dose and sample size; |z| < 4."""
+    ref = json.loads((DATA / "peer_crmpack_sim.json").read_text())["results"][f"scenario{scenario}"]
+    sc = de.Scenario(ref["p_tox"], target=0.275)
+    ex = de.exact(_crmpack_design(), sc)
+    n = ref["n_trials"]
+    sel = np.array(ref["selected_level"])
+    crm_sel = np.array([np.mean(sel == k) for k in range(1, 8)])
+    se = np.sqrt(np.maximum(crm_sel * (1 - crm_sel), 1 / n) / n)
+    z = (ex.selection - crm_sel) / se
+    assert np.all(np.abs(z) < 4), ("selection", np.round(z, 2))
+    none = np.mean(sel == 0)
+    assert abs(ex.no_selection - none) < 4 * math.sqrt(max(none * (1 - none), 1 / n) / n)
+    for what, arr in (("n_patients", np.array(ref["n_patients"])), ("n_dlt", np.array(ref["n_dlt"]))):
+        se = np.maximum(arr.std(axis=0, ddof=1), 1 / n) / math.sqrt(n)
+        z = (getattr(ex, what) - arr.mean(axis=0)) / se
+        assert np.all(np.abs(z) < 4), (what, np.round(z, 2))
+    tot = np.array(ref["n_patients"]).sum(axis=1)
+    assert abs(ex.sample_size - tot.mean()) < 4 * tot.std(ddof=1) / math.sqrt(n)

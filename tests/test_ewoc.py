@@ -141,9 +141,9 @@ def test_ewoc_rules():
     low = de.EWOC(doses=doses, target=0.3, min_dose=0).next_dose("1TTT")
     assert low.mtd_quantile < 1 and low.dose == 1
     # safety stop
-    s = de.EWOC(doses=doses, target=0.3, min_dose=0, safety_threshold=0.5).next_dose("1TTT")
+    s = de.EWOC(doses=doses, target=0.3, min_dose=0, safety_stop=0.5).next_dose("1TTT")
     assert s.stop and s.reason == "safety" and s.p_overdose[0] > 0.5
-    assert not de.EWOC(doses=doses, target=0.3, min_dose=0, safety_threshold=0.5).next_dose("1NNN").stop
+    assert not de.EWOC(doses=doses, target=0.3, min_dose=0, safety_stop=0.5).next_dose("1NNN").stop
     # increasing feasibility bound
     inc = de.EWOC(doses=doses, target=0.3, alpha=0.25, alpha_start=0.1, cohort_size=3)
     assert inc.next_dose("1NNN").alpha_used == pytest.approx(0.1)

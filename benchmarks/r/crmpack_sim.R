@@ -25,14 +25,16 @@ res <- list()
 for (s in which_sc) {
   p <- scenarios[[s]]
   truth <- function(dose) p[match(dose, grid)]
-  t0 <- proc.time()[["elapsed"]]
+  t0 <- proc.time()
   sim <- simulate(design, nsim = nsim, seed = 1000 + s, truth = truth, mcmcOptions = opts, parallel = FALSE)
-  secs <- proc.time()[["elapsed"]] - t0
+  t1 <- proc.time()
+  secs <- t1[["elapsed"]] - t0[["elapsed"]]
+  cpu <- (t1[["user.self"]] + t1[["sys.self"]]) - (t0[["user.self"]] + t0[["sys.self"]])
   sel <- sim@doses
   n_pat <- t(sapply(sim@data, function(d) tabulate(match(d@x, grid), nbins = length(grid))))
   n_dlt <- t(sapply(sim@data, function(d) tabulate(match(d@x[d@y == 1], grid), nbins = length(grid))))
   res[[paste0("scenario", s)]] <- list(
-    p_tox = p, n_trials = nsim, seconds = secs,
+    p_tox = p, n_trials = nsim, seconds = secs, cpu_seconds = cpu,
     selected_level = ifelse(is.na(sel), 0L, match(sel, grid)),
     n_patients = n_pat, n_dlt = n_dlt)
 }

@@ -57,7 +57,7 @@ class EWOC(Design):
     to the closest dose), and, with ``no_skip``, at most one level above the current dose: the
     rules of R ewoc 0.3.0's ``ewoc_d1classical`` (type ``"discrete"``). ``alpha`` may start
     lower and rise by ``alpha_step`` per cohort (Tighiouart, Rogatko & Babb 2005: 0.1 to 0.25).
-    With ``safety_threshold`` the trial stops (no dose selected) when P(p(first dose) >
+    With ``safety_stop`` the trial stops (no dose selected) when P(p(first dose) >
     target) exceeds it (ewoc's stopping rule, 0.95 there). The selected dose is the dose
     recommended after the last cohort. Babb's model takes ``min_dose`` to be safe
     (``rho0 < target``): with ``min_dose`` at the first dose, DLTs there say nothing about the
@@ -80,7 +80,7 @@ class EWOC(Design):
         Never more than one level above the current dose (ewoc's ``no_skip_dose``).
     alpha_start, alpha_step : float
         Increasing feasibility bound (off when ``alpha_start`` is None).
-    safety_threshold : float, optional
+    safety_stop : float, optional
     cohort_size, max_n, start_dose : int
 
     Notes
@@ -96,7 +96,7 @@ class EWOC(Design):
     replaces p = 1 (numerically) by 0.99; that changes nothing here. ewoc adds 1 to
     ``max_dose`` when rounding down (in ``limits_d1nocov``); not reproduced: ``max_dose`` is
     what is given. ewoc's stopping rule as coded (``mean(p1[i] > theta) > 0.95``) looks at one
-    draw; ``safety_threshold`` is the rule it intends (all draws).
+    draw; ``safety_stop`` is the rule it intends (all draws).
 
     Examples
     --------
@@ -119,7 +119,7 @@ class EWOC(Design):
     no_skip: bool = True
     alpha_start: float | None = None
     alpha_step: float = 0.05
-    safety_threshold: float | None = None
+    safety_stop: float | None = None
     cohort_size: int = 1
     max_n: int = 24
     start_dose: int = 1
@@ -163,8 +163,8 @@ class EWOC(Design):
             if step < 0:
                 raise ValueError(f"alpha_step: must be >= 0, got {step!r}")
             set_("alpha_step", step)
-        if self.safety_threshold is not None:
-            set_("safety_threshold", v.open_unit("safety_threshold", self.safety_threshold))
+        if self.safety_stop is not None:
+            set_("safety_stop", v.open_unit("safety_stop", self.safety_stop))
         set_("cohort_size", v.integer("cohort_size", self.cohort_size, low=1, high=v.MAX_PATIENTS))
         set_("max_n", v.integer("max_n", self.max_n, low=self.cohort_size, high=v.MAX_PATIENTS))
         set_("start_dose", v.integer("start_dose", self.start_dose, low=1, high=len(doses)))
@@ -203,14 +203,14 @@ class EWOC(Design):
         ipar[_k.I_PANEL] = G_NODES
         ipar[_k.I_ROUND] = _k.DOWN if self.rounding == "down" else _k.NEAREST
         ipar[_k.I_NOSKIP] = int(self.no_skip)
-        ipar[_k.I_SAFETY] = int(self.safety_threshold is not None)
+        ipar[_k.I_SAFETY] = int(self.safety_stop is not None)
         fpar = np.zeros(_k.F_X + 2 * D)
         fpar[_k.F_ALPHA] = self.alpha
         fpar[_k.F_ALPHA_START] = np.nan if self.alpha_start is None else self.alpha_start
         fpar[_k.F_ALPHA_STEP] = self.alpha_step
         fpar[_k.F_MIN] = self.min_dose
         fpar[_k.F_MAX] = self.max_dose
-        fpar[_k.F_SAFETY] = np.nan if self.safety_threshold is None else self.safety_threshold
+        fpar[_k.F_SAFETY] = np.nan if self.safety_stop is None else self.safety_stop
         fpar[_k.F_X:_k.F_X + D] = x
         fpar[_k.F_X + D:] = self.doses
         return Lowered(code=_EWOC_CODE, ipar=ipar, fpar=fpar, tab=tab, n_aux=1, n_work=_k.n_work(Nv, Ng, D),
