@@ -92,7 +92,13 @@ def _parts(rule: Stopping, kind: type) -> list:
 
 @dataclass(frozen=True)
 class StoppingAll(Stopping):
-    """All of the rules hold (crmPack ``StoppingAll``, ``&``)."""
+    """All of the rules hold (crmPack ``StoppingAll``, ``&``).
+
+    >>> from doseesc.designs.blrm import min_patients, target_prob
+    >>> rule = min_patients(12) & target_prob(0.5)
+    >>> type(rule).__name__, len(rule.rules)
+    ('StoppingAll', 2)
+    """
 
     rules: tuple = ()
 
@@ -108,7 +114,13 @@ class StoppingAll(Stopping):
 
 @dataclass(frozen=True)
 class StoppingAny(Stopping):
-    """Any of the rules holds (crmPack ``StoppingAny``, ``|``)."""
+    """Any of the rules holds (crmPack ``StoppingAny``, ``|``).
+
+    >>> from doseesc.designs.blrm import min_cohorts, min_patients
+    >>> rule = min_patients(30) | min_cohorts(8)
+    >>> type(rule).__name__, rule.dnf()
+    ('StoppingAny', [[MinPatients(n=30)], [MinCohorts(n=8)]])
+    """
 
     rules: tuple = ()
 
@@ -127,7 +139,12 @@ class _Atom(Stopping):
 
 @dataclass(frozen=True)
 class MinPatients(_Atom):
-    """At least ``n`` patients treated (crmPack ``StoppingMinPatients``)."""
+    """At least ``n`` patients treated (crmPack ``StoppingMinPatients``).
+
+    >>> from doseesc.designs.blrm import MinPatients
+    >>> str(MinPatients(24))
+    'min_patients(24)'
+    """
 
     n: int = 20
 
@@ -137,7 +154,12 @@ class MinPatients(_Atom):
 
 @dataclass(frozen=True)
 class MinCohorts(_Atom):
-    """At least ``n`` cohorts treated (crmPack ``StoppingMinCohorts``)."""
+    """At least ``n`` cohorts treated (crmPack ``StoppingMinCohorts``).
+
+    >>> from doseesc.designs.blrm import MinCohorts
+    >>> str(MinCohorts(3))
+    'min_cohorts(3)'
+    """
 
     n: int = 3
 
@@ -148,7 +170,12 @@ class MinCohorts(_Atom):
 @dataclass(frozen=True)
 class PatientsNearDose(_Atom):
     """At least ``n`` patients treated at doses within +-``percentage`` % of the next best dose
-    (crmPack ``StoppingPatientsNearDose``; ``percentage=0``: at that dose)."""
+    (crmPack ``StoppingPatientsNearDose``; ``percentage=0``: at that dose).
+
+    >>> from doseesc.designs.blrm import PatientsNearDose
+    >>> str(PatientsNearDose(9, 0))
+    'patients_near_dose(9, percentage=0)'
+    """
 
     n: int = 10
     percentage: float = 50.0
@@ -160,7 +187,12 @@ class PatientsNearDose(_Atom):
 @dataclass(frozen=True)
 class CohortsNearDose(_Atom):
     """At least ``n`` cohorts treated at doses within +-``percentage`` % of the next best dose
-    (crmPack ``StoppingCohortsNearDose``)."""
+    (crmPack ``StoppingCohortsNearDose``).
+
+    >>> from doseesc.designs.blrm import CohortsNearDose
+    >>> str(CohortsNearDose(2, 50))
+    'cohorts_near_dose(2, percentage=50)'
+    """
 
     n: int = 2
     percentage: float = 50.0
@@ -172,7 +204,12 @@ class CohortsNearDose(_Atom):
 @dataclass(frozen=True)
 class TargetProb(_Atom):
     """P(target) at the next best dose >= ``prob`` (crmPack ``StoppingTargetProb``; ``target``:
-    the interval, the design's target interval when None)."""
+    the interval, the design's target interval when None).
+
+    >>> from doseesc.designs.blrm import TargetProb
+    >>> str(TargetProb(0.5, (0.2, 0.35)))
+    'target_prob(0.5, target=(0.2, 0.35))'
+    """
 
     prob: float = 0.4
     target: tuple | None = None
@@ -302,7 +339,14 @@ def _floats(name: str, value: Any, size: int | None = None) -> tuple:
 
 @dataclass(frozen=True)
 class PriorComponents:
-    """A mixture of bivariate normal priors on (log alpha, log beta), as the design uses it."""
+    """A mixture of bivariate normal priors on (log alpha, log beta), as the design uses it.
+
+    >>> import doseesc as de
+    >>> d = de.BLRM(doses=[1, 2, 4], d_ref=4, prior_mean=(-1, 0, -1, 0), prior_sd=(0.5, 0.3, 2, 1),
+    ...             prior_weights=(3, 1))
+    >>> d.components().weights
+    (0.75, 0.25)
+    """
 
     weights: tuple
     means: tuple  # ((m_a, m_b), ...)

@@ -61,6 +61,13 @@ class BLRMMapPrior:
     grid : tuple
         The weighted hyperparameter points ``(phi, w)``, phi = (mu_a, mu_b, log tau_a, log tau_b,
         atanh rho).
+
+    Examples
+    --------
+    >>> from doseesc import evidence
+    >>> m = evidence.blrm_map_prior(doses=[1, 2, 4], d_ref=4, n_points=2048)
+    >>> [round(x) for x in m.ess_predictive]
+    [27, 22, 8]
     """
 
     weights: tuple
