@@ -513,6 +513,9 @@ def test_cli_next_and_simulate(capsys):
     assert code == 0
     res = json.loads(capsys.readouterr().out)
     assert res is not None
+    code = main(["next", "1NNN 2NNN", "--design", "blrm", "--doses", "1,2,4,8", "--d-ref", "4", "--max-increment",
+                 "1,0.5", "--increment-intervals", "0,3", "--prior-corr", "0.2", "--format", "json"])
+    assert code == 0 and json.loads(capsys.readouterr().out)["dose_limit"] == 3
     code = main(["next", "1NNN", "--design", "blrm", "--doses", "1,2,4,8", "--d-ref", "4", "--rule", "crm"])
     assert code == 2
     assert "rule" in capsys.readouterr().err
@@ -530,6 +533,8 @@ d_ref = 4
 prior_mean = [-1.0, 0.0]
 prior_sd = [2.0, 1.0]
 max_n = 12
+max_increment = 1.0
+prior_corr = 0.1
 stopping = "patients_near_dose(6, percentage=0) & target_prob(0.5) | min_patients(12)"
 prior = {weights = [0.7, 0.3], means = [[-1.0, 0.0], [-1.0, 0.0]], sds = [[0.5, 0.4], [2.0, 1.0]], corrs = [0.0, 0.0]}
 [[scenarios]]

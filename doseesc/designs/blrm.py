@@ -326,6 +326,8 @@ def _interval(name: str, value: Any) -> tuple:
 
 
 def _floats(name: str, value: Any, size: int | None = None) -> tuple:
+    if isinstance(value, str):  # the command line: "1,0.5"
+        value = [x for x in value.split(",") if x.strip()]
     try:
         arr = np.atleast_1d(np.asarray(value, dtype=float)).ravel()
     except (TypeError, ValueError):
@@ -525,7 +527,7 @@ class BLRM(Design):
     d_ref: float
     prior_mean: Sequence[float] = DEFAULT_PRIOR_MEAN
     prior_sd: Sequence[float] = DEFAULT_PRIOR_SD
-    prior_corr: float | Sequence[float] = 0.0
+    prior_corr: Any = 0.0  # a number, or one per mixture component
     prior_weights: Sequence[float] | None = None
     target_interval: Sequence[float] = (0.16, 0.33)
     overdose_max: float = 0.25
@@ -533,7 +535,7 @@ class BLRM(Design):
     cohort_size: int = 3
     max_n: int = 30
     start_dose: int = 1
-    max_increment: float | Sequence[float] | None = None
+    max_increment: Any = None  # a number, or one per increment interval
     increment_intervals: Sequence[float] | None = None
     skip_untried: bool = False
     stopping: Any = None
