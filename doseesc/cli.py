@@ -29,7 +29,7 @@ from .designs.base import option_kind
 from .scenario import Scenario
 
 # Fields that come from the scenario flags, not from design flags.
-_SCENARIO_FIELDS = {"target", "n_doses"}
+_SCENARIO_FIELDS = {"target", "n_doses", "doses"}  # design fields given by the scenario's flags
 
 
 class CLIError(Exception):
@@ -261,6 +261,8 @@ def _build_base_design(args: argparse.Namespace, target: float | None):
         kwargs[fname] = _convert(fname, _kind(fields[fname].type), text)
     if "target" in fields and target is not None:
         kwargs.setdefault("target", target)
+    if "doses" in fields and getattr(args, "doses", None) is not None:  # model-based on dose values (BLRM)
+        kwargs.setdefault("doses", _floats("--doses", args.doses))
     missing = [f.name for f in fields.values() if f.init and f.name not in kwargs
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:
@@ -984,6 +986,8 @@ def make_parser() -> argparse.ArgumentParser:
     nx.add_argument("--target", type=_num, metavar="X", help="target DLT probability (required by designs with one)")
     nx.add_argument("--n-doses", type=_int, metavar="N",
                     help="number of dose levels (required unless the design fixes it)")
+    nx.add_argument("--doses", metavar="X,X,...",
+                    help="dose values, for designs that model them (blrm, ewoc) (default: none)")
     nx.add_argument("--truth", metavar="P,P,...", help=argparse.SUPPRESS)
     nx.add_argument("--format", choices=("table", "json", "csv"), default="table",
                     help="output format (default: table)")

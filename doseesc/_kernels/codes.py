@@ -8,6 +8,8 @@ passed as an argument, or a closure, would defeat numba's on-disk cache).
 THREE_PLUS_THREE = 1
 INTERVAL = 2  # BOIN, mTPI, mTPI-2, Keyboard, i3+3: table-driven interval designs
 CRM = 3
+BLRM = 14  # Bayesian logistic regression model (two parameters, deterministic posterior)
+EWOC = 15  # escalation with overdose control in Babb, Rogatko & Zacks' parametrisation
 # Time-to-event designs: decided at each arrival from partial follow-up, in their own loop
 # (``_kernels/tite.py``), never in the cohort loop or exact enumeration.
 TITE_BOIN = 21

@@ -20,8 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from . import crm, interval, threep3
-from .codes import CRM, INTERVAL, THREE_PLUS_THREE
+from . import blrm, crm, ewoc, interval, threep3
+from .codes import BLRM, CRM, EWOC, INTERVAL, THREE_PLUS_THREE
 
 
 @jit
@@ -32,6 +32,10 @@ def start(code, ipar, fpar, tab, aux):
         return threep3.start(ipar, aux)
     if code == CRM:
         return crm.start(ipar, aux)
+    if code == BLRM:
+        return blrm.start(ipar, aux)
+    if code == EWOC:
+        return ewoc.start(ipar, aux)
     return -1, 0
 
 
@@ -43,6 +47,10 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
         return threep3.decide(ipar, n, y, aux, cur)
     if code == CRM:
         return crm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
+    if code == BLRM:
+        return blrm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
+    if code == EWOC:
+        return ewoc.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
     return -1, 0, -1
 
 
@@ -54,6 +62,10 @@ def select(code, ipar, fpar, tab, n, y, aux, work):
         return threep3.select(n, y)
     if code == CRM:
         return crm.select(ipar, fpar, tab, n, y, work)
+    if code == BLRM:
+        return blrm.select(ipar, fpar, tab, n, y, aux, work)
+    if code == EWOC:
+        return ewoc.select(ipar, fpar, tab, n, y, aux, work)
     return -2
 
 
@@ -63,6 +75,10 @@ def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
         return interval.estimates(fpar, n, y, work, out)
     if code == CRM:
         return crm.estimates(ipar, fpar, tab, n, y, work, out)
+    if code == BLRM:
+        return blrm.estimates(ipar, fpar, tab, n, y, work, out)
+    if code == EWOC:
+        return ewoc.estimates(ipar, fpar, tab, n, y, work, out)
     for d in range(n.shape[0]):
         out[d] = y[d] / n[d] if n[d] > 0 else np.nan
     return np.nan

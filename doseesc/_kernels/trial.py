@@ -132,31 +132,43 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
 
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
-              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away):
+              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, n_lanes=1):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of a run of ``per_scenario`` trials under each
     scenario (row r: scenario ``r // per_scenario``, trial ``r % per_scenario``; ``p_tox`` and
     ``p_ae_cum`` are (n_scenarios, n_doses), ``keys`` one key per scenario). Each row is written
-    only by its own trial.
+    only by its own trial. ``n_lanes``: parallel lanes (the thread count; results do not depend on it).
     """
     n_rows = sel.shape[0]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
-    for ch in prange(n_chunks):
+    # One lane per thread, taking every n_lanes-th chunk, with its own scratch for the whole
+    # call: designs may keep a cache of decisions in ``work`` (BLRM), which then serves every
+    # chunk of the lane. Which lane runs a trial never changes its result.
+    n_lanes = max(1, min(n_lanes, n_chunks))
+    for lane in prange(n_lanes):
         aux = np.zeros(max(n_aux, 1), dtype=np.int64)
         work = np.zeros(max(n_work, 1), dtype=np.float64)
         slot = np.zeros(max(max_n, 1), dtype=np.float64)
-        lo = ch * CHUNK
-        hi = min(n_rows, lo + CHUNK)
-        for r in range(lo, hi):
-            g = trial0 + r
-            sc = g // per_scenario
-            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
-                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], aux, work,
-                                       slot)
-            sel[r] = s
-            reason[r] = rs
-            duration[r] = d
-            waited[r] = w
-            turned_away[r] = a
+        for ch in range(lane, n_chunks, n_lanes):
+            _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
+                       sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, aux, work, slot,
+                       ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK))
+
+
+@jit
+def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, sel,
+               reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, aux, work, slot, lo, hi):
+    """Rows lo .. hi - 1 of :func:`run_batch`."""
+    for r in range(lo, hi):
+        g = trial0 + r
+        sc = g // per_scenario
+        s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
+                                   g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], aux, work,
+                                   slot)
+        sel[r] = s
+        reason[r] = rs
+        duration[r] = d
+        waited[r] = w
+        turned_away[r] = a
 
 
 @jit

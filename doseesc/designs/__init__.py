@@ -5,7 +5,9 @@ to design classes; their constructor arguments become CLI flags and TOML keys.
 """
 
 from .base import Design, DeviationWarning, Recommendation
+from .blrm import BLRM, BLRMRecommendation, Stopping
 from .crm import CRM, CRMPosterior, crm_skeleton
+from .ewoc import EWOC, EWOCRecommendation
 from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin_boundaries
 from .modifiers import Modified
 from .threep3 import ThreePlusThree
@@ -21,9 +23,12 @@ REGISTRY: dict[str, type] = {
     "tite-boin": TITEBOIN,
     "tite-crm": TITECRM,
     "crm": CRM,
+    "blrm": BLRM,
+    "ewoc": EWOC,
 }
 
 __all__ = ["Design", "DeviationWarning", "Recommendation",
            "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
-           "crm_skeleton", "REGISTRY"]
+           "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation",
+           "REGISTRY"]

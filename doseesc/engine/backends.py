@@ -72,7 +72,7 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int) ->
     s = slice(at, at + hi - lo)
     batch(job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum,
           job.keys, job.per_scenario, lo, job.max_n, job.n_aux, job.n_work,
-          *(out[f][s] for f in FIELDS))
+          *(out[f][s] for f in FIELDS), numba.get_num_threads())
     if np.any(out["reason"][s] == TOO_LONG):
         raise ValueError(f"time: a simulated trial needed more than {MAX_EVENTS:,} arrivals or enrolments; the time "
                          "model (rate, window, dropout) makes trials too long to simulate")

@@ -6,6 +6,8 @@ and flagging every count as stated, derived or missing. From the records:
 
 - :func:`beta_prior`: power prior (optionally robust) on the DLT or low-grade-AE probability;
 - :func:`map_prior`: meta-analytic-predictive prior by numerical integration, as a Beta mixture;
+- :func:`blrm_map_prior`: MAP prior for the BLRM's (log alpha, log beta), a bivariate normal
+  mixture (and :func:`blrm_map_prior_loo`, leaving out each trial in turn);
 - :func:`dose_response_prior`: logistic dose-response prior, giving CRM skeletons;
 - :func:`sample_scenarios`: prior-predictive true dose-toxicity curves as a ``ScenarioSet``.
 
@@ -22,10 +24,12 @@ from ._beta import BetaMixture, BetaPrior, beta_prior
 from ._data import COUNT_FIELDS, TRIALS, Endpoint, Record, load, records, table
 from ._dose_response import DoseResponsePrior, dose_response_prior
 from ._map import MAPPrior, map_prior
+from ._map_blrm import BLRMMapPrior, blrm_map_prior, blrm_map_prior_loo
 from ._scenarios import sample_scenarios
 
 __all__ = [
     "COUNT_FIELDS", "TRIALS", "Endpoint", "Record", "load", "records", "table",
-    "BetaMixture", "BetaPrior", "beta_prior", "MAPPrior", "map_prior",
+    "BetaMixture", "BetaPrior", "beta_prior", "MAPPrior", "map_prior", "BLRMMapPrior", "blrm_map_prior",
+    "blrm_map_prior_loo",
     "DoseResponsePrior", "dose_response_prior", "sample_scenarios",
 ]
