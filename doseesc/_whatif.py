@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from . import _json
 from . import _validate as v
-from .designs import BOIN, CRM, MTPI2, Keyboard, ThreePlusThree, crm_skeleton
+from .designs import BLRM, BOIN, CRM, MTPI2, Keyboard, ThreePlusThree, crm_skeleton
 from .engine import compare, exact
 from .scenario import Scenario
 
@@ -147,9 +148,9 @@ class WhatIfResult:
                "mean N; pts>MTD = mean patients treated above it; DLTs = mean DLTs.", ""]
         for trial in s["trials"]:
             out.extend(self._trial_block(trial))
-        out.append("Evidence priors (the true curves of the prior-predictive scenarios):")
-        for key, text in self.priors.items():
-            out.append(f"  {key}: {text}")
+        out.append("Evidence priors (the true curves of the prior-predictive scenarios, and the BLRM's prior):")
+        for key, text in self.priors.items():  # one prior per paragraph, wrapped
+            out.append(textwrap.fill(f"{key}: {text}", width=118, initial_indent="  ", subsequent_indent="      "))
         return "\n".join(out)
 
     def _trial_block(self, trial: str) -> list[str]:
@@ -162,9 +163,11 @@ class WhatIfResult:
                + (f" ({s['max_n_notes'][trial]})" if trial in s["max_n_notes"] else ""),
                "   Designs:"]
         for d in self.designs[trial]:
-            out.append(f"   - {d['label']}: {d['spec']}")
+            out.append(textwrap.fill(f"- {d['label']}: {d['spec']}", width=118, initial_indent="   ",
+                                     subsequent_indent="       "))
             for a in d["assumptions"]:
-                out.append(f"       assumed: {a}")
+                out.append(textwrap.fill(f"assumed: {a}", width=118, initial_indent="       ",
+                                         subsequent_indent="         "))
         for group in self.coincide.get(trial, []):
             out.append(f"   Note: {' = '.join(group['designs'])}: {group['why']}; shown once, as "
                        f"{group['designs'][0]}.")
@@ -342,12 +345,37 @@ def _spec(d) -> str:
         txt = (f"CRM (dfcrm), {base.model} model, skeleton {sk}, prior beta ~ N(0, {base.prior_sd:.3g}^2), cohorts "
                f"of {base.cohort_size}, max {base.max_n}, {start}"
                + (", no skipping and no escalation after a cohort with DLT rate >= target" if base.restrict else ""))
+    elif isinstance(base, BLRM):
+        lo, hi = base.target_interval
+        cut = base.overdose_cut if base.overdose_cut is not None else hi
+        k = len(base.components())
+        txt = (f"BLRM (crmPack NextBest{base.rule.upper()}), logit p(d) = log(alpha) + beta log(d / {base.d_ref:g}), "
+               f"prior {'a ' + str(k) + '-component mixture' if k > 1 else 'bivariate normal'} on (log alpha, log beta)"
+               f"{' (the MAP prior below)' if base.prior is not None else ''}; target interval [{lo:g}, {hi:g}], "
+               f"eligible if P(p > {cut:g}) <= {base.overdose_max:g}; cohorts of {base.cohort_size}, max "
+               f"{base.max_n}, {start}, no skipping of untried doses; stop for safety when no dose is eligible")
     else:  # pragma: no cover - every design used here is above
         txt = d.label()
     return "; ".join([txt, *extra])
 
 
-def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior) -> list[dict]:
+#: Reference dose of the what-if's BLRM (x10^6 cells/kg): the dose most of the evidence was given at.
+BLRM_D_REF = 2.0
+
+
+def _map_prior(doses, sources):
+    """The BLRM's MAP prior from the evidence trials ``sources`` (kept on disk between runs: the
+    fit is deterministic and takes seconds)."""
+    from . import _diskcache
+    from . import evidence as _ev
+
+    exclude = [x for x in _ev.TRIALS if x not in sources]
+    return _diskcache.cached("blrm_map_prior", (tuple(doses), BLRM_D_REF, tuple(exclude)),
+                             lambda: _ev.blrm_map_prior(doses, BLRM_D_REF, exclude=exclude or None))
+
+
+def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior, map_prior=None,
+             sources=()) -> list[dict]:
     """The design the trial used (first) and the alternatives, each with its specification and
     what had to be assumed. The CRMs carry the safety stop BOIN, mTPI-2 and Keyboard have built
     in; the 3+3 stops at the common maximum sample size."""
@@ -373,6 +401,14 @@ def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior) -> 
     out.append(dict(label=f"CRM (evidence MTD guess: dose {nu})",
                     design=CRM(skeleton=sk, target=target, cohort_size=cohort_size, max_n=max_n).stop_for_safety(0.95),
                     assumptions=[]))
+    if map_prior is not None:
+        # Neuenschwander et al.'s intervals scaled to the target: [0.8 t, 1.65 t], i.e. OncoBayes2's
+        # [0.16, 0.33] at the what-if's default target 0.2; overdose control at 0.25
+        out.append(dict(label=f"BLRM (MAP prior from trials {', '.join(sources)})",
+                        design=BLRM(doses=list(t["doses"]), d_ref=BLRM_D_REF, prior=map_prior,
+                                    target_interval=(round(0.8 * target, 6), round(1.65 * target, 6)),
+                                    overdose_max=0.25, rule="ncrm", cohort_size=cohort_size, max_n=max_n),
+                        assumptions=[]))
     out.append(dict(label="mTPI-2", design=MTPI2(target=target, cohort_size=cohort_size, max_n=max_n), assumptions=[]))
     out.append(dict(label="Keyboard", design=Keyboard(target=target, cohort_size=cohort_size, max_n=max_n),
                     assumptions=[]))
@@ -452,8 +488,8 @@ def _signed(x: float, dec: int) -> str:
 
 # ---------------------------------------------------------------------------- the what-if
 def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: int | None = None,
-           cohort_size: int = 3, discount: float = 0.5, evidence: str = "others", n_scenarios: int = 200,
-           n_trials: int = 250, seed: int = 1, progress: bool | None = False) -> WhatIfResult:
+           cohort_size: int = 3, discount: float = 0.5, evidence: str = "others", blrm: bool = True,
+           n_scenarios: int = 200, n_trials: int = 250, seed: int = 1, progress: bool | None = False) -> WhatIfResult:
     """Redesign the MSC lupus trials: the design each used vs the alternatives.
 
     Parameters
@@ -475,6 +511,10 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         "others" (default): each trial's prior leaves that trial's own data out (its what-if is
         judged on the evidence it did not produce); "all": every trial's data (circular for the
         trial being redesigned).
+    blrm : bool
+        Include a BLRM whose prior is the MAP prior from the evidence trials (the hierarchical
+        model's own heterogeneity discounts them; ``discount`` does not apply). Its fit takes a few
+        seconds the first time and is then kept in the per-user cache directory.
     n_scenarios, n_trials : int
         Prior-predictive true curves, and simulated trials under each.
     seed : int
@@ -510,8 +550,8 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     if max_n is not None:
         max_n = v.integer("max_n", max_n, low=cohort_size, high=v.MAX_PATIENTS)
     for trial in trials:  # before any work: every design's records of the prior-predictive run fit
-        check_memory(n_scenarios * n_trials * 6, len(TRIALS[trial]["doses"]),
-                     per=f" ({n_scenarios:,} curves x {n_trials:,} trials x 6 designs)")
+        check_memory(n_scenarios * n_trials * 7, len(TRIALS[trial]["doses"]),
+                     per=f" ({n_scenarios:,} curves x {n_trials:,} trials x 7 designs)")
     rows, priors, maxes, all_designs, diffs, coincide, conclusions, objects = [], {}, {}, {}, [], {}, {}, {}
     for trial in trials:
         t = TRIALS[trial]
@@ -521,7 +561,12 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         sources = [x for x in _ev.TRIALS if evidence == "all" or x != trial]
         prior = _ev.dose_response_prior(doses, trials=sources, discount=discount)
         priors[f"trial {trial}"] = _prior_text(prior, trial, sources, discount)
-        arms = _designs(trial, target, mn, cohort_size, prior)
+        mp = _map_prior(doses, sources) if blrm else None
+        if mp is not None:
+            own = "own data left out" if trial not in sources else "own data in"
+            priors[f"trial {trial} BLRM"] = (f"MAP prior from trials {', '.join(sources)} (hierarchical model across "
+                                             f"trials; {own}): " + mp.describe())
+        arms = _designs(trial, target, mn, cohort_size, prior, mp, sources)
         all_designs[trial] = [{"label": a["label"], "spec": a["spec"], "assumptions": a["assumptions"],
                                "design": a["design"].to_dict()} for a in arms]
         coincide[trial] = _coincide(arms, mn)

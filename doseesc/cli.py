@@ -755,8 +755,8 @@ def cmd_whatif(args) -> str:
             raise CLIError(f"--report: file name must end in .html or .md, got {args.report!r}")
         _io.check_output_file(args.report, "--report")
     res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
-                 evidence=args.evidence, n_scenarios=args.n_scenarios, n_trials=args.n_trials, seed=args.seed,
-                 progress=args.progress)
+                 evidence=args.evidence, blrm=args.blrm, n_scenarios=args.n_scenarios, n_trials=args.n_trials,
+                 seed=args.seed, progress=args.progress)
     if args.plot:
         from . import plot
 
@@ -1069,6 +1069,9 @@ def make_parser() -> argparse.ArgumentParser:
                    help="weight, in [0, 1], of the evidence trials' DLT data in the prior: 1 pools the BM-, UC- and "
                         "AD-MSC trials at full weight, 0 ignores them (default: 0.5, each of their patients counts "
                         "as half a patient)")
+    w.add_argument("--no-blrm", dest="blrm", action="store_false",
+                   help="leave out the BLRM with the MAP prior from the evidence trials (default: included; its "
+                        "prior's fit takes a few seconds once, then it is cached)")
     w.add_argument("--evidence", choices=("others", "all"), default="others",
                    help="which trials inform each trial's prior: 'others' leaves the redesigned trial's own data "
                         "out, 'all' includes it (circular) (default: others)")

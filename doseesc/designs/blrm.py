@@ -548,7 +548,7 @@ class BLRM(Design):
     prior: Any = None
     decision_cache: bool = True
 
-    name: ClassVar[str] = "blrm"
+    family: ClassVar[str] = "blrm"
     reports_estimates: ClassVar[bool] = True
     _components: PriorComponents = field(init=False, repr=False, compare=False, default=None)
 
@@ -636,7 +636,12 @@ class BLRM(Design):
     def fixed_n_doses(self) -> int:
         return len(self.doses)
 
-    def label(self) -> str:
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.blrm(self, scenario)
+
+    def _auto_label(self) -> str:
         return f"BLRM ({self.rule})"
 
     def to_dict(self) -> dict:

@@ -124,7 +124,7 @@ class EWOC(Design):
     max_n: int = 24
     start_dose: int = 1
 
-    name: ClassVar[str] = "ewoc"
+    family: ClassVar[str] = "ewoc"
     reports_estimates: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
@@ -173,7 +173,12 @@ class EWOC(Design):
     def fixed_n_doses(self) -> int:
         return len(self.doses)
 
-    def label(self) -> str:
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.ewoc(self, scenario)
+
+    def _auto_label(self) -> str:
         return f"EWOC (alpha {self.alpha:g})"
 
     def _lower(self, n_doses: int) -> Lowered:

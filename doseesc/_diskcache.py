@@ -1,0 +1,48 @@
+"""Results of slow deterministic computations kept on disk between runs.
+
+The MAP priors of the what-if take seconds to fit (importance sampling over the hierarchical
+model's hyperparameters) and are a pure function of their inputs and the package data. They are
+kept, pickled, in the per-user cache directory (``_jit.cache_dir()``, beside the compiled
+kernels), under a key that hashes the computation's name and arguments, the doseesc version
+and the hash of every evidence data file; any change gives a new key. A missing or unreadable
+entry is simply recomputed; an unwritable cache directory only costs the time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import pickle
+from collections.abc import Callable
+from typing import Any
+
+
+def _data_stamp() -> str:
+    from importlib import resources
+
+    h = hashlib.sha256()
+    for entry in sorted(resources.files("doseesc.evidence").iterdir(), key=lambda e: e.name):
+        if entry.name.endswith(".json"):
+            h.update(entry.name.encode() + b"\0" + entry.read_bytes())
+    return h.hexdigest()
+
+
+def cached(name: str, key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``, or its value from an earlier run with the same ``name`` and ``key``
+    (``repr(key)`` must determine the result)."""
+    from . import __version__
+    from ._jit import cache_dir
+
+    digest = hashlib.sha256(f"{__version__}\0{name}\0{key!r}\0{_data_stamp()}".encode()).hexdigest()[:32]
+    path = os.path.join(cache_dir(), "results", f"{name}-{digest}.pickle")
+    with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        with open(path, "rb") as fh:
+            return pickle.load(fh)
+    value = compute()
+    with contextlib.suppress(OSError, pickle.PicklingError):
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        from . import _io
+
+        _io.write(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    return value
