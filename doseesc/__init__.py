@@ -9,6 +9,7 @@ __version__ = "0.1.0"
 
 from .designs import (
                       BOIN,
+                      BOIN12,
                       CRM,
                       MTPI,
                       MTPI2,
@@ -35,7 +36,7 @@ from .whatif import whatif
 __all__ = [
     "Scenario", "ScenarioSet", "TimeModel", "Design", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
-    "CRM", "CRMPosterior", "crm_skeleton",
+    "CRM", "CRMPosterior", "crm_skeleton", "BOIN12",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
     "Comparison",
 ]

@@ -106,6 +106,7 @@ MODIFIER_FLAGS = {
     "stop_n_at_dose": ("int", "stop when the recommended next dose has N patients"),
     "safety_threshold": ("float", "stop (no selection) when P(p_1 > target | data) exceeds X, Beta(1,1) prior"),
     "safety_target": ("float", "target for the safety rule (default: the design's target or --target)"),
+    "n_at_dose_of": ("str", "with --stop-n-at-dose: which dose it counts, recommended (default), current or any"),
     "dont_skip": ("bool", "never escalate more than one level above the highest dose tried"),
     "stop_at": ("int", "maximum total sample size"),
 }
@@ -114,7 +115,7 @@ MODIFIER_FLAGS = {
 def add_modifier_flags(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("composable rules (any design)")
     for name, (kind, text) in MODIFIER_FLAGS.items():
-        meta = {"bool": "BOOL", "int": "N", "float": "X"}[kind]
+        meta = {"bool": "BOOL", "int": "N", "float": "X", "str": "TEXT"}[kind]
         g.add_argument("--" + name.replace("_", "-"), dest="m_" + name, metavar=meta, help=text + " (default: off)")
 
 
@@ -183,6 +184,18 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     g.add_argument("--doses", metavar="X,X,...", help="dose values (labels), e.g. 1,2,4")
     g.add_argument("--dose-unit", metavar="TEXT", help="unit of --doses, e.g. '1e6 cells/kg'")
     g.add_argument("--ae", metavar="P,P,...", help="true probability of a low-grade (non-DLT) adverse event per dose")
+    f = p.add_argument_group("efficacy (phase I/II scenarios; required by boin12)")
+    f.add_argument("--eff", metavar="P,P,...", help="true probability of an efficacy response per dose")
+    f.add_argument("--association", choices=("independent", "gaussian", "odds_ratio", "gumbel"),
+                   help="association of efficacy and toxicity in a patient (default: independent)")
+    f.add_argument("--association-param", metavar="X[,X,...]",
+                   help="its parameter: gaussian correlation, odds ratio or gumbel psi (one, or one per dose)")
+    f.add_argument("--p-both", metavar="P,P,...", help="true P(efficacy and DLT) per dose, instead of an association")
+    f.add_argument("--utility", metavar="U,U,U,U",
+                   help="utility of (E no T, neither, both, T no E) defining the true OBD (default: 100,40,60,0)")
+    f.add_argument("--obd", metavar="K[,K,...]", help="the true OBD(s), 1-based, instead of from the utility "
+                                                      "(0: no dose acceptable)")
+    f.add_argument("--eff-min", type=float, metavar="X", help="a dose is acceptable as OBD only if p_eff >= X")
     t = p.add_argument_group("time model (trial duration; required by tite-boin and tite-crm)")
     t.add_argument("--window", type=float, metavar="X", help="DLT observation window length (turns the time model on)")
     t.add_argument("--accrual", choices=("fixed", "poisson"), default="fixed", help="arrival process (default: fixed)")
@@ -216,9 +229,34 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         raise CLIError("--window: required with --rate (the DLT window turns the time model on)")
     elif getattr(args, "dropout", None) is not None:
         raise CLIError("--window: required with --dropout (the DLT window turns the time model on)")
+    eff = {}
+    if getattr(args, "eff", None) is not None:
+        eff["p_eff"] = _floats("--eff", args.eff)
+        if args.association is not None:
+            eff["association"] = args.association
+        if args.association_param is not None:
+            a = _floats("--association-param", args.association_param)
+            eff["association_param"] = a[0] if len(a) == 1 else a
+        if args.p_both is not None:
+            eff["p_both"] = _floats("--p-both", args.p_both)
+        if args.utility is not None:
+            eff["utility"] = _floats("--utility", args.utility)
+        if args.obd is not None:
+            try:
+                eff["obd"] = [int(x) for x in args.obd.split(",") if x.strip()]
+            except ValueError:
+                raise CLIError(f"--obd: expected comma-separated dose levels such as 2 or 2,3, got {args.obd!r}") \
+                    from None
+        if args.eff_min is not None:
+            eff["eff_min"] = args.eff_min
+    else:
+        for flag in ("association", "association_param", "p_both", "utility", "obd", "eff_min"):
+            if getattr(args, flag, None) is not None:
+                raise CLIError(f"--{flag.replace('_', '-')}: only with --eff (a scenario with efficacy)")
     return Scenario(p_tox=truth, target=args.target,
                     doses=None if args.doses is None else _floats("--doses", args.doses),
-                    dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae), time=time)
+                    dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae), time=time,
+                    **eff)
 
 
 def add_output_flags(p: argparse.ArgumentParser) -> None:
@@ -424,6 +462,15 @@ def cmd_next(args) -> str:
     if args.format == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
+        if rec.n_eff is not None:  # phase I/II: every per-dose column the design reports
+            cols = [k for k in ("n_patients", "n_dlt", "n_eff", "p_tox", "p_eff", "prob_acc_tox", "prob_acc_eff",
+                                "utility", "acceptable") if getattr(rec, k) is not None]
+            w.writerow(["dose", *cols])
+            for j in range(len(rec.n_patients)):
+                w.writerow([j + 1, *(repr(float(getattr(rec, k)[j])) if k.startswith(("p_", "prob", "util"))
+                                     else (bool(getattr(rec, k)[j]) if k == "acceptable" else int(getattr(rec, k)[j]))
+                                     for k in cols)])
+            return buf.getvalue()
         w.writerow(["dose", "n", "dlt", "p_tox"])
         for j in range(len(rec.n_patients)):
             p = "" if rec.p_tox is None or np.isnan(rec.p_tox[j]) else repr(float(rec.p_tox[j]))
@@ -623,7 +670,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     nx = sub.add_parser("next", help="live trial: recommended next dose given the outcomes so far")
     nx.add_argument("outcomes", nargs="?", default="",
-                    help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient)")
+                    help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient; with efficacy "
+                         "E = response, B = both, e.g. \"1NEN 2EBT\")")
     nx.add_argument("--data", metavar="FILE.csv",
                     help="time-to-event designs: one row per patient with a header naming dose, dlt, follow_up "
                          "(and optionally dropped); - reads standard input")

@@ -5,6 +5,7 @@ to design classes; their constructor arguments become CLI flags and TOML keys.
 """
 
 from .base import Design, Recommendation
+from .boin12 import BOIN12
 from .crm import CRM, CRMPosterior, crm_skeleton
 from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin_boundaries
 from .modifiers import Modified
@@ -21,8 +22,9 @@ REGISTRY: dict[str, type] = {
     "tite-boin": TITEBOIN,
     "tite-crm": TITECRM,
     "crm": CRM,
+    "boin12": BOIN12,
 }
 
 __all__ = ["Design", "Recommendation", "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
-           "crm_skeleton", "REGISTRY"]
+           "crm_skeleton", "BOIN12", "REGISTRY"]

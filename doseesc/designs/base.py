@@ -28,6 +28,10 @@ class Lowered(NamedTuple):
     n_doses: int
     rules: np.ndarray = NO_RULES  # composable rules (see _kernels/rules.py)
     safety_tab: np.ndarray = NO_SAFETY
+    # Phase I/II designs: 0 = decisions ignore efficacy; 1 = they use the per-dose responses;
+    # 2 = also the per-dose patients with both a DLT and a response (exact enumeration keeps
+    # those counts in its states only then)
+    efficacy: int = 0
 
 
 def option_kind(annotation: Any) -> str:
@@ -91,6 +95,18 @@ class Recommendation:
         CRM only: posterior mean of the model parameter.
     n_patients, n_dlt : ndarray
         Per-dose counts parsed from the outcomes.
+    n_eff : ndarray or None
+        Phase I/II designs: per-dose efficacy responses parsed from the outcomes.
+    p_eff : ndarray or None
+        Phase I/II designs: per-dose efficacy estimates.
+    prob_acc_tox, prob_acc_eff : ndarray or None
+        Phase I/II designs: per-dose posterior probabilities that the DLT probability is
+        acceptable (below the design's toxicity limit) and that the efficacy probability is
+        (above its efficacy limit).
+    utility : ndarray or None
+        Phase I/II designs: the per-dose utility (or desirability score) the design ranks by.
+    acceptable : ndarray of bool or None
+        Phase I/II designs: which doses the design deems acceptable (admissible) now.
     """
 
     dose: int | None
@@ -102,13 +118,23 @@ class Recommendation:
     n_dlt: np.ndarray
     p_tox: np.ndarray | None = None
     beta: float | None = None
+    n_eff: np.ndarray | None = None
+    p_eff: np.ndarray | None = None
+    prob_acc_tox: np.ndarray | None = None
+    prob_acc_eff: np.ndarray | None = None
+    utility: np.ndarray | None = None
+    acceptable: np.ndarray | None = None
 
     def to_dict(self) -> dict:
         d = asdict(self)
-        for k in ("n_patients", "n_dlt", "p_tox"):
+        for k in ("n_patients", "n_dlt", "n_eff"):
             if d[k] is not None:
-                d[k] = [None if np.isnan(x) else float(x) for x in np.asarray(d[k], dtype=float)] if k == "p_tox" \
-                    else [int(x) for x in d[k]]
+                d[k] = [int(x) for x in d[k]]
+        for k in ("p_tox", "p_eff", "prob_acc_tox", "prob_acc_eff", "utility"):
+            if d[k] is not None:
+                d[k] = [None if np.isnan(x) else float(x) for x in np.asarray(d[k], dtype=float)]
+        if d["acceptable"] is not None:
+            d["acceptable"] = [bool(x) for x in d["acceptable"]]
         return d
 
     def __str__(self) -> str:
@@ -121,6 +147,9 @@ class Recommendation:
         else:
             lines.append(f"next: dose {self.dose} ({self.cohort_size} patient{'s' if self.cohort_size != 1 else ''})")
             lines.append(f"if the trial ended now: {'none' if self.selected is None else f'dose {self.selected}'}")
+        if self.n_eff is not None:
+            lines.extend(self._efficacy_rows())
+            return "\n".join(lines)
         hdr = "dose   n  DLT" + ("  p_tox" if self.p_tox is not None else "")
         lines.append(hdr)
         for i, (n, y) in enumerate(zip(self.n_patients, self.n_dlt)):
@@ -132,6 +161,23 @@ class Recommendation:
         if self.beta is not None:
             lines.append(f"posterior mean of beta: {self.beta:.4f}")
         return "\n".join(lines)
+
+    def _efficacy_rows(self) -> list[str]:
+        cols = [("n", self.n_patients, "{:>3d}"), ("DLT", self.n_dlt, "{:>3d}"), ("eff", self.n_eff, "{:>3d}"),
+                ("p_tox", self.p_tox, "{:6.3f}"), ("p_eff", self.p_eff, "{:6.3f}"),
+                ("P(tox ok)", self.prob_acc_tox, "{:9.3f}"), ("P(eff ok)", self.prob_acc_eff, "{:9.3f}"),
+                ("utility", self.utility, "{:8.2f}"), ("acceptable", self.acceptable, "{!s:>10}")]
+        cols = [c for c in cols if c[1] is not None]
+        out = ["dose " + " ".join(f"{h:>{max(3, len(h))}}" for h, _, _ in cols)]
+        for i in range(len(self.n_patients)):
+            cells = []
+            for h, arr, fmt in cols:
+                x = arr[i]
+                w = max(3, len(h))
+                cells.append(f"{'-':>{w}}" if isinstance(x, float) and np.isnan(x) else
+                             f"{fmt.format(bool(x) if h == 'acceptable' else x):>{w}}")
+            out.append(f"{i + 1:>4} " + " ".join(cells))
+        return out
 
 
 @dataclass(frozen=True)
@@ -147,6 +193,9 @@ class Design:
     reports_estimates: ClassVar[bool] = False
     #: whether ``doseesc.exact`` applies (decisions depend only on per-dose counts and ``aux``)
     exact_ok: ClassVar[bool] = True
+    #: whether the design decides on efficacy as well as toxicity (phase I/II): it then needs a
+    #: scenario with ``p_eff`` and outcome strings with E/T/B/N letters
+    uses_efficacy: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ to override
     def _lower(self, n_doses: int) -> Lowered:  # pragma: no cover - abstract
@@ -199,7 +248,9 @@ class Design:
         ----------
         outcomes : str
             Cohorts in order, each a 1-based dose level followed by ``N`` (no DLT) or ``T``
-            (DLT) per patient, e.g. ``"1NNN 2NTN"``. Empty string: before the first cohort.
+            (DLT) per patient, e.g. ``"1NNN 2NTN"``; with efficacy (phase I/II designs) ``E``
+            (response, no DLT) and ``B`` (both) too, e.g. ``"1NEN 2EBT"`` (toxicity-only designs
+            read ``E`` as ``N`` and ``B`` as ``T``). Empty string: before the first cohort.
         n_doses : int, optional
             Number of dose levels. Designs that do not fix it themselves (3+3, interval
             designs) assume, when it is not given, that one level above the highest dose in
@@ -215,6 +266,8 @@ class Design:
             if c.dose > n_doses:
                 raise ValueError(f"outcomes: dose level {c.dose} is out of range (allowed 1 to {n_doses})")
         low = self.lower(n_doses)
+        if low.efficacy:
+            return self._next_dose_eff(low, cohorts, n_doses)
         dose, size, tox = _outcomes.to_arrays(cohorts)
         n = np.zeros(n_doses, dtype=np.int64)
         y = np.zeros(n_doses, dtype=np.int64)
@@ -237,6 +290,25 @@ class Design:
             p_tox=est if self.reports_estimates else None,
             beta=None if np.isnan(beta) else float(beta),
         )
+
+    def _next_dose_eff(self, low: Lowered, cohorts, n_doses: int) -> Recommendation:
+        """``next_dose`` of a phase I/II design: the same kernels, with the cohorts' responses."""
+        dose, size, tox = _outcomes.to_arrays(cohorts)
+        eff, both = _outcomes.to_eff_arrays(cohorts)
+        n, y, e, b = (np.zeros(n_doses, dtype=np.int64) for _ in range(4))
+        aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
+        work = np.zeros(max(low.n_work, 1))
+        nxt, c, reason, sel = _trial.replay_eff(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
+                                                low.max_n, dose, size, tox, eff, both, n, y, e, b, aux, work)
+        stop = reason != CONTINUE
+        extra = self._efficacy_estimates(low, n, y, e, b, int(dose[-1]) if dose.size else None)
+        return Recommendation(dose=None if stop else int(nxt) + 1, cohort_size=0 if stop else int(c),
+                              stop=bool(stop), reason=STOP_REASONS[reason], selected=None if sel < 0 else int(sel) + 1,
+                              n_patients=n, n_dlt=y, n_eff=e, **extra)
+
+    def _efficacy_estimates(self, low: Lowered, n, y, e, b, cur: int | None) -> dict:
+        """Hook for phase I/II designs: the per-dose estimates reported by ``next_dose``."""
+        return {}
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The design's final selection from per-dose counts: a 1-based dose, or None."""
