@@ -548,7 +548,13 @@ def cmd_evidence(args) -> str:
     if args.format == "json":
         return json.dumps([r.to_dict() if hasattr(r, "to_dict") else dataclasses.asdict(r)
                            for r in evidence.records(args.trial)], indent=2, default=str)
-    return evidence.table(args.trial)
+    eff = evidence.endpoints(args.trial)
+    if not eff:
+        return evidence.table(args.trial)
+    lines = ["", "Efficacy endpoints (different definitions: not pooled unless you choose to; "
+                 "* = the trial's headline response endpoint)"]
+    lines += [("* " if e.headline else "  ") + e.describe() for e in eff]
+    return evidence.table(args.trial) + "\n" + "\n".join(lines)
 
 
 def cmd_run(args) -> str:

@@ -513,6 +513,8 @@ class ScenarioSet:
         True efficacy probabilities (phase I/II scenarios; see :class:`Scenario`).
     association, association_param, utility, eff_min
         As for :class:`Scenario`, shared by every scenario of the set.
+    tags : sequence of str, optional
+        A label per scenario (e.g. the shape of its efficacy curve), added to its name.
     """
 
     p_tox: Any
@@ -527,6 +529,7 @@ class ScenarioSet:
     association_param: Any = None
     utility: Sequence[float] | None = None
     eff_min: float | None = None
+    tags: Sequence[str] | None = None
     scenarios: tuple = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -541,9 +544,15 @@ class ScenarioSet:
             raise ValueError(f"p_eff: expected shape {p.shape}, got {eff.shape}")
         extra = {} if eff is None else {"association": self.association, "association_param": self.association_param,
                                         "utility": self.utility, "eff_min": self.eff_min}
+        if self.tags is not None:
+            tags = tuple(str(t) for t in self.tags)
+            if len(tags) != p.shape[0]:
+                raise ValueError(f"tags: expected {p.shape[0]} labels (one per scenario), got {len(tags)}")
+            object.__setattr__(self, "tags", tags)
         scs = tuple(
             Scenario(p_tox=p[i], target=self.target, doses=self.doses, dose_unit=self.dose_unit,
-                     p_ae=None if ae is None else ae[i], name=f"{self.name or 'draw'} {i + 1}",
+                     p_ae=None if ae is None else ae[i],
+                     name=f"{self.name or 'draw'} {i + 1}" + (f" ({self.tags[i]})" if self.tags is not None else ""),
                      p_eff=None if eff is None else eff[i], **extra)
             for i in range(p.shape[0])
         )

@@ -7,7 +7,12 @@ and flagging every count as stated, derived or missing. From the records:
 - :func:`beta_prior`: power prior (optionally robust) on the DLT or low-grade-AE probability;
 - :func:`map_prior`: meta-analytic-predictive prior by numerical integration, as a Beta mixture;
 - :func:`dose_response_prior`: logistic dose-response prior, giving CRM skeletons;
-- :func:`sample_scenarios`: prior-predictive true dose-toxicity curves as a ``ScenarioSet``.
+- :func:`sample_scenarios`: prior-predictive true dose-toxicity curves as a ``ScenarioSet``;
+- :func:`endpoints`, :func:`efficacy_prior`: the trials' efficacy endpoints (kept apart: SRI-4
+  at week 20, renal CR+PR within 3 months, clinical response at month 12) and a Beta prior on a
+  response probability from one of them (pooling is an explicit choice with a discount);
+- :func:`sample_joint_scenarios`: prior-predictive joint toxicity-efficacy curves (increasing,
+  plateau and umbrella efficacy shapes).
 
 Every prior reports ``ess``, ``records_used`` and ``describe()``.
 
@@ -21,6 +26,7 @@ Examples
 from ._beta import BetaMixture, BetaPrior, beta_prior
 from ._data import COUNT_FIELDS, TRIALS, Endpoint, Record, load, records, table
 from ._dose_response import DoseResponsePrior, dose_response_prior
+from ._efficacy import SHAPES, EfficacyEndpoint, EfficacyPrior, efficacy_prior, endpoints, sample_joint_scenarios
 from ._map import MAPPrior, map_prior
 from ._scenarios import sample_scenarios
 
@@ -28,4 +34,5 @@ __all__ = [
     "COUNT_FIELDS", "TRIALS", "Endpoint", "Record", "load", "records", "table",
     "BetaMixture", "BetaPrior", "beta_prior", "MAPPrior", "map_prior",
     "DoseResponsePrior", "dose_response_prior", "sample_scenarios",
+    "SHAPES", "EfficacyEndpoint", "EfficacyPrior", "efficacy_prior", "endpoints", "sample_joint_scenarios",
 ]
