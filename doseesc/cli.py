@@ -388,6 +388,9 @@ def cmd_compare(args) -> str:
         buf = io.StringIO()
         keys = ["design", "scenario", "pcs", "pcs_se", "no_selection", "no_selection_se", "sample_size",
                 "sample_size_se", "n_overdosed", "n_overdosed_se", "pcs_diff_vs_first", "pcs_diff_vs_first_se"]
+        if sc.has_efficacy:
+            keys += ["pcs_obd", "pcs_obd_se", "selected_utility", "selected_utility_se", "pcs_obd_diff_vs_first",
+                     "pcs_obd_diff_vs_first_se", "selected_utility_diff_vs_first", "selected_utility_diff_vs_first_se"]
         w = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         for r in rows:

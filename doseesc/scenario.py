@@ -542,6 +542,12 @@ class ScenarioSet:
         eff = None if self.p_eff is None else np.asarray(self.p_eff, dtype=float)
         if eff is not None and eff.shape != p.shape:
             raise ValueError(f"p_eff: expected shape {p.shape}, got {eff.shape}")
+        if eff is None:
+            for f in ("association_param", "utility", "eff_min"):
+                if getattr(self, f) is not None:
+                    raise ValueError(f"{f}: only applies to scenarios with efficacy (give p_eff)")
+            if self.association != "independent":
+                raise ValueError("association: only applies to scenarios with efficacy (give p_eff)")
         extra = {} if eff is None else {"association": self.association, "association_param": self.association_param,
                                         "utility": self.utility, "eff_min": self.eff_min}
         if self.tags is not None:

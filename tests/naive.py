@@ -269,11 +269,19 @@ def boin12_trial(design, sc, us, vs, stop_any=None):
         elif p_t >= lam_d:
             nxt = max(cur - 1, 1)
         elif lam_e < p_t < lam_d and n >= design.n_star:
-            if cur - 1 in adm and cur in adm:
+            # R: `if(currentdose-1 %in% admissible & currentdose %in% admissible)` and
+            # `ifelse(currentdose-1 %in% admissible, currentdose-1, ifelse(...))`, where %in% binds
+            # tighter than `-`: the tests are `currentdose - (1 %in% admissible)` (as a number)
+            t1 = (cur - (1 in adm)) != 0
+            if t1 and cur in adm:
                 s = [pbench(cur - 1), pbench(cur)]
                 nxt = [cur - 1, cur][int(np.argmax(s))]
+            elif t1:
+                nxt = cur - 1
             else:
-                nxt = cur - 1 if cur - 1 in adm else (cur if cur in adm else 1)
+                nxt = cur if cur in adm else 1
+            if nxt == 0:  # escalation's next dose 0: stop, no dose
+                return 0, *(np.array([counts(d)[k] for d in range(1, D + 1)]) for k in range(3))
         elif not adm:
             return 0, *(np.array([counts(d)[k] for d in range(1, D + 1)]) for k in range(3))
         else:

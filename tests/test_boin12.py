@@ -142,6 +142,30 @@ def test_needs_a_scenario_with_efficacy():
         de.exact(de.BOIN12(max_n=6), de.Scenario([0.1, 0.2, 0.3], target=0.3))
 
 
+# R escalation 0.2.3 deciding every prefix of 200 random trial paths per setting and start dose
+# (benchmarks/r/boin12_paths_make.py, benchmarks/r/boin12_paths.R; 2,624 decisions in all,
+# including the trials' stops and their OBD selections). This is where the "d - 1 or d" branch,
+# the exploration rule and the stopping rules are exercised beyond a single cohort.
+PATHS = json.loads((DATA / "peer_boin12_paths.json").read_text())
+
+
+@pytest.mark.parametrize("gi", range(len(PATHS["groups"])))
+def test_random_paths_decided_as_escalation_does(gi):
+    g = PATHS["groups"][gi]
+    s = g["setting"]
+    d = de.BOIN12(phi_t=s["phi_t"], phi_e=s["phi_e"], u2=s["u2"], u3=s["u3"], n_star=s["n_star"], c_t=s["c_t"],
+                  c_e=s["c_e"], max_n=s["max_n"], start_dose=s["start_dose"]) \
+        .stop_when_n_at_dose(s["stop_any"], dose="any")
+    assert len(g["decisions"]) > 400
+    stops = 0
+    for dec in g["decisions"]:
+        rec = d.next_dose(dec["outcomes"], n_doses=s["num_doses"])
+        assert rec.stop == (not dec["continue"]), dec
+        assert (rec.selected if rec.stop else rec.dose) == dec["recommended_dose"], dec
+        stops += rec.stop
+    assert stops >= 100  # every path ends in a stop (a selection or none)
+
+
 # ---------------------------------------------------------------- the kernel vs a plain-Python twin
 SCENARIOS = [
     de.Scenario([0.05, 0.1, 0.2, 0.3, 0.5], target=0.35, p_eff=[0.1, 0.3, 0.5, 0.5, 0.5]),
@@ -290,3 +314,42 @@ def test_dose_paths_cover_every_outcome_with_probabilities():
     assert sum(n.probability for n in nodes if n.depth == 2) == pytest.approx(1.0, abs=1e-12)
     for n in nodes[1:4]:
         assert n.dose == de.BOIN12(max_n=12).next_dose(n.outcomes, n_doses=3).dose
+
+
+# ---------------------------------------------------------------- against R escalation's simulation
+PEER = DATA / "peer_boin12_escalation.json"
+
+
+def _peer_rows():
+    if not PEER.exists():
+        return []
+    return json.loads(PEER.read_text())["results"]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("row", _peer_rows(), ids=[r["id"] for r in _peer_rows()])
+def test_operating_characteristics_match_escalation(row):
+    """escalation 0.2.3's simulate_trials (benchmarks/r/boin12_peer_oc.R; R's n_sims trials,
+    the SEs from its per-trial SDs and binomial SEs) vs 200,000 doseesc trials: every selection
+    probability and mean patients / DLTs / responses per dose within 4 combined SEs."""
+    s = row["setting"]
+    kw = {} if s.get("rho") is None else dict(association="gaussian", association_param=s["rho"])
+    sc = de.Scenario(s["tox"], target=s["phi_t"], p_eff=s["eff"], **kw)
+    d = de.BOIN12(phi_t=s["phi_t"], phi_e=s["phi_e"], u2=s["u2"], u3=s["u3"], n_star=s["n_star"], c_t=s["c_t"],
+                  c_e=s["c_e"], start_dose=s["start_dose"], cohort_size=3, max_n=s["max_n"])
+    if s.get("stop_any") is not None:
+        d = d.stop_when_n_at_dose(s["stop_any"], dose="any")
+    oc = de.simulate(d, sc, n_trials=200_000, seed=17)
+    m = row["n_sims"]
+    ours = np.concatenate([[oc.no_selection], oc.selection])
+    ours_se = np.concatenate([[oc.se("no_selection")], oc.se("selection")])
+    theirs = np.asarray(row["prob_recommend"])
+    theirs_se = np.sqrt(theirs * (1 - theirs) / m)
+    z = np.abs(ours - theirs) / np.maximum(np.hypot(ours_se, theirs_se), 1e-12)
+    assert np.all(z <= 4), ("selection", ours, theirs, z)
+    for mine, key in (("n_patients", "n_at_dose"), ("n_dlt", "tox_at_dose"), ("n_eff", "eff_at_dose")):
+        a = getattr(oc, mine)
+        b = np.asarray(row[key])
+        se = np.hypot(oc.se(mine), np.asarray(row[key + "_sd"]) / np.sqrt(m))
+        z = np.abs(a - b) / np.maximum(se, 1e-12)
+        assert np.all(z <= 4), (mine, a, b, z)

@@ -353,6 +353,8 @@ def test_scenario_set_with_efficacy():
     assert "p_eff" in oc.to_dict()["scenario"]
     with pytest.raises(ValueError, match="^p_eff"):
         de.ScenarioSet(p_tox=[P_TOX], target=0.3, p_eff=[P_EFF[:3]])
+    with pytest.raises(ValueError, match="^utility"):
+        de.ScenarioSet(p_tox=[P_TOX], target=0.3, utility=[100, 40, 60, 0])
 
 
 def test_cli_scenario_flags(capsys):

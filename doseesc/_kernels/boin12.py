@@ -98,7 +98,15 @@ def start(ipar, aux):
 
 @jit
 def decide(ipar, fpar, tab, n, y, e, b, cur):
-    """Next dose after a cohort at ``cur`` (escalation's ``boin12_next_dose``)."""
+    """Next dose after a cohort at ``cur`` (escalation's ``boin12_next_dose``).
+
+    In the "d - 1 or d" branch escalation's code reads ``if(currentdose-1 %in% admissible &
+    currentdose %in% admissible)`` and ``ifelse(currentdose-1 %in% admissible, currentdose-1,
+    ...)``; R binds ``%in%`` tighter than ``-``, so the tests are ``currentdose - (1 %in%
+    admissible)``, non-zero unless d = 1 with dose 1 admissible. As executed (and reproduced
+    here): at d >= 2, the better of d - 1 and d if d is admissible (d - 1's admissibility is not
+    checked), else d - 1; at d = 1, stay if dose 1 is admissible, else stop (next dose 0).
+    """
     D = n.shape[0]
     cs = ipar[I_COHORT]
     nc = n[cur]
@@ -110,18 +118,17 @@ def decide(ipar, fpar, tab, n, y, e, b, cur):
         return cur + 1, cs, CONTINUE
     if pt >= lam_d:  # de-escalate (stay at the lowest dose)
         return max(cur - 1, 0), cs, CONTINUE
-    if pt > lam_e and nc >= ipar[I_NSTAR]:  # d - 1 or d, whichever is more desirable
-        a_lo = cur >= 1 and admissible(ipar, tab, n[cur - 1], y[cur - 1], e[cur - 1])
+    if pt > lam_e and nc >= ipar[I_NSTAR]:  # d - 1 or d (escalation's code as R evaluates it, below)
         a_cur = admissible(ipar, tab, nc, y[cur], e[cur])
-        if a_lo and a_cur:
-            s_lo = score(ipar, fpar, tab, n[cur - 1], y[cur - 1], e[cur - 1], b[cur - 1])
-            s_cur = score(ipar, fpar, tab, nc, y[cur], e[cur], b[cur])
-            return (cur - 1 if s_lo >= s_cur else cur), cs, CONTINUE  # which.max: a tie goes to d - 1
-        if a_lo:
+        if cur >= 1:
+            if a_cur:  # the more desirable of d - 1 and d (a tie goes to d - 1), d - 1 admissible or not
+                s_lo = score(ipar, fpar, tab, n[cur - 1], y[cur - 1], e[cur - 1], b[cur - 1])
+                s_cur = score(ipar, fpar, tab, nc, y[cur], e[cur], b[cur])
+                return (cur - 1 if s_lo >= s_cur else cur), cs, CONTINUE
             return cur - 1, cs, CONTINUE
-        if a_cur:
-            return cur, cs, CONTINUE
-        return 0, cs, CONTINUE  # neither admissible: escalation (and the app) go to dose 1
+        if a_cur:  # at dose 1
+            return 0, cs, CONTINUE
+        return -1, 0, SAFETY  # dose 1 not admissible: escalation's next dose 0, the trial stops
     # the most desirable admissible dose among d - 1, d, d + 1 (a tie goes to the higher dose)
     best = -1
     best_s = -np.inf

@@ -56,9 +56,11 @@ class BOIN12(Design):
     1. *exploration*: if n > 8, p < lambda_d, d is not the top dose and d + 1 is untried,
        escalate to d + 1;
     2. if p >= lambda_d, de-escalate to d - 1 (stay at dose 1);
-    3. if lambda_e < p < lambda_d and n >= ``n_star``, go to whichever of d - 1 and d has the
-       higher desirability score if both are admissible (a tie goes to d - 1), else to the
-       admissible one, else to dose 1;
+    3. if lambda_e < p < lambda_d and n >= ``n_star``: at d >= 2, go to whichever of d - 1 and
+       d has the higher desirability score if d is admissible (a tie goes to d - 1), else to
+       d - 1; at d = 1, stay if dose 1 is admissible, else stop (no dose selected). This is
+       escalation's code as R evaluates it (``currentdose-1 %in% admissible`` parses as
+       ``currentdose - (1 %in% admissible)``; see :func:`doseesc._kernels.boin12.decide`);
     4. otherwise go to the admissible dose among d - 1, d, d + 1 with the highest desirability
        score (a tie goes to the higher dose); with none admissible, stop (no dose selected).
 
