@@ -6,6 +6,8 @@ import pathlib
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import doseesc as de
 from tests import naive
@@ -353,3 +355,28 @@ def test_operating_characteristics_match_escalation(row):
         se = np.hypot(oc.se(mine), np.asarray(row[key + "_sd"]) / np.sqrt(m))
         z = np.abs(a - b) / np.maximum(se, 1e-12)
         assert np.all(z <= 4), (mine, a, b, z)
+
+
+# ---------------------------------------------------------------- invariants
+@given(p=st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1)), min_size=1, max_size=5),
+       model=st.sampled_from(["independent", "gaussian", "odds_ratio", "gumbel"]), cs=st.integers(1, 4),
+       max_n=st.integers(4, 30), n_star=st.integers(1, 9), start=st.integers(1, 5), seed=st.integers(0, 2**31))
+@settings(max_examples=40)
+def test_invariants(p, model, cs, max_n, n_star, start, seed):
+    tox = [a for a, _ in p]
+    eff = [b for _, b in p]
+    param = {"independent": None, "gaussian": 0.5, "odds_ratio": 3.0, "gumbel": -1.0}[model]
+    sc = de.Scenario(tox, target=0.35, p_eff=eff, association=model, association_param=param)
+    d = de.BOIN12(cohort_size=cs, max_n=max(max_n, cs), n_star=n_star, start_dose=min(start, len(p)))
+    r = de.simulate(d, sc, n_trials=200, seed=seed).records
+    assert np.all(r.n_eff <= r.n_patients) and np.all(r.n_dlt <= r.n_patients)
+    assert np.all(r.n_patients.sum(axis=1) <= d.max_n)
+    assert np.all((r.selected >= 0) & (r.selected <= len(p)))
+    assert np.all((r.selected == 0) == (r.stop_reason == 3))  # no selection exactly when stopped for safety
+    # never more than one level above the highest dose tried so far: every treated dose has a
+    # treated neighbour below it, or is the start dose
+    treated = r.n_patients > 0
+    s0 = d.start_dose - 1
+    for row in treated:
+        for j in np.flatnonzero(row):
+            assert j <= s0 or row[j - 1]

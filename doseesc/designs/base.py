@@ -163,20 +163,27 @@ class Recommendation:
         return "\n".join(lines)
 
     def _efficacy_rows(self) -> list[str]:
-        cols = [("n", self.n_patients, "{:>3d}"), ("DLT", self.n_dlt, "{:>3d}"), ("eff", self.n_eff, "{:>3d}"),
-                ("p_tox", self.p_tox, "{:6.3f}"), ("p_eff", self.p_eff, "{:6.3f}"),
-                ("P(tox ok)", self.prob_acc_tox, "{:9.3f}"), ("P(eff ok)", self.prob_acc_eff, "{:9.3f}"),
-                ("utility", self.utility, "{:8.2f}"), ("acceptable", self.acceptable, "{!s:>10}")]
-        cols = [c for c in cols if c[1] is not None]
-        out = ["dose " + " ".join(f"{h:>{max(3, len(h))}}" for h, _, _ in cols)]
-        for i in range(len(self.n_patients)):
+        cols = [("n", self.n_patients, "{:d}"), ("DLT", self.n_dlt, "{:d}"), ("eff", self.n_eff, "{:d}"),
+                ("p_tox", self.p_tox, "{:.3f}"), ("p_eff", self.p_eff, "{:.3f}"),
+                ("P(tox ok)", self.prob_acc_tox, "{:.3f}"), ("P(eff ok)", self.prob_acc_eff, "{:.3f}"),
+                ("utility", self.utility, "{:.2f}"), ("acceptable", self.acceptable, "{}")]
+        table = []
+        for head, arr, fmt in cols:
+            if arr is None:
+                continue
             cells = []
-            for h, arr, fmt in cols:
-                x = arr[i]
-                w = max(3, len(h))
-                cells.append(f"{'-':>{w}}" if isinstance(x, float) and np.isnan(x) else
-                             f"{fmt.format(bool(x) if h == 'acceptable' else x):>{w}}")
-            out.append(f"{i + 1:>4} " + " ".join(cells))
+            for x in arr:
+                if head == "acceptable":
+                    cells.append("yes" if x else "no")
+                elif isinstance(x, (float, np.floating)) and np.isnan(x):
+                    cells.append("-")
+                else:
+                    cells.append(fmt.format(int(x) if fmt == "{:d}" else x))
+            width = max(len(head), *(len(c) for c in cells))
+            table.append([head.rjust(width)] + [c.rjust(width) for c in cells])
+        out = ["dose  " + "  ".join(col[0] for col in table)]
+        for i in range(len(self.n_patients)):
+            out.append(f"{i + 1:>4}  " + "  ".join(col[i + 1] for col in table))
         return out
 
 

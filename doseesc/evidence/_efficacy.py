@@ -48,6 +48,13 @@ class EfficacyEndpoint:
         Their doses, in 10^6 cells/kg.
     headline : bool
         The trial's response-type endpoint of evidence.md's pooled view.
+
+    Examples
+    --------
+    >>> from doseesc import evidence
+    >>> ep = next(e for e in evidence.endpoints("D"))
+    >>> ep.key, ep.time, ep.responders, ep.n, ep.doses
+    ('D:SRI4-W20', 'week 20', 5, 6, (1.0,))
     """
 
     key: str
@@ -139,6 +146,15 @@ class EfficacyPrior(BetaMixture):
 
     Built by :func:`efficacy_prior`; see there. ``endpoints`` lists the endpoint keys used,
     ``records_used`` their records, and ``describe()`` says which endpoint, trial and time.
+
+    Examples
+    --------
+    >>> from doseesc import evidence
+    >>> p = evidence.efficacy_prior("C")
+    >>> round(p.mean(), 3), round(p.ess, 6), p.endpoints
+    (0.727, 11.0, ('C:renal-CRPR-M3',))
+    >>> p.describe()[:60]
+    'Prior on the response probability: Beta(8, 3) (mean 0.727, s'
     """
 
     endpoints: tuple = ()
