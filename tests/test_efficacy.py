@@ -375,3 +375,15 @@ def test_cli_scenario_flags(capsys):
     assert main(["exact", "--design", "3+3", "--truth", "0.05,0.1,0.2", "--target", "0.3", "--eff", "0.2,0.4,0.5",
                  "--obd", "2"]) == 0
     assert "correct OBD selection" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("design", [de.BOIN12(max_n=30), de.BOIN(target=0.3, cohort_size=3, max_n=24),
+                                    de.TITEBOIN(target=0.3, cohort_size=3, max_n=18)],
+                         ids=["boin12", "boin", "tite-boin"])
+def test_efficacy_records_identical_across_thread_counts(design):
+    tm = de.TimeModel(window=28, rate=3 / 28) if getattr(design, "time_to_event", False) else None
+    sc = de.Scenario(P_TOX, target=0.3, p_eff=P_EFF, association="gaussian", association_param=0.4, time=tm)
+    a = de.simulate(design, sc, n_trials=1500, seed=5, threads=1).records
+    b = de.simulate(design, sc, n_trials=1500, seed=5, threads=2).records
+    assert naive.records_hash(a) == naive.records_hash(b)
+    assert np.array_equal(a.n_eff, b.n_eff)
