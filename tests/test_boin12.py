@@ -137,6 +137,14 @@ def test_validation(kw, field):
         de.BOIN12(**kw)
 
 
+def test_huge_live_input_is_a_clean_error():
+    with pytest.raises(ValueError, match="^outcomes: 1500 patients at one dose"):
+        de.BOIN12().next_dose("1" + "N" * 1500, n_doses=3)
+    with pytest.raises(ValueError, match="^n_patients: "):
+        de.BOIN12().select([5000, 0], [0, 0], [0, 0])
+    assert de.BOIN12(max_n=30).next_dose("1" + "N" * 60, n_doses=3).stop  # more than max_n: widened, stops
+
+
 def test_needs_a_scenario_with_efficacy():
     with pytest.raises(ValueError, match="^scenario: .*p_eff"):
         de.simulate(de.BOIN12(), de.Scenario([0.1, 0.2, 0.3], target=0.3), n_trials=10)

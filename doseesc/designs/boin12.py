@@ -234,6 +234,8 @@ class BOIN12(Design):
             need = max(per.values(), default=0)
         except ValueError:
             pass  # the base class reports the malformed string
+        if need > v.MAX_PATIENTS:
+            raise ValueError(f"outcomes: {need} patients at one dose; at most {v.MAX_PATIENTS} are supported")
         return Design.next_dose(self._widened(need), outcomes, n_doses)
 
     next_dose.__doc__ = Design.next_dose.__doc__
@@ -292,6 +294,8 @@ class BOIN12(Design):
                 raise ValueError("n_both: expected integers max(0, n_dlt + n_eff - n_patients) <= n_both <= "
                                  f"min(n_dlt, n_eff), one per dose, got {n_both!r}")
             b = b.astype(np.int64)
+        if n.size and n.max() > v.MAX_PATIENTS:
+            raise ValueError(f"n_patients: at most {v.MAX_PATIENTS} patients at a dose are supported")
         low = self._widened(int(n.max()) if n.size else 0).lower(n.size)
         if n.sum() == 0:
             return None
