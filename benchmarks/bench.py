@@ -31,6 +31,11 @@ R_SPEED["TITEgBOIN"] = 3000 / 6.98
 # 25%): get.oc 5,000 trials of the BOIN row below, crmsim 300 trials of the CRM row, titesim 200
 # trials of the TITE-CRM row.
 R_HERE = {"BOIN": 1287.7, "CRM": 102.0, "TITE-CRM": 134.0, "TITEgBOIN": 3000 / 6.98}
+# R escalation 0.2.3's BOIN12 simulate_trials (get_boin12 %>% stop_at_n(36) %>%
+# stop_when_n_at_dose(12, "any") %>% select_boin12_obd) on the BOIN12 row's scenario, timed on
+# this machine by benchmarks/bench_boin12.py (R 4.2.2, one process, best of 3 runs of 100 trials
+# after a warm-up): 14.58 trials/s. No other reference speed exists, so both ratios use it.
+R_SPEED["BOIN12"] = R_HERE["BOIN12"] = 14.58
 
 
 def cases():
@@ -47,6 +52,12 @@ def cases():
         if hasattr(de, cls):
             out.append((f"{name}, 6 doses, 30 pts, cohorts of 3", getattr(de, cls)(target=0.3, cohort_size=3, max_n=30),
                         de.Scenario([0.05, 0.1, 0.2, 0.3, 0.45, 0.6], target=0.3), None))
+    if hasattr(de, "BOIN12"):
+        out.append(("BOIN12, 5 doses, 36 pts, cohorts of 3, 12 at a dose",
+                    de.BOIN12(phi_t=0.35, phi_e=0.25, u2=40, u3=60, cohort_size=3, max_n=36)
+                    .stop_when_n_at_dose(12, dose="any"),
+                    de.Scenario([0.05, 0.10, 0.20, 0.30, 0.50], target=0.35, p_eff=[0.10, 0.30, 0.50, 0.50, 0.50]),
+                    "BOIN12"))
     if hasattr(de, "TITECRM"):
         # the visible titesim row: 4 doses, 20 patients, two arrivals per DLT window
         tm = de.TimeModel(window=1, accrual="fixed", rate=2)
@@ -111,7 +122,8 @@ def main():
 
     rows = []
     for label, design, sc, peer in cases():
-        n = 20_000 if args.quick else (200_000 if peer in ("CRM", "TITE-CRM", "TITEgBOIN") else 2_000_000)
+        n = 20_000 if args.quick else (200_000 if peer in ("CRM", "TITE-CRM", "TITEgBOIN") else
+                                       500_000 if peer == "BOIN12" else 2_000_000)
         r1 = rate(design, sc, n, 1)
         r2 = rate(design, sc, n, 2) if numba.config.NUMBA_NUM_THREADS >= 2 else float("nan")
         ex = exact_time(design, sc)

@@ -20,7 +20,7 @@ _EXPORTS = {
     **dict.fromkeys(["BOIN", "CRM", "MTPI", "MTPI2", "TITEBOIN", "TITECRM", "BoinBoundaries", "CRMPosterior", "Design",
                      "DeviationWarning", "I3plus3", "Keyboard", "Modified", "Recommendation", "ThreePlusThree",
                      "boin_boundaries", "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC",
-                     "EWOCRecommendation"], ".designs"),
+                     "EWOCRecommendation", "BOIN12"], ".designs"),
     **dict.fromkeys(["compare", "exact", "simulate"], ".engine"),
     **dict.fromkeys(["PathNode", "dose_paths"], ".paths"),
     **dict.fromkeys(["Comparison", "OperatingCharacteristics", "TrialRecords"], ".results"),
@@ -35,7 +35,7 @@ __all__ = [
     "DeviationWarning", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
     "CRM", "CRMPosterior", "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC",
-    "EWOCRecommendation",
+    "EWOCRecommendation", "BOIN12",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
     "Comparison", "Report", "run_report",
 ]
@@ -59,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
     from .designs import (
         BLRM,
         BOIN,
+        BOIN12,
         CRM,
         EWOC,
         MTPI,

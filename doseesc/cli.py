@@ -202,6 +202,8 @@ MODIFIER_FLAGS = {
                                   "default: off"),
     "safety_target": ("float", "with --safety-threshold: the DLT rate it guards against, in (0, 1); default: the "
                                "design's target (--target)"),
+    "n_at_dose_of": ("str", "with --stop-n-at-dose: which dose it counts: recommended (the next dose), current "
+                            "(the dose just treated) or any; default: recommended"),
     "dont_skip": ("flag", "never escalate more than one level above the highest dose tried; default: off"),
     "stop_at": ("int", "cap the total sample size at N (the last cohort is truncated); default: the design's max_n"),
     "select_min_n": ("int", "the final selection must be a dose with at least N patients (1: never an untried "
@@ -217,7 +219,7 @@ def add_modifier_flags(p: argparse.ArgumentParser) -> None:
         if kind == "flag":
             g.add_argument(flag, dest="m_" + name, action="store_const", const="true", help=text)
         else:
-            g.add_argument(flag, dest="m_" + name, metavar={"int": "N", "float": "X"}[kind], help=text)
+            g.add_argument(flag, dest="m_" + name, metavar={"int": "N", "float": "X", "str": "TEXT"}[kind], help=text)
 
 
 def _apply_modifiers(design, args: argparse.Namespace, target: float | None):
@@ -290,6 +292,22 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     g.add_argument("--ae", metavar="P,P,...",
                    help="true probability of a low-grade (non-DLT) adverse event per dose, with p + ae <= 1 "
                         "(recorded, never decides; default: none)")
+    f = p.add_argument_group("efficacy (phase I/II scenarios; required by boin12)")
+    f.add_argument("--eff", metavar="P,P,...", help="true probability of an efficacy response per dose (default: none)")
+    f.add_argument("--association", choices=("independent", "gaussian", "odds_ratio", "gumbel"),
+                   help="association of efficacy and toxicity in a patient (default: independent)")
+    f.add_argument("--association-param", metavar="X[,X,...]",
+                   help="its parameter: gaussian correlation, odds ratio or gumbel psi (one, or one per dose; "
+                        "required unless independent)")
+    f.add_argument("--p-both", metavar="P,P,...",
+                   help="true P(efficacy and DLT) per dose, instead of an association (default: none)")
+    f.add_argument("--utility", metavar="U,U,U,U",
+                   help="utility of (E no T, neither, both, T no E) defining the true OBD (default: 100,40,60,0)")
+    f.add_argument("--obd", metavar="K[,K,...]",
+                   help="the true OBD(s), 1-based, instead of from the utility (0: no dose acceptable; default: from "
+                        "the utility)")
+    f.add_argument("--eff-min", type=_num, metavar="X",
+                   help="a dose is acceptable as OBD only if p_eff >= X (default: no minimum)")
     t = p.add_argument_group("time model (trial duration; required by tite-boin and tite-crm)")
     t.add_argument("--window", type=_num, metavar="X",
                    help="DLT observation window length, 1e-6 to 1e9 in any time unit (turns the time model on; "
@@ -330,9 +348,34 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         warnings.warn(f"--truth: the DLT probability falls from dose {drops[0]} to dose {drops[0] + 1} "
                       f"({truth[drops[0] - 1]:g} -> {truth[drops[0]]:g}); designs assume toxicity rises with dose "
                       "(a falling curve is sometimes intended, e.g. to test robustness)", stacklevel=2)
+    eff = {}
+    if getattr(args, "eff", None) is not None:
+        eff["p_eff"] = _floats("--eff", args.eff)
+        if args.association is not None:
+            eff["association"] = args.association
+        if args.association_param is not None:
+            a = _floats("--association-param", args.association_param)
+            eff["association_param"] = a[0] if len(a) == 1 else a
+        if args.p_both is not None:
+            eff["p_both"] = _floats("--p-both", args.p_both)
+        if args.utility is not None:
+            eff["utility"] = _floats("--utility", args.utility)
+        if args.obd is not None:
+            try:
+                eff["obd"] = [parse_int(x) for x in args.obd.split(",")]
+            except ValueError:
+                raise CLIError(f"--obd: expected comma-separated dose levels such as 2 or 2,3, got {args.obd!r}") \
+                    from None
+        if args.eff_min is not None:
+            eff["eff_min"] = args.eff_min
+    else:
+        for flag in ("association", "association_param", "p_both", "utility", "obd", "eff_min"):
+            if getattr(args, flag, None) is not None:
+                raise CLIError(f"--{flag.replace('_', '-')}: only with --eff (a scenario with efficacy)")
     return Scenario(p_tox=truth, target=args.target,
                     doses=None if args.doses is None else _floats("--doses", args.doses),
-                    dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae), time=time)
+                    dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae), time=time,
+                    **eff)
 
 
 def add_output_flags(p: argparse.ArgumentParser) -> None:
@@ -523,6 +566,9 @@ def cmd_compare(args) -> str:
         buf = io.StringIO()
         keys = ["design", "scenario", "pcs", "pcs_se", "no_selection", "no_selection_se", "sample_size",
                 "sample_size_se", "n_overdosed", "n_overdosed_se", "pcs_diff_vs_first", "pcs_diff_vs_first_se"]
+        if sc.has_efficacy:
+            keys += ["pcs_obd", "pcs_obd_se", "selected_utility", "selected_utility_se", "pcs_obd_diff_vs_first",
+                     "pcs_obd_diff_vs_first_se", "selected_utility_diff_vs_first", "selected_utility_diff_vs_first_se"]
         w = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         for r in rows:
@@ -673,6 +719,15 @@ def cmd_next(args) -> str:
     if args.format == "csv":
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
+        if rec.n_eff is not None:  # phase I/II: every per-dose column the design reports
+            cols = [k for k in ("n_patients", "n_dlt", "n_eff", "p_tox", "p_eff", "prob_acc_tox", "prob_acc_eff",
+                                "utility", "acceptable") if getattr(rec, k) is not None]
+            w.writerow(["dose", *cols])
+            for j in range(len(rec.n_patients)):
+                w.writerow([j + 1, *(repr(float(getattr(rec, k)[j])) if k.startswith(("p_", "prob", "util"))
+                                     else (bool(getattr(rec, k)[j]) if k == "acceptable" else int(getattr(rec, k)[j]))
+                                     for k in cols)])
+            return buf.getvalue()
         w.writerow(["dose", "n", "dlt", "p_tox"])
         for j in range(len(rec.n_patients)):
             p = "" if rec.p_tox is None or np.isnan(rec.p_tox[j]) else repr(float(rec.p_tox[j]))
@@ -779,7 +834,13 @@ def cmd_evidence(args) -> str:
     if args.format == "json":
         return _json.dumps([r.to_dict() if hasattr(r, "to_dict") else dataclasses.asdict(r)
                            for r in evidence.records(args.trial)], indent=2, default=str)
-    return evidence.table(args.trial)
+    eff = evidence.endpoints(args.trial)
+    if not eff:
+        return evidence.table(args.trial)
+    lines = ["", "Efficacy endpoints (different definitions: not pooled unless you choose to; "
+                 "* = the trial's headline response endpoint)"]
+    lines += [("* " if e.headline else "  ") + e.describe() for e in eff]
+    return evidence.table(args.trial) + "\n" + "\n".join(lines)
 
 
 def run_results(spec, args):
@@ -973,7 +1034,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     nx = sub.add_parser("next", help="live trial: recommended next dose given the outcomes so far")
     nx.add_argument("outcomes", nargs="?", default="",
-                    help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient); default: none")
+                    help="cohorts so far, e.g. \"1NNN 2NTN\" (dose level, then N/T per patient; with efficacy "
+                         "E = response, B = both, e.g. \"1NEN 2EBT\"); default: none")
     nx.add_argument("--outcomes", dest="outcomes_flag", metavar="TEXT", help="the same, as an option (default: none)")
     nx.add_argument("--data", metavar="FILE.csv",
                     help="time-to-event designs: a CSV, one row per patient, header naming dose, dlt, follow_up "

@@ -44,7 +44,8 @@ TOP_KEYS = {"n_trials", "mode", "threads", "random", "designs", "scenarios", "ou
 MODES = ("simulate", "exact")
 RANDOM_KEYS = {"seed"}
 OUTPUT_KEYS = {"dir", "format", "plots", "scenario_plots"}
-SCENARIO_KEYS = {"p_tox", "target", "doses", "dose_unit", "p_ae", "mtd_band", "name", "time"}
+SCENARIO_KEYS = {"p_tox", "target", "doses", "dose_unit", "p_ae", "mtd_band", "name", "time", "p_eff", "p_both",
+                 "association", "association_param", "utility", "obd", "eff_min"}
 TIME_KEYS = {f.name for f in dataclasses.fields(TimeModel)}
 MODIFIER_KEYS = {f.name for f in dataclasses.fields(Modified) if f.name != "base"}
 

@@ -1,8 +1,10 @@
 """Dose-transition pathways: every possible outcome of the next cohorts and the decisions.
 
 As R ``escalation``'s ``get_dose_paths``: within a cohort only the number of DLTs matters, so
-a cohort of 3 has four outcomes (NNN, NNT, NTT, TTT). Every node is obtained from
-``design.next_dose``, so pathways always agree with live recommendations.
+a cohort of 3 has four outcomes (NNN, NNT, NTT, TTT). For a phase I/II design (efficacy too)
+a cohort's outcome is the number of patients with each of E, N, B, T, so a cohort of 3 has
+20 outcomes (EEE, EEN, ..., TTT). Every node is obtained from ``design.next_dose``, so
+pathways always agree with live recommendations.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ import csv
 import io
 import warnings
 from dataclasses import dataclass
-from math import comb
+from math import comb, factorial
+
+import numpy as np
 
 from . import _json
 from . import _validate as v
@@ -79,6 +83,9 @@ def dose_paths(design: Design, cohorts: int, outcomes: str = "", *, n_doses: int
         n_doses = scenario.n_doses
     root = _outcomes.format_cohorts(_outcomes.parse(outcomes))
     nodes: list[PathNode] = []
+    eff = bool(getattr(design, "uses_efficacy", False))
+    if eff and scenario is not None and not scenario.has_efficacy:
+        raise ValueError("scenario: this design decides on efficacy too; give the scenario p_eff")
 
     def visit(out: str, depth: int, prob: float | None) -> None:
         if len(nodes) >= MAX_NODES:
@@ -88,6 +95,16 @@ def dose_paths(design: Design, cohorts: int, outcomes: str = "", *, n_doses: int
         if rec.stop or depth == cohorts:
             return
         c = rec.cohort_size
+        if eff:
+            for counts in _compositions(c):
+                step = f"{rec.dose}" + "".join(ch * k for ch, k in zip("ENBT", counts))
+                p = None
+                if prob is not None:
+                    q = scenario.p_joint[rec.dose - 1]  # (E no T, neither, both, T no E)
+                    p = prob * factorial(c) / np.prod([factorial(k) for k in counts]) * float(
+                        np.prod([q[j] ** k for j, k in enumerate(counts)]))
+                visit(f"{out} {step}".strip(), depth + 1, p)
+            return
         for k in range(c + 1):
             step = f"{rec.dose}" + "N" * (c - k) + "T" * k
             p = None
@@ -101,6 +118,14 @@ def dose_paths(design: Design, cohorts: int, outcomes: str = "", *, n_doses: int
         warnings.simplefilter("ignore", DeviationWarning)
         visit(root, 0, 1.0 if scenario is not None else None)
     return nodes
+
+
+def _compositions(c: int):
+    """(k_E, k_N, k_B, k_T) with sum c, in a fixed order."""
+    for k1 in range(c, -1, -1):
+        for k2 in range(c - k1, -1, -1):
+            for k3 in range(c - k1 - k2, -1, -1):
+                yield k1, k2, k3, c - k1 - k2 - k3
 
 
 def paths_text(nodes: list[PathNode], root: str = "") -> str:

@@ -45,6 +45,9 @@ class TrialRecords:
         ``n_patients``, ``n_dlt`` or ``n_ae`` (which count evaluable patients); patients
         enrolled = ``n_patients + n_dropout``. Cohort designs replace them; time-to-event
         designs censor them (see :class:`doseesc.TimeModel`).
+    n_eff : int array (T, D) or None
+        Scenarios with efficacy only: evaluable patients per dose with an efficacy response
+        (exact results of designs that ignore efficacy: the expected number, a float).
     """
 
     selected: np.ndarray
@@ -58,6 +61,7 @@ class TrialRecords:
     waited: np.ndarray | None = None
     turned_away: np.ndarray | None = None
     n_dropout: np.ndarray | None = None
+    n_eff: np.ndarray | None = None
 
     STOP_REASONS = STOP_REASONS
 
@@ -82,6 +86,8 @@ class TrialRecords:
         for j in range(self.n_patients.shape[1]):
             d[f"n_{j + 1}"] = self.n_patients[:, j]
             d[f"dlt_{j + 1}"] = self.n_dlt[:, j]
+            if self.n_eff is not None:
+                d[f"eff_{j + 1}"] = self.n_eff[:, j]
         if self.weight is not None:
             d["probability"] = self.weight
         if self.duration is not None:
@@ -144,7 +150,17 @@ METRICS = {
     "n_dropout": "mean drop-outs per dose (time model; not evaluable, not in n_patients)",
     "dropouts": "mean drop-outs per trial (time model)",
     "enrolled": "mean patients enrolled per trial: evaluable plus drop-outs (time model)",
+    # scenarios with efficacy (phase I/II); the true OBD and over-toxic doses as in Scenario
+    "n_eff": "mean efficacy responses per dose (scenarios with efficacy)",
+    "total_eff": "mean total efficacy responses",
+    "pcs_obd": "probability of selecting the true OBD (no dose, if no dose is acceptable)",
+    "over_toxic_selection": "fraction of trials selecting an over-toxic dose (true p_tox > target)",
+    "selected_utility": "mean true utility of the selected dose (no selection scores the utility table's minimum)",
+    "n_at_obd": "mean patients treated at the true OBD",
+    "n_over_toxic": "mean patients treated at over-toxic doses (true p_tox > target)",
 }
+#: per-trial efficacy summaries compared between designs in ``Comparison.to_dict``
+EFFICACY_DIFFS = ("pcs_obd", "selected_utility", "n_at_obd", "over_toxic_selection", "total_eff")
 
 
 class OperatingCharacteristics:
@@ -247,7 +263,59 @@ class OperatingCharacteristics:
             sel_oh[np.flatnonzero(has), sel0[has]] = True
             out["selection"] = sel_oh
         out.update(self._timed(N))
+        out.update(self._per_trial_eff())
         return out
+
+    def _eff_masks(self):
+        """Per scenario: OBD mask, over-toxic mask, true utility per dose, the utility of no
+        selection, and whether no dose is acceptable (so selecting none is correct)."""
+        D = self.records.n_patients.shape[1]
+        S = len(self.scenarios)
+        obd = np.zeros((S, D), dtype=bool)
+        tox = np.zeros((S, D), dtype=bool)
+        util = np.zeros((S, D))
+        none_util = np.zeros(S)
+        for i, sc in enumerate(self.scenarios):
+            obd[i, sc.obd_doses - 1] = True
+            tox[i] = sc.over_toxic
+            util[i] = sc.true_utility
+            none_util[i] = min(sc.utility_table)
+        return obd, tox, util, none_util, ~obd.any(axis=1)
+
+    def _per_trial_eff(self) -> dict[str, np.ndarray]:
+        """Per-trial efficacy summaries (empty without efficacy)."""
+        r = self.records
+        if r.n_eff is None:
+            return {}
+        obd, tox, util, none_util, none_ok = self._eff_masks()
+        s = r.scenario
+        sel0 = r.selected - 1
+        has = sel0 >= 0
+        idx = np.where(has, sel0, 0)
+        return {
+            "n_eff": r.n_eff,
+            "total_eff": r.n_eff.sum(axis=1),
+            "pcs_obd": np.where(has, obd[s, idx], none_ok[s]),
+            "over_toxic_selection": has & tox[s, idx],
+            "selected_utility": np.where(has, util[s, idx], none_util[s]),
+            "n_at_obd": (r.n_patients * obd[s]).sum(axis=1),
+            "n_over_toxic": (r.n_patients * tox[s]).sum(axis=1),
+        }
+
+    def _compute_eff(self, w: np.ndarray | None) -> None:
+        """The efficacy summaries (means and SEs; exact when ``w`` weights terminal states)."""
+        per = self._per_trial_eff()
+        for name, x in per.items():
+            self._values[name], self._se[name] = _wmean_se(x, w, self.exact)
+        if per and len(self.scenarios) > 1:
+            k = len(self.scenarios)
+            r = self.records
+            ww = np.full(len(r), 1.0) if w is None else w
+            pcs = np.bincount(r.scenario, weights=ww * per["pcs_obd"], minlength=k) / np.bincount(
+                r.scenario, weights=ww, minlength=k)
+            self._values["pcs_obd_by_scenario"] = pcs
+            qs = np.quantile(pcs, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
+            self._values["pcs_obd_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"), qs))
 
     def _compute_mc(self) -> None:
         """Monte Carlo summaries from one compiled pass of sums (no per-trial arrays); the same
@@ -292,6 +360,7 @@ class OperatingCharacteristics:
         if r.duration is not None or r.n_dropout is not None:
             for name, x in self._timed(r.n_patients.sum(axis=1)).items():
                 self._values[name], self._se[name] = _wmean_se(x, None, False)
+        self._compute_eff(None)
         self._finish(pcs_s / np.maximum(tr_s, 1))
 
     def _finish(self, pcs_by_scenario: np.ndarray) -> None:
@@ -311,6 +380,7 @@ class OperatingCharacteristics:
             return
         w = None if r.weight is None else r.weight / r.weight.sum()
         per = self._per_trial()
+        eff_names = set(self._per_trial_eff()) if r.n_eff is not None else set()
         n_doses = r.n_patients.shape[1]
         # selection: from counts of the selected dose, not a one-hot matrix
         if self.exact:
@@ -322,9 +392,12 @@ class OperatingCharacteristics:
             self._values["selection"] = sel
             self._se["selection"] = np.sqrt(sel * (1 - sel) / (n - 1)) if n > 1 else np.full(n_doses, np.nan)
         for name, x in per.items():
+            if name in eff_names:
+                continue
             m, s = _wmean_se(x, w, self.exact)
             self._values[name] = m
             self._se[name] = s
+        self._compute_eff(w)
         for i, name in enumerate(STOP_REASONS[1:], start=1):
             m, s = _wmean_se(r.stop_reason == i, w, self.exact)
             self._values[f"stop_{name}"] = m
@@ -367,7 +440,8 @@ class OperatingCharacteristics:
             "design": self.design.to_dict() if hasattr(self.design, "to_dict") else str(self.design),
             "scenario": self.scenario.to_dict() if len(self.scenarios) == 1 else {
                 "n_scenarios": len(self.scenarios), "target": self.scenario.target,
-                "p_tox": [s.p_tox.tolist() for s in self.scenarios]},
+                "p_tox": [s.p_tox.tolist() for s in self.scenarios],
+                **({"p_eff": [s.p_eff.tolist() for s in self.scenarios]} if self.scenario.has_efficacy else {})},
             "exact": self.exact,
             "n_trials": self.n_trials,
             "seed": self.seed,
@@ -376,7 +450,12 @@ class OperatingCharacteristics:
             out[name] = _jsonable(self._values[name])
             out[f"{name}_se"] = _jsonable(self._se[name])
         out["stop_reasons"] = self.stop_reasons
-        for extra in ("pcs_quantiles", "duration_quantiles"):
+        if self.records.n_eff is not None:
+            out["obd"] = [self.scenarios[i].obd_doses.tolist() for i in range(len(self.scenarios))] \
+                if len(self.scenarios) > 1 else self.scenario.obd_doses.tolist()
+            if len(self.scenarios) == 1:
+                out["true_utility"] = self.scenario.true_utility.tolist()
+        for extra in ("pcs_quantiles", "duration_quantiles", "pcs_obd_quantiles"):
             if extra in self._values:
                 out[extra] = self._values[extra]
         out.update(self.meta)
@@ -396,19 +475,26 @@ class OperatingCharacteristics:
         pm = "" if self.exact else " (SE)"
         unit = f" [{sc.dose_unit}]" if single and sc.dose_unit else ""
         lines = [head, ""]
+        eff = self.records.n_eff is not None
         wd = max(12, len("dose" + unit) + 1)
-        lines.append(f"{'dose' + unit:<{wd}}" + ("  true p" if single else "") + f"  {'selected %' + pm:>18}"
-                     f"  {'patients' + pm:>18}  {'DLTs' + pm:>18}")
+        lines.append(f"{'dose' + unit:<{wd}}" + ("  true p" if single else "")
+                     + ("  true e  utility" if single and eff else "") + f"  {'selected %' + pm:>18}"
+                     f"  {'patients' + pm:>18}  {'DLTs' + pm:>18}" + (f"  {'responses' + pm:>18}" if eff else ""))
         labels = sc.dose_labels()
+        obd = set(sc.obd_doses.tolist()) if single and eff else set()
         for j in range(len(self.selection)):
-            row = f"{labels[j] if single else str(j + 1):<{wd}}"
+            row = f"{labels[j] + (' *' if j + 1 in obd else '') if single else str(j + 1):<{wd}}"
             if single:
                 row += f"  {sc.p_tox[j]:6.3f}"
+                if eff:
+                    row += f"  {sc.p_eff[j]:6.3f}  {sc.true_utility[j]:7.2f}"
             row += f"  {_fmt(100 * self.selection[j], 100 * self.se('selection')[j], self.exact):>18}"
             row += f"  {_fmt(self.n_patients[j], self.se('n_patients')[j], self.exact):>18}"
             row += f"  {_fmt(self.n_dlt[j], self.se('n_dlt')[j], self.exact):>18}"
+            if eff:
+                row += f"  {_fmt(self.n_eff[j], self.se('n_eff')[j], self.exact):>18}"
             lines.append(row)
-        lines.append(f"{'none':<{wd}}" + ("        " if single else "")
+        lines.append(f"{'none':<{wd}}" + ("        " if single else "") + (" " * 17 if single and eff else "")
                      + f"  {_fmt(100 * self.no_selection, 100 * self.se('no_selection'), self.exact):>18}")
         lines.append("")
         rows = [
@@ -422,6 +508,11 @@ class OperatingCharacteristics:
         ]
         if np.any(self.records.n_ae):
             rows.insert(4, ("mean low-grade AEs", 1, "total_ae"))
+        if eff:
+            rows = [("correct OBD selection %", 100, "pcs_obd"),
+                    ("over-toxic selection %", 100, "over_toxic_selection"),
+                    ("utility of selected dose", 1, "selected_utility"), ("patients at the OBD", 1, "n_at_obd"),
+                    ("patients at over-toxic", 1, "n_over_toxic"), ("mean responses", 1, "total_eff")] + rows
         if "duration" in self._values:
             rows.append(("mean duration", 1, "duration"))
             rows.append(("mean wait per patient", 1, "waiting"))
@@ -434,6 +525,11 @@ class OperatingCharacteristics:
         if "pcs_quantiles" in self._values:
             q = self._values["pcs_quantiles"]
             lines.append("PCS across scenarios: " + ", ".join(f"{k} {100 * x:.1f}" for k, x in q.items()))
+        if "pcs_obd_quantiles" in self._values:
+            q = self._values["pcs_obd_quantiles"]
+            lines.append("OBD selection across scenarios: " + ", ".join(f"{k} {100 * x:.1f}" for k, x in q.items()))
+        if obd:
+            lines.append("* true OBD (highest true utility among doses with p_tox <= target)")
         if not self.exact and self.n_trials is not None and self.n_trials < 2:
             lines.append("SE n/a: a standard error needs at least 2 simulated trials (null in JSON)")
         return "\n".join(lines)
@@ -503,7 +599,8 @@ class Comparison:
                 row = {"design": d.label(), "scenario": sc.label(), **{k: v for k, v in self.oc[i][j].to_dict().items()
                                                                       if k not in ("design", "scenario")}}
                 if i > 0:
-                    for m in ("pcs", "sample_size", "n_overdosed", "no_selection", "total_dlt"):
+                    extra = EFFICACY_DIFFS if self.oc[i][j].records.n_eff is not None else ()
+                    for m in ("pcs", "sample_size", "n_overdosed", "no_selection", "total_dlt", *extra):
                         dm, ds = self.difference(m, i, 0, j)
                         row[f"{m}_diff_vs_first"] = float(dm)
                         row[f"{m}_diff_vs_first_se"] = float(ds)
@@ -528,6 +625,21 @@ class Comparison:
                     f"{d.label():<{wd}}{_fmt(100 * oc.pcs, 100 * oc.se('pcs'), oc.exact):>16}{diff:>16}"
                     f"{100 * oc.no_selection:>14.2f}{oc.sample_size:>14.2f}{oc.n_overdosed:>14.2f}"
                 )
+            if self.oc[0][j].records.n_eff is not None:
+                lines.append(f"{'':<28}{'OBD %':>16}{'diff (SE)':>16}{'utility':>14}{'diff (SE)':>16}"
+                             f"{'at OBD':>10}{'over-tox %':>12}")
+                for i, d in enumerate(self.designs):
+                    oc = self.oc[i][j]
+                    d1 = d2 = ""
+                    if i > 0:
+                        dm, ds = self.difference("pcs_obd", i, 0, j)
+                        d1 = f"{100 * dm:+.2f} ({100 * ds:.2f})"
+                        dm, ds = self.difference("selected_utility", i, 0, j)
+                        d2 = f"{dm:+.2f} ({ds:.2f})"
+                    lines.append(
+                        f"{d.label()[:27]:<28}{_fmt(100 * oc.pcs_obd, 100 * oc.se('pcs_obd'), oc.exact):>16}{d1:>16}"
+                        f"{oc.selected_utility:>14.2f}{d2:>16}{oc.n_at_obd:>10.2f}"
+                        f"{100 * oc.over_toxic_selection:>12.2f}")
         return "\n".join(lines)
 
     __str__ = summary

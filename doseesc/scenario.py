@@ -1,4 +1,24 @@
-"""True dose-toxicity scenarios that designs are simulated under."""
+"""True dose-toxicity (and dose-efficacy) scenarios that designs are simulated under.
+
+Efficacy (phase I/II) is optional. A scenario with ``p_eff`` gives each patient a binary
+efficacy response besides the DLT outcome; the four joint outcomes per dose are
+
+=========  =================================  ==========================
+outcome    probability                        default utility (BOIN12)
+=========  =================================  ==========================
+E, no T    ``p_eff - p_both``                 100
+neither    ``1 - p_tox - p_eff + p_both``     40
+both       ``p_both``                         60
+T, no E    ``p_tox - p_both``                 0
+=========  =================================  ==========================
+
+where ``p_both = P(E and T)`` comes from an association model (see :data:`ASSOCIATIONS`) or is
+given directly. How patients are simulated: patient i's toxicity uses the latent uniform u_i
+exactly as without efficacy (DLT iff ``u_i < p_tox[d]``), and a second, independent uniform
+v_i (its own random stream) gives efficacy iff ``v_i < P(E | T)`` for a patient with a DLT,
+``v_i < P(E | no T)`` otherwise. So adding efficacy to a scenario never changes any
+patient's toxicity outcome, and designs compared on it still see the same patients.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +29,103 @@ from typing import Any
 import numpy as np
 
 from . import _validate as v
+
+#: Association models between a patient's efficacy and toxicity, and how each gives
+#: ``p_both = P(E and T)`` at a dose from the marginals ``p_tox``, ``p_eff`` and the
+#: parameter ``association_param`` (a number, or one per dose):
+#:
+#: * ``"independent"`` (default; no parameter): ``p_both = p_eff * p_tox``;
+#: * ``"gaussian"`` (correlation ``rho`` in (-1, 1)): Gaussian copula, ``p_both =
+#:   Phi2(Phi^-1(p_tox), Phi^-1(p_eff); rho)`` -- the latent-normal model of R escalation's
+#:   ``CorrelatedPatientSample``;
+#: * ``"odds_ratio"`` (odds ratio ``psi > 0``; 1 = independent): the Plackett (global odds
+#:   ratio) model, ``p_both`` the root in the Frechet bounds of
+#:   ``p_both (1 - p_tox - p_eff + p_both) = psi (p_tox - p_both)(p_eff - p_both)``;
+#: * ``"gumbel"`` (``psi``, any real number; 0 = independent): the Gumbel model of EffTox
+#:   (Thall & Cook 2004), ``p_both = p_eff p_tox + p_eff (1 - p_eff) p_tox (1 - p_tox)
+#:   (e^psi - 1) / (e^psi + 1)``.
+#:
+#: Or give ``p_both`` itself (any value in the Frechet bounds), or the four joint
+#: probabilities with :meth:`Scenario.from_joint`.
+ASSOCIATIONS = ("independent", "gaussian", "odds_ratio", "gumbel")
+#: The default utility of the four outcomes (E no T, neither, both, T no E): BOIN12's.
+DEFAULT_UTILITY = (100.0, 40.0, 60.0, 0.0)
+JOINT_ORDER = ("E no T", "neither", "both", "T no E")
+
+
+def _bvn_cdf(h: float, k: float, rho: float) -> float:
+    """P(Z1 < h, Z2 < k) for standard normals with correlation rho (Plackett's identity:
+    Phi(h) Phi(k) plus the integral of the bivariate density over the correlation 0..rho)."""
+    from scipy import integrate, stats
+
+    base = stats.norm.cdf(h) * stats.norm.cdf(k)
+    if rho == 0.0:
+        return float(base)
+
+    def dens(r):
+        q = 1.0 - r * r
+        return np.exp(-(h * h - 2.0 * r * h * k + k * k) / (2.0 * q)) / (2.0 * np.pi * np.sqrt(q))
+
+    val = integrate.quad(dens, 0.0, rho, epsabs=1e-15, epsrel=1e-13, limit=200)[0]
+    return float(base + val)
+
+
+def joint_p_both(p_tox: np.ndarray, p_eff: np.ndarray, model: str, param: np.ndarray) -> np.ndarray:
+    """``P(E and T)`` per dose under an association model (see :data:`ASSOCIATIONS`)."""
+    out = np.empty_like(p_tox)
+    for d, (t, e, a) in enumerate(zip(p_tox, p_eff, param)):
+        if model == "independent" or t in (0.0, 1.0) or e in (0.0, 1.0):
+            out[d] = t * e
+        elif model == "gaussian":
+            from scipy import stats
+
+            out[d] = _bvn_cdf(float(stats.norm.ppf(t)), float(stats.norm.ppf(e)), float(a))
+        elif model == "odds_ratio":
+            if a == 1.0:
+                out[d] = t * e
+            else:
+                s = 1.0 + (t + e) * (a - 1.0)
+                out[d] = (s - np.sqrt(s * s - 4.0 * a * (a - 1.0) * t * e)) / (2.0 * (a - 1.0))
+        else:  # gumbel
+            out[d] = t * e + t * (1.0 - t) * e * (1.0 - e) * np.tanh(a / 2.0)
+    lo = np.maximum(0.0, p_tox + p_eff - 1.0)
+    hi = np.minimum(p_tox, p_eff)
+    return np.clip(out, lo, hi)
+
+
+def _association_param(model: str, param: Any, n: int) -> np.ndarray:
+    if model == "independent":
+        if param is not None:
+            raise ValueError("association_param: not used with association='independent'; choose an association "
+                             f"model ({', '.join(ASSOCIATIONS[1:])}) or leave it out")
+        return np.zeros(n)
+    if param is None:
+        allowed = {"gaussian": "a correlation in (-1, 1)", "odds_ratio": "an odds ratio > 0",
+                   "gumbel": "a real number psi"}[model]
+        raise ValueError(f"association_param: required with association={model!r} ({allowed})")
+    try:
+        a = np.asarray(param, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"association_param: expected a number or one number per dose, got {param!r}") from None
+    if a.ndim == 0:
+        a = np.full(n, float(a))
+    if a.shape != (n,) or not np.all(np.isfinite(a)):
+        raise ValueError(f"association_param: expected a finite number or {n} of them (one per dose), got {param!r}")
+    if model == "gaussian" and np.any(np.abs(a) >= 1):
+        raise ValueError(f"association_param: the gaussian correlation must be in (-1, 1), got {a.tolist()}")
+    if model == "odds_ratio" and np.any(a <= 0):
+        raise ValueError(f"association_param: the odds ratio must be > 0, got {a.tolist()}")
+    return a
+
+
+def _utility(value: Any) -> tuple:
+    try:
+        u = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"utility: expected 4 numbers (E no T, neither, both, T no E), got {value!r}") from None
+    if u.shape != (4,) or not np.all(np.isfinite(u)):
+        raise ValueError(f"utility: expected 4 finite numbers (E no T, neither, both, T no E), got {value!r}")
+    return tuple(float(x) for x in u)
 
 
 @dataclass(frozen=True, eq=False)
@@ -37,6 +154,35 @@ class Scenario:
         A label used in tables.
     time : TimeModel, optional
         Accrual and DLT-window model (for trial duration and time-to-event designs).
+    p_eff : sequence of float, optional
+        True probability of an efficacy response at each dose (a phase I/II scenario). Need
+        not increase with dose (plateaus and umbrella shapes are allowed).
+    p_both : sequence of float, optional
+        True ``P(efficacy and DLT)`` per dose, within the Frechet bounds
+        ``max(0, p_tox + p_eff - 1) <= p_both <= min(p_tox, p_eff)``; an alternative to an
+        association model.
+    association : str
+        How efficacy and toxicity are associated in a patient: ``"independent"`` (default),
+        ``"gaussian"``, ``"odds_ratio"`` or ``"gumbel"`` (see :data:`ASSOCIATIONS`).
+    association_param : float or sequence of float, optional
+        The association model's parameter (one value, or one per dose).
+    utility : sequence of 4 float, optional
+        Utility of the outcomes (E no T, neither, both, T no E); BOIN12's (100, 40, 60, 0)
+        by default. Defines the true optimal biological dose (OBD).
+    obd : int or sequence of int, optional
+        The true OBD(s), 1-based, given explicitly instead of from the utility; ``[]`` (or 0)
+        means no dose is acceptable.
+    eff_min : float, optional
+        With the utility: a dose is acceptable as OBD only if ``p_eff >= eff_min`` (and always
+        only if ``p_tox <= target``).
+
+    Notes
+    -----
+    *The true OBD.* Unless ``obd`` is given, the OBD is the dose (or doses, on a tie within
+    1e-9) with the highest true utility ``sum_k utility[k] * P(outcome k)`` among the acceptable
+    doses, those with ``p_tox <= target`` (and ``p_eff >= eff_min`` if given). With no
+    acceptable dose, selecting no dose is the correct decision. Over-toxic doses are those with
+    ``p_tox > target``.
 
     Examples
     --------
@@ -44,6 +190,9 @@ class Scenario:
     >>> sc = de.Scenario(p_tox=[0.02, 0.05, 0.25], target=0.2, doses=[1, 2, 4], dose_unit="1e6 cells/kg")
     >>> sc.n_doses, sc.correct_doses.tolist()
     (3, [3])
+    >>> ph2 = de.Scenario(p_tox=[0.05, 0.1, 0.3], target=0.35, p_eff=[0.2, 0.5, 0.5])
+    >>> [round(float(u), 1) for u in ph2.true_utility], ph2.obd_doses.tolist()
+    ([50.0, 66.0, 58.0], [2])
     """
 
     p_tox: Any
@@ -54,6 +203,13 @@ class Scenario:
     mtd_band: Sequence[float] | None = None
     name: str | None = None
     time: Any = None
+    p_eff: Sequence[float] | None = None
+    p_both: Sequence[float] | None = None
+    association: str = "independent"
+    association_param: Any = None
+    utility: Sequence[float] | None = None
+    obd: Any = None
+    eff_min: float | None = None
 
     def __post_init__(self) -> None:
         p = v.probabilities("p_tox", self.p_tox)
@@ -88,6 +244,59 @@ class Scenario:
 
             if not isinstance(self.time, TimeModel):
                 raise ValueError("time: expected a doseesc.TimeModel, e.g. TimeModel(window=28, rate=3 / 28)")
+        self._init_efficacy(p)
+
+    def _init_efficacy(self, p: np.ndarray) -> None:
+        v.choice("association", self.association, ASSOCIATIONS)
+        if self.p_eff is None:
+            for f in ("p_both", "association_param", "utility", "obd", "eff_min"):
+                if getattr(self, f) is not None:
+                    raise ValueError(f"{f}: only applies to a scenario with efficacy (give p_eff)")
+            if self.association != "independent":
+                raise ValueError("association: only applies to a scenario with efficacy (give p_eff)")
+            return
+        e = v.probabilities("p_eff", self.p_eff)
+        if e.shape != p.shape:
+            raise ValueError(f"p_eff: expected {p.size} values (one per p_tox entry), got {e.size}")
+        e.setflags(write=False)
+        object.__setattr__(self, "p_eff", e)
+        if self.p_both is not None:
+            if self.association != "independent" or self.association_param is not None:
+                raise ValueError("p_both: give either p_both or an association model, not both")
+            b = v.probabilities("p_both", self.p_both)
+            if b.shape != p.shape:
+                raise ValueError(f"p_both: expected {p.size} values (one per p_tox entry), got {b.size}")
+            lo = np.maximum(0.0, p + e - 1.0)
+            hi = np.minimum(p, e)
+            if np.any(b < lo - 1e-12) or np.any(b > hi + 1e-12):
+                raise ValueError("p_both: P(E and T) must lie in max(0, p_tox + p_eff - 1) .. min(p_tox, p_eff) "
+                                 f"at every dose, got {b.tolist()}")
+            b = np.clip(b, lo, hi)
+            b.setflags(write=False)
+            object.__setattr__(self, "p_both", b)
+        else:
+            param = _association_param(self.association, self.association_param, p.size)
+            if self.association_param is not None:
+                object.__setattr__(self, "association_param",
+                                   float(param[0]) if np.ndim(self.association_param) == 0 else tuple(param.tolist()))
+        if self.utility is not None:
+            object.__setattr__(self, "utility", _utility(self.utility))
+        if self.eff_min is not None:
+            em = v.number("eff_min", self.eff_min)
+            if not 0 <= em <= 1:
+                raise ValueError(f"eff_min: must be in [0, 1], got {self.eff_min!r}")
+            object.__setattr__(self, "eff_min", em)
+        if self.obd is not None:
+            raw = self.obd
+            vals = [raw] if np.ndim(raw) == 0 else list(raw)
+            doses = []
+            for x in vals:
+                k = v.integer("obd", x, low=0, high=p.size)
+                if k > 0:
+                    doses.append(k)
+            if 0 in [int(x) for x in vals if not isinstance(x, bool)] and len(vals) > 1:
+                raise ValueError(f"obd: 0 (no acceptable dose) cannot be combined with doses, got {raw!r}")
+            object.__setattr__(self, "obd", tuple(sorted(set(doses))))
 
     @property
     def n_doses(self) -> int:
@@ -129,10 +338,127 @@ class Scenario:
     def p_ae_array(self) -> np.ndarray:
         return np.zeros_like(self.p_tox) if self.p_ae is None else self.p_ae
 
+    # ------------------------------------------------------------------ efficacy
+    @property
+    def has_efficacy(self) -> bool:
+        return self.p_eff is not None
+
+    def _need_eff(self) -> None:
+        if self.p_eff is None:
+            raise ValueError("p_eff: this scenario has no efficacy; give p_eff (one probability per dose)")
+
+    @property
+    def p_both_array(self) -> np.ndarray:
+        """``P(E and T)`` per dose (from ``p_both`` or the association model)."""
+        self._need_eff()
+        if self.p_both is not None:
+            return np.asarray(self.p_both)
+        if self.association == "independent":
+            return self.p_tox * self.p_eff
+        param = _association_param(self.association, self.association_param, self.n_doses)
+        return joint_p_both(self.p_tox, self.p_eff, self.association, param)
+
+    @property
+    def p_joint(self) -> np.ndarray:
+        """The four joint probabilities per dose, shape (n_doses, 4), in the utility order
+        (E no T, neither, both, T no E); rows sum to 1."""
+        b = self.p_both_array
+        t, e = self.p_tox, self.p_eff
+        return np.column_stack([e - b, 1.0 - t - e + b, b, t - b]).clip(0.0, 1.0)
+
+    @property
+    def p_eff_given_tox(self) -> np.ndarray:
+        """``P(E | T)`` per dose (``p_eff`` where no DLT can occur, and under independence)."""
+        if self.association == "independent" and self.p_both is None:
+            return np.array(self.p_eff)
+        b = self.p_both_array
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(self.p_tox > 0, b / np.where(self.p_tox > 0, self.p_tox, 1.0), self.p_eff)
+        return np.clip(q, 0.0, 1.0)
+
+    @property
+    def p_eff_given_no_tox(self) -> np.ndarray:
+        """``P(E | no T)`` per dose (``p_eff`` where every patient has a DLT, and under independence)."""
+        if self.association == "independent" and self.p_both is None:
+            return np.array(self.p_eff)
+        b = self.p_both_array
+        rest = 1.0 - self.p_tox
+        with np.errstate(divide="ignore", invalid="ignore"):
+            q = np.where(rest > 0, (self.p_eff - b) / np.where(rest > 0, rest, 1.0), self.p_eff)
+        return np.clip(q, 0.0, 1.0)
+
+    @property
+    def utility_table(self) -> tuple:
+        """The utility of (E no T, neither, both, T no E): ``utility`` or BOIN12's default."""
+        return DEFAULT_UTILITY if self.utility is None else tuple(self.utility)
+
+    @property
+    def true_utility(self) -> np.ndarray:
+        """True mean utility of each dose: the joint probabilities weighted by the utility table."""
+        return self.p_joint @ np.asarray(self.utility_table)
+
+    @property
+    def over_toxic(self) -> np.ndarray:
+        """Boolean mask of the doses with ``p_tox > target``."""
+        return self.p_tox > self.target + 1e-12
+
+    @property
+    def obd_doses(self) -> np.ndarray:
+        """1-based true OBD(s) (see the class notes); empty when no dose is acceptable."""
+        self._need_eff()
+        if self.obd is not None:
+            return np.asarray(self.obd, dtype=np.int64)
+        ok = ~self.over_toxic
+        if self.eff_min is not None:
+            ok &= self.p_eff >= self.eff_min - 1e-12
+        if not ok.any():
+            return np.zeros(0, dtype=np.int64)
+        u = np.where(ok, self.true_utility, -np.inf)
+        return np.flatnonzero(ok & (u >= u.max() - 1e-9)) + 1
+
+    @classmethod
+    def from_joint(cls, p_joint: Any, target: float, **kw) -> Scenario:
+        """A scenario from the four joint probabilities per dose.
+
+        Parameters
+        ----------
+        p_joint : array (n_doses, 4)
+            Per dose, the probabilities of (E no T, neither, both, T no E); each row sums to 1.
+        target : float
+        **kw
+            Any other :class:`Scenario` argument (``doses``, ``utility``, ``name``, ...).
+
+        Examples
+        --------
+        >>> import doseesc as de
+        >>> sc = de.Scenario.from_joint([[0.2, 0.7, 0.02, 0.08], [0.4, 0.4, 0.1, 0.1]], target=0.3)
+        >>> sc.p_tox.tolist(), sc.p_eff.tolist(), sc.p_both.tolist()
+        ([0.1, 0.2], [0.22, 0.5], [0.02, 0.1])
+        """
+        try:
+            j = np.asarray(p_joint, dtype=float)
+        except (TypeError, ValueError):
+            raise ValueError(f"p_joint: expected n_doses rows of 4 probabilities, got {p_joint!r}") from None
+        if j.ndim != 2 or j.shape[1] != 4 or j.shape[0] < 1:
+            raise ValueError(f"p_joint: expected shape (n_doses, 4) (E no T, neither, both, T no E), got {j.shape}")
+        if not np.all(np.isfinite(j)) or np.any(j < 0) or np.any(j > 1):
+            raise ValueError("p_joint: probabilities must be in [0, 1]")
+        if np.any(np.abs(j.sum(axis=1) - 1.0) > 1e-9):
+            raise ValueError(f"p_joint: each row must sum to 1, got sums {j.sum(axis=1).tolist()}")
+        for k in ("p_tox", "p_eff", "p_both", "association", "association_param"):
+            if k in kw:
+                raise ValueError(f"{k}: given by p_joint; do not pass it too")
+        p_tox = np.round(j[:, 2] + j[:, 3], 15)
+        p_eff = np.round(j[:, 0] + j[:, 2], 15)
+        return cls(p_tox=np.minimum(p_tox, 1.0), target=target, p_eff=np.minimum(p_eff, 1.0), p_both=j[:, 2], **kw)
+
     def label(self) -> str:
         if self.name:
             return self.name
-        return "p=(" + ", ".join(f"{x:g}" for x in self.p_tox) + ")"
+        text = "p=(" + ", ".join(f"{x:g}" for x in self.p_tox) + ")"
+        if self.p_eff is not None:
+            text += ", e=(" + ", ".join(f"{x:g}" for x in self.p_eff) + ")"
+        return text
 
     def dose_labels(self) -> list[str]:
         if self.doses is None:
@@ -153,6 +479,20 @@ class Scenario:
             out["name"] = self.name
         if self.time is not None:
             out["time"] = self.time.to_dict()
+        if self.p_eff is not None:
+            out["p_eff"] = self.p_eff.tolist()
+            if self.p_both is not None:
+                out["p_both"] = self.p_both.tolist()
+            if self.association != "independent":
+                out["association"] = self.association
+                a = self.association_param
+                out["association_param"] = list(a) if isinstance(a, tuple) else a
+            for k in ("utility", "eff_min"):
+                if getattr(self, k) is not None:
+                    val = getattr(self, k)
+                    out[k] = list(val) if isinstance(val, tuple) else val
+            if self.obd is not None:
+                out["obd"] = list(self.obd)
         return out
 
 
@@ -171,6 +511,12 @@ class ScenarioSet:
     p_ae : array (n_scenarios, n_doses), optional
     source : str
         What the curves were drawn from (echoed in outputs).
+    p_eff : array (n_scenarios, n_doses), optional
+        True efficacy probabilities (phase I/II scenarios; see :class:`Scenario`).
+    association, association_param, utility, eff_min
+        As for :class:`Scenario`, shared by every scenario of the set.
+    tags : sequence of str, optional
+        A label per scenario (e.g. the shape of its efficacy curve), added to its name.
     """
 
     p_tox: Any
@@ -180,6 +526,12 @@ class ScenarioSet:
     p_ae: Any = None
     source: str = ""
     name: str | None = None
+    p_eff: Any = None
+    association: str = "independent"
+    association_param: Any = None
+    utility: Sequence[float] | None = None
+    eff_min: float | None = None
+    tags: Sequence[str] | None = None
     scenarios: tuple = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -189,13 +541,32 @@ class ScenarioSet:
         ae = None if self.p_ae is None else np.asarray(self.p_ae, dtype=float)
         if ae is not None and ae.shape != p.shape:
             raise ValueError(f"p_ae: expected shape {p.shape}, got {ae.shape}")
+        eff = None if self.p_eff is None else np.asarray(self.p_eff, dtype=float)
+        if eff is not None and eff.shape != p.shape:
+            raise ValueError(f"p_eff: expected shape {p.shape}, got {eff.shape}")
+        if eff is None:
+            for f in ("association_param", "utility", "eff_min"):
+                if getattr(self, f) is not None:
+                    raise ValueError(f"{f}: only applies to scenarios with efficacy (give p_eff)")
+            if self.association != "independent":
+                raise ValueError("association: only applies to scenarios with efficacy (give p_eff)")
+        extra = {} if eff is None else {"association": self.association, "association_param": self.association_param,
+                                        "utility": self.utility, "eff_min": self.eff_min}
+        if self.tags is not None:
+            tags = tuple(str(t) for t in self.tags)
+            if len(tags) != p.shape[0]:
+                raise ValueError(f"tags: expected {p.shape[0]} labels (one per scenario), got {len(tags)}")
+            object.__setattr__(self, "tags", tags)
         scs = tuple(
             Scenario(p_tox=p[i], target=self.target, doses=self.doses, dose_unit=self.dose_unit,
-                     p_ae=None if ae is None else ae[i], name=f"{self.name or 'draw'} {i + 1}")
+                     p_ae=None if ae is None else ae[i],
+                     name=f"{self.name or 'draw'} {i + 1}" + (f" ({self.tags[i]})" if self.tags is not None else ""),
+                     p_eff=None if eff is None else eff[i], **extra)
             for i in range(p.shape[0])
         )
         object.__setattr__(self, "p_tox", p)
         object.__setattr__(self, "p_ae", ae)
+        object.__setattr__(self, "p_eff", eff)
         object.__setattr__(self, "target", scs[0].target)
         object.__setattr__(self, "scenarios", scs)
 
@@ -208,6 +579,10 @@ class ScenarioSet:
     @property
     def n_doses(self) -> int:
         return int(self.p_tox.shape[1])
+
+    @property
+    def has_efficacy(self) -> bool:
+        return self.p_eff is not None
 
     def label(self) -> str:
         return self.name or f"{len(self)} prior-predictive scenarios"

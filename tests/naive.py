@@ -258,3 +258,128 @@ def blrm_posterior(doses, d_ref, prior, n, y, cuts, box_sd=12.0):
     outer, _ = integrate.quad_vec(inner, b_lo, b_hi, points=[b_mode], epsabs=1e-15, epsrel=1e-11, limit=2000)
     z = outer[0]
     return outer[1:1 + D] / z, (outer[1 + D:] / z).reshape(D, C)
+
+
+# ----------------------------------------------------------------------------- efficacy
+def efficacies(seed: int, trial: int, n: int, scenario: int = 0) -> list[float]:
+    """The efficacy uniforms (stream 4) of patients 0..n-1."""
+    key = make_key(seed, scenario)
+    return [float(uniform(key, trial, i, 4)) for i in range(n)]
+
+
+def patient_outcome(sc, d, u, v):
+    """(DLT, response) of a patient with uniforms (u, v) at 0-based dose d, by the definition:
+    DLT iff u < p_tox; response iff v < P(E | DLT) or P(E | no DLT), from the joint cells."""
+    t = u < sc.p_tox[d]
+    j = sc.p_joint[d]  # (E no T, neither, both, T no E)
+    if t:
+        pe = j[2] / (j[2] + j[3]) if j[2] + j[3] > 0 else sc.p_eff[d]
+    else:
+        pe = j[0] / (j[0] + j[1]) if j[0] + j[1] > 0 else sc.p_eff[d]
+    if sc.association == "independent" and sc.p_both is None:
+        pe = sc.p_eff[d]
+    return bool(t), bool(v < pe)
+
+
+def boin12_trial(design, sc, us, vs, stop_any=None):
+    """One BOIN12 trial written out from escalation's R code (boin12_next_dose,
+    boin12_admissible, boin12_pbenchmark, select_boin12_obd) with scipy's Beta functions.
+
+    ``us``/``vs``: toxicity and efficacy uniforms per patient; ``stop_any``: escalation's
+    ``stop_when_n_at_dose(stop_any, dose = "any")``. Returns (selected 1-based or 0, n, y, e).
+    """
+    from scipy import stats
+
+    from doseesc.designs.interval import _boin_lambdas
+
+    D = sc.n_doses
+    phi_t, phi_e, u2, u3 = design.phi_t, design.phi_e, design.u2, design.u3
+    lam_e, lam_d = _boin_lambdas(phi_t, 0.6 * phi_t, 1.4 * phi_t)
+    u_bar = 100 * phi_e * (1 - phi_t) + u2 * (1 - phi_t) * (1 - phi_e) + u3 * phi_t * phi_e + 0 * phi_t * (1 - phi_e)
+    u_b = u_bar + (100 - u_bar) / 2
+    pts = []  # (dose 1-based, tox, eff)
+
+    def counts(d):
+        rows = [p for p in pts if p[0] == d]
+        return (len(rows), sum(p[1] for p in rows), sum(p[2] for p in rows),
+                sum(1 for p in rows if p[1] and p[2]))
+
+    def admissible(cands):
+        out = []
+        for d in cands:
+            n, t, e, _ = counts(d)
+            if stats.beta.sf(phi_t, 1 + t, 1 + n - t) >= design.c_t:
+                continue
+            if stats.beta.cdf(phi_e, 1 + e, 1 + n - e) >= design.c_e:
+                continue
+            out.append(d)
+        return out
+
+    def pbench(d):
+        n, t, e, b = counts(d)
+        y1, y3, y4 = e - b, b, t - b
+        y2 = n - y1 - y3 - y4
+        x = (100 * y1 + u2 * y2 + u3 * y3 + 0 * y4) / 100
+        return 100 * stats.beta.sf(u_b / 100, 1 + x, 1 + n - x)
+
+    cur = design.start_dose
+    i = 0
+    while True:
+        c = min(design.cohort_size, design.max_n - len(pts))
+        for _ in range(c):
+            t, e = patient_outcome(sc, cur - 1, us[i], vs[i])
+            pts.append((cur, int(t), int(e)))
+            i += 1
+        n, t, _, _ = counts(cur)
+        p_t = t / n
+        cands = list(dict.fromkeys([max(1, cur - 1), cur, min(D, cur + 1)]))
+        adm = admissible(cands)
+        if n > 8 and p_t < lam_d and cur != D and counts(cur + 1)[0] == 0:
+            nxt = cur + 1
+        elif p_t >= lam_d:
+            nxt = max(cur - 1, 1)
+        elif lam_e < p_t < lam_d and n >= design.n_star:
+            # R: `if(currentdose-1 %in% admissible & currentdose %in% admissible)` and
+            # `ifelse(currentdose-1 %in% admissible, currentdose-1, ifelse(...))`, where %in% binds
+            # tighter than `-`: the tests are `currentdose - (1 %in% admissible)` (as a number)
+            t1 = (cur - (1 in adm)) != 0
+            if t1 and cur in adm:
+                s = [pbench(cur - 1), pbench(cur)]
+                nxt = [cur - 1, cur][int(np.argmax(s))]
+            elif t1:
+                nxt = cur - 1
+            else:
+                nxt = cur if cur in adm else 1
+            if nxt == 0:  # escalation's next dose 0: stop, no dose
+                return 0, *(np.array([counts(d)[k] for d in range(1, D + 1)]) for k in range(3))
+        elif not adm:
+            return 0, *(np.array([counts(d)[k] for d in range(1, D + 1)]) for k in range(3))
+        else:
+            s = [pbench(d) for d in adm]
+            nxt = adm[max(j for j in range(len(s)) if s[j] == max(s))]
+        stop = len(pts) >= design.max_n
+        if stop_any is not None and any(counts(d)[0] >= stop_any for d in range(1, D + 1)):
+            stop = True
+        if stop:
+            break
+        cur = nxt
+    # select_boin12_obd
+    given = [d for d in range(1, D + 1) if counts(d)[0] > 0]
+    x = [counts(d)[1] / counts(d)[0] for d in given]
+    lvl = list(range(len(x)))
+    while True:
+        viol = [j for j in range(len(x) - 1) if x[j + 1] < x[j]]
+        if not viol:
+            break
+        j = viol[0]
+        l1, l2 = lvl[j], lvl[j + 1]
+        idx = [k for k in range(len(x)) if lvl[k] in (l1, l2)]
+        m = math.fsum(x[k] for k in idx) / len(idx)
+        for k in idx:
+            x[k] = m
+            lvl[k] = l1
+    dist = [abs(v - phi_t) for v in x]
+    mtd = given[max(j for j in range(len(dist)) if dist[j] == min(dist))]
+    scores = [pbench(d) for d in range(1, mtd + 1)]
+    sel = int(np.argmax(scores)) + 1
+    return sel, *(np.array([counts(d)[k] for d in range(1, D + 1)]) for k in range(3))

@@ -200,8 +200,9 @@ def test_results_do_not_depend_on_chunking():
     ndrop = np.empty((n, 5), np.int64)
     for lo, hi in ((0, 337), (337, 1000)):
         ktrial.run_batch(d.code, d.ipar, d.fpar, d.tab, d.rules, d.safety_tab, np.zeros(8), p[None], p[None],
-                         np.array([make_key(3)]), 1000, lo, d.max_n, d.n_aux, d.n_work, sel[lo:hi], rs[lo:hi],
-                         npat[lo:hi], ndlt[lo:hi], nae[lo:hi], ndrop[lo:hi], dur[lo:hi], wait[lo:hi], away[lo:hi])
+                         p[None], p[None], np.array([make_key(3)]), 1000, lo, d.max_n, d.n_aux, d.n_work, sel[lo:hi],
+                         rs[lo:hi], npat[lo:hi], ndlt[lo:hi], nae[lo:hi], ndrop[lo:hi],
+                         np.empty((hi - lo, 0), np.int64), dur[lo:hi], wait[lo:hi], away[lo:hi])
     assert np.array_equal(whole.n_patients, npat)
     assert np.array_equal(whole.selected, sel + 1)
 

@@ -15,6 +15,11 @@ EWOC = 15  # escalation with overdose control in Babb, Rogatko & Zacks' parametr
 TITE_BOIN = 21
 TITE_CRM = 22
 TITE_CODES = (TITE_BOIN, TITE_CRM)
+# Phase I/II designs whose decisions use efficacy as well as toxicity: codes 30-39, decided in
+# the cohort loop through ``dispatch.decide_eff`` / ``select_eff`` with the per-dose efficacy
+# counts (a model-based design such as EffTox takes the next free code here).
+BOIN12 = 31
+EFFICACY_CODES = range(30, 40)
 
 # Why a trial stopped. 0 means it is still running.
 CONTINUE = 0

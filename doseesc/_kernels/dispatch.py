@@ -13,6 +13,12 @@ Every family implements, as module-level jitted functions:
 ``ipar``/``fpar``/``tab`` are the design's packed integer, float and table parameters; ``aux``
 is a small integer state vector carried between decisions (part of the exact-enumeration
 state); ``work`` is float scratch space that carries nothing between calls.
+
+Phase I/II designs (codes in ``EFFICACY_CODES``) decide through ``decide_eff`` and
+``select_eff``, which also receive the per-dose efficacy responses ``e`` and patients with
+both a DLT and a response ``b`` (and the cohort's ``ke`` responses, ``kb`` with both);
+``uses_efficacy(code)`` tells the loops which pair to call. Toxicity-only designs never see
+efficacy, so their decisions cannot depend on it.
 """
 
 from __future__ import annotations
@@ -20,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from . import blrm, crm, ewoc, interval, threep3
-from .codes import BLRM, CRM, EWOC, INTERVAL, THREE_PLUS_THREE
+from . import blrm, boin12, crm, ewoc, interval, threep3
+from .codes import BLRM, BOIN12, CRM, EWOC, INTERVAL, THREE_PLUS_THREE
 
 
 @jit
@@ -36,6 +42,8 @@ def start(code, ipar, fpar, tab, aux):
         return blrm.start(ipar, aux)
     if code == EWOC:
         return ewoc.start(ipar, aux)
+    if code == BOIN12:
+        return boin12.start(ipar, aux)
     return -1, 0
 
 
@@ -82,3 +90,26 @@ def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
     for d in range(n.shape[0]):
         out[d] = y[d] / n[d] if n[d] > 0 else np.nan
     return np.nan
+
+
+@jit(inline=True)
+def uses_efficacy(code):
+    """Whether the design decides on efficacy too (``decide_eff`` / ``select_eff``)."""
+    return 30 <= code < 40
+
+
+@jit
+def decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
+    """``decide`` for phase I/II designs: also the per-dose responses ``e``, patients with both
+    ``b``, and the cohort's ``ke`` responses (``kb`` with both)."""
+    if code == BOIN12:
+        return boin12.decide(ipar, fpar, tab, n, y, e, b, cur)
+    return -1, 0, -1
+
+
+@jit
+def select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work):
+    """``select`` for phase I/II designs."""
+    if code == BOIN12:
+        return boin12.select(ipar, fpar, tab, n, y, e, b, work)
+    return -2

@@ -26,7 +26,9 @@ STREAM_TOLERANCE = 0  # latent toxicity tolerance u: DLT at dose d iff u < p_tox
 STREAM_ARRIVAL = 1  # inter-arrival time
 STREAM_ONSET = 2  # DLT onset time within the window
 STREAM_DROPOUT = 3  # drop-out time
-STREAM_EFFICACY = 4  # latent efficacy
+STREAM_EFFICACY = 4  # latent efficacy: response at dose d iff v < P(E | T) or P(E | no T) there
+# Streams 5-7 are free: a time-to-event phase I/II design would take 5 for the time of the
+# response within an efficacy assessment window (as STREAM_ONSET does for DLTs).
 
 
 @jit

@@ -37,7 +37,7 @@ from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
 from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TITE_BOIN, TOO_LONG
-from .rng import STREAM_TOLERANCE, draw, trial_key
+from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, trial_key
 from .timing import dropout, gap, onset
 
 CHUNK = 64  # trials per parallel task; results do not depend on it
@@ -432,8 +432,8 @@ def current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, 
 
 # ---------------------------------------------------------------------------- trial loop
 @jit
-def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, nd,
-              pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work):
+def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y,
+              ae, nd, ne, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work):
     """Simulate trial ``t``: one decision per cohort (of ``ipar[1]`` patients) at the arrival
     of its first patient, from the data visible then.
 
@@ -451,6 +451,10 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     selection uses the evaluable patients (TITE-CRM: the weighted likelihood, drop-outs with
     their frozen weights).
 
+    Efficacy (``ne`` of one entry per dose; length 0: off): an evaluable patient responds iff
+    ``draw(.., i, STREAM_EFFICACY)`` is below ``p_eff_t`` (with a DLT) or ``p_eff_n`` (without),
+    as in the cohort loop; the responses are counted in ``ne`` and never change a decision.
+
     Returns (selected, reason, duration, waiting time, turned away). Duration, as in dfcrm
     ``titesim``: the last enrolment plus the window (when the final selection, on complete
     data, can be made); a safety stop ends the trial at that decision.
@@ -459,6 +463,9 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     y[:] = 0
     ae[:] = 0
     nd[:] = 0
+    eff = ne.shape[0] > 0
+    if eff:
+        ne[:] = 0
     W = tm[1]
     drop = tm[7] > 0.0
     dropped = 0
@@ -544,6 +551,8 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
             elif u < p_ae_cum[cur]:
                 ae[cur] += 1
             n[cur] += 1
+            if eff and draw(tk, total, STREAM_EFFICACY) < (p_eff_t[cur] if dlt else p_eff_n[cur]):
+                ne[cur] += 1
         pd[total] = cur
         pe[total] = tnow
         pdlt[total] = 1 if dlt else 0
@@ -580,8 +589,9 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
 
 
 @jit(parallel=True)
-def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
-              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, n_lanes=1):
+def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
+              trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
+              turned_away, n_lanes=1):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of ``per_scenario`` trials under each scenario
     (the signature and outputs of ``trial.run_batch``; ``n_aux`` is unused)."""
     n_rows = sel.shape[0]
@@ -609,9 +619,10 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         for r in range(lo, hi):
             g = trial0 + r
             sc = g // per_scenario
-            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
-                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], pd, pe,
-                                       pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work)
+            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
+                                       p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
+                                       n_dlt[r], n_ae[r], n_drop[r], n_eff[r], pd, pe, pdlt, pon, pdo, ptox, pfu, pcen,
+                                       ns, ys, ms, mcs, stft, iwork, work)
             sel[r] = s
             reason[r] = rs
             duration[r] = d

@@ -13,7 +13,7 @@ from .._jit import jit
 from . import dispatch
 from . import rules as _rules
 from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TOO_LONG
-from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
+from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, gap, onset
 
 CHUNK = 256  # trials per parallel task; results do not depend on it
@@ -130,13 +130,148 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     return sel, reason, now, waited, turned_away
 
 
+@jit
+def run_trial_eff(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n,
+                  y, ae, nd, ne, nb, aux, work, slot):
+    """:func:`run_trial` with efficacy: also fill ``ne`` and ``nb`` (zeroed here).
+
+    Every line of :func:`run_trial` is here, in the same order (a scenario without efficacy
+    runs :func:`run_trial` itself, so toxicity-only runs pay nothing for efficacy); besides,
+    patient ``i`` also draws ``v = draw(.., i, STREAM_EFFICACY)`` and responds iff
+    ``v < p_eff_t[d]`` if they had a DLT, ``v < p_eff_n[d]`` if not (the conditional
+    probabilities of the scenario's joint model). The toxicity draws are untouched, so every
+    patient's DLT outcome, and every toxicity-only design's trial, is the same with or without
+    efficacy. ``ne`` counts responses and ``nb`` patients with both, per dose (evaluable
+    patients only). Phase I/II designs (``dispatch.uses_efficacy``) decide on them too.
+
+    Returns what :func:`run_trial` returns. A response becomes known with the patient's DLT
+    outcome (no efficacy assessment window yet: a time-to-event phase I/II design would add
+    one to the time model and its own loop); a patient who drops out is not evaluable for
+    either outcome.
+    """
+    n[:] = 0
+    y[:] = 0
+    ae[:] = 0
+    nd[:] = 0
+    ne[:] = 0
+    nb[:] = 0
+    eff_design = dispatch.uses_efficacy(code)
+    cur, c = dispatch.start(code, ipar, fpar, tab, aux)
+    tk = trial_key(key, t)
+    total = 0  # evaluable patients
+    pid = 0  # patients enrolled (evaluable or not): the index of the next one's random numbers
+    reason = CONTINUE
+    timed = tm[0] != 0.0
+    drop = False
+    if timed:
+        drop = tm[7] > 0.0
+    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
+    now = 0.0  # time of the latest decision
+    # Time of the next arrival: the trial opens at 0 and the first patient arrives one gap later
+    # (dfcrm titesim's convention), so durations are measured from the opening.
+    arrival = gap(tm, key, t, 0) if timed else 0.0
+    j = 0  # index of that arrival
+    waited = 0.0
+    turned_away = 0
+    while True:
+        if total >= max_n:
+            reason = MAX_N
+            break
+        if c > max_n - total:
+            c = max_n - total
+        k = 0
+        ke = 0
+        kb = 0
+        pt = p_tox[cur]
+        pa = p_ae_cum[cur]
+        pet = p_eff_t[cur]
+        pen = p_eff_n[cur]
+        cohort_end = now
+        if drop:
+            for s in range(c):
+                slot[s] = now
+        filled = 0  # slots [0, filled) hold an evaluable patient
+        while filled < c:
+            if pid > MAX_EVENTS:
+                return -1, TOO_LONG, now, waited, turned_away
+            u = draw(tk, pid, STREAM_TOLERANCE)
+            dlt = u < pt
+            if timed:
+                free = now
+                s = filled
+                if drop:  # the slot that frees first (a drop-out frees theirs at the drop-out)
+                    for q in range(filled + 1, c):
+                        if slot[q] < slot[s]:
+                            s = q
+                    free = slot[s]
+                if tm[6] == 0.0:  # arrivals while no slot is free are turned away
+                    while arrival < free:
+                        if j > MAX_EVENTS:
+                            return -1, TOO_LONG, now, waited, turned_away
+                        turned_away += 1
+                        j += 1
+                        arrival += gap(tm, key, t, j)
+                    enrol = arrival
+                else:  # they queue
+                    enrol = max(arrival, free)
+                    waited += enrol - arrival
+                j += 1
+                arrival += gap(tm, key, t, j)
+                end = enrol + (onset(tm, key, t, pid, p_tox[cur]) if dlt else tm[1])
+                if drop:
+                    gone = enrol + dropout(tm, key, t, pid)
+                    if gone < end:  # dropped out before the outcome: not evaluable, the slot is refilled
+                        nd[cur] += 1
+                        slot[s] = gone
+                        cohort_end = max(cohort_end, gone)
+                        pid += 1
+                        continue
+                    slot[s] = slot[filled]  # keep the open slots at the back
+                cohort_end = max(cohort_end, end)
+            if dlt:
+                k += 1
+            elif u < pa:
+                ae[cur] += 1
+            if draw(tk, pid, STREAM_EFFICACY) < (pet if dlt else pen):
+                ke += 1
+                if dlt:
+                    kb += 1
+            filled += 1
+            pid += 1
+        n[cur] += c
+        y[cur] += k
+        ne[cur] += ke
+        nb[cur] += kb
+        total += c
+        now = cohort_end
+        if eff_design:
+            nxt, c, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work, cur, c, k, ke, kb)
+        else:
+            nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        if ruled:
+            nxt, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, reason)
+        cur = nxt
+        if reason != CONTINUE:
+            break
+    if reason == SAFETY:
+        sel = -1
+    elif eff_design:
+        sel = _rules.restrict_selection(rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work))
+    else:
+        sel = _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y, aux, work))
+    return sel, reason, now, waited, turned_away
+
+
 @jit(parallel=True)
-def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
-              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, n_lanes=1):
+def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
+              trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
+              turned_away, n_lanes=1):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of a run of ``per_scenario`` trials under each
-    scenario (row r: scenario ``r // per_scenario``, trial ``r % per_scenario``; ``p_tox`` and
-    ``p_ae_cum`` are (n_scenarios, n_doses), ``keys`` one key per scenario). Each row is written
-    only by its own trial. ``n_lanes``: parallel lanes (the thread count; results do not depend on it).
+    scenario (row r: scenario ``r // per_scenario``, trial ``r % per_scenario``; ``p_tox``,
+    ``p_ae_cum``, ``p_eff_t`` and ``p_eff_n`` are (n_scenarios, n_doses), ``keys`` one key per
+    scenario). ``n_eff`` is (rows, n_doses) with efficacy, (rows, 0) without. Each row is
+    written only by its own trial. ``n_lanes``: parallel lanes (the thread count; results do not
+    depend on it).
     """
     n_rows = sel.shape[0]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
@@ -148,22 +283,30 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         aux = np.zeros(max(n_aux, 1), dtype=np.int64)
         work = np.zeros(max(n_work, 1), dtype=np.float64)
         slot = np.zeros(max(max_n, 1), dtype=np.float64)
+        nb = np.zeros(n_eff.shape[1], dtype=np.int64)
         for ch in range(lane, n_chunks, n_lanes):
-            _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
-                       sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, aux, work, slot,
-                       ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK))
+            _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
+                       per_scenario, trial0, max_n, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
+                       turned_away, nb, aux, work, slot, ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK))
 
 
 @jit
-def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, sel,
-               reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, aux, work, slot, lo, hi):
-    """Rows lo .. hi - 1 of :func:`run_batch`."""
+def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
+               trial0, max_n, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited, turned_away, nb, aux,
+               work, slot, lo, hi):
+    """Rows lo .. hi - 1 of :func:`run_batch` (with efficacy when ``n_eff`` has columns)."""
+    eff = n_eff.shape[1] > 0
     for r in range(lo, hi):
         g = trial0 + r
         sc = g // per_scenario
-        s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
-                                   g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], aux, work,
-                                   slot)
+        if eff:
+            s, rs, d, w, a = run_trial_eff(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
+                                           p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
+                                           n_dlt[r], n_ae[r], n_drop[r], n_eff[r], nb, aux, work, slot)
+        else:
+            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
+                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], aux, work,
+                                       slot)
         sel[r] = s
         reason[r] = rs
         duration[r] = d
@@ -208,6 +351,49 @@ def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_to
     if reason == CONTINUE and c > max_n - total:
         c = max_n - total
     return cur, c, reason, stopped
+
+
+@jit
+def replay_eff(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_tox, c_eff, c_both, n, y, e, b,
+               aux, work, rec_dose, rec_size):
+    """``replay`` for phase I/II designs: the cohorts' responses ``c_eff`` (``c_both`` with a
+    DLT too) also fill ``e`` and ``b``. As :func:`replay`, cohorts after a stop still enter the
+    counts and ``rec_dose``/``rec_size`` receive the design's recommendation before each cohort.
+    Returns (next dose, cohort size, reason, index of the stopping cohort or -1, selected)."""
+    n[:] = 0
+    y[:] = 0
+    e[:] = 0
+    b[:] = 0
+    cur, c = dispatch.start(code, ipar, fpar, tab, aux)
+    reason = CONTINUE
+    total = 0
+    stopped = -1
+    for i in range(c_dose.shape[0]):
+        d = c_dose[i]
+        n[d] += c_size[i]
+        y[d] += c_tox[i]
+        e[d] += c_eff[i]
+        b[d] += c_both[i]
+        if stopped >= 0:
+            rec_dose[i] = -1
+            rec_size[i] = -1
+            continue
+        rec_dose[i] = cur
+        rec_size[i] = min(c, max_n - total)
+        total += c_size[i]
+        nxt, c, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, d, c_size[i], c_tox[i],
+                                             c_eff[i], c_both[i])
+        cur, c, reason = _rules.apply(rules, safety_tab, n, y, d, nxt, c, reason)
+        if reason == CONTINUE and total >= max_n:
+            reason = MAX_N
+        if reason != CONTINUE:
+            stopped = i
+    if reason == CONTINUE and c > max_n - total:
+        c = max_n - total
+    sel = -1
+    if reason != SAFETY and n.sum() > 0:
+        sel = _rules.restrict_selection(rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work))
+    return cur, c, reason, stopped, sel
 
 
 @jit
@@ -321,3 +507,167 @@ def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, 
                 child_p[nc] = pk
                 nc += 1
     return child[:nc], child_p[:nc], term[:nt], term_p[:nt]
+
+
+@jit
+def initial_state_eff(code, ipar, fpar, tab, n_doses, n_aux, max_n):
+    """``initial_state`` of a phase I/II design: the row also holds e_1..e_D and b_1..b_D."""
+    width = 2 + n_aux + 4 * n_doses
+    row = np.zeros((1, width), dtype=np.int64)
+    aux = np.zeros(max(n_aux, 1), dtype=np.int64)
+    cur, c = dispatch.start(code, ipar, fpar, tab, aux)
+    row[0, 0] = cur
+    row[0, 1] = min(c, max_n)
+    row[0, 2:2 + n_aux] = aux[:n_aux]
+    return row
+
+
+@jit
+def n_joint_outcomes(c):
+    """Number of (E no T, neither, both, T no E) compositions of a cohort of ``c``."""
+    return (c + 1) * (c + 2) * (c + 3) // 6
+
+
+@jit
+def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, probs, n_work, track_both):
+    """``expand`` for phase I/II designs: every cohort outcome is a composition of the four
+    joint outcomes, with multinomial probability from ``q`` (n_doses, 4: P(E no T), P(neither),
+    P(both), P(T no E) per dose).
+
+    A state row is ``[dose, cohort size, aux..., n_1..n_D, y_1..y_D, e_1..e_D, b_1..b_D]``; a
+    terminal row ``[selected, reason, n_1..n_D, y_1..y_D, e_1..e_D]``. With ``track_both`` 0
+    (the design's decisions do not depend on ``b``) the states store ``b = 0``, so states that
+    differ only in ``b`` merge.
+    """
+    n_rows, width = rows.shape
+    n_doses = (width - 2 - n_aux) // 4
+    cmax = 0
+    for r in range(n_rows):
+        cmax = max(cmax, rows[r, 1])
+    cap = n_rows * n_joint_outcomes(cmax)
+    child = np.empty((cap, width), dtype=np.int64)
+    child_p = np.empty(cap)
+    term = np.empty((cap, 2 + 3 * n_doses), dtype=np.int64)
+    term_p = np.empty(cap)
+    n = np.empty(n_doses, dtype=np.int64)
+    y = np.empty(n_doses, dtype=np.int64)
+    e = np.empty(n_doses, dtype=np.int64)
+    b = np.empty(n_doses, dtype=np.int64)
+    aux = np.zeros(max(n_aux, 1), dtype=np.int64)
+    work = np.zeros(max(n_work, 1))
+    lf = np.zeros(max_n + 2)  # log factorials
+    for i in range(2, max_n + 2):
+        lf[i] = lf[i - 1] + np.log(i)
+    o = 2 + n_aux
+    nc = 0
+    nt = 0
+    for r in range(n_rows):
+        cur = rows[r, 0]
+        c = rows[r, 1]
+        q1 = q[cur, 0]
+        q2 = q[cur, 1]
+        q3 = q[cur, 2]
+        q4 = q[cur, 3]
+        for k1 in range(c + 1):
+            for k3 in range(c - k1 + 1):
+                for k4 in range(c - k1 - k3 + 1):
+                    k2 = c - k1 - k3 - k4
+                    if (k1 > 0 and q1 == 0.0) or (k2 > 0 and q2 == 0.0) or (k3 > 0 and q3 == 0.0) \
+                            or (k4 > 0 and q4 == 0.0):
+                        continue
+                    lp = lf[c] - lf[k1] - lf[k2] - lf[k3] - lf[k4]
+                    if k1 > 0:
+                        lp += k1 * np.log(q1)
+                    if k2 > 0:
+                        lp += k2 * np.log(q2)
+                    if k3 > 0:
+                        lp += k3 * np.log(q3)
+                    if k4 > 0:
+                        lp += k4 * np.log(q4)
+                    pk = probs[r] * np.exp(lp)
+                    if pk == 0.0:
+                        continue
+                    k = k3 + k4
+                    ke = k1 + k3
+                    for d in range(n_doses):
+                        n[d] = rows[r, o + d]
+                        y[d] = rows[r, o + n_doses + d]
+                        e[d] = rows[r, o + 2 * n_doses + d]
+                        b[d] = rows[r, o + 3 * n_doses + d]
+                    for j in range(n_aux):
+                        aux[j] = rows[r, 2 + j]
+                    n[cur] += c
+                    y[cur] += k
+                    e[cur] += ke
+                    if track_both != 0:
+                        b[cur] += k3
+                    total = 0
+                    for d in range(n_doses):
+                        total += n[d]
+                    nxt, c2, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k,
+                                                          ke, k3)
+                    nxt, c2, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c2, reason)
+                    if reason == CONTINUE and total >= max_n:
+                        reason = MAX_N
+                    if reason != CONTINUE:
+                        if reason == SAFETY:
+                            term[nt, 0] = -1
+                        else:
+                            term[nt, 0] = _rules.restrict_selection(
+                                rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work))
+                        term[nt, 1] = reason
+                        term[nt, 2:2 + n_doses] = n
+                        term[nt, 2 + n_doses:2 + 2 * n_doses] = y
+                        term[nt, 2 + 2 * n_doses:] = e
+                        term_p[nt] = pk
+                        nt += 1
+                    else:
+                        child[nc, 0] = nxt
+                        child[nc, 1] = min(c2, max_n - total)
+                        child[nc, 2:2 + n_aux] = aux[:n_aux]
+                        child[nc, o:o + n_doses] = n
+                        child[nc, o + n_doses:o + 2 * n_doses] = y
+                        child[nc, o + 2 * n_doses:o + 3 * n_doses] = e
+                        child[nc, o + 3 * n_doses:] = b
+                        child_p[nc] = pk
+                        nc += 1
+    return child[:nc], child_p[:nc], term[:nt], term_p[:nt]
+
+
+@jit
+def merge_sorted(rows, probs, order, hashes):
+    """Merge equal rows given ``order``, which sorts ``hashes`` (the rows' :func:`row_hashes`):
+    equal hashes are compared in full, so a collision never merges different rows (rows with
+    equal hashes that differ are kept apart, by a linear scan within the run of equal hashes).
+    Returns the distinct rows (in hash order) and their summed probabilities."""
+    n, width = rows.shape
+    out = np.empty((n, width), dtype=rows.dtype)
+    out_p = np.empty(n)
+    m = 0
+    i = 0
+    while i < n:
+        j = i
+        h = hashes[order[i]]
+        while j < n and hashes[order[j]] == h:
+            j += 1
+        first = m  # rows of this run of equal hashes occupy out[first:m]
+        for t in range(i, j):
+            r = order[t]
+            hit = -1
+            for s in range(first, m):
+                same = True
+                for c in range(width):
+                    if out[s, c] != rows[r, c]:
+                        same = False
+                        break
+                if same:
+                    hit = s
+                    break
+            if hit >= 0:
+                out_p[hit] += probs[r]
+            else:
+                out[m, :] = rows[r, :]
+                out_p[m] = probs[r]
+                m += 1
+        i = j
+    return out[:m], out_p[:m]

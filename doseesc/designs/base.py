@@ -29,6 +29,10 @@ class Lowered(NamedTuple):
     n_doses: int
     rules: np.ndarray = NO_RULES  # composable rules (see _kernels/rules.py)
     safety_tab: np.ndarray = NO_SAFETY
+    # Phase I/II designs: 0 = decisions ignore efficacy; 1 = they use the per-dose responses;
+    # 2 = also the per-dose patients with both a DLT and a response (exact enumeration keeps
+    # those counts in its states only then)
+    efficacy: int = 0
 
 
 def option_kind(annotation: Any) -> str:
@@ -159,6 +163,18 @@ class Recommendation:
         CRM only: posterior mean of the model parameter.
     n_patients, n_dlt : ndarray
         Per-dose counts parsed from the outcomes (every patient entered).
+    n_eff : ndarray or None
+        Phase I/II designs: per-dose efficacy responses parsed from the outcomes.
+    p_eff : ndarray or None
+        Phase I/II designs: per-dose efficacy estimates.
+    prob_acc_tox, prob_acc_eff : ndarray or None
+        Phase I/II designs: per-dose posterior probabilities that the DLT probability is
+        acceptable (below the design's toxicity limit) and that the efficacy probability is
+        (above its efficacy limit).
+    utility : ndarray or None
+        Phase I/II designs: the per-dose utility (or desirability score) the design ranks by.
+    acceptable : ndarray of bool or None
+        Phase I/II designs: which doses the design deems acceptable (admissible) now.
     warnings : tuple of str
         Where the data do not follow the design (see ``Design.next_dose``); empty if they do.
     notes : tuple of str
@@ -175,6 +191,12 @@ class Recommendation:
     n_dlt: np.ndarray
     p_tox: np.ndarray | None = None
     beta: float | None = None
+    n_eff: np.ndarray | None = None
+    p_eff: np.ndarray | None = None
+    prob_acc_tox: np.ndarray | None = None
+    prob_acc_eff: np.ndarray | None = None
+    utility: np.ndarray | None = None
+    acceptable: np.ndarray | None = None
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
@@ -182,10 +204,14 @@ class Recommendation:
         d = asdict(self)
         d["warnings"] = list(self.warnings)
         d["notes"] = list(self.notes)
-        for k in ("n_patients", "n_dlt", "p_tox"):
+        for k in ("n_patients", "n_dlt", "n_eff"):
             if d[k] is not None:
-                d[k] = [None if np.isnan(x) else float(x) for x in np.asarray(d[k], dtype=float)] if k == "p_tox" \
-                    else [int(x) for x in d[k]]
+                d[k] = [int(x) for x in d[k]]
+        for k in ("p_tox", "p_eff", "prob_acc_tox", "prob_acc_eff", "utility"):
+            if d[k] is not None:
+                d[k] = [None if np.isnan(x) else float(x) for x in np.asarray(d[k], dtype=float)]
+        if d["acceptable"] is not None:
+            d["acceptable"] = [bool(x) for x in d["acceptable"]]
         return d
 
     def __str__(self) -> str:
@@ -199,6 +225,9 @@ class Recommendation:
         else:
             lines.append(f"next: dose {self.dose} ({self.cohort_size} patient{'s' if self.cohort_size != 1 else ''})")
             lines.append(f"if the trial ended now: {'none' if self.selected is None else f'dose {self.selected}'}")
+        if self.n_eff is not None:
+            lines.extend(self._efficacy_rows())
+            return "\n".join(lines)
         hdr = "dose   n  DLT" + ("  p_tox" if self.p_tox is not None else "")
         lines.append(hdr)
         for i, (n, y) in enumerate(zip(self.n_patients, self.n_dlt)):
@@ -212,6 +241,30 @@ class Recommendation:
         lines.extend(f"note: {w}" for w in self.notes if w)
         lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
+
+    def _efficacy_rows(self) -> list[str]:
+        cols = [("n", self.n_patients, "{:d}"), ("DLT", self.n_dlt, "{:d}"), ("eff", self.n_eff, "{:d}"),
+                ("p_tox", self.p_tox, "{:.3f}"), ("p_eff", self.p_eff, "{:.3f}"),
+                ("P(tox ok)", self.prob_acc_tox, "{:.3f}"), ("P(eff ok)", self.prob_acc_eff, "{:.3f}"),
+                ("utility", self.utility, "{:.2f}"), ("acceptable", self.acceptable, "{}")]
+        table = []
+        for head, arr, fmt in cols:
+            if arr is None:
+                continue
+            cells = []
+            for x in arr:
+                if head == "acceptable":
+                    cells.append("yes" if x else "no")
+                elif isinstance(x, (float, np.floating)) and np.isnan(x):
+                    cells.append("-")
+                else:
+                    cells.append(fmt.format(int(x) if fmt == "{:d}" else x))
+            width = max(len(head), *(len(c) for c in cells))
+            table.append([head.rjust(width)] + [c.rjust(width) for c in cells])
+        out = ["dose  " + "  ".join(col[0] for col in table)]
+        for i in range(len(self.n_patients)):
+            out.append(f"{i + 1:>4}  " + "  ".join(col[i + 1] for col in table))
+        return out
 
 
 @dataclass(frozen=True)
@@ -231,6 +284,9 @@ class Design:
     reports_estimates: ClassVar[bool] = False
     #: whether ``doseesc.exact`` applies (decisions depend only on per-dose counts and ``aux``)
     exact_ok: ClassVar[bool] = True
+    #: whether the design decides on efficacy as well as toxicity (phase I/II): it then needs a
+    #: scenario with ``p_eff`` and outcome strings with E/T/B/N letters
+    uses_efficacy: ClassVar[bool] = False
 
     # ------------------------------------------------------------------ to override
     def _lower(self, n_doses: int) -> Lowered:  # pragma: no cover - abstract
@@ -313,7 +369,9 @@ class Design:
         ----------
         outcomes : str
             Cohorts in order, each a 1-based dose level followed by ``N`` (no DLT) or ``T``
-            (DLT) per patient, e.g. ``"1NNN 2NTN"``. Empty string: before the first cohort.
+            (DLT) per patient, e.g. ``"1NNN 2NTN"``; with efficacy (phase I/II designs) ``E``
+            (response, no DLT) and ``B`` (both) too, e.g. ``"1NEN 2EBT"`` (toxicity-only designs
+            read ``E`` as ``N`` and ``B`` as ``T``). Empty string: before the first cohort.
         n_doses : int, optional
             Number of dose levels. Designs that do not fix it themselves (3+3, interval
             designs) assume, when it is not given, that one level above the highest dose in
@@ -341,6 +399,8 @@ class Design:
                 raise ValueError(f"outcomes: dose level {c.dose} is out of range (allowed 1 to {n_doses})")
         low = self.lower(n_doses)
         check_total(sum(c.size for c in cohorts), low.max_n, "outcomes")
+        if low.efficacy:
+            return self._next_dose_eff(low, cohorts, n_doses)
         dose, size, tox = _outcomes.to_arrays(cohorts)
         n = np.zeros(n_doses, dtype=np.int64)
         y = np.zeros(n_doses, dtype=np.int64)
@@ -368,6 +428,30 @@ class Design:
             beta=None if np.isnan(beta) else float(beta),
             warnings=notes,
         )
+
+    def _next_dose_eff(self, low: Lowered, cohorts, n_doses: int) -> Recommendation:
+        """``next_dose`` of a phase I/II design: the same kernels, with the cohorts' responses."""
+        dose, size, tox = _outcomes.to_arrays(cohorts)
+        eff, both = _outcomes.to_eff_arrays(cohorts)
+        n, y, e, b = (np.zeros(n_doses, dtype=np.int64) for _ in range(4))
+        aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
+        work = np.zeros(max(low.n_work, 1))
+        rec_dose = np.empty(len(cohorts), dtype=np.int64)
+        rec_size = np.empty(len(cohorts), dtype=np.int64)
+        nxt, c, reason, stopped, sel = _trial.replay_eff(low.code, low.ipar, low.fpar, low.tab, low.rules,
+                                                         low.safety_tab, low.max_n, dose, size, tox, eff, both, n, y,
+                                                         e, b, aux, work, rec_dose, rec_size)
+        stop = reason != CONTINUE
+        notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
+        warn_deviations(notes)
+        extra = self._efficacy_estimates(low, n, y, e, b, int(dose[-1]) if dose.size else None)
+        return Recommendation(dose=None if stop else int(nxt) + 1, cohort_size=0 if stop else int(c),
+                              stop=bool(stop), reason=STOP_REASONS[reason], selected=None if sel < 0 else int(sel) + 1,
+                              n_patients=n, n_dlt=y, n_eff=e, warnings=notes, **extra)
+
+    def _efficacy_estimates(self, low: Lowered, n, y, e, b, cur: int | None) -> dict:
+        """Hook for phase I/II designs: the per-dose estimates reported by ``next_dose``."""
+        return {}
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int]) -> int | None:
         """The design's final selection from per-dose counts: a 1-based dose, or None."""

@@ -10,9 +10,10 @@ Order of application after each cohort (whatever order the methods were chained 
 the highest dose tried; (3) ``stop_for_safety`` stops the trial with no dose selected when
 P(p_dose > target | data) > threshold under a Beta prior, once ``min_n`` patients were
 treated at that dose; (4) ``stop_when_n_at_dose`` stops (the design's selection stands) when
-the recommended next dose (or the dose just treated) has ``n`` patients; (5) ``stop_at_n``
-caps the total sample size (the last cohort is truncated). At the end, ``select_among_treated``
-moves a selected dose with too few patients down to the nearest dose with enough.
+the recommended next dose (or the dose just treated, or any dose) has ``n`` patients; (5)
+``stop_at_n`` caps the total sample size (the last cohort is truncated). At the end,
+``select_among_treated`` moves a selected dose with too few patients down to the nearest dose with
+enough.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ class Modified(Design):
         if self.stop_n_at_dose is not None:
             object.__setattr__(self, "stop_n_at_dose", v.integer("stop_n_at_dose", self.stop_n_at_dose, low=1,
                                                                     high=v.MAX_PATIENTS))
-        v.choice("n_at_dose_of", self.n_at_dose_of, ("recommended", "current"))
+        v.choice("n_at_dose_of", self.n_at_dose_of, ("recommended", "current", "any"))
         if self.safety_threshold is not None:
             object.__setattr__(self, "safety_threshold", v.open_unit("safety_threshold", self.safety_threshold))
             tgt = self.safety_target if self.safety_target is not None else getattr(self.base, "target", None)
@@ -100,6 +101,10 @@ class Modified(Design):
         return getattr(self.base, "time_to_event", False)
 
     @property
+    def uses_efficacy(self) -> bool:  # type: ignore[override]
+        return self.base.uses_efficacy
+
+    @property
     def max_n(self) -> int | None:
         """The maximum sample size: the base design's, capped by ``stop_at`` (None when neither
         sets one, e.g. a plain 3+3, whose maximum follows from the number of doses)."""
@@ -130,14 +135,6 @@ class Modified(Design):
     def _n_work_live(self, low, npat: int) -> int:
         return self.base._n_work_live(low, npat)
 
-    def select(self, n_patients, n_dlt):
-        """The base design's final selection from per-dose counts: a 1-based dose, or None."""
-        if self.time_to_event:
-            from .tite import _TiteDesign
-
-            return _TiteDesign.select(self, n_patients, n_dlt)
-        return Design.select(self, n_patients, n_dlt)
-
     def _auto_label(self) -> str:
         parts = [self.base.label()]  # the base design's own name, if it has one
         if self.dont_skip:
@@ -145,7 +142,8 @@ class Modified(Design):
         if self.safety_threshold is not None:
             parts.append(f"safety stop P(p{self.safety_dose} > {self.safety_target:g}) > {self.safety_threshold:g}")
         if self.stop_n_at_dose is not None:
-            parts.append(f"stop at {self.stop_n_at_dose} on the {self.n_at_dose_of} dose")
+            where = "any dose" if self.n_at_dose_of == "any" else f"the {self.n_at_dose_of} dose"
+            parts.append(f"stop at {self.stop_n_at_dose} on {where}")
         if self.stop_at is not None:
             parts.append(f"max {self.stop_at} patients")
         if self.select_min_n is not None:
@@ -173,6 +171,20 @@ class Modified(Design):
     def _prepare_select_aux(self, low, aux, n, y) -> None:
         self.base._prepare_select_aux(low, aux, n, y)
 
+    def _efficacy_estimates(self, low, n, y, e, b, cur):
+        return self.base._efficacy_estimates(low, n, y, e, b, cur)
+
+    def select(self, *args, **kw):
+        if self.base.uses_efficacy:  # a phase I/II design selects on efficacy counts too
+            return self.base.select(*args, **kw)
+        if self.time_to_event:
+            from .tite import _TiteDesign
+
+            return _TiteDesign.select(self, *args, **kw)
+        return Design.select(self, *args, **kw)
+
+    select.__doc__ = Design.select.__doc__
+
     def _lower(self, n_doses: int) -> Lowered:
         low = self.base.lower(n_doses)
         rules = np.zeros(6, dtype=np.int64)
@@ -181,7 +193,7 @@ class Modified(Design):
         max_n = low.max_n if self.stop_at is None else min(low.max_n, self.stop_at)
         if self.stop_n_at_dose is not None:
             rules[1] = self.stop_n_at_dose
-            rules[2] = 0 if self.n_at_dose_of == "recommended" else 1
+            rules[2] = ("recommended", "current", "any").index(self.n_at_dose_of)
         safety_tab = low.safety_tab
         if self.safety_threshold is not None:
             if self.safety_dose > n_doses:
@@ -208,7 +220,8 @@ def _modify(design: Design, **changes) -> Modified:
 
 def stop_when_n_at_dose(self: Design, n: int, dose: str = "recommended") -> Modified:
     """Stop once ``n`` patients have been treated at the recommended next dose
-    (``dose="recommended"``) or at the dose just treated (``dose="current"``)."""
+    (``dose="recommended"``), at the dose just treated (``dose="current"``) or at any dose
+    (``dose="any"``; R escalation's ``stop_when_n_at_dose(n, dose = "any")``)."""
     return _modify(self, stop_n_at_dose=n, n_at_dose_of=dose)
 
 

@@ -36,8 +36,8 @@ def memory_budget() -> int:
 
 def record_bytes(n_doses: int) -> int:
     """Bytes of one simulated trial's record (selection, stop reason, per-dose patients, DLTs,
-    AEs and drop-outs, duration, waiting, turned away)."""
-    return 40 + 32 * n_doses
+    AEs, drop-outs and responses, duration, waiting, turned away)."""
+    return 40 + 40 * n_doses
 
 
 def check_memory(rows: int, n_doses: int, field: str = "n_trials", per: str = "") -> None:
@@ -105,19 +105,34 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
     if tite and scs[0].time is None:
         raise ValueError("time: time-to-event designs need a scenario with a time model, "
                          "e.g. Scenario(..., time=TimeModel(window=28, rate=3 / 28))")
+    eff = _check_efficacy(low, scs)
     job = _backends.Job(
         code=low.code, ipar=low.ipar, fpar=low.fpar, tab=low.tab, rules=low.rules, safety_tab=low.safety_tab,
         tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
         p_ae_cum=np.ascontiguousarray([sc.p_tox + sc.p_ae_array for sc in scs], dtype=np.float64),
         keys=np.array(keys, dtype=np.uint64), per_scenario=n_trials, max_n=low.max_n, n_aux=low.n_aux,
-        n_work=low.n_work, n_doses=low.n_doses, tite=tite)
+        n_work=low.n_work, n_doses=low.n_doses, tite=tite,
+        p_eff_t=np.ascontiguousarray([sc.p_eff_given_tox for sc in scs], dtype=np.float64) if eff else None,
+        p_eff_n=np.ascontiguousarray([sc.p_eff_given_no_tox for sc in scs], dtype=np.float64) if eff else None)
     o = _backends.run(job, total, executor, BLOCK, bar, threads)
     timed = scs[0].time is not None
     return TrialRecords(selected=o["sel"] + 1, n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],
                         stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials),
                         duration=o["duration"] if timed else None,
                         waited=o["waited"] if timed else None, turned_away=o["turned_away"] if timed else None,
-                        n_dropout=o["n_drop"] if timed else None)
+                        n_dropout=o["n_drop"] if timed else None, n_eff=o["n_eff"] if eff else None)
+
+
+def _check_efficacy(low: Lowered, scs: list[Scenario]) -> bool:
+    """Whether the scenarios carry efficacy (all or none); a phase I/II design needs it."""
+    has = {sc.has_efficacy for sc in scs}
+    if len(has) > 1:
+        raise ValueError("scenario: all scenarios of a set must either all have efficacy (p_eff) or none")
+    eff = has.pop()
+    if low.efficacy and not eff:
+        raise ValueError("scenario: this design decides on efficacy too; give the scenario p_eff "
+                         "(e.g. Scenario(p_tox=[...], target=0.35, p_eff=[...]))")
+    return eff
 
 
 def _concat(recs: list[TrialRecords]) -> TrialRecords:
@@ -132,7 +147,7 @@ def _concat(recs: list[TrialRecords]) -> TrialRecords:
         scenario=np.concatenate([np.full(len(r), i, dtype=np.int64) for i, r in enumerate(recs)]),
         weight=None if recs[0].weight is None else np.concatenate([r.weight / len(recs) for r in recs]),
         **{k: (None if getattr(recs[0], k) is None else np.concatenate([getattr(r, k) for r in recs]))
-           for k in ("duration", "waited", "turned_away", "n_dropout")},
+           for k in ("duration", "waited", "turned_away", "n_dropout", "n_eff")},
     )
 
 
@@ -236,6 +251,9 @@ def _merge_states(rows: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
+    _check_efficacy(low, [sc])
+    if low.efficacy:
+        return _exact_records_eff(low, sc)
     p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
     rows = _trial.initial_state(low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
     probs = np.ones(1)
@@ -265,9 +283,72 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
     n_dlt = term[:, 2 + D:]
     # Expected low-grade AEs: each non-DLT patient has one with probability p_ae / (1 - p_tox).
     q = np.divide(sc.p_ae_array, 1.0 - sc.p_tox, out=np.zeros(D), where=sc.p_tox < 1)
+    # Expected responses: a design that ignores efficacy never decides on it, so given the
+    # terminal counts each patient responds with P(E | DLT) or P(E | no DLT), independently.
+    n_eff = None
+    if sc.has_efficacy:
+        n_eff = n_dlt * sc.p_eff_given_tox + (n_pat - n_dlt) * sc.p_eff_given_no_tox
     return TrialRecords(selected=term[:, 0] + 1, n_patients=n_pat, n_dlt=n_dlt,
                         n_ae=(n_pat - n_dlt) * q, stop_reason=term[:, 1],
-                        scenario=np.zeros(term.shape[0], dtype=np.int64), weight=term_p)
+                        scenario=np.zeros(term.shape[0], dtype=np.int64), weight=term_p, n_eff=n_eff)
+
+
+EXACT_CHUNK = 1 << 15  # states expanded per kernel call (bounds the memory of the child states)
+
+
+def _merge_eff(rows: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``_merge_states`` in one compiled pass after the hash sort (the phase I/II path, whose
+    states and terminal rows are many)."""
+    if rows.shape[0] < 2:
+        return rows, probs
+    h = _trial.row_hashes(rows)
+    return _trial.merge_sorted(rows, probs, np.argsort(h), h)
+
+
+def _exact_records_eff(low: Lowered, sc: Scenario) -> TrialRecords:
+    """Exact enumeration for a phase I/II design: states carry per-dose responses (and, when
+    the design's decisions depend on them, patients with both); each cohort's outcome is a
+    composition of the four joint outcomes, with its multinomial probability. States are
+    expanded in chunks and merged as they come, so memory stays bounded by the distinct states."""
+    q = np.ascontiguousarray(sc.p_joint, dtype=np.float64)
+    rows = _trial.initial_state_eff(low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
+    probs = np.ones(1)
+    track = 1 if low.efficacy >= 2 else 0
+    terms, term_ps = [], []
+    n_terms = 0
+    n_states = 0
+    too_many = f"design: exact enumeration exceeds {MAX_EXACT_STATES:,} states; use simulate()"
+    while rows.shape[0]:
+        kids, kid_ps = [], []
+        n_kids = 0
+        for lo in range(0, rows.shape[0], EXACT_CHUNK):
+            c, cp, t, tp = _trial.expand_eff(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, q,
+                                             low.max_n, low.n_aux, rows[lo:lo + EXACT_CHUNK],
+                                             probs[lo:lo + EXACT_CHUNK], low.n_work, track)
+            c, cp = _merge_eff(c, cp)
+            kids.append(c)
+            kid_ps.append(cp)
+            n_kids += c.shape[0]
+            terms.append(t)
+            term_ps.append(tp)
+            n_terms += t.shape[0]
+            if n_terms > MAX_EXACT_STATES:  # merge the terminal states found so far
+                t, tp = _merge_eff(np.concatenate(terms), np.concatenate(term_ps))
+                terms, term_ps, n_terms = [t], [tp], t.shape[0]
+            if n_states + n_kids > MAX_EXACT_STATES or n_terms > MAX_EXACT_STATES:
+                raise ValueError(too_many)
+        rows, probs = _merge_eff(np.concatenate(kids), np.concatenate(kid_ps))
+        n_states += rows.shape[0]
+        if n_states > MAX_EXACT_STATES:
+            raise ValueError(too_many)
+    term, term_p = _merge_eff(np.concatenate(terms), np.concatenate(term_ps))
+    D = low.n_doses
+    n_pat = term[:, 2:2 + D]
+    n_dlt = term[:, 2 + D:2 + 2 * D]
+    qae = np.divide(sc.p_ae_array, 1.0 - sc.p_tox, out=np.zeros(D), where=sc.p_tox < 1)
+    return TrialRecords(selected=term[:, 0] + 1, n_patients=n_pat, n_dlt=n_dlt, n_ae=(n_pat - n_dlt) * qae,
+                        stop_reason=term[:, 1], scenario=np.zeros(term.shape[0], dtype=np.int64), weight=term_p,
+                        n_eff=term[:, 2 + 2 * D:])
 
 
 def exact(design: Design, scenario: Scenario | ScenarioSet) -> OperatingCharacteristics:

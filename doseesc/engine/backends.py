@@ -53,24 +53,30 @@ class Job(NamedTuple):
     n_work: int
     n_doses: int
     tite: bool
+    # Efficacy: P(E | DLT) and P(E | no DLT) per scenario and dose (see ``trial.run_trial``);
+    # None when the scenarios have no efficacy (then nothing about efficacy is computed).
+    p_eff_t: np.ndarray | None = None
+    p_eff_n: np.ndarray | None = None
 
 
-FIELDS = ("sel", "reason", "n_pat", "n_dlt", "n_ae", "n_drop", "duration", "waited", "turned_away")
+FIELDS = ("sel", "reason", "n_pat", "n_dlt", "n_ae", "n_drop", "n_eff", "duration", "waited", "turned_away")
 
 
-def empty(n_rows: int, n_doses: int) -> dict[str, np.ndarray]:
+def empty(n_rows: int, n_doses: int, efficacy: bool = False) -> dict[str, np.ndarray]:
     i8 = np.int64
     return {"sel": np.empty(n_rows, i8), "reason": np.empty(n_rows, i8), "n_pat": np.empty((n_rows, n_doses), i8),
             "n_dlt": np.empty((n_rows, n_doses), i8), "n_ae": np.empty((n_rows, n_doses), i8),
-            "n_drop": np.empty((n_rows, n_doses), i8), "duration": np.empty(n_rows), "waited": np.empty(n_rows),
-            "turned_away": np.empty(n_rows, i8)}
+            "n_drop": np.empty((n_rows, n_doses), i8), "n_eff": np.empty((n_rows, n_doses if efficacy else 0), i8),
+            "duration": np.empty(n_rows), "waited": np.empty(n_rows), "turned_away": np.empty(n_rows, i8)}
 
 
 def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int) -> None:
     """Simulate rows ``lo:hi`` into ``out[...][at:at + hi - lo]``."""
     batch = _tite.run_batch if job.tite else _trial.run_batch
     s = slice(at, at + hi - lo)
-    batch(job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum,
+    pet = job.p_eff_t if job.p_eff_t is not None else job.p_tox
+    pen = job.p_eff_n if job.p_eff_n is not None else job.p_tox
+    batch(job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum, pet, pen,
           job.keys, job.per_scenario, lo, job.max_n, job.n_aux, job.n_work,
           *(out[f][s] for f in FIELDS), numba.get_num_threads())
     if np.any(out["reason"][s] == TOO_LONG):
@@ -93,7 +99,7 @@ def _serialize() -> bool:
 
 def run_rows(job: Job, lo: int, hi: int, threads: int | None = None) -> dict[str, np.ndarray]:
     """A worker's task: rows ``lo:hi`` as fresh arrays (``threads``: numba threads to use)."""
-    out = empty(hi - lo, job.n_doses)
+    out = empty(hi - lo, job.n_doses, job.p_eff_t is not None)
     old = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
@@ -151,7 +157,7 @@ def _n_workers(executor: Any) -> int:
 def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int | None = None
         ) -> dict[str, np.ndarray]:
     """All ``total`` rows of ``job``, here in blocks of ``block`` rows or as tasks of ``executor``."""
-    out = empty(total, job.n_doses)
+    out = empty(total, job.n_doses, job.p_eff_t is not None)
     if executor is None:
         for lo in range(0, total, block):
             hi = min(total, lo + block)

@@ -9,7 +9,12 @@ and flagging every count as stated, derived or missing. From the records:
 - :func:`blrm_map_prior`: MAP prior for the BLRM's (log alpha, log beta), a bivariate normal
   mixture (and :func:`blrm_map_prior_loo`, leaving out each trial in turn);
 - :func:`dose_response_prior`: logistic dose-response prior, giving CRM skeletons;
-- :func:`sample_scenarios`: prior-predictive true dose-toxicity curves as a ``ScenarioSet``.
+- :func:`sample_scenarios`: prior-predictive true dose-toxicity curves as a ``ScenarioSet``;
+- :func:`endpoints`, :func:`efficacy_prior`: the trials' efficacy endpoints (kept apart: SRI-4
+  at week 20, renal CR+PR within 3 months, clinical response at month 12) and a Beta prior on a
+  response probability from one of them (pooling is an explicit choice with a discount);
+- :func:`sample_joint_scenarios`: prior-predictive joint toxicity-efficacy curves (increasing,
+  plateau and umbrella efficacy shapes).
 
 Every prior reports ``ess``, ``records_used`` and ``describe()``.
 
@@ -23,6 +28,7 @@ Examples
 from ._beta import BetaMixture, BetaPrior, beta_prior
 from ._data import COUNT_FIELDS, TRIALS, Endpoint, Record, load, records, table
 from ._dose_response import DoseResponsePrior, dose_response_prior
+from ._efficacy import SHAPES, EfficacyEndpoint, EfficacyPrior, efficacy_prior, endpoints, sample_joint_scenarios
 from ._map import MAPPrior, map_prior
 from ._map_blrm import BLRMMapPrior, blrm_map_prior, blrm_map_prior_loo
 from ._scenarios import sample_scenarios
@@ -32,4 +38,5 @@ __all__ = [
     "BetaMixture", "BetaPrior", "beta_prior", "MAPPrior", "map_prior", "BLRMMapPrior", "blrm_map_prior",
     "blrm_map_prior_loo",
     "DoseResponsePrior", "dose_response_prior", "sample_scenarios",
+    "SHAPES", "EfficacyEndpoint", "EfficacyPrior", "efficacy_prior", "endpoints", "sample_joint_scenarios",
 ]

@@ -28,8 +28,8 @@ class Endpoint:
     --------
     >>> from doseesc import evidence
     >>> ep = evidence.records("D")[0].efficacy[0]
-    >>> ep.name.split()[0], ep.time, ep.responders, ep.n
-    ('SRI-4', 'week 20', 5, 6)
+    >>> ep.name.split()[0], ep.time, ep.responders, ep.n, ep.key
+    ('SRI-4', 'week 20', 5, 6, 'D:SRI4-W20')
     """
 
     name: str
@@ -39,6 +39,8 @@ class Endpoint:
     basis: str
     why: str | None
     scope: str
+    key: str = ""
+    headline: bool = False
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,8 @@ def _record(raw: dict) -> Record:
         counts[f], p = _count(raw, rid, f)
         prov.append(p)
     eff = tuple(Endpoint(name=e["name"], time=e["time"], responders=e["responders"], n=e["n"],
-                         basis=e["basis"], why=e.get("why"), scope=e["scope"]) for e in raw["efficacy"])
+                         basis=e["basis"], why=e.get("why"), scope=e["scope"], key=e.get("key", ""),
+                         headline=bool(e.get("headline", False))) for e in raw["efficacy"])
     rec = Record(
         id=rid, trial=raw["trial"], label=raw["label"], citation=raw["citation"],
         sources=tuple(raw["sources"]), indication=raw["indication"], product=raw["product"],
