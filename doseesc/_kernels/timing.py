@@ -12,7 +12,7 @@ from .._jit import jit
 from .rng import STREAM_ARRIVAL, STREAM_DROPOUT, STREAM_ONSET, uniform
 
 
-@jit
+@jit(inline=True)
 def gap(tm, key, t, j):
     """Time between arrival j-1 and arrival j of trial t."""
     if tm[2] == 0.0:
@@ -20,7 +20,7 @@ def gap(tm, key, t, j):
     return -math.log(uniform(key, t, j, STREAM_ARRIVAL)) / tm[3]
 
 
-@jit
+@jit(inline=True)
 def onset(tm, key, t, i, p):
     """DLT onset time of enrolled patient i, given a DLT, in (0, window); ``p`` is the DLT
     probability (within the window) at the patient's dose."""
@@ -40,7 +40,7 @@ def onset(tm, key, t, i, p):
     return w * (-math.log1p(-v * q) / a) ** (1.0 / k)
 
 
-@jit
+@jit(inline=True)
 def dropout(tm, key, t, i):
     """Time from enrolment to drop-out of enrolled patient i: exponential with rate ``tm[7]`` (> 0)."""
     return -math.log(uniform(key, t, i, STREAM_DROPOUT)) / tm[7]

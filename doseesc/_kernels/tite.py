@@ -76,7 +76,7 @@ def n_work_crm(n_doses: int, k: int, max_n: int) -> int:
 
 
 # ---------------------------------------------------------------------------- TITE-BOIN
-@jit
+@jit(inline=True)
 def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork):
     """TITE-BOIN (Yuan et al. 2018) at the current dose ``cur``.
 
@@ -124,7 +124,7 @@ def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork):
     return nxt, reason, False
 
 
-@jit
+@jit(inline=True)
 def _boin_decide_ess(ipar, fpar, n, y, m, mc, stft, cur, iwork, lo, code):
     """TITE-BOIN with Lin & Yuan's (2020) estimate y / (n - m + STFT), in the order of R's
     TITEgBOIN (``next_TITE_QuasiBOIN``): elimination and the extra-safe stop first; then
@@ -339,8 +339,8 @@ def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c,
 
 # ---------------------------------------------------------------------------- shared
 @jit(inline=True)
-def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur, n, y, m, mc, stft, iwork,
-           work):
+def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, first, bn, by, npat, cur, n, y, m, mc,
+           stft, iwork, work):
     """The decision for the next patient, given per-patient data at the moment of deciding.
 
     ``pd``: 0-based dose; ``ptox``: 1 when a DLT has been observed; ``pfu``: follow-up time
@@ -350,15 +350,21 @@ def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen
     patient). Fills the per-dose summaries ``n`` (treated), ``y`` (observed DLTs), ``m``
     (pending, censored included), ``mc`` (censored) and ``stft`` (the pending patients'
     standardized total follow-up). Returns (next dose, stop reason, accrual suspended).
+
+    ``first``, ``bn``, ``by``: patients ``0 .. first - 1`` are settled (a DLT seen, or the
+    window complete without one) and already counted per dose in ``bn`` (treated) and ``by``
+    (DLTs); only patients from ``first`` on are read (live use passes 0 and zeros; the
+    simulator advances ``first``, TITE-BOIN only). Settled patients add nothing to ``stft``,
+    so its sum, in patient order, is the same either way.
     """
     D = n.shape[0]
     for d in range(D):
-        n[d] = 0
-        y[d] = 0
+        n[d] = bn[d]
+        y[d] = by[d]
         m[d] = 0
         mc[d] = 0
         stft[d] = 0.0
-    for i in range(npat):
+    for i in range(first, npat):
         d = pd[i]
         n[d] += 1
         if ptox[i] != 0:
@@ -431,9 +437,41 @@ def current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, 
 
 
 # ---------------------------------------------------------------------------- trial loop
-@jit
+@jit(inline=True)
+def _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total):
+    """The first time after the data were last filled in at which a pending patient's outcome
+    is seen (a DLT, a completed window) or they drop out; inf when nobody is pending. Rounding
+    is monotone, so ``pe + min(a, b) == min(pe + a, pe + b)``: these are exactly the times at
+    which the comparisons that fill in the data flip. Patients before ``first`` are settled."""
+    nt = np.inf
+    for i in range(first, total):
+        if ptox[i] == 0 and pfu[i] < W and pcen[i] == 0:
+            ev = pe[i] + min(pon[i] if pdlt[i] != 0 else W, pdo[i])
+            if ev < nt:
+                nt = ev
+    return nt
+
+
+@jit(inline=True)
+def _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total, cur, ns, ms, mcs):
+    """After a suspension: until when it stands for certain, or -inf if it may lift at any time.
+
+    TITE-BOIN's main suspension (more than ``F_SUSPEND`` of the patients at the current dose
+    pending, not counting the censored) is reached through tests of per-dose counts alone
+    (elimination, the extra-safe stop, the action at (n, y)), and both estimates' code paths
+    test it before any follow-up time enters, so it stands until the next event changes a count.
+    The arrivals before that event are turned away without deciding again: the same records,
+    without one pass over every patient per arrival. (The ESS estimate's other suspension, at
+    the lowest dose, depends on the follow-up time itself: decided at every arrival.)
+    """
+    if code == TITE_BOIN and ms[cur] - mcs[cur] > fpar[F_SUSPEND] * ns[cur]:
+        return _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total)
+    return -np.inf
+
+
+@jit(nrt=False)
 def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, nd,
-              pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work):
+              pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by):
     """Simulate trial ``t``: one decision per cohort (of ``ipar[1]`` patients) at the arrival
     of its first patient, from the data visible then.
 
@@ -454,11 +492,19 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     Returns (selected, reason, duration, waiting time, turned away). Duration, as in dfcrm
     ``titesim``: the last enrolment plus the window (when the final selection, on complete
     data, can be made); a safety stop ends the trial at that decision.
+
+    TITE-BOIN: patients whose outcome is settled (a DLT seen, or the window complete without
+    one) are counted once, in ``bn``/``by``, and skipped from then on (``first``: the first
+    patient not yet settled, in order of enrolment); see :func:`decide`.
     """
     n[:] = 0
     y[:] = 0
     ae[:] = 0
     nd[:] = 0
+    bn[:] = 0
+    by[:] = 0
+    first = 0
+    settle = code == TITE_BOIN
     W = tm[1]
     drop = tm[7] > 0.0
     dropped = 0
@@ -480,7 +526,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         if total > 0 and since == 0:
             while True:
                 if drop:
-                    for i in range(total):
+                    for i in range(first, total):
                         e = pe[i]
                         if e + pdo[i] <= tnow:  # dropped out before the outcome
                             ptox[i] = 0
@@ -495,7 +541,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
                             ptox[i] = 0
                             pfu[i] = W if tnow >= e + W else tnow - e
                 else:  # the hot loop without drop-out (pcen stays 0)
-                    for i in range(total):
+                    for i in range(first, total):
                         e = pe[i]
                         if pdlt[i] != 0 and e + pon[i] <= tnow:
                             ptox[i] = 1
@@ -503,25 +549,29 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
                         else:
                             ptox[i] = 0
                             pfu[i] = W if tnow >= e + W else tnow - e
-                nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen, total,
-                                           cur, ns, ys, ms, mcs, stft, iwork, work)
+                if settle:  # settled outcomes never change again (a drop-out is never settled)
+                    while first < total and pcen[first] == 0 and (ptox[first] != 0 or pfu[first] >= W):
+                        bn[pd[first]] += 1
+                        by[pd[first]] += ptox[first]
+                        first += 1
+                nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen, first,
+                                           bn, by, total, cur, ns, ys, ms, mcs, stft, iwork, work)
                 if reason != CONTINUE or not susp:
                     break
                 if queue:  # wait for the next DLT, completed window or drop-out
-                    nt = np.inf
-                    for i in range(total):
-                        if ptox[i] == 0 and pfu[i] < W and pcen[i] == 0:
-                            ev = pe[i] + min(pon[i] if pdlt[i] != 0 else W, pdo[i])
-                            if ev < nt:
-                                nt = ev
-                    tnow = nt
+                    tnow = _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total)
                 else:  # this patient is turned away; decide again at the next arrival
-                    if j > MAX_EVENTS:
-                        return -1, TOO_LONG, tnow, waited, turned
-                    turned += 1
-                    j += 1
-                    arrival += gap(tm, key, t, j)
-                    tnow = arrival if arrival > now else now
+                    nt = _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total,
+                                                cur, ns, ms, mcs)
+                    while True:
+                        if j > MAX_EVENTS:
+                            return -1, TOO_LONG, tnow, waited, turned
+                        turned += 1
+                        j += 1
+                        arrival += gap(tm, key, t, j)
+                        tnow = arrival if arrival > now else now
+                        if not tnow < nt:
+                            break
             if reason != CONTINUE:
                 break
             cur = nxt
@@ -604,6 +654,8 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         stft = np.zeros(D)
         iwork = np.zeros(3 * D + 2, dtype=np.int64)
         work = np.zeros(max(n_work, 1))
+        bn = np.zeros(D, dtype=np.int64)
+        by = np.zeros(D, dtype=np.int64)
         lo = ch * CHUNK
         hi = min(n_rows, lo + CHUNK)
         for r in range(lo, hi):
@@ -611,7 +663,7 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
             sc = g // per_scenario
             s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
                                        g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], pd, pe,
-                                       pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work)
+                                       pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by)
             sel[r] = s
             reason[r] = rs
             duration[r] = d
@@ -638,8 +690,9 @@ def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, 
     if npat == 0:
         nxt, reason, susp = ipar[0], CONTINUE, False
     else:
-        nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur,
-                                   ns, ys, ms, mcs, stft, iwork, work)
+        zeros = np.zeros(D, dtype=np.int64)
+        nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, 0, zeros,
+                                   zeros, npat, cur, ns, ys, ms, mcs, stft, iwork, work)
     if reason == CONTINUE and npat >= max_n:
         reason = MAX_N
     if npat == 0:
