@@ -16,7 +16,8 @@ from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TOO_LONG
 from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, gap, onset
 
-CHUNK = 256  # trials per parallel task; results do not depend on it
+CHUNK = 256  # fewest trials per parallel task; results do not depend on it
+PARTS = 64  # at most this many parallel tasks per call
 
 
 @jit
@@ -139,13 +140,16 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     only by its own trial.
     """
     n_rows = sel.shape[0]
-    n_chunks = (n_rows + CHUNK - 1) // CHUNK
+    # Chunks of at least CHUNK trials, fewer than PARTS of them: each chunk's scratch (and a
+    # design's decision cache in it, _kernels/cache.py) serves many trials; results do not depend on it
+    size = max(CHUNK, (n_rows + PARTS - 1) // PARTS)
+    n_chunks = (n_rows + size - 1) // size
     for ch in prange(n_chunks):
         aux = np.zeros(max(n_aux, 1), dtype=np.int64)
         work = np.zeros(max(n_work, 1), dtype=np.float64)
         slot = np.zeros(max(max_n, 1), dtype=np.float64)
-        lo = ch * CHUNK
-        hi = min(n_rows, lo + CHUNK)
+        lo = ch * size
+        hi = min(n_rows, lo + size)
         for r in range(lo, hi):
             g = trial0 + r
             sc = g // per_scenario

@@ -29,6 +29,7 @@ class Lowered(NamedTuple):
     n_doses: int
     rules: np.ndarray = NO_RULES  # composable rules (see _kernels/rules.py)
     safety_tab: np.ndarray = NO_SAFETY
+    n_cache: int = 0  # float scratch after n_work for a decision cache (_kernels/cache.py); simulators only
 
 
 def option_kind(annotation: Any) -> str:

@@ -110,7 +110,7 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
         p_ae_cum=np.ascontiguousarray([sc.p_tox + sc.p_ae_array for sc in scs], dtype=np.float64),
         keys=np.array(keys, dtype=np.uint64), per_scenario=n_trials, max_n=low.max_n, n_aux=low.n_aux,
-        n_work=low.n_work, n_doses=low.n_doses, tite=tite)
+        n_work=low.n_work + low.n_cache, n_doses=low.n_doses, tite=tite)
     o = _backends.run(job, total, executor, BLOCK, bar, threads)
     timed = scs[0].time is not None
     return TrialRecords(selected=o["sel"] + 1, n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],
@@ -250,7 +250,8 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
             raise ValueError(f"design: exact enumeration needs about {need / 2**30:,.1f} GiB at cohort {cohort} "
                              f"({rows.shape[0]:,} trial states), more than this run may use; use simulate()")
         rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
-                                                  p_tox, low.max_n, low.n_aux, rows, probs, low.n_work)
+                                                  p_tox, low.max_n, low.n_aux, rows, probs,
+                                                  low.n_work + low.n_cache)
         rows, probs = _merge_states(rows, probs)
         n_states += rows.shape[0]
         if n_states > MAX_EXACT_STATES:
