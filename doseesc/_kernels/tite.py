@@ -30,9 +30,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
+from numba import get_thread_id, prange
 
 from .._jit import jit
+from . import cache as _cache
 from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
@@ -70,9 +71,25 @@ G_DOSE = 4  # skeleton (D) then scaled doses (D)
 CUT = 40.0  # nodes whose log posterior is below the maximum by more than this add < 4e-18
 
 
+#: partially followed patients a decision-cache key can hold (more: the decision is computed)
+KEY_PENDING = 8
+
+
 def n_work_crm(n_doses: int, k: int, max_n: int) -> int:
-    """Float scratch of the TITE-CRM decision: two node rows, and weights + DLT times per patient."""
-    return 2 * k + 2 * max_n + 2 * n_doses
+    """Float scratch of the TITE-CRM decision: two node rows, weights + DLT times per patient,
+    D estimates and a decision-cache key (:func:`_crm_choice`)."""
+    return 2 * k + 2 * max_n + n_doses + crm_key_len(n_doses)
+
+
+def crm_key_len(n_doses: int) -> int:
+    """Words of a TITE-CRM decision-cache key: per-dose counts, the number of partially followed
+    patients and (dose, weight) for each of them."""
+    return n_doses + 1 + 2 * KEY_PENDING
+
+
+def crm_cache_width(n_doses: int) -> int:
+    """Floats per TITE-CRM decision-cache slot (see :mod:`.cache`)."""
+    return _cache.HEAD + crm_key_len(n_doses)
 
 
 # ---------------------------------------------------------------------------- TITE-BOIN
@@ -325,13 +342,59 @@ def _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work):
 
 
 @jit
-def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c, work):
+def _crm_choice(ipar, fpar, tab, pd, w, ptox, npat, cnt_y, cnt_c, nmax, work):
+    """The model's recommendation (closest to target, unrestricted) from the counts ``cnt_y``
+    (observed DLTs), ``cnt_c`` (complete without a DLT) and the partially followed patients
+    (``ptox == 0`` and weight ``w < 1``), looked up in the decision cache or computed and stored.
+
+    The posterior mean depends on exactly these: the counts, and each partially followed
+    patient's dose and weight, added in order of enrolment (:func:`_crm_posterior_mean`). They
+    are the key (with more than ``KEY_PENDING`` such patients the decision is just computed),
+    so a cached value is the computed one, bit for bit. With fixed accrual the weights take few
+    values and most decisions are found; with Poisson accrual almost none are (the lookup costs
+    a small fraction of a posterior). ``nmax``: the per-patient capacity that sets the scratch
+    layout (``pd.shape[0]`` of the simulator's arrays)."""
     D = cnt_y.shape[0]
     K = ipar[C_K]
-    beta = _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work)
-    p = work[2 * K + 2 * pd.shape[0]:2 * K + 2 * pd.shape[0] + D]
+    k = 2 * K + 2 * nmax + D
+    for d in range(D):
+        work[k + d] = cnt_y[d] * 1024 + cnt_c[d]  # counts <= 1000
+    npend = 0
+    for i in range(npat):
+        if ptox[i] == 0 and w[i] < 1.0:
+            if npend < KEY_PENDING:
+                work[k + D + 1 + 2 * npend] = pd[i]
+                work[k + D + 2 + 2 * npend] = w[i]
+            npend += 1
+    work[k + D] = npend
+    klen = D + 1 + 2 * npend  # longer than a slot holds when npend > KEY_PENDING: no lookup
+    kmax = D + 1 + 2 * KEY_PENDING  # crm_key_len
+    hit, val, o = _cache.lookup(work, k + kmax, _cache.HEAD + kmax, k, klen)
+    if hit:
+        return np.int64(val)
+    beta = _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work)
+    p = work[2 * K + 2 * nmax:2 * K + 2 * nmax + D]
     _crm_ptox(ipar, fpar, D, beta, p)
     nxt = _crm.closest(p, fpar[G_TARGET])
+    _cache.store(work, o, k, klen, np.float64(nxt))
+    return nxt
+
+
+@jit
+def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c, work):
+    K = ipar[C_K]
+    nmax = pd.shape[0]
+    w = work[2 * K:2 * K + nmax]
+    support = work[2 * K + nmax:2 * K + 2 * nmax]
+    _crm_weights(ipar, ptox, pfu, npat, window, w, support)
+    cnt_y[:] = 0
+    cnt_c[:] = 0
+    for i in range(npat):
+        if ptox[i] != 0:
+            cnt_y[pd[i]] += 1
+        elif w[i] >= 1.0:
+            cnt_c[pd[i]] += 1
+    nxt = _crm_choice(ipar, fpar, tab, pd, w, ptox, npat, cnt_y, cnt_c, nmax, work)
     if ipar[C_RESTRICT] != 0 and nxt > cur + 1:  # dfcrm titesim: at most one level above the last patient
         nxt = cur + 1
     return nxt
@@ -402,6 +465,20 @@ def final_select(code, ipar, fpar, tab, n, y, iwork, work):
     p = work[2 * K:2 * K + D]
     _crm_ptox(ipar, fpar, D, beta, p)
     return _crm.closest(p, fpar[G_TARGET])
+
+
+@jit
+def _crm_final(ipar, fpar, tab, n, y, iwork, work, nmax):
+    """:func:`final_select` for the TITE-CRM in the simulator, through the decision cache: the
+    complete data are the key with no partially followed patient (the same computation)."""
+    D = n.shape[0]
+    cnt_y = iwork[0:D]
+    cnt_c = iwork[D:2 * D]
+    for d in range(D):
+        cnt_y[d] = y[d]
+        cnt_c[d] = n[d] - y[d]
+    none = iwork[0:0]
+    return _crm_choice(ipar, fpar, tab, none, work[0:0], none, 0, cnt_y, cnt_c, nmax, work)
 
 
 @jit
@@ -623,17 +700,19 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
                 ptox[i] = 0
                 pfu[i] = W
         sel = current_select(code, ipar, fpar, tab, W, pd, ptox, pfu, total, ns, ys, ms, iwork, work)
-    else:  # TITE-BOIN selects from the evaluable patients (n, y), as from complete data
+    elif code == TITE_BOIN:  # selects from the evaluable patients (n, y), as from complete data
         sel = final_select(code, ipar, fpar, tab, n, y, iwork, work)
+    else:
+        sel = _crm_final(ipar, fpar, tab, n, y, iwork, work, pd.shape[0])
     sel = _rules.restrict_selection(rules, n, sel)
     return sel, reason, pe[total - 1] + W, waited, turned
 
 
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
-              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away):
+              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, scratch):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of ``per_scenario`` trials under each scenario
-    (the signature and outputs of ``trial.run_batch``; ``n_aux`` is unused)."""
+    (the signature, outputs and per-thread ``scratch`` of ``trial.run_batch``; ``n_aux`` is unused)."""
     n_rows = sel.shape[0]
     D = n_pat.shape[1]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
@@ -653,7 +732,7 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         mcs = np.zeros(D, dtype=np.int64)
         stft = np.zeros(D)
         iwork = np.zeros(3 * D + 2, dtype=np.int64)
-        work = np.zeros(max(n_work, 1))
+        work = scratch[get_thread_id()]
         bn = np.zeros(D, dtype=np.int64)
         by = np.zeros(D, dtype=np.int64)
         lo = ch * CHUNK

@@ -7,7 +7,7 @@ simulation, in live use (``next_dose``) and in exact enumeration.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import get_thread_id, prange
 
 from .._jit import jit
 from . import dispatch
@@ -16,8 +16,7 @@ from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TOO_LONG
 from .rng import STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, gap, onset
 
-CHUNK = 256  # fewest trials per parallel task; results do not depend on it
-PARTS = 64  # at most this many parallel tasks per call
+CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
 @jit
@@ -133,23 +132,25 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
 
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n,
-              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away):
+              n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, duration, waited, turned_away, scratch):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of a run of ``per_scenario`` trials under each
     scenario (row r: scenario ``r // per_scenario``, trial ``r % per_scenario``; ``p_tox`` and
     ``p_ae_cum`` are (n_scenarios, n_doses), ``keys`` one key per scenario). Each row is written
     only by its own trial.
+
+    ``scratch`` (float, one row of at least ``n_work`` per thread, zeroed by the caller and kept
+    across calls for the same design): each thread's float scratch, ``work``, whose tail holds
+    the design's decision cache (:mod:`.cache`). A cached decision is the computed one, so the
+    records do not depend on what the cache holds, on the thread count or on the order of trials.
     """
     n_rows = sel.shape[0]
-    # Chunks of at least CHUNK trials, fewer than PARTS of them: each chunk's scratch (and a
-    # design's decision cache in it, _kernels/cache.py) serves many trials; results do not depend on it
-    size = max(CHUNK, (n_rows + PARTS - 1) // PARTS)
-    n_chunks = (n_rows + size - 1) // size
+    n_chunks = (n_rows + CHUNK - 1) // CHUNK
     for ch in prange(n_chunks):
         aux = np.zeros(max(n_aux, 1), dtype=np.int64)
-        work = np.zeros(max(n_work, 1), dtype=np.float64)
+        work = scratch[get_thread_id()]
         slot = np.zeros(max(max_n, 1), dtype=np.float64)
-        lo = ch * size
-        hi = min(n_rows, lo + size)
+        lo = ch * CHUNK
+        hi = min(n_rows, lo + CHUNK)
         for r in range(lo, hi):
             g = trial0 + r
             sc = g // per_scenario

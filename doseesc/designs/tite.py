@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import _validate as v
 from .. import outcomes as _outcomes
+from .._kernels import cache as _cache
 from .._kernels import interval as _iv
 from .._kernels import rules as _rules
 from .._kernels import tite as _k
@@ -373,6 +374,7 @@ class TITEBOIN(_TiteDesign):
 
 # ---------------------------------------------------------------------------- TITE-CRM
 GRID_HALF_WIDTH = 10.0  # dfcrm integrates the posterior mean's numerator over (-10, 10)
+CACHE_MAX_DOSES = 40  # simulations keep a decision cache (_kernels/cache.py) up to this many doses
 
 
 @dataclass(frozen=True)
@@ -499,7 +501,8 @@ class TITECRM(_TiteDesign):
                          0 if self.scheme == "linear" else 1, K], dtype=np.int64)
         fpar = np.concatenate([[self.target, self.intercept, self.prior_sd, b[1] - b[0]], sk, x]).astype(np.float64)
         return Lowered(code=TITE_CRM, ipar=ipar, fpar=fpar, tab=np.ascontiguousarray(tab), n_aux=0,
-                       n_work=_k.n_work_crm(D, K, self.max_n), max_n=self.max_n, n_doses=D)
+                       n_work=_k.n_work_crm(D, K, self.max_n), max_n=self.max_n, n_doses=D,
+                       n_cache=_cache.size(_k.crm_cache_width(D)) if D <= CACHE_MAX_DOSES else 0)
 
     def _n_work_live(self, low: Lowered, npat: int) -> int:
         return _k.n_work_crm(low.n_doses, int(low.ipar[_k.C_K]), max(npat, 1))
