@@ -19,7 +19,8 @@ imputation estimate of Yuan et al. 2018; 1: the effective-sample-size estimate o
 TITE-CRM: ``ipar`` = [start dose, 1, restrict, model, scheme, K nodes]; ``fpar`` = [target,
 intercept a0, prior sd, grid step, skeleton (D), scaled doses (D)]; ``tab`` rows ``0..D-1``
 log p_d(b_j), ``D..2D-1`` log(1 - p_d(b_j)), ``2D`` the log prior density, ``2D+1`` the
-nodes b_j (the layout of the CRM kernel's quadrature tables).
+nodes b_j (the layout of the CRM kernel's quadrature tables), ``2D+2..3D+1`` p_d(b_j)
+(:func:`exp_rows`).
 
 Both: ``ipar[0]`` is the 0-based start dose and ``ipar[1]`` the cohort size (patients who
 receive the dose chosen at one decision).
@@ -254,6 +255,7 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
     """
     D = cnt_y.shape[0]
     K = ipar[C_K]
+    P0 = 2 * D + 2  # rows of p_d(b_j) themselves (see exp_rows)
     L0 = work[0:K]
     F = work[K:2 * K]
     for j in range(K):
@@ -288,7 +290,7 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
     f0 = L0[j0]
     for i in range(npat):
         if ptox[i] == 0 and w[i] < 1.0:
-            f0 += math.log1p(-w[i] * math.exp(tab[pd[i], j0]))
+            f0 += math.log1p(-w[i] * tab[P0 + pd[i], j0])
     lo = f0 - CUT
     fmax = f0
     for j in range(K):
@@ -298,7 +300,7 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
         v = L0[j]
         for i in range(npat):
             if ptox[i] == 0 and w[i] < 1.0:
-                v += math.log1p(-w[i] * math.exp(tab[pd[i], j]))
+                v += math.log1p(-w[i] * tab[P0 + pd[i], j])
         F[j] = v
         if v > fmax:
             fmax = v
@@ -310,6 +312,18 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
             s0 += e
             s1 += e * tab[2 * D + 1, j]
     return s1 / s0
+
+
+@jit
+def exp_rows(tab, D):
+    """Fill rows ``2D + 2 .. 3D + 1`` of the TITE-CRM table with ``p_d(b_j) = exp(log p_d(b_j))``
+    (rows ``0 .. D - 1``), by the same ``math.exp`` the posterior used to take per partially
+    followed patient and node: the same values, computed once at lowering instead of at
+    every decision (half the transcendental functions of the posterior's pending terms)."""
+    K = tab.shape[1]
+    for d in range(D):
+        for j in range(K):
+            tab[2 * D + 2 + d, j] = math.exp(tab[d, j])
 
 
 @jit

@@ -492,11 +492,12 @@ class TITECRM(_TiteDesign):
             eta = self.intercept + t * x[:, None]
             lp = -np.logaddexp(0.0, -eta)
             lq = lp - eta
-        tab = np.empty((2 * D + 2, K))
+        tab = np.empty((3 * D + 2, K))
         tab[:D] = lp
         tab[D:2 * D] = lq
         tab[2 * D] = -0.5 * (b / self.prior_sd) ** 2
         tab[2 * D + 1] = b
+        _k.exp_rows(tab, D)
         ipar = np.array([self.start_dose - 1, 1, int(self.restrict), 0 if self.model == "empiric" else 1,
                          0 if self.scheme == "linear" else 1, K], dtype=np.int64)
         fpar = np.concatenate([[self.target, self.intercept, self.prior_sd, b[1] - b[0]], sk, x]).astype(np.float64)
