@@ -40,7 +40,7 @@ from . import interval as _iv
 from . import rules as _rules
 from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TITE_BOIN, TOO_LONG
 from .rng import STREAM_TOLERANCE, draw, trial_key
-from .timing import dropout, gap, onset
+from .timing import dropout, gap, gap_tk, late_shape, onset, onset_late
 
 CHUNK = 64  # trials per parallel task; results do not depend on it
 
@@ -562,7 +562,7 @@ def _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, f
 
 @jit(nrt=False)
 def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, nd,
-              pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by):
+              pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by, late):
     """Simulate trial ``t``: one decision per cohort (of ``ipar[1]`` patients) at the arrival
     of its first patient, from the data visible then.
 
@@ -587,6 +587,9 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     TITE-BOIN: patients whose outcome is settled (a DLT seen, or the window complete without
     one) are counted once, in ``bn``/``by``, and skipped from then on (``first``: the first
     patient not yet settled, in order of enrolment); see :func:`decide`.
+
+    ``late`` (3, D): with the "late" onset model, each dose's :func:`~.timing.late_shape`
+    constants (q, a, k) under this scenario, computed once by the caller.
     """
     n[:] = 0
     y[:] = 0
@@ -659,7 +662,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
                             return -1, TOO_LONG, tnow, waited, turned
                         turned += 1
                         j += 1
-                        arrival += gap(tm, key, t, j)
+                        arrival += gap_tk(tm, tk, j)
                         tnow = arrival if arrival > now else now
                         if not tnow < nt:
                             break
@@ -670,7 +673,10 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         u = draw(tk, total, STREAM_TOLERANCE)
         dlt = u < p_tox[cur]
         if dlt:
-            pon[total] = onset(tm, key, t, total, p_tox[cur])
+            if tm[4] == 2.0:
+                pon[total] = onset_late(tm, tk, total, late[0, cur], late[1, cur], late[2, cur])
+            else:
+                pon[total] = onset(tm, key, t, total, p_tox[cur])
         pdo[total] = np.inf
         if drop:
             g = dropout(tm, key, t, total)
@@ -695,7 +701,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
             since = 0
         now = tnow
         j += 1
-        arrival += gap(tm, key, t, j)
+        arrival += gap_tk(tm, tk, j)
     if reason == CONTINUE:
         reason = MAX_N
     if reason == SAFETY:
@@ -749,14 +755,21 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
         work = scratch[get_thread_id()]
         bn = np.zeros(D, dtype=np.int64)
         by = np.zeros(D, dtype=np.int64)
+        late = np.zeros((3, D))
+        last = -1
         lo = ch * CHUNK
         hi = min(n_rows, lo + CHUNK)
         for r in range(lo, hi):
             g = trial0 + r
             sc = g // per_scenario
+            if tm[4] == 2.0 and sc != last:  # the late-onset constants of this scenario's doses
+                for d in range(D):
+                    late[0, d], late[1, d], late[2, d] = late_shape(tm, p_tox[sc, d])
+                last = sc
             s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
                                        g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], pd, pe,
-                                       pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by)
+                                       pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by,
+                                       late)
             sel[r] = s
             reason[r] = rs
             duration[r] = d
