@@ -271,6 +271,18 @@ def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, 
     y = np.empty(n_doses, dtype=np.int64)
     aux = np.zeros(max(n_aux, 1), dtype=np.int64)
     work = np.zeros(max(n_work, 1))
+    nc, nt = expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, child, child_p,
+                         term, term_p, n, y, aux, work)
+    return child[:nc], child_p[:nc], term[:nt], term_p[:nt]
+
+
+@jit(nrt=False)
+def expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, child, child_p, term,
+                term_p, n, y, aux, work):
+    """The loop of :func:`expand`, into arrays it allocated (so compiled without reference
+    counting: see ``_jit.jit``); returns the numbers of child and terminal states."""
+    n_rows, width = rows.shape
+    n_doses = (width - 2 - n_aux) // 2
     nc = 0
     nt = 0
     for r in range(n_rows):
@@ -301,16 +313,19 @@ def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, 
                     term[nt, 0] = _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y,
                                                                                        aux, work))
                 term[nt, 1] = reason
-                term[nt, 2:2 + n_doses] = n
-                term[nt, 2 + n_doses:] = y
+                for d in range(n_doses):
+                    term[nt, 2 + d] = n[d]
+                    term[nt, 2 + n_doses + d] = y[d]
                 term_p[nt] = pk
                 nt += 1
             else:
                 child[nc, 0] = nxt
                 child[nc, 1] = min(c2, max_n - total)
-                child[nc, 2:2 + n_aux] = aux[:n_aux]
-                child[nc, 2 + n_aux:2 + n_aux + n_doses] = n
-                child[nc, 2 + n_aux + n_doses:] = y
+                for j in range(n_aux):
+                    child[nc, 2 + j] = aux[j]
+                for d in range(n_doses):
+                    child[nc, 2 + n_aux + d] = n[d]
+                    child[nc, 2 + n_aux + n_doses + d] = y[d]
                 child_p[nc] = pk
                 nc += 1
-    return child[:nc], child_p[:nc], term[:nt], term_p[:nt]
+    return nc, nt

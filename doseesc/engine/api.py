@@ -14,6 +14,7 @@ import numpy as np
 
 from .. import _validate as v
 from .. import timemodel as _time
+from .._kernels import exact as _exact
 from .._kernels import trial as _trial
 from .._kernels.codes import TITE_CODES
 from .._kernels.rng import make_key
@@ -236,6 +237,23 @@ def _merge_states(rows: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
+    """Terminal states and their probabilities, in one compiled call (``_kernels/exact.py``);
+    the Python loop below redoes the work if two different states ever share a hash."""
+    p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
+    status, term, term_p, n_states, cohort, need = _exact.enumerate_states(
+        low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, p_tox, low.max_n, low.n_aux,
+        low.n_work + low.n_cache, MAX_EXACT_STATES, memory_budget() // 2)
+    if status == _exact.TOO_MUCH_MEMORY:
+        raise ValueError(f"design: exact enumeration needs about {need / 2**30:,.1f} GiB at cohort {cohort} "
+                         f"({n_states:,} trial states), more than this run may use; use simulate()")
+    if status == _exact.TOO_MANY_STATES:
+        raise ValueError(f"design: exact enumeration exceeds {MAX_EXACT_STATES:,} states; use simulate()")
+    if status == _exact.COLLISION:
+        return _exact_records_py(low, sc)
+    return _terminal_records(low, sc, term, term_p)
+
+
+def _exact_records_py(low: Lowered, sc: Scenario) -> TrialRecords:
     p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
     rows = _trial.initial_state(low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
     probs = np.ones(1)
@@ -261,6 +279,10 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
     term = np.concatenate(terms)
     term_p = np.concatenate(term_ps)
     term, term_p = _merge_states(term, term_p)
+    return _terminal_records(low, sc, term, term_p)
+
+
+def _terminal_records(low: Lowered, sc: Scenario, term: np.ndarray, term_p: np.ndarray) -> TrialRecords:
     D = low.n_doses
     n_pat = term[:, 2:2 + D]
     n_dlt = term[:, 2 + D:]
