@@ -19,7 +19,7 @@ from .timing import dropout, gap, onset
 CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
-@jit
+@jit(nrt=False)
 def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, nd, aux, work,
               slot):
     """Simulate trial ``t``; fill ``n``, ``y``, ``ae``, ``nd`` (zeroed here).
