@@ -467,8 +467,8 @@ def cmd_simulate(args) -> str:
     sc = build_scenario(args)
     d = build_design(args, sc.target)
     with backend_from(args.backend, args.backend_timeout) as backend:
-        oc = simulate(d, sc, n_trials=args.n_trials, seed=args.seed, threads=args.threads, progress=args.progress,
-                      backend=backend)
+        oc = simulate(d, sc, n_trials=args.n_trials, seed=args.seed, se_target=args.se_target, threads=args.threads,
+                      progress=args.progress, backend=backend)
     _maybe_plot(args, oc)
     return emit_oc(oc, args.format)
 
@@ -875,8 +875,13 @@ def make_parser() -> argparse.ArgumentParser:
     add_design_flags(s)
     add_scenario_flags(s)
     add_run_flags(s)
+    s.add_argument("--se-target", type=_num, metavar="X",
+                   help="precision-targeted run: simulate until the SE of every headline metric (selection of each "
+                        "dose, no selection, correct selection, selection above the MTD) is below X, e.g. 0.005; "
+                        "--n-trials is then the most trials to run (default: 10000000); the result depends only on "
+                        "the seed and X (default: off, run --n-trials)")
     add_output_flags(s)
-    s.set_defaults(func=cmd_simulate)
+    s.set_defaults(func=cmd_simulate, n_trials=None)
 
     e = sub.add_parser("exact", help="exact operating characteristics (enumerating every trial path)")
     add_design_flags(e)

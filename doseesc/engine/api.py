@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -94,9 +96,10 @@ def _progress(total: int, enabled: bool | None, desc: str):
 
 
 def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=None, executor=None,
-            threads: int | None = None) -> TrialRecords:
-    """``n_trials`` trials under each scenario (one kernel launch per block, not per scenario),
-    here or on ``executor`` (:mod:`.backends`)."""
+            threads: int | None = None, start: int = 0) -> TrialRecords:
+    """Trials ``start .. n_trials - 1`` under each scenario (one kernel launch per block, not per
+    scenario), here or on ``executor`` (:mod:`.backends`). Trial t of scenario s is the same
+    whatever ``start`` and ``n_trials`` (its random numbers depend on the seed, s and t only)."""
     S = len(scs)
     total = n_trials * S
     times = {(None if sc.time is None else sc.time) for sc in scs}
@@ -112,10 +115,15 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         p_ae_cum=np.ascontiguousarray([sc.p_tox + sc.p_ae_array for sc in scs], dtype=np.float64),
         keys=np.array(keys, dtype=np.uint64), per_scenario=n_trials, max_n=low.max_n, n_aux=low.n_aux,
         n_work=low.n_work + low.n_cache, n_doses=low.n_doses, tite=tite)
-    o = _backends.run(job, total, executor, BLOCK, bar, threads)
+    if start == 0:
+        o = _backends.run(job, total, executor, BLOCK, bar, threads)
+    else:  # rows s * n_trials + start .. (s + 1) * n_trials - 1 of each scenario s
+        parts = [_backends.run(job, (s + 1) * n_trials, executor, BLOCK, bar, threads, start=s * n_trials + start)
+                 for s in range(S)]
+        o = {f: np.concatenate([part[f] for part in parts]) for f in _backends.FIELDS}
     timed = scs[0].time is not None
     return TrialRecords(selected=o["sel"] + 1, n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],
-                        stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials),
+                        stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials - start),
                         duration=o["duration"] if timed else None,
                         waited=o["waited"] if timed else None, turned_away=o["turned_away"] if timed else None,
                         n_dropout=o["n_drop"] if timed else None)
@@ -143,9 +151,9 @@ def _versions() -> dict:
     return {"doseesc": __version__, "numpy": np.__version__, "numba": numba.__version__}
 
 
-def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 10_000, seed: int = 1, *,
-             threads: int | None = None, progress: bool | None = False, backend: Any = None,
-             _scenario_index: int = 0) -> OperatingCharacteristics:
+def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | None = None, seed: int = 1, *,
+             se_target: float | None = None, threads: int | None = None, progress: bool | None = False,
+             backend: Any = None, _scenario_index: int = 0) -> OperatingCharacteristics:
     """Simulate ``n_trials`` trials of ``design`` under ``scenario``.
 
     Parameters
@@ -154,11 +162,21 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
     scenario : Scenario or ScenarioSet
         With a ScenarioSet, ``n_trials`` trials are run under each of its scenarios and the
         summaries average over them (each scenario weighted equally).
-    n_trials : int
-        Number of simulated trials (per scenario), >= 1.
+    n_trials : int, optional
+        Number of simulated trials (per scenario), >= 1; default 10,000. With ``se_target``:
+        the most trials to run (default 10,000,000).
     seed : int
         Random numbers are a pure function of (seed, scenario index, trial, patient), so the
         same seed gives bit-identical results for any thread count.
+    se_target : float, optional
+        Precision-targeted run: simulate blocks of trials until the Monte Carlo SE of every
+        headline metric (:data:`HEADLINE`: the selection fraction of every dose, no selection,
+        correct selection, selection above the MTD) is below ``se_target``, then report the
+        trials used (``oc.n_trials``; ``oc.meta["se_target"]`` has the checkpoints). The block
+        schedule is a function of the results so far alone (first 2,048 trials, then the count
+        the largest SE predicts, times 1.05, rounded up to a multiple of 1,024), so the result
+        depends only on the seed, the target, the design and the scenario -- not on threads,
+        backend or timing -- and equals ``simulate(..., n_trials=oc.n_trials)``. In (0, 0.5).
     threads : int, optional
         Number of threads (default: numba's, i.e. ``NUMBA_NUM_THREADS``); with a ``backend``,
         the numba threads each of its tasks uses (default: the worker's setting; one in the
@@ -185,7 +203,10 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
     """
     design = _check_design(design)
     scs = _scenario_list(scenario)
-    n_trials = v.integer("n_trials", n_trials, low=1)
+    if se_target is not None:
+        return _simulate_to_target(design, scenario, n_trials, seed, se_target, threads=threads, progress=progress,
+                                   backend=backend, _scenario_index=_scenario_index)
+    n_trials = v.integer("n_trials", 10_000 if n_trials is None else n_trials, low=1)
     seed = v.seed(seed)
     low = design.lower(scs[0].n_doses)
     t0 = time.perf_counter()
@@ -210,6 +231,90 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
         if bar is not None:
             bar.close()
     meta = {"seconds": time.perf_counter() - t0, "versions": _versions()}
+    return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
+
+
+#: the metrics a precision-targeted run (``simulate(..., se_target=)``) brings below the target:
+#: the proportions a design comparison leads with (selection of every dose, no selection,
+#: correct selection, selection above the MTD)
+HEADLINE = ("selection", "no_selection", "pcs", "over_selection")
+SE_FIRST = 2048  # trials of the first block of a precision-targeted run (per scenario)
+SE_STEP = 1024  # later totals are multiples of this
+SE_MAX_TRIALS = 10_000_000  # default cap on the trials of a precision-targeted run
+
+
+def _headline_se(oc: OperatingCharacteristics) -> dict[str, float]:
+    """The largest Monte Carlo SE of each headline metric (over doses for the per-dose one)."""
+    return {m: float(np.max(oc.se(m))) for m in HEADLINE}
+
+
+def _stitch(blocks: list[TrialRecords], S: int) -> TrialRecords:
+    """Blocks of consecutive trials (each scenario-major) as one run's records, scenario-major."""
+    if len(blocks) == 1:
+        return blocks[0]
+
+    def cat(field):
+        parts = [getattr(b, field) for b in blocks]
+        if parts[0] is None:
+            return None
+        return np.concatenate([p.reshape(S, -1, *p.shape[1:]) for p in parts], axis=1).reshape(-1, *parts[0].shape[1:])
+
+    return TrialRecords(**{f: cat(f) for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason", "scenario",
+                                                "duration", "waited", "turned_away", "n_dropout")})
+
+
+def _simulate_to_target(design: Design, scenario, cap, seed, se_target, *, threads, progress, backend,
+                        _scenario_index) -> OperatingCharacteristics:
+    """``simulate(..., se_target=)``: blocks of trials on a schedule that depends on the results
+    alone (see :func:`simulate`)."""
+    scs = _scenario_list(scenario)
+    target = v.number("se_target", se_target)
+    if not 0 < target < 0.5:
+        raise ValueError(f"se_target: the largest standard error to accept must be in (0, 0.5), got {se_target!r}")
+    cap = v.integer("n_trials", SE_MAX_TRIALS if cap is None else cap, low=2)
+    seed = v.seed(seed)
+    low = design.lower(scs[0].n_doses)
+    keys = ([make_key(seed, _scenario_index, i) for i in range(len(scs))] if isinstance(scenario, ScenarioSet)
+            else [make_key(seed, _scenario_index)])
+    _backends.check(backend)
+    if threads is not None:
+        threads = v.integer("threads", threads, low=1, high=numba.config.NUMBA_NUM_THREADS)
+    t0 = time.perf_counter()
+    S = len(scs)
+    blocks: list[TrialRecords] = []
+    checkpoints = []
+    done = 0
+    nxt = min(cap, SE_FIRST)
+    with _backends.opened(backend) as executor:
+        while True:
+            check_memory(nxt * S, scs[0].n_doses, per=" (se_target)")
+            bar = _progress((nxt - done) * S, progress, design.label())
+            try:
+                if executor is None:
+                    with _threads(threads):
+                        blocks.append(_run_mc(low, scs, keys, nxt, bar, start=done))
+                else:
+                    blocks.append(_run_mc(low, scs, keys, nxt, bar, executor, threads, start=done))
+            finally:
+                if bar is not None:
+                    bar.close()
+            done = nxt
+            oc = OperatingCharacteristics(_stitch(blocks, S), scs, design, exact=False, seed=seed)
+            ses = _headline_se(oc)
+            checkpoints.append({"n_trials": done, "max_se": ses})
+            worst = max(ses.values())
+            if worst < target or done >= cap:
+                break
+            want = done * (worst / target) ** 2 * 1.05
+            nxt = min(cap, max(done + SE_STEP, SE_STEP * math.ceil(want / SE_STEP)))
+    met = worst < target
+    if not met:
+        which = max(ses, key=ses.get)
+        warnings.warn(f"se_target: {done:,} trials (the n_trials cap) leave the SE of {which} at {ses[which]:.4g}, "
+                      f"above the target {target:g}", stacklevel=3)
+    rec = _stitch(blocks, S)
+    meta = {"seconds": time.perf_counter() - t0, "versions": _versions(),
+            "se_target": {"target": target, "met": met, "headline": list(HEADLINE), "checkpoints": checkpoints}}
     return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
 
 

@@ -162,26 +162,27 @@ def _n_workers(executor: Any) -> int:
     return max(1, int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1))
 
 
-def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int | None = None
+def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int | None = None, start: int = 0
         ) -> dict[str, np.ndarray]:
-    """All ``total`` rows of ``job``, here in blocks of ``block`` rows or as tasks of ``executor``."""
-    out = empty(total, job.n_doses)
+    """Rows ``start .. total - 1`` of ``job`` (all ``total`` by default), here in blocks of
+    ``block`` rows or as tasks of ``executor``."""
+    out = empty(total - start, job.n_doses)
     if executor is None:
         scratch = None
-        for lo in range(0, total, block):
+        for lo in range(start, total, block):
             hi = min(total, lo + block)
-            scratch = run_into(job, lo, out, lo, hi, scratch)
+            scratch = run_into(job, lo, out, lo - start, hi, scratch)
             if bar is not None:
                 bar.update(hi - lo)
         return out
-    size = min(MAX_TASK_ROWS, max(MIN_TASK_ROWS, math.ceil(total / (4 * _n_workers(executor)))))
-    spans = [(lo, min(total, lo + size)) for lo in range(0, total, size)]
+    size = min(MAX_TASK_ROWS, max(MIN_TASK_ROWS, math.ceil((total - start) / (4 * _n_workers(executor)))))
+    spans = [(lo, min(total, lo + size)) for lo in range(start, total, size)]
     futures = [executor.submit(run_rows, job, lo, hi, threads) for lo, hi in spans]
     try:
         for (lo, hi), fut in zip(spans, futures):
             part = fut.result()
             for f in FIELDS:
-                out[f][lo:hi] = part[f]
+                out[f][lo - start:hi - start] = part[f]
             if bar is not None:
                 bar.update(hi - lo)
     except cf.process.BrokenProcessPool:
