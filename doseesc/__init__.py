@@ -26,6 +26,8 @@ _EXPORTS = {
     **dict.fromkeys(["Scenario", "ScenarioSet"], ".scenario"),
     "TimeModel": ".timemodel",
     "whatif": "._whatif",
+    **dict.fromkeys(["Benchmark", "optimal_benchmark"], ".benchmark"),
+    **dict.fromkeys(["Calibration", "calibrate"], ".calibrate"),
 }
 
 __all__ = [
@@ -34,7 +36,7 @@ __all__ = [
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
     "CRM", "CRMPosterior", "crm_skeleton",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
-    "Comparison",
+    "Comparison", "optimal_benchmark", "Benchmark", "calibrate", "Calibration",
 ]
 
 
@@ -53,6 +55,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
     from ._whatif import whatif
+    from .benchmark import Benchmark, optimal_benchmark
+    from .calibrate import Calibration, calibrate
     from .designs import (
         BOIN,
         CRM,

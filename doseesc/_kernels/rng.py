@@ -27,6 +27,7 @@ STREAM_ARRIVAL = 1  # inter-arrival time
 STREAM_ONSET = 2  # DLT onset time within the window
 STREAM_DROPOUT = 3  # drop-out time
 STREAM_EFFICACY = 4  # latent efficacy
+STREAM_BENCHMARK = 7  # the complete-information benchmark's tie-break (patient index 0 of each trial)
 
 
 @jit

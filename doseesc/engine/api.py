@@ -428,12 +428,18 @@ def exact(design: Design, scenario: Scenario | ScenarioSet) -> OperatingCharacte
 
 def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Iterable, n_trials: int = 10_000,
             seed: int = 1, *, threads: int | None = None, progress: bool | None = False,
-            backend: Any = None) -> Comparison:
+            backend: Any = None, benchmark: bool = True) -> Comparison:
     """Simulate several designs on the same patients (common random numbers).
 
     Patient i of trial t in scenario s has the same latent tolerance under every design, so
     paired differences (``Comparison.difference``) have much smaller Monte Carlo error than
     the difference of two independent runs. ``threads`` and ``backend`` as for :func:`simulate`.
+
+    With ``benchmark=True`` (default) the complete-information benchmark
+    (:func:`doseesc.optimal_benchmark`) runs on the same patients, once per scenario and per
+    maximum sample size among the designs: ``Comparison.benchmark[j][max_n]``, its PCS in
+    ``summary()`` and ``to_dict()`` (the upper reference for every design's correct selection,
+    with each design's paired shortfall from it).
 
     Examples
     --------
@@ -457,4 +463,12 @@ def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Itera
     with _backends.opened(backend) as executor:  # one pool of workers for every run
         ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, backend=executor,
                          _scenario_index=j) for j, sc in enumerate(scenarios)] for d in designs]
-    return Comparison(designs=designs, scenarios=scenarios, oc=ocs, seed=seed, meta={"versions": _versions()})
+    bench = None
+    if benchmark:
+        from ..benchmark import optimal_benchmark
+
+        sizes = sorted({d.lower(_scenario_list(scenarios[0])[0].n_doses).max_n for d in designs})
+        bench = [{n: optimal_benchmark(sc, n, n_trials, seed, threads=threads, _scenario_index=j) for n in sizes}
+                 for j, sc in enumerate(scenarios)]
+    return Comparison(designs=designs, scenarios=scenarios, oc=ocs, seed=seed, meta={"versions": _versions()},
+                      benchmark=bench)
