@@ -27,7 +27,7 @@ _EXPORTS = {
     "TimeModel": ".timemodel",
     "whatif": "._whatif",
     **dict.fromkeys(["Benchmark", "optimal_benchmark"], ".benchmark"),
-    **dict.fromkeys(["Calibration", "calibrate"], ".calibrate"),
+    **dict.fromkeys(["Calibration", "calibrate", "crm_plateau_scenarios", "crm_least_informative_sd"], ".calibration"),
 }
 
 __all__ = [
@@ -36,7 +36,8 @@ __all__ = [
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
     "CRM", "CRMPosterior", "crm_skeleton",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
-    "Comparison", "optimal_benchmark", "Benchmark", "calibrate", "Calibration",
+    "Comparison", "optimal_benchmark", "Benchmark", "calibrate", "Calibration", "crm_plateau_scenarios",
+    "crm_least_informative_sd",
 ]
 
 
@@ -56,7 +57,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
     from ._whatif import whatif
     from .benchmark import Benchmark, optimal_benchmark
-    from .calibrate import Calibration, calibrate
+    from .calibration import Calibration, calibrate, crm_least_informative_sd, crm_plateau_scenarios
     from .designs import (
         BOIN,
         CRM,

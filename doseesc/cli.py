@@ -754,6 +754,8 @@ def cmd_run(args) -> str:
     from .engine import compare, exact
 
     spec = config.load(args.file)
+    if "calibrate" in spec.raw:
+        raise CLIError(f"{args.file}: has a [calibrate] table: run it with 'doseesc calibrate {args.file}'")
     out_dir = args.out or spec.out_dir
     fmt = args.format or spec.format
     if out_dir:  # before any work: a folder we can write, not silently overwriting earlier results
@@ -793,6 +795,12 @@ def cmd_run(args) -> str:
     if fmt == "csv":
         return csv_text
     return table
+
+
+def cmd_calibrate(args) -> str:
+    from . import calibration
+
+    return calibration.cli(args)
 
 
 RUN_FILE_HELP = """Run every design of a TOML run file on every scenario, on the same simulated patients.
@@ -946,6 +954,20 @@ def make_parser() -> argparse.ArgumentParser:
                    help="never show progress (default: on a terminal)")
     add_backend_flag(r)
     r.set_defaults(func=cmd_run)
+
+    from .calibration import RUN_FILE_HELP as CALIBRATE_HELP
+
+    ca = sub.add_parser("calibrate", help="choose a design's parameters by simulation (a run file with [calibrate])",
+                        description=CALIBRATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ca.add_argument("file", help="the run file, e.g. calibrate.toml")
+    ca.add_argument("--out", metavar="DIR",
+                    help="write calibration.json/txt, calibrated.toml and calibration.png to DIR (default: none)")
+    ca.add_argument("--force", action="store_true", help="with --out: replace results already in DIR (default: refuse)")
+    ca.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    ca.add_argument("--top", type=_int, metavar="K", help="candidates listed (default: the file's top, else 5)")
+    ca.add_argument("--plot", metavar="FILE.png", help="also write the figure of the objective (default: none)")
+    add_backend_flag(ca)
+    ca.set_defaults(func=cmd_calibrate)
 
     b = sub.add_parser("boundaries", help="BOIN escalation/de-escalation/elimination boundaries (or an interval "
                                           "design's decision table)")

@@ -558,8 +558,8 @@ class Comparison:
                 lines.append(f"{'complete information, ' + str(n) + ' pts':<{wd}}"
                              f"{_fmt(100 * b.pcs, 100 * b.se('pcs'), False):>16}"
                              f"{'':>16}{0.0:>14.2f}{float(n):>14.2f}{'-':>14}")
-                lines.append(f"  (upper reference: the dose closest to the target if every patient's outcome were known "
-                             f"at every dose; paired PCS difference from it: {'; '.join(short)})")
+                lines.append(f"  (upper reference: the dose closest to the target if every patient's outcome were "
+                             f"known at every dose; paired PCS difference from it: {'; '.join(short)})")
         return "\n".join(lines)
 
     __str__ = summary

@@ -108,11 +108,11 @@ def test_bad_target(bad):
 
 
 def test_cli_se_target(tmp_path):
-    from doseesc.cli import main
-
     import contextlib
     import io
     import json
+
+    from doseesc.cli import main
 
     buf = io.StringIO()
     with contextlib.redirect_stdout(buf):

@@ -29,8 +29,8 @@ HEAD = 2  # key length + 1, value
 #: slots in a simulator's table, per thread: 65,536 x width x 8 bytes (4 MB for the CRM with 5 doses).
 #: Measured (CRM logistic, 5 doses, 24 patients): 4,096 slots find 70% of the decisions, 65,536 find
 #: 93% once 20,000 trials have run.
-import os as _os
-SLOTS = int(_os.environ.get("DOSEESC_SLOTS", 65536))
+
+SLOTS = 65536
 _SCALE = 1048576.0  # key words -> integers for the hash (counts are exact; weights are truncated)
 
 

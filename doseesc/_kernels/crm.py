@@ -614,7 +614,6 @@ def decide(ipar, fpar, tab, n, y, aux, work, cur, c, k):
         # stage 1 of a two-stage design: follow the initial design until the first DLT
         nxt = ipar[I_X0 + ntot] if ntot < ipar[I_MAX_N] else cur
         if safety:
-            p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
             b, prob = estimate_beta(ipar, fpar, tab, n, y, work, False)
             if prob > fpar[F_SAFETY]:
                 return -1, 0, SAFETY

@@ -200,6 +200,9 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
     >>> oc = de.simulate(de.ThreePlusThree(), de.Scenario([0.05, 0.1, 0.2, 0.3], target=0.3), n_trials=1000, seed=1)
     >>> round(float(oc.selection.sum() + oc.no_selection), 12)
     1.0
+    >>> oc = de.simulate(de.ThreePlusThree(), de.Scenario([0.05, 0.1, 0.2, 0.3], target=0.3), se_target=0.01, seed=1)
+    >>> bool(oc.se("pcs") < 0.01), oc.n_trials == oc.meta["se_target"]["checkpoints"][-1]["n_trials"]
+    (True, True)
     """
     design = _check_design(design)
     scs = _scenario_list(scenario)
