@@ -9,7 +9,9 @@ For every design that has an R peer, each round times the R function (one ``Rscr
 a warm-up call, then the timed call, both inside R so R's start-up is excluded) and then the same
 design and scenario in doseesc (one thread, after a warm-up), interleaved so that both see the
 same machine load. Prints trials/s per round, the medians and the ratio of the medians, plus the
-ratio range over rounds. R peers are found in ``--rlib`` (default ``$R_LIBS_USER`` or R's own
+ratio range over rounds -- by the wall clock and by CPU time (user + system time of the process:
+on a shared machine the fairer "per core" measure, since neither side is charged for the time
+other processes hold the core). R peers are found in ``--rlib`` (default ``$R_LIBS_USER`` or R's own
 library path); a peer that is not installed is reported and skipped. Exact 3+3 is timed on its
 own (no R peer installed here).
 
@@ -80,15 +82,17 @@ def cases() -> list[dict]:
 R_TEMPLATE = """
 suppressMessages(library({pkg}, lib.loc = c({lib}, .libPaths())))
 invisible(suppressWarnings(capture.output({warm})))
-t0 <- proc.time()[["elapsed"]]
+t0 <- proc.time()
 invisible(suppressWarnings(capture.output({call})))
-cat(sprintf("%.6f\\n", proc.time()[["elapsed"]] - t0))
+d <- proc.time() - t0
+cat(sprintf("%.6f %.6f\\n", d[["elapsed"]], d[["user.self"]] + d[["sys.self"]]))
 cat(as.character(packageVersion("{pkg}")), "\\n")
 """
 
 
-def r_round(case: dict, rlib: str | None) -> tuple[float, str] | None:
-    """One timed R call: (trials/s, package version), or None when R or the package is missing."""
+def r_round(case: dict, rlib: str | None) -> tuple[float, float, str] | None:
+    """One timed R call: (trials/s by the wall clock, trials/s of CPU time, package version), or
+    None when R or the package is missing."""
     rscript = shutil.which("Rscript")
     if rscript is None:
         return None
@@ -100,13 +104,15 @@ def r_round(case: dict, rlib: str | None) -> tuple[float, str] | None:
     if out.returncode != 0:
         return None
     secs, version = out.stdout.split("\n")[:2]
-    return case["r_n"] / float(secs), version.strip()
+    wall, cpu = (float(x) for x in secs.split())
+    return case["r_n"] / wall, case["r_n"] / max(cpu, 1e-9), version.strip()
 
 
-def py_round(case: dict, seed: int) -> float:
-    t = time.perf_counter()
+def py_round(case: dict, seed: int) -> tuple[float, float]:
+    """(trials/s by the wall clock, trials/s of CPU time) of one doseesc run, one thread."""
+    t, c = time.perf_counter(), time.process_time()
     de.simulate(case["design"], case["scenario"], n_trials=case["n"], seed=seed, threads=1)
-    return case["n"] / (time.perf_counter() - t)
+    return case["n"] / (time.perf_counter() - t), case["n"] / (time.process_time() - c)
 
 
 def exact_3p3_ms(repeats: int = 200) -> float:
@@ -144,25 +150,27 @@ def main(argv=None) -> None:
         for k in range(a.rounds):
             got = r_round(case, a.rlib)
             if got is not None:
-                rs.append(got[0])
-                version = got[1]
+                rs.append(got[:2])
+                version = got[2]
             ps.append(py_round(case, k + 1))
-            line = f"  {case['key']} round {k + 1}: doseesc {ps[-1]:,.0f}/s"
+            line = f"  {case['key']} round {k + 1}: doseesc {ps[-1][0]:,.0f}/s (CPU {ps[-1][1]:,.0f}/s)"
             if got is not None:
-                line += f", R {case['pkg']} {got[0]:,.1f}/s, ratio {ps[-1] / got[0]:,.0f}x"
+                line += (f", R {case['pkg']} {got[0]:,.1f}/s (CPU {got[1]:,.1f}/s), ratio {ps[-1][0] / got[0]:,.0f}x "
+                         f"(CPU {ps[-1][1] / got[1]:,.0f}x)")
             print(line, flush=True)
-        p_med = statistics.median(ps)
-        if rs:
-            r_med = statistics.median(rs)
-            ratios = [p / r for p, r in zip(ps, rs)]
-            rows.append((case["label"], p_med, f"{case['pkg']} {version}", f"{r_med:,.1f}",
-                         f"{p_med / r_med:,.0f}x", f"{min(ratios):,.0f}-{max(ratios):,.0f}x"))
-        else:
-            rows.append((case["label"], p_med, f"{case['pkg']} (not installed)", "-", "-", "-"))
-    print("\n| design | doseesc trials/s | R peer | R trials/s | ratio of medians | per-round ratios |")
-    print("|---|---:|---|---:|---:|---:|")
-    for label, p, peer, r, ratio, span in rows:
-        print(f"| {label} | {p:,.0f} | {peer} | {r} | {ratio} | {span} |")
+        for i, how in enumerate(("wall", "CPU")):
+            p_med = statistics.median(p[i] for p in ps)
+            if rs:
+                r_med = statistics.median(r[i] for r in rs)
+                ratios = [p[i] / r[i] for p, r in zip(ps, rs)]
+                rows.append((case["label"], how, p_med, f"{case['pkg']} {version}", f"{r_med:,.1f}",
+                             f"{p_med / r_med:,.0f}x", f"{min(ratios):,.0f}-{max(ratios):,.0f}x"))
+            else:
+                rows.append((case["label"], how, p_med, f"{case['pkg']} (not installed)", "-", "-", "-"))
+    print("\n| design | clock | doseesc trials/s | R peer | R trials/s | ratio of medians | per-round ratios |")
+    print("|---|---|---:|---|---:|---:|---:|")
+    for label, how, p, peer, r, ratio, span in rows:
+        print(f"| {label} | {how} | {p:,.0f} | {peer} | {r} | {ratio} | {span} |")
     if not keys or "exact-3+3" in keys:
         print(f"\nexact 3+3, 6 doses (median of 200 calls, including the summaries): {exact_3p3_ms():.2f} ms")
 
