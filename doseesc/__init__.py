@@ -28,6 +28,8 @@ _EXPORTS = {
     **dict.fromkeys(["Report", "run_report"], ".report"),
     "TimeModel": ".timemodel",
     "whatif": "._whatif",
+    **dict.fromkeys(["Benchmark", "optimal_benchmark"], ".benchmark"),
+    **dict.fromkeys(["Calibration", "calibrate", "crm_plateau_scenarios", "crm_least_informative_sd"], ".calibration"),
 }
 
 __all__ = [
@@ -37,7 +39,8 @@ __all__ = [
     "CRM", "CRMPosterior", "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC",
     "EWOCRecommendation", "BOIN12",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
-    "Comparison", "Report", "run_report",
+    "Comparison", "Report", "run_report", "optimal_benchmark", "Benchmark", "calibrate", "Calibration",
+    "crm_plateau_scenarios", "crm_least_informative_sd",
 ]
 
 
@@ -56,6 +59,8 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
     from ._whatif import whatif
+    from .benchmark import Benchmark, optimal_benchmark
+    from .calibration import Calibration, calibrate, crm_least_informative_sd, crm_plateau_scenarios
     from .designs import (
         BLRM,
         BOIN,

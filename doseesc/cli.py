@@ -520,8 +520,8 @@ def cmd_simulate(args) -> str:
     sc = build_scenario(args)
     d = build_design(args, sc.target)
     with backend_from(args.backend, args.backend_timeout) as backend:
-        oc = simulate(d, sc, n_trials=args.n_trials, seed=args.seed, threads=args.threads, progress=args.progress,
-                      backend=backend)
+        oc = simulate(d, sc, n_trials=args.n_trials, seed=args.seed, se_target=args.se_target, threads=args.threads,
+                      progress=args.progress, backend=backend)
     _maybe_plot(args, oc)
     return emit_oc(oc, args.format)
 
@@ -860,6 +860,8 @@ def cmd_run(args) -> str:
     from . import config
 
     spec = config.load(args.file)
+    if "calibrate" in spec.raw:
+        raise CLIError(f"{args.file}: has a [calibrate] table: run it with 'doseesc calibrate {args.file}'")
     out_dir = args.out or spec.out_dir
     fmt = args.format or spec.format
     scenario_plots = spec.scenario_plots or args.scenario_plots
@@ -894,6 +896,12 @@ def cmd_run(args) -> str:
     if fmt == "csv":
         return csv_text
     return table
+
+
+def cmd_calibrate(args) -> str:
+    from . import calibration
+
+    return calibration.cli(args)
 
 
 RUN_FILE_HELP = """Run every design of a TOML run file on every scenario, on the same simulated patients.
@@ -1012,8 +1020,13 @@ def make_parser() -> argparse.ArgumentParser:
     add_design_flags(s)
     add_scenario_flags(s)
     add_run_flags(s)
+    s.add_argument("--se-target", type=_num, metavar="X",
+                   help="precision-targeted run: simulate until the SE of every headline metric (selection of each "
+                        "dose, no selection, correct selection, selection above the MTD) is below X, e.g. 0.005; "
+                        "--n-trials is then the most trials to run (default: 10000000); the result depends only on "
+                        "the seed and X (default: off, run --n-trials)")
     add_output_flags(s)
-    s.set_defaults(func=cmd_simulate)
+    s.set_defaults(func=cmd_simulate, n_trials=None)
 
     e = sub.add_parser("exact", help="exact operating characteristics (enumerating every trial path)")
     add_design_flags(e)
@@ -1101,6 +1114,19 @@ def make_parser() -> argparse.ArgumentParser:
                     help="never show progress (default: on a terminal)")
     add_backend_flag(rp)
     rp.set_defaults(func=cmd_report)
+    from .calibration import RUN_FILE_HELP as CALIBRATE_HELP
+
+    ca = sub.add_parser("calibrate", help="choose a design's parameters by simulation (a run file with [calibrate])",
+                        description=CALIBRATE_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ca.add_argument("file", help="the run file, e.g. calibrate.toml")
+    ca.add_argument("--out", metavar="DIR",
+                    help="write calibration.json/txt, calibrated.toml and calibration.png to DIR (default: none)")
+    ca.add_argument("--force", action="store_true", help="with --out: replace results already in DIR (default: refuse)")
+    ca.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    ca.add_argument("--top", type=_int, metavar="K", help="candidates listed (default: the file's top, else 5)")
+    ca.add_argument("--plot", metavar="FILE.png", help="also write the figure of the objective (default: none)")
+    add_backend_flag(ca)
+    ca.set_defaults(func=cmd_calibrate)
 
     b = sub.add_parser("boundaries", help="BOIN escalation/de-escalation/elimination boundaries (or an interval "
                                           "design's decision table)")

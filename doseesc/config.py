@@ -40,7 +40,7 @@ from .designs.modifiers import Modified
 from .scenario import Scenario
 from .timemodel import TimeModel
 
-TOP_KEYS = {"n_trials", "mode", "threads", "random", "designs", "scenarios", "output"}
+TOP_KEYS = {"n_trials", "mode", "threads", "random", "designs", "scenarios", "output", "calibrate"}
 MODES = ("simulate", "exact")
 RANDOM_KEYS = {"seed"}
 OUTPUT_KEYS = {"dir", "format", "plots", "scenario_plots"}

@@ -578,6 +578,18 @@ class Comparison:
     oc: list
     seed: int | None = None
     meta: dict = field(default_factory=dict)
+    #: per scenario, ``{max_n: Benchmark}``: the complete-information benchmark on the same
+    #: patients (``doseesc.optimal_benchmark``) for each maximum sample size among the designs;
+    #: None when ``compare(..., benchmark=False)``
+    benchmark: list | None = None
+
+    def benchmark_for(self, i: int, scenario: int = 0):
+        """The benchmark with design ``i``'s maximum sample size under scenario ``scenario``
+        (None without benchmarks)."""
+        if self.benchmark is None:
+            return None
+        n = self.designs[i].lower(self.oc[i][scenario].scenario.n_doses).max_n
+        return self.benchmark[scenario].get(n)
 
     def difference(self, metric: str, i: int, j: int = 0, scenario: int = 0) -> tuple[np.ndarray, np.ndarray]:
         a = self.oc[i][scenario]
@@ -604,7 +616,16 @@ class Comparison:
                         dm, ds = self.difference(m, i, 0, j)
                         row[f"{m}_diff_vs_first"] = float(dm)
                         row[f"{m}_diff_vs_first_se"] = float(ds)
+                b = self.benchmark_for(i, j)
+                if b is not None:
+                    dm, ds = b.difference(self.oc[i][j], "pcs")
+                    row.update(pcs_benchmark=float(b.pcs), pcs_benchmark_se=float(b.se("pcs")),
+                               pcs_diff_vs_benchmark=dm, pcs_diff_vs_benchmark_se=ds)
                 out["results"].append(row)
+        if self.benchmark is not None:
+            out["benchmark"] = [{"scenario": sc.label(), **b.to_dict()} for sc, by_n in zip(self.scenarios,
+                                                                                          self.benchmark)
+                                for b in by_n.values()]
         return out
 
     def summary(self) -> str:
@@ -625,6 +646,17 @@ class Comparison:
                     f"{d.label():<{wd}}{_fmt(100 * oc.pcs, 100 * oc.se('pcs'), oc.exact):>16}{diff:>16}"
                     f"{100 * oc.no_selection:>14.2f}{oc.sample_size:>14.2f}{oc.n_overdosed:>14.2f}"
                 )
+            for n, b in ({} if self.benchmark is None else self.benchmark[j]).items():
+                short = []
+                for i, d in enumerate(self.designs):
+                    if self.benchmark_for(i, j) is b:
+                        dm, ds = b.difference(self.oc[i][j], "pcs")
+                        short.append(f"{d.label()} {100 * dm:+.2f} ({100 * ds:.2f})")
+                lines.append(f"{'complete information, ' + str(n) + ' pts':<{wd}}"
+                             f"{_fmt(100 * b.pcs, 100 * b.se('pcs'), False):>16}"
+                             f"{'':>16}{0.0:>14.2f}{float(n):>14.2f}{'-':>14}")
+                lines.append(f"  (upper reference: the dose closest to the target if every patient's outcome were "
+                             f"known at every dose; paired PCS difference from it: {'; '.join(short)})")
             if self.oc[0][j].records.n_eff is not None:
                 lines.append(f"{'':<28}{'OBD %':>16}{'diff (SE)':>16}{'utility':>14}{'diff (SE)':>16}"
                              f"{'at OBD':>10}{'over-tox %':>12}")

@@ -383,3 +383,56 @@ def boin12_trial(design, sc, us, vs, stop_any=None):
     scores = [pbench(d) for d in range(1, mtd + 1)]
     sel = int(np.argmax(scores)) + 1
     return sel, *(np.array([counts(d)[k] for d in range(1, D + 1)]) for k in range(3))
+# ----------------------------------------------------------------------------- complete-information benchmark
+def benchmark_exact(p_tox, target, n, ties="monotone"):
+    """Exact selection probabilities of the complete-information benchmark (monotone ``p_tox``).
+
+    With tolerances u_1..u_n iid U(0, 1), the count at dose d is C_d = #{u_i < p_d}; given
+    C_{d-1} = c, C_d - c is Binomial(n - c, (p_d - p_{d-1}) / (1 - p_{d-1})). A dynamic
+    programme over doses carries (C_d, the doses tied for closest to n * target so far with the
+    sign of their deviation, their distance). At the end, ``"lowest"`` gives the probability to
+    the lowest tied dose; ``"monotone"`` keeps the highest tied dose below the target and the
+    lowest above it (and the doses exactly at it) and splits the probability evenly among what
+    is kept. Returns P(select dose d), d = 1..D.
+    """
+    from math import comb
+
+    goal = n * target
+    states = {(0, (), None): 1.0}  # (count, ((dose, sign), ...), distance) before dose 0
+    prev = 0.0
+    for d, p in enumerate(p_tox):
+        q = 0.0 if prev >= 1 else (p - prev) / (1 - prev)
+        new = {}
+        for (c, tied, dist), pr in states.items():
+            m = n - c
+            for k in range(m + 1):
+                pk = comb(m, k) * q**k * (1 - q) ** (m - k)
+                if pk == 0.0:
+                    continue
+                cd = c + k
+                dd = abs(cd - goal)
+                sign = 0 if dd <= 1e-9 else (1 if cd > goal else -1)
+                if not tied or dd < dist - 1e-9:
+                    key = (cd, ((d, sign),), dd)
+                elif dd <= dist + 1e-9:
+                    key = (cd, tied + ((d, sign),), dist)
+                else:
+                    key = (cd, tied, dist)
+                new[key] = new.get(key, 0.0) + pr * pk
+        states = new
+        prev = p
+    out = [0.0] * len(p_tox)
+    for (_, tied, _), pr in states.items():
+        if ties == "lowest":
+            out[tied[0][0]] += pr
+            continue
+        at = [d for d, s in tied if s == 0]
+        if at:
+            keep = at
+        else:
+            below = [d for d, s in tied if s < 0]
+            above = [d for d, s in tied if s > 0]
+            keep = ([below[-1]] if below else []) + ([above[0]] if above else [])
+        for d in keep:
+            out[d] += pr / len(keep)
+    return out

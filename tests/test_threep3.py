@@ -1,5 +1,6 @@
 """3+3: decision tables, exact values from peers and papers, Monte Carlo vs exact, invariants."""
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given
@@ -202,7 +203,8 @@ def test_results_do_not_depend_on_chunking():
         ktrial.run_batch(d.code, d.ipar, d.fpar, d.tab, d.rules, d.safety_tab, np.zeros(8), p[None], p[None],
                          p[None], p[None], np.array([make_key(3)]), 1000, lo, d.max_n, d.n_aux, d.n_work, sel[lo:hi],
                          rs[lo:hi], npat[lo:hi], ndlt[lo:hi], nae[lo:hi], ndrop[lo:hi],
-                         np.empty((hi - lo, 0), np.int64), dur[lo:hi], wait[lo:hi], away[lo:hi])
+                         np.empty((hi - lo, 0), np.int64), dur[lo:hi], wait[lo:hi], away[lo:hi],
+                         np.zeros((numba.get_num_threads(), max(d.n_work, 1))))
     assert np.array_equal(whole.n_patients, npat)
     assert np.array_equal(whole.selected, sel + 1)
 

@@ -27,7 +27,8 @@ boundaries in beta (see :func:`recommend`).
 ``tab`` (``2D + 2`` rows by ``K`` nodes): rows ``0..D-1`` log p_d(b_j), rows ``D..2D-1``
 log(1 - p_d(b_j)), row ``2D`` the log prior density up to a constant (zero for the
 likelihood method), row ``2D + 1`` the nodes b_j.
-``work``: ``K`` log posterior values, ``K`` weights, then ``D`` DLT estimates.
+``work``: ``K`` log posterior values, ``K`` weights, ``D`` DLT estimates, a ``D + 1``-word key
+and, in the simulators, a decision cache (:mod:`.cache`) after that.
 
 Decisions depend only on the per-dose counts, on the last cohort (dose, size, DLTs), which the
 trial loop passes in, and on ``aux[0]``, a lower bound on the model's recommendation that
@@ -41,6 +42,7 @@ import math
 import numpy as np
 
 from .._jit import jit
+from . import cache as _cache
 from .codes import CONTINUE, SAFETY
 
 EMPIRIC = 0
@@ -95,8 +97,15 @@ def max_step(model, a0):
 
 
 def n_work(K, D):
-    """Scratch the kernels need (``Lowered.n_work``)."""
-    return 2 * K + D
+    """Scratch the kernels need (``Lowered.n_work``): two node rows, D estimates and a
+    decision-cache key of D + 1 words."""
+    return 2 * K + 2 * D + 1
+
+
+def cache_width(D):
+    """Floats per decision-cache slot (see :mod:`.cache`): the key is the per-dose counts and
+    whether the estimate is the final one."""
+    return _cache.HEAD + D + 1
 
 
 @jit
@@ -549,6 +558,31 @@ def estimate(ipar, fpar, tab, n, y, work, out, final):
     return b, prob
 
 
+@jit(inline=True)
+def _recommendation(ipar, fpar, tab, n, y, work, final, safety):
+    """The model's unrestricted recommendation from the counts (-1 when ``safety`` is on and
+    the safety rule stops the trial), looked up in the decision cache (:mod:`.cache`) or
+    computed and stored there. It depends on nothing but the counts and ``final``
+    (:func:`estimate_beta`), which make the key, so the cache never changes a result."""
+    K = ipar[I_K]
+    D = n.shape[0]
+    k = 2 * K + D
+    for d in range(D):
+        work[k + d] = n[d] * 1024 + y[d]  # n <= 1000
+    work[k + D] = 1.0 if final else 0.0
+    hit, val, o = _cache.lookup(work, k + D + 1, _cache.HEAD + D + 1, k, D + 1)
+    if hit:
+        return np.int64(val)
+    p = work[2 * K:2 * K + D]
+    b, prob = estimate_beta(ipar, fpar, tab, n, y, work, final)
+    if safety and prob > fpar[F_SAFETY]:
+        r = -1
+    else:
+        r = recommend(ipar, fpar, D, b, p)
+    _cache.store(work, o, k, D + 1, np.float64(r))
+    return r
+
+
 @jit
 def start(ipar, aux):
     aux[0] = -1
@@ -580,7 +614,6 @@ def decide(ipar, fpar, tab, n, y, aux, work, cur, c, k):
         # stage 1 of a two-stage design: follow the initial design until the first DLT
         nxt = ipar[I_X0 + ntot] if ntot < ipar[I_MAX_N] else cur
         if safety:
-            p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
             b, prob = estimate_beta(ipar, fpar, tab, n, y, work, False)
             if prob > fpar[F_SAFETY]:
                 return -1, 0, SAFETY
@@ -588,11 +621,9 @@ def decide(ipar, fpar, tab, n, y, aux, work, cur, c, k):
     r = ipar[I_RESTRICT]
     if r == 1 and k == 0 and not safety and aux[0] > cur:
         return cur + 1, ipar[I_COHORT], CONTINUE
-    p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
-    b, prob = estimate_beta(ipar, fpar, tab, n, y, work, False)
-    if safety and prob > fpar[F_SAFETY]:
+    nxt = _recommendation(ipar, fpar, tab, n, y, work, False, safety)
+    if nxt < 0:
         return -1, 0, SAFETY
-    nxt = recommend(ipar, fpar, D, b, p)
     aux[0] = nxt
     if r != 0:
         if k / c >= fpar[F_TARGET]:  # the last cohort's DLT rate >= target: no escalation
@@ -606,10 +637,7 @@ def decide(ipar, fpar, tab, n, y, aux, work, cur, c, k):
 @jit
 def select(ipar, fpar, tab, n, y, work):
     """The dose recommended after the last patient (crmsim's MTD), with no restriction."""
-    D = n.shape[0]
-    p = work[2 * ipar[I_K]:2 * ipar[I_K] + D]
-    b, prob = estimate_beta(ipar, fpar, tab, n, y, work, True)
-    return recommend(ipar, fpar, D, b, p)
+    return _recommendation(ipar, fpar, tab, n, y, work, True, False)
 
 
 @jit

@@ -9,10 +9,10 @@ from __future__ import annotations
 import math
 
 from .._jit import jit
-from .rng import STREAM_ARRIVAL, STREAM_DROPOUT, STREAM_ONSET, uniform
+from .rng import STREAM_ARRIVAL, STREAM_DROPOUT, STREAM_ONSET, draw, uniform
 
 
-@jit
+@jit(inline=True)
 def gap(tm, key, t, j):
     """Time between arrival j-1 and arrival j of trial t."""
     if tm[2] == 0.0:
@@ -20,7 +20,16 @@ def gap(tm, key, t, j):
     return -math.log(uniform(key, t, j, STREAM_ARRIVAL)) / tm[3]
 
 
-@jit
+@jit(inline=True)
+def gap_tk(tm, tk, j):
+    """:func:`gap` from the trial's key ``tk = trial_key(key, t)`` (``uniform(key, t, ..)`` is
+    ``draw(tk, ..)``: the same time, one hash fewer per arrival)."""
+    if tm[2] == 0.0:
+        return 1.0 / tm[3]
+    return -math.log(draw(tk, j, STREAM_ARRIVAL)) / tm[3]
+
+
+@jit(inline=True)
 def onset(tm, key, t, i, p):
     """DLT onset time of enrolled patient i, given a DLT, in (0, window); ``p`` is the DLT
     probability (within the window) at the patient's dose."""
@@ -34,13 +43,29 @@ def onset(tm, key, t, i, p):
     # "late": time to DLT Weibull, S(x) = exp(-lam x^k), with 1 - S(w) = p and a share tm[8] of
     # the DLTs in the last part tm[9] of the window: 1 - S((1 - tm[9]) w) = (1 - tm[8]) p. Given
     # a DLT, F(x) = v p inverts to x = w (log(1 - v p) / log(1 - p))^(1 / k).
-    q = min(p, 1.0 - 1e-12)
-    a = -math.log1p(-q)
-    k = math.log(a / -math.log1p(-(1.0 - tm[8]) * q)) / -math.log(1.0 - tm[9])
+    q, a, k = late_shape(tm, p)
     return w * (-math.log1p(-v * q) / a) ** (1.0 / k)
 
 
-@jit
+@jit(inline=True)
+def late_shape(tm, p):
+    """``(q, a, k)`` of the "late" onset model at DLT probability ``p`` (see :func:`onset`):
+    constants of a dose, which a loop over many patients can compute once per dose."""
+    q = min(p, 1.0 - 1e-12)
+    a = -math.log1p(-q)
+    k = math.log(a / -math.log1p(-(1.0 - tm[8]) * q)) / -math.log(1.0 - tm[9])
+    return q, a, k
+
+
+@jit(inline=True)
+def onset_late(tm, tk, i, q, a, k):
+    """:func:`onset` for the "late" model from the dose's :func:`late_shape` constants and the
+    trial's key ``tk``: the same arithmetic, so the same time to the last bit."""
+    v = draw(tk, i, STREAM_ONSET)
+    return tm[1] * (-math.log1p(-v * q) / a) ** (1.0 / k)
+
+
+@jit(inline=True)
 def dropout(tm, key, t, i):
     """Time from enrolment to drop-out of enrolled patient i: exponential with rate ``tm[7]`` (> 0)."""
     return -math.log(uniform(key, t, i, STREAM_DROPOUT)) / tm[7]

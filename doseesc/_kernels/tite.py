@@ -19,7 +19,8 @@ imputation estimate of Yuan et al. 2018; 1: the effective-sample-size estimate o
 TITE-CRM: ``ipar`` = [start dose, 1, restrict, model, scheme, K nodes]; ``fpar`` = [target,
 intercept a0, prior sd, grid step, skeleton (D), scaled doses (D)]; ``tab`` rows ``0..D-1``
 log p_d(b_j), ``D..2D-1`` log(1 - p_d(b_j)), ``2D`` the log prior density, ``2D+1`` the
-nodes b_j (the layout of the CRM kernel's quadrature tables).
+nodes b_j (the layout of the CRM kernel's quadrature tables), ``2D+2..3D+1`` p_d(b_j)
+(:func:`exp_rows`).
 
 Both: ``ipar[0]`` is the 0-based start dose and ``ipar[1]`` the cohort size (patients who
 receive the dose chosen at one decision).
@@ -30,15 +31,16 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import prange
+from numba import get_thread_id, prange
 
 from .._jit import jit
+from . import cache as _cache
 from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
 from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TITE_BOIN, TOO_LONG
 from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, trial_key
-from .timing import dropout, gap, onset
+from .timing import dropout, gap, gap_tk, late_shape, onset, onset_late
 
 CHUNK = 64  # trials per parallel task; results do not depend on it
 
@@ -70,13 +72,29 @@ G_DOSE = 4  # skeleton (D) then scaled doses (D)
 CUT = 40.0  # nodes whose log posterior is below the maximum by more than this add < 4e-18
 
 
+#: partially followed patients a decision-cache key can hold (more: the decision is computed)
+KEY_PENDING = 8
+
+
 def n_work_crm(n_doses: int, k: int, max_n: int) -> int:
-    """Float scratch of the TITE-CRM decision: two node rows, and weights + DLT times per patient."""
-    return 2 * k + 2 * max_n + 2 * n_doses
+    """Float scratch of the TITE-CRM decision: two node rows, weights + DLT times per patient,
+    D estimates and a decision-cache key (:func:`_crm_choice`)."""
+    return 2 * k + 2 * max_n + n_doses + crm_key_len(n_doses)
+
+
+def crm_key_len(n_doses: int) -> int:
+    """Words of a TITE-CRM decision-cache key: per-dose counts, the number of partially followed
+    patients and (dose, weight) for each of them."""
+    return n_doses + 1 + 2 * KEY_PENDING
+
+
+def crm_cache_width(n_doses: int) -> int:
+    """Floats per TITE-CRM decision-cache slot (see :mod:`.cache`)."""
+    return _cache.HEAD + crm_key_len(n_doses)
 
 
 # ---------------------------------------------------------------------------- TITE-BOIN
-@jit
+@jit(inline=True)
 def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork):
     """TITE-BOIN (Yuan et al. 2018) at the current dose ``cur``.
 
@@ -124,7 +142,7 @@ def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork):
     return nxt, reason, False
 
 
-@jit
+@jit(inline=True)
 def _boin_decide_ess(ipar, fpar, n, y, m, mc, stft, cur, iwork, lo, code):
     """TITE-BOIN with Lin & Yuan's (2020) estimate y / (n - m + STFT), in the order of R's
     TITEgBOIN (``next_TITE_QuasiBOIN``): elimination and the extra-safe stop first; then
@@ -237,6 +255,7 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
     """
     D = cnt_y.shape[0]
     K = ipar[C_K]
+    P0 = 2 * D + 2  # rows of p_d(b_j) themselves (see exp_rows)
     L0 = work[0:K]
     F = work[K:2 * K]
     for j in range(K):
@@ -271,7 +290,7 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
     f0 = L0[j0]
     for i in range(npat):
         if ptox[i] == 0 and w[i] < 1.0:
-            f0 += math.log1p(-w[i] * math.exp(tab[pd[i], j0]))
+            f0 += math.log1p(-w[i] * tab[P0 + pd[i], j0])
     lo = f0 - CUT
     fmax = f0
     for j in range(K):
@@ -281,7 +300,7 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
         v = L0[j]
         for i in range(npat):
             if ptox[i] == 0 and w[i] < 1.0:
-                v += math.log1p(-w[i] * math.exp(tab[pd[i], j]))
+                v += math.log1p(-w[i] * tab[P0 + pd[i], j])
         F[j] = v
         if v > fmax:
             fmax = v
@@ -293,6 +312,18 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
             s0 += e
             s1 += e * tab[2 * D + 1, j]
     return s1 / s0
+
+
+@jit
+def exp_rows(tab, D):
+    """Fill rows ``2D + 2 .. 3D + 1`` of the TITE-CRM table with ``p_d(b_j) = exp(log p_d(b_j))``
+    (rows ``0 .. D - 1``), by the same ``math.exp`` the posterior used to take per partially
+    followed patient and node: the same values, computed once at lowering instead of at
+    every decision (half the transcendental functions of the posterior's pending terms)."""
+    K = tab.shape[1]
+    for d in range(D):
+        for j in range(K):
+            tab[2 * D + 2 + d, j] = math.exp(tab[d, j])
 
 
 @jit
@@ -325,13 +356,59 @@ def _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work):
 
 
 @jit
-def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c, work):
+def _crm_choice(ipar, fpar, tab, pd, w, ptox, npat, cnt_y, cnt_c, nmax, work):
+    """The model's recommendation (closest to target, unrestricted) from the counts ``cnt_y``
+    (observed DLTs), ``cnt_c`` (complete without a DLT) and the partially followed patients
+    (``ptox == 0`` and weight ``w < 1``), looked up in the decision cache or computed and stored.
+
+    The posterior mean depends on exactly these: the counts, and each partially followed
+    patient's dose and weight, added in order of enrolment (:func:`_crm_posterior_mean`). They
+    are the key (with more than ``KEY_PENDING`` such patients the decision is just computed),
+    so a cached value is the computed one, bit for bit. With fixed accrual the weights take few
+    values and most decisions are found; with Poisson accrual almost none are (the lookup costs
+    a small fraction of a posterior). ``nmax``: the per-patient capacity that sets the scratch
+    layout (``pd.shape[0]`` of the simulator's arrays)."""
     D = cnt_y.shape[0]
     K = ipar[C_K]
-    beta = _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work)
-    p = work[2 * K + 2 * pd.shape[0]:2 * K + 2 * pd.shape[0] + D]
+    k = 2 * K + 2 * nmax + D
+    for d in range(D):
+        work[k + d] = cnt_y[d] * 1024 + cnt_c[d]  # counts <= 1000
+    npend = 0
+    for i in range(npat):
+        if ptox[i] == 0 and w[i] < 1.0:
+            if npend < KEY_PENDING:
+                work[k + D + 1 + 2 * npend] = pd[i]
+                work[k + D + 2 + 2 * npend] = w[i]
+            npend += 1
+    work[k + D] = npend
+    klen = D + 1 + 2 * npend  # longer than a slot holds when npend > KEY_PENDING: no lookup
+    kmax = D + 1 + 2 * KEY_PENDING  # crm_key_len
+    hit, val, o = _cache.lookup(work, k + kmax, _cache.HEAD + kmax, k, klen)
+    if hit:
+        return np.int64(val)
+    beta = _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work)
+    p = work[2 * K + 2 * nmax:2 * K + 2 * nmax + D]
     _crm_ptox(ipar, fpar, D, beta, p)
     nxt = _crm.closest(p, fpar[G_TARGET])
+    _cache.store(work, o, k, klen, np.float64(nxt))
+    return nxt
+
+
+@jit
+def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c, work):
+    K = ipar[C_K]
+    nmax = pd.shape[0]
+    w = work[2 * K:2 * K + nmax]
+    support = work[2 * K + nmax:2 * K + 2 * nmax]
+    _crm_weights(ipar, ptox, pfu, npat, window, w, support)
+    cnt_y[:] = 0
+    cnt_c[:] = 0
+    for i in range(npat):
+        if ptox[i] != 0:
+            cnt_y[pd[i]] += 1
+        elif w[i] >= 1.0:
+            cnt_c[pd[i]] += 1
+    nxt = _crm_choice(ipar, fpar, tab, pd, w, ptox, npat, cnt_y, cnt_c, nmax, work)
     if ipar[C_RESTRICT] != 0 and nxt > cur + 1:  # dfcrm titesim: at most one level above the last patient
         nxt = cur + 1
     return nxt
@@ -339,8 +416,8 @@ def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c,
 
 # ---------------------------------------------------------------------------- shared
 @jit(inline=True)
-def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur, n, y, m, mc, stft, iwork,
-           work):
+def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, first, bn, by, npat, cur, n, y, m, mc,
+           stft, iwork, work):
     """The decision for the next patient, given per-patient data at the moment of deciding.
 
     ``pd``: 0-based dose; ``ptox``: 1 when a DLT has been observed; ``pfu``: follow-up time
@@ -350,15 +427,21 @@ def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen
     patient). Fills the per-dose summaries ``n`` (treated), ``y`` (observed DLTs), ``m``
     (pending, censored included), ``mc`` (censored) and ``stft`` (the pending patients'
     standardized total follow-up). Returns (next dose, stop reason, accrual suspended).
+
+    ``first``, ``bn``, ``by``: patients ``0 .. first - 1`` are settled (a DLT seen, or the
+    window complete without one) and already counted per dose in ``bn`` (treated) and ``by``
+    (DLTs); only patients from ``first`` on are read (live use passes 0 and zeros; the
+    simulator advances ``first``, TITE-BOIN only). Settled patients add nothing to ``stft``,
+    so its sum, in patient order, is the same either way.
     """
     D = n.shape[0]
     for d in range(D):
-        n[d] = 0
-        y[d] = 0
+        n[d] = bn[d]
+        y[d] = by[d]
         m[d] = 0
         mc[d] = 0
         stft[d] = 0.0
-    for i in range(npat):
+    for i in range(first, npat):
         d = pd[i]
         n[d] += 1
         if ptox[i] != 0:
@@ -399,6 +482,20 @@ def final_select(code, ipar, fpar, tab, n, y, iwork, work):
 
 
 @jit
+def _crm_final(ipar, fpar, tab, n, y, iwork, work, nmax):
+    """:func:`final_select` for the TITE-CRM in the simulator, through the decision cache: the
+    complete data are the key with no partially followed patient (the same computation)."""
+    D = n.shape[0]
+    cnt_y = iwork[0:D]
+    cnt_c = iwork[D:2 * D]
+    for d in range(D):
+        cnt_y[d] = y[d]
+        cnt_c[d] = n[d] - y[d]
+    none = iwork[0:0]
+    return _crm_choice(ipar, fpar, tab, none, work[0:0], none, 0, cnt_y, cnt_c, nmax, work)
+
+
+@jit
 def estimates(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, stft, iwork, work, out):
     """Per-dose DLT estimates the design uses (into ``out``) and beta (TITE-CRM; else NaN).
 
@@ -431,9 +528,41 @@ def current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, 
 
 
 # ---------------------------------------------------------------------------- trial loop
-@jit
+@jit(inline=True)
+def _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total):
+    """The first time after the data were last filled in at which a pending patient's outcome
+    is seen (a DLT, a completed window) or they drop out; inf when nobody is pending. Rounding
+    is monotone, so ``pe + min(a, b) == min(pe + a, pe + b)``: these are exactly the times at
+    which the comparisons that fill in the data flip. Patients before ``first`` are settled."""
+    nt = np.inf
+    for i in range(first, total):
+        if ptox[i] == 0 and pfu[i] < W and pcen[i] == 0:
+            ev = pe[i] + min(pon[i] if pdlt[i] != 0 else W, pdo[i])
+            if ev < nt:
+                nt = ev
+    return nt
+
+
+@jit(inline=True)
+def _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total, cur, ns, ms, mcs):
+    """After a suspension: until when it stands for certain, or -inf if it may lift at any time.
+
+    TITE-BOIN's main suspension (more than ``F_SUSPEND`` of the patients at the current dose
+    pending, not counting the censored) is reached through tests of per-dose counts alone
+    (elimination, the extra-safe stop, the action at (n, y)), and both estimates' code paths
+    test it before any follow-up time enters, so it stands until the next event changes a count.
+    The arrivals before that event are turned away without deciding again: the same records,
+    without one pass over every patient per arrival. (The ESS estimate's other suspension, at
+    the lowest dose, depends on the follow-up time itself: decided at every arrival.)
+    """
+    if code == TITE_BOIN and ms[cur] - mcs[cur] > fpar[F_SUSPEND] * ns[cur]:
+        return _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total)
+    return -np.inf
+
+
+@jit(nrt=False)
 def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y,
-              ae, nd, ne, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work):
+              ae, nd, ne, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by, late):
     """Simulate trial ``t``: one decision per cohort (of ``ipar[1]`` patients) at the arrival
     of its first patient, from the data visible then.
 
@@ -458,6 +587,13 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     Returns (selected, reason, duration, waiting time, turned away). Duration, as in dfcrm
     ``titesim``: the last enrolment plus the window (when the final selection, on complete
     data, can be made); a safety stop ends the trial at that decision.
+
+    TITE-BOIN: patients whose outcome is settled (a DLT seen, or the window complete without
+    one) are counted once, in ``bn``/``by``, and skipped from then on (``first``: the first
+    patient not yet settled, in order of enrolment); see :func:`decide`.
+
+    ``late`` (3, D): with the "late" onset model, each dose's :func:`~.timing.late_shape`
+    constants (q, a, k) under this scenario, computed once by the caller.
     """
     n[:] = 0
     y[:] = 0
@@ -466,6 +602,10 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     eff = ne.shape[0] > 0
     if eff:
         ne[:] = 0
+    bn[:] = 0
+    by[:] = 0
+    first = 0
+    settle = code == TITE_BOIN
     W = tm[1]
     drop = tm[7] > 0.0
     dropped = 0
@@ -487,7 +627,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
         if total > 0 and since == 0:
             while True:
                 if drop:
-                    for i in range(total):
+                    for i in range(first, total):
                         e = pe[i]
                         if e + pdo[i] <= tnow:  # dropped out before the outcome
                             ptox[i] = 0
@@ -502,7 +642,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                             ptox[i] = 0
                             pfu[i] = W if tnow >= e + W else tnow - e
                 else:  # the hot loop without drop-out (pcen stays 0)
-                    for i in range(total):
+                    for i in range(first, total):
                         e = pe[i]
                         if pdlt[i] != 0 and e + pon[i] <= tnow:
                             ptox[i] = 1
@@ -510,25 +650,29 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                         else:
                             ptox[i] = 0
                             pfu[i] = W if tnow >= e + W else tnow - e
-                nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen, total,
-                                           cur, ns, ys, ms, mcs, stft, iwork, work)
+                if settle:  # settled outcomes never change again (a drop-out is never settled)
+                    while first < total and pcen[first] == 0 and (ptox[first] != 0 or pfu[first] >= W):
+                        bn[pd[first]] += 1
+                        by[pd[first]] += ptox[first]
+                        first += 1
+                nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen, first,
+                                           bn, by, total, cur, ns, ys, ms, mcs, stft, iwork, work)
                 if reason != CONTINUE or not susp:
                     break
                 if queue:  # wait for the next DLT, completed window or drop-out
-                    nt = np.inf
-                    for i in range(total):
-                        if ptox[i] == 0 and pfu[i] < W and pcen[i] == 0:
-                            ev = pe[i] + min(pon[i] if pdlt[i] != 0 else W, pdo[i])
-                            if ev < nt:
-                                nt = ev
-                    tnow = nt
+                    tnow = _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total)
                 else:  # this patient is turned away; decide again at the next arrival
-                    if j > MAX_EVENTS:
-                        return -1, TOO_LONG, tnow, waited, turned
-                    turned += 1
-                    j += 1
-                    arrival += gap(tm, key, t, j)
-                    tnow = arrival if arrival > now else now
+                    nt = _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total,
+                                                cur, ns, ms, mcs)
+                    while True:
+                        if j > MAX_EVENTS:
+                            return -1, TOO_LONG, tnow, waited, turned
+                        turned += 1
+                        j += 1
+                        arrival += gap_tk(tm, tk, j)
+                        tnow = arrival if arrival > now else now
+                        if not tnow < nt:
+                            break
             if reason != CONTINUE:
                 break
             cur = nxt
@@ -536,7 +680,10 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
         u = draw(tk, total, STREAM_TOLERANCE)
         dlt = u < p_tox[cur]
         if dlt:
-            pon[total] = onset(tm, key, t, total, p_tox[cur])
+            if tm[4] == 2.0:
+                pon[total] = onset_late(tm, tk, total, late[0, cur], late[1, cur], late[2, cur])
+            else:
+                pon[total] = onset(tm, key, t, total, p_tox[cur])
         pdo[total] = np.inf
         if drop:
             g = dropout(tm, key, t, total)
@@ -563,7 +710,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
             since = 0
         now = tnow
         j += 1
-        arrival += gap(tm, key, t, j)
+        arrival += gap_tk(tm, tk, j)
     if reason == CONTINUE:
         reason = MAX_N
     if reason == SAFETY:
@@ -582,8 +729,10 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                 ptox[i] = 0
                 pfu[i] = W
         sel = current_select(code, ipar, fpar, tab, W, pd, ptox, pfu, total, ns, ys, ms, iwork, work)
-    else:  # TITE-BOIN selects from the evaluable patients (n, y), as from complete data
+    elif code == TITE_BOIN:  # selects from the evaluable patients (n, y), as from complete data
         sel = final_select(code, ipar, fpar, tab, n, y, iwork, work)
+    else:
+        sel = _crm_final(ipar, fpar, tab, n, y, iwork, work, pd.shape[0])
     sel = _rules.restrict_selection(rules, n, sel)
     return sel, reason, pe[total - 1] + W, waited, turned
 
@@ -591,9 +740,9 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
               trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
-              turned_away, n_lanes=1):
+              turned_away, scratch):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of ``per_scenario`` trials under each scenario
-    (the signature and outputs of ``trial.run_batch``; ``n_aux`` is unused)."""
+    (the signature, outputs and per-thread ``scratch`` of ``trial.run_batch``; ``n_aux`` is unused)."""
     n_rows = sel.shape[0]
     D = n_pat.shape[1]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
@@ -613,16 +762,24 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
         mcs = np.zeros(D, dtype=np.int64)
         stft = np.zeros(D)
         iwork = np.zeros(3 * D + 2, dtype=np.int64)
-        work = np.zeros(max(n_work, 1))
+        work = scratch[get_thread_id()]
+        bn = np.zeros(D, dtype=np.int64)
+        by = np.zeros(D, dtype=np.int64)
+        late = np.zeros((3, D))
+        last = -1
         lo = ch * CHUNK
         hi = min(n_rows, lo + CHUNK)
         for r in range(lo, hi):
             g = trial0 + r
             sc = g // per_scenario
+            if tm[4] == 2.0 and sc != last:  # the late-onset constants of this scenario's doses
+                for d in range(D):
+                    late[0, d], late[1, d], late[2, d] = late_shape(tm, p_tox[sc, d])
+                last = sc
             s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
                                        p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
                                        n_dlt[r], n_ae[r], n_drop[r], n_eff[r], pd, pe, pdlt, pon, pdo, ptox, pfu, pcen,
-                                       ns, ys, ms, mcs, stft, iwork, work)
+                                       ns, ys, ms, mcs, stft, iwork, work, bn, by, late)
             sel[r] = s
             reason[r] = rs
             duration[r] = d
@@ -649,8 +806,9 @@ def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, 
     if npat == 0:
         nxt, reason, susp = ipar[0], CONTINUE, False
     else:
-        nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur,
-                                   ns, ys, ms, mcs, stft, iwork, work)
+        zeros = np.zeros(D, dtype=np.int64)
+        nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, 0, zeros,
+                                   zeros, npat, cur, ns, ys, ms, mcs, stft, iwork, work)
     if reason == CONTINUE and npat >= max_n:
         reason = MAX_N
     if npat == 0:

@@ -7,7 +7,7 @@ simulation, in live use (``next_dose``) and in exact enumeration.
 from __future__ import annotations
 
 import numpy as np
-from numba import prange
+from numba import get_thread_id, prange
 
 from .._jit import jit
 from . import dispatch
@@ -19,7 +19,7 @@ from .timing import dropout, gap, onset
 CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
-@jit
+@jit(nrt=False)
 def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, nd, aux, work,
               slot):
     """Simulate trial ``t``; fill ``n``, ``y``, ``ae``, ``nd`` (zeroed here).
@@ -265,29 +265,29 @@ def run_trial_eff(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum,
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
               trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
-              turned_away, n_lanes=1):
+              turned_away, scratch):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of a run of ``per_scenario`` trials under each
     scenario (row r: scenario ``r // per_scenario``, trial ``r % per_scenario``; ``p_tox``,
     ``p_ae_cum``, ``p_eff_t`` and ``p_eff_n`` are (n_scenarios, n_doses), ``keys`` one key per
     scenario). ``n_eff`` is (rows, n_doses) with efficacy, (rows, 0) without. Each row is
-    written only by its own trial. ``n_lanes``: parallel lanes (the thread count; results do not
-    depend on it).
+    written only by its own trial.
+
+    ``scratch`` (float, one row of at least ``n_work`` per thread, zeroed by the caller and kept
+    across calls for the same design): each thread's float scratch, ``work``, which may hold the
+    design's decision cache (:mod:`.cache`, or the BLRM's own). A cached decision is the computed
+    one, so the records do not depend on what the cache holds, on the thread count or on the
+    order of trials.
     """
     n_rows = sel.shape[0]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
-    # One lane per thread, taking every n_lanes-th chunk, with its own scratch for the whole
-    # call: designs may keep a cache of decisions in ``work`` (BLRM), which then serves every
-    # chunk of the lane. Which lane runs a trial never changes its result.
-    n_lanes = max(1, min(n_lanes, n_chunks))
-    for lane in prange(n_lanes):
+    for ch in prange(n_chunks):
         aux = np.zeros(max(n_aux, 1), dtype=np.int64)
-        work = np.zeros(max(n_work, 1), dtype=np.float64)
+        work = scratch[get_thread_id()]
         slot = np.zeros(max(max_n, 1), dtype=np.float64)
         nb = np.zeros(n_eff.shape[1], dtype=np.int64)
-        for ch in range(lane, n_chunks, n_lanes):
-            _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
-                       per_scenario, trial0, max_n, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
-                       turned_away, nb, aux, work, slot, ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK))
+        _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
+                   per_scenario, trial0, max_n, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
+                   turned_away, nb, aux, work, slot, ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK))
 
 
 @jit
@@ -464,6 +464,18 @@ def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, 
     y = np.empty(n_doses, dtype=np.int64)
     aux = np.zeros(max(n_aux, 1), dtype=np.int64)
     work = np.zeros(max(n_work, 1))
+    nc, nt = expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, child, child_p,
+                         term, term_p, n, y, aux, work)
+    return child[:nc], child_p[:nc], term[:nt], term_p[:nt]
+
+
+@jit(nrt=False)
+def expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, child, child_p, term,
+                term_p, n, y, aux, work):
+    """The loop of :func:`expand`, into arrays it allocated (so compiled without reference
+    counting: see ``_jit.jit``); returns the numbers of child and terminal states."""
+    n_rows, width = rows.shape
+    n_doses = (width - 2 - n_aux) // 2
     nc = 0
     nt = 0
     for r in range(n_rows):
@@ -494,19 +506,22 @@ def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, 
                     term[nt, 0] = _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y,
                                                                                        aux, work))
                 term[nt, 1] = reason
-                term[nt, 2:2 + n_doses] = n
-                term[nt, 2 + n_doses:] = y
+                for d in range(n_doses):
+                    term[nt, 2 + d] = n[d]
+                    term[nt, 2 + n_doses + d] = y[d]
                 term_p[nt] = pk
                 nt += 1
             else:
                 child[nc, 0] = nxt
                 child[nc, 1] = min(c2, max_n - total)
-                child[nc, 2:2 + n_aux] = aux[:n_aux]
-                child[nc, 2 + n_aux:2 + n_aux + n_doses] = n
-                child[nc, 2 + n_aux + n_doses:] = y
+                for j in range(n_aux):
+                    child[nc, 2 + j] = aux[j]
+                for d in range(n_doses):
+                    child[nc, 2 + n_aux + d] = n[d]
+                    child[nc, 2 + n_aux + n_doses + d] = y[d]
                 child_p[nc] = pk
                 nc += 1
-    return child[:nc], child_p[:nc], term[:nt], term_p[:nt]
+    return nc, nt
 
 
 @jit

@@ -33,6 +33,7 @@ class Lowered(NamedTuple):
     # 2 = also the per-dose patients with both a DLT and a response (exact enumeration keeps
     # those counts in its states only then)
     efficacy: int = 0
+    n_cache: int = 0  # float scratch after n_work for a decision cache (_kernels/cache.py); simulators only
 
 
 def option_kind(annotation: Any) -> str:

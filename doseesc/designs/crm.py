@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _validate as v
 from .. import outcomes as _outcomes
+from .._kernels import cache as _cache
 from .._kernels import crm as _k
 from .._kernels.codes import CRM as _CRM_CODE
 from .base import Design, Lowered
@@ -29,6 +30,8 @@ RANGE_SD = 10.0
 SAFETY_STEP = {"empiric": 0.08, "logistic": 0.04}
 #: dfcrm's optimisation interval for the maximum likelihood estimate
 MLE_RANGE = 10.0
+#: simulations keep a decision cache (``_kernels/cache.py``) for designs with up to this many doses
+CACHE_MAX_DOSES = 40
 
 
 def _logit(p):
@@ -359,7 +362,8 @@ class CRM(Design):
         fpar[_k.F_DOSE + D:_k.F_DOSE + 2 * D] = xd
         fpar[_k.F_DOSE + 2 * D:_k.F_DOSE + 3 * D - 1] = self._boundaries()
         return Lowered(code=_CRM_CODE, ipar=ipar, fpar=fpar, tab=np.ascontiguousarray(tab), n_aux=1,
-                       n_work=_k.n_work(K, D), max_n=self.max_n, n_doses=D)
+                       n_work=_k.n_work(K, D), max_n=self.max_n, n_doses=D,
+                       n_cache=_cache.size(_k.cache_width(D)) if D <= CACHE_MAX_DOSES else 0)
 
     # ------------------------------------------------------------------ posterior summaries
     def posterior(self, outcomes: str = "", level: float = 0.9) -> CRMPosterior:

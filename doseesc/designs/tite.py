@@ -21,6 +21,7 @@ import numpy as np
 
 from .. import _validate as v
 from .. import outcomes as _outcomes
+from .._kernels import cache as _cache
 from .._kernels import interval as _iv
 from .._kernels import rules as _rules
 from .._kernels import tite as _k
@@ -384,6 +385,7 @@ class TITEBOIN(_TiteDesign):
 
 # ---------------------------------------------------------------------------- TITE-CRM
 GRID_HALF_WIDTH = 10.0  # dfcrm integrates the posterior mean's numerator over (-10, 10)
+CACHE_MAX_DOSES = 40  # simulations keep a decision cache (_kernels/cache.py) up to this many doses
 
 
 @dataclass(frozen=True)
@@ -506,16 +508,18 @@ class TITECRM(_TiteDesign):
             eta = self.intercept + t * x[:, None]
             lp = -np.logaddexp(0.0, -eta)
             lq = lp - eta
-        tab = np.empty((2 * D + 2, K))
+        tab = np.empty((3 * D + 2, K))
         tab[:D] = lp
         tab[D:2 * D] = lq
         tab[2 * D] = -0.5 * (b / self.prior_sd) ** 2
         tab[2 * D + 1] = b
+        _k.exp_rows(tab, D)
         ipar = np.array([self.start_dose - 1, 1, int(self.restrict), 0 if self.model == "empiric" else 1,
                          0 if self.scheme == "linear" else 1, K], dtype=np.int64)
         fpar = np.concatenate([[self.target, self.intercept, self.prior_sd, b[1] - b[0]], sk, x]).astype(np.float64)
         return Lowered(code=TITE_CRM, ipar=ipar, fpar=fpar, tab=np.ascontiguousarray(tab), n_aux=0,
-                       n_work=_k.n_work_crm(D, K, self.max_n), max_n=self.max_n, n_doses=D)
+                       n_work=_k.n_work_crm(D, K, self.max_n), max_n=self.max_n, n_doses=D,
+                       n_cache=_cache.size(_k.crm_cache_width(D)) if D <= CACHE_MAX_DOSES else 0)
 
     def _n_work_live(self, low: Lowered, npat: int) -> int:
         return _k.n_work_crm(low.n_doses, int(low.ipar[_k.C_K]), max(npat, 1))

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 import time
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -14,6 +16,7 @@ import numpy as np
 
 from .. import _validate as v
 from .. import timemodel as _time
+from .._kernels import exact as _exact
 from .._kernels import trial as _trial
 from .._kernels.codes import TITE_CODES
 from .._kernels.rng import make_key
@@ -93,9 +96,10 @@ def _progress(total: int, enabled: bool | None, desc: str):
 
 
 def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=None, executor=None,
-            threads: int | None = None) -> TrialRecords:
-    """``n_trials`` trials under each scenario (one kernel launch per block, not per scenario),
-    here or on ``executor`` (:mod:`.backends`)."""
+            threads: int | None = None, start: int = 0) -> TrialRecords:
+    """Trials ``start .. n_trials - 1`` under each scenario (one kernel launch per block, not per
+    scenario), here or on ``executor`` (:mod:`.backends`). Trial t of scenario s is the same
+    whatever ``start`` and ``n_trials`` (its random numbers depend on the seed, s and t only)."""
     S = len(scs)
     total = n_trials * S
     times = {(None if sc.time is None else sc.time) for sc in scs}
@@ -111,13 +115,18 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
         p_ae_cum=np.ascontiguousarray([sc.p_tox + sc.p_ae_array for sc in scs], dtype=np.float64),
         keys=np.array(keys, dtype=np.uint64), per_scenario=n_trials, max_n=low.max_n, n_aux=low.n_aux,
-        n_work=low.n_work, n_doses=low.n_doses, tite=tite,
+        n_work=low.n_work + low.n_cache, n_doses=low.n_doses, tite=tite,
         p_eff_t=np.ascontiguousarray([sc.p_eff_given_tox for sc in scs], dtype=np.float64) if eff else None,
         p_eff_n=np.ascontiguousarray([sc.p_eff_given_no_tox for sc in scs], dtype=np.float64) if eff else None)
-    o = _backends.run(job, total, executor, BLOCK, bar, threads)
+    if start == 0:
+        o = _backends.run(job, total, executor, BLOCK, bar, threads)
+    else:  # rows s * n_trials + start .. (s + 1) * n_trials - 1 of each scenario s
+        parts = [_backends.run(job, (s + 1) * n_trials, executor, BLOCK, bar, threads, start=s * n_trials + start)
+                 for s in range(S)]
+        o = {f: np.concatenate([part[f] for part in parts]) for f in parts[0]}
     timed = scs[0].time is not None
     return TrialRecords(selected=o["sel"] + 1, n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],
-                        stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials),
+                        stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials - start),
                         duration=o["duration"] if timed else None,
                         waited=o["waited"] if timed else None, turned_away=o["turned_away"] if timed else None,
                         n_dropout=o["n_drop"] if timed else None, n_eff=o["n_eff"] if eff else None)
@@ -157,9 +166,9 @@ def _versions() -> dict:
     return {"doseesc": __version__, "numpy": np.__version__, "numba": numba.__version__}
 
 
-def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 10_000, seed: int = 1, *,
-             threads: int | None = None, progress: bool | None = False, backend: Any = None,
-             _scenario_index: int = 0) -> OperatingCharacteristics:
+def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | None = None, seed: int = 1, *,
+             se_target: float | None = None, threads: int | None = None, progress: bool | None = False,
+             backend: Any = None, _scenario_index: int = 0) -> OperatingCharacteristics:
     """Simulate ``n_trials`` trials of ``design`` under ``scenario``.
 
     Parameters
@@ -168,11 +177,21 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
     scenario : Scenario or ScenarioSet
         With a ScenarioSet, ``n_trials`` trials are run under each of its scenarios and the
         summaries average over them (each scenario weighted equally).
-    n_trials : int
-        Number of simulated trials (per scenario), >= 1.
+    n_trials : int, optional
+        Number of simulated trials (per scenario), >= 1; default 10,000. With ``se_target``:
+        the most trials to run (default 10,000,000).
     seed : int
         Random numbers are a pure function of (seed, scenario index, trial, patient), so the
         same seed gives bit-identical results for any thread count.
+    se_target : float, optional
+        Precision-targeted run: simulate blocks of trials until the Monte Carlo SE of every
+        headline metric (:data:`HEADLINE`: the selection fraction of every dose, no selection,
+        correct selection, selection above the MTD) is below ``se_target``, then report the
+        trials used (``oc.n_trials``; ``oc.meta["se_target"]`` has the checkpoints). The block
+        schedule is a function of the results so far alone (first 2,048 trials, then the count
+        the largest SE predicts, times 1.05, rounded up to a multiple of 1,024), so the result
+        depends only on the seed, the target, the design and the scenario -- not on threads,
+        backend or timing -- and equals ``simulate(..., n_trials=oc.n_trials)``. In (0, 0.5).
     threads : int, optional
         Number of threads (default: numba's, i.e. ``NUMBA_NUM_THREADS``); with a ``backend``,
         the numba threads each of its tasks uses (default: the worker's setting; one in the
@@ -196,10 +215,16 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
     >>> oc = de.simulate(de.ThreePlusThree(), de.Scenario([0.05, 0.1, 0.2, 0.3], target=0.3), n_trials=1000, seed=1)
     >>> round(float(oc.selection.sum() + oc.no_selection), 12)
     1.0
+    >>> oc = de.simulate(de.ThreePlusThree(), de.Scenario([0.05, 0.1, 0.2, 0.3], target=0.3), se_target=0.01, seed=1)
+    >>> bool(oc.se("pcs") < 0.01), oc.n_trials == oc.meta["se_target"]["checkpoints"][-1]["n_trials"]
+    (True, True)
     """
     design = _check_design(design)
     scs = _scenario_list(scenario)
-    n_trials = v.integer("n_trials", n_trials, low=1)
+    if se_target is not None:
+        return _simulate_to_target(design, scenario, n_trials, seed, se_target, threads=threads, progress=progress,
+                                   backend=backend, _scenario_index=_scenario_index)
+    n_trials = v.integer("n_trials", 10_000 if n_trials is None else n_trials, low=1)
     seed = v.seed(seed)
     low = design.lower(scs[0].n_doses)
     t0 = time.perf_counter()
@@ -227,6 +252,90 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
     return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
 
 
+#: the metrics a precision-targeted run (``simulate(..., se_target=)``) brings below the target:
+#: the proportions a design comparison leads with (selection of every dose, no selection,
+#: correct selection, selection above the MTD)
+HEADLINE = ("selection", "no_selection", "pcs", "over_selection")
+SE_FIRST = 2048  # trials of the first block of a precision-targeted run (per scenario)
+SE_STEP = 1024  # later totals are multiples of this
+SE_MAX_TRIALS = 10_000_000  # default cap on the trials of a precision-targeted run
+
+
+def _headline_se(oc: OperatingCharacteristics) -> dict[str, float]:
+    """The largest Monte Carlo SE of each headline metric (over doses for the per-dose one)."""
+    return {m: float(np.max(oc.se(m))) for m in HEADLINE}
+
+
+def _stitch(blocks: list[TrialRecords], S: int) -> TrialRecords:
+    """Blocks of consecutive trials (each scenario-major) as one run's records, scenario-major."""
+    if len(blocks) == 1:
+        return blocks[0]
+
+    def cat(field):
+        parts = [getattr(b, field) for b in blocks]
+        if parts[0] is None:
+            return None
+        return np.concatenate([p.reshape(S, -1, *p.shape[1:]) for p in parts], axis=1).reshape(-1, *parts[0].shape[1:])
+
+    return TrialRecords(**{f: cat(f) for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason", "scenario",
+                                                "duration", "waited", "turned_away", "n_dropout")})
+
+
+def _simulate_to_target(design: Design, scenario, cap, seed, se_target, *, threads, progress, backend,
+                        _scenario_index) -> OperatingCharacteristics:
+    """``simulate(..., se_target=)``: blocks of trials on a schedule that depends on the results
+    alone (see :func:`simulate`)."""
+    scs = _scenario_list(scenario)
+    target = v.number("se_target", se_target)
+    if not 0 < target < 0.5:
+        raise ValueError(f"se_target: the largest standard error to accept must be in (0, 0.5), got {se_target!r}")
+    cap = v.integer("n_trials", SE_MAX_TRIALS if cap is None else cap, low=2)
+    seed = v.seed(seed)
+    low = design.lower(scs[0].n_doses)
+    keys = ([make_key(seed, _scenario_index, i) for i in range(len(scs))] if isinstance(scenario, ScenarioSet)
+            else [make_key(seed, _scenario_index)])
+    _backends.check(backend)
+    if threads is not None:
+        threads = v.integer("threads", threads, low=1, high=numba.config.NUMBA_NUM_THREADS)
+    t0 = time.perf_counter()
+    S = len(scs)
+    blocks: list[TrialRecords] = []
+    checkpoints = []
+    done = 0
+    nxt = min(cap, SE_FIRST)
+    with _backends.opened(backend) as executor:
+        while True:
+            check_memory(nxt * S, scs[0].n_doses, per=" (se_target)")
+            bar = _progress((nxt - done) * S, progress, design.label())
+            try:
+                if executor is None:
+                    with _threads(threads):
+                        blocks.append(_run_mc(low, scs, keys, nxt, bar, start=done))
+                else:
+                    blocks.append(_run_mc(low, scs, keys, nxt, bar, executor, threads, start=done))
+            finally:
+                if bar is not None:
+                    bar.close()
+            done = nxt
+            oc = OperatingCharacteristics(_stitch(blocks, S), scs, design, exact=False, seed=seed)
+            ses = _headline_se(oc)
+            checkpoints.append({"n_trials": done, "max_se": ses})
+            worst = max(ses.values())
+            if worst < target or done >= cap:
+                break
+            want = done * (worst / target) ** 2 * 1.05
+            nxt = min(cap, max(done + SE_STEP, SE_STEP * math.ceil(want / SE_STEP)))
+    met = worst < target
+    if not met:
+        which = max(ses, key=ses.get)
+        warnings.warn(f"se_target: {done:,} trials (the n_trials cap) leave the SE of {which} at {ses[which]:.4g}, "
+                      f"above the target {target:g}", stacklevel=3)
+    rec = _stitch(blocks, S)
+    meta = {"seconds": time.perf_counter() - t0, "versions": _versions(),
+            "se_target": {"target": target, "met": met, "headline": list(HEADLINE), "checkpoints": checkpoints}}
+    return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
+
+
 def _merge_states(rows: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Merge equal state rows, adding their probabilities.
 
@@ -251,9 +360,26 @@ def _merge_states(rows: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.n
 
 
 def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
+    """Terminal states and their probabilities, in one compiled call (``_kernels/exact.py``);
+    the Python loop below redoes the work if two different states ever share a hash."""
     _check_efficacy(low, [sc])
     if low.efficacy:
         return _exact_records_eff(low, sc)
+    p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
+    status, term, term_p, n_states, cohort, need = _exact.enumerate_states(
+        low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, p_tox, low.max_n, low.n_aux,
+        low.n_work + low.n_cache, MAX_EXACT_STATES, memory_budget() // 2)
+    if status == _exact.TOO_MUCH_MEMORY:
+        raise ValueError(f"design: exact enumeration needs about {need / 2**30:,.1f} GiB at cohort {cohort} "
+                         f"({n_states:,} trial states), more than this run may use; use simulate()")
+    if status == _exact.TOO_MANY_STATES:
+        raise ValueError(f"design: exact enumeration exceeds {MAX_EXACT_STATES:,} states; use simulate()")
+    if status == _exact.COLLISION:
+        return _exact_records_py(low, sc)
+    return _terminal_records(low, sc, term, term_p)
+
+
+def _exact_records_py(low: Lowered, sc: Scenario) -> TrialRecords:
     p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
     rows = _trial.initial_state(low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
     probs = np.ones(1)
@@ -268,7 +394,8 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
             raise ValueError(f"design: exact enumeration needs about {need / 2**30:,.1f} GiB at cohort {cohort} "
                              f"({rows.shape[0]:,} trial states), more than this run may use; use simulate()")
         rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
-                                                  p_tox, low.max_n, low.n_aux, rows, probs, low.n_work)
+                                                  p_tox, low.max_n, low.n_aux, rows, probs,
+                                                  low.n_work + low.n_cache)
         rows, probs = _merge_states(rows, probs)
         n_states += rows.shape[0]
         if n_states > MAX_EXACT_STATES:
@@ -278,6 +405,10 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
     term = np.concatenate(terms)
     term_p = np.concatenate(term_ps)
     term, term_p = _merge_states(term, term_p)
+    return _terminal_records(low, sc, term, term_p)
+
+
+def _terminal_records(low: Lowered, sc: Scenario, term: np.ndarray, term_p: np.ndarray) -> TrialRecords:
     D = low.n_doses
     n_pat = term[:, 2:2 + D]
     n_dlt = term[:, 2 + D:]
@@ -381,12 +512,18 @@ def exact(design: Design, scenario: Scenario | ScenarioSet) -> OperatingCharacte
 
 def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Iterable, n_trials: int = 10_000,
             seed: int = 1, *, threads: int | None = None, progress: bool | None = False,
-            backend: Any = None) -> Comparison:
+            backend: Any = None, benchmark: bool = True) -> Comparison:
     """Simulate several designs on the same patients (common random numbers).
 
     Patient i of trial t in scenario s has the same latent tolerance under every design, so
     paired differences (``Comparison.difference``) have much smaller Monte Carlo error than
     the difference of two independent runs. ``threads`` and ``backend`` as for :func:`simulate`.
+
+    With ``benchmark=True`` (default) the complete-information benchmark
+    (:func:`doseesc.optimal_benchmark`) runs on the same patients, once per scenario and per
+    maximum sample size among the designs: ``Comparison.benchmark[j][max_n]``, its PCS in
+    ``summary()`` and ``to_dict()`` (the upper reference for every design's correct selection,
+    with each design's paired shortfall from it).
 
     Examples
     --------
@@ -410,4 +547,12 @@ def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Itera
     with _backends.opened(backend) as executor:  # one pool of workers for every run
         ocs = [[simulate(d, sc, n_trials, seed, threads=threads, progress=progress, backend=executor,
                          _scenario_index=j) for j, sc in enumerate(scenarios)] for d in designs]
-    return Comparison(designs=designs, scenarios=scenarios, oc=ocs, seed=seed, meta={"versions": _versions()})
+    bench = None
+    if benchmark:
+        from ..benchmark import optimal_benchmark
+
+        sizes = sorted({d.lower(_scenario_list(scenarios[0])[0].n_doses).max_n for d in designs})
+        bench = [{n: optimal_benchmark(sc, n, n_trials, seed, threads=threads, _scenario_index=j) for n in sizes}
+                 for j, sc in enumerate(scenarios)]
+    return Comparison(designs=designs, scenarios=scenarios, oc=ocs, seed=seed, meta={"versions": _versions()},
+                      benchmark=bench)

@@ -70,18 +70,32 @@ def empty(n_rows: int, n_doses: int, efficacy: bool = False) -> dict[str, np.nda
             "duration": np.empty(n_rows), "waited": np.empty(n_rows), "turned_away": np.empty(n_rows, i8)}
 
 
-def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int) -> None:
-    """Simulate rows ``lo:hi`` into ``out[...][at:at + hi - lo]``."""
+def scratch_for(job: Job, scratch: np.ndarray | None = None) -> np.ndarray:
+    """Per-thread float scratch for ``job`` (one row per numba thread now in use), zeroed; or
+    ``scratch`` itself when it is already large enough. Kept across the blocks of one run, it
+    carries each thread's decision cache (``_kernels/cache.py``) from block to block."""
+    rows = numba.get_num_threads()
+    if scratch is None or scratch.shape[0] < rows:
+        scratch = np.zeros((rows, max(job.n_work, 1)))
+    return scratch
+
+
+def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
+             scratch: np.ndarray | None = None) -> np.ndarray:
+    """Simulate rows ``lo:hi`` into ``out[...][at:at + hi - lo]``; returns the scratch it used
+    (pass it to the next call for the same job)."""
     batch = _tite.run_batch if job.tite else _trial.run_batch
     s = slice(at, at + hi - lo)
     pet = job.p_eff_t if job.p_eff_t is not None else job.p_tox
     pen = job.p_eff_n if job.p_eff_n is not None else job.p_tox
+    scratch = scratch_for(job, scratch)
     batch(job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum, pet, pen,
           job.keys, job.per_scenario, lo, job.max_n, job.n_aux, job.n_work,
-          *(out[f][s] for f in FIELDS), numba.get_num_threads())
+          *(out[f][s] for f in FIELDS), scratch)
     if np.any(out["reason"][s] == TOO_LONG):
         raise ValueError(f"time: a simulated trial needed more than {MAX_EVENTS:,} arrivals or enrolments; the time "
                          "model (rate, window, dropout) makes trials too long to simulate")
+    return scratch
 
 
 _LAUNCH = threading.Lock()
@@ -154,25 +168,27 @@ def _n_workers(executor: Any) -> int:
     return max(1, int(getattr(executor, "_max_workers", 0) or os.cpu_count() or 1))
 
 
-def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int | None = None
+def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int | None = None, start: int = 0
         ) -> dict[str, np.ndarray]:
-    """All ``total`` rows of ``job``, here in blocks of ``block`` rows or as tasks of ``executor``."""
-    out = empty(total, job.n_doses, job.p_eff_t is not None)
+    """Rows ``start .. total - 1`` of ``job`` (all ``total`` by default), here in blocks of
+    ``block`` rows or as tasks of ``executor``."""
+    out = empty(total - start, job.n_doses, job.p_eff_t is not None)
     if executor is None:
-        for lo in range(0, total, block):
+        scratch = None
+        for lo in range(start, total, block):
             hi = min(total, lo + block)
-            run_into(job, lo, out, lo, hi)
+            scratch = run_into(job, lo, out, lo - start, hi, scratch)
             if bar is not None:
                 bar.update(hi - lo)
         return out
-    size = min(MAX_TASK_ROWS, max(MIN_TASK_ROWS, math.ceil(total / (4 * _n_workers(executor)))))
-    spans = [(lo, min(total, lo + size)) for lo in range(0, total, size)]
+    size = min(MAX_TASK_ROWS, max(MIN_TASK_ROWS, math.ceil((total - start) / (4 * _n_workers(executor)))))
+    spans = [(lo, min(total, lo + size)) for lo in range(start, total, size)]
     futures = [executor.submit(run_rows, job, lo, hi, threads) for lo, hi in spans]
     try:
         for (lo, hi), fut in zip(spans, futures):
             part = fut.result()
             for f in FIELDS:
-                out[f][lo:hi] = part[f]
+                out[f][lo - start:hi - start] = part[f]
             if bar is not None:
                 bar.update(hi - lo)
     except cf.process.BrokenProcessPool:
