@@ -17,6 +17,7 @@ import io
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -102,6 +103,8 @@ class WhatIfResult:
     #: per trial, for figures and the report: the designs shown, the fixed scenarios and their
     #: exact results (``results[i][j]``: design i under scenario j)
     objects: dict = field(default_factory=dict, repr=False)
+    #: the phase I/II part (trial B's doses), a ``doseesc._whatif_obd.OBDWhatIf``, or None
+    phase12: Any = None
 
     # ------------------------------------------------------------------ machine-readable
     def to_dict(self) -> dict:
@@ -114,7 +117,8 @@ class WhatIfResult:
                          **({"pcs_quantiles": r.pcs_quantiles} if r.pcs_quantiles else {})})
         return {"settings": self.settings, "versions": self.meta.get("versions"), "priors": self.priors,
                 "designs": self.designs, "coincide": self.coincide, "rows": rows,
-                "paired_differences": self.differences, "conclusions": self.conclusions}
+                "paired_differences": self.differences, "conclusions": self.conclusions,
+                "phase_i_ii": None if self.phase12 is None else self.phase12.to_dict()}
 
     def to_json(self) -> str:
         return _json.dumps(self.to_dict(), indent=2)
@@ -130,6 +134,9 @@ class WhatIfResult:
                 w.writerow([r.trial, r.scenario, r.design, r.method, "selection", f"{doses[j]:g}", _num(x), _num(s)])
             for k in r.values:
                 w.writerow([r.trial, r.scenario, r.design, r.method, k, "", _num(r.values[k]), _num(r.ses[k])])
+        if self.phase12 is not None:
+            for row in self.phase12.csv_rows():
+                w.writerow([*row[:6], _num(row[6]), _num(row[7])])
         return buf.getvalue()
 
     # ------------------------------------------------------------------ the table
@@ -148,6 +155,8 @@ class WhatIfResult:
                "mean N; pts>MTD = mean patients treated above it; DLTs = mean DLTs.", ""]
         for trial in s["trials"]:
             out.extend(self._trial_block(trial))
+        if self.phase12 is not None:
+            out.append(self.phase12.table())
         out.append("Evidence priors (the true curves of the prior-predictive scenarios, and the BLRM's prior):")
         for key, text in self.priors.items():  # one prior per paragraph, wrapped
             out.append(textwrap.fill(f"{key}: {text}", width=118, initial_indent="  ", subsequent_indent="      "))
@@ -291,6 +300,8 @@ class WhatIfResult:
                 r.figure(plot.run_figure(objs["designs"], objs["scenarios"], objs["results"]),
                          caption=f"Trial {trial}: the designs shown under the fixed scenarios (exact): the true curve "
                                  "and target, % of trials selecting each dose, mean patients per dose")
+        if self.phase12 is not None:
+            self.phase12.add_to_report(r)
         r.heading("Summary figure")
         r.figure(self.figure(), caption="PCS and selection of a dose above the MTD for every design and scenario "
                                         "(exact for the fixed curves; 95% intervals for the prior-predictive curves)")
@@ -489,7 +500,9 @@ def _signed(x: float, dec: int) -> str:
 # ---------------------------------------------------------------------------- the what-if
 def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: int | None = None,
            cohort_size: int = 3, discount: float = 0.5, evidence: str = "others", blrm: bool = True,
-           n_scenarios: int = 200, n_trials: int = 250, seed: int = 1, progress: bool | None = False) -> WhatIfResult:
+           n_scenarios: int = 200, n_trials: int = 250, seed: int = 1, progress: bool | None = False,
+           phase12: bool = True, phase12_max_n: int = 18, eff_endpoint: str = "B:response-M12",
+           eff_discount: float = 0.5) -> WhatIfResult:
     """Redesign the MSC lupus trials: the design each used vs the alternatives.
 
     Parameters
@@ -518,6 +531,18 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     n_scenarios, n_trials : int
         Prior-predictive true curves, and simulated trials under each.
     seed : int
+    phase12 : bool
+        With trial B: also ask the phase I/II question on its doses (1 / 2 / 4 x10^6 cells/kg):
+        which dose gives the best benefit-risk (the OBD), by BOIN12 beside the toxicity-only BOIN
+        and CRM, under fixed joint scenarios (exact) and prior-predictive ones, with the cost in
+        patients and months (``WhatIfResult.phase12``; see ``doseesc._whatif_obd``).
+    phase12_max_n : int
+        Maximum sample size of every design in the phase I/II part (default 18: six cohorts of 3).
+    eff_endpoint : str
+        The seed-trial efficacy endpoint behind the phase I/II prior-predictive curves (default
+        trial B's clinical response at month 12, 4/8); see ``doseesc.evidence.endpoints()``.
+    eff_discount : float
+        Weight of each of that endpoint's patients in the efficacy prior, in [0, 1].
 
     Returns
     -------
@@ -549,10 +574,20 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     seed = v.seed(seed)
     if max_n is not None:
         max_n = v.integer("max_n", max_n, low=cohort_size, high=v.MAX_PATIENTS)
+    if not isinstance(phase12, (bool, np.bool_)):
+        raise ValueError(f"phase12: expected True or False, got {phase12!r}")
+    phase12_max_n = v.integer("phase12_max_n", phase12_max_n, low=cohort_size, high=v.MAX_PATIENTS)
+    eff_discount = v.number("eff_discount", eff_discount)
+    if not 0 <= eff_discount <= 1:
+        raise ValueError(f"eff_discount: must be in [0, 1], got {eff_discount}")
+    if phase12 and "B" in trials:
+        keys = [e.key for e in _ev.endpoints()]
+        v.choice("eff_endpoint", eff_endpoint, tuple(keys))
     for trial in trials:  # before any work: every design's records of the prior-predictive run fit
         check_memory(n_scenarios * n_trials * 7, len(TRIALS[trial]["doses"]),
                      per=f" ({n_scenarios:,} curves x {n_trials:,} trials x 7 designs)")
     rows, priors, maxes, all_designs, diffs, coincide, conclusions, objects = [], {}, {}, {}, [], {}, {}, {}
+    p12 = None
     for trial in trials:
         t = TRIALS[trial]
         doses = list(t["doses"])
@@ -603,11 +638,20 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
             diffs.append(d)
         conclusions[trial] = _conclusions(trial, rows, [d for d in diffs if d["design"] not in hidden], labels[0],
                                           [lab for lab in labels if lab not in hidden], [f[0] for f in fixed[1:]])
+        if phase12 and trial == "B":
+            from ._whatif_obd import phase12 as _phase12
+
+            tox = [dict(a, spec=_spec(a["design"])) for a in
+                   _designs(trial, target, phase12_max_n, cohort_size, prior, None, sources)
+                   if a["label"] == "BOIN" or a["label"].startswith("CRM (evidence")]
+            p12 = _phase12(doses, prior, tox, target=target, max_n=phase12_max_n, cohort_size=cohort_size,
+                           eff_endpoint=eff_endpoint, eff_discount=eff_discount, n_scenarios=n_scenarios,
+                           n_trials=n_trials, seed=seed, progress=progress)
     settings = dict(trials=trials, target=target, cohort_size=cohort_size, discount=discount, evidence=evidence,
                     max_n=maxes, max_n_notes={k: TRIALS[k]["max_n_note"] for k in trials if max_n is None},
                     n_scenarios=n_scenarios, n_trials=n_trials, seed=seed)
     return WhatIfResult(rows, settings, priors, all_designs, diffs, coincide, conclusions,
-                        meta={"versions": _versions()}, objects=objects)
+                        meta={"versions": _versions()}, objects=objects, phase12=p12)
 
 
 def _row(trial, scenario, label, method, oc, true_p, quantiles=None) -> WhatIfRow:

@@ -811,7 +811,8 @@ def cmd_whatif(args) -> str:
         _io.check_output_file(args.report, "--report")
     res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
                  evidence=args.evidence, blrm=args.blrm, n_scenarios=args.n_scenarios, n_trials=args.n_trials,
-                 seed=args.seed, progress=args.progress)
+                 seed=args.seed, progress=args.progress, phase12=args.phase12, phase12_max_n=args.phase12_max_n,
+                 eff_endpoint=args.eff_endpoint, eff_discount=args.eff_discount)
     if args.plot:
         from . import plot
 
@@ -1160,6 +1161,17 @@ def make_parser() -> argparse.ArgumentParser:
     w.add_argument("--no-blrm", dest="blrm", action="store_false",
                    help="leave out the BLRM with the MAP prior from the evidence trials (default: included; its "
                         "prior's fit takes a few seconds once, then it is cached)")
+    w.add_argument("--no-phase12", dest="phase12", action="store_false",
+                   help="leave out the phase I/II question on trial B's doses 1/2/4 (which dose is the optimal "
+                        "biological dose: BOIN12 beside the toxicity-only designs; default: included with trial B)")
+    w.add_argument("--phase12-max-n", type=_int, default=18, metavar="N",
+                   help="maximum sample size of every design in the phase I/II part (default: 18)")
+    w.add_argument("--eff-endpoint", default="B:response-M12", metavar="KEY",
+                   help="the seed-trial efficacy endpoint behind the phase I/II prior-predictive curves and the "
+                        "efficacy assessment time, one of B:status-M3, B:response-M12, C:renal-CR-M3, C:renal-PR-M3, "
+                        "C:renal-CRPR-M3, D:SRI4-W20 (default: B:response-M12, trial B's month-12 clinical response)")
+    w.add_argument("--eff-discount", type=_num, default=0.5, metavar="W",
+                   help="weight, in [0, 1], of each of that endpoint's patients in the efficacy prior (default: 0.5)")
     w.add_argument("--evidence", choices=("others", "all"), default="others",
                    help="which trials inform each trial's prior: 'others' leaves the redesigned trial's own data "
                         "out, 'all' includes it (circular) (default: others)")

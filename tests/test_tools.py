@@ -1,5 +1,7 @@
 """Pathways, run files, what-if, figures: the routine tools."""
 
+import csv
+import io
 import json
 import os
 
@@ -173,6 +175,39 @@ def test_whatif_small_and_honest():
     assert all(len(line) < 400 for line in text.splitlines())
 
 
+def test_whatif_phase12_answers_which_dose_by_which_design():
+    res = de.whatif(["B"], n_scenarios=4, n_trials=40, seed=2, blrm=False)
+    p = res.phase12
+    d = json.loads(res.to_json())["phase_i_ii"]
+    labels = [x["label"] for x in d["designs"]]
+    assert labels[0].startswith("BOIN12") and "BOIN" in labels and any(lab.startswith("CRM") for lab in labels)
+    fixed = [r for r in d["rows"] if r["method"] == "exact"]
+    assert len(fixed) == 6 * len(labels)
+    # the exact rows are de.exact of the design on the stated scenario (OBD from the stated utility)
+    r = next(r for r in fixed if r["design"] == labels[0] and "plateau" in r["scenario"] and "safe" in r["scenario"])
+    sc = de.Scenario(r["true_p_tox"], p_eff=r["true_p_eff"], target=0.2)
+    ex = de.exact(de.BOIN12(phi_t=0.2, n_doses=3, cohort_size=3, max_n=18), sc)
+    assert r["true_obd"] == sc.obd_doses.tolist() == [2]  # plateau from the middle dose: the middle dose
+    assert r["pcs_obd"] == pytest.approx(float(ex.pcs_obd), abs=1e-12)
+    assert r["selected_utility"] == pytest.approx(float(ex.selected_utility), abs=1e-9)
+    # a toxicity-only design scores what it selects: its OBD % is its selection of the OBD
+    b = next(x for x in fixed if x["design"] == "BOIN" and x["scenario"] == r["scenario"])
+    assert b["pcs_obd"] == pytest.approx(b["selection"][1], abs=1e-12)
+    # waiting 12 months for each cohort's efficacy costs time: the phase I/II design takes longer
+    assert r["duration_months"] > b["duration_months"] + 4 * (r["duration_months_se"] + b["duration_months_se"])
+    # paired differences are the differences of the prior-predictive rows
+    mc = {x["design"]: x for x in d["rows"] if x["method"].startswith("Monte Carlo")}
+    for diff in d["paired_differences"]:
+        assert diff["pcs_obd"] == pytest.approx(mc[diff["design"]]["pcs_obd"] - mc[diff["versus"]]["pcs_obd"],
+                                                abs=1e-12)
+    text = res.table()
+    assert "Phase I/II" in text and "B:response-M12" in text and "month 12" in text
+    assert f"{100 * r['pcs_obd']:.0f}%" in "\n".join(p.conclusions)
+    assert any(row[0] == "phase I/II" for row in csv.reader(io.StringIO(res.to_csv())))
+    assert de.whatif(["B"], n_scenarios=2, n_trials=5, blrm=False, phase12=False).phase12 is None
+    assert de.whatif(["A"], n_scenarios=2, n_trials=5).phase12 is None
+
+
 def test_whatif_evidence_choice():
     mine = de.whatif(["A"], n_scenarios=2, n_trials=10, evidence="all", discount=1.0)
     assert "A@2" in mine.priors["trial A"] and "its own data included" in mine.priors["trial A"]
@@ -181,7 +216,10 @@ def test_whatif_evidence_choice():
 @pytest.mark.parametrize("argv, field", [(["whatif", "--trial", "Z"], "trials"),
                                          (["whatif", "--discount", "1.5"], "discount"),
                                          (["whatif", "--target", "0"], "target"),
-                                         (["whatif", "--max-n", "0"], "max_n")])
+                                         (["whatif", "--max-n", "0"], "max_n"),
+                                         (["whatif", "--eff-endpoint", "B:x"], "eff_endpoint"),
+                                         (["whatif", "--eff-discount", "2"], "eff_discount"),
+                                         (["whatif", "--phase12-max-n", "1"], "phase12_max_n")])
 def test_whatif_bad_input(capsys, argv, field):
     assert main(argv) == 2
     err = capsys.readouterr().err.strip().splitlines()

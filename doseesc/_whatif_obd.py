@@ -1,0 +1,320 @@
+"""The phase I/II question of the what-if: which dose gives the best benefit-risk on 1 / 2 / 4 x10^6
+cells/kg, by which design, at what cost in patients and time.
+
+Trial B (UC-MSC, NCT03562065) was a Bayesian phase I/II study; with no DLT in 30 patients across
+the MSC trials, the next trial's question is the optimal biological dose (OBD). Here the
+phase I/II designs (BOIN12, and any further ones given) are set beside the toxicity-only designs
+(BOIN and the CRM as trial B used it), all at one maximum sample size and on the same simulated
+patients (toxicity and response are drawn on their own random streams, so every design sees the
+same patients), under
+
+* fixed scenarios: two toxicity curves (the evidence mean curve, where every dose is safe, and a
+  toxic top dose) crossed with three efficacy shapes (increasing, a plateau from the middle dose,
+  an umbrella peaking at the middle dose), with exact operating characteristics;
+* prior-predictive scenarios: joint curves drawn from the toxicity prior of the what-if and an
+  efficacy prior from one named endpoint of the seed trials (Monte Carlo, with SEs);
+
+and, for the cost in time, each design is simulated once more under each fixed scenario with
+patients arriving at the MSC trials' pace and each cohort waiting for its assessment (the DLT
+window for the toxicity-only designs, the efficacy assessment for the phase I/II ones).
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .designs import BOIN12
+from .engine import compare, exact, simulate
+from .scenario import Scenario
+from .timemodel import TimeModel
+
+#: Efficacy shapes of the fixed scenarios on three doses (response probabilities): set by hand
+#: around trial B's month-12 clinical response (4 of 8 at 2 and 4 x10^6 cells/kg).
+EFF_SHAPES = [("increasing efficacy", (0.15, 0.30, 0.50)),
+              ("efficacy plateau from the middle dose", (0.20, 0.50, 0.50)),
+              ("umbrella efficacy (peak at the middle dose)", (0.25, 0.50, 0.30))]
+
+#: (key, header, scale) of the per-design columns
+METRICS = [("pcs_obd", "OBD %", 100), ("selected_utility", "utility", 1), ("over_toxic_selection", "over-tox %", 100),
+           ("no_selection", "none %", 100), ("sample_size", "mean N", 1), ("n_at_obd", "N at OBD", 1),
+           ("total_eff", "responses", 1), ("total_dlt", "DLTs", 1)]
+DIFFS = [("pcs_obd", "OBD selection", 100, "points"),
+         ("selected_utility", "utility of the selected dose", 1, "utility"),
+         ("over_toxic_selection", "selection of an over-toxic dose", 100, "points"),
+         ("sample_size", "mean sample size", 1, "patients")]
+
+
+@dataclass
+class OBDRow:
+    scenario: str
+    design: str
+    method: str
+    values: dict
+    ses: dict
+    selection: list
+    selection_se: list
+    true_p: list = field(default_factory=list)
+    true_e: list = field(default_factory=list)
+    obd: list = field(default_factory=list)
+    months: float | None = None
+    months_se: float | None = None
+
+
+@dataclass
+class OBDWhatIf:
+    """The phase I/II part of the what-if (``WhatIfResult.phase12``)."""
+
+    doses: list
+    settings: dict
+    designs: list
+    rows: list
+    differences: list
+    conclusions: list
+    priors: dict
+
+    def to_dict(self) -> dict:
+        return {"doses": self.doses, "settings": self.settings, "designs": self.designs, "priors": self.priors,
+                "rows": [{"scenario": r.scenario, "design": r.design, "method": r.method, "true_p_tox": r.true_p,
+                          "true_p_eff": r.true_e, "true_obd": r.obd, "selection": r.selection,
+                          "selection_se": r.selection_se, **r.values, **{f"{k}_se": s for k, s in r.ses.items()},
+                          "duration_months": r.months, "duration_months_se": r.months_se} for r in self.rows],
+                "paired_differences": self.differences, "conclusions": self.conclusions}
+
+    def csv_rows(self):
+        """Rows (trial, scenario, design, method, metric, dose, value, se) for the what-if's CSV."""
+        for r in self.rows:
+            for j, (x, s) in enumerate(zip(r.selection, r.selection_se)):
+                yield ["phase I/II", r.scenario, r.design, r.method, "selection", f"{self.doses[j]:g}", x, s]
+            for k in r.values:
+                yield ["phase I/II", r.scenario, r.design, r.method, k, "", r.values[k], r.ses[k]]
+            if r.months is not None:
+                yield ["phase I/II", r.scenario, r.design, "Monte Carlo (time model)", "duration_months", "",
+                       r.months, r.months_se]
+
+    def table(self) -> str:
+        s = self.settings
+        out = [f"== Phase I/II: which dose on {', '.join(f'{d:g}' for d in self.doses)} x10^6 cells/kg gives the best "
+               "benefit-risk (the OBD)?",
+               textwrap.fill(
+                   f"Maximum sample size {s['max_n']} for every design, cohorts of {s['cohort_size']}, start at dose "
+                   f"{s['start_dose']}; toxicity limit {s['target']:g}; utility (E no T, neither, both, T no E) = "
+                   f"({', '.join(f'{u:g}' for u in s['utility'])}): the true OBD (*) is the dose with the highest "
+                   "true utility among doses "
+                   f"with P(DLT) <= {s['target']:g}. Efficacy and toxicity independent given dose. Toxicity-only "
+                   "designs ignore responses; their OBD columns score what they select.",
+                   width=118, initial_indent="   ", subsequent_indent="   "),
+               "   Designs:"]
+        for d in self.designs:
+            out.append(textwrap.fill(f"- {d['label']}: {d['spec']}", width=118, initial_indent="   ",
+                                     subsequent_indent="       "))
+        out.append(textwrap.fill(
+            f"Time (months, Monte Carlo, {s['time_trials']:,} trials, SE in brackets): patients arrive at "
+            f"{s['accrual_per_month']:.3g} per month (the MSC trials' pace: {s['accrual_basis']}); each cohort "
+            f"waits {s['dlt_window_days']:g} days (DLT window) under the toxicity-only designs and "
+            f"{s['eff_window_days']:g} days (the efficacy endpoint's assessment, {s['eff_time']}) under the phase I/II "
+            "designs, which wait for complete efficacy data; arrivals while a "
+            "cohort is in follow-up are turned away.", width=118, initial_indent="   ", subsequent_indent="   "))
+        wd = max([len(d["label"]) for d in self.designs] + [24]) + 1
+        head = f"   {'design':<{wd}}" + "".join(f"{f'{x:g}':>12}" for x in self.doses) + "".join(
+            f"{h:>12}" for _, h, _ in METRICS) + f"{'months':>13}"
+        key = None
+        for r in self.rows:
+            if r.scenario != key:
+                key = r.scenario
+                out.append("")
+                truth = ""
+                if r.true_p:
+                    truth = (": P(DLT) " + ", ".join(f"{p:.3f}" for p in r.true_p) + "; P(response) "
+                             + ", ".join(f"{p:.2f}" for p in r.true_e) + "; OBD "
+                             + (", ".join(f"{self.doses[k - 1]:g}" for k in r.obd) if r.obd else "none"))
+                out.append(f"-- {r.scenario}{truth}  [{r.method}]")
+                out.append(head)
+            ex = r.method == "exact"
+            cells = [_cell(100 * x, 100 * e, ex) for x, e in zip(r.selection, r.selection_se)]
+            mets = [_cell(sc * r.values[k], sc * r.ses[k], ex) for k, _, sc in METRICS]
+            t = "-" if r.months is None else f"{r.months:.1f} ({r.months_se:.1f})"
+            out.append(f"   {r.design:<{wd}}" + "".join(f"{c:>12}" for c in cells) + "".join(f"{c:>12}" for c in mets)
+                       + f"{t:>13}")
+        out.append("")
+        out.append("   Conclusion (phase I/II):")
+        out.extend(textwrap.fill(c, width=118, initial_indent="   ", subsequent_indent="     ")
+                   for c in self.conclusions)
+        out.append("")
+        for k, text in self.priors.items():
+            out.append(textwrap.fill(f"{k}: {text}", width=118, initial_indent="   ", subsequent_indent="      "))
+        out.append("")
+        return "\n".join(out)
+
+    def add_to_report(self, r) -> None:
+        """Add this part to a :class:`~doseesc.report.Report`."""
+        s = self.settings
+        r.heading("Phase I/II: the optimal biological dose")
+        r.paragraph(self.table().split("   Designs:")[0].split("\n", 1)[1].replace("\n   ", " ").strip(),
+                    lead="What was run")
+        for d in self.designs:
+            r.paragraph(d["spec"], lead=d["label"])
+        header = ["design", *[f"{x:g}" for x in self.doses], *[h for _, h, _ in METRICS], "months"]
+        by: dict = {}
+        for row in self.rows:
+            by.setdefault(row.scenario, []).append(row)
+        for name, rows in by.items():
+            ex = rows[0].method == "exact"
+            body = [[row.design, *[_cell(100 * x, 100 * e, ex) for x, e in zip(row.selection, row.selection_se)],
+                     *[_cell(sc * row.values[k], sc * row.ses[k], ex) for k, _, sc in METRICS],
+                     "" if row.months is None else f"{row.months:.1f} ({row.months_se:.1f})"] for row in rows]
+            truth = ""
+            if rows[0].true_p:
+                truth = (" (P(DLT) " + ", ".join(f"{p:.3f}" for p in rows[0].true_p) + "; P(response) "
+                         + ", ".join(f"{p:.2f}" for p in rows[0].true_e) + ")")
+            r.table(header, body, caption=f"Phase I/II, scenario '{name}'{truth}: {rows[0].method}",
+                    notes=f"Selection % per dose (x10^6 cells/kg); OBD % = selecting the true OBD; utility of the "
+                          f"selected dose (table {tuple(s['utility'])}); over-tox % = selecting a dose with P(DLT) > "
+                          f"{s['target']:g}; months = mean duration under the time model (Monte Carlo).")
+        r.paragraph(" ".join(self.conclusions), lead="Conclusion (phase I/II)")
+        for k, text in self.priors.items():
+            r.paragraph(text, lead=k)
+
+
+def assessment_days(time: str) -> float:
+    """Days to an endpoint's assessment from its reported time ("month 12", "week 20", "first 3
+    months"): months of 30.4375 days, weeks of 7."""
+    import re
+
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(month|week|day)s?|(month|week|day)s?\s*(\d+(?:\.\d+)?)", time)
+    if m is None:
+        raise ValueError(f"eff_endpoint: cannot read an assessment time from {time!r}")
+    num = float(m.group(1) or m.group(4))
+    unit = m.group(2) or m.group(3)
+    return round(num * {"month": 30.4375, "week": 7.0, "day": 1.0}[unit], 1)
+
+
+def _spec12(d) -> str:
+    return (f"BOIN12 (Lin et al. 2020; the MD Anderson app's rules, as escalation's get_boin12), cohorts of "
+            f"{d.cohort_size}, max {d.max_n}, start at dose {d.start_dose}; toxicity limit phi_T = {d.phi_t:g}, "
+            f"lowest acceptable response rate phi_E = {d.phi_e:g}; admissible if P(p_T > phi_T) < {d.c_t:g} and "
+            f"P(p_E < phi_E) < {d.c_e:g}; BOIN boundaries for phi_T; rank-based desirability from the utility "
+            f"(100, {d.u2:g}, {d.u3:g}, 0); no exploring above a dose with >= {d.n_star} patients between the "
+            "boundaries; the OBD selected by isotonic toxicity and utility")
+
+
+def _cell(m: float, se: float, exact_row: bool) -> str:
+    return f"{m:.1f}" if exact_row else f"{m:.1f} ({se:.1f})"
+
+
+def _signed(x: float, dec: int) -> str:
+    text = f"{x:+.{dec}f}"
+    return text.replace("-", "+") if float(text) == 0 else text
+
+
+def _row(name, label, method, oc, sc=None) -> OBDRow:
+    keys = [k for k, _, _ in METRICS]
+    return OBDRow(name, label, method, {k: float(getattr(oc, k)) for k in keys}, {k: float(oc.se(k)) for k in keys},
+                  [float(x) for x in oc.selection], [float(x) for x in oc.se("selection")],
+                  [] if sc is None else [float(x) for x in sc.p_tox],
+                  [] if sc is None else [float(x) for x in sc.p_eff],
+                  [] if sc is None else [int(k) for k in sc.obd_doses])
+
+
+def phase12(doses, tox_prior, tox_designs: list[dict], *, target: float, max_n: int, cohort_size: int,
+            eff_endpoint: str, eff_discount: float, n_scenarios: int, n_trials: int, seed: int,
+            time_trials: int = 2000, extra_designs: list[dict] | None = None, progress=False) -> OBDWhatIf:
+    """Run the phase I/II comparison (see the module docstring).
+
+    ``tox_designs``: the toxicity-only designs ({label, design, spec}) to set beside the phase
+    I/II ones, already at ``max_n``; ``extra_designs``: further phase I/II designs.
+    """
+    from . import evidence as _ev
+
+    D = len(doses)
+    b12 = BOIN12(phi_t=target, n_doses=D, cohort_size=cohort_size, max_n=max_n)
+    arms = [dict(label="BOIN12 (phase I/II)", design=b12, spec=_spec12(b12), phase12=True)]
+    arms += [dict(a, phase12=True) for a in (extra_designs or [])]
+    arms += [dict(a, phase12=False) for a in tox_designs]
+    designs = [a["design"] for a in arms]
+    labels = [a["label"] for a in arms]
+    utility = (100.0, float(b12.u2), float(b12.u3), 0.0)
+    accrual_month = 8 / 42.0  # trial B: 8 patients over about 3.5 years
+    rate_day = accrual_month * 12 / 365.25
+    ep = next(e for e in _ev.endpoints() if e.key == eff_endpoint)
+    dlt_window, eff_window = 28.0, assessment_days(ep.time)
+    rows, diffs = [], []
+    mean_tox = [float(x) for x in tox_prior.mean_curve()]
+    toxic_top = [0.05 * target / 0.2, 0.15 * target / 0.2, min(0.95, 0.35 * target / 0.2)]
+    tox_curves = [("every dose safe (evidence mean curve)", mean_tox), ("toxic top dose", toxic_top)]
+    fixed = []
+    for tname, pt in tox_curves:
+        for ename, pe in EFF_SHAPES:
+            fixed.append(Scenario(p_tox=pt, p_eff=list(pe), target=target, doses=list(doses),
+                                  dose_unit="1e6 cells/kg", utility=utility, name=f"{tname}; {ename}"))
+    for sc in fixed:
+        name = sc.name
+        for a in arms:
+            oc = exact(a["design"], sc)
+            row = _row(name, a["label"], "exact", oc, sc)
+            w = eff_window if a["phase12"] else dlt_window
+            tsc = Scenario(p_tox=list(sc.p_tox), p_eff=list(sc.p_eff), target=target, utility=utility,
+                           time=TimeModel(window=w, rate=rate_day))
+            toc = simulate(a["design"], tsc, n_trials=time_trials, seed=seed)
+            row.months, row.months_se = float(toc.duration) / 30.4375, float(toc.se("duration")) / 30.4375
+            rows.append(row)
+    eff_prior = _ev.efficacy_prior(eff_endpoint, discount=eff_discount)
+    sset = _ev.sample_joint_scenarios(tox_prior, eff_prior, doses, n=n_scenarios, seed=seed, target=target,
+                                      utility=utility, name="phase I/II prior draw")
+    cmp = compare(designs, [sset], n_trials=n_trials, seed=seed, progress=progress, benchmark=False)
+    pp = f"prior-predictive ({n_scenarios} joint curves: increasing, plateau, umbrella)"
+    method = f"Monte Carlo, {n_scenarios} x {n_trials} trials"
+    for i, label in enumerate(labels):
+        rows.append(_row(pp, label, method, cmp.oc[i][0]))
+    for i in range(1, len(designs)):
+        d = {"scenario": pp, "method": method, "design": labels[i], "versus": labels[0]}
+        for k, *_ in DIFFS:
+            m, se = cmp.difference(k, i, 0)
+            d[k], d[f"{k}_se"] = float(m), float(se)
+        diffs.append(d)
+    conclusions = _conclusions(rows, diffs, labels, [sc.name for sc in fixed], doses)
+    priors = {"phase I/II efficacy prior": (
+        f"{eff_prior.describe()} -- endpoint {ep.key}: {ep.name}, assessed at {ep.time}, {ep.responders}/{ep.n} "
+        f"responders (trial {ep.trial}, doses {', '.join(f'{x:g}' for x in ep.doses)}), each patient counting as "
+        f"{eff_discount:g} of a patient; one response probability for every dose, then shaped (increasing, plateau, "
+        "umbrella, equally likely). The next trial's endpoint is assumed to behave like this one; other endpoints "
+        "(SRI-4 at week 20, renal CR+PR within 3 months) are different and are not pooled."),
+        "phase I/II toxicity prior": "the what-if's toxicity prior for these doses (above)"}
+    settings = dict(target=target, max_n=max_n, cohort_size=cohort_size, start_dose=1, utility=list(utility),
+                    eff_endpoint=eff_endpoint, eff_discount=eff_discount, n_scenarios=n_scenarios, n_trials=n_trials,
+                    seed=seed, time_trials=time_trials, accrual_per_month=accrual_month,
+                    accrual_basis="trial B treated 8 patients in about 3.5 years", dlt_window_days=dlt_window,
+                    eff_window_days=eff_window, eff_time=ep.time)
+    return OBDWhatIf(list(doses), settings, [{"label": a["label"], "spec": a["spec"]} for a in arms], rows, diffs,
+                     conclusions, priors)
+
+
+def _conclusions(rows, diffs, labels, fixed_names, doses) -> list[str]:
+    """Sentences that restate the numbers only."""
+    by = {(r.scenario, r.design): r for r in rows}
+    out = []
+    for name in fixed_names:
+        first = by[(name, labels[0])]
+        obd = ", ".join(f"{doses[k - 1]:g}" for k in first.obd) or "none"
+        cells = []
+        for lab in labels:
+            r = by[(name, lab)]
+            modal = int(np.argmax(r.selection))
+            cells.append(f"{lab} selects it in {100 * r.values['pcs_obd']:.0f}% (most often {doses[modal]:g}, "
+                         f"{100 * r.selection[modal]:.0f}%; {r.months:.0f} months)")
+        out.append(f"'{name}' (exact; OBD {obd}): " + "; ".join(cells) + ".")
+    if diffs:
+        pp = diffs[0]["scenario"]
+        parts = []
+        for d in sorted(diffs, key=lambda d: -d["pcs_obd"]):
+            tag = " [within 2 SE]" if abs(d["pcs_obd"]) <= 2 * d["pcs_obd_se"] else ""
+            parts.append(f"{d['design']}: OBD selection {_signed(100 * d['pcs_obd'], 1)} points (SE "
+                         f"{100 * d['pcs_obd_se']:.1f}){tag}, utility {_signed(d['selected_utility'], 1)} (SE "
+                         f"{d['selected_utility_se']:.1f}), mean N {_signed(d['sample_size'], 2)} (SE "
+                         f"{d['sample_size_se']:.2f})")
+        top = by[(pp, labels[0])]
+        out.append(f"'{pp}': {labels[0]} selects the OBD in {100 * top.values['pcs_obd']:.1f}% (SE "
+                   f"{100 * top.ses['pcs_obd']:.1f}); each other design minus it: " + "; ".join(parts) + ".")
+    return out
