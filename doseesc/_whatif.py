@@ -206,7 +206,9 @@ class WhatIfResult:
         out.append("")
         out.append(f"   Conclusion for trial {trial} (paired differences on the same simulated patients, vs "
                    f"{self.designs[trial][0]['label']}):")
-        out.extend(f"   {line}" for line in self.conclusions[trial])
+        for line in self.conclusions[trial]:
+            pad = " " * (3 + len(line) - len(line.lstrip()))
+            out.append(textwrap.fill(line.strip(), width=118, initial_indent=pad, subsequent_indent=pad + "  "))
         out.append("")
         return out
 
@@ -492,6 +494,41 @@ def _conclusions(trial: str, rows: list, diffs: list, as_used: str, labels: list
     return lines
 
 
+#: trials of the complete-information benchmark under each fixed scenario
+BENCH_TRIALS = 20_000
+
+
+def _benchmark_lines(cmp, max_n: int, labels: list[str], shown: list[int], scenarios: list, fixed: list,
+                     seed: int) -> list[str]:
+    """The complete-information benchmark (O'Quigley, Paoletti & Maccario 2002) as the upper
+    reference: its PCS on the prior-predictive curves (the designs' own patients, so each
+    design's shortfall is a paired difference with its SE) and, by Monte Carlo, under the fixed
+    toxic scenarios."""
+    from .benchmark import optimal_benchmark
+
+    lines = []
+    b = (cmp.benchmark[0] or {}).get(max_n) if cmp.benchmark else None
+    if b is not None:
+        parts = []
+        for lab, i in zip(labels, shown):
+            dm, ds = b.difference(cmp.oc[i][0], "pcs")
+            parts.append(f"{lab} {_signed(100 * dm, 1)} (SE {100 * ds:.1f})")
+        lines.append(f"Upper reference, the complete-information benchmark on the same simulated patients (the dose "
+                     f"closest to the target if every patient's outcome were known at every dose; O'Quigley, "
+                     f"Paoletti & Maccario 2002): PCS {100 * b.pcs:.1f}% (SE {100 * b.se('pcs'):.1f}); each design "
+                     f"minus it, in points: " + ", ".join(parts) + ".")
+    cells = []
+    for sc, (name, _, band) in zip(scenarios[1:], fixed[1:]):
+        if band is not None:  # the correct answer is no dose, which the benchmark never gives
+            continue
+        fb = optimal_benchmark(sc, max_n, n_trials=BENCH_TRIALS, seed=seed)
+        cells.append(f"'{name}' {100 * fb.pcs:.1f}% (SE {100 * fb.se('pcs'):.1f})")
+    if cells:
+        lines.append(f"Benchmark PCS under the fixed scenarios (Monte Carlo, {BENCH_TRIALS:,} trials): "
+                     + ", ".join(cells) + ".")
+    return lines
+
+
 def _signed(x: float, dec: int) -> str:
     text = f"{x:+.{dec}f}"
     return text.replace("-", "+") if float(text) == 0 else text  # no "-0.00"
@@ -638,6 +675,8 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
             diffs.append(d)
         conclusions[trial] = _conclusions(trial, rows, [d for d in diffs if d["design"] not in hidden], labels[0],
                                           [lab for lab in labels if lab not in hidden], [f[0] for f in fixed[1:]])
+        conclusions[trial] += _benchmark_lines(cmp, mn, [labels[i] for i in range(len(labels)) if i in shown],
+                                               shown, objects[trial]["scenarios"], fixed, seed)
         if phase12 and trial == "B":
             from ._whatif_obd import phase12 as _phase12
 

@@ -4,6 +4,7 @@ import csv
 import io
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -169,6 +170,12 @@ def test_whatif_small_and_honest():
         a_ = next(r for r in mc if r["trial"] == diff["trial"] and r["design"] == diff["design"])
         b_ = next(r for r in mc if r["trial"] == diff["trial"] and r["design"] == diff["versus"])
         assert diff["pcs"] == pytest.approx(a_["pcs"] - b_["pcs"], abs=1e-12)
+    # the complete-information benchmark is the upper reference: no design above it by more than 4 SE
+    bench = [line for line in res.conclusions["B"] if line.startswith("Upper reference")]
+    assert len(bench) == 1
+    diffs_b = [float(x) for x in re.findall(r" ([+-]\d+\.\d) \(SE", bench[0])]
+    ses_b = [float(x) for x in re.findall(r"\(SE (\d+\.\d)\)", bench[0])][1:]
+    assert len(diffs_b) == len(ses_b) >= 3 and all(dd <= 4 * ss + 0.1 for dd, ss in zip(diffs_b, ses_b))
     text = res.table()
     assert "Designs:" in text and "Conclusion for trial B" in text and "assumed:" in text
     assert "low-gr" not in text  # no AE column: it only restated the sample size
