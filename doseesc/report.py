@@ -749,6 +749,27 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
         header, rows, notes = difference_table(designs, scenarios, grid, cmp)
         r.table(header, rows, caption=f"Differences from design 1 ({designs[0].label()})", notes=notes)
 
+    bench = getattr(cmp, "benchmark", None) if cmp is not None else None
+    if bench:
+        r.heading("Upper reference: the complete-information benchmark")
+        rows = []
+        for j in range(len(scenarios)):
+            for n, b in bench[j].items():
+                cells = []
+                for i in range(len(designs)):
+                    if cmp.benchmark_for(i, j) is b:
+                        dm, ds = b.difference(cmp.oc[i][j], "pcs")
+                        cells.append(f"{100 * dm:+.1f} ({100 * ds:.1f})")
+                    else:
+                        cells.append("")
+                rows.append([f"S{j + 1}", str(n), f"{100 * b.pcs:.1f} ({100 * b.se('pcs'):.1f})", *cells])
+        r.table(["scenario", "patients", "benchmark PCS %", *[f"design {i + 1} minus it" for i in range(len(designs))]],
+                rows, caption="The complete-information benchmark (O'Quigley, Paoletti & Maccario 2002) on the same "
+                              "simulated patients: the dose closest to the target if every patient's outcome were "
+                              "known at every dose; each design's PCS minus the benchmark's, in percentage points",
+                notes="Monte Carlo SE in brackets (paired differences). The benchmark is an upper reference in "
+                      "expectation, not a bound in every scenario (see help(doseesc.optimal_benchmark)).")
+
     r.heading("Figure")
     if figure:
         try:

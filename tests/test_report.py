@@ -55,8 +55,8 @@ doses = [1, 2, 4, 8]
 dose_unit = "mg/kg"
 """
 
-SECTIONS = ["Scenarios", "Designs", "Operating characteristics", "Paired comparison with design 1 (3+3)", "Figure",
-            "Resolved run"]
+SECTIONS = ["Scenarios", "Designs", "Operating characteristics", "Paired comparison with design 1 (3+3)",
+            "Upper reference: the complete-information benchmark", "Figure", "Resolved run"]
 
 
 # ---------------------------------------------------------------------------- a tiny HTML reader
@@ -284,6 +284,20 @@ def test_paired_differences_equal_comparison_difference(mc_run):
             dm, ds = cmp.difference(key, i, 0, j)
             _close(cell, scale * float(dm), scale * float(ds))
     assert "common random numbers" in html.unescape(rep.to_html())
+
+
+def test_benchmark_table_equals_the_comparison(mc_run):
+    spec, cmp, rep, doc = mc_run
+    t = doc.table("The complete-information benchmark")
+    assert len(t["body"]) == sum(len(b) for b in cmp.benchmark)
+    for row in t["body"]:
+        j = int(row[0][1:]) - 1
+        b = cmp.benchmark[j][int(row[1])]
+        _close(row[2], 100 * b.pcs, 100 * b.se("pcs"))
+        for i, cell in enumerate(row[3:]):
+            if cell:
+                dm, ds = b.difference(cmp.oc[i][j], "pcs")
+                _close(cell, 100 * dm, 100 * ds)
 
 
 def test_boin_boundary_table_equals_r_get_boundary(mc_run):
