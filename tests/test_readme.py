@@ -3,12 +3,26 @@
 import pathlib
 import re
 
+import pytest
+
 
 def test_readme_python_example_runs(capsys):
     text = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
     block = re.findall(r"```python\n(.*?)```", text, re.S)[0]
     exec(compile(block, "README.md", "exec"), {})
     assert "selected %" in capsys.readouterr().out
+
+
+@pytest.mark.slow
+def test_readme_other_python_examples_run(capsys):
+    """Every further Python block runs as written, except the one that needs a Dask cluster."""
+    text = (pathlib.Path(__file__).parent.parent / "README.md").read_text()
+    blocks = [b for b in re.findall(r"```python\n(.*?)```", text, re.S)[1:] if "dask" not in b]
+    assert len(blocks) >= 3
+    for block in blocks:
+        exec(compile("import doseesc as de\n" + block, "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert "Calibration of CRM" in out and "NO candidate" not in out
 
 
 def test_readme_first_lines_are_the_two_commands():
