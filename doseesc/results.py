@@ -177,7 +177,7 @@ class OperatingCharacteristics:
     """
 
     def __init__(self, records: TrialRecords, scenarios: Sequence, design: Any, *, exact: bool = False,
-                 seed: int | None = None, meta: dict | None = None):
+                 seed: int | None = None, meta: dict | None = None, _sums: dict | None = None):
         self.records = records
         self.scenarios = list(scenarios)
         self.scenario = self.scenarios[0]
@@ -185,10 +185,13 @@ class OperatingCharacteristics:
         self.exact = exact
         self.seed = seed
         self.meta = dict(meta or {})
-        self.n_trials = len(records) if not exact else None
+        self.n_trials = (len(records) if _sums is None else int(_sums["n"])) if not exact else None
         self._values: dict[str, Any] = {}
         self._se: dict[str, Any] = {}
-        self._compute()
+        if _sums is not None:  # a run whose records were not kept (``records`` has no rows)
+            self._compute_mc(_sums)
+        else:
+            self._compute()
 
     # ------------------------------------------------------------------ computation
     def _masks(self):
@@ -317,18 +320,56 @@ class OperatingCharacteristics:
             qs = np.quantile(pcs, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
             self._values["pcs_obd_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"), qs))
 
-    def _compute_mc(self) -> None:
-        """Monte Carlo summaries from one compiled pass of sums (no per-trial arrays); the same
-        formulas as :func:`_wmean_se` for counts and 0/1 flags."""
+    def _sums(self, r: TrialRecords) -> dict:
+        """The additive sums behind the Monte Carlo summaries of the trials in ``r`` (integer
+        outcomes, no time model): summing them over blocks of trials and :meth:`_compute_mc` on
+        the total give the summaries of all the trials without keeping their records."""
         from ._kernels.summary import moments
 
-        r = self.records
-        n = len(r)
         D = r.n_patients.shape[1]
         correct, above, below, target, none_ok = self._masks()
-        isum, isq, fsum, fsq, counts, pcs_s, tr_s = moments(
-            r.selected, r.n_patients, r.n_dlt, r.n_ae, r.stop_reason, r.scenario, correct, above, below, target,
-            none_ok, len(self.scenarios), len(STOP_REASONS))
+        m = moments(r.selected, r.n_patients, r.n_dlt, r.n_ae, r.stop_reason, r.scenario, correct, above, below,
+                    target, none_ok, len(self.scenarios), len(STOP_REASONS))
+        out = {"n": len(r), "sel": np.bincount(r.selected, minlength=D + 1)[1:], "moments": list(m), "eff": {}}
+        if r.n_eff is not None:
+            saved = self.records
+            self.records = r
+            try:
+                per = self._per_trial_eff()
+            finally:
+                self.records = saved
+            for name, x in per.items():
+                xf = np.asarray(x, dtype=float)
+                out["eff"][name] = [xf.sum(axis=0), (xf * xf).sum(axis=0)]
+            k = len(self.scenarios)
+            out["eff_pcs"] = [np.bincount(r.scenario, weights=per["pcs_obd"].astype(float), minlength=k),
+                              np.bincount(r.scenario, minlength=k).astype(float)]
+        return out
+
+    @staticmethod
+    def _add_sums(a: dict | None, b: dict) -> dict:
+        if a is None:
+            return b
+        out = {"n": a["n"] + b["n"], "sel": a["sel"] + b["sel"],
+               "moments": [x + y for x, y in zip(a["moments"], b["moments"])],
+               "eff": {k: [a["eff"][k][0] + b["eff"][k][0], a["eff"][k][1] + b["eff"][k][1]] for k in a["eff"]}}
+        if "eff_pcs" in a:
+            out["eff_pcs"] = [a["eff_pcs"][0] + b["eff_pcs"][0], a["eff_pcs"][1] + b["eff_pcs"][1]]
+        return out
+
+    def _compute_mc(self, sums: dict | None = None) -> None:
+        """Monte Carlo summaries from one compiled pass of sums (no per-trial arrays); the same
+        formulas as :func:`_wmean_se` for counts and 0/1 flags. ``sums``: the summed
+        :meth:`_sums` of a run whose records were not kept."""
+        r = self.records
+        if sums is None:
+            sums = self._sums(r)
+            streamed = False
+        else:
+            streamed = True
+        n = sums["n"]
+        D = r.n_patients.shape[1]
+        isum, isq, fsum, fsq, counts, pcs_s, tr_s = sums["moments"]
 
         def mean_se(s1, s2):  # from the sum and the sum of squares
             m = np.float64(s1) / n
@@ -339,7 +380,7 @@ class OperatingCharacteristics:
             m = cnt / n
             return m, np.sqrt(m * (1 - m) / (n - 1)) if n > 1 else np.nan
 
-        sel = np.bincount(r.selected, minlength=D + 1)[1:] / n
+        sel = sums["sel"] / n
         self._values["selection"] = sel
         self._se["selection"] = np.sqrt(sel * (1 - sel) / (n - 1)) if n > 1 else np.full(D, np.nan)
         out = {"no_selection": flag(counts[0]), "pcs": flag(counts[1]), "over_selection": flag(counts[2])}
@@ -360,7 +401,16 @@ class OperatingCharacteristics:
         if r.duration is not None or r.n_dropout is not None:
             for name, x in self._timed(r.n_patients.sum(axis=1)).items():
                 self._values[name], self._se[name] = _wmean_se(x, None, False)
-        self._compute_eff(None)
+        if not streamed:
+            self._compute_eff(None)
+        else:
+            for name, (s1, s2) in sums["eff"].items():
+                self._values[name], self._se[name] = mean_se(s1, s2)
+            if "eff_pcs" in sums and len(self.scenarios) > 1:
+                pcs = sums["eff_pcs"][0] / np.maximum(sums["eff_pcs"][1], 1)
+                self._values["pcs_obd_by_scenario"] = pcs
+                qs = np.quantile(pcs, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
+                self._values["pcs_obd_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"), qs))
         self._finish(pcs_s / np.maximum(tr_s, 1))
 
     def _finish(self, pcs_by_scenario: np.ndarray) -> None:
@@ -506,7 +556,7 @@ class OperatingCharacteristics:
             ("P(>= 60% above MTD) %", 100, "overdose_60"),
             ("stopped for safety %", 100, "early_stop"),
         ]
-        if np.any(self.records.n_ae):
+        if self._values.get("total_ae", 0) > 0 or np.any(self.records.n_ae):
             rows.insert(4, ("mean low-grade AEs", 1, "total_ae"))
         if eff:
             rows = [("correct OBD selection %", 100, "pcs_obd"),

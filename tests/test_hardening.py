@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -106,7 +107,7 @@ def test_api_refuses_mistakes(make, field):
 
 # ---------------------------------------------------------------- resources and hangs (1, 2)
 @pytest.mark.parametrize("argv, needles", [
-    (["simulate", *T3, "--n-trials", "10000000000"], ["n_trials", "GiB", "at most"]),
+    (["simulate", *T3, "--n-trials", "10000000000"], ["n_trials", "at most 1,000,000,000"]),
     (["simulate", *T3, "--n-trials", "1000000000000"], ["n_trials"]),
     (["simulate", *T3, "--n-trials", "100000000000000000000"], ["n_trials"]),
     (["simulate", "--design", "boin", "--truth", "0.1,0.2", "--target", "0.3", "--cohort-size", "3",
@@ -423,3 +424,51 @@ class _quiet:
 
     def __exit__(self, *exc):
         self._w.__exit__(*exc)
+
+
+# ---------------------------------------------------------------- huge runs: summed, not kept (1)
+def _same_summaries(a, b):
+    for m in ("selection", "pcs", "no_selection", "over_selection", "n_patients", "n_dlt", "n_ae", "sample_size",
+              "total_dlt", "total_ae", "n_overdosed", "overdose_fraction", "overdose_60", "early_stop",
+              "stop_safety", "pcs_obd", "selected_utility", "total_eff", "n_eff", "n_at_obd"):
+        if m in a.metrics:
+            assert np.allclose(getattr(a, m), getattr(b, m), rtol=1e-12, atol=1e-12), m
+            assert np.allclose(a.se(m), b.se(m), rtol=1e-7, atol=1e-13), m
+
+
+def test_records_not_kept_give_the_same_summaries(monkeypatch):
+    from doseesc.engine import api
+
+    monkeypatch.setattr(api, "SUM_BLOCK", 700)  # several blocks, one cut inside a scenario's trials
+    ss = de.ScenarioSet(p_tox=[[0.05, 0.1, 0.2, 0.35], [0.1, 0.25, 0.4, 0.5]], target=0.25,
+                        p_eff=[[0.1, 0.3, 0.5, 0.5], [0.2, 0.4, 0.4, 0.3]], p_ae=[[0.1] * 4, [0.2] * 4])
+    for d in (de.BOIN(target=0.25, cohort_size=3, max_n=24), de.BOIN12(phi_t=0.25, n_doses=4, max_n=24)):
+        kept = de.simulate(d, ss, n_trials=2500, seed=9)
+        summed = de.simulate(d, ss, n_trials=2500, seed=9, keep_records=False)
+        assert len(kept.records) == 5000 and len(summed.records) == 0 and summed.n_trials == 5000
+        assert "not kept" in summed.meta["records"]
+        _same_summaries(kept, summed)
+        assert kept.pcs_quantiles == summed.pcs_quantiles
+        two = de.simulate(d, ss, n_trials=2500, seed=9, keep_records=False,
+                          threads=min(2, numba.config.NUMBA_NUM_THREADS))
+        _same_summaries(summed, two)
+
+
+def test_records_that_do_not_fit_are_summed_or_refused(monkeypatch):
+    from doseesc.engine import api
+
+    monkeypatch.setattr(api, "memory_budget", lambda: 50_000)  # room for about 250 records of 4 doses
+    sc = de.Scenario([0.05, 0.1, 0.2, 0.35], target=0.25)
+    d = de.BOIN(target=0.25, cohort_size=3, max_n=24)
+    oc = de.simulate(d, sc, n_trials=3000, seed=1)  # does not fit: summed
+    assert len(oc.records) == 0 and oc.n_trials == 3000
+    _same_summaries(oc, de.simulate(d, sc, n_trials=3000, seed=1, keep_records=False))
+    with pytest.raises(ValueError, match="^n_trials: 3,000 simulated trials need .* GiB"):
+        de.simulate(d, sc, n_trials=3000, seed=1, keep_records=True)
+    timed = de.Scenario([0.05, 0.1, 0.2, 0.35], target=0.25, time=de.TimeModel(window=28, rate=0.1))
+    with pytest.raises(ValueError, match="^keep_records: "):
+        de.simulate(d, timed, n_trials=100, seed=1, keep_records=False)
+    with pytest.raises(ValueError, match="^keep_records: "):
+        de.simulate(d, sc, n_trials=100, seed=1, keep_records="no")
+    with pytest.raises(ValueError, match="^n_trials: .*at most 1,000,000,000"):
+        de.simulate(d, sc, n_trials=2 * 10**9, seed=1)

@@ -160,6 +160,39 @@ def _concat(recs: list[TrialRecords]) -> TrialRecords:
     )
 
 
+#: the most simulated trials (all scenarios together) one ``simulate`` call runs
+MAX_TRIALS = 1_000_000_000
+#: trials per block of a run whose records are not kept (``keep_records=False``)
+SUM_BLOCK = 1 << 18
+
+
+def _run_summed(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=None, executor=None,
+                threads: int | None = None) -> tuple[TrialRecords, dict]:
+    """``_run_mc`` in blocks of trials whose records are summed as they come and dropped (see
+    ``simulate(..., keep_records=False)``): records with no rows, and the summed sums. The
+    blocks are a function of ``n_trials`` alone and the sums of counts are exact integers, so
+    the result does not depend on threads or backend."""
+    S = len(scs)
+    per_block = max(1, SUM_BLOCK // S)
+    acc = OperatingCharacteristics.__new__(OperatingCharacteristics)
+    acc.scenarios = list(scs)
+    total = None
+    rec = None
+    done = 0
+    while done < n_trials:
+        nxt = min(n_trials, done + per_block)
+        if executor is None:
+            rec = _run_mc(low, scs, keys, nxt, bar, start=done)
+        else:
+            rec = _run_mc(low, scs, keys, nxt, bar, executor, threads, start=done)
+        acc.records = rec
+        total = OperatingCharacteristics._add_sums(total, acc._sums(rec))
+        done = nxt
+    none = TrialRecords(**{f: (None if getattr(rec, f) is None else getattr(rec, f)[:0])
+                           for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason", "scenario", "n_eff")})
+    return none, total
+
+
 def _versions() -> dict:
     from .. import __version__
 
@@ -168,7 +201,8 @@ def _versions() -> dict:
 
 def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | None = None, seed: int = 1, *,
              se_target: float | None = None, threads: int | None = None, progress: bool | None = False,
-             backend: Any = None, _scenario_index: int = 0) -> OperatingCharacteristics:
+             backend: Any = None, keep_records: bool | None = None,
+             _scenario_index: int = 0) -> OperatingCharacteristics:
     """Simulate ``n_trials`` trials of ``design`` under ``scenario``.
 
     Parameters
@@ -198,6 +232,15 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
         worker processes doseesc starts itself).
     progress : bool or None
         Show a progress bar (None: only on a terminal).
+    keep_records : bool or None
+        Whether ``oc.records`` holds one row per simulated trial. None (default): when they fit
+        in half this machine's memory; otherwise the trials run in blocks of 262,144 whose sums
+        (of every summary and of its square) are added up as they come and whose records are
+        dropped, so a run of up to ``MAX_TRIALS`` trials needs the memory of one block. The
+        summaries and SEs are the same either way (to rounding); ``oc.records`` then has no rows
+        and ``oc.meta["records"]`` says so. True: keep every trial's row (refused up front when
+        they would not fit); False: never keep them. A run with a time model (durations and
+        their quantiles) keeps its records.
     backend : None, "processes", int, or an executor
         Where the trials run: this process (None); ``"processes"`` / k: that many local worker
         processes (one per core), started for this call; or any executor with ``submit`` -- a
@@ -235,21 +278,39 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
     _backends.check(backend)
     if threads is not None:
         threads = v.integer("threads", threads, low=1, high=numba.config.NUMBA_NUM_THREADS)
-    check_memory(n_trials * len(scs), scs[0].n_doses, per=f" ({n_trials:,} x {len(scs):,} scenarios)"
-                 if len(scs) > 1 else "")
+    if keep_records is not None and not isinstance(keep_records, (bool, np.bool_)):
+        raise ValueError(f"keep_records: expected True, False or None, got {keep_records!r}")
+    per = f" ({n_trials:,} x {len(scs):,} scenarios)" if len(scs) > 1 else ""
+    if n_trials * len(scs) > MAX_TRIALS:
+        raise ValueError(f"n_trials: {n_trials * len(scs):,} simulated trials{per} in one run; at most "
+                         f"{MAX_TRIALS:,} (run several seeds, or use se_target= to stop at a precision)")
+    fits = n_trials * len(scs) * record_bytes(scs[0].n_doses) <= memory_budget()
+    stream = keep_records is False or (keep_records is None and not fits)
+    if stream and scs[0].time is not None:
+        if keep_records is False:
+            raise ValueError("keep_records: a run with a time model keeps its records (for the durations' "
+                         "quantiles); use keep_records=None or True")
+        stream = False
+    if not stream:
+        check_memory(n_trials * len(scs), scs[0].n_doses, per=per)
     bar = _progress(n_trials * len(scs), progress, design.label())
     try:
         with _backends.opened(backend) as executor:
+            run = _run_summed if stream else _run_mc
             if executor is None:
                 with _threads(threads):
-                    rec = _run_mc(low, scs, keys, n_trials, bar)
+                    out = run(low, scs, keys, n_trials, bar)
             else:
-                rec = _run_mc(low, scs, keys, n_trials, bar, executor, threads)
+                out = run(low, scs, keys, n_trials, bar, executor, threads)
     finally:
         if bar is not None:
             bar.close()
     meta = {"seconds": time.perf_counter() - t0, "versions": _versions()}
-    return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
+    if stream:
+        meta["records"] = (f"not kept: {n_trials * len(scs):,} trials summed in blocks of {SUM_BLOCK:,} (records "
+                           "need keep_records=True and the memory)")
+        return OperatingCharacteristics(out[0], scs, design, exact=False, seed=seed, meta=meta, _sums=out[1])
+    return OperatingCharacteristics(out, scs, design, exact=False, seed=seed, meta=meta)
 
 
 #: the metrics a precision-targeted run (``simulate(..., se_target=)``) brings below the target:
@@ -278,7 +339,7 @@ def _stitch(blocks: list[TrialRecords], S: int) -> TrialRecords:
         return np.concatenate([p.reshape(S, -1, *p.shape[1:]) for p in parts], axis=1).reshape(-1, *parts[0].shape[1:])
 
     return TrialRecords(**{f: cat(f) for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason", "scenario",
-                                                "duration", "waited", "turned_away", "n_dropout")})
+                                                "duration", "waited", "turned_away", "n_dropout", "n_eff")})
 
 
 def _simulate_to_target(design: Design, scenario, cap, seed, se_target, *, threads, progress, backend,
