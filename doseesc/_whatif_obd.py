@@ -294,7 +294,10 @@ def phase12(doses, tox_prior, tox_designs: list[dict], *, target: float, max_n: 
 def _conclusions(rows, diffs, labels, fixed_names, doses) -> list[str]:
     """Sentences that restate the numbers only."""
     by = {(r.scenario, r.design): r for r in rows}
-    out = []
+    out = [f"How they choose: {labels[0]} ranks the admissible doses by their estimated utility, so responses "
+           "count and it may select a dose below the highest safe one; the toxicity-only designs aim at the dose "
+           "whose DLT rate is closest to the target, whatever the responses, and select the OBD only where it "
+           "is that dose. The rows below show how often each happens."]
     for name in fixed_names:
         first = by[(name, labels[0])]
         obd = ", ".join(f"{doses[k - 1]:g}" for k in first.obd) or "none"
