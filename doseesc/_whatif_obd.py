@@ -209,6 +209,21 @@ def _signed(x: float, dec: int) -> str:
     return text.replace("-", "+") if float(text) == 0 else text
 
 
+def _exact_row(name: str, label: str, design, sc) -> OBDRow:
+    """The exact row of ``design`` under ``sc``, kept on disk between runs (exact BOIN12 takes
+    about a second per scenario; the key holds the design, the scenario and the kernels' source
+    stamp, so any change recomputes it)."""
+    import json
+
+    from . import _diskcache
+    from ._jit import _package_stamp
+
+    key = (json.dumps(design.to_dict(), sort_keys=True), json.dumps(sc.to_dict(), sort_keys=True), _package_stamp())
+    row = _diskcache.cached("whatif_phase12_exact", key, lambda: _row(name, label, "exact", exact(design, sc), sc))
+    row.scenario, row.design = name, label
+    return row
+
+
 def _row(name, label, method, oc, sc=None) -> OBDRow:
     keys = [k for k, _, _ in METRICS]
     return OBDRow(name, label, method, {k: float(getattr(oc, k)) for k in keys}, {k: float(oc.se(k)) for k in keys},
@@ -252,8 +267,7 @@ def phase12(doses, tox_prior, tox_designs: list[dict], *, target: float, max_n: 
     for sc in fixed:
         name = sc.name
         for a in arms:
-            oc = exact(a["design"], sc)
-            row = _row(name, a["label"], "exact", oc, sc)
+            row = _exact_row(name, a["label"], a["design"], sc)
             w = eff_window if a["phase12"] else dlt_window
             tsc = Scenario(p_tox=list(sc.p_tox), p_eff=list(sc.p_eff), target=target, utility=utility,
                            time=TimeModel(window=w, rate=rate_day))
