@@ -48,6 +48,9 @@ class TrialRecords:
     n_eff : int array (T, D) or None
         Scenarios with efficacy only: evaluable patients per dose with an efficacy response
         (exact results of designs that ignore efficacy: the expected number, a float).
+    n_backfill : int array (T, D) or None
+        Backfill designs only: the backfill patients per dose among ``n_patients`` (those in
+        the final analysis; see :meth:`doseesc.BOIN.with_backfill`).
     """
 
     selected: np.ndarray
@@ -62,6 +65,7 @@ class TrialRecords:
     turned_away: np.ndarray | None = None
     n_dropout: np.ndarray | None = None
     n_eff: np.ndarray | None = None
+    n_backfill: np.ndarray | None = None
 
     STOP_REASONS = STOP_REASONS
 
@@ -150,6 +154,8 @@ METRICS = {
     "n_dropout": "mean drop-outs per dose (time model; not evaluable, not in n_patients)",
     "dropouts": "mean drop-outs per trial (time model)",
     "enrolled": "mean patients enrolled per trial: evaluable plus drop-outs (time model)",
+    "n_backfill": "mean backfill patients per dose in the final analysis (backfill designs; within n_patients)",
+    "backfill": "mean backfill patients per trial in the final analysis (backfill designs)",
     # scenarios with efficacy (phase I/II); the true OBD and over-toxic doses as in Scenario
     "n_eff": "mean efficacy responses per dose (scenarios with efficacy)",
     "total_eff": "mean total efficacy responses",
@@ -224,6 +230,9 @@ class OperatingCharacteristics:
             out["n_dropout"] = r.n_dropout
             out["dropouts"] = nd
             out["enrolled"] = N + nd
+        if r.n_backfill is not None:
+            out["n_backfill"] = r.n_backfill
+            out["backfill"] = r.n_backfill.sum(axis=1)
         return out
 
     def _per_trial(self, onehot: bool = False) -> dict[str, np.ndarray]:

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _validate as v
 
-ACCRUALS = ("fixed", "poisson")
+ACCRUALS = ("fixed", "poisson", "uniform")
 #: Allowed DLT windows (any time unit) and arrivals per window (rate x window): wide enough for
 #: any trial (the MSC trials had ~0.2 arrivals per 28-day window), narrow enough that every
 #: arrival time, duration and its variance is a finite, well-resolved double and a simulated
@@ -30,8 +30,10 @@ class TimeModel:
     window : float
         Length of the DLT observation window (any time unit; durations are reported in it),
         from 1e-6 to 1e9.
-    accrual : {"fixed", "poisson"}
-        Patients arrive every ``1 / rate`` time units, or as a Poisson process with ``rate``.
+    accrual : {"fixed", "poisson", "uniform"}
+        Patients arrive every ``1 / rate`` time units, as a Poisson process with ``rate``, or
+        with independent gaps uniform on (0, 2 / rate) (the accrual of the BF-BOIN app and of
+        R bfboin's ``accrual = "uniform"``).
         The trial opens at time 0 and the first patient arrives one inter-arrival gap later
         (as in dfcrm ``titesim``); durations run from the opening to the last decision.
     rate : float

@@ -4,6 +4,7 @@
 to design classes; their constructor arguments become CLI flags and TOML keys.
 """
 
+from .backfill import Backfill
 from .base import Design, DeviationWarning, Recommendation
 from .blrm import BLRM, BLRMRecommendation, Stopping
 from .boin12 import BOIN12
@@ -29,7 +30,7 @@ REGISTRY: dict[str, type] = {
     "boin12": BOIN12,
 }
 
-__all__ = ["Design", "DeviationWarning", "Recommendation",
+__all__ = ["Design", "DeviationWarning", "Recommendation", "Backfill",
            "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
            "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation", "BOIN12",

@@ -15,7 +15,7 @@ import numpy as np
 from .. import _validate as v
 from .. import timemodel as _time
 from .._kernels import trial as _trial
-from .._kernels.codes import TITE_CODES
+from .._kernels.codes import BACKFILL_CODES, TITE_CODES
 from .._kernels.rng import make_key
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
@@ -106,6 +106,9 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         raise ValueError("time: time-to-event designs need a scenario with a time model, "
                          "e.g. Scenario(..., time=TimeModel(window=28, rate=3 / 28))")
     eff = _check_efficacy(low, scs)
+    backfill = low.code in BACKFILL_CODES
+    if backfill:
+        _check_backfill(scs)
     job = _backends.Job(
         code=low.code, ipar=low.ipar, fpar=low.fpar, tab=low.tab, rules=low.rules, safety_tab=low.safety_tab,
         tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
@@ -113,14 +116,30 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         keys=np.array(keys, dtype=np.uint64), per_scenario=n_trials, max_n=low.max_n, n_aux=low.n_aux,
         n_work=low.n_work, n_doses=low.n_doses, tite=tite,
         p_eff_t=np.ascontiguousarray([sc.p_eff_given_tox for sc in scs], dtype=np.float64) if eff else None,
-        p_eff_n=np.ascontiguousarray([sc.p_eff_given_no_tox for sc in scs], dtype=np.float64) if eff else None)
+        p_eff_n=np.ascontiguousarray([sc.p_eff_given_no_tox for sc in scs], dtype=np.float64) if eff else None,
+        backfill=backfill)
     o = _backends.run(job, total, executor, BLOCK, bar, threads)
     timed = scs[0].time is not None
     return TrialRecords(selected=o["sel"] + 1, n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],
                         stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials),
                         duration=o["duration"] if timed else None,
                         waited=o["waited"] if timed else None, turned_away=o["turned_away"] if timed else None,
-                        n_dropout=o["n_drop"] if timed else None, n_eff=o["n_eff"] if eff else None)
+                        n_dropout=o["n_drop"] if timed else None, n_eff=o["n_eff"] if eff else None,
+                        n_backfill=o["n_bf"] if backfill else None)
+
+
+def _check_backfill(scs: list[Scenario]) -> None:
+    """Backfill needs arrivals in time, patients turned away when nobody can take them, and responses."""
+    sc = scs[0]
+    if sc.time is None:
+        raise ValueError("time: backfill needs a scenario with a time model (who arrives while a cohort is in "
+                         "follow-up), e.g. Scenario(..., time=TimeModel(window=1, accrual='uniform', rate=3))")
+    if sc.time.waiting != "turn_away" or sc.time.dropout != 0:
+        raise ValueError("time: backfill designs need waiting='turn_away' and dropout=0 (patients nobody can take "
+                         "are turned away; drop-outs are not modelled with backfill yet)")
+    if not sc.has_efficacy:
+        raise ValueError("scenario: backfill opens a dose once a response was seen there; give the scenario "
+                         "p_eff (e.g. Scenario(p_tox=[...], target=0.25, p_eff=[...]))")
 
 
 def _check_efficacy(low: Lowered, scs: list[Scenario]) -> bool:
@@ -147,7 +166,7 @@ def _concat(recs: list[TrialRecords]) -> TrialRecords:
         scenario=np.concatenate([np.full(len(r), i, dtype=np.int64) for i, r in enumerate(recs)]),
         weight=None if recs[0].weight is None else np.concatenate([r.weight / len(recs) for r in recs]),
         **{k: (None if getattr(recs[0], k) is None else np.concatenate([getattr(r, k) for r in recs]))
-           for k in ("duration", "waited", "turned_away", "n_dropout", "n_eff")},
+           for k in ("duration", "waited", "turned_away", "n_dropout", "n_eff", "n_backfill")},
     )
 
 
