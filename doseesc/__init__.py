@@ -20,7 +20,7 @@ _EXPORTS = {
     **dict.fromkeys(["BOIN", "CRM", "MTPI", "MTPI2", "TITEBOIN", "TITECRM", "BoinBoundaries", "CRMPosterior", "Design",
                      "DeviationWarning", "I3plus3", "Keyboard", "Modified", "Recommendation", "ThreePlusThree",
                      "boin_boundaries", "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC",
-                     "EWOCRecommendation", "BOIN12", "Backfill"], ".designs"),
+                     "EWOCRecommendation", "BOIN12", "Backfill", "gBOIN"], ".designs"),
     **dict.fromkeys(["compare", "exact", "simulate"], ".engine"),
     **dict.fromkeys(["PathNode", "dose_paths"], ".paths"),
     **dict.fromkeys(["Comparison", "OperatingCharacteristics", "TrialRecords"], ".results"),
@@ -35,7 +35,7 @@ __all__ = [
     "DeviationWarning", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
     "CRM", "CRMPosterior", "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC",
-    "EWOCRecommendation", "BOIN12", "Backfill",
+    "EWOCRecommendation", "BOIN12", "Backfill", "gBOIN",
     "simulate", "exact", "compare", "whatif", "dose_paths", "PathNode", "OperatingCharacteristics", "TrialRecords",
     "Comparison", "Report", "run_report",
 ]
@@ -81,6 +81,7 @@ if TYPE_CHECKING:  # pragma: no cover - for static analysers and IDEs
         ThreePlusThree,
         boin_boundaries,
         crm_skeleton,
+        gBOIN,
     )
     from .engine import compare, exact, simulate
     from .paths import PathNode, dose_paths

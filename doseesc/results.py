@@ -51,6 +51,8 @@ class TrialRecords:
     n_backfill : int array (T, D) or None
         Backfill designs only: the backfill patients per dose among ``n_patients`` (those in
         the final analysis; see :meth:`doseesc.BOIN.with_backfill`).
+    tox_score : float array (T, D) or None
+        Graded designs only: the summed (normalized) toxicity scores per dose.
     """
 
     selected: np.ndarray
@@ -66,6 +68,7 @@ class TrialRecords:
     n_dropout: np.ndarray | None = None
     n_eff: np.ndarray | None = None
     n_backfill: np.ndarray | None = None
+    tox_score: np.ndarray | None = None
 
     STOP_REASONS = STOP_REASONS
 
@@ -156,6 +159,7 @@ METRICS = {
     "enrolled": "mean patients enrolled per trial: evaluable plus drop-outs (time model)",
     "n_backfill": "mean backfill patients per dose in the final analysis (backfill designs; within n_patients)",
     "backfill": "mean backfill patients per trial in the final analysis (backfill designs)",
+    "tox_score": "mean summed normalized toxicity score per dose (graded designs)",
     # scenarios with efficacy (phase I/II); the true OBD and over-toxic doses as in Scenario
     "n_eff": "mean efficacy responses per dose (scenarios with efficacy)",
     "total_eff": "mean total efficacy responses",
@@ -233,6 +237,8 @@ class OperatingCharacteristics:
         if r.n_backfill is not None:
             out["n_backfill"] = r.n_backfill
             out["backfill"] = r.n_backfill.sum(axis=1)
+        if r.tox_score is not None:
+            out["tox_score"] = r.tox_score
         return out
 
     def _per_trial(self, onehot: bool = False) -> dict[str, np.ndarray]:
@@ -366,7 +372,7 @@ class OperatingCharacteristics:
             self._se[name] = se
         for i, name in enumerate(STOP_REASONS[1:], start=1):
             self._values[f"stop_{name}"], self._se[f"stop_{name}"] = flag(counts[6 + i])
-        if r.duration is not None or r.n_dropout is not None:
+        if r.duration is not None or r.n_dropout is not None or r.tox_score is not None:
             for name, x in self._timed(r.n_patients.sum(axis=1)).items():
                 self._values[name], self._se[name] = _wmean_se(x, None, False)
         self._compute_eff(None)

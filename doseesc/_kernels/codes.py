@@ -24,6 +24,10 @@ EFFICACY_CODES = range(30, 40)
 # never the cohort loop or exact enumeration.
 BF_BOIN = 41
 BACKFILL_CODES = (BF_BOIN,)
+# Graded-toxicity designs (gBOIN): decide on summed toxicity scores, in their own cohort loop
+# (``_kernels/graded.py``), on scenarios with AE grades.
+GBOIN = 51
+GRADED_CODES = (GBOIN,)
 
 # Why a trial stopped. 0 means it is still running.
 CONTINUE = 0

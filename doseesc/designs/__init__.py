@@ -10,6 +10,7 @@ from .blrm import BLRM, BLRMRecommendation, Stopping
 from .boin12 import BOIN12
 from .crm import CRM, CRMPosterior, crm_skeleton
 from .ewoc import EWOC, EWOCRecommendation
+from .graded import gBOIN
 from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin_boundaries
 from .modifiers import Modified
 from .threep3 import ThreePlusThree
@@ -28,9 +29,10 @@ REGISTRY: dict[str, type] = {
     "blrm": BLRM,
     "ewoc": EWOC,
     "boin12": BOIN12,
+    "gboin": gBOIN,
 }
 
-__all__ = ["Design", "DeviationWarning", "Recommendation", "Backfill",
+__all__ = ["Design", "DeviationWarning", "Recommendation", "Backfill", "gBOIN",
            "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
            "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation", "BOIN12",

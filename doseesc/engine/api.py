@@ -15,7 +15,7 @@ import numpy as np
 from .. import _validate as v
 from .. import timemodel as _time
 from .._kernels import trial as _trial
-from .._kernels.codes import BACKFILL_CODES, TITE_CODES
+from .._kernels.codes import BACKFILL_CODES, GRADED_CODES, TITE_CODES
 from .._kernels.rng import make_key
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
@@ -109,6 +109,9 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
     backfill = low.code in BACKFILL_CODES
     if backfill:
         _check_backfill(scs)
+    graded = low.code in GRADED_CODES
+    if graded:
+        _check_graded(low, scs)
     job = _backends.Job(
         code=low.code, ipar=low.ipar, fpar=low.fpar, tab=low.tab, rules=low.rules, safety_tab=low.safety_tab,
         tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
@@ -117,15 +120,30 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         n_work=low.n_work, n_doses=low.n_doses, tite=tite,
         p_eff_t=np.ascontiguousarray([sc.p_eff_given_tox for sc in scs], dtype=np.float64) if eff else None,
         p_eff_n=np.ascontiguousarray([sc.p_eff_given_no_tox for sc in scs], dtype=np.float64) if eff else None,
-        backfill=backfill)
+        backfill=backfill,
+        p_grade_at_least=np.ascontiguousarray([sc.p_grade_at_least for sc in scs]) if graded else None)
     o = _backends.run(job, total, executor, BLOCK, bar, threads)
     timed = scs[0].time is not None
     return TrialRecords(selected=o["sel"] + 1, n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],
                         stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials),
                         duration=o["duration"] if timed else None,
                         waited=o["waited"] if timed else None, turned_away=o["turned_away"] if timed else None,
-                        n_dropout=o["n_drop"] if timed else None, n_eff=o["n_eff"] if eff else None,
-                        n_backfill=o["n_bf"] if backfill else None)
+                        n_dropout=o["n_drop"] if timed else None, n_eff=o["n_eff"] if eff and not graded else None,
+                        n_backfill=o["n_bf"] if backfill else None, tox_score=o["score"] if graded else None)
+
+
+def _check_graded(low: Lowered, scs: list[Scenario]) -> None:
+    """A graded design needs toxicity grades, as many as it has scores for, and no time model yet."""
+    need = low.tab.shape[1] - 1
+    for sc in scs:
+        if sc.p_grade is None:
+            raise ValueError("scenario: this design scores toxicity grades; give a graded scenario, e.g. "
+                             "Scenario.from_grades([[P(grade 1), P(grade 2), ...] per dose], target=...)")
+        if sc.n_grades != need:
+            raise ValueError(f"scores: the design has scores for grades 0-{need} but the scenario has grades "
+                             f"1-{sc.n_grades}")
+    if scs[0].time is not None:
+        raise ValueError("time: graded designs run without a time model for now (time-to-event gBOIN may come later)")
 
 
 def _check_backfill(scs: list[Scenario]) -> None:
@@ -166,7 +184,7 @@ def _concat(recs: list[TrialRecords]) -> TrialRecords:
         scenario=np.concatenate([np.full(len(r), i, dtype=np.int64) for i, r in enumerate(recs)]),
         weight=None if recs[0].weight is None else np.concatenate([r.weight / len(recs) for r in recs]),
         **{k: (None if getattr(recs[0], k) is None else np.concatenate([getattr(r, k) for r in recs]))
-           for k in ("duration", "waited", "turned_away", "n_dropout", "n_eff", "n_backfill")},
+           for k in ("duration", "waited", "turned_away", "n_dropout", "n_eff", "n_backfill", "tox_score")},
     )
 
 

@@ -27,6 +27,7 @@ import numba
 import numpy as np
 
 from .._kernels import backfill as _bf
+from .._kernels import graded as _graded
 from .._kernels import tite as _tite
 from .._kernels import trial as _trial
 from .._kernels.codes import MAX_EVENTS, TOO_LONG
@@ -61,13 +62,23 @@ class Job(NamedTuple):
     # Backfill designs run their own arrival-driven loop (``_kernels/backfill.py``) and also
     # record the backfill patients per dose (``n_bf``).
     backfill: bool = False
+    # Graded-toxicity designs (``_kernels/graded.py``): P(worst grade >= g) per scenario, dose
+    # and grade; they record the summed toxicity score per dose (``score``).
+    p_grade_at_least: np.ndarray | None = None
 
 
 FIELDS = ("sel", "reason", "n_pat", "n_dlt", "n_ae", "n_drop", "n_eff", "duration", "waited", "turned_away")
 
 
 def _fields(job: Job) -> tuple[str, ...]:
-    return FIELDS + ("n_bf",) if job.backfill else FIELDS
+    return FIELDS + ("n_bf",) * job.backfill + ("score",) * (job.p_grade_at_least is not None)
+
+
+def _empty(job: Job, n_rows: int) -> dict[str, np.ndarray]:
+    out = empty(n_rows, job.n_doses, job.p_eff_t is not None, job.backfill)
+    if job.p_grade_at_least is not None:
+        out["score"] = np.empty((n_rows, job.n_doses))
+    return out
 
 
 def empty(n_rows: int, n_doses: int, efficacy: bool = False, backfill: bool = False) -> dict[str, np.ndarray]:
@@ -83,6 +94,16 @@ def empty(n_rows: int, n_doses: int, efficacy: bool = False, backfill: bool = Fa
 
 def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int) -> None:
     """Simulate rows ``lo:hi`` into ``out[...][at:at + hi - lo]``."""
+    if job.p_grade_at_least is not None:
+        s = slice(at, at + hi - lo)
+        for f in ("n_drop", "turned_away"):
+            out[f][s] = 0
+        for f in ("duration", "waited"):
+            out[f][s] = 0.0
+        _graded.run_batch(job.ipar, job.fpar, job.tab[0], job.p_grade_at_least, job.p_tox, job.p_ae_cum, job.keys,
+                          job.per_scenario, lo, job.max_n, *(out[f][s] for f in ("sel", "reason", "n_pat", "n_dlt",
+                          "n_ae", "score")), numba.get_num_threads())
+        return
     if job.backfill:
         s = slice(at, at + hi - lo)
         out["n_drop"][s] = 0
@@ -121,7 +142,7 @@ def _serialize() -> bool:
 
 def run_rows(job: Job, lo: int, hi: int, threads: int | None = None) -> dict[str, np.ndarray]:
     """A worker's task: rows ``lo:hi`` as fresh arrays (``threads``: numba threads to use)."""
-    out = empty(hi - lo, job.n_doses, job.p_eff_t is not None, job.backfill)
+    out = _empty(job, hi - lo)
     old = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
@@ -179,7 +200,7 @@ def _n_workers(executor: Any) -> int:
 def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int | None = None
         ) -> dict[str, np.ndarray]:
     """All ``total`` rows of ``job``, here in blocks of ``block`` rows or as tasks of ``executor``."""
-    out = empty(total, job.n_doses, job.p_eff_t is not None, job.backfill)
+    out = _empty(job, total)
     if executor is None:
         for lo in range(0, total, block):
             hi = min(total, lo + block)
