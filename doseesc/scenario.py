@@ -594,6 +594,11 @@ class ScenarioSet:
         As for :class:`Scenario`, shared by every scenario of the set.
     tags : sequence of str, optional
         A label per scenario (e.g. the shape of its efficacy curve), added to its name.
+    p_grade : array (n_scenarios, n_doses, n_grades), optional
+        Graded scenarios (see :meth:`Scenario.from_grades`); ``p_tox`` and ``p_ae`` must then
+        be the sums of the grades at or above / below ``dlt_grade``.
+    dlt_grade : int, optional
+        The DLT grade of graded scenarios (default 3).
     """
 
     p_tox: Any
@@ -609,6 +614,8 @@ class ScenarioSet:
     utility: Sequence[float] | None = None
     eff_min: float | None = None
     tags: Sequence[str] | None = None
+    p_grade: Any = None
+    dlt_grade: int | None = None
     scenarios: tuple = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -629,6 +636,14 @@ class ScenarioSet:
                 raise ValueError("association: only applies to scenarios with efficacy (give p_eff)")
         extra = {} if eff is None else {"association": self.association, "association_param": self.association_param,
                                         "utility": self.utility, "eff_min": self.eff_min}
+        if self.p_grade is not None:
+            g = np.asarray(self.p_grade, dtype=float)
+            if g.ndim != 3 or g.shape[:2] != p.shape:
+                raise ValueError(f"p_grade: expected shape ({p.shape[0]}, {p.shape[1]}, n_grades), got {g.shape}")
+            extra["p_grade"] = None
+            extra["dlt_grade"] = self.dlt_grade
+        elif self.dlt_grade is not None:
+            raise ValueError("dlt_grade: only applies to graded scenarios (give p_grade)")
         if self.tags is not None:
             tags = tuple(str(t) for t in self.tags)
             if len(tags) != p.shape[0]:
@@ -638,7 +653,8 @@ class ScenarioSet:
             Scenario(p_tox=p[i], target=self.target, doses=self.doses, dose_unit=self.dose_unit,
                      p_ae=None if ae is None else ae[i],
                      name=f"{self.name or 'draw'} {i + 1}" + (f" ({self.tags[i]})" if self.tags is not None else ""),
-                     p_eff=None if eff is None else eff[i], **extra)
+                     p_eff=None if eff is None else eff[i],
+                     **(extra if self.p_grade is None else {**extra, "p_grade": np.asarray(self.p_grade)[i]}))
             for i in range(p.shape[0])
         )
         object.__setattr__(self, "p_tox", p)

@@ -153,3 +153,48 @@ def test_bad_input():
         de.gBOIN(target=0.3, cohort_size=3, max_n=30).select([3, 3], [4.0, 0])
     with pytest.raises(ValueError, match="^design: exact"):
         de.exact(de.gBOIN(target=0.3, cohort_size=3, max_n=30), de.Scenario.from_grades(GRADES, 0.3))
+
+
+# ---------------------------------------------------------------- evidence: per-grade AE priors
+def test_grade_prior_counts_follow_the_seed_documents():
+    """evidence.md: trial A, 3 grade-1 AEs in 7 patients (patients with an AE not stated: the
+    upper bound, 3 patients); trial B, 2 grade-1 and 1 grade-2 infusion AEs in 2 of 8 patients
+    (so one patient's worst grade is 2, the other's 1); no DLT (grade >= 3) in either; trial C's
+    one event has no grade and trial D gives no count: skipped, never counted as zero."""
+    from doseesc import evidence
+
+    p = evidence.grade_prior()
+    assert p.counts == (4 + 6, 3 + 1, 0 + 1, 0.0)
+    assert p.records_used == ("A@2", "A@3", "B@2", "B@4")
+    assert [i for i, _ in p.records_skipped] == ["C@2", "D@1"]
+    assert p.alpha == (11.0, 5.0, 2.0, 1.0) and p.ess == 19.0
+    assert "upper bound" in p.describe()
+    half = evidence.grade_prior(discount=0.5, alpha0=(0.5, 0.5, 0.5, 0.5))
+    assert half.alpha == (5.5, 2.5, 1.0, 0.5)
+    assert evidence.grade_prior(trials="B").counts == (6.0, 1.0, 1.0, 0.0)
+    with pytest.raises(ValueError, match="^alpha0"):
+        evidence.grade_prior(alpha0=(1, 1, 1))
+
+
+def test_prior_predictive_graded_scenarios():
+    from doseesc import evidence
+
+    p = evidence.grade_prior()
+    ss = evidence.sample_graded_scenarios(p, [1, 2, 4], n=400, seed=3)
+    again = evidence.sample_graded_scenarios(p, [1, 2, 4], n=400, seed=3)
+    assert np.array_equal(ss.p_grade, again.p_grade)
+    at_least = np.cumsum(ss.p_grade[:, :, ::-1], axis=2)[:, :, ::-1]
+    assert np.all(np.diff(at_least, axis=1) >= -1e-12)  # each grade's reach increases with dose
+    assert np.allclose(ss.p_tox, ss.p_grade[:, :, 2]) and np.allclose(ss.p_ae, ss.p_grade[:, :, :2].sum(axis=2))
+    # the draws' category means are the prior's (draw-and-sort keeps the mean over doses)
+    cats = np.concatenate([1 - at_least[:, :, :1], ss.p_grade], axis=2).reshape(-1, 4).mean(axis=0)
+    assert np.allclose(cats, p.mean(), atol=0.02)
+    assert "A@2" in ss.source
+    # binary designs on the graded set are the binary set's records
+    binary = de.ScenarioSet(p_tox=ss.p_tox, target=0.2, doses=[1, 2, 4], p_ae=ss.p_ae)
+    d = de.BOIN(target=0.2, cohort_size=3, max_n=18)
+    assert naive.records_hash(de.simulate(d, ss, n_trials=50, seed=1).records) == \
+        naive.records_hash(de.simulate(d, binary, n_trials=50, seed=1).records)
+    oc = de.simulate(de.gBOIN(target=PAPER_TARGET, cohort_size=3, max_n=18, scores=(0, 0.5, 1, 1.5)), ss,
+                     n_trials=50, seed=1)
+    assert oc.selection.sum() + oc.no_selection == pytest.approx(1.0)
