@@ -198,3 +198,13 @@ def test_prior_predictive_graded_scenarios():
     oc = de.simulate(de.gBOIN(target=PAPER_TARGET, cohort_size=3, max_n=18, scores=(0, 0.5, 1, 1.5)), ss,
                      n_trials=50, seed=1)
     assert oc.selection.sum() + oc.no_selection == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("module", ["doseesc.designs.graded", "doseesc.designs.backfill", "doseesc.evidence._grades",
+                                    "doseesc.scenario"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert res.failed == 0 and res.attempted > 0
