@@ -208,3 +208,50 @@ def test_docstring_examples_run(module):
 
     res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 0
+
+
+# ---------------------------------------------------------------- QuasiCRM
+QDEC = json.loads((DATA / "peer_quasicrm_dfcrm.json").read_text())
+
+
+def test_quasicrm_matches_dfcrm_on_fractional_toxicities():
+    """200 random states (tests/data/peer_quasicrm_dfcrm.json, run here): dfcrm 0.2-2.1's crm() with
+    the normalized scores as toxicities is the quasi-likelihood CRM; its posterior mean of beta
+    (dfcrm integrates with R's integrate, relative tolerance ~1e-4) and its recommended dose
+    agree with QuasiCRM's."""
+    target = QDEC["meta"]["target"]
+    worst = 0.0
+    for i, c in enumerate(QDEC["cases"]):
+        d = de.QuasiCRM(skeleton=c["skeleton"], target=target, model=c["model"], max_n=30, scores=(0, 1, 2, 3))
+        b = d.posterior_mean_beta(c["n"], c["y"])
+        worst = max(worst, abs(b - c["estimate"]))
+        assert b == pytest.approx(c["estimate"], abs=2e-4), i
+        assert d.select(c["n"], c["y"]) == c["mtd"], i
+    assert worst < 2e-4
+
+
+def test_quasicrm_with_dlt_scores_is_the_crm():
+    """QuasiCRM scoring 0 below the DLT grade and 1 from it is dfcrm's CRM on DLTs: records equal."""
+    sc = de.Scenario.from_grades(GRADES, target=0.25, dlt_grade=3)
+    q = de.QuasiCRM(skeleton=[0.05, 0.1, 0.2, 0.3], target=0.25, cohort_size=1, max_n=20, scores=(0, 0, 0, 1, 1))
+    c = de.CRM(skeleton=[0.05, 0.1, 0.2, 0.3], target=0.25, cohort_size=1, max_n=20)
+    a = de.simulate(q, sc, n_trials=2000, seed=3).records
+    b = de.simulate(c, sc, n_trials=2000, seed=3).records
+    for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert np.array_equal(a.tox_score, a.n_dlt.astype(float))
+
+
+def test_quasicrm_live_use_and_bad_input():
+    d = de.QuasiCRM(skeleton=[0.1, 0.2, 0.3, 0.4], target=PAPER_TARGET, cohort_size=3, max_n=24)
+    # dfcrm's restriction: no escalation right after a cohort whose mean score is >= the target
+    assert d.decide([3, 3, 0, 0], [0.0, 2.0, 0, 0], dose=2, cohort_size=3, cohort_score=2.0) <= 2
+    assert d.decide([3, 0, 0, 0], [0.0, 0, 0, 0], dose=1, cohort_size=3, cohort_score=0.0) == 2
+    with pytest.raises(ValueError, match="^x0"):
+        de.QuasiCRM(skeleton=[0.1, 0.2], target=0.3, x0=[1, 2])
+    with pytest.raises(ValueError, match="^scores"):
+        de.QuasiCRM(skeleton=[0.1, 0.2], target=0.3, scores=(0, 0))
+    with pytest.raises(ValueError, match="^score"):
+        d.select([3, 3, 0, 0], [4.0, 0, 0, 0])
+    with pytest.raises(ValueError, match="^outcomes"):
+        d.next_dose("1NNN")

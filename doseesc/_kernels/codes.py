@@ -27,7 +27,8 @@ BACKFILL_CODES = (BF_BOIN,)
 # Graded-toxicity designs (gBOIN): decide on summed toxicity scores, in their own cohort loop
 # (``_kernels/graded.py``), on scenarios with AE grades.
 GBOIN = 51
-GRADED_CODES = (GBOIN,)
+QUASI_CRM = 52  # the CRM kernel on summed toxicity scores
+GRADED_CODES = (GBOIN, QUASI_CRM)
 
 # Why a trial stopped. 0 means it is still running.
 CONTINUE = 0

@@ -21,6 +21,14 @@ target (``+ j * 1e-10`` breaks ties).
 
 ``ipar``: start dose, cohort size, n_earlystop (0: off), extrasafe; ``fpar``: target,
 lambda_e, lambda_d, cutoff_eli, offset, pseudo-count.
+
+The quasi-likelihood CRM (Yuan, Chappell & Bailey 2007; ``QUASI_CRM``) runs in the same loop:
+the CRM kernel (:mod:`.crm`, dfcrm's semantics) with the summed scores in place of the DLT
+counts (its likelihood ``y log p + (n - y) log(1 - p)`` is then the quasi-Bernoulli one) and
+the last cohort's summed score in place of its DLTs (dfcrm's no-escalation-after-a-bad-cohort
+rule compares score / cohort size with the target).
+
+Every design packs its normalized scores (grades 0..G) at the end of ``fpar``.
 """
 
 from __future__ import annotations
@@ -29,9 +37,10 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
+from . import crm as _crm
 from . import interval as _iv
 from .betafn import beta_sf
-from .codes import CONTINUE, MAX_N, RULE, SAFETY
+from .codes import CONTINUE, GBOIN, MAX_N, RULE, SAFETY
 from .rng import STREAM_TOLERANCE, draw, trial_key
 
 I_START = 0
@@ -129,10 +138,12 @@ def worst_grade(u, at_least, d):
 
 
 @jit
-def run_trial(ipar, fpar, scores, at_least, p_tox, p_ae_cum, key, t, max_n, n, y, ae, ysc, nf, work):
-    """One gBOIN trial: fills ``n``, ``y`` (DLTs), ``ae``, ``ysc`` (summed scores); ``nf`` is
+def run_trial(code, ipar, fpar, tab, at_least, p_tox, p_ae_cum, key, t, max_n, n, y, ae, ysc, nf, aux, work):
+    """One graded trial: fills ``n``, ``y`` (DLTs), ``ae``, ``ysc`` (summed scores); ``nf`` is
     float scratch (the patients per dose as floats). Returns (selected, reason)."""
     n_doses = n.shape[0]
+    n_scores = at_least.shape[1] + 1
+    scores = fpar[fpar.shape[0] - n_scores:]
     for d in range(n_doses):
         n[d] = 0
         y[d] = 0
@@ -140,8 +151,11 @@ def run_trial(ipar, fpar, scores, at_least, p_tox, p_ae_cum, key, t, max_n, n, y
         ysc[d] = 0.0
         nf[d] = 0.0
     tk = trial_key(key, t)
-    cur = ipar[I_START]
-    cs = ipar[I_COHORT]
+    if code == GBOIN:
+        cur = ipar[I_START]
+        cs = ipar[I_COHORT]
+    else:
+        cur, cs = _crm.start(ipar, aux)
     elim_lo = n_doses
     total = 0
     pid = 0
@@ -151,9 +165,12 @@ def run_trial(ipar, fpar, scores, at_least, p_tox, p_ae_cum, key, t, max_n, n, y
             reason = MAX_N
             break
         c = min(cs, max_n - total)
+        kc = 0.0  # the cohort's summed score
         for _ in range(c):
             u = draw(tk, pid, STREAM_TOLERANCE)
-            ysc[cur] += scores[worst_grade(u, at_least, cur)]
+            sc = scores[worst_grade(u, at_least, cur)]
+            ysc[cur] += sc
+            kc += sc
             if u < p_tox[cur]:
                 y[cur] += 1
             elif u < p_ae_cum[cur]:
@@ -162,17 +179,22 @@ def run_trial(ipar, fpar, scores, at_least, p_tox, p_ae_cum, key, t, max_n, n, y
         n[cur] += c
         nf[cur] += c
         total += c
-        cur, reason, elim_lo = decide(ipar, fpar, nf, ysc, cur, elim_lo)
+        if code == GBOIN:
+            cur, reason, elim_lo = decide(ipar, fpar, nf, ysc, cur, elim_lo)
+        else:
+            cur, cs, reason = _crm.decide(ipar, fpar, tab, n, ysc, aux, work, cur, c, kc)
         if reason != CONTINUE:
             break
     if reason == SAFETY:
         return -1, reason
-    return select(ipar, fpar, nf, ysc, work), reason
+    if code == GBOIN:
+        return select(ipar, fpar, nf, ysc, work), reason
+    return _crm.select(ipar, fpar, tab, n, ysc, work), reason
 
 
 @jit(parallel=True)
-def run_batch(ipar, fpar, scores, at_least, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, sel, reason, n_pat,
-              n_dlt, n_ae, score, n_lanes=1):
+def run_batch(code, ipar, fpar, tab, at_least, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, n_work, sel,
+              reason, n_pat, n_dlt, n_ae, score, n_lanes=1):
     """Rows ``trial0 ..`` of a gBOIN run (``at_least``: (n_scenarios, n_doses, G); ``score``:
     summed normalized scores per dose). Results do not depend on ``n_lanes``."""
     n_rows = sel.shape[0]
@@ -181,12 +203,13 @@ def run_batch(ipar, fpar, scores, at_least, p_tox, p_ae_cum, keys, per_scenario,
     n_lanes = max(1, min(n_lanes, n_chunks))
     for lane in prange(n_lanes):
         nf = np.zeros(n_doses)
-        work = np.zeros(4 * n_doses)
+        aux = np.zeros(1, dtype=np.int64)
+        work = np.zeros(max(n_work, 4 * n_doses))
         for ch in range(lane, n_chunks, n_lanes):
             for r in range(ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK)):
                 g = trial0 + r
                 sc = g // per_scenario
-                s, rs = run_trial(ipar, fpar, scores, at_least[sc], p_tox[sc], p_ae_cum[sc], keys[sc],
-                                  g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], score[r], nf, work)
+                s, rs = run_trial(code, ipar, fpar, tab, at_least[sc], p_tox[sc], p_ae_cum[sc], keys[sc],
+                                  g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], score[r], nf, aux, work)
                 sel[r] = s
                 reason[r] = rs

@@ -10,7 +10,7 @@ from .blrm import BLRM, BLRMRecommendation, Stopping
 from .boin12 import BOIN12
 from .crm import CRM, CRMPosterior, crm_skeleton
 from .ewoc import EWOC, EWOCRecommendation
-from .graded import gBOIN
+from .graded import QuasiCRM, gBOIN
 from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin_boundaries
 from .modifiers import Modified
 from .threep3 import ThreePlusThree
@@ -30,9 +30,10 @@ REGISTRY: dict[str, type] = {
     "ewoc": EWOC,
     "boin12": BOIN12,
     "gboin": gBOIN,
+    "quasi-crm": QuasiCRM,
 }
 
-__all__ = ["Design", "DeviationWarning", "Recommendation", "Backfill", "gBOIN",
+__all__ = ["Design", "DeviationWarning", "Recommendation", "Backfill", "gBOIN", "QuasiCRM",
            "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
            "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation", "BOIN12",

@@ -17,8 +17,9 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels import graded as _kg
-from .._kernels.codes import GBOIN
+from .._kernels.codes import GBOIN, QUASI_CRM
 from .base import Design, Lowered
+from .crm import CRM
 from .interval import _boin_lambdas
 
 #: TITEgBOIN's default scores: grades 0-1, 2, 3, 4 (its four toxicity categories)
@@ -131,16 +132,20 @@ class gBOIN(Design):  # noqa: N801 - the published name
         ipar[_kg.I_COHORT] = self.cohort_size
         ipar[_kg.I_EARLYSTOP] = 0 if self.n_earlystop is None else self.n_earlystop
         ipar[_kg.I_EXTRASAFE] = int(self.extrasafe)
-        fpar = np.zeros(_kg.N_FPAR)
+        s = np.asarray(self.scores)
+        fpar = np.zeros(_kg.N_FPAR + s.size)
+        fpar[_kg.N_FPAR:] = s / s.max()
         fpar[_kg.F_TARGET] = self.target
         fpar[_kg.F_LAMBDA_E], fpar[_kg.F_LAMBDA_D] = self.lambdas
         fpar[_kg.F_CUTOFF] = self.cutoff_eli
         fpar[_kg.F_OFFSET] = self.offset
         fpar[_kg.F_PSEUDO] = 0.005
-        s = np.asarray(self.scores)
-        tab = np.ascontiguousarray((s / s.max())[None, :])
-        return Lowered(code=GBOIN, ipar=ipar, fpar=fpar, tab=tab, n_aux=0, n_work=4 * n_doses, max_n=self.max_n,
-                       n_doses=n_doses)
+        return Lowered(code=GBOIN, ipar=ipar, fpar=fpar, tab=np.zeros((1, 1)), n_aux=0, n_work=4 * n_doses,
+                       max_n=self.max_n, n_doses=n_doses)
+
+    @property
+    def n_scores(self) -> int:
+        return len(self.scores)
 
     def next_dose(self, outcomes: str = "", n_doses: int | None = None):
         """Not available from outcome strings (they carry no grades): use :meth:`decide`."""
@@ -194,3 +199,109 @@ class gBOIN(Design):  # noqa: N801 - the published name
         low = self.lower(n.size)
         sel = _kg.select(low.ipar, low.fpar, n, y, np.zeros(4 * n.size))
         return None if sel < 0 else int(sel) + 1
+
+
+@dataclass(frozen=True)
+class QuasiCRM(CRM):
+    """Quasi-likelihood CRM for graded toxicity (Yuan, Chappell & Bailey 2007, Biometrics 63:173).
+
+    The CRM (:class:`doseesc.CRM`, dfcrm's semantics: working model, prior, posterior mean,
+    dose closest to the target, dfcrm's restriction) with each patient's normalized
+    equivalent toxicity score (``scores[grade] / max(scores)``, in [0, 1]) in place of the DLT
+    indicator, so the likelihood is the quasi-Bernoulli ``prod p^y (1 - p)^(1 - y)``. The
+    ``target`` and the ``skeleton`` are on the normalized score scale. With scores 0 below the
+    DLT grade and 1 from it, the design is the CRM on DLTs.
+
+    Parameters
+    ----------
+    skeleton, target, cohort_size, max_n, model, prior_sd, intercept, start_dose, restrict, method
+        As for :class:`doseesc.CRM` (no two-stage ``x0`` and no ``model_safety_threshold`` here).
+    scores : sequence of float
+        Score of each worst AE grade 0, 1, ..., G, as for :class:`gBOIN`.
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> d = de.QuasiCRM(skeleton=[0.1, 0.2, 0.3, 0.4], target=0.47 / 1.5, max_n=24, scores=(0, 0, 0.5, 1, 1.5))
+    >>> sc = de.Scenario.from_grades([[0.2, 0.05, 0.02, 0.0], [0.2, 0.1, 0.05, 0.02], [0.2, 0.15, 0.12, 0.05],
+    ...                               [0.2, 0.2, 0.2, 0.1]], target=0.25)
+    >>> oc = de.simulate(d, sc, n_trials=500, seed=1)
+    >>> round(d.posterior_mean_beta([3, 3, 0, 0], [0.33, 1.0, 0, 0]), 4)
+    -0.2377
+    """
+
+    scores: Sequence[float] = (0.0, 0.0, 0.5, 1.0, 1.5)
+
+    family: ClassVar[str] = "quasi-CRM"
+    exact_ok: ClassVar[bool] = False
+
+    def __post_init__(self) -> None:
+        CRM.__post_init__(self)
+        if self.x0 is not None or self.model_safety_threshold is not None:
+            raise ValueError("x0: QuasiCRM has no two-stage start or model safety rule (use CRM for those)")
+        s = v.numbers("scores", self.scores, max_len=11)
+        if s.ndim != 1 or s.size < 2 or not np.all(np.isfinite(s)) or np.any(s < 0) or s.max() <= 0:
+            raise ValueError(f"scores: expected 2 to 11 non-negative numbers (grades 0, 1, ...) with a positive "
+                             f"maximum, got {self.scores!r}")
+        object.__setattr__(self, "scores", tuple(float(x) for x in s))
+
+    @property
+    def n_scores(self) -> int:
+        return len(self.scores)
+
+    def _auto_label(self) -> str:
+        return f"quasi-CRM (target {self.target:g})"
+
+    def _lower(self, n_doses: int) -> Lowered:
+        low = CRM._lower(self, n_doses)
+        s = np.asarray(self.scores)
+        return low._replace(code=QUASI_CRM, fpar=np.concatenate([low.fpar, s / s.max()]))
+
+    def next_dose(self, outcomes: str = "", n_doses: int | None = None):
+        """Not available from outcome strings (they carry no grades): use :meth:`decide`."""
+        raise ValueError("outcomes: outcome strings carry no AE grades; use QuasiCRM.decide(n_patients, scores, ...)")
+
+    def posterior(self, *args, **kwargs):  # noqa: D102 - CRM's posterior reads outcome strings
+        raise ValueError("outcomes: outcome strings carry no AE grades; use QuasiCRM.posterior_mean_beta")
+
+    def _counts(self, n_patients, score):
+        n = np.asarray([v.integer("n_patients", x, low=0, high=v.MAX_PATIENTS) for x in n_patients], dtype=np.int64)
+        y = np.asarray(v.numbers("score", score, max_len=v.MAX_DOSES), dtype=float)
+        if y.shape != n.shape or n.size != len(self.skeleton) or np.any(y < 0) or np.any(y > n):
+            raise ValueError(f"score: expected one summed normalized score per dose ({len(self.skeleton)} doses), "
+                             "0 <= score <= n_patients")
+        return n, y
+
+    def posterior_mean_beta(self, n_patients: Sequence[int], score: Sequence[float]) -> float:
+        """Posterior mean of the model parameter given patients and summed normalized scores per
+        dose (dfcrm ``crm``'s ``estimate`` with fractional toxicities)."""
+        from .._kernels import crm as _kc
+
+        n, y = self._counts(n_patients, score)
+        low = self.lower(n.size)
+        work = np.zeros(low.n_work)
+        b, _ = _kc.estimate_beta(low.ipar, low.fpar, low.tab, n, y, work, True)
+        return float(b)
+
+    def decide(self, n_patients: Sequence[int], score: Sequence[float], dose: int, cohort_size: int,
+               cohort_score: float) -> int:
+        """Live use: the next dose (1-based) after a cohort of ``cohort_size`` at ``dose`` whose summed
+        normalized score was ``cohort_score``, given all patients and summed scores per dose."""
+        from .._kernels import crm as _kc
+
+        n, y = self._counts(n_patients, score)
+        d = v.integer("dose", dose, low=1, high=n.size) - 1
+        c = v.integer("cohort_size", cohort_size, low=1, high=v.MAX_PATIENTS)
+        k = v.number("cohort_score", cohort_score)
+        low = self.lower(n.size)
+        aux = np.full(1, -1, dtype=np.int64)
+        nxt, _, _ = _kc.decide(low.ipar, low.fpar, low.tab, n, y, aux, np.zeros(low.n_work), d, c, float(k))
+        return int(nxt) + 1
+
+    def select(self, n_patients: Sequence[int], score: Sequence[float]) -> int | None:
+        """The dose recommended after the last patient (dfcrm ``crm``'s ``mtd``), 1-based."""
+        from .._kernels import crm as _kc
+
+        n, y = self._counts(n_patients, score)
+        low = self.lower(n.size)
+        return int(_kc.select(low.ipar, low.fpar, low.tab, n, y, np.zeros(low.n_work))) + 1

@@ -110,8 +110,6 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
     if backfill:
         _check_backfill(scs)
     graded = low.code in GRADED_CODES
-    if graded:
-        _check_graded(low, scs)
     job = _backends.Job(
         code=low.code, ipar=low.ipar, fpar=low.fpar, tab=low.tab, rules=low.rules, safety_tab=low.safety_tab,
         tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
@@ -132,9 +130,9 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
                         n_backfill=o["n_bf"] if backfill else None, tox_score=o["score"] if graded else None)
 
 
-def _check_graded(low: Lowered, scs: list[Scenario]) -> None:
+def _check_graded(design: Design, scs: list[Scenario]) -> None:
     """A graded design needs toxicity grades, as many as it has scores for, and no time model yet."""
-    need = low.tab.shape[1] - 1
+    need = design.n_scores - 1
     for sc in scs:
         if sc.p_grade is None:
             raise ValueError("scenario: this design scores toxicity grades; give a graded scenario, e.g. "
@@ -239,6 +237,8 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int = 1
     n_trials = v.integer("n_trials", n_trials, low=1)
     seed = v.seed(seed)
     low = design.lower(scs[0].n_doses)
+    if low.code in GRADED_CODES:
+        _check_graded(design, scs)
     t0 = time.perf_counter()
     if isinstance(scenario, ScenarioSet):
         keys = [make_key(seed, _scenario_index, i) for i in range(len(scs))]

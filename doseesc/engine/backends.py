@@ -100,9 +100,9 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int) ->
             out[f][s] = 0
         for f in ("duration", "waited"):
             out[f][s] = 0.0
-        _graded.run_batch(job.ipar, job.fpar, job.tab[0], job.p_grade_at_least, job.p_tox, job.p_ae_cum, job.keys,
-                          job.per_scenario, lo, job.max_n, *(out[f][s] for f in ("sel", "reason", "n_pat", "n_dlt",
-                          "n_ae", "score")), numba.get_num_threads())
+        _graded.run_batch(job.code, job.ipar, job.fpar, job.tab, job.p_grade_at_least, job.p_tox, job.p_ae_cum,
+                          job.keys, job.per_scenario, lo, job.max_n, job.n_work, *(out[f][s] for f in (
+                              "sel", "reason", "n_pat", "n_dlt", "n_ae", "score")), numba.get_num_threads())
         return
     if job.backfill:
         s = slice(at, at + hi - lo)
