@@ -78,10 +78,18 @@ def lowest_eliminated(fpar, n, y):
 
 
 @jit
-def decide(ipar, fpar, n, y, cur, elim_lo):
-    """TITEgBOIN's next dose after a complete cohort. Returns (next, reason, lowest eliminated)."""
+def decide(ipar, fpar, n, y, cur, elim_lo, all_doses):
+    """TITEgBOIN's next dose after a complete cohort. Returns (next, reason, lowest eliminated).
+
+    TITEgBOIN re-checks the elimination rule at every dose; in a trial only the current dose's
+    data changed since the last decision (and eliminations persist), so the loop passes
+    ``all_doses=False`` and only the current dose is checked: the same result, fewer Beta
+    tail probabilities. Live use (any state) passes True."""
     n_doses = n.shape[0]
-    elim_lo = min(elim_lo, lowest_eliminated(fpar, n, y))
+    if all_doses:
+        elim_lo = min(elim_lo, lowest_eliminated(fpar, n, y))
+    elif cur < elim_lo and n[cur] >= NELI and _p_over(fpar[F_TARGET], n[cur], y[cur]) > fpar[F_CUTOFF]:
+        elim_lo = cur
     if ipar[I_EXTRASAFE] != 0 and cur == 0 and n[0] >= NELI and \
             _p_over(fpar[F_TARGET], n[0], y[0]) > fpar[F_CUTOFF] - fpar[F_OFFSET]:
         return -1, SAFETY, 0
@@ -180,7 +188,7 @@ def run_trial(code, ipar, fpar, tab, at_least, p_tox, p_ae_cum, key, t, max_n, n
         nf[cur] += c
         total += c
         if code == GBOIN:
-            cur, reason, elim_lo = decide(ipar, fpar, nf, ysc, cur, elim_lo)
+            cur, reason, elim_lo = decide(ipar, fpar, nf, ysc, cur, elim_lo, False)
         else:
             cur, cs, reason = _crm.decide(ipar, fpar, tab, n, ysc, aux, work, cur, c, kc)
         if reason != CONTINUE:

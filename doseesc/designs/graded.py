@@ -177,7 +177,7 @@ class gBOIN(Design):  # noqa: N801 - the published name
             raise ValueError(f"dose: dose {dose} has no patients; give the dose of the cohort just treated")
         lo = n.size if eliminated is None else v.integer("eliminated", eliminated, low=1, high=n.size) - 1
         low = self.lower(n.size)
-        nxt, reason, _ = _kg.decide(low.ipar, low.fpar, n, y, d, lo)
+        nxt, reason, _ = _kg.decide(low.ipar, low.fpar, n, y, d, lo, True)
         from .._kernels.codes import STOP_REASONS
 
         return (None if reason != 0 else int(nxt) + 1), STOP_REASONS[reason]
