@@ -160,6 +160,7 @@ METRICS = {
     "n_backfill": "mean backfill patients per dose in the final analysis (backfill designs; within n_patients)",
     "backfill": "mean backfill patients per trial in the final analysis (backfill designs)",
     "tox_score": "mean summed normalized toxicity score per dose (graded designs)",
+    "total_tox_score": "mean total normalized toxicity score per trial (graded designs)",
     # scenarios with efficacy (phase I/II); the true OBD and over-toxic doses as in Scenario
     "n_eff": "mean efficacy responses per dose (scenarios with efficacy)",
     "total_eff": "mean total efficacy responses",
@@ -239,6 +240,7 @@ class OperatingCharacteristics:
             out["backfill"] = r.n_backfill.sum(axis=1)
         if r.tox_score is not None:
             out["tox_score"] = r.tox_score
+            out["total_tox_score"] = r.tox_score.sum(axis=1)
         return out
 
     def _per_trial(self, onehot: bool = False) -> dict[str, np.ndarray]:
@@ -532,6 +534,10 @@ class OperatingCharacteristics:
             rows.append(("mean duration", 1, "duration"))
             rows.append(("mean wait per patient", 1, "waiting"))
             rows.append(("patients turned away", 1, "turned_away"))
+        if "backfill" in self._values:
+            rows.append(("backfill patients", 1, "backfill"))
+        if "total_tox_score" in self._values:
+            rows.append(("mean toxicity score", 1, "total_tox_score"))
         if any(s.time is not None and s.time.dropout > 0 for s in self.scenarios):
             rows.append(("drop-outs", 1, "dropouts"))
             rows.append(("patients enrolled", 1, "enrolled"))

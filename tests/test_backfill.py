@@ -175,3 +175,13 @@ def test_bad_input():
     with pytest.raises(ValueError, match="^outcomes: live"):
         _boin().with_backfill().next_dose("1NNN")
     assert _boin().with_backfill().select([3, 6], [0, 1]) == _boin().select([3, 6], [0, 1])
+
+
+def test_protocol_wording_and_summary():
+    d = _boin().with_backfill(cap=10, end_with_escalation=False)
+    text = d.describe()
+    assert "Backfill: " in text and "at most 10 patients" in text and "still backfilled" in text
+    assert dict(d.spec_rows())["Backfill"].startswith("cap 10")
+    sc = de.Scenario([0.12, 0.25, 0.42], target=0.25, p_eff=[0.4, 0.4, 0.4], time=_time())
+    oc = de.simulate(d, sc, n_trials=200, seed=1)
+    assert "backfill patients" in oc.summary() and oc.to_dict()["n_backfill"] is not None

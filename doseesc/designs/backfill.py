@@ -128,6 +128,29 @@ class Backfill(Design):
         return Lowered(code=BF_BOIN, ipar=ipar, fpar=table.fpar, tab=table.tab, n_aux=table.n_aux,
                        n_work=table.n_work, max_n=self.base.max_n, n_doses=n_doses, efficacy=0)
 
+    def _protocol(self, scenario):
+        p = self.base._protocol(scenario)
+        p.title = self.label()
+        after = ("No patient is backfilled once dose escalation has ended" if self.end_with_escalation else
+                 "After dose escalation has ended, arriving patients are still backfilled by the same rules until "
+                 "the first one who finds no open dose")
+        wait = ("the final analysis waits for the DLT assessment of every backfill patient" if self.wait_for_backfill
+                else "backfill patients whose DLT assessment is incomplete when the last escalation cohort completes "
+                     "are not in the final analysis")
+        p.set_section("Backfill", (
+            "Patients who arrive while the escalation cohort is in DLT follow-up are treated at the highest dose "
+            "below the current one that is open for backfill: a dose that has been cleared (escalation has passed "
+            "it), where at least one response has been observed, that has at most "
+            f"{self.cap} patients enrolled (escalation and backfill) when the patient arrives, and whose observed "
+            "DLT rate, alone or pooled with the next higher dose, is below the de-escalation boundary (an unsafe "
+            "dose closes every dose above it). Patients who cannot be backfilled are turned away. Backfill "
+            "patients count in every decision: when the data of a lower dose conflict with the current dose's "
+            "decision, the doses from the highest conflicting one up are pooled (Zhao et al. 2024, BF-BOIN; R "
+            f"bfboin's rules). {after}; {wait}."))
+        p.set_row("Backfill", f"cap {self.cap}, end with escalation: {self.end_with_escalation}, "
+                              f"wait for backfill follow-up: {self.wait_for_backfill}")
+        return p
+
     def next_dose(self, outcomes: str = "", n_doses: int | None = None):
         """Not available: backfill decisions depend on when each outcome became known."""
         raise ValueError("outcomes: live recommendations are not available for backfill designs (their decisions "
