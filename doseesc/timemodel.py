@@ -19,6 +19,7 @@ PER_WINDOW_RANGE = (1e-4, 1e3)
 SHAPE_RANGE = (0.05, 20.0)
 ONSETS = ("uniform", "weibull", "late")
 WAITING = ("turn_away", "queue")
+CLOCKS = ("opening", "first_patient")
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,11 @@ class TimeModel:
         replace them. Records count evaluable patients in ``n_patients`` and drop-outs in
         ``n_dropout``.
 
+    clock_from : {"opening", "first_patient"}
+        Where durations start: the trial's opening, the first patient arriving one
+        inter-arrival gap later (default; dfcrm ``titesim``), or the first patient's arrival at
+        time 0 (R bfboin, TITEgBOIN and the BF-BOIN paper's durations).
+
     Examples
     --------
     >>> import doseesc as de
@@ -87,6 +93,7 @@ class TimeModel:
     dropout: float = 0.0
     late_share: float = 0.5
     late_part: float = 0.5
+    clock_from: str = "opening"
 
     def __post_init__(self) -> None:
         w = v.positive("window", self.window, "length of the DLT window")
@@ -118,24 +125,26 @@ class TimeModel:
         object.__setattr__(self, "dropout", d)
         for f in ("late_share", "late_part"):
             object.__setattr__(self, f, v.open_unit(f, getattr(self, f)))
+        v.choice("clock_from", self.clock_from, CLOCKS)
 
     @property
     def mean_gap(self) -> float:
         return 1.0 / self.rate
 
     def pack(self) -> np.ndarray:
-        """[on, window, accrual, rate, onset, shape, waiting, dropout, late share, late part] for the kernels."""
+        """[on, window, accrual, rate, onset, shape, waiting, dropout, late share, late part, clock]
+        for the kernels."""
         return np.array([1.0, self.window, ACCRUALS.index(self.accrual), self.rate, ONSETS.index(self.onset),
-                         self.shape, WAITING.index(self.waiting), self.dropout, self.late_share, self.late_part],
-                        dtype=np.float64)
+                         self.shape, WAITING.index(self.waiting), self.dropout, self.late_share, self.late_part,
+                         CLOCKS.index(self.clock_from)], dtype=np.float64)
 
     def to_dict(self) -> dict:
         return {"window": self.window, "accrual": self.accrual, "rate": self.rate, "onset": self.onset,
                 "shape": self.shape, "waiting": self.waiting, "dropout": self.dropout, "late_share": self.late_share,
-                "late_part": self.late_part}
+                "late_part": self.late_part, **({"clock_from": self.clock_from} if self.clock_from != "opening" else {})}
 
 
-NO_TIME = np.zeros(10, dtype=np.float64)
+NO_TIME = np.zeros(11, dtype=np.float64)
 
 
 def pack(tm: TimeModel | None) -> np.ndarray:

@@ -16,10 +16,11 @@ PEER = Path(__file__).parent / "data" / "peer_bfboin.json"
 ROWS = [json.loads(line) for line in REF.read_text().splitlines() if line.strip()]
 
 
-def _time(rate=3.0, accrual="uniform"):
+def _time(rate=3.0, accrual="uniform", clock_from="first_patient"):
     # bfboin: DLT window 1 month, Weibull time to DLT with half of the DLTs in the second half
-    # of the window ("late" with late_share = late_part = 0.5), accrual gaps uniform on (0, 2 / rate)
-    return de.TimeModel(window=1, accrual=accrual, rate=rate, onset="late")
+    # of the window ("late" with late_share = late_part = 0.5), accrual gaps uniform on (0, 2 / rate),
+    # the first patient at time 0
+    return de.TimeModel(window=1, accrual=accrual, rate=rate, onset="late", clock_from=clock_from)
 
 
 def _boin(stay13=True, **kw):
@@ -38,9 +39,7 @@ def test_zhao_2024_table4(row):
     trials is not stated; here 40,000 (SE of a selection near 50%: 0.25 points; of the mean
     sample size: ~0.04). Both designs use 'stay at 1 DLT of 3' (the caveat in the file for
     the BOIN rows; with it the BF-BOIN rows agree too, without it their patients above the
-    MTD are 0.5-0.7 too few). Durations: doseesc counts from the trial's opening and the first
-    patient arrives one gap later (mean 1 / rate), the paper from the first patient, so
-    1 / rate is subtracted."""
+    MTD are 0.5-0.7 too few). Durations from the first patient (``clock_from="first_patient"``)."""
     s = row["setting"]
     extra = s["BF-BOIN_only"]
     rate = extra["accrual_per_month"]
@@ -55,7 +54,7 @@ def test_zhao_2024_table4(row):
         assert 100 * oc.over_selection == pytest.approx(v["overdosing_selection_pct"], abs=2.0)
     for key, got in (("patients_below_mtd_n", oc.n_below_mtd), ("patients_at_mtd_n", oc.n_at_mtd),
                      ("patients_over_mtd_n", oc.n_overdosed), ("mean_sample_size", oc.sample_size),
-                     ("mean_duration_months", oc.duration - 1.0 / rate)):
+                     ("mean_duration_months", oc.duration)):
         if v[key] is not None:
             assert got == pytest.approx(v[key], abs=0.6), key
 
@@ -91,11 +90,8 @@ def test_matches_r_bfboin(name, run):
     assert np.all(np.abs(oc.n_patients - run["n_mean"]) <= 4 * np.maximum(se_n, 1e-3)), (oc.n_patients, run["n_mean"])
     se_t = np.sqrt(run["total_sd"] ** 2 / n_ref + oc.se("sample_size") ** 2)
     assert abs(oc.sample_size - run["total_mean"]) <= 4 * se_t
-    # bfboin's clock starts at the first patient; doseesc's at the opening, one gap (mean 1 / rate,
-    # variance 1 / (3 rate^2) for uniform gaps, 1 / rate^2 for Poisson) earlier
-    var_gap = 1 / (3 * rate**2) if st["accrual"] == "uniform" else 1 / rate**2
-    se_d = np.sqrt(run["duration_sd"] ** 2 / n_ref + oc.se("duration") ** 2 + var_gap / n)
-    assert abs(oc.duration - 1 / rate - run["duration_mean"]) <= 4 * se_d
+    se_d = np.sqrt(run["duration_sd"] ** 2 / n_ref + oc.se("duration") ** 2)
+    assert abs(oc.duration - run["duration_mean"]) <= 4 * se_d
 
 
 # ---------------------------------------------------------------- special case: no response, no backfill
@@ -116,6 +112,25 @@ def test_without_responses_it_is_boin_trial_by_trial(stay13, es, truth):
     assert np.array_equal(got.n_backfill, np.zeros_like(got.n_backfill))
     for f in ("selected", "n_patients", "n_dlt", "n_ae", "n_eff", "stop_reason", "duration"):
         assert np.array_equal(getattr(got, f), getattr(ref, f)), f
+
+
+def test_clock_from_the_first_patient_shifts_durations_only():
+    """``clock_from="first_patient"`` (bfboin, the paper) starts the clock at the first arrival: the
+    same trials, each duration shorter by the first inter-arrival gap (mean 1 / rate)."""
+    sc = {c: de.Scenario([0.1, 0.25, 0.4], target=0.25, p_eff=[0.3, 0.4, 0.5], time=_time(clock_from=c))
+          for c in ("opening", "first_patient")}
+    d = _boin().with_backfill(cap=12)
+    a = de.simulate(d, sc["opening"], n_trials=4000, seed=6)
+    b = de.simulate(d, sc["first_patient"], n_trials=4000, seed=6)
+    for f in ("selected", "n_patients", "n_dlt", "n_backfill", "turned_away"):
+        assert np.array_equal(getattr(a.records, f), getattr(b.records, f)), f
+    gap = a.records.duration - b.records.duration
+    assert np.all((gap > 0) & (gap < 2 / 3 + 1e-9))  # uniform gaps on (0, 2 / rate)
+    assert gap.mean() == pytest.approx(1 / 3, abs=4 * gap.std() / np.sqrt(gap.size))
+    tm = de.TimeModel(window=28, clock_from="first_patient")
+    assert tm.to_dict()["clock_from"] == "first_patient" and "clock_from" not in de.TimeModel(window=28).to_dict()
+    with pytest.raises(ValueError, match="^clock_from"):
+        de.TimeModel(window=28, clock_from="now")
 
 
 def test_records_and_invariants():
