@@ -312,7 +312,8 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     t.add_argument("--window", type=_num, metavar="X",
                    help="DLT observation window length, 1e-6 to 1e9 in any time unit (turns the time model on; "
                         "default: no time model)")
-    t.add_argument("--accrual", choices=("fixed", "poisson"), default="fixed", help="arrival process (default: fixed)")
+    t.add_argument("--accrual", choices=("fixed", "poisson", "uniform"), default="fixed",
+                   help="arrival process (default: fixed; uniform: gaps uniform on (0, 2 / rate))")
     t.add_argument("--rate", type=_num, metavar="X", help="mean arrivals per time unit (default: 1 per window)")
     t.add_argument("--onset", choices=("uniform", "weibull", "late"), default="uniform",
                    help="DLT onset time within the window (default: uniform; late: the TITE-BOIN papers' Weibull "

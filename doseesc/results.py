@@ -48,6 +48,11 @@ class TrialRecords:
     n_eff : int array (T, D) or None
         Scenarios with efficacy only: evaluable patients per dose with an efficacy response
         (exact results of designs that ignore efficacy: the expected number, a float).
+    n_backfill : int array (T, D) or None
+        Backfill designs only: the backfill patients per dose among ``n_patients`` (those in
+        the final analysis; see :meth:`doseesc.BOIN.with_backfill`).
+    tox_score : float array (T, D) or None
+        Graded designs only: the summed (normalized) toxicity scores per dose.
     """
 
     selected: np.ndarray
@@ -62,6 +67,8 @@ class TrialRecords:
     turned_away: np.ndarray | None = None
     n_dropout: np.ndarray | None = None
     n_eff: np.ndarray | None = None
+    n_backfill: np.ndarray | None = None
+    tox_score: np.ndarray | None = None
 
     STOP_REASONS = STOP_REASONS
 
@@ -150,6 +157,10 @@ METRICS = {
     "n_dropout": "mean drop-outs per dose (time model; not evaluable, not in n_patients)",
     "dropouts": "mean drop-outs per trial (time model)",
     "enrolled": "mean patients enrolled per trial: evaluable plus drop-outs (time model)",
+    "n_backfill": "mean backfill patients per dose in the final analysis (backfill designs; within n_patients)",
+    "backfill": "mean backfill patients per trial in the final analysis (backfill designs)",
+    "tox_score": "mean summed normalized toxicity score per dose (graded designs)",
+    "total_tox_score": "mean total normalized toxicity score per trial (graded designs)",
     # scenarios with efficacy (phase I/II); the true OBD and over-toxic doses as in Scenario
     "n_eff": "mean efficacy responses per dose (scenarios with efficacy)",
     "total_eff": "mean total efficacy responses",
@@ -227,6 +238,12 @@ class OperatingCharacteristics:
             out["n_dropout"] = r.n_dropout
             out["dropouts"] = nd
             out["enrolled"] = N + nd
+        if r.n_backfill is not None:
+            out["n_backfill"] = r.n_backfill
+            out["backfill"] = r.n_backfill.sum(axis=1)
+        if r.tox_score is not None:
+            out["tox_score"] = r.tox_score
+            out["total_tox_score"] = r.tox_score.sum(axis=1)
         return out
 
     def _per_trial(self, onehot: bool = False) -> dict[str, np.ndarray]:
@@ -398,7 +415,7 @@ class OperatingCharacteristics:
             self._se[name] = se
         for i, name in enumerate(STOP_REASONS[1:], start=1):
             self._values[f"stop_{name}"], self._se[f"stop_{name}"] = flag(counts[6 + i])
-        if r.duration is not None or r.n_dropout is not None:
+        if r.duration is not None or r.n_dropout is not None or r.tox_score is not None:
             for name, x in self._timed(r.n_patients.sum(axis=1)).items():
                 self._values[name], self._se[name] = _wmean_se(x, None, False)
         if not streamed:
@@ -567,6 +584,10 @@ class OperatingCharacteristics:
             rows.append(("mean duration", 1, "duration"))
             rows.append(("mean wait per patient", 1, "waiting"))
             rows.append(("patients turned away", 1, "turned_away"))
+        if "backfill" in self._values:
+            rows.append(("backfill patients", 1, "backfill"))
+        if "total_tox_score" in self._values:
+            rows.append(("mean toxicity score", 1, "total_tox_score"))
         if any(s.time is not None and s.time.dropout > 0 for s in self.scenarios):
             rows.append(("drop-outs", 1, "dropouts"))
             rows.append(("patients enrolled", 1, "enrolled"))

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -210,6 +210,8 @@ class Scenario:
     utility: Sequence[float] | None = None
     obd: Any = None
     eff_min: float | None = None
+    p_grade: Any = None
+    dlt_grade: int | None = None
 
     def __post_init__(self) -> None:
         p = v.probabilities("p_tox", self.p_tox)
@@ -245,6 +247,63 @@ class Scenario:
             if not isinstance(self.time, TimeModel):
                 raise ValueError("time: expected a doseesc.TimeModel, e.g. TimeModel(window=28, rate=3 / 28)")
         self._init_efficacy(p)
+        self._init_grades(p)
+
+    # ------------------------------------------------------------------ graded toxicity
+    MAX_GRADES: ClassVar[int] = 10
+
+    @classmethod
+    def from_grades(cls, p_grade: Any, target: float, dlt_grade: int = 3, **kw: Any) -> Scenario:
+        """A graded-toxicity scenario: ``p_grade[d][g - 1]`` is the probability that a patient's
+        worst adverse event at dose ``d`` has grade ``g`` (g = 1 .. G; grade 0 = none, the
+        rest). The DLT is grade >= ``dlt_grade``, so ``p_tox`` is the sum of those columns and
+        ``p_ae`` (low-grade AEs) the sum of the others.
+
+        Every design sees the same patients: patient ``i``'s latent tolerance ``u`` gives a
+        DLT iff ``u < p_tox`` (as in any scenario) and worst grade ``g`` iff
+        ``P(grade > g) <= u < P(grade >= g)``, so a binary design run on this scenario has
+        exactly the records it has on ``Scenario(p_tox, target, p_ae=...)``; graded designs
+        (:class:`doseesc.gBOIN`) also score the grades.
+
+        Examples
+        --------
+        >>> import doseesc as de
+        >>> sc = de.Scenario.from_grades([[0.2, 0.1, 0.04, 0.01], [0.3, 0.15, 0.1, 0.05]], target=0.25)
+        >>> [round(float(x), 2) for x in sc.p_tox], [round(float(x), 2) for x in sc.p_ae]
+        ([0.05, 0.15], [0.3, 0.45])
+        """
+        g = _grade_matrix(p_grade)
+        dlt = v.integer("dlt_grade", dlt_grade, low=1, high=g.shape[1])
+        return cls(p_tox=g[:, dlt - 1:].sum(axis=1), target=target, p_ae=g[:, :dlt - 1].sum(axis=1), p_grade=g,
+                   dlt_grade=dlt, **kw)
+
+    def _init_grades(self, p: np.ndarray) -> None:
+        if self.p_grade is None:
+            if self.dlt_grade is not None:
+                raise ValueError("dlt_grade: only applies to a graded scenario (give p_grade)")
+            return
+        g = _grade_matrix(self.p_grade)
+        if g.shape[0] != p.size:
+            raise ValueError(f"p_grade: expected {p.size} rows (one per dose), got {g.shape[0]}")
+        dlt = v.integer("dlt_grade", 3 if self.dlt_grade is None else self.dlt_grade, low=1, high=g.shape[1])
+        if not np.allclose(g[:, dlt - 1:].sum(axis=1), p, rtol=0, atol=1e-9):
+            raise ValueError(f"p_grade: the probabilities of grade >= dlt_grade ({dlt}) must equal p_tox at every "
+                             "dose (Scenario.from_grades computes p_tox from p_grade)")
+        g.setflags(write=False)
+        object.__setattr__(self, "p_grade", g)
+        object.__setattr__(self, "dlt_grade", dlt)
+
+    @property
+    def n_grades(self) -> int:
+        """Number of AE grades above 0 (0 for a scenario without grades)."""
+        return 0 if self.p_grade is None else int(self.p_grade.shape[1])
+
+    @property
+    def p_grade_at_least(self) -> np.ndarray:
+        """(n_doses, G): P(worst grade >= g) for g = 1 .. G (a graded scenario)."""
+        if self.p_grade is None:
+            raise ValueError("p_grade: this scenario has no toxicity grades (use Scenario.from_grades)")
+        return np.ascontiguousarray(np.cumsum(self.p_grade[:, ::-1], axis=1)[:, ::-1])
 
     def _init_efficacy(self, p: np.ndarray) -> None:
         v.choice("association", self.association, ASSOCIATIONS)
@@ -493,7 +552,25 @@ class Scenario:
                     out[k] = list(val) if isinstance(val, tuple) else val
             if self.obd is not None:
                 out["obd"] = list(self.obd)
+        if self.p_grade is not None:
+            out["p_grade"] = self.p_grade.tolist()
+            out["dlt_grade"] = self.dlt_grade
         return out
+
+
+def _grade_matrix(p_grade: Any) -> np.ndarray:
+    """(n_doses, G) probabilities of each worst grade 1..G per dose, each row summing to <= 1."""
+    try:
+        g = np.array(p_grade, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(f"p_grade: expected one list of grade probabilities (grades 1, 2, ...) per dose, got "
+                         f"{v._short(p_grade)}") from None
+    if g.ndim != 2 or not 1 <= g.shape[0] <= v.MAX_DOSES or not 1 <= g.shape[1] <= Scenario.MAX_GRADES:
+        raise ValueError(f"p_grade: expected one list of 1 to {Scenario.MAX_GRADES} grade probabilities (grades 1, "
+                         f"2, ...) per dose, got shape {g.shape}")
+    if not np.all(np.isfinite(g)) or np.any(g < 0) or np.any(g.sum(axis=1) > 1 + 1e-12):
+        raise ValueError("p_grade: probabilities must be >= 0 with at most 1 per dose (grade 0 takes the rest)")
+    return g
 
 
 @dataclass(frozen=True, eq=False)
@@ -517,6 +594,11 @@ class ScenarioSet:
         As for :class:`Scenario`, shared by every scenario of the set.
     tags : sequence of str, optional
         A label per scenario (e.g. the shape of its efficacy curve), added to its name.
+    p_grade : array (n_scenarios, n_doses, n_grades), optional
+        Graded scenarios (see :meth:`Scenario.from_grades`); ``p_tox`` and ``p_ae`` must then
+        be the sums of the grades at or above / below ``dlt_grade``.
+    dlt_grade : int, optional
+        The DLT grade of graded scenarios (default 3).
     """
 
     p_tox: Any
@@ -532,6 +614,8 @@ class ScenarioSet:
     utility: Sequence[float] | None = None
     eff_min: float | None = None
     tags: Sequence[str] | None = None
+    p_grade: Any = None
+    dlt_grade: int | None = None
     scenarios: tuple = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -552,6 +636,14 @@ class ScenarioSet:
                 raise ValueError("association: only applies to scenarios with efficacy (give p_eff)")
         extra = {} if eff is None else {"association": self.association, "association_param": self.association_param,
                                         "utility": self.utility, "eff_min": self.eff_min}
+        if self.p_grade is not None:
+            g = np.asarray(self.p_grade, dtype=float)
+            if g.ndim != 3 or g.shape[:2] != p.shape:
+                raise ValueError(f"p_grade: expected shape ({p.shape[0]}, {p.shape[1]}, n_grades), got {g.shape}")
+            extra["p_grade"] = None
+            extra["dlt_grade"] = self.dlt_grade
+        elif self.dlt_grade is not None:
+            raise ValueError("dlt_grade: only applies to graded scenarios (give p_grade)")
         if self.tags is not None:
             tags = tuple(str(t) for t in self.tags)
             if len(tags) != p.shape[0]:
@@ -561,7 +653,8 @@ class ScenarioSet:
             Scenario(p_tox=p[i], target=self.target, doses=self.doses, dose_unit=self.dose_unit,
                      p_ae=None if ae is None else ae[i],
                      name=f"{self.name or 'draw'} {i + 1}" + (f" ({self.tags[i]})" if self.tags is not None else ""),
-                     p_eff=None if eff is None else eff[i], **extra)
+                     p_eff=None if eff is None else eff[i],
+                     **(extra if self.p_grade is None else {**extra, "p_grade": np.asarray(self.p_grade)[i]}))
             for i in range(p.shape[0])
         )
         object.__setattr__(self, "p_tox", p)

@@ -9,7 +9,7 @@ import numpy as np
 
 from . import _validate as v
 
-ACCRUALS = ("fixed", "poisson")
+ACCRUALS = ("fixed", "poisson", "uniform")
 #: Allowed DLT windows (any time unit) and arrivals per window (rate x window): wide enough for
 #: any trial (the MSC trials had ~0.2 arrivals per 28-day window), narrow enough that every
 #: arrival time, duration and its variance is a finite, well-resolved double and a simulated
@@ -19,6 +19,7 @@ PER_WINDOW_RANGE = (1e-4, 1e3)
 SHAPE_RANGE = (0.05, 20.0)
 ONSETS = ("uniform", "weibull", "late")
 WAITING = ("turn_away", "queue")
+CLOCKS = ("opening", "first_patient")
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,10 @@ class TimeModel:
     window : float
         Length of the DLT observation window (any time unit; durations are reported in it),
         from 1e-6 to 1e9.
-    accrual : {"fixed", "poisson"}
-        Patients arrive every ``1 / rate`` time units, or as a Poisson process with ``rate``.
+    accrual : {"fixed", "poisson", "uniform"}
+        Patients arrive every ``1 / rate`` time units, as a Poisson process with ``rate``, or
+        with independent gaps uniform on (0, 2 / rate) (the accrual of the BF-BOIN app and of
+        R bfboin's ``accrual = "uniform"``).
         The trial opens at time 0 and the first patient arrives one inter-arrival gap later
         (as in dfcrm ``titesim``); durations run from the opening to the last decision.
     rate : float
@@ -68,6 +71,11 @@ class TimeModel:
         replace them. Records count evaluable patients in ``n_patients`` and drop-outs in
         ``n_dropout``.
 
+    clock_from : {"opening", "first_patient"}
+        Where durations start: the trial's opening, the first patient arriving one
+        inter-arrival gap later (default; dfcrm ``titesim``), or the first patient's arrival at
+        time 0 (R bfboin, TITEgBOIN and the BF-BOIN paper's durations).
+
     Examples
     --------
     >>> import doseesc as de
@@ -85,6 +93,7 @@ class TimeModel:
     dropout: float = 0.0
     late_share: float = 0.5
     late_part: float = 0.5
+    clock_from: str = "opening"
 
     def __post_init__(self) -> None:
         w = v.positive("window", self.window, "length of the DLT window")
@@ -116,24 +125,27 @@ class TimeModel:
         object.__setattr__(self, "dropout", d)
         for f in ("late_share", "late_part"):
             object.__setattr__(self, f, v.open_unit(f, getattr(self, f)))
+        v.choice("clock_from", self.clock_from, CLOCKS)
 
     @property
     def mean_gap(self) -> float:
         return 1.0 / self.rate
 
     def pack(self) -> np.ndarray:
-        """[on, window, accrual, rate, onset, shape, waiting, dropout, late share, late part] for the kernels."""
+        """[on, window, accrual, rate, onset, shape, waiting, dropout, late share, late part, clock]
+        for the kernels."""
         return np.array([1.0, self.window, ACCRUALS.index(self.accrual), self.rate, ONSETS.index(self.onset),
-                         self.shape, WAITING.index(self.waiting), self.dropout, self.late_share, self.late_part],
-                        dtype=np.float64)
+                         self.shape, WAITING.index(self.waiting), self.dropout, self.late_share, self.late_part,
+                         CLOCKS.index(self.clock_from)], dtype=np.float64)
 
     def to_dict(self) -> dict:
         return {"window": self.window, "accrual": self.accrual, "rate": self.rate, "onset": self.onset,
                 "shape": self.shape, "waiting": self.waiting, "dropout": self.dropout, "late_share": self.late_share,
-                "late_part": self.late_part}
+                "late_part": self.late_part,
+                **({"clock_from": self.clock_from} if self.clock_from != "opening" else {})}
 
 
-NO_TIME = np.zeros(10, dtype=np.float64)
+NO_TIME = np.zeros(11, dtype=np.float64)
 
 
 def pack(tm: TimeModel | None) -> np.ndarray:

@@ -71,7 +71,7 @@ def test_poisson_duration_reproducible_and_sane():
 
 
 @pytest.mark.parametrize("kwargs, field", [
-    (dict(window=0), "window"), (dict(window=28, rate=-1), "rate"), (dict(window=28, accrual="uniform"), "accrual"),
+    (dict(window=0), "window"), (dict(window=28, rate=-1), "rate"), (dict(window=28, accrual="gamma"), "accrual"),
     (dict(window=28, onset="lognormal"), "onset"), (dict(window=28, shape=0), "shape"),
     (dict(window=28, waiting="wait"), "waiting"), (dict(window=28, onset="late", late_share=1), "late_share"),
     (dict(window=28, late_part=0), "late_part"), (dict(window=28, late_part="half"), "late_part"),

@@ -20,6 +20,15 @@ TITE_CODES = (TITE_BOIN, TITE_CRM)
 # counts (a model-based design such as EffTox takes the next free code here).
 BOIN12 = 31
 EFFICACY_CODES = range(30, 40)
+# Backfill designs (BF-BOIN): an arrival-driven loop of their own (``_kernels/backfill.py``),
+# never the cohort loop or exact enumeration.
+BF_BOIN = 41
+BACKFILL_CODES = (BF_BOIN,)
+# Graded-toxicity designs (gBOIN): decide on summed toxicity scores, in their own cohort loop
+# (``_kernels/graded.py``), on scenarios with AE grades.
+GBOIN = 51
+QUASI_CRM = 52  # the CRM kernel on summed toxicity scores
+GRADED_CODES = (GBOIN, QUASI_CRM)
 
 # Why a trial stopped. 0 means it is still running.
 CONTINUE = 0

@@ -1,7 +1,8 @@
 """Counter-based arrival, onset and drop-out times (shared by the cohort loop and time-to-event designs).
 
-``tm`` = [on, window, accrual (0 fixed, 1 Poisson), rate, onset (0 uniform, 1 Weibull, 2 late),
-shape, waiting (0 turn away, 1 queue), drop-out hazard (0: none), late share, late part].
+``tm`` = [on, window, accrual (0 fixed, 1 Poisson, 2 uniform gaps), rate, onset (0 uniform, 1 Weibull, 2 late),
+shape, waiting (0 turn away, 1 queue), drop-out hazard (0: none), late share, late part, clock
+(0: from the opening, 1: from the first patient, who then arrives at time 0)].
 """
 
 from __future__ import annotations
@@ -14,9 +15,13 @@ from .rng import STREAM_ARRIVAL, STREAM_DROPOUT, STREAM_ONSET, draw, uniform
 
 @jit(inline=True)
 def gap(tm, key, t, j):
-    """Time between arrival j-1 and arrival j of trial t."""
+    """Time between arrival j-1 and arrival j of trial t (j = 0: from the opening to the first arrival)."""
+    if j == 0 and tm[10] != 0.0:
+        return 0.0
     if tm[2] == 0.0:
         return 1.0 / tm[3]
+    if tm[2] == 2.0:  # gaps uniform on (0, 2 / rate): the BF-BOIN Shiny app's and R bfboin's accrual
+        return 2.0 * uniform(key, t, j, STREAM_ARRIVAL) / tm[3]
     return -math.log(uniform(key, t, j, STREAM_ARRIVAL)) / tm[3]
 
 

@@ -18,7 +18,7 @@ from .. import _validate as v
 from .. import timemodel as _time
 from .._kernels import exact as _exact
 from .._kernels import trial as _trial
-from .._kernels.codes import TITE_CODES
+from .._kernels.codes import BACKFILL_CODES, GRADED_CODES, TITE_CODES
 from .._kernels.rng import make_key
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
@@ -110,6 +110,10 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         raise ValueError("time: time-to-event designs need a scenario with a time model, "
                          "e.g. Scenario(..., time=TimeModel(window=28, rate=3 / 28))")
     eff = _check_efficacy(low, scs)
+    backfill = low.code in BACKFILL_CODES
+    if backfill:
+        _check_backfill(scs)
+    graded = low.code in GRADED_CODES
     job = _backends.Job(
         code=low.code, ipar=low.ipar, fpar=low.fpar, tab=low.tab, rules=low.rules, safety_tab=low.safety_tab,
         tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
@@ -117,7 +121,9 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         keys=np.array(keys, dtype=np.uint64), per_scenario=n_trials, max_n=low.max_n, n_aux=low.n_aux,
         n_work=low.n_work + low.n_cache, n_doses=low.n_doses, tite=tite,
         p_eff_t=np.ascontiguousarray([sc.p_eff_given_tox for sc in scs], dtype=np.float64) if eff else None,
-        p_eff_n=np.ascontiguousarray([sc.p_eff_given_no_tox for sc in scs], dtype=np.float64) if eff else None)
+        p_eff_n=np.ascontiguousarray([sc.p_eff_given_no_tox for sc in scs], dtype=np.float64) if eff else None,
+        backfill=backfill,
+        p_grade_at_least=np.ascontiguousarray([sc.p_grade_at_least for sc in scs]) if graded else None)
     if start == 0:
         o = _backends.run(job, total, executor, BLOCK, bar, threads)
     else:  # rows s * n_trials + start .. (s + 1) * n_trials - 1 of each scenario s
@@ -129,7 +135,36 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
                         stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials - start),
                         duration=o["duration"] if timed else None,
                         waited=o["waited"] if timed else None, turned_away=o["turned_away"] if timed else None,
-                        n_dropout=o["n_drop"] if timed else None, n_eff=o["n_eff"] if eff else None)
+                        n_dropout=o["n_drop"] if timed else None, n_eff=o["n_eff"] if eff and not graded else None,
+                        n_backfill=o["n_bf"] if backfill else None, tox_score=o["score"] if graded else None)
+
+
+def _check_graded(design: Design, scs: list[Scenario]) -> None:
+    """A graded design needs toxicity grades, as many as it has scores for, and no time model yet."""
+    need = design.n_scores - 1
+    for sc in scs:
+        if sc.p_grade is None:
+            raise ValueError("scenario: this design scores toxicity grades; give a graded scenario, e.g. "
+                             "Scenario.from_grades([[P(grade 1), P(grade 2), ...] per dose], target=...)")
+        if sc.n_grades != need:
+            raise ValueError(f"scores: the design has scores for grades 0-{need} but the scenario has grades "
+                             f"1-{sc.n_grades}")
+    if scs[0].time is not None:
+        raise ValueError("time: graded designs run without a time model for now (time-to-event gBOIN may come later)")
+
+
+def _check_backfill(scs: list[Scenario]) -> None:
+    """Backfill needs arrivals in time, patients turned away when nobody can take them, and responses."""
+    sc = scs[0]
+    if sc.time is None:
+        raise ValueError("time: backfill needs a scenario with a time model (who arrives while a cohort is in "
+                         "follow-up), e.g. Scenario(..., time=TimeModel(window=1, accrual='uniform', rate=3))")
+    if sc.time.waiting != "turn_away" or sc.time.dropout != 0:
+        raise ValueError("time: backfill designs need waiting='turn_away' and dropout=0 (patients nobody can take "
+                         "are turned away; drop-outs are not modelled with backfill yet)")
+    if not sc.has_efficacy:
+        raise ValueError("scenario: backfill opens a dose once a response was seen there; give the scenario "
+                         "p_eff (e.g. Scenario(p_tox=[...], target=0.25, p_eff=[...]))")
 
 
 def _check_efficacy(low: Lowered, scs: list[Scenario]) -> bool:
@@ -156,7 +191,7 @@ def _concat(recs: list[TrialRecords]) -> TrialRecords:
         scenario=np.concatenate([np.full(len(r), i, dtype=np.int64) for i, r in enumerate(recs)]),
         weight=None if recs[0].weight is None else np.concatenate([r.weight / len(recs) for r in recs]),
         **{k: (None if getattr(recs[0], k) is None else np.concatenate([getattr(r, k) for r in recs]))
-           for k in ("duration", "waited", "turned_away", "n_dropout", "n_eff")},
+           for k in ("duration", "waited", "turned_away", "n_dropout", "n_eff", "n_backfill", "tox_score")},
     )
 
 
@@ -270,6 +305,8 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
     n_trials = v.integer("n_trials", 10_000 if n_trials is None else n_trials, low=1)
     seed = v.seed(seed)
     low = design.lower(scs[0].n_doses)
+    if low.code in GRADED_CODES:
+        _check_graded(design, scs)
     t0 = time.perf_counter()
     if isinstance(scenario, ScenarioSet):
         keys = [make_key(seed, _scenario_index, i) for i in range(len(scs))]
@@ -286,10 +323,10 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
                          f"{MAX_TRIALS:,} (run several seeds, or use se_target= to stop at a precision)")
     fits = n_trials * len(scs) * record_bytes(scs[0].n_doses) <= memory_budget()
     stream = keep_records is False or (keep_records is None and not fits)
-    if stream and scs[0].time is not None:
+    if stream and (scs[0].time is not None or low.code in GRADED_CODES):
         if keep_records is False:
-            raise ValueError("keep_records: a run with a time model keeps its records (for the durations' "
-                         "quantiles); use keep_records=None or True")
+            raise ValueError("keep_records: a run with a time model or graded toxicity keeps its records (for the "
+                             "durations' quantiles and the scores); use keep_records=None or True")
         stream = False
     if not stream:
         check_memory(n_trials * len(scs), scs[0].n_doses, per=per)
@@ -339,7 +376,8 @@ def _stitch(blocks: list[TrialRecords], S: int) -> TrialRecords:
         return np.concatenate([p.reshape(S, -1, *p.shape[1:]) for p in parts], axis=1).reshape(-1, *parts[0].shape[1:])
 
     return TrialRecords(**{f: cat(f) for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason", "scenario",
-                                                "duration", "waited", "turned_away", "n_dropout", "n_eff")})
+                                                "duration", "waited", "turned_away", "n_dropout", "n_eff",
+                                                "n_backfill", "tox_score")})
 
 
 def _simulate_to_target(design: Design, scenario, cap, seed, se_target, *, threads, progress, backend,

@@ -26,6 +26,8 @@ from typing import Any, NamedTuple
 import numba
 import numpy as np
 
+from .._kernels import backfill as _bf
+from .._kernels import graded as _graded
 from .._kernels import tite as _tite
 from .._kernels import trial as _trial
 from .._kernels.codes import MAX_EVENTS, TOO_LONG
@@ -57,17 +59,37 @@ class Job(NamedTuple):
     # None when the scenarios have no efficacy (then nothing about efficacy is computed).
     p_eff_t: np.ndarray | None = None
     p_eff_n: np.ndarray | None = None
+    # Backfill designs run their own arrival-driven loop (``_kernels/backfill.py``) and also
+    # record the backfill patients per dose (``n_bf``).
+    backfill: bool = False
+    # Graded-toxicity designs (``_kernels/graded.py``): P(worst grade >= g) per scenario, dose
+    # and grade; they record the summed toxicity score per dose (``score``).
+    p_grade_at_least: np.ndarray | None = None
 
 
 FIELDS = ("sel", "reason", "n_pat", "n_dlt", "n_ae", "n_drop", "n_eff", "duration", "waited", "turned_away")
 
 
-def empty(n_rows: int, n_doses: int, efficacy: bool = False) -> dict[str, np.ndarray]:
+def _fields(job: Job) -> tuple[str, ...]:
+    return FIELDS + ("n_bf",) * job.backfill + ("score",) * (job.p_grade_at_least is not None)
+
+
+def _empty(job: Job, n_rows: int) -> dict[str, np.ndarray]:
+    out = empty(n_rows, job.n_doses, job.p_eff_t is not None, job.backfill)
+    if job.p_grade_at_least is not None:
+        out["score"] = np.empty((n_rows, job.n_doses))
+    return out
+
+
+def empty(n_rows: int, n_doses: int, efficacy: bool = False, backfill: bool = False) -> dict[str, np.ndarray]:
     i8 = np.int64
-    return {"sel": np.empty(n_rows, i8), "reason": np.empty(n_rows, i8), "n_pat": np.empty((n_rows, n_doses), i8),
+    out = {"sel": np.empty(n_rows, i8), "reason": np.empty(n_rows, i8), "n_pat": np.empty((n_rows, n_doses), i8),
             "n_dlt": np.empty((n_rows, n_doses), i8), "n_ae": np.empty((n_rows, n_doses), i8),
             "n_drop": np.empty((n_rows, n_doses), i8), "n_eff": np.empty((n_rows, n_doses if efficacy else 0), i8),
             "duration": np.empty(n_rows), "waited": np.empty(n_rows), "turned_away": np.empty(n_rows, i8)}
+    if backfill:
+        out["n_bf"] = np.empty((n_rows, n_doses), i8)
+    return out
 
 
 def scratch_for(job: Job, scratch: np.ndarray | None = None) -> np.ndarray:
@@ -84,6 +106,27 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
              scratch: np.ndarray | None = None) -> np.ndarray:
     """Simulate rows ``lo:hi`` into ``out[...][at:at + hi - lo]``; returns the scratch it used
     (pass it to the next call for the same job)."""
+    if job.p_grade_at_least is not None:
+        s = slice(at, at + hi - lo)
+        for f in ("n_drop", "turned_away"):
+            out[f][s] = 0
+        for f in ("duration", "waited"):
+            out[f][s] = 0.0
+        _graded.run_batch(job.code, job.ipar, job.fpar, job.tab, job.p_grade_at_least, job.p_tox, job.p_ae_cum,
+                          job.keys, job.per_scenario, lo, job.max_n, job.n_work, *(out[f][s] for f in (
+                              "sel", "reason", "n_pat", "n_dlt", "n_ae", "score")), numba.get_num_threads())
+        return scratch
+    if job.backfill:
+        s = slice(at, at + hi - lo)
+        out["n_drop"][s] = 0
+        out["waited"][s] = 0.0
+        _bf.run_batch(job.ipar, job.fpar, job.tab, job.tm, job.p_tox, job.p_ae_cum, job.p_eff_t, job.p_eff_n,
+                      job.keys, job.per_scenario, lo, job.max_n, *(out[f][s] for f in ("sel", "reason", "n_pat",
+                      "n_dlt", "n_ae", "n_eff", "n_bf", "duration", "turned_away")), numba.get_num_threads())
+        if np.any(out["reason"][s] == TOO_LONG):
+            raise ValueError(f"time: a simulated trial needed more than {MAX_EVENTS:,} arrivals or enrolments; "
+                             "the time model makes trials too long to simulate")
+        return scratch
     batch = _tite.run_batch if job.tite else _trial.run_batch
     s = slice(at, at + hi - lo)
     pet = job.p_eff_t if job.p_eff_t is not None else job.p_tox
@@ -113,7 +156,7 @@ def _serialize() -> bool:
 
 def run_rows(job: Job, lo: int, hi: int, threads: int | None = None) -> dict[str, np.ndarray]:
     """A worker's task: rows ``lo:hi`` as fresh arrays (``threads``: numba threads to use)."""
-    out = empty(hi - lo, job.n_doses, job.p_eff_t is not None)
+    out = _empty(job, hi - lo)
     old = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
@@ -172,7 +215,7 @@ def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int 
         ) -> dict[str, np.ndarray]:
     """Rows ``start .. total - 1`` of ``job`` (all ``total`` by default), here in blocks of
     ``block`` rows or as tasks of ``executor``."""
-    out = empty(total - start, job.n_doses, job.p_eff_t is not None)
+    out = _empty(job, total - start)
     if executor is None:
         scratch = None
         for lo in range(start, total, block):
@@ -187,7 +230,7 @@ def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int 
     try:
         for (lo, hi), fut in zip(spans, futures):
             part = fut.result()
-            for f in FIELDS:
+            for f in _fields(job):
                 out[f][lo - start:hi - start] = part[f]
             if bar is not None:
                 bar.update(hi - lo)

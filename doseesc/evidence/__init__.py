@@ -14,7 +14,10 @@ and flagging every count as stated, derived or missing. From the records:
   at week 20, renal CR+PR within 3 months, clinical response at month 12) and a Beta prior on a
   response probability from one of them (pooling is an explicit choice with a discount);
 - :func:`sample_joint_scenarios`: prior-predictive joint toxicity-efficacy curves (increasing,
-  plateau and umbrella efficacy shapes).
+  plateau and umbrella efficacy shapes);
+- :func:`grade_prior`: Dirichlet prior on a patient's worst AE grade (none, 1, 2, >= 3) from the
+  trials that state their grades, and :func:`sample_graded_scenarios`: prior-predictive graded
+  scenarios for graded designs (gBOIN).
 
 Every prior reports ``ess``, ``records_used`` and ``describe()``.
 
@@ -29,6 +32,7 @@ from ._beta import BetaMixture, BetaPrior, beta_prior
 from ._data import COUNT_FIELDS, TRIALS, Endpoint, Record, load, records, table
 from ._dose_response import DoseResponsePrior, dose_response_prior
 from ._efficacy import SHAPES, EfficacyEndpoint, EfficacyPrior, efficacy_prior, endpoints, sample_joint_scenarios
+from ._grades import CATEGORIES, GradePrior, grade_prior, sample_graded_scenarios
 from ._map import MAPPrior, map_prior
 from ._map_blrm import BLRMMapPrior, blrm_map_prior, blrm_map_prior_loo
 from ._scenarios import sample_scenarios
@@ -38,5 +42,6 @@ __all__ = [
     "BetaMixture", "BetaPrior", "beta_prior", "MAPPrior", "map_prior", "BLRMMapPrior", "blrm_map_prior",
     "blrm_map_prior_loo",
     "DoseResponsePrior", "dose_response_prior", "sample_scenarios",
+    "CATEGORIES", "GradePrior", "grade_prior", "sample_graded_scenarios",
     "SHAPES", "EfficacyEndpoint", "EfficacyPrior", "efficacy_prior", "endpoints", "sample_joint_scenarios",
 ]

@@ -1,0 +1,178 @@
+"""Backfill cohorts: BF-BOIN (Zhao, Yuan, Korn & Freidlin 2024, Clin Cancer Res 30:673).
+
+``BOIN(...).with_backfill(cap=, end_with_escalation=)`` treats patients who arrive while the
+escalation cohort is in follow-up at a lower dose that has been cleared and where a response
+was seen, instead of turning them away. The rules are R bfboin's (Magirr & Zhang, the
+open implementation of the paper): see :mod:`doseesc._kernels.backfill`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .. import _validate as v
+from .._kernels import backfill as _kb
+from .._kernels import interval as _ki
+from .._kernels.codes import BF_BOIN
+from .base import Design, Lowered
+from .interval import BOIN
+
+
+@dataclass(frozen=True)
+class Backfill(Design):
+    """A cohort design with backfill cohorts (build it with ``design.with_backfill(...)``).
+
+    Parameters
+    ----------
+    base : BOIN
+        The escalation design (BOIN for now; without titration or extrasafe). Its ``max_n``
+        bounds the *escalation* patients; backfill patients come on top of it, and they count
+        in every decision, ``n_earlystop`` included.
+    cap : int
+        A dose is open for backfill while at most ``cap`` patients (escalation and backfill,
+        pending included) have been enrolled at it: R bfboin's ``n.cap``, whose check is
+        ``<=``, so a dose can end with ``cap + 1`` patients. With this reading ``cap=12``
+        reproduces Zhao et al.'s Table 4 (their ``n.cap = 12``); ``cap=11`` closes at 12.
+    end_with_escalation : bool
+        True (the paper's rule): nobody is backfilled once escalation has ended. False:
+        arrivals are still backfilled after it (same rules, below the last escalation dose)
+        until the first one who finds no open dose.
+    wait_for_backfill : bool
+        True: the final analysis waits for the outcome of every backfill patient still in
+        follow-up when escalation ends (they count in the selection and the records; the
+        duration runs to the last outcome). This reproduces the paper's sample sizes and
+        durations. False: they are left out and the duration ends with the last escalation
+        cohort, as R bfboin 0.1.1 counts (only with ``end_with_escalation``).
+
+    Notes
+    -----
+    Simulation needs a scenario with a time model (``waiting="turn_away"``, no drop-out) and
+    efficacy (``p_eff``: a dose opens for backfill once a response was seen there). Records
+    gain ``n_backfill`` (backfill patients per dose); ``turned_away`` counts those nobody
+    could take. Live use (``next_dose``) and exact enumeration are not available: the
+    decisions depend on the times at which outcomes become known.
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> d = de.BOIN(target=0.25, cohort_size=3, max_n=30, n_earlystop=9).with_backfill(cap=12)
+    >>> sc = de.Scenario([0.12, 0.25, 0.42, 0.49, 0.55], target=0.25, p_eff=[0.2, 0.3, 0.4, 0.5, 0.6],
+    ...                  time=de.TimeModel(window=1, accrual="uniform", rate=3, onset="late"))
+    >>> oc = de.simulate(d, sc, n_trials=500, seed=1)
+    >>> bool(oc.backfill > 0)
+    True
+    """
+
+    base: Design = None  # type: ignore[assignment]
+    cap: int = 12
+    end_with_escalation: bool = True
+    wait_for_backfill: bool = True
+
+    family: ClassVar[str] = "BF"
+    exact_ok: ClassVar[bool] = False
+    reports_estimates: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        if type(self.base) is not BOIN:
+            raise ValueError(f"with_backfill: available for BOIN designs (without modifiers), got "
+                             f"{v._short(self.base)}")
+        if self.base.titration or self.base.extrasafe:
+            raise ValueError("with_backfill: BOIN's titration and extrasafe options are not available with backfill")
+        object.__setattr__(self, "cap", v.integer("cap", self.cap, low=1, high=v.MAX_PATIENTS))
+        for name in ("end_with_escalation", "wait_for_backfill"):
+            val = getattr(self, name)
+            if not isinstance(val, (bool, np.bool_)):
+                raise ValueError(f"{name}: must be true or false, got {val!r}")
+            object.__setattr__(self, name, bool(val))
+        if not self.end_with_escalation and not self.wait_for_backfill:
+            raise ValueError("wait_for_backfill: must be true when end_with_escalation is false (backfill after "
+                             "escalation is only useful if the analysis waits for it)")
+
+    @property
+    def start_dose(self) -> int:
+        return self.base.start_dose
+
+    @property
+    def max_n(self) -> int:
+        return self.base.max_n
+
+    @property
+    def target(self) -> float:
+        return self.base.target
+
+    @property
+    def fixed_n_doses(self) -> int | None:
+        return self.base.fixed_n_doses
+
+    def _auto_label(self) -> str:
+        return f"BF-{self.base.label()} (cap {self.cap})"
+
+    def to_dict(self) -> dict:
+        out = self.base.to_dict()
+        out["backfill"] = {"cap": self.cap, "end_with_escalation": self.end_with_escalation,
+                           "wait_for_backfill": self.wait_for_backfill}
+        return out
+
+    def _lower(self, n_doses: int) -> Lowered:
+        T = self.base.max_n + n_doses * (self.cap + 1)  # bounds every pooled count
+        table = replace(self.base, stay_at_1_of_3=False, max_n=T, name=None).lower(n_doses)
+        ipar = np.zeros(_kb.N_IPAR, dtype=np.int64)
+        ipar[:_ki.N_IPAR] = table.ipar
+        ipar[_kb.I_CAP] = self.cap
+        ipar[_kb.I_END_WITH_ESC] = int(self.end_with_escalation)
+        ipar[_kb.I_STAY13] = int(self.base.stay_at_1_of_3)
+        ipar[_kb.I_WAIT] = int(self.wait_for_backfill)
+        return Lowered(code=BF_BOIN, ipar=ipar, fpar=table.fpar, tab=table.tab, n_aux=table.n_aux,
+                       n_work=table.n_work, max_n=self.base.max_n, n_doses=n_doses, efficacy=0)
+
+    def _protocol(self, scenario):
+        p = self.base._protocol(scenario)
+        p.title = self.label()
+        after = ("No patient is backfilled once dose escalation has ended" if self.end_with_escalation else
+                 "After dose escalation has ended, arriving patients are still backfilled by the same rules until "
+                 "the first one who finds no open dose")
+        wait = ("the final analysis waits for the DLT assessment of every backfill patient" if self.wait_for_backfill
+                else "backfill patients whose DLT assessment is incomplete when the last escalation cohort completes "
+                     "are not in the final analysis")
+        p.set_section("Backfill", (
+            "Patients who arrive while the escalation cohort is in DLT follow-up are treated at the highest dose "
+            "below the current one that is open for backfill: a dose that has been cleared (escalation has passed "
+            "it), where at least one response has been observed, that has at most "
+            f"{self.cap} patients enrolled (escalation and backfill) when the patient arrives, and whose observed "
+            "DLT rate, alone or pooled with the next higher dose, is below the de-escalation boundary (an unsafe "
+            "dose closes every dose above it). Patients who cannot be backfilled are turned away. Backfill "
+            "patients count in every decision: when the data of a lower dose conflict with the current dose's "
+            "decision, the doses from the highest conflicting one up are pooled (Zhao et al. 2024, BF-BOIN; R "
+            f"bfboin's rules). {after}; {wait}."))
+        p.set_row("Backfill", f"cap {self.cap}, end with escalation: {self.end_with_escalation}, "
+                              f"wait for backfill follow-up: {self.wait_for_backfill}")
+        return p
+
+    def next_dose(self, outcomes: str = "", n_doses: int | None = None):
+        """Not available: backfill decisions depend on when each outcome became known."""
+        raise ValueError("outcomes: live recommendations are not available for backfill designs (their decisions "
+                         "depend on when each outcome became known); use the base design's next_dose for the "
+                         "escalation cohort")
+
+    def select(self, n_patients: Any, n_dlt: Any) -> int | None:
+        """The final selection: the base design's (R BOIN ``select.mtd``) on all patients."""
+        return self.base.select(n_patients, n_dlt)
+
+
+def with_backfill(self: Design, cap: int = 12, end_with_escalation: bool = True,
+                  wait_for_backfill: bool = True) -> Backfill:
+    """Add backfill cohorts (BF-BOIN; Zhao et al. 2024): see :class:`~doseesc.designs.backfill.Backfill`.
+
+    Examples
+    --------
+    >>> import doseesc as de
+    >>> de.BOIN(target=0.25, cohort_size=3, max_n=30).with_backfill(cap=12).label()
+    'BF-BOIN (target 0.25) (cap 12)'
+    """
+    return Backfill(base=self, cap=cap, end_with_escalation=end_with_escalation, wait_for_backfill=wait_for_backfill)
+
+
+Design.with_backfill = with_backfill  # type: ignore[attr-defined]
