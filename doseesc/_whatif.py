@@ -105,6 +105,8 @@ class WhatIfResult:
     objects: dict = field(default_factory=dict, repr=False)
     #: the phase I/II part (trial B's doses), a ``doseesc._whatif_obd.OBDWhatIf``, or None
     phase12: Any = None
+    #: the graded-toxicity part (trial B's doses), a ``doseesc._whatif_graded.GradedWhatIf``, or None
+    graded: Any = None
 
     # ------------------------------------------------------------------ machine-readable
     def to_dict(self) -> dict:
@@ -118,7 +120,8 @@ class WhatIfResult:
         return {"settings": self.settings, "versions": self.meta.get("versions"), "priors": self.priors,
                 "designs": self.designs, "coincide": self.coincide, "rows": rows,
                 "paired_differences": self.differences, "conclusions": self.conclusions,
-                "phase_i_ii": None if self.phase12 is None else self.phase12.to_dict()}
+                "phase_i_ii": None if self.phase12 is None else self.phase12.to_dict(),
+                "graded": None if self.graded is None else self.graded.to_dict()}
 
     def to_json(self) -> str:
         return _json.dumps(self.to_dict(), indent=2)
@@ -134,9 +137,10 @@ class WhatIfResult:
                 w.writerow([r.trial, r.scenario, r.design, r.method, "selection", f"{doses[j]:g}", _num(x), _num(s)])
             for k in r.values:
                 w.writerow([r.trial, r.scenario, r.design, r.method, k, "", _num(r.values[k]), _num(r.ses[k])])
-        if self.phase12 is not None:
-            for row in self.phase12.csv_rows():
-                w.writerow([*row[:6], _num(row[6]), _num(row[7])])
+        for part in (self.phase12, self.graded):
+            if part is not None:
+                for row in part.csv_rows():
+                    w.writerow([*row[:6], _num(row[6]), _num(row[7])])
         return buf.getvalue()
 
     # ------------------------------------------------------------------ the table
@@ -157,6 +161,8 @@ class WhatIfResult:
             out.extend(self._trial_block(trial))
         if self.phase12 is not None:
             out.append(self.phase12.table())
+        if self.graded is not None:
+            out.append(self.graded.table())
         out.append("Evidence priors (the true curves of the prior-predictive scenarios, and the BLRM's prior):")
         for key, text in self.priors.items():  # one prior per paragraph, wrapped
             out.append(textwrap.fill(f"{key}: {text}", width=118, initial_indent="  ", subsequent_indent="      "))
@@ -304,6 +310,8 @@ class WhatIfResult:
                                  "and target, % of trials selecting each dose, mean patients per dose")
         if self.phase12 is not None:
             self.phase12.add_to_report(r)
+        if self.graded is not None:
+            self.graded.add_to_report(r)
         r.heading("Summary figure")
         r.figure(self.figure(), caption="PCS and selection of a dose above the MTD for every design and scenario "
                                         "(exact for the fixed curves; 95% intervals for the prior-predictive curves)")
@@ -539,7 +547,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
            cohort_size: int = 3, discount: float = 0.5, evidence: str = "others", blrm: bool = True,
            n_scenarios: int = 200, n_trials: int = 250, seed: int = 1, progress: bool | None = False,
            phase12: bool = True, phase12_max_n: int = 18, eff_endpoint: str = "B:response-M12",
-           eff_discount: float = 0.5) -> WhatIfResult:
+           eff_discount: float = 0.5, graded: bool = True) -> WhatIfResult:
     """Redesign the MSC lupus trials: the design each used vs the alternatives.
 
     Parameters
@@ -580,6 +588,10 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         trial B's clinical response at month 12, 4/8); see ``doseesc.evidence.endpoints()``.
     eff_discount : float
         Weight of each of that endpoint's patients in the efficacy prior, in [0, 1].
+    graded : bool
+        With trial B: also show what counting grade 1-2 adverse events changes -- gBOIN beside
+        the DLT-only BOIN on its doses, under fixed graded scenarios and prior-predictive ones
+        from the per-grade AE prior (``WhatIfResult.graded``; see ``doseesc._whatif_graded``).
 
     Returns
     -------
@@ -613,6 +625,8 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         max_n = v.integer("max_n", max_n, low=cohort_size, high=v.MAX_PATIENTS)
     if not isinstance(phase12, (bool, np.bool_)):
         raise ValueError(f"phase12: expected True or False, got {phase12!r}")
+    if not isinstance(graded, (bool, np.bool_)):
+        raise ValueError(f"graded: expected True or False, got {graded!r}")
     phase12_max_n = v.integer("phase12_max_n", phase12_max_n, low=cohort_size, high=v.MAX_PATIENTS)
     eff_discount = v.number("eff_discount", eff_discount)
     if not 0 <= eff_discount <= 1:
@@ -624,7 +638,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         check_memory(n_scenarios * n_trials * 7, len(TRIALS[trial]["doses"]),
                      per=f" ({n_scenarios:,} curves x {n_trials:,} trials x 7 designs)")
     rows, priors, maxes, all_designs, diffs, coincide, conclusions, objects = [], {}, {}, {}, [], {}, {}, {}
-    p12 = None
+    p12 = gr = None
     for trial in trials:
         t = TRIALS[trial]
         doses = list(t["doses"])
@@ -686,11 +700,16 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
             p12 = _phase12(doses, prior, tox, target=target, max_n=phase12_max_n, cohort_size=cohort_size,
                            eff_endpoint=eff_endpoint, eff_discount=eff_discount, n_scenarios=n_scenarios,
                            n_trials=n_trials, seed=seed, progress=progress)
+        if graded and trial == "B":
+            from ._whatif_graded import graded as _graded
+
+            gr = _graded(doses, target=target, max_n=mn, cohort_size=cohort_size, n_scenarios=n_scenarios,
+                         n_trials=n_trials, seed=seed, progress=progress)
     settings = dict(trials=trials, target=target, cohort_size=cohort_size, discount=discount, evidence=evidence,
                     max_n=maxes, max_n_notes={k: TRIALS[k]["max_n_note"] for k in trials if max_n is None},
                     n_scenarios=n_scenarios, n_trials=n_trials, seed=seed)
     return WhatIfResult(rows, settings, priors, all_designs, diffs, coincide, conclusions,
-                        meta={"versions": _versions()}, objects=objects, phase12=p12)
+                        meta={"versions": _versions()}, objects=objects, phase12=p12, graded=gr)
 
 
 def _row(trial, scenario, label, method, oc, true_p, quantiles=None) -> WhatIfRow:

@@ -813,7 +813,7 @@ def cmd_whatif(args) -> str:
     res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
                  evidence=args.evidence, blrm=args.blrm, n_scenarios=args.n_scenarios, n_trials=args.n_trials,
                  seed=args.seed, progress=args.progress, phase12=args.phase12, phase12_max_n=args.phase12_max_n,
-                 eff_endpoint=args.eff_endpoint, eff_discount=args.eff_discount)
+                 eff_endpoint=args.eff_endpoint, eff_discount=args.eff_discount, graded=args.graded)
     if args.plot:
         from . import plot
 
@@ -1165,6 +1165,9 @@ def make_parser() -> argparse.ArgumentParser:
     w.add_argument("--no-phase12", dest="phase12", action="store_false",
                    help="leave out the phase I/II question on trial B's doses 1/2/4 (which dose is the optimal "
                         "biological dose: BOIN12 beside the toxicity-only designs; default: included with trial B)")
+    w.add_argument("--no-graded", dest="graded", action="store_false",
+                   help="leave out what counting grade 1-2 adverse events changes (gBOIN beside BOIN on trial B's "
+                        "doses, priors from the trials that state AE grades; default: included with trial B)")
     w.add_argument("--phase12-max-n", type=_int, default=18, metavar="N",
                    help="maximum sample size of every design in the phase I/II part (default: 18)")
     w.add_argument("--eff-endpoint", default="B:response-M12", metavar="KEY",

@@ -178,7 +178,7 @@ def test_whatif_small_and_honest():
     assert len(diffs_b) == len(ses_b) >= 3 and all(dd <= 4 * ss + 0.1 for dd, ss in zip(diffs_b, ses_b))
     text = res.table()
     assert "Designs:" in text and "Conclusion for trial B" in text and "assumed:" in text
-    assert "low-gr" not in text  # no AE column: it only restated the sample size
+    assert "low-gr" not in text.split("== Graded")[0]  # no AE column: it only restated the sample size
     assert all(len(line) < 400 for line in text.splitlines())
 
 
@@ -213,6 +213,27 @@ def test_whatif_phase12_answers_which_dose_by_which_design():
     assert any(row[0] == "phase I/II" for row in csv.reader(io.StringIO(res.to_csv())))
     assert de.whatif(["B"], n_scenarios=2, n_trials=5, blrm=False, phase12=False).phase12 is None
     assert de.whatif(["A"], n_scenarios=2, n_trials=5).phase12 is None
+
+
+def test_whatif_graded_shows_what_counting_low_grade_events_changes():
+    res = de.whatif(["B"], n_scenarios=4, n_trials=40, seed=2, blrm=False, phase12=False)
+    g = json.loads(res.to_json())["graded"]
+    labels = [d["label"] for d in g["designs"]]
+    assert labels[0] == "BOIN (DLTs only)" and all(lab.startswith("gBOIN") for lab in labels[1:])
+    # the DLT-only design sees exactly the binary trial: DLT = worst grade >= 3, AEs = grades 1-2
+    r = next(r for r in g["rows"] if r["design"] == labels[0] and r["scenario"] == "toxic top dose")
+    pg = np.array(r["p_grade"])
+    sc = de.Scenario(pg[:, 2].tolist(), target=0.2, p_ae=(pg[:, 0] + pg[:, 1]).tolist())
+    oc = de.simulate(de.BOIN(target=0.2, cohort_size=3, max_n=12), sc, n_trials=g["settings"]["fixed_trials"], seed=2)
+    assert r["selection"] == oc.selection.tolist() and r["values"]["total_ae"] == float(oc.total_ae)
+    # the graded designs move selection away from the dose with frequent grade-2 events (by far more than 4 SE)
+    sc2 = "grade-2 AEs frequent at the top dose, DLTs rare"
+    b = next(r for r in g["rows"] if r["design"] == labels[0] and r["scenario"] == sc2)
+    gb = next(r for r in g["rows"] if r["design"] == labels[1] and r["scenario"] == sc2)
+    assert b["selection"][2] - gb["selection"][2] > 4 * (b["selection_se"][2] + gb["selection_se"][2])
+    assert "A@2" in g["grade_prior"] and "C@2 (AE grades not stated)" in g["grade_prior"]
+    assert "Graded toxicity" in res.table() and any(row[0] == "graded" for row in csv.reader(io.StringIO(res.to_csv())))
+    assert de.whatif(["B"], n_scenarios=2, n_trials=5, blrm=False, phase12=False, graded=False).graded is None
 
 
 def test_whatif_evidence_choice():
