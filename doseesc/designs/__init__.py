@@ -7,6 +7,7 @@ to design classes; their constructor arguments become CLI flags and TOML keys.
 from .base import Design, DeviationWarning, Recommendation
 from .blrm import BLRM, BLRMRecommendation, Stopping
 from .boin12 import BOIN12
+from .efftox import EffTox
 from .crm import CRM, CRMPosterior, crm_skeleton
 from .ewoc import EWOC, EWOCRecommendation
 from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin_boundaries
@@ -27,10 +28,11 @@ REGISTRY: dict[str, type] = {
     "blrm": BLRM,
     "ewoc": EWOC,
     "boin12": BOIN12,
+    "efftox": EffTox,
 }
 
 __all__ = ["Design", "DeviationWarning", "Recommendation",
            "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
-           "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation", "BOIN12",
+           "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation", "BOIN12", "EffTox",
            "REGISTRY"]

