@@ -61,7 +61,8 @@ I_NU = 3  # degrees of freedom of the t proposal
 I_UTIL = 4  # 0: utility at the posterior means; 1: posterior mean of the utility
 I_CACHE = 5  # cache capacity (entries, a power of two; 0 = off)
 I_O_CACHE = 6  # offset of the cache in work
-N_IPAR = 7
+I_M1 = 7  # points of the first stage (0: no staging)
+N_IPAR = 8
 
 F_EFF_HURDLE = 0
 F_TOX_HURDLE = 1
@@ -73,8 +74,9 @@ F_P = 6
 F_SCALE = 7
 F_MEAN = 8  # six prior means (alpha, beta, gamma, zeta, eta, psi)
 F_SD = 14  # six prior sds
-F_X = 20  # coded doses
-N_FPAR_BASE = 20
+F_Z = 20  # staged precision: the first stage's decision stands when every margin exceeds F_Z SEs
+F_X = 21  # coded doses
+N_FPAR_BASE = 21
 
 # summaries (rows of ``out``)
 S_P_EFF = 0
@@ -83,8 +85,11 @@ S_ACC_EFF = 2
 S_ACC_TOX = 3
 S_UTIL_PLUGIN = 4
 S_UTIL_MEAN = 5
-S_ESS = 6  # effective sample size of the weights (column 0)
-N_SUM = 7
+S_ESS = 6  # effective sample size of the weights (the same in every column)
+S_SE = 7  # rows 7-10: importance-sampling SEs of rows 0-3 (when asked for)
+S_W2F = 11  # rows 11-14: sum of w^2 f, rows 15-18: sum of w^2 f^2 (accumulators of the SEs)
+N_SUM = 19
+N_ACC = 4  # summaries with SEs: p_eff, p_tox, acc_eff, acc_tox
 
 # work layout: [theta 6][mode 6][grad 6][hess 36][chol 36][step 6][trial 6][summaries N_SUM x D]
 # [pi_E, pi_T of one draw: 2 D][8 spare][cache...]
@@ -287,17 +292,17 @@ def utility(fpar, pe, pt):
 
 
 @jit
-def posterior(ipar, fpar, tab, n, y, e, b, work, out):
-    """Posterior summaries per dose into ``out`` (N_SUM x D): see ``S_*``."""
+def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
+    """Posterior summaries per dose into ``out`` (N_SUM x D, see ``S_*``) from the first ``m``
+    proposal points, with importance-sampling SEs of rows 0-3 when ``with_se``. The posterior
+    mode and scale must be in ``work`` (:func:`posterior_mode`)."""
     D = n.shape[0]
-    posterior_mode(fpar, n, y, e, b, work)
     mode = work[O_MODE:O_MODE + N_PAR]
     L = work[O_CHOL:O_CHOL + N_PAR * N_PAR]
     th = work[O_THETA:O_THETA + N_PAR]
     zz = work[O_STEP:O_STEP + N_PAR]
     v = work[O_TRY:O_TRY + N_PAR]
-    M = ipar[I_M]
-    O_PE = O_ACC + N_SUM * D
+    o_pe = O_ACC + N_SUM * D
     nu = float(ipar[I_NU])
     half = 0.5 * (nu + N_PAR)
     scale = fpar[F_SCALE]
@@ -310,9 +315,9 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out):
     lmax = -np.inf
     he = fpar[F_EFF_HURDLE]
     ht = fpar[F_TOX_HURDLE]
-    pes = work[O_PE:O_PE + D]
-    pts = work[O_PE + D:O_PE + 2 * D]
-    for i in range(M):
+    pes = work[o_pe:o_pe + D]
+    pts = work[o_pe + D:o_pe + 2 * D]
+    for i in range(m):
         w = tab[i, N_PAR]
         r2 = 0.0
         for j in range(N_PAR):
@@ -383,6 +388,10 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out):
                 for rr in range(S_UTIL_MEAN + 1):
                     for d in range(D):
                         out[rr, d] *= f
+                if with_se:
+                    for rr in range(S_W2F, S_W2F + 2 * N_ACC):
+                        for d in range(D):
+                            out[rr, d] *= f * f
             lmax = lw
         wt = np.exp(lw - lmax)
         wsum += wt
@@ -390,14 +399,24 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out):
         for d in range(D):
             pe = pes[d]
             pt = pts[d]
+            ie = 1.0 if pe > he else 0.0
+            it = 1.0 if pt < ht else 0.0
             out[S_P_EFF, d] += wt * pe
             out[S_P_TOX, d] += wt * pt
-            if pe > he:
-                out[S_ACC_EFF, d] += wt
-            if pt < ht:
-                out[S_ACC_TOX, d] += wt
+            out[S_ACC_EFF, d] += wt * ie
+            out[S_ACC_TOX, d] += wt * it
             if mean_u:
                 out[S_UTIL_MEAN, d] += wt * utility(fpar, pe, pt)
+            if with_se:
+                w2 = wt * wt
+                out[S_W2F, d] += w2 * pe
+                out[S_W2F + 1, d] += w2 * pt
+                out[S_W2F + 2, d] += w2 * ie
+                out[S_W2F + 3, d] += w2 * it
+                out[S_W2F + 4, d] += w2 * pe * pe
+                out[S_W2F + 5, d] += w2 * pt * pt
+                out[S_W2F + 6, d] += w2 * ie
+                out[S_W2F + 7, d] += w2 * it
     for rr in range(S_UTIL_MEAN + 1):
         for d in range(D):
             out[rr, d] /= wsum
@@ -406,11 +425,82 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out):
         if not mean_u:
             out[S_UTIL_MEAN, d] = np.nan
         out[S_ESS, d] = wsum * wsum / w2sum
+        if with_se:
+            # self-normalised importance sampling: Var ~ sum w^2 (f - mu)^2 / (sum w)^2
+            for q in range(N_ACC):
+                mu = out[q, d]
+                var = (out[S_W2F + N_ACC + q, d] - 2 * mu * out[S_W2F + q, d] + mu * mu * w2sum) / (wsum * wsum)
+                out[S_SE + q, d] = np.sqrt(max(var, 0.0))
+
+
+@jit
+def _utility_se(fpar, pe, pt, se_e, se_t):
+    """Delta-method SE bound of the plug-in utility: |du/dpi_E| se_E + |du/dpi_T| se_T."""
+    p = fpar[F_P]
+    a = max((1.0 - pe) / (1.0 - fpar[F_EFF0]), 1e-12)
+    c = max(pt / fpar[F_TOX1], 1e-12)
+    r = (a ** p + c ** p) ** (1.0 / p)
+    g = r ** (1.0 - p)
+    return g * (a ** (p - 1.0) * se_e / (1.0 - fpar[F_EFF0]) + c ** (p - 1.0) * se_t / fpar[F_TOX1])
+
+
+@jit
+def _choose(ipar, fpar, out, lo, hi, D):
+    """The acceptable in-range dose with the highest utility (-1: none)."""
+    row = S_UTIL_PLUGIN if ipar[I_UTIL] == 0 else S_UTIL_MEAN
+    best = -1
+    best_u = -np.inf
+    for d in range(max(lo - 1, 0), min(hi + 1, D - 1) + 1):
+        if out[S_ACC_EFF, d] > fpar[F_P_E] and out[S_ACC_TOX, d] > fpar[F_P_T] and out[row, d] > best_u:
+            best_u = out[row, d]
+            best = d
+    return best
+
+
+@jit
+def _clear(ipar, fpar, out, lo, hi, D, best):
+    """Whether the first stage's decision ``best`` is clear, i.e. no error of F_Z standard
+    errors in the estimates could change it: the chosen dose is clearly acceptable (both
+    probabilities more than F_Z SEs beyond their cut-offs) and every other in-range dose is
+    either clearly below it in utility (by more than F_Z SEs of the difference, taken as
+    independent: conservative, as the same draws make the errors positively correlated) or
+    clearly unacceptable (a probability more than F_Z SEs short of its cut-off). With no
+    acceptable dose, every in-range dose must be clearly unacceptable."""
+    z = fpar[F_Z]
+    pe_cut = fpar[F_P_E]
+    pt_cut = fpar[F_P_T]
+    ub = -np.inf
+    seb = 0.0
+    if best >= 0:
+        if out[S_ACC_EFF, best] - pe_cut <= z * out[S_SE + 2, best]:
+            return False
+        if out[S_ACC_TOX, best] - pt_cut <= z * out[S_SE + 3, best]:
+            return False
+        ub = out[S_UTIL_PLUGIN, best]
+        seb = _utility_se(fpar, out[S_P_EFF, best], out[S_P_TOX, best], out[S_SE, best], out[S_SE + 1, best])
+    for d in range(max(lo - 1, 0), min(hi + 1, D - 1) + 1):
+        if d == best:
+            continue
+        if best >= 0:
+            sed = _utility_se(fpar, out[S_P_EFF, d], out[S_P_TOX, d], out[S_SE, d], out[S_SE + 1, d])
+            if ub - out[S_UTIL_PLUGIN, d] > z * np.sqrt(seb * seb + sed * sed):
+                continue  # clearly worse, acceptable or not
+        if pe_cut - out[S_ACC_EFF, d] > z * out[S_SE + 2, d]:
+            continue  # clearly unacceptable
+        if pt_cut - out[S_ACC_TOX, d] > z * out[S_SE + 3, d]:
+            continue
+        return False
+    return True
 
 
 @jit
 def evaluate(ipar, fpar, tab, n, y, e, b, work):
-    """The recommended dose for the counts (0-based), or -1 when no dose is acceptable."""
+    """The recommended dose for the counts (0-based), or -1 when no dose is acceptable.
+
+    Staged precision (``I_M1`` > 0, utility at the posterior means): the posterior is first
+    computed from the first ``I_M1`` proposal points (a Sobol prefix) with importance-sampling
+    SEs; when the decision is clear (:func:`_clear`) it stands, else the posterior is computed
+    from all ``I_M`` points and decides."""
     D = n.shape[0]
     lo = -1
     hi = -1
@@ -422,15 +512,15 @@ def evaluate(ipar, fpar, tab, n, y, e, b, work):
     if lo < 0:
         return ipar[I_START]
     out = work[O_ACC:O_ACC + N_SUM * D].reshape((N_SUM, D))
-    posterior(ipar, fpar, tab, n, y, e, b, work, out)
-    row = S_UTIL_PLUGIN if ipar[I_UTIL] == 0 else S_UTIL_MEAN
-    best = -1
-    best_u = -np.inf
-    for d in range(max(lo - 1, 0), min(hi + 1, D - 1) + 1):
-        if out[S_ACC_EFF, d] > fpar[F_P_E] and out[S_ACC_TOX, d] > fpar[F_P_T] and out[row, d] > best_u:
-            best_u = out[row, d]
-            best = d
-    return best
+    posterior_mode(fpar, n, y, e, b, work)
+    m1 = ipar[I_M1]
+    if m1 > 0 and ipar[I_UTIL] == 0:
+        posterior(ipar, fpar, tab, n, y, e, b, work, out, m1, True)
+        best = _choose(ipar, fpar, out, lo, hi, D)
+        if _clear(ipar, fpar, out, lo, hi, D, best):
+            return best
+    posterior(ipar, fpar, tab, n, y, e, b, work, out, ipar[I_M], False)
+    return _choose(ipar, fpar, out, lo, hi, D)
 
 
 # ---------------------------------------------------------------------------------- the cache
@@ -515,5 +605,6 @@ def select(ipar, fpar, tab, n, y, e, b, work):
 
 @jit
 def summaries(ipar, fpar, tab, n, y, e, b, work, out):
-    """Posterior summaries (``out``: N_SUM x D) for live use."""
-    posterior(ipar, fpar, tab, n, y, e, b, work, out)
+    """Posterior summaries from all the proposal points (``out``: N_SUM x D), for live use."""
+    posterior_mode(fpar, n, y, e, b, work)
+    posterior(ipar, fpar, tab, n, y, e, b, work, out, ipar[I_M], True)

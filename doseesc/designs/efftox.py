@@ -24,6 +24,8 @@ SOBOL_SEED = 20040601  # fixed: the proposal points, hence every posterior summa
 PROPOSAL_DF = 5  # degrees of freedom of the t proposal
 PROPOSAL_SCALE = 1.2  # its scale relative to the Laplace approximation's
 CACHE_CAPACITY = 1 << 16
+STAGE_FRACTION = 8  # the first stage of a decision uses 1/8 of the proposal points ...
+STAGE_Z = 4.0  # ... and stands when every margin that matters exceeds 4 of its importance-sampling SEs
 
 
 def solve_p(eff0: float, tox1: float, eff_star: float, tox_star: float) -> float:
@@ -264,6 +266,8 @@ class EffTox(Design):
         fpar[_k.F_TOX1] = self.tox1
         fpar[_k.F_P] = self.p
         fpar[_k.F_SCALE] = PROPOSAL_SCALE
+        fpar[_k.F_Z] = STAGE_Z
+        ipar[_k.I_M1] = self.posterior_points // STAGE_FRACTION
         for j, par in enumerate(("alpha", "beta", "gamma", "zeta", "eta", "psi")):
             fpar[_k.F_MEAN + j] = getattr(self, f"{par}_mean")
             fpar[_k.F_SD + j] = getattr(self, f"{par}_sd")
