@@ -165,38 +165,104 @@ def log_post(fpar, n, y, e, b, th):
     return lp
 
 
+@jit(inline=True)
+def _dose_loglik(le, lt, psi, c1, c2, c3, c4):
+    """One dose's log likelihood as a function of its linear predictors and psi."""
+    k = np.tanh(0.5 * psi)
+    lpe = _log_sigmoid(le)
+    lqe = lpe - le
+    lpt = _log_sigmoid(lt)
+    lqt = lpt - lt
+    pe = np.exp(lpe)
+    qe = np.exp(lqe)
+    pt = np.exp(lpt)
+    qt = np.exp(lqt)
+    f = 0.0
+    if c1 > 0:
+        f += c1 * (lpe + lqt + np.log1p(-qe * pt * k))
+    if c2 > 0:
+        f += c2 * (lqe + lqt + np.log1p(pe * pt * k))
+    if c3 > 0:
+        f += c3 * (lpe + lpt + np.log1p(qe * qt * k))
+    if c4 > 0:
+        f += c4 * (lqe + lpt + np.log1p(-pe * qt * k))
+    return f
+
+
 @jit
 def _grad_hess(fpar, n, y, e, b, th, tmp, g, H):
-    """Central-difference gradient and Hessian of :func:`log_post` at ``th`` (``tmp`` scratch)."""
+    """Gradient and Hessian of :func:`log_post` at ``th``: the normal prior's exactly, each dose's
+    likelihood by central differences in its own three arguments (pi_E's and pi_T's linear
+    predictors and psi), mapped to the six parameters by the chain rule (``tmp`` scratch)."""
     h = 1e-3
-    f0 = log_post(fpar, n, y, e, b, th)
     for i in range(N_PAR):
-        tmp[i] = th[i]
-    for i in range(N_PAR):
-        tmp[i] = th[i] + h
-        fp = log_post(fpar, n, y, e, b, tmp)
-        tmp[i] = th[i] - h
-        fm = log_post(fpar, n, y, e, b, tmp)
-        tmp[i] = th[i]
-        g[i] = (fp - fm) / (2 * h)
-        H[i * N_PAR + i] = (fp - 2 * f0 + fm) / (h * h)
-    for i in range(N_PAR):
-        for j in range(i + 1, N_PAR):
-            tmp[i] = th[i] + h
-            tmp[j] = th[j] + h
-            fpp = log_post(fpar, n, y, e, b, tmp)
-            tmp[j] = th[j] - h
-            fpm = log_post(fpar, n, y, e, b, tmp)
-            tmp[i] = th[i] - h
-            fmm = log_post(fpar, n, y, e, b, tmp)
-            tmp[j] = th[j] + h
-            fmp = log_post(fpar, n, y, e, b, tmp)
-            tmp[i] = th[i]
-            tmp[j] = th[j]
-            v = (fpp - fpm - fmp + fmm) / (4 * h * h)
-            H[i * N_PAR + j] = v
-            H[j * N_PAR + i] = v
-    return f0
+        s2 = fpar[F_SD + i] * fpar[F_SD + i]
+        g[i] = -(th[i] - fpar[F_MEAN + i]) / s2
+        for j in range(N_PAR):
+            H[i * N_PAR + j] = 0.0
+        H[i * N_PAR + i] = -1.0 / s2
+    psi = th[5]
+    hd = tmp  # the 3 x 3 Hessian and the gradient of one dose, in (le, lt, psi)
+    gd = np.empty(3)
+    hh = np.empty(9)
+    jac = np.zeros((3, N_PAR))
+    jac[0, 2] = 1.0
+    jac[1, 0] = 1.0
+    jac[2, 5] = 1.0
+    base = np.empty(3)
+    for d in range(n.shape[0]):
+        if n[d] == 0:
+            continue
+        x = fpar[F_X + d]
+        c3 = b[d]
+        c1 = e[d] - c3
+        c4 = y[d] - c3
+        c2 = n[d] - c1 - c3 - c4
+        base[0] = th[2] + th[3] * x + th[4] * x * x
+        base[1] = th[0] + th[1] * x
+        base[2] = psi
+        f0 = _dose_loglik(base[0], base[1], base[2], c1, c2, c3, c4)
+        for i in range(3):
+            base[i] += h
+            fp = _dose_loglik(base[0], base[1], base[2], c1, c2, c3, c4)
+            base[i] -= 2 * h
+            fm = _dose_loglik(base[0], base[1], base[2], c1, c2, c3, c4)
+            base[i] += h
+            gd[i] = (fp - fm) / (2 * h)
+            hh[i * 3 + i] = (fp - 2 * f0 + fm) / (h * h)
+        for i in range(3):
+            for j in range(i + 1, 3):
+                base[i] += h
+                base[j] += h
+                fpp = _dose_loglik(base[0], base[1], base[2], c1, c2, c3, c4)
+                base[j] -= 2 * h
+                fpm = _dose_loglik(base[0], base[1], base[2], c1, c2, c3, c4)
+                base[i] -= 2 * h
+                fmm = _dose_loglik(base[0], base[1], base[2], c1, c2, c3, c4)
+                base[j] += 2 * h
+                fmp = _dose_loglik(base[0], base[1], base[2], c1, c2, c3, c4)
+                base[i] += h
+                base[j] -= h
+                v = (fpp - fpm - fmp + fmm) / (4 * h * h)
+                hh[i * 3 + j] = v
+                hh[j * 3 + i] = v
+        jac[0, 3] = x
+        jac[0, 4] = x * x
+        jac[1, 1] = x
+        for p in range(N_PAR):
+            gp = 0.0
+            for i in range(3):
+                gp += jac[i, p] * gd[i]
+            g[p] += gp
+            for q in range(N_PAR):
+                hv = 0.0
+                for i in range(3):
+                    if jac[i, p] == 0.0:
+                        continue
+                    for j in range(3):
+                        hv += jac[i, p] * hh[i * 3 + j] * jac[j, q]
+                H[p * N_PAR + q] += hv
+    return log_post(fpar, n, y, e, b, th)
 
 
 @jit
