@@ -203,3 +203,94 @@ def test_ess_priors_bad_input():
         ess_priors([1, 2], [0.1], 1, [0.2, 0.3], 1)
     with pytest.raises(ValueError, match="^ess_e:"):
         ess_priors([1, 2], [0.1, 0.2], 1, [0.2, 0.3], -1)
+
+
+SC1 = de.Scenario(p_tox=[0.05, 0.10, 0.20, 0.35, 0.50], target=0.3, p_eff=[0.2, 0.4, 0.6, 0.65, 0.7])
+
+
+def test_same_seed_same_records_any_thread_count():
+    import numba
+
+    from tests import naive
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs 2 threads")
+
+    d = de.EffTox().replace(max_n=12)
+    a = de.simulate(d, SC1, n_trials=300, seed=3, threads=1).records
+    b = de.simulate(d, SC1, n_trials=300, seed=3, threads=2).records
+    assert naive.records_hash(a) == naive.records_hash(b)
+    assert np.array_equal(a.n_eff, b.n_eff)
+    # the toxicity outcomes a toxicity-only design sees are the same with efficacy in the scenario
+    tox_only = de.simulate(de.BOIN(target=0.3, cohort_size=3, max_n=12), de.Scenario(SC1.p_tox, target=0.3), n_trials=300, seed=3)
+    with_eff = de.simulate(de.BOIN(target=0.3, cohort_size=3, max_n=12), SC1, n_trials=300, seed=3)
+    assert np.array_equal(tox_only.records.n_dlt, with_eff.records.n_dlt)
+
+
+def test_simulator_equals_next_dose_trial_by_trial():
+    """A plain-Python trial on the simulator's own random numbers (patient i: DLT iff u_i < p_tox,
+    response iff v_i < p_eff, independent here), deciding with ``next_dose`` on the outcome string
+    so far: the same counts, efficacy counts and selection as the compiled simulator, trial by trial."""
+    from doseesc._kernels.rng import STREAM_EFFICACY, STREAM_TOLERANCE, make_key, uniform
+
+    d = de.EffTox().replace(max_n=12)
+    n_trials = 12
+    r = de.simulate(d, SC1, n_trials=n_trials, seed=9).records
+    key = make_key(9, 0)
+    for t in range(n_trials):
+        text, dose, pid, sel = "", 1, 0, None
+        while True:
+            letters = ""
+            for _ in range(3):
+                tox = uniform(key, t, pid, STREAM_TOLERANCE) < SC1.p_tox[dose - 1]
+                eff = uniform(key, t, pid, STREAM_EFFICACY) < SC1.p_eff[dose - 1]
+                letters += "B" if tox and eff else "T" if tox else "E" if eff else "N"
+                pid += 1
+            text = f"{text} {dose}{letters}".strip()
+            rec = d.next_dose(text)
+            if rec.stop:
+                sel = rec.selected
+                break
+            dose = rec.dose
+        n = np.zeros(5, dtype=int)
+        y = np.zeros(5, dtype=int)
+        e = np.zeros(5, dtype=int)
+        for c in text.split():
+            k = int(c[0]) - 1
+            n[k] += 3
+            y[k] += sum(ch in "TB" for ch in c[1:])
+            e[k] += sum(ch in "EB" for ch in c[1:])
+        assert np.array_equal(n, r.n_patients[t]) and np.array_equal(y, r.n_dlt[t]) and np.array_equal(e, r.n_eff[t])
+        assert (sel or 0) == r.selected[t]  # records: 1-based, 0 = none
+
+
+def test_cli_and_run_file(tmp_path, capsys):
+    from doseesc.cli import main
+
+    assert main(["next", "--design", "efftox", "--format", "json", "1NNN 2ENN"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dose"] == 3 and len(out["p_eff"]) == 5
+    assert main(["next", "--design", "efftox", "--real-doses", "1,2,4", "1NNN"]) == 0
+    assert "next: dose" in capsys.readouterr().out
+    assert main(["next", "--design", "efftox", "--utility-at", "mean", "1NNN"]) == 2
+    assert "utility_at" in capsys.readouterr().err
+    run = tmp_path / "run.toml"
+    run.write_text("""
+n_trials = 40
+[random]
+seed = 2
+[[designs]]
+design = "efftox"
+real_doses = [1, 2, 4, 6.6, 10]
+max_n = 12
+[[scenarios]]
+p_tox = [0.05, 0.1, 0.2, 0.35, 0.5]
+target = 0.3
+p_eff = [0.2, 0.4, 0.6, 0.65, 0.7]
+[output]
+dir = "%s"
+plots = false
+""" % (tmp_path / "out"))
+    assert main(["run", str(run), "--format", "json"]) == 0
+    res = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert "pcs_obd" in res["results"][0]
