@@ -92,7 +92,7 @@ N_SUM = 19
 N_ACC = 4  # summaries with SEs: p_eff, p_tox, acc_eff, acc_tox
 
 # work layout: [theta 6][mode 6][grad 6][hess 36][chol 36][step 6][trial 6][summaries N_SUM x D]
-# [pi_E, pi_T of one draw: 2 D][8 spare][cache...]
+# [pi_E, pi_T of one draw: 2 D][sum w^2 f_i f_j over f = (pi_E, pi_T) per dose: (2 D)^2][8 spare][cache...]
 O_THETA = 0
 O_MODE = 6
 O_GRAD = 12
@@ -104,7 +104,7 @@ O_ACC = 102
 
 
 def n_work_base(D: int) -> int:
-    return O_ACC + (N_SUM + 2) * D + 8
+    return O_ACC + (N_SUM + 2) * D + 4 * D * D + 8
 
 
 def key_words(D: int) -> int:
@@ -383,6 +383,13 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
     ht = fpar[F_TOX_HURDLE]
     pes = work[o_pe:o_pe + D]
     pts = work[o_pe + D:o_pe + 2 * D]
+    f2 = work[o_pe:o_pe + 2 * D]  # (pi_E, pi_T) per dose
+    D2 = 2 * D
+    Q = work[o_pe + D2:o_pe + D2 + D2 * D2].reshape((D2, D2))
+    if with_se:
+        for i in range(D2):
+            for j in range(D2):
+                Q[i, j] = 0.0
     for i in range(m):
         w = tab[i, N_PAR]
         r2 = 0.0
@@ -458,6 +465,9 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
                     for rr in range(S_W2F, S_W2F + 2 * N_ACC):
                         for d in range(D):
                             out[rr, d] *= f * f
+                    for i2 in range(D2):
+                        for j2 in range(i2, D2):
+                            Q[i2, j2] *= f * f
             lmax = lw
         wt = np.exp(lw - lmax)
         wsum += wt
@@ -483,6 +493,12 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
                 out[S_W2F + 5, d] += w2 * pt * pt
                 out[S_W2F + 6, d] += w2 * ie
                 out[S_W2F + 7, d] += w2 * it
+        if with_se:
+            w2 = wt * wt
+            for i2 in range(D2):
+                a2 = w2 * f2[i2]
+                for j2 in range(i2, D2):
+                    Q[i2, j2] += a2 * f2[j2]
     for rr in range(S_UTIL_MEAN + 1):
         for d in range(D):
             out[rr, d] /= wsum
@@ -497,17 +513,44 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
                 mu = out[q, d]
                 var = (out[S_W2F + N_ACC + q, d] - 2 * mu * out[S_W2F + q, d] + mu * mu * w2sum) / (wsum * wsum)
                 out[S_SE + q, d] = np.sqrt(max(var, 0.0))
+    if with_se:
+        # Q becomes the importance-sampling covariance of the estimates of (pi_E, pi_T) per dose
+        for i2 in range(D2):
+            mi = out[S_P_EFF, i2] if i2 < D else out[S_P_TOX, i2 - D]
+            ri = out[S_W2F, i2] if i2 < D else out[S_W2F + 1, i2 - D]
+            for j2 in range(i2, D2):
+                mj = out[S_P_EFF, j2] if j2 < D else out[S_P_TOX, j2 - D]
+                rj = out[S_W2F, j2] if j2 < D else out[S_W2F + 1, j2 - D]
+                c = (Q[i2, j2] - mi * rj - mj * ri + mi * mj * w2sum) / (wsum * wsum)
+                Q[i2, j2] = c
+                Q[j2, i2] = c
 
 
 @jit
-def _utility_se(fpar, pe, pt, se_e, se_t):
-    """Delta-method SE bound of the plug-in utility: |du/dpi_E| se_E + |du/dpi_T| se_T."""
+def _utility_grad(fpar, pe, pt):
+    """(du/dpi_E, du/dpi_T) of the utility at (pe, pt)."""
     p = fpar[F_P]
     a = max((1.0 - pe) / (1.0 - fpar[F_EFF0]), 1e-12)
     c = max(pt / fpar[F_TOX1], 1e-12)
     r = (a ** p + c ** p) ** (1.0 / p)
     g = r ** (1.0 - p)
-    return g * (a ** (p - 1.0) * se_e / (1.0 - fpar[F_EFF0]) + c ** (p - 1.0) * se_t / fpar[F_TOX1])
+    return g * a ** (p - 1.0) / (1.0 - fpar[F_EFF0]), -g * c ** (p - 1.0) / fpar[F_TOX1]
+
+
+@jit
+def _diff_se(fpar, out, Q, D, i, j):
+    """Delta-method SE of the plug-in utility difference u_i - u_j, from the importance-sampling
+    covariance ``Q`` of the estimates of (pi_E, pi_T) per dose (the same draws serve every dose,
+    so the errors are correlated and the difference is known better than either utility)."""
+    gi_e, gi_t = _utility_grad(fpar, out[S_P_EFF, i], out[S_P_TOX, i])
+    gj_e, gj_t = _utility_grad(fpar, out[S_P_EFF, j], out[S_P_TOX, j])
+    idx = (i, D + i, j, D + j)
+    cf = (gi_e, gi_t, -gj_e, -gj_t)
+    var = 0.0
+    for a in range(4):
+        for b in range(4):
+            var += cf[a] * cf[b] * Q[idx[a], idx[b]]
+    return np.sqrt(max(var, 0.0))
 
 
 @jit
@@ -524,33 +567,31 @@ def _choose(ipar, fpar, out, lo, hi, D):
 
 
 @jit
-def _clear(ipar, fpar, out, lo, hi, D, best):
+def _clear(ipar, fpar, out, work, lo, hi, D, best):
     """Whether the first stage's decision ``best`` is clear, i.e. no error of F_Z standard
     errors in the estimates could change it: the chosen dose is clearly acceptable (both
     probabilities more than F_Z SEs beyond their cut-offs) and every other in-range dose is
-    either clearly below it in utility (by more than F_Z SEs of the difference, taken as
-    independent: conservative, as the same draws make the errors positively correlated) or
+    either clearly below it in utility (by more than F_Z SEs of the difference, from the
+    covariance of the estimates: :func:`_diff_se`) or
     clearly unacceptable (a probability more than F_Z SEs short of its cut-off). With no
     acceptable dose, every in-range dose must be clearly unacceptable."""
     z = fpar[F_Z]
     pe_cut = fpar[F_P_E]
     pt_cut = fpar[F_P_T]
     ub = -np.inf
-    seb = 0.0
+    o_q = O_ACC + N_SUM * D + 2 * D
+    Q = work[o_q:o_q + 4 * D * D].reshape((2 * D, 2 * D))
     if best >= 0:
         if out[S_ACC_EFF, best] - pe_cut <= z * out[S_SE + 2, best]:
             return False
         if out[S_ACC_TOX, best] - pt_cut <= z * out[S_SE + 3, best]:
             return False
         ub = out[S_UTIL_PLUGIN, best]
-        seb = _utility_se(fpar, out[S_P_EFF, best], out[S_P_TOX, best], out[S_SE, best], out[S_SE + 1, best])
     for d in range(max(lo - 1, 0), min(hi + 1, D - 1) + 1):
         if d == best:
             continue
-        if best >= 0:
-            sed = _utility_se(fpar, out[S_P_EFF, d], out[S_P_TOX, d], out[S_SE, d], out[S_SE + 1, d])
-            if ub - out[S_UTIL_PLUGIN, d] > z * np.sqrt(seb * seb + sed * sed):
-                continue  # clearly worse, acceptable or not
+        if best >= 0 and ub - out[S_UTIL_PLUGIN, d] > z * _diff_se(fpar, out, Q, D, best, d):
+            continue  # clearly worse, acceptable or not
         if pe_cut - out[S_ACC_EFF, d] > z * out[S_SE + 2, d]:
             continue  # clearly unacceptable
         if pt_cut - out[S_ACC_TOX, d] > z * out[S_SE + 3, d]:
@@ -583,7 +624,7 @@ def evaluate(ipar, fpar, tab, n, y, e, b, work):
     if m1 > 0 and ipar[I_UTIL] == 0:
         posterior(ipar, fpar, tab, n, y, e, b, work, out, m1, True)
         best = _choose(ipar, fpar, out, lo, hi, D)
-        if _clear(ipar, fpar, out, lo, hi, D, best):
+        if _clear(ipar, fpar, out, work, lo, hi, D, best):
             return best
     posterior(ipar, fpar, tab, n, y, e, b, work, out, ipar[I_M], False)
     return _choose(ipar, fpar, out, lo, hi, D)
