@@ -294,3 +294,43 @@ plots = false
     assert main(["run", str(run), "--format", "json"]) == 0
     res = json.loads((tmp_path / "out" / "results.json").read_text())
     assert "pcs_obd" in res["results"][0]
+
+
+PEER = json.loads((DATA / "peer_efftox_trialr.json").read_text()) if (DATA / "peer_efftox_trialr.json").exists() \
+    else {"scenarios": {}}
+
+
+# Operating characteristics against trialr's EffTox Stan model run by rstan with trialr's decision rule
+# (benchmarks/r/efftox_sim.R, run on this machine: tests/data/peer_efftox_trialr.json holds its per-trial
+# records, the R call, versions and trial counts). doseesc: 4,000 trials. Each selection percentage
+# (per dose and none) and each mean number of patients per dose agree within 4 combined SEs
+# (SE of R's proportion sqrt(p (1 - p) / n_R) with p pooled from both; SE of a mean from each side's
+# per-trial standard deviation).
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PEER["scenarios"]))
+def test_operating_characteristics_against_trialr(name):
+    peer = PEER["scenarios"][name]
+    trials = peer["trials"]
+    n_r = len(trials)
+    assert n_r >= 100
+    sc = de.Scenario(p_tox=peer["p_tox"], target=0.3, p_eff=peer["p_eff"])
+    d = de.EffTox(real_doses=peer["real_doses"], max_n=peer["max_n"], cohort_size=peer["cohort_size"])
+    n_d = 4000
+    r = de.simulate(d, sc, n_trials=n_d, seed=2024).records
+    sel_r = np.array([t["selected"] for t in trials])
+    for dose in range(0, 6):
+        p_r = np.mean(sel_r == dose)
+        p_d = np.mean(r.selected == dose)
+        p = (p_r * n_r + p_d * n_d) / (n_r + n_d)
+        se = np.sqrt(p * (1 - p) * (1 / n_r + 1 / n_d))
+        assert abs(p_r - p_d) <= 4 * max(se, 1e-9), (dose, p_r, p_d, se)
+    n_r_pat = np.array([t["n"] for t in trials], dtype=float)
+    for dose in range(5):
+        se = np.sqrt(n_r_pat[:, dose].var(ddof=1) / n_r + r.n_patients[:, dose].var(ddof=1) / n_d)
+        assert abs(n_r_pat[:, dose].mean() - r.n_patients[:, dose].mean()) <= 4 * max(se, 1e-9), dose
+
+
+def test_describe_states_the_rules_with_their_numbers():
+    text = de.EffTox().describe()
+    assert "P(pi_E > 0.5 | data) > 0.1" in text and "p = 0.9774" in text and "never skipped" in text
+    assert dict(de.EffTox(utility_at="draws").spec_rows())["Utility"] == "draws"
