@@ -209,7 +209,15 @@ class EffTox(Design):
     ``posterior_points`` fixed scrambled-Sobol points: a deterministic function of the per-dose
     counts (so decisions never depend on a seed), cached by state during simulation. Its error
     against a long random-walk Metropolis reference is measured in
-    ``benchmarks/efftox_posterior_error.py``.
+    ``benchmarks/efftox_posterior_error.py`` (at most 0.0055 in any reported probability or
+    utility over 23 states with 8192 points). A decision is first taken from the first 1/8 of the
+    points; it stands only when no error of 4 importance-sampling standard errors in the
+    acceptability probabilities or in the utility differences (from the estimates' covariance)
+    could change it, else all the points decide. ``next_dose`` reports summaries from all points.
+
+    *Peers.* trialr's ``stan_efftox`` (rstan MCMC) and escalation's ``get_trialr_efftox``: the
+    same model, acceptability, no-skipping and recommendation rules; their Monte Carlo noise
+    makes their decisions at near-tied states vary from run to run, doseesc's do not.
 
     Examples
     --------
