@@ -190,11 +190,25 @@ class EffTox(Design):
         Acceptability cut-offs on the posterior probabilities above.
     eff0, tox1, eff_star, tox_star : float
         The trade-off contour's three points (see :func:`solve_p`).
-    alpha_mean, alpha_sd, beta_mean, beta_sd, gamma_mean, gamma_sd, zeta_mean, zeta_sd,
-    eta_mean, eta_sd, psi_mean, psi_sd : float
-        Normal priors (defaults: Thall et al. 2014's ESS-elicited priors, see
-        :func:`doseesc.designs.efftox.ess_priors`).
-    cohort_size, max_n, start_dose : int
+    alpha_mean, alpha_sd : float
+        Normal prior of the toxicity intercept alpha (defaults of all priors: Thall et al.
+        2014's ESS-elicited priors, see :func:`doseesc.designs.efftox.ess_priors`).
+    beta_mean, beta_sd : float
+        Normal prior of the toxicity slope beta.
+    gamma_mean, gamma_sd : float
+        Normal prior of the efficacy intercept gamma.
+    zeta_mean, zeta_sd : float
+        Normal prior of the efficacy slope zeta.
+    eta_mean, eta_sd : float
+        Normal prior of the efficacy curvature eta (the x^2 coefficient).
+    psi_mean, psi_sd : float
+        Normal prior of the association psi between efficacy and toxicity.
+    cohort_size : int
+        Patients per cohort.
+    max_n : int
+        Maximum sample size (the last cohort is truncated).
+    start_dose : int
+        1-based first dose.
     utility_at : {"posterior_means", "draws"}
         ``"posterior_means"`` (default): the utility of the posterior means of pi_E and pi_T,
         as the MD Anderson EffTox software (and trialr's ``utility``, on which trialr
