@@ -6,6 +6,13 @@
 # recommendation at max_n). Usage:
 #   Rscript efftox_sim.R MODEL.rds OUT.json N_TRIALS SEED SCENARIO
 # SCENARIO: a name defined below. rstan defaults as trialr's stan_efftox: 4 chains x 2000 iterations.
+# MODEL.rds: trialr's Stan model compiled once (about 1.5 min), from trialr's source
+# (inst/stan/EffTox.stan of trialr 0.1.6):
+#   Rscript -e 'm <- rstan::stan_model("EffTox.stan", model_name = "EffTox"); saveRDS(m, "EffTox_model.rds")'
+# Here: Debian's r-cran-rstan 2.21.7 (R 4.2.2); Debian's r-cran-bh keeps Boost in /usr/include, so
+# rstan needs a BH library whose include/boost points there (a copy of the BH package folder with
+# that symlink, first in R_LIBS). The merged results: tests/data/peer_efftox_trialr.json
+# (benchmarks/r/merge_efftox_sim.py); seeds 101 (s1) and 202 (s2).
 suppressMessages(library(rstan))
 args <- commandArgs(trailingOnly = TRUE)
 model <- readRDS(args[1]); out <- args[2]; n_trials <- as.integer(args[3]); seed <- as.integer(args[4])
