@@ -19,6 +19,7 @@ TITE_CODES = (TITE_BOIN, TITE_CRM)
 # the cohort loop through ``dispatch.decide_eff`` / ``select_eff`` with the per-dose efficacy
 # counts (a model-based design such as EffTox takes the next free code here).
 BOIN12 = 31
+EFFTOX = 32  # EffTox (Thall & Cook 2004): six-parameter model, importance-sampled posterior
 EFFICACY_CODES = range(30, 40)
 # Backfill designs (BF-BOIN): an arrival-driven loop of their own (``_kernels/backfill.py``),
 # never the cohort loop or exact enumeration.

@@ -26,8 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
-from . import blrm, boin12, crm, ewoc, interval, threep3
-from .codes import BLRM, BOIN12, CRM, EWOC, INTERVAL, THREE_PLUS_THREE
+from . import blrm, boin12, crm, efftox, ewoc, interval, threep3
+from .codes import BLRM, BOIN12, CRM, EFFTOX, EWOC, INTERVAL, THREE_PLUS_THREE
 
 
 @jit
@@ -44,6 +44,8 @@ def start(code, ipar, fpar, tab, aux):
         return ewoc.start(ipar, aux)
     if code == BOIN12:
         return boin12.start(ipar, aux)
+    if code == EFFTOX:
+        return efftox.start(ipar, aux)
     return -1, 0
 
 
@@ -104,6 +106,8 @@ def decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
     ``b``, and the cohort's ``ke`` responses (``kb`` with both)."""
     if code == BOIN12:
         return boin12.decide(ipar, fpar, tab, n, y, e, b, cur)
+    if code == EFFTOX:
+        return efftox.decide(ipar, fpar, tab, n, y, e, b, work)
     return -1, 0, -1
 
 
@@ -112,4 +116,6 @@ def select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work):
     """``select`` for phase I/II designs."""
     if code == BOIN12:
         return boin12.select(ipar, fpar, tab, n, y, e, b, work)
+    if code == EFFTOX:
+        return efftox.select(ipar, fpar, tab, n, y, e, b, work)
     return -2

@@ -9,6 +9,7 @@ from .base import Design, DeviationWarning, Recommendation
 from .blrm import BLRM, BLRMRecommendation, Stopping
 from .boin12 import BOIN12
 from .crm import CRM, CRMPosterior, crm_skeleton
+from .efftox import EffTox
 from .ewoc import EWOC, EWOCRecommendation
 from .graded import QuasiCRM, gBOIN
 from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin_boundaries
@@ -29,6 +30,7 @@ REGISTRY: dict[str, type] = {
     "blrm": BLRM,
     "ewoc": EWOC,
     "boin12": BOIN12,
+    "efftox": EffTox,
 }
 # Not registered (no command-line or run-file form yet: scenarios there have no AE grades, and
 # backfill is a method of a design): gBOIN, QuasiCRM, BOIN(...).with_backfill(...).
@@ -36,5 +38,5 @@ REGISTRY: dict[str, type] = {
 __all__ = ["Design", "DeviationWarning", "Recommendation", "Backfill", "gBOIN", "QuasiCRM",
            "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
-           "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation", "BOIN12",
+           "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation", "BOIN12", "EffTox",
            "REGISTRY"]
