@@ -258,8 +258,9 @@ def test_unwritable_output(capsys, tmp_path):  # pragma: no cover - CI runs as r
 @pytest.mark.slow
 def test_interrupted_run_leaves_no_complete_looking_file(tmp_path):
     run_file = tmp_path / "run.toml"
+    # long enough to be interrupted (about 30 s here): 5 million TITE-BOIN trials of 36 patients
     run_file.write_text(GOOD_RUN.replace("n_trials = 200", "n_trials = 5000000").replace('"boin"', '"tite-boin"')
-                        + "[scenarios.time]\nwindow = 28\n")
+                        .replace("max_n = 12", "max_n = 36") + "[scenarios.time]\nwindow = 28\n")
     out_dir = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "doseesc", "run", str(run_file), "--out", str(out_dir),
                              "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
