@@ -547,7 +547,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
            cohort_size: int = 3, discount: float = 0.5, evidence: str = "others", blrm: bool = True,
            n_scenarios: int = 200, n_trials: int = 250, seed: int = 1, progress: bool | None = False,
            phase12: bool = True, phase12_max_n: int = 18, eff_endpoint: str = "B:response-M12",
-           eff_discount: float = 0.5, graded: bool = True) -> WhatIfResult:
+           eff_discount: float = 0.5, graded: bool = True, efftox: bool = True) -> WhatIfResult:
     """Redesign the MSC lupus trials: the design each used vs the alternatives.
 
     Parameters
@@ -588,6 +588,9 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         trial B's clinical response at month 12, 4/8); see ``doseesc.evidence.endpoints()``.
     eff_discount : float
         Weight of each of that endpoint's patients in the efficacy prior, in [0, 1].
+    efftox : bool
+        Include EffTox in the phase I/II part (its priors elicited from the evidence; simulation
+        only, so its fixed-scenario rows are Monte Carlo).
     graded : bool
         With trial B: also show what counting grade 1-2 adverse events changes -- gBOIN beside
         the DLT-only BOIN on its doses, under fixed graded scenarios and prior-predictive ones
@@ -625,6 +628,8 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         max_n = v.integer("max_n", max_n, low=cohort_size, high=v.MAX_PATIENTS)
     if not isinstance(phase12, (bool, np.bool_)):
         raise ValueError(f"phase12: expected True or False, got {phase12!r}")
+    if not isinstance(efftox, (bool, np.bool_)):
+        raise ValueError(f"efftox: expected True or False, got {efftox!r}")
     if not isinstance(graded, (bool, np.bool_)):
         raise ValueError(f"graded: expected True or False, got {graded!r}")
     phase12_max_n = v.integer("phase12_max_n", phase12_max_n, low=cohort_size, high=v.MAX_PATIENTS)
@@ -699,7 +704,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
                    if a["label"] == "BOIN" or a["label"].startswith("CRM (evidence")]
             p12 = _phase12(doses, prior, tox, target=target, max_n=phase12_max_n, cohort_size=cohort_size,
                            eff_endpoint=eff_endpoint, eff_discount=eff_discount, n_scenarios=n_scenarios,
-                           n_trials=n_trials, seed=seed, progress=progress)
+                           n_trials=n_trials, seed=seed, efftox=efftox, progress=progress)
         if graded and trial == "B":
             from ._whatif_graded import graded as _graded
 

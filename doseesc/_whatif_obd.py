@@ -130,7 +130,8 @@ class OBDWhatIf:
                     truth = (": P(DLT) " + ", ".join(f"{p:.3f}" for p in r.true_p) + "; P(response) "
                              + ", ".join(f"{p:.2f}" for p in r.true_e) + "; OBD "
                              + (", ".join(f"{self.doses[k - 1]:g}" for k in r.obd) if r.obd else "none"))
-                out.append(f"-- {r.scenario}{truth}  [{r.method}]")
+                methods = list(dict.fromkeys(x.method for x in self.rows if x.scenario == r.scenario))
+                out.append(f"-- {r.scenario}{truth}  [{'; '.join(methods)}]")
                 out.append(head)
             ex = r.method == "exact"
             cells = [_cell(100 * x, 100 * e, ex) for x, e in zip(r.selection, r.selection_se)]
@@ -169,7 +170,8 @@ class OBDWhatIf:
             if rows[0].true_p:
                 truth = (" (P(DLT) " + ", ".join(f"{p:.3f}" for p in rows[0].true_p) + "; P(response) "
                          + ", ".join(f"{p:.2f}" for p in rows[0].true_e) + ")")
-            r.table(header, body, caption=f"Phase I/II, scenario '{name}'{truth}: {rows[0].method}",
+            methods = "; ".join(dict.fromkeys(row.method for row in rows))
+            r.table(header, body, caption=f"Phase I/II, scenario '{name}'{truth}: {methods}",
                     notes=f"Selection % per dose (x10^6 cells/kg); OBD % = selecting the true OBD; utility of the "
                           f"selected dose (table {tuple(s['utility'])}); over-tox % = selecting a dose with P(DLT) > "
                           f"{s['target']:g}; months = mean duration under the time model (Monte Carlo).")
@@ -209,19 +211,58 @@ def _signed(x: float, dec: int) -> str:
     return text.replace("-", "+") if float(text) == 0 else text
 
 
-def _exact_row(name: str, label: str, design, sc) -> OBDRow:
-    """The exact row of ``design`` under ``sc``, kept on disk between runs (exact BOIN12 takes
-    about a second per scenario; the key holds the design, the scenario and the kernels' source
+#: trials per fixed scenario for designs without exact enumeration (EffTox)
+FIXED_TRIALS = 4000
+
+
+def _exact_row(name: str, label: str, design, sc, seed: int) -> OBDRow:
+    """The exact row of ``design`` under ``sc`` (Monte Carlo with ``FIXED_TRIALS`` trials for a
+    design without exact enumeration), kept on disk between runs (exact BOIN12 takes about a
+    second per scenario; the key holds the design, the scenario, the seed and the kernels' source
     stamp, so any change recomputes it)."""
     import json
 
     from . import _diskcache
     from ._jit import _package_stamp
 
-    key = (json.dumps(design.to_dict(), sort_keys=True), json.dumps(sc.to_dict(), sort_keys=True), _package_stamp())
-    row = _diskcache.cached("whatif_phase12_exact", key, lambda: _row(name, label, "exact", exact(design, sc), sc))
+    def compute():
+        if getattr(design, "exact_ok", True):
+            return _row(name, label, "exact", exact(design, sc), sc)
+        oc = simulate(design, sc, n_trials=FIXED_TRIALS, seed=seed)
+        return _row(name, label, f"Monte Carlo, {FIXED_TRIALS:,} trials", oc, sc)
+
+    key = (json.dumps(design.to_dict(), sort_keys=True), json.dumps(sc.to_dict(), sort_keys=True), seed,
+           FIXED_TRIALS, _package_stamp())
+    row = _diskcache.cached("whatif_phase12_fixed", key, compute)
     row.scenario, row.design = name, label
     return row
+
+
+def efftox_for(doses, tox_prior, eff_prior, *, target: float, phi_e: float, cohort_size: int, max_n: int):
+    """EffTox on these doses: hurdles at the toxicity limit and BOIN12's lowest acceptable response
+    rate, a trade-off contour through (0.3, 0), (0.5, 0.25) and (1, 0.6), and normal priors elicited
+    (Thall et al. 2014's effective-sample-size method, trialr's criterion) from the what-if's prior
+    mean toxicity curve and the efficacy prior's mean at every dose, each worth one patient; the
+    elicitation is kept on disk between runs. Returns (design, spec text)."""
+    from . import _diskcache
+    from .designs import EffTox
+    from .designs.efftox import ess_priors
+
+    pi_t = [round(float(x), 4) for x in tox_prior.mean_curve()]
+    pi_e = [round(float(eff_prior.mean()), 4)] * len(doses)
+    pri = _diskcache.cached("whatif_efftox_priors", (tuple(doses), tuple(pi_t), tuple(pi_e)),
+                            lambda: ess_priors(list(doses), pi_t, 1.0, pi_e, 1.0, num_samples=4000))
+    d = EffTox(real_doses=tuple(float(x) for x in doses), efficacy_hurdle=phi_e, toxicity_hurdle=target, p_e=0.1,
+               p_t=0.1, eff0=0.3, tox1=0.6, eff_star=0.5, tox_star=0.25, cohort_size=cohort_size, max_n=max_n,
+               **pri)
+    spec = (f"EffTox (Thall & Cook 2004; trialr's rules), acceptable if P(p_E > {phi_e:g}) > 0.1 and P(p_T < "
+            f"{target:g}) > 0.1, at most one dose above the highest tried; utility contour through (0.3, 0), (0.5, "
+            f"0.25), (1, 0.6) (p = {d.p:.3f}), taken at the posterior means; priors elicited with effective sample "
+            f"size 1 from prior mean P(DLT) {', '.join(f'{x:.3f}' for x in pi_t)} and P(response) "
+            f"{pi_e[0]:.2f} at every dose: " + ", ".join(f"{k} {v:.3g}" for k, v in pri.items()) +
+            f"; cohorts of {cohort_size}, max {max_n}, start at dose 1; no exact enumeration: its fixed-scenario rows "
+            f"are Monte Carlo ({FIXED_TRIALS:,} trials)")
+    return d, spec
 
 
 def _row(name, label, method, oc, sc=None) -> OBDRow:
@@ -235,18 +276,44 @@ def _row(name, label, method, oc, sc=None) -> OBDRow:
 
 def phase12(doses, tox_prior, tox_designs: list[dict], *, target: float, max_n: int, cohort_size: int,
             eff_endpoint: str, eff_discount: float, n_scenarios: int, n_trials: int, seed: int,
-            time_trials: int = 2000, extra_designs: list[dict] | None = None, progress=False) -> OBDWhatIf:
+            time_trials: int = 2000, extra_designs: list[dict] | None = None, efftox: bool = True,
+            progress=False) -> OBDWhatIf:
     """Run the phase I/II comparison (see the module docstring).
 
     ``tox_designs``: the toxicity-only designs ({label, design, spec}) to set beside the phase
     I/II ones, already at ``max_n``; ``extra_designs``: further phase I/II designs.
+
+    The result is a deterministic function of the arguments and the package, so it is kept on
+    disk between runs (EffTox's simulations take tens of seconds): the key holds every argument,
+    the designs' options, the prior and the kernels' source stamp.
     """
+    import json
+
+    from . import _diskcache
+    from ._jit import _package_stamp
+
+    key = (tuple(doses), repr(tox_prior), [json.dumps(a["design"].to_dict(), sort_keys=True) + a["label"]
+                                           for a in tox_designs + (extra_designs or [])],
+           target, max_n, cohort_size, eff_endpoint, eff_discount, n_scenarios, n_trials, seed, time_trials, efftox,
+           _package_stamp())
+    return _diskcache.cached("whatif_phase12", key, lambda: _phase12(
+        doses, tox_prior, tox_designs, target=target, max_n=max_n, cohort_size=cohort_size, eff_endpoint=eff_endpoint,
+        eff_discount=eff_discount, n_scenarios=n_scenarios, n_trials=n_trials, seed=seed, time_trials=time_trials,
+        extra_designs=extra_designs, efftox=efftox, progress=progress))
+
+
+def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_endpoint, eff_discount, n_scenarios,
+             n_trials, seed, time_trials, extra_designs, efftox, progress) -> OBDWhatIf:
     from . import evidence as _ev
 
     D = len(doses)
     b12 = BOIN12(phi_t=target, n_doses=D, cohort_size=cohort_size, max_n=max_n)
     arms = [dict(label="BOIN12 (phase I/II)", design=b12, spec=_spec12(b12), phase12=True)]
     arms += [dict(a, phase12=True) for a in (extra_designs or [])]
+    if efftox:
+        ed, espec = efftox_for(doses, tox_prior, _ev.efficacy_prior(eff_endpoint, discount=eff_discount),
+                               target=target, phi_e=b12.phi_e, cohort_size=cohort_size, max_n=max_n)
+        arms.append(dict(label="EffTox (phase I/II)", design=ed, spec=espec, phase12=True))
     arms += [dict(a, phase12=False) for a in tox_designs]
     designs = [a["design"] for a in arms]
     labels = [a["label"] for a in arms]
@@ -267,7 +334,7 @@ def phase12(doses, tox_prior, tox_designs: list[dict], *, target: float, max_n: 
     for sc in fixed:
         name = sc.name
         for a in arms:
-            row = _exact_row(name, a["label"], a["design"], sc)
+            row = _exact_row(name, a["label"], a["design"], sc, seed)
             w = eff_window if a["phase12"] else dlt_window
             tsc = Scenario(p_tox=list(sc.p_tox), p_eff=list(sc.p_eff), target=target, utility=utility,
                            time=TimeModel(window=w, rate=rate_day))
@@ -308,8 +375,10 @@ def phase12(doses, tox_prior, tox_designs: list[dict], *, target: float, max_n: 
 def _conclusions(rows, diffs, labels, fixed_names, doses) -> list[str]:
     """Sentences that restate the numbers only."""
     by = {(r.scenario, r.design): r for r in rows}
-    out = [f"How they choose: {labels[0]} ranks the admissible doses by their estimated utility, so responses "
-           "count and it may select a dose below the highest safe one; the toxicity-only designs aim at the dose "
+    p12 = [lab for lab in labels if "phase I/II" in lab]
+    out = [f"How they choose: {' and '.join(p12)} rank the acceptable doses by an estimated utility (BOIN12: its "
+           "utility table; EffTox: its trade-off contour), so responses "
+           "count and they may select a dose below the highest safe one; the toxicity-only designs aim at the dose "
            "whose DLT rate is closest to the target, whatever the responses, and select the OBD only where it "
            "is that dose. The rows below show how often each happens."]
     for name in fixed_names:
@@ -321,7 +390,7 @@ def _conclusions(rows, diffs, labels, fixed_names, doses) -> list[str]:
             modal = int(np.argmax(r.selection))
             cells.append(f"{lab} selects it in {100 * r.values['pcs_obd']:.0f}% (most often {doses[modal]:g}, "
                          f"{100 * r.selection[modal]:.0f}%; {r.months:.0f} months)")
-        out.append(f"'{name}' (exact; OBD {obd}): " + "; ".join(cells) + ".")
+        out.append(f"'{name}' (OBD {obd}): " + "; ".join(cells) + ".")
     if diffs:
         pp = diffs[0]["scenario"]
         parts = []

@@ -813,7 +813,8 @@ def cmd_whatif(args) -> str:
     res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
                  evidence=args.evidence, blrm=args.blrm, n_scenarios=args.n_scenarios, n_trials=args.n_trials,
                  seed=args.seed, progress=args.progress, phase12=args.phase12, phase12_max_n=args.phase12_max_n,
-                 eff_endpoint=args.eff_endpoint, eff_discount=args.eff_discount, graded=args.graded)
+                 eff_endpoint=args.eff_endpoint, eff_discount=args.eff_discount, graded=args.graded,
+                 efftox=args.efftox)
     if args.plot:
         from . import plot
 
@@ -1165,6 +1166,9 @@ def make_parser() -> argparse.ArgumentParser:
     w.add_argument("--no-phase12", dest="phase12", action="store_false",
                    help="leave out the phase I/II question on trial B's doses 1/2/4 (which dose is the optimal "
                         "biological dose: BOIN12 beside the toxicity-only designs; default: included with trial B)")
+    w.add_argument("--no-efftox", dest="efftox", action="store_false",
+                   help="leave EffTox out of the phase I/II part (default: included; it simulates more slowly than "
+                        "BOIN12, about 10-20 s on the default settings, and its results are kept on disk)")
     w.add_argument("--no-graded", dest="graded", action="store_false",
                    help="leave out what counting grade 1-2 adverse events changes (gBOIN beside BOIN on trial B's "
                         "doses, priors from the trials that state AE grades; default: included with trial B)")
