@@ -147,7 +147,7 @@ def _plural(k: int, word: str) -> str:
 
 class _CompileNotice(_event.Listener):
     """Tells the user, on ``stream``, that doseesc kernels are being compiled (a cold cache
-    takes about a minute) and how far it got; silent when everything loads from the cache.
+    takes a few minutes) and how far it got; silent when everything loads from the cache.
     numba fires its ``numba:compile`` event only on a cache miss."""
 
     def __init__(self, stream):
@@ -169,7 +169,7 @@ class _CompileNotice(_event.Listener):
         self.stack.append(ours)
         if ours and self.t0 is None:
             self.t0 = time.perf_counter()
-            self._say(f"doseesc: compiling the doseesc kernels once (about a minute; later runs load them from "
+            self._say(f"doseesc: compiling the doseesc kernels once (a few minutes; later runs load them from "
                       f"{cache_dir()})")
 
     def on_end(self, event) -> None:
