@@ -125,7 +125,9 @@ def jit(func=None, *, parallel: bool = False, inline: bool = False, nrt: bool = 
     ``inline=True`` inlines a small hot function into its callers at numba-IR level (the
     per-cohort decision functions: a measured 30-40 ns per call otherwise).
 
-    ``nrt=False`` compiles without numba's reference counting of arrays, for a per-trial loop
+    ``nrt=False`` (not used by doseesc's kernels: with numba's cache, a kernel compiled so and
+    the ordinary kernels sharing its callees corrupted memory in a fresh process) compiles
+    without numba's reference counting of arrays, for a per-trial loop
     that allocates nothing (every array it touches belongs to its caller, which outlives the
     call). Where a hot function with many array arguments is inlined, numba increfs and
     decrefs each argument around the inlined body (atomic operations LLVM cannot prune across

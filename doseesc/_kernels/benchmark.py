@@ -22,7 +22,7 @@ from .rng import STREAM_BENCHMARK, STREAM_TOLERANCE, draw, trial_key
 TIE = 1e-9  # distances closer than this (in patients) are a tie: rounding in n * target must not decide
 
 
-@jit(nrt=False)
+@jit
 def select_one(p_tox, target, tk, n, lowest, cnt):
     """The benchmark's selection (0-based) in one trial with key ``tk``; ``cnt`` is scratch of
     one count per dose. Distances are compared in patients, ``|count - n target|``.

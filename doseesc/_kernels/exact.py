@@ -43,7 +43,7 @@ def merge(rows, probs):
     return out[:g], outp[:g], False
 
 
-@jit(nrt=False)
+@jit
 def _stabilize(h, order):
     """Sort each run of equal ``h[order]`` by index (insertion sort; runs are the few copies of
     one state), making ``order`` the stable sort by hash, as ``np.argsort(kind="stable")``."""
@@ -63,7 +63,7 @@ def _stabilize(h, order):
         k = e
 
 
-@jit(nrt=False)
+@jit
 def _merge_into(rows, probs, h, order, out, outp):
     """The groups of equal hashes, in hash order, into ``out``/``outp``; returns their number,
     or -1 when two different rows share a hash."""

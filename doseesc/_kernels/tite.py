@@ -560,7 +560,7 @@ def _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, f
     return -np.inf
 
 
-@jit(nrt=False)
+@jit
 def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y,
               ae, nd, ne, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by, late):
     """Simulate trial ``t``: one decision per cohort (of ``ipar[1]`` patients) at the arrival

@@ -19,7 +19,7 @@ from .timing import dropout, gap, onset
 CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
-@jit(nrt=False)
+@jit
 def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, nd, aux, work,
               slot):
     """Simulate trial ``t``; fill ``n``, ``y``, ``ae``, ``nd`` (zeroed here).
@@ -469,11 +469,11 @@ def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, 
     return child[:nc], child_p[:nc], term[:nt], term_p[:nt]
 
 
-@jit(nrt=False)
+@jit
 def expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, child, child_p, term,
                 term_p, n, y, aux, work):
-    """The loop of :func:`expand`, into arrays it allocated (so compiled without reference
-    counting: see ``_jit.jit``); returns the numbers of child and terminal states."""
+    """The loop of :func:`expand`, into arrays it allocated; returns the numbers of child and
+    terminal states."""
     n_rows, width = rows.shape
     n_doses = (width - 2 - n_aux) // 2
     nc = 0
