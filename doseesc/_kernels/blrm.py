@@ -47,8 +47,8 @@ import math
 import numpy as np
 
 from .._jit import jit
+from . import cache as _cache
 from .codes import CONTINUE, RULE, SAFETY
-from .rng import mix64
 
 # Rules for the next best dose
 NCRM = 0  # crmPack NextBestNCRM: max P(target) among doses with P(overdose) <= max
@@ -1174,9 +1174,10 @@ def evaluate(ipar, fpar, tab, n, y, work, cur):
 
 
 # ---------------------------------------------------------------------------------- the cache
-@jit
+@jit(inline=True)
 def _key(n, y, cur, key):
-    """Pack (cur, n, y) into int64 words (n, y < 1024: 20 bits per dose, 3 doses a word)."""
+    """Pack (cur, n, y) into int64 words (n, y < 1024: 20 bits per dose, 3 doses a word); returns
+    the number of words."""
     D = n.shape[0]
     key[0] = cur + 1
     w = 1
@@ -1186,53 +1187,24 @@ def _key(n, y, cur, key):
             v = (v << 20) | (np.int64(n[d]) << 10) | np.int64(y[d])
         key[w] = v
         w += 1
-    h = np.uint64(0x243F6A8885A308D3)
-    for i in range(w):
-        h = mix64(h + np.uint64(key[i]) * np.uint64(0x9E3779B97F4A7C15))
-    t = np.int64(h >> np.uint64(1)) | np.int64(1)  # nonzero tag
-    return t
+    return w
 
 
 @jit
 def cached_evaluate(ipar, fpar, tab, n, y, work, cur):
-    """:func:`evaluate` through the per-state cache in ``work`` (open addressing, linear
-    probing; full keys are compared, so a hit is always the same state). The cache stops
-    accepting new states when half full."""
+    """:func:`evaluate` through the per-state table in ``work`` (:func:`.cache.find`)."""
     cap = ipar[I_CACHE]
     if cap == 0:
         return evaluate(ipar, fpar, tab, n, y, work, cur)
-    D = n.shape[0]
-    kw = 1 + (D + 2) // 3
-    ew = kw + 2
-    cache = work[ipar[I_O_CACHE]:].view(np.int64)  # [count, hits, key scratch, entries...]
-    key = cache[2:2 + kw]
-    tag = _key(n, y, cur, key)
-    head = 2 + kw
-    mask = cap - 1
-    slot = np.int64(tag) & mask
-    while True:
-        e = head + slot * ew
-        t = cache[e]
-        if t == 0:
-            break
-        if t == tag:
-            same = True
-            for i in range(kw):
-                if cache[e + 1 + i] != key[i]:
-                    same = False
-                    break
-            if same:
-                v = cache[e + 1 + kw]
-                cache[1] += 1  # hits
-                return (v & 0xFF) - 2, v >> 8
-        slot = (slot + 1) & mask
+    kw = 1 + (n.shape[0] + 2) // 3
+    table = work[ipar[I_O_CACHE]:].view(np.int64)
+    key = table[2:2 + kw]
+    tag = _cache.tag_of(key, _key(n, y, cur, key))
+    hit, v, ent = _cache.find(table, kw, cap, tag)
+    if hit:
+        return (v & 0xFF) - 2, v >> 8
     nbd, reason = evaluate(ipar, fpar, tab, n, y, work, cur)
-    if 2 * (cache[0] + 1) <= cap:
-        cache[e] = tag
-        for i in range(kw):
-            cache[e + 1 + i] = key[i]
-        cache[e + 1 + kw] = (np.int64(nbd) + 2) | (np.int64(reason) << 8)
-        cache[0] += 1
+    _cache.put(table, kw, cap, ent, tag, (np.int64(nbd) + 2) | (np.int64(reason) << 8))
     return nbd, reason
 
 

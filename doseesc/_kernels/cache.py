@@ -74,3 +74,57 @@ def store(work, o, k, klen, value):
     work[o + 1] = value
     for i in range(klen):
         work[o + HEAD + i] = work[k + i]
+
+
+# ------------------------------------------------------------- tables keyed by exact integer words
+# The BLRM (:mod:`.blrm`) and EffTox (:mod:`.efftox`) decisions depend on per-dose counts only, so
+# their keys pack exactly into int64 words and their tables never need to evict: open addressing
+# with linear probing, full keys compared (a hit is always the same state), no new entries once
+# half full. Layout (an int64 view of the design's scratch): ``[count, hits, key scratch (kw),
+# entries]``, an entry being ``[tag, key words (kw), value]``; ``cap`` entries, a power of two.
+# The caller packs its key into ``table[2:2 + kw]`` and takes the tag from :func:`tag_of`.
+
+
+@jit(inline=True)
+def tag_of(key, kw):
+    """Nonzero 63-bit hash of ``key[:kw]``."""
+    h = np.uint64(0x243F6A8885A308D3)
+    for i in range(kw):
+        h = mix64(h + np.uint64(key[i]) * np.uint64(0x9E3779B97F4A7C15))
+    return np.int64(h >> np.uint64(1)) | np.int64(1)
+
+
+@jit(inline=True)
+def find(table, kw, cap, tag):
+    """``(hit, value, entry)``: whether the key in the scratch is in the table, its value, and
+    the entry where it is or would go."""
+    head = 2 + kw
+    mask = cap - 1
+    slot = tag & mask
+    while True:
+        ent = head + slot * (kw + 2)
+        t = table[ent]
+        if t == 0:
+            return False, np.int64(0), ent
+        if t == tag:
+            same = True
+            for i in range(kw):
+                if table[ent + 1 + i] != table[2 + i]:
+                    same = False
+                    break
+            if same:
+                table[1] += 1  # hits
+                return True, table[ent + 1 + kw], ent
+        slot = (slot + 1) & mask
+
+
+@jit(inline=True)
+def put(table, kw, cap, ent, tag, value):
+    """Store the scratch key with ``value`` at ``ent`` (from a missed :func:`find`), unless the
+    table is half full."""
+    if 2 * (table[0] + 1) <= cap:
+        table[ent] = tag
+        for i in range(kw):
+            table[ent + 1 + i] = table[2 + i]
+        table[ent + 1 + kw] = value
+        table[0] += 1

@@ -49,8 +49,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._jit import jit
+from . import cache as _cache
 from .codes import CONTINUE, SAFETY
-from .rng import mix64
 
 N_PAR = 6
 
@@ -631,57 +631,28 @@ def evaluate(ipar, fpar, tab, n, y, e, b, work):
 
 
 # ---------------------------------------------------------------------------------- the cache
-@jit
+@jit(inline=True)
 def _key(n, y, e, b, key):
     """Pack (n, y, e, b) per dose into one int64 word each (each < 2^15)."""
-    D = n.shape[0]
-    h = np.uint64(0x243F6A8885A308D3)
-    for d in range(D):
-        v = (np.int64(n[d]) << 45) | (np.int64(y[d]) << 30) | (np.int64(e[d]) << 15) | np.int64(b[d])
-        key[d] = v
-        h = mix64(h + np.uint64(v) * np.uint64(0x9E3779B97F4A7C15))
-    return np.int64(h >> np.uint64(1)) | np.int64(1)  # nonzero tag
+    for d in range(n.shape[0]):
+        key[d] = (np.int64(n[d]) << 45) | (np.int64(y[d]) << 30) | (np.int64(e[d]) << 15) | np.int64(b[d])
 
 
 @jit
 def cached_evaluate(ipar, fpar, tab, n, y, e, b, work):
-    """:func:`evaluate` through the per-state cache in ``work``. The cache stops accepting new
-    states when half full."""
+    """:func:`evaluate` through the per-state table in ``work`` (:func:`.cache.find`)."""
     cap = ipar[I_CACHE]
     if cap == 0:
         return evaluate(ipar, fpar, tab, n, y, e, b, work)
-    D = n.shape[0]
-    kw = D
-    ew = kw + 2
-    cache = work[ipar[I_O_CACHE]:].view(np.int64)  # [count, hits, key scratch, entries...]
-    key = cache[2:2 + kw]
-    tag = _key(n, y, e, b, key)
-    head = 2 + kw
-    mask = cap - 1
-    slot = np.int64(tag) & mask
-    while True:
-        ent = head + slot * ew
-        t = cache[ent]
-        if t == 0:
-            break
-        if t == tag:
-            same = True
-            for i in range(kw):
-                if cache[ent + 1 + i] != key[i]:
-                    same = False
-                    break
-            if same:
-                cache[1] += 1
-                return cache[ent + 1 + kw]
-        slot = (slot + 1) & mask
-    best = evaluate(ipar, fpar, tab, n, y, e, b, work)
-    if 2 * (cache[0] + 1) <= cap:
-        # (the key scratch is intact: evaluate does not touch the cache region)
-        cache[ent] = tag
-        for i in range(kw):
-            cache[ent + 1 + i] = key[i]
-        cache[ent + 1 + kw] = best
-        cache[0] += 1
+    kw = n.shape[0]
+    table = work[ipar[I_O_CACHE]:].view(np.int64)
+    _key(n, y, e, b, table[2:2 + kw])
+    tag = _cache.tag_of(table[2:2 + kw], kw)
+    hit, v, ent = _cache.find(table, kw, cap, tag)
+    if hit:
+        return v
+    best = evaluate(ipar, fpar, tab, n, y, e, b, work)  # (it does not touch the table region)
+    _cache.put(table, kw, cap, ent, tag, best)
     return best
 
 
