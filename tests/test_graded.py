@@ -230,6 +230,33 @@ def test_quasicrm_matches_dfcrm_on_fractional_toxicities():
     assert worst < 2e-4
 
 
+QOC = json.loads((DATA / "peer_quasicrm_oc.json").read_text())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("k", range(len(QOC["settings"])))
+def test_quasicrm_oc_match_dfcrm_trial_loop(k):
+    """Operating characteristics against 2,000 R trials per setting (tests/data/peer_quasicrm_oc.json,
+    benchmarks/r/quasicrm_oc.R, run here): every decision is dfcrm 0.2-2.1's ``crm()`` on the
+    normalized scores with crmsim's restriction, in a trial loop written in R. Selection % per
+    dose, mean patients and mean summed score per dose within 4 combined SEs (R's SE from its
+    2,000 trials and ours from 40,000: binomial with the pooled proportion for selection, sd / sqrt(n)
+    for means)."""
+    s = QOC["settings"][k]
+    sc = de.Scenario.from_grades(s["p_grade"], target=0.25)
+    d = de.QuasiCRM(skeleton=s["skeleton"], target=s["target"], max_n=s["max_n"], cohort_size=s["cohort_size"],
+                    start_dose=s["start_dose"], model=s["model"], scores=tuple(s["scores"]))
+    oc = de.simulate(d, sc, n_trials=40_000, seed=11)
+    m = s["n_trials"]
+    sel_r = np.asarray(s["select"])
+    pooled = (m * sel_r + oc.n_trials * oc.selection) / (m + oc.n_trials)  # SE under equality (0 / m is no SE)
+    z_sel = (oc.selection - sel_r) / np.sqrt(pooled * (1 - pooled) * (1 / m + 1 / oc.n_trials) + 1e-12)
+    z_n = (oc.n_patients - s["n_mean"]) / np.sqrt(np.square(s["n_sd"]) / m + oc.se("n_patients") ** 2 + 1e-12)
+    z_s = (oc.tox_score - s["score_mean"]) / np.sqrt(np.square(s["score_sd"]) / m + oc.se("tox_score") ** 2 + 1e-12)
+    worst = float(np.max(np.abs(np.concatenate([z_sel, z_n, z_s]))))
+    assert worst < 4, (s["name"], z_sel, z_n, z_s)
+
+
 def test_quasicrm_with_dlt_scores_is_the_crm():
     """QuasiCRM scoring 0 below the DLT grade and 1 from it is dfcrm's CRM on DLTs: records equal."""
     sc = de.Scenario.from_grades(GRADES, target=0.25, dlt_grade=3)
