@@ -20,9 +20,10 @@ CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
 @jit
-def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key, t, max_n, n, y, ae, nd, aux, work,
-              slot):
-    """Simulate trial ``t``; fill ``n``, ``y``, ``ae``, ``nd`` (zeroed here).
+def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y,
+              ae, nd, ne, nb, aux, work, slot):
+    """Simulate trial ``t``; fill ``n``, ``y``, ``ae``, ``nd`` and, with efficacy, ``ne`` and ``nb``
+    (all zeroed here).
 
     Returns (selected, reason, duration, total waiting time, patients turned away). With a time
     model (``tm[0] == 1``) each cohort's decision waits until all its patients have had a DLT
@@ -36,126 +37,28 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, key
     ``n``, ``y`` and ``ae`` count evaluable patients, ``nd`` drop-outs per dose; ``max_n``
     bounds evaluable patients. ``slot`` (float scratch, at least the largest cohort) holds the
     time each slot of the current cohort becomes free.
+
+    Efficacy: for a scenario without it, ``p_eff_t``, ``p_eff_n``, ``ne`` and ``nb`` are
+    ``None``, and numba prunes every ``is not None`` branch below when it compiles that
+    specialization, so toxicity-only runs pay nothing for efficacy. Otherwise patient ``i`` also
+    draws ``v = draw(.., i, STREAM_EFFICACY)`` and responds iff ``v < p_eff_t[d]`` if they had a
+    DLT, ``v < p_eff_n[d]`` if not (the conditional probabilities of the scenario's joint
+    model). The toxicity draws are untouched, so every patient's DLT outcome, and every
+    toxicity-only design's trial, is the same with or without efficacy. ``ne`` counts responses
+    and ``nb`` patients with both, per dose (evaluable patients only); phase I/II designs
+    (``dispatch.uses_efficacy``) decide on them too. A response becomes known with the
+    patient's DLT outcome (no efficacy assessment window in this loop); a patient who drops out
+    is not evaluable for either outcome.
     """
     n[:] = 0
     y[:] = 0
     ae[:] = 0
     nd[:] = 0
-    cur, c = dispatch.start(code, ipar, fpar, tab, aux)
-    tk = trial_key(key, t)
-    total = 0  # evaluable patients
-    pid = 0  # patients enrolled (evaluable or not): the index of the next one's random numbers
-    reason = CONTINUE
-    timed = tm[0] != 0.0
-    drop = False
-    if timed:
-        drop = tm[7] > 0.0
-    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
-    now = 0.0  # time of the latest decision
-    # Time of the next arrival: the trial opens at 0 and the first patient arrives one gap later
-    # (dfcrm titesim's convention), so durations are measured from the opening.
-    arrival = gap(tm, key, t, 0) if timed else 0.0
-    j = 0  # index of that arrival
-    waited = 0.0
-    turned_away = 0
-    while True:
-        if total >= max_n:
-            reason = MAX_N
-            break
-        if c > max_n - total:
-            c = max_n - total
-        k = 0
-        pt = p_tox[cur]
-        pa = p_ae_cum[cur]
-        cohort_end = now
-        if drop:
-            for s in range(c):
-                slot[s] = now
-        filled = 0  # slots [0, filled) hold an evaluable patient
-        while filled < c:
-            if pid > MAX_EVENTS:
-                return -1, TOO_LONG, now, waited, turned_away
-            u = draw(tk, pid, STREAM_TOLERANCE)
-            dlt = u < pt
-            if timed:
-                free = now
-                s = filled
-                if drop:  # the slot that frees first (a drop-out frees theirs at the drop-out)
-                    for q in range(filled + 1, c):
-                        if slot[q] < slot[s]:
-                            s = q
-                    free = slot[s]
-                if tm[6] == 0.0:  # arrivals while no slot is free are turned away
-                    while arrival < free:
-                        if j > MAX_EVENTS:
-                            return -1, TOO_LONG, now, waited, turned_away
-                        turned_away += 1
-                        j += 1
-                        arrival += gap(tm, key, t, j)
-                    enrol = arrival
-                else:  # they queue
-                    enrol = max(arrival, free)
-                    waited += enrol - arrival
-                j += 1
-                arrival += gap(tm, key, t, j)
-                end = enrol + (onset(tm, key, t, pid, p_tox[cur]) if dlt else tm[1])
-                if drop:
-                    gone = enrol + dropout(tm, key, t, pid)
-                    if gone < end:  # dropped out before the outcome: not evaluable, the slot is refilled
-                        nd[cur] += 1
-                        slot[s] = gone
-                        cohort_end = max(cohort_end, gone)
-                        pid += 1
-                        continue
-                    slot[s] = slot[filled]  # keep the open slots at the back
-                cohort_end = max(cohort_end, end)
-            if dlt:
-                k += 1
-            elif u < pa:
-                ae[cur] += 1
-            filled += 1
-            pid += 1
-        n[cur] += c
-        y[cur] += k
-        total += c
-        now = cohort_end
-        nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
-        if ruled:
-            nxt, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, reason)
-        cur = nxt
-        if reason != CONTINUE:
-            break
-    sel = -1 if reason == SAFETY else _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n,
-                                                                                           y, aux, work))
-    return sel, reason, now, waited, turned_away
-
-
-@jit
-def run_trial_eff(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n,
-                  y, ae, nd, ne, nb, aux, work, slot):
-    """:func:`run_trial` with efficacy: also fill ``ne`` and ``nb`` (zeroed here).
-
-    Every line of :func:`run_trial` is here, in the same order (a scenario without efficacy
-    runs :func:`run_trial` itself, so toxicity-only runs pay nothing for efficacy); besides,
-    patient ``i`` also draws ``v = draw(.., i, STREAM_EFFICACY)`` and responds iff
-    ``v < p_eff_t[d]`` if they had a DLT, ``v < p_eff_n[d]`` if not (the conditional
-    probabilities of the scenario's joint model). The toxicity draws are untouched, so every
-    patient's DLT outcome, and every toxicity-only design's trial, is the same with or without
-    efficacy. ``ne`` counts responses and ``nb`` patients with both, per dose (evaluable
-    patients only). Phase I/II designs (``dispatch.uses_efficacy``) decide on them too.
-
-    Returns what :func:`run_trial` returns. A response becomes known with the patient's DLT
-    outcome (no efficacy assessment window yet: a time-to-event phase I/II design would add
-    one to the time model and its own loop); a patient who drops out is not evaluable for
-    either outcome.
-    """
-    n[:] = 0
-    y[:] = 0
-    ae[:] = 0
-    nd[:] = 0
-    ne[:] = 0
-    nb[:] = 0
-    eff_design = dispatch.uses_efficacy(code)
+    eff_design = False
+    if ne is not None:
+        ne[:] = 0
+        nb[:] = 0
+        eff_design = dispatch.uses_efficacy(code)
     cur, c = dispatch.start(code, ipar, fpar, tab, aux)
     tk = trial_key(key, t)
     total = 0  # evaluable patients
@@ -184,8 +87,6 @@ def run_trial_eff(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum,
         kb = 0
         pt = p_tox[cur]
         pa = p_ae_cum[cur]
-        pet = p_eff_t[cur]
-        pen = p_eff_n[cur]
         cohort_end = now
         if drop:
             for s in range(c):
@@ -232,21 +133,26 @@ def run_trial_eff(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum,
                 k += 1
             elif u < pa:
                 ae[cur] += 1
-            if draw(tk, pid, STREAM_EFFICACY) < (pet if dlt else pen):
-                ke += 1
-                if dlt:
-                    kb += 1
+            if p_eff_t is not None:
+                if draw(tk, pid, STREAM_EFFICACY) < (p_eff_t[cur] if dlt else p_eff_n[cur]):
+                    ke += 1
+                    if dlt:
+                        kb += 1
             filled += 1
             pid += 1
         n[cur] += c
         y[cur] += k
-        ne[cur] += ke
-        nb[cur] += kb
         total += c
         now = cohort_end
-        if eff_design:
-            nxt, c, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work, cur, c, k, ke, kb)
-        else:
+        decided = False
+        if ne is not None:
+            ne[cur] += ke
+            nb[cur] += kb
+            if eff_design:
+                nxt, c, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work, cur, c, k, ke,
+                                                     kb)
+                decided = True
+        if not decided:
             nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
         if ruled:
             nxt, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, reason)
@@ -254,12 +160,13 @@ def run_trial_eff(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum,
         if reason != CONTINUE:
             break
     if reason == SAFETY:
-        sel = -1
-    elif eff_design:
-        sel = _rules.restrict_selection(rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work))
-    else:
-        sel = _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y, aux, work))
-    return sel, reason, now, waited, turned_away
+        return -1, reason, now, waited, turned_away
+    if ne is not None:
+        if eff_design:
+            sel = dispatch.select_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work)
+            return _rules.restrict_selection(rules, n, sel), reason, now, waited, turned_away
+    sel = dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+    return _rules.restrict_selection(rules, n, sel), reason, now, waited, turned_away
 
 
 @jit(parallel=True)
@@ -300,13 +207,13 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
         g = trial0 + r
         sc = g // per_scenario
         if eff:
-            s, rs, d, w, a = run_trial_eff(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
-                                           p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
-                                           n_dlt[r], n_ae[r], n_drop[r], n_eff[r], nb, aux, work, slot)
+            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
+                                       p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
+                                       n_dlt[r], n_ae[r], n_drop[r], n_eff[r], nb, aux, work, slot)
         else:
-            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], keys[sc],
-                                       g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], n_drop[r], aux, work,
-                                       slot)
+            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], None,
+                                       None, keys[sc], g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r],
+                                       n_drop[r], None, None, aux, work, slot)
         sel[r] = s
         reason[r] = rs
         duration[r] = d
