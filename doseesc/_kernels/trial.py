@@ -222,18 +222,25 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
 
 
 @jit
-def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_tox, n, y, aux, work, rec_dose,
-           rec_size):
+def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_tox, c_eff, c_both, n, y, e, b, aux, work,
+           rec_dose, rec_size):
     """Run a design over observed cohorts (doses 0-based).
 
     Returns (next dose, cohort size, reason, index of the cohort after which the design
-    stopped, or -1). ``rec_dose[i]``/``rec_size[i]`` receive what the design recommended
-    before cohort ``i`` (-1 for cohorts after a stop), so the caller can say where the data
-    deviate from the design. Cohorts after a stop are still added to ``n`` and ``y`` (no data
-    may vanish), but the design makes no further decisions.
+    stopped, or -1, the selection if the trial ended now, or -1). ``rec_dose[i]``/``rec_size[i]``
+    receive what the design recommended before cohort ``i`` (-1 for cohorts after a stop), so
+    the caller can say where the data deviate from the design. Cohorts after a stop are still
+    added to ``n`` and ``y`` (no data may vanish), but the design makes no further decisions.
+
+    Phase I/II designs also take the cohorts' responses ``c_eff`` (``c_both`` with a DLT too),
+    counted into ``e`` and ``b``; for the others these four are ``None`` (branches numba prunes,
+    as in :func:`run_trial`).
     """
     n[:] = 0
     y[:] = 0
+    if e is not None:
+        e[:] = 0
+        b[:] = 0
     cur, c = dispatch.start(code, ipar, fpar, tab, aux)
     reason = CONTINUE
     total = 0
@@ -242,6 +249,9 @@ def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_to
         d = c_dose[i]
         n[d] += c_size[i]
         y[d] += c_tox[i]
+        if e is not None:
+            e[d] += c_eff[i]
+            b[d] += c_both[i]
         if stopped >= 0:
             rec_dose[i] = -1
             rec_size[i] = -1
@@ -249,47 +259,11 @@ def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_to
         rec_dose[i] = cur
         rec_size[i] = min(c, max_n - total)
         total += c_size[i]
-        nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, d, c_size[i], c_tox[i])
-        cur, c, reason = _rules.apply(rules, safety_tab, n, y, d, nxt, c, reason)
-        if reason == CONTINUE and total >= max_n:
-            reason = MAX_N
-        if reason != CONTINUE:
-            stopped = i
-    if reason == CONTINUE and c > max_n - total:
-        c = max_n - total
-    return cur, c, reason, stopped
-
-
-@jit
-def replay_eff(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_tox, c_eff, c_both, n, y, e, b,
-               aux, work, rec_dose, rec_size):
-    """``replay`` for phase I/II designs: the cohorts' responses ``c_eff`` (``c_both`` with a
-    DLT too) also fill ``e`` and ``b``. As :func:`replay`, cohorts after a stop still enter the
-    counts and ``rec_dose``/``rec_size`` receive the design's recommendation before each cohort.
-    Returns (next dose, cohort size, reason, index of the stopping cohort or -1, selected)."""
-    n[:] = 0
-    y[:] = 0
-    e[:] = 0
-    b[:] = 0
-    cur, c = dispatch.start(code, ipar, fpar, tab, aux)
-    reason = CONTINUE
-    total = 0
-    stopped = -1
-    for i in range(c_dose.shape[0]):
-        d = c_dose[i]
-        n[d] += c_size[i]
-        y[d] += c_tox[i]
-        e[d] += c_eff[i]
-        b[d] += c_both[i]
-        if stopped >= 0:
-            rec_dose[i] = -1
-            rec_size[i] = -1
-            continue
-        rec_dose[i] = cur
-        rec_size[i] = min(c, max_n - total)
-        total += c_size[i]
-        nxt, c, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, d, c_size[i], c_tox[i],
-                                             c_eff[i], c_both[i])
+        if e is not None:
+            nxt, c, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, d, c_size[i],
+                                                 c_tox[i], c_eff[i], c_both[i])
+        else:
+            nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, d, c_size[i], c_tox[i])
         cur, c, reason = _rules.apply(rules, safety_tab, n, y, d, nxt, c, reason)
         if reason == CONTINUE and total >= max_n:
             reason = MAX_N
@@ -298,8 +272,12 @@ def replay_eff(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, 
     if reason == CONTINUE and c > max_n - total:
         c = max_n - total
     sel = -1
-    if reason != SAFETY and n.sum() > 0:
-        sel = _rules.restrict_selection(rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work))
+    if e is not None:
+        if reason != SAFETY and n.sum() > 0:
+            sel = _rules.restrict_selection(rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, e, b, aux,
+                                                                          work))
+    else:
+        sel = final_select(code, ipar, fpar, tab, rules, reason, n, y, aux, work)
     return cur, c, reason, stopped, sel
 
 

@@ -409,9 +409,9 @@ class Design:
         work = np.zeros(max(low.n_work, 1))
         rec_dose = np.empty(len(cohorts), dtype=np.int64)
         rec_size = np.empty(len(cohorts), dtype=np.int64)
-        nxt, c, reason, stopped = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
-                                                low.max_n, dose, size, tox, n, y, aux, work, rec_dose, rec_size)
-        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, low.rules, reason, n, y, aux, work)
+        nxt, c, reason, stopped, sel = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules,
+                                                     low.safety_tab, low.max_n, dose, size, tox, None, None, n, y,
+                                                     None, None, aux, work, rec_dose, rec_size)
         est = np.full(n_doses, np.nan)
         beta = _trial.estimates(low.code, low.ipar, low.fpar, low.tab, n, y, aux, work, est)
         stop = reason != CONTINUE
@@ -439,9 +439,9 @@ class Design:
         work = np.zeros(max(low.n_work, 1))
         rec_dose = np.empty(len(cohorts), dtype=np.int64)
         rec_size = np.empty(len(cohorts), dtype=np.int64)
-        nxt, c, reason, stopped, sel = _trial.replay_eff(low.code, low.ipar, low.fpar, low.tab, low.rules,
-                                                         low.safety_tab, low.max_n, dose, size, tox, eff, both, n, y,
-                                                         e, b, aux, work, rec_dose, rec_size)
+        nxt, c, reason, stopped, sel = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules,
+                                                     low.safety_tab, low.max_n, dose, size, tox, eff, both, n, y, e,
+                                                     b, aux, work, rec_dose, rec_size)
         stop = reason != CONTINUE
         notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
         warn_deviations(notes)
