@@ -357,6 +357,16 @@ def utility(fpar, pe, pt):
     return 1.0 - (a ** p + c ** p) ** (1.0 / p)
 
 
+
+@jit(inline=True)
+def _log_pq(z):
+    """``(log pi, log(1 - pi), pi)`` for ``pi = 1 / (1 + exp(-z))``, from one exp and one log1p."""
+    ex = np.exp(-abs(z))
+    l1 = np.log1p(ex)
+    if z >= 0:
+        return -l1, -z - l1, 1.0 / (1.0 + ex)
+    return z - l1, -l1, ex / (1.0 + ex)
+
 @jit
 def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
     """Posterior summaries per dose into ``out`` (N_SUM x D, see ``S_*``) from the first ``m``
@@ -414,27 +424,8 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
             x = fpar[F_X + d]
             le = th[2] + th[3] * x + th[4] * x * x
             lt = th[0] + th[1] * x
-            # log pi, log(1 - pi) and pi from one exp and one log1p per linear predictor
-            ex = np.exp(-abs(le))
-            l1 = np.log1p(ex)
-            if le >= 0:
-                lpe = -l1
-                lqe = -le - l1
-                pe = 1.0 / (1.0 + ex)
-            else:
-                lpe = le - l1
-                lqe = -l1
-                pe = ex / (1.0 + ex)
-            ex = np.exp(-abs(lt))
-            l1 = np.log1p(ex)
-            if lt >= 0:
-                lpt = -l1
-                lqt = -lt - l1
-                pt = 1.0 / (1.0 + ex)
-            else:
-                lpt = lt - l1
-                lqt = -l1
-                pt = ex / (1.0 + ex)
+            lpe, lqe, pe = _log_pq(le)
+            lpt, lqt, pt = _log_pq(lt)
             pes[d] = pe
             pts[d] = pt
             if n[d] > 0:
