@@ -148,6 +148,8 @@ class Backfill(Design):
 
     def to_dict(self) -> dict:
         out = self.base.to_dict()
+        if self.name:
+            out["name"] = self.name
         out["backfill"] = {"cap": self.cap, "end_with_escalation": self.end_with_escalation,
                            "wait_for_backfill": self.wait_for_backfill}
         return out
