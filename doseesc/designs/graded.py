@@ -83,6 +83,7 @@ def _live(design, outcomes: str, n_doses: int | None):
     """Shared part of the graded designs' ``next_dose``: parse, resolve the number of doses and
     tally patients, summed normalized scores and DLTs (grade >= LIVE_DLT_GRADE) per dose."""
     G = design.n_scores - 1
+    parse_graded(outcomes, G)  # a malformed string is the first thing to say
     D = design.fixed_n_doses if design.fixed_n_doses is not None else n_doses
     if D is None:
         raise ValueError("n_doses: required: the number of dose levels in the trial (the design does not fix it)")
