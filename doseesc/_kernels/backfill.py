@@ -314,6 +314,14 @@ def _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, firs
     if code == BF_BOIN:
         return _open_dose(ipar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal, cflag, filled, cur,
                           clock)
+    cap = _bpar(ipar, B_CAP)
+    top = -1  # the highest dose with a response and room: no safety test is needed if there is none
+    for b in range(cur - 1, -1, -1):
+        if first_resp[b] < clock and bf_cnt[b] + n_esc[b] <= cap:
+            top = b
+            break
+    if top < 0:
+        return -1
     n_doses = kn.shape[0]
     for d in range(n_doses):
         nk, yk = _known(bf_cal, bf_flag, bf_cnt, d, clock)
@@ -324,9 +332,8 @@ def _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, firs
             kn[cur] += 1
             if cflag[s] & F_DLT:
                 ky[cur] += 1
-    top = cur - 1
     if code == BF_3P3:
-        for b in range(cur):
+        for b in range(top + 1):
             if ky[b] >= 2:
                 top = b - 1
                 break
@@ -335,7 +342,6 @@ def _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, firs
         if rec < 0:
             return -1
         top = min(top, rec)
-    cap = _bpar(ipar, B_CAP)
     for b in range(top, -1, -1):
         if first_resp[b] < clock and bf_cnt[b] + n_esc[b] <= cap:
             return b

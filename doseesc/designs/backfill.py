@@ -244,13 +244,18 @@ class Backfill(Design):
 
 def with_backfill(self: Design, cap: int = 12, end_with_escalation: bool = True,
                   wait_for_backfill: bool = True) -> Backfill:
-    """Add backfill cohorts (BF-BOIN; Zhao et al. 2024): see :class:`~doseesc.designs.backfill.Backfill`.
+    """Add backfill cohorts (BF-BOIN, Zhao et al. 2024; the 3+3 and the CRM with the same
+    arrival-driven rules and their own safety rules): see :class:`~doseesc.designs.backfill.Backfill`.
 
     Examples
     --------
     >>> import doseesc as de
     >>> de.BOIN(target=0.25, cohort_size=3, max_n=30).with_backfill(cap=12).label()
     'BF-BOIN (target 0.25) (cap 12)'
+    >>> de.ThreePlusThree().with_backfill(cap=9).label()
+    'BF-3+3 (cap 9)'
+    >>> de.CRM(skeleton=[0.05, 0.12, 0.25, 0.4], target=0.25, cohort_size=3, max_n=24).with_backfill().cap
+    12
     """
     return Backfill(base=self, cap=cap, end_with_escalation=end_with_escalation, wait_for_backfill=wait_for_backfill)
 

@@ -35,7 +35,15 @@ LIVE_DLT_GRADE = 3
 
 @dataclass(frozen=True)
 class GradedCohort:
-    """A cohort of a graded outcome string: the 1-based dose and each patient's worst AE grade."""
+    """A cohort of a graded outcome string: the 1-based dose and each patient's worst AE grade.
+
+    Examples
+    --------
+    >>> from doseesc.designs.graded import GradedCohort
+    >>> c = GradedCohort(2, (0, 1, 3))
+    >>> str(c), c.size
+    ('2:013', 3)
+    """
 
     dose: int
     grades: tuple
