@@ -1,5 +1,6 @@
 """BF-BOIN, gBOIN and QuasiCRM: doseesc against the R peers, side by side on this machine, and
-plain BOIN with and without a time model (toxicity-only runs must not slow down).
+plain BOIN with and without a time model (toxicity-only runs must not slow down); the 3+3 and
+the CRM with backfill beside the plain designs under the same time model.
 
 Run from the repository root:  python benchmarks/bench_backfill_graded.py [--quick] [--r-trials N]
 
@@ -8,7 +9,10 @@ escalation patients, n_earlystop 9, cap 12, 3 patients a month, 1-month window, 
 accrual) against R bfboin 0.1.1's get.oc.bf; gBOIN on setting G1 of tests/data/peer_gboin.json
 (5 doses, 4 toxicity categories, cohorts of 3, 30 patients) against R TITEgBOIN 0.4.0's
 get_oc_TITE_QuasiBOIN(TITE = FALSE); QuasiCRM on the same graded scenario (cohorts of 3, 30
-patients; no R simulator exists, dfcrm's crm() per decision would be the closest). doseesc runs
+patients; no R simulator exists, dfcrm's crm() per decision would be the closest); BF-3+3 and
+BF-CRM (skeleton = the true S2 curve, cohorts of 3, 30 escalation patients) on S2 (no R peer
+implements these rules: crmPack 2.1's backfill simulates its own Bayesian logistic designs, not
+these). doseesc runs
 after a warm-up, best of 3, per thread count; R in one Rscript process per peer, best of 3
 after a warm-up (libraries: $R_LIBS, default /work/Rlib-bf:/work/Rlib-cal). Prints a
 Markdown table (trials per second).
@@ -97,10 +101,15 @@ def main(argv=None):
     bf_sc = de.Scenario(S2_TOX, target=0.25, p_eff=S2_EFF, time=tm)
     boin = de.BOIN(target=0.25, cohort_size=3, max_n=30, n_earlystop=9, p_saf=0.15, p_tox=0.35)
     g_sc = de.Scenario.from_grades(G1, target=0.25, dlt_grade=2)
+    crm = de.CRM(skeleton=[0.12, 0.25, 0.42, 0.49, 0.55], target=0.25, cohort_size=3, max_n=30)
     rows = [
         ("BF-BOIN (Zhao S2, cap 12)", boin.with_backfill(cap=12), bf_sc, R_BFBOIN),
         ("BOIN, same time model (no backfill)", boin, de.Scenario(S2_TOX, target=0.25, time=tm), None),
         ("BOIN, no time model", boin, de.Scenario(S2_TOX, target=0.25), None),
+        ("BF-3+3 (Zhao S2, cap 12)", de.ThreePlusThree().with_backfill(cap=12), bf_sc, None),
+        ("3+3, same time model (no backfill)", de.ThreePlusThree(), de.Scenario(S2_TOX, target=0.25, time=tm), None),
+        ("BF-CRM (Zhao S2, cap 12)", crm.with_backfill(cap=12), bf_sc, None),
+        ("CRM, same time model (no backfill)", crm, de.Scenario(S2_TOX, target=0.25, time=tm), None),
         ("gBOIN (G1)", de.gBOIN(target=0.47 / 1.5, cohort_size=3, max_n=30, scores=(0, 0.5, 1, 1.5)), g_sc, R_GBOIN),
         ("QuasiCRM (G1)", de.QuasiCRM(skeleton=[0.1, 0.2, 0.3, 0.4, 0.5], target=0.47 / 1.5, cohort_size=3,
                                       max_n=30, scores=(0, 0.5, 1, 1.5)), g_sc, None),

@@ -151,8 +151,65 @@ def _convert(name: str, kind: str, text: str) -> Any:
         raise CLIError(f"{flag}: expected {allowed}, got {text!r}") from None
 
 
+BACKFILL_FLAGS = {
+    "cap": ("int", "cap"),
+    "end": ("bool", "end_with_escalation"),
+    "wait": ("bool", "wait_for_backfill"),
+}
+
+
+def add_backfill_flags(p: argparse.ArgumentParser) -> None:
+    """``--backfill-cap`` etc.: ``design.with_backfill(...)`` (BOIN, 3+3, CRM); help from its docstring."""
+    from ._docs import first_sentences, parameters
+    from .designs.backfill import Backfill
+
+    docs = parameters(Backfill)
+    g = p.add_argument_group("backfill cohorts (boin, 3+3, crm; any --backfill-* flag turns backfill on; needs a "
+                             "scenario with --window, --rate and --eff)")
+    for flag, (kind, field) in BACKFILL_FLAGS.items():
+        default = {"cap": "12", "end": "true", "wait": "true"}[flag]
+        text = first_sentences(docs.get(field, "")).replace("``", "").rstrip(".")
+        allowed = "an integer >= 1" if kind == "int" else "true or false"
+        g.add_argument(f"--backfill-{flag}", dest="b_" + field, metavar="N" if kind == "int" else "BOOL",
+                       help=f"{text}. Value: {allowed}; default: {default}")
+
+
+def _apply_backfill(design, args: argparse.Namespace):
+    opts = {}
+    for flag, (kind, field) in BACKFILL_FLAGS.items():
+        text = getattr(args, "b_" + field, None)
+        if text is not None:
+            opts[field] = _convert(f"backfill_{flag}", kind, text)
+    if not opts:
+        return design
+    flags = {field: f"--backfill-{flag}" for flag, (_, field) in BACKFILL_FLAGS.items()}
+    try:
+        bf = design.with_backfill(**opts)
+    except ValueError as exc:
+        msg = str(exc)
+        field = msg.split(":", 1)[0]
+        if field == "with_backfill":
+            first = flags[next(iter(opts))]
+            detail = msg.split(": ", 1)[1]
+            if detail.startswith("available"):
+                detail = (f"backfill is available for the designs boin, 3+3 and crm (without composable rules), got "
+                          f"{args.design!r}")
+            raise CLIError(f"{first}: {detail}") from None
+        if field in flags:
+            raise CLIError(f"{flags[field]}:{msg.split(':', 1)[1]}") from None
+        raise
+    if design.name:  # the name given to the design names the backfilled design
+        bf = dataclasses.replace(bf, base=dataclasses.replace(design, name=None), name=design.name)
+    return bf
+
+
 def add_design_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
     add_modifier_flags(p)
+    add_backfill_flags(p)
+    p.add_argument_group("graded toxicity (gboin, quasi-crm)").add_argument(
+        "--score-target", type=_num, metavar="X",
+        help="the graded design's target on the normalized toxicity-score scale (ETS / max score, e.g. 0.47/1.5 = "
+             "0.313); default: --target")
     names = ", ".join(REGISTRY)
     p.add_argument("--design", required=required, metavar="NAME", help=f"design (required): one of {names}")
     g = p.add_argument_group("design options (each applies to the designs listed in brackets; the text is the "
@@ -239,7 +296,7 @@ def _apply_modifiers(design, args: argparse.Namespace, target: float | None):
 
 
 def build_design(args: argparse.Namespace, target: float | None):
-    design = _apply_modifiers(_build_base_design(args, target), args, target)
+    design = _apply_backfill(_apply_modifiers(_build_base_design(args, target), args, target), args)
     simulating = hasattr(args, "accrual")  # commands with the time-model flags
     if getattr(design, "time_to_event", False) and simulating and args.window is None:
         raise CLIError(f"--window: design {args.design!r} decides from partial follow-up and needs the DLT window "
@@ -261,6 +318,11 @@ def _build_base_design(args: argparse.Namespace, target: float | None):
         if fname not in fields:
             raise CLIError(f"--{fname.replace('_', '-')}: not an option of design {name!r}")
         kwargs[fname] = _convert(fname, _kind(fields[fname].type), text)
+    score_target = getattr(args, "score_target", None)
+    if score_target is not None:
+        if "scores" not in fields:
+            raise CLIError(f"--score-target: only for the graded designs (gboin, quasi-crm), not {name!r}")
+        kwargs["target"] = score_target
     if "target" in fields and target is not None:
         kwargs.setdefault("target", target)
     if "doses" in fields and getattr(args, "doses", None) is not None:  # model-based on dose values (BLRM)
@@ -280,9 +342,16 @@ def _floats(flag: str, text: str) -> list[float]:
 
 def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
     g = p.add_argument_group("scenario")
-    g.add_argument("--truth", required=required, metavar="P,P,...",
-                   help="true DLT probability per dose, lowest first, each in [0, 1] (required; e.g. "
-                        "0.05,0.1,0.2,0.3)")
+    g.add_argument("--truth", metavar="P,P,...",
+                   help="true DLT probability per dose, lowest first, each in [0, 1] (required unless --grades; "
+                        "e.g. 0.05,0.1,0.2,0.3)")
+    g.add_argument("--grades", metavar="P,P,..;P,P,..",
+                   help="graded scenario (gboin, quasi-crm; any design runs on it): per dose, separated by ';', the "
+                        "probabilities that a patient's worst adverse event has grade 1, 2, ..., e.g. "
+                        "'0.2,0.1,0.04,0.01;0.3,0.15,0.1,0.05'; the DLT is grade >= --dlt-grade, so --truth and --ae "
+                        "follow from it (default: none)")
+    g.add_argument("--dlt-grade", type=_int, metavar="G",
+                   help="with --grades: the lowest grade that is a DLT (default: 3)")
     g.add_argument("--target", type=_num, required=required, metavar="X",
                    help="target DLT probability, in (0, 1) (required)")
     g.add_argument("--doses", metavar="X,X,...",
@@ -333,7 +402,23 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
 def build_scenario(args: argparse.Namespace) -> Scenario:
     from .timemodel import TimeModel
 
-    truth = _floats("--truth", args.truth)
+    grades = getattr(args, "grades", None)
+    if grades is not None:
+        if args.truth is not None or args.ae is not None:
+            flag = "--truth" if args.truth is not None else "--ae"
+            raise CLIError(f"{flag}: give either --grades (which fixes the DLT and AE probabilities) or {flag}")
+        rows = [r for r in grades.split(";")]
+        if len(rows) > 1000:
+            raise CLIError(f"--grades: at most 1000 doses, got {len(rows)}")
+        p_grade = [_floats(f"--grades (dose {i + 1})", r) for i, r in enumerate(rows)]
+        truth = None
+    elif args.truth is None:
+        raise CLIError("--truth: required (the true DLT probability per dose, e.g. 0.05,0.1,0.2), unless --grades "
+                       "gives a graded scenario")
+    else:
+        if getattr(args, "dlt_grade", None) is not None:
+            raise CLIError("--dlt-grade: only with --grades (a graded scenario)")
+        truth = _floats("--truth", args.truth)
     time = None
     if getattr(args, "window", None) is not None:
         rate = args.rate if args.rate is not None else (1.0 / args.window if args.window else 1.0)
@@ -344,6 +429,14 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         raise CLIError("--window: required with --rate (the DLT window turns the time model on)")
     elif getattr(args, "dropout", None) is not None:
         raise CLIError("--window: required with --dropout (the DLT window turns the time model on)")
+    if truth is None:  # graded: the DLT probabilities are the grades' at and above --dlt-grade
+        lens = {len(r) for r in p_grade}
+        if len(lens) > 1:
+            raise CLIError(f"--grades: every dose needs the same number of grades, got {sorted(lens)}")
+        dg = 3 if args.dlt_grade is None else args.dlt_grade
+        if not 1 <= dg <= max(lens):
+            raise CLIError(f"--dlt-grade: must be from 1 to {max(lens)} (the number of grades in --grades), got {dg}")
+        truth = [sum(r[dg - 1:]) for r in p_grade]
     drops = [i + 1 for i in range(len(truth) - 1) if truth[i + 1] < truth[i]]
     if drops:
         warnings.warn(f"--truth: the DLT probability falls from dose {drops[0]} to dose {drops[0] + 1} "
@@ -373,10 +466,13 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         for flag in ("association", "association_param", "p_both", "utility", "obd", "eff_min"):
             if getattr(args, flag, None) is not None:
                 raise CLIError(f"--{flag.replace('_', '-')}: only with --eff (a scenario with efficacy)")
-    return Scenario(p_tox=truth, target=args.target,
-                    doses=None if args.doses is None else _floats("--doses", args.doses),
-                    dose_unit=args.dose_unit, p_ae=None if args.ae is None else _floats("--ae", args.ae), time=time,
-                    **eff)
+    common = dict(doses=None if args.doses is None else _floats("--doses", args.doses), dose_unit=args.dose_unit,
+                  time=time, **eff)
+    if grades is not None:
+        return Scenario.from_grades(p_grade, target=args.target, dlt_grade=3 if args.dlt_grade is None
+                                    else args.dlt_grade, **common)
+    return Scenario(p_tox=truth, target=args.target, p_ae=None if args.ae is None else _floats("--ae", args.ae),
+                    **common)
 
 
 def add_output_flags(p: argparse.ArgumentParser) -> None:
@@ -554,7 +650,7 @@ def cmd_compare(args) -> str:
     designs = []
     for name, own in items:
         ns = _only_fields_of(args, name)
-        ns.__dict__.update({"d_" + k: text for k, text in own.items()})
+        ns.__dict__.update({_BRACKET_BACKFILL.get(k, "d_" + k): text for k, text in own.items()})
         designs.append(build_design(ns, sc.target))
     with backend_from(args.backend, args.backend_timeout) as backend:
         cmp = compare(designs, [sc], n_trials=args.n_trials, seed=args.seed, threads=args.threads,
@@ -576,6 +672,9 @@ def cmd_compare(args) -> str:
             w.writerow({k: r.get(k) if k in ("design", "scenario") else csv_number(r.get(k)) for k in keys})
         return buf.getvalue()
     return cmp.summary()
+
+
+_BRACKET_BACKFILL = {f"backfill_{flag}": "b_" + field for flag, (_, field) in BACKFILL_FLAGS.items()}
 
 
 def parse_design_list(text: str) -> list[tuple[str, dict[str, str]]]:
@@ -616,7 +715,7 @@ def parse_design_list(text: str) -> list[tuple[str, dict[str, str]]]:
             key = key.strip().replace("-", "_")
             if not eq:
                 raise CLIError(f"--designs: {name}[...]: expected key=value, got {part.strip()!r}")
-            if key not in fields or key in _SCENARIO_FIELDS:
+            if (key not in fields or key in _SCENARIO_FIELDS) and key not in _BRACKET_BACKFILL:
                 raise CLIError(f"--designs: {name}[...]: {key!r} is not an option of design {name!r}")
             own[key] = value.strip()
         out.append((name, own))
@@ -711,7 +810,8 @@ def cmd_next(args) -> str:
             raise CLIError(f"{flag}: only with --data (live data with follow-up times)")
         from . import outcomes as _outcomes
 
-        _outcomes.parse(args.outcomes)  # a malformed string is the first thing to say
+        if not hasattr(d, "n_scores"):  # graded designs read grade digits ("1:012"), in their next_dose
+            _outcomes.parse(args.outcomes)  # a malformed string is the first thing to say
         _require_n_doses(d, n_doses)
         rec = d.next_dose(args.outcomes, n_doses=n_doses)
         what = repr(args.outcomes)
@@ -1041,7 +1141,8 @@ def make_parser() -> argparse.ArgumentParser:
     c.add_argument("--designs", required=True, metavar="A,B,...",
                    help=f"designs to compare (required): any of {', '.join(REGISTRY)}; the same design twice with "
                         "options of its own in brackets, e.g. 'boin[p_saf=0.12;name=BOIN narrow],boin' "
-                        "(options given as flags apply to every design that has them)")
+                        "or 'boin,boin[backfill_cap=12;name=BF-BOIN]' (options given as flags apply to every design "
+                        "that has them)")
     add_design_flags(c, required=False)
     add_scenario_flags(c)
     add_run_flags(c)

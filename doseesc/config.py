@@ -19,6 +19,11 @@ Example
     [[scenarios]]
     p_tox = [0.05, 0.10, 0.20, 0.35]
     target = 0.25
+
+A design table may add backfill cohorts (BOIN, 3+3, CRM: ``design.with_backfill``) with
+``backfill = {cap = 12, end_with_escalation = true}``; a scenario may be graded (gBOIN,
+quasi-CRM) with ``p_grade = [[P(grade 1), P(grade 2), ...], ...]`` (one row per dose) instead of
+``p_tox``, and ``dlt_grade`` (default 3).
 """
 
 from __future__ import annotations
@@ -45,7 +50,9 @@ MODES = ("simulate", "exact")
 RANDOM_KEYS = {"seed"}
 OUTPUT_KEYS = {"dir", "format", "plots", "scenario_plots"}
 SCENARIO_KEYS = {"p_tox", "target", "doses", "dose_unit", "p_ae", "mtd_band", "name", "time", "p_eff", "p_both",
-                 "association", "association_param", "utility", "obd", "eff_min"}
+                 "association", "association_param", "utility", "obd", "eff_min", "p_grade", "dlt_grade"}
+#: keys of a design's ``backfill = {...}`` table (``design.with_backfill``)
+BACKFILL_KEYS = ("cap", "end_with_escalation", "wait_for_backfill")
 TIME_KEYS = {f.name for f in dataclasses.fields(TimeModel)}
 MODIFIER_KEYS = {f.name for f in dataclasses.fields(Modified) if f.name != "base"}
 
@@ -181,8 +188,16 @@ def _design(ctx: _Ctx, i: int, spec: Any) -> Design:
     cls = REGISTRY[name]
     fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
     kwargs, mods = {}, {}
+    backfill = None
     for key, value in spec.items():
         if key == "design":
+            continue
+        if key == "backfill":
+            _check_type(ctx, (*table, key), value, "table")
+            for k in value:
+                if k not in BACKFILL_KEYS:
+                    raise ctx.error((*table, key, k), f"unknown key; allowed: {', '.join(BACKFILL_KEYS)}")
+            backfill = dict(value)
             continue
         if key in fields:
             kind = _field_kind(fields[key].type)
@@ -192,13 +207,20 @@ def _design(ctx: _Ctx, i: int, spec: Any) -> Design:
         elif key in MODIFIER_KEYS:
             mods[key] = tuple(value) if isinstance(value, list) else value
         else:
-            allowed = sorted(set(fields) | MODIFIER_KEYS)
+            allowed = sorted(set(fields) | MODIFIER_KEYS | {"backfill"})
             raise ctx.error((*table, key), f"unknown key for design {name!r}; allowed: {', '.join(allowed)}")
     try:
+        label = kwargs.pop("name", None) if backfill is not None else None
         d = cls(**kwargs)
-        return Modified(base=d, **mods) if mods else d
+        d = Modified(base=d, **mods) if mods else d
     except ValueError as exc:
         raise ctx.from_value_error(table, exc) from None
+    if backfill is None:
+        return d
+    try:
+        return dataclasses.replace(d.with_backfill(**backfill), name=label)
+    except ValueError as exc:
+        raise ctx.from_value_error((*table, "backfill"), exc) from None
 
 
 def _scenario(ctx: _Ctx, i: int, spec: Any) -> Scenario:
@@ -208,8 +230,9 @@ def _scenario(ctx: _Ctx, i: int, spec: Any) -> Scenario:
         if key not in SCENARIO_KEYS:
             raise ctx.error((*table, key), f"unknown key; allowed: {', '.join(sorted(SCENARIO_KEYS))}")
     for key in ("p_tox", "target"):
-        if key not in spec:
-            raise ctx.error(table, f"missing key {key!r}")
+        if key not in spec and not (key == "p_tox" and "p_grade" in spec):
+            raise ctx.error(table, f"missing key {key!r}" + (" (or p_grade, a graded scenario)" if key == "p_tox"
+                                                             else ""))
     kwargs = dict(spec)
     if "time" in kwargs:
         t = kwargs["time"]
@@ -222,6 +245,10 @@ def _scenario(ctx: _Ctx, i: int, spec: Any) -> Scenario:
         except ValueError as exc:
             raise ctx.from_value_error((*table, "time"), exc) from None
     try:
+        if "p_grade" in kwargs and "p_tox" not in kwargs:  # graded: p_tox and p_ae follow from the grades
+            if "p_ae" in kwargs:
+                raise ValueError("p_ae: follows from p_grade (the grades below dlt_grade); give one or the other")
+            return Scenario.from_grades(kwargs.pop("p_grade"), **kwargs)
         return Scenario(**kwargs)
     except ValueError as exc:
         raise ctx.from_value_error(table, exc) from None

@@ -710,22 +710,34 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
         for head, body in proto.sections:
             r.paragraph(body, lead=head)
         r.table(["parameter", "value"], proto.rows, caption=f"Specification of design {i + 1} ({d.label()})")
-        dt = decision_table(d, D)
+        from .designs import Backfill, QuasiCRM, gBOIN
+
+        backfilled = isinstance(d, Backfill)
+        no_paths = backfilled or isinstance(d, (gBOIN, QuasiCRM))  # decisions not from N/T outcome strings
+        dt = decision_table(d.base if backfilled else d, D)
         if dt is None:
             from .designs import CRM, TITECRM
             from .designs.modifiers import Modified
 
-            base = d.base if isinstance(d, Modified) else d
+            base = d.base if isinstance(d, (Modified, Backfill)) else d
+            after = "" if no_paths else " The pathway table below shows them for the first cohorts."
             if isinstance(base, (CRM, TITECRM)):
                 text = ("A model-based design has no fixed decision table: its decisions depend on every dose's data "
-                        "through the model. The pathway table below shows them for the first cohorts.")
+                        f"through the model.{after}")
             else:
-                text = ("This report does not tabulate decisions for this design; the pathway table below shows its "
-                        "decisions for the first cohorts.")
+                text = f"This report does not tabulate decisions for this design.{after}"
             r.paragraph(text, lead="Decision table")
         else:
             header, rows, caption, notes = dt
+            if backfilled:
+                notes += (" With backfill, the counts are those of every patient treated at the dose whose outcome is "
+                          "known at the decision (escalation and backfill), and the backfill rules above act on top.")
             r.table(header, rows, caption=caption, notes=notes)
+        if no_paths:
+            why = ("its decisions depend on when each patient's outcome becomes known (backfill)" if backfilled else
+                   "its decisions depend on each patient's adverse-event grade, not on DLT/no-DLT outcomes")
+            r.paragraph(f"Not tabulated for this design: {why}.", lead="Dose-transition pathways")
+            continue
         header, rows, k, n_paths = pathway_table(d, D, path_cohorts)
         note = ("Each cell: the cohort's dose level and outcomes (N no DLT, T DLT; only the number of DLTs matters), "
                 "then the next dose level or the stop and the selected dose. Paths that stop early leave the later "

@@ -125,10 +125,23 @@ def _all_designs():
         ("ewoc", de.EWOC(doses=[1, 2, 4, 6, 8], target=0.3, cohort_size=3, max_n=15)),
     ]
     names = {type(d).__name__ for _, d in out} | {"Modified"}
-    # every registered design is covered (the time-to-event ones in the next test)
+    # every registered design is covered (the time-to-event ones and the graded ones in the next tests)
     # (phase I/II designs decide on efficacy: BOIN12, EffTox)
-    assert {c.__name__ for c in REGISTRY.values()} - names - {"TITEBOIN", "TITECRM", "BOIN12", "EffTox"} == set()
+    assert {c.__name__ for c in REGISTRY.values()} - names - {"TITEBOIN", "TITECRM", "BOIN12", "EffTox", "gBOIN",
+                                                              "QuasiCRM"} == set()
     return out
+
+
+@pytest.mark.parametrize("design", [de.gBOIN(target=0.3, cohort_size=3, max_n=24),
+                                    de.QuasiCRM(skeleton=[0.05, 0.12, 0.25, 0.4, 0.55], target=0.3, cohort_size=3,
+                                                max_n=18)], ids=["gboin", "quasi-crm"])
+def test_graded_designs_unchanged_too(design):
+    grades = [[0.1, 0.05, 0.02, 0.01], [0.15, 0.1, 0.05, 0.02], [0.2, 0.15, 0.1, 0.05], [0.2, 0.2, 0.15, 0.1],
+              [0.2, 0.2, 0.2, 0.15]]
+    a = de.simulate(design, de.Scenario.from_grades(grades, target=0.3), n_trials=2000, seed=4)
+    b = de.simulate(design, de.Scenario.from_grades(grades, target=0.3, p_eff=P_EFF), n_trials=2000, seed=4)
+    assert naive.records_hash(a.records) == naive.records_hash(b.records)
+    assert np.array_equal(a.records.tox_score, b.records.tox_score)
 
 
 @pytest.mark.parametrize("name, design", _all_designs(), ids=[n for n, _ in _all_designs()])

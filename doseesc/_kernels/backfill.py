@@ -50,16 +50,25 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
+from . import crm as _crm
 from . import interval as _iv
-from .codes import CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TOO_LONG
+from . import threep3 as _t3
+from .codes import BF_3P3, BF_BOIN, BF_CRM, CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TOO_LONG
 from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, trial_key
 from .timing import gap, onset
 
-I_CAP = _iv.N_IPAR
-I_END_WITH_ESC = _iv.N_IPAR + 1
-I_STAY13 = _iv.N_IPAR + 2
-I_WAIT = _iv.N_IPAR + 3
-N_IPAR = _iv.N_IPAR + 4
+# The backfill options are the last N_BF entries of ``ipar``, after the escalation design's own
+# parameters (for BF-BOIN at the indices below; for the other designs at the same offsets from the end).
+N_BF = 4
+B_CAP = 0
+B_END_WITH_ESC = 1
+B_STAY13 = 2
+B_WAIT = 3
+I_CAP = _iv.N_IPAR + B_CAP
+I_END_WITH_ESC = _iv.N_IPAR + B_END_WITH_ESC
+I_STAY13 = _iv.N_IPAR + B_STAY13
+I_WAIT = _iv.N_IPAR + B_WAIT
+N_IPAR = _iv.N_IPAR + N_BF
 
 # per-dose classification (bfboin's "escalate", "eliminate", "deescalate", "stay")
 C_ESC = 0
@@ -240,14 +249,122 @@ def _open_dose(ipar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal
     return best
 
 
+# ---------------------------------------------------------------- other escalation designs
+@jit(inline=True)
+def _bpar(ipar, i):
+    """Backfill option ``i`` (``B_*``): the last ``N_BF`` entries of ``ipar``."""
+    return ipar[ipar.shape[0] - N_BF + i]
+
+
 @jit
-def run_trial(ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y, ae, ne, nbf, n_esc,
-              y_esc, bf_cnt, ntot, ytot, dec, first_resp, bf_cal, bf_flag, cal, cflag, work):
-    """One BF-BOIN trial (see the module docstring); fills ``n``, ``y``, ``ae``, ``ne`` (final
-    analysis) and ``nbf`` (backfill patients in it). Returns (selected, reason, duration,
-    turned away)."""
+def _start(code, ipar, aux):
+    """First dose (0-based) and cohort size of the escalation design."""
+    if code == BF_3P3:
+        return _t3.start(ipar, aux)
+    if code == BF_CRM:
+        return _crm.start(ipar, aux)
+    return ipar[_iv.I_START], ipar[_iv.I_COHORT]
+
+
+@jit
+def max_cohort(code, ipar):
+    """The largest escalation cohort (sizes the per-cohort arrays)."""
+    if code == BF_3P3:
+        return 3
+    if code == BF_CRM:
+        return ipar[_crm.I_COHORT]
+    return ipar[_iv.I_COHORT]
+
+
+@jit
+def _decide_any(code, ipar, fpar, tab, ntot, ytot, dec, aux, work, cur, elim_lo, c, k):
+    """The escalation decision after a cohort of ``c`` with ``k`` DLTs at ``cur``, on the counts
+    known now at every dose (escalation and backfill). Returns (next dose, next cohort size,
+    reason, lowest eliminated dose)."""
+    if code == BF_3P3:
+        # a lower dose made unsafe by backfill data (>= 2 DLTs among the patients known there)
+        # is treated as 3+3 treats a dose with >= 2 DLTs: de-escalate from it (the lowest such
+        # dose, which closes every dose above it)
+        for b in range(cur):
+            if ytot[b] >= 2:
+                nxt, sz, r = _t3._step_down(ipar, ntot, aux, b)
+                return nxt, sz, r, elim_lo
+        nxt, sz, r = _t3.decide(ipar, ntot, ytot, aux, cur)
+        return nxt, sz, r, elim_lo
+    if code == BF_CRM:
+        # backfill data enter the model; the escalation-phase shortcut in crm.decide (the
+        # recommendation can only rise after a cohort without DLT) does not hold once backfill
+        # patients' DLTs arrive between decisions, so it is switched off
+        aux[0] = -1
+        nxt, sz, r = _crm.decide(ipar, fpar, tab, ntot, ytot, aux, work, cur, c, k)
+        return nxt, sz, r, elim_lo
+    nxt, r, elim_lo = decide(ipar, tab, ntot, ytot, dec, cur, elim_lo)
+    return nxt, ipar[_iv.I_COHORT], r, elim_lo
+
+
+@jit
+def _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal, cflag, filled, cur,
+              clock, kn, ky, work):
+    """The highest dose below ``cur`` open for backfill at time ``clock`` (-1: none).
+
+    BF-BOIN: :func:`_open_dose`. Otherwise a dose must have had a response, hold at most ``cap``
+    patients and be safe on the outcomes known now (escalation and backfill patients, the
+    current cohort's included): 3+3, no dose at or below it has >= 2 DLTs; CRM, it is at or
+    below the model's recommendation on those data (no dose if the model's safety rule stops)."""
+    if code == BF_BOIN:
+        return _open_dose(ipar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal, cflag, filled, cur,
+                          clock)
+    cap = _bpar(ipar, B_CAP)
+    top = -1  # the highest dose with a response and room: no safety test is needed if there is none
+    for b in range(cur - 1, -1, -1):
+        if first_resp[b] < clock and bf_cnt[b] + n_esc[b] <= cap:
+            top = b
+            break
+    if top < 0:
+        return -1
+    n_doses = kn.shape[0]
+    for d in range(n_doses):
+        nk, yk = _known(bf_cal, bf_flag, bf_cnt, d, clock)
+        kn[d] = n_esc[d] + nk
+        ky[d] = y_esc[d] + yk
+    for s in range(filled):
+        if cal[s] < clock:
+            kn[cur] += 1
+            if cflag[s] & F_DLT:
+                ky[cur] += 1
+    if code == BF_3P3:
+        for b in range(top + 1):
+            if ky[b] >= 2:
+                top = b - 1
+                break
+    elif code == BF_CRM:
+        rec = _crm._recommendation(ipar, fpar, tab, kn, ky, work, False, ipar[_crm.I_SAFETY] == 1)
+        if rec < 0:
+            return -1
+        top = min(top, rec)
+    for b in range(top, -1, -1):
+        if first_resp[b] < clock and bf_cnt[b] + n_esc[b] <= cap:
+            return b
+    return -1
+
+
+@jit
+def _select_any(code, ipar, fpar, tab, n, y, work):
+    """The escalation design's final selection on all patients in the final analysis."""
+    if code == BF_3P3:
+        return _t3.select(n, y)
+    if code == BF_CRM:
+        return _crm.select(ipar, fpar, tab, n, y, work)
+    return _iv.select(ipar, fpar, tab, n, y, work)
+
+
+@jit
+def run_trial(code, ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y, ae, ne, nbf, n_esc,
+              y_esc, bf_cnt, ntot, ytot, dec, first_resp, bf_cal, bf_flag, cal, cflag, aux, work):
+    """One trial of a backfilled design (see the module docstring); fills ``n``, ``y``, ``ae``,
+    ``ne`` (final analysis) and ``nbf`` (backfill patients in it). Returns (selected, reason,
+    duration, turned away)."""
     n_doses = n.shape[0]
-    cs = ipar[_iv.I_COHORT]
     window = tm[1]
     for d in range(n_doses):
         n[d] = 0
@@ -260,7 +377,7 @@ def run_trial(ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, ma
         bf_cnt[d] = 0
         first_resp[d] = np.inf
     tk = trial_key(key, t)
-    cur = ipar[_iv.I_START]
+    cur, cs = _start(code, ipar, aux)
     elim_lo = n_doses
     c = min(cs, max_n)
     filled = 0
@@ -271,7 +388,7 @@ def run_trial(ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, ma
     turned_away = 0
     reason = CONTINUE
     last_end = 0.0
-    end_esc = ipar[I_END_WITH_ESC] != 0
+    end_esc = _bpar(ipar, B_END_WITH_ESC) != 0
     escalating = True
     while True:
         if pid > MAX_EVENTS or j > MAX_EVENTS:
@@ -279,7 +396,8 @@ def run_trial(ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, ma
         dose = -1  # where this arrival is treated (-1: not treated)
         slot = -1  # its slot in the escalation cohort, or -1 for a backfill patient
         if not escalating:  # backfill after escalation ended, until an arrival finds no open dose
-            dose = _open_dose(ipar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal, cflag, c, cur, clock)
+            dose = _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal,
+                             cflag, c, cur, clock, ntot, ytot, work)
             if dose < 0:
                 break
         elif filled < c:
@@ -298,30 +416,32 @@ def run_trial(ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, ma
                 y_esc[cur] += k
                 esc_total += c
                 last_end = cmax
-                for b in range(cur + 1):
+                top = cur + 1 if code == BF_BOIN else n_doses  # BF-BOIN's decision looks at doses <= cur only
+                for b in range(top):
                     nk, yk = _known(bf_cal, bf_flag, bf_cnt, b, clock)
                     ntot[b] = n_esc[b] + nk
                     ytot[b] = y_esc[b] + yk
-                nxt, reason, elim_lo = decide(ipar, tab, ntot, ytot, dec, cur, elim_lo)
+                nxt, sz, reason, elim_lo = _decide_any(code, ipar, fpar, tab, ntot, ytot, dec, aux, work, cur, elim_lo,
+                                                       c, k)
                 if reason == CONTINUE and esc_total >= max_n:
                     reason = MAX_N
                 if reason != CONTINUE:
                     if end_esc or reason == SAFETY:
                         break
                     escalating = False  # this arrival and later ones may still be backfilled
-                    dose = _open_dose(ipar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal, cflag, c,
-                                      cur, clock)
+                    dose = _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal,
+                             cflag, c, cur, clock, ntot, ytot, work)
                     if dose < 0:
                         break
                 else:
                     cur = nxt
-                    c = min(cs, max_n - esc_total)
+                    c = min(sz, max_n - esc_total)
                     filled = 0
                     dose = cur
                     slot = 0
             elif cur > 0:
-                dose = _open_dose(ipar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal, cflag, filled,
-                                  cur, clock)
+                dose = _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal,
+                             cflag, filled, cur, clock, ntot, ytot, work)
         if dose >= 0:
             u = draw(tk, pid, STREAM_TOLERANCE)
             dlt = u < p_tox[dose]
@@ -358,7 +478,7 @@ def run_trial(ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, ma
     # escalation patients were counted at enrolment; now the backfill patients: all of them when
     # the analysis waits for their follow-up, else those whose outcome is known at the end of escalation
     duration = last_end
-    wait = ipar[I_WAIT] != 0 or not end_esc
+    wait = _bpar(ipar, B_WAIT) != 0 or not end_esc
     for b in range(n_doses):
         for i in range(bf_cnt[b]):
             if not wait and not bf_cal[b, i] < last_end:
@@ -376,20 +496,21 @@ def run_trial(ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, ma
                 duration = max(duration, bf_cal[b, i])
     if reason == SAFETY:
         return -1, reason, duration, turned_away
-    return _iv.select(ipar, fpar, tab, n, y, work), reason, duration, turned_away
+    return _select_any(code, ipar, fpar, tab, n, y, work), reason, duration, turned_away
 
 
 @jit(parallel=True)
-def run_batch(ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario, trial0, max_n, sel,
-              reason, n_pat, n_dlt, n_ae, n_eff, n_bf, duration, turned_away, n_lanes=1):
-    """Rows ``trial0 ..`` of a BF-BOIN run (layout as :func:`.trial.run_batch`; ``n_bf``:
-    backfill patients per dose in the final analysis). Results do not depend on ``n_lanes``."""
+def run_batch(code, ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario, trial0, max_n, n_work,
+              sel, reason, n_pat, n_dlt, n_ae, n_eff, n_bf, duration, turned_away, n_lanes=1):
+    """Rows ``trial0 ..`` of a backfilled design's run (layout as :func:`.trial.run_batch`;
+    ``n_bf``: backfill patients per dose in the final analysis; ``n_work``: the escalation
+    design's float scratch). Results do not depend on ``n_lanes``."""
     n_rows = sel.shape[0]
     n_doses = n_pat.shape[1]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     n_lanes = max(1, min(n_lanes, n_chunks))
-    cap = ipar[I_CAP]
-    cs = ipar[_iv.I_COHORT]
+    cap = _bpar(ipar, B_CAP)
+    cs = max_cohort(code, ipar)
     for lane in prange(n_lanes):
         ints = np.zeros((6, n_doses), dtype=np.int64)
         first_resp = np.zeros(n_doses)
@@ -397,15 +518,16 @@ def run_batch(ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_
         bf_flag = np.zeros((n_doses, cap + 1), dtype=np.int64)
         cal = np.zeros(max(cs, 1))
         cflag = np.zeros(max(cs, 1), dtype=np.int64)
-        work = np.zeros(4 * n_doses)  # interval.select's scratch (interval.n_work)
+        aux = np.zeros(4, dtype=np.int64)
+        work = np.zeros(max(4 * n_doses, n_work))  # interval.select's scratch (interval.n_work), or the design's
         for ch in range(lane, n_chunks, n_lanes):
             for r in range(ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK)):
                 g = trial0 + r
                 sc = g // per_scenario
-                s, rs, d, a = run_trial(ipar, fpar, tab, tm, p_tox[sc], p_ae_cum[sc], p_eff_t[sc], p_eff_n[sc],
+                s, rs, d, a = run_trial(code, ipar, fpar, tab, tm, p_tox[sc], p_ae_cum[sc], p_eff_t[sc], p_eff_n[sc],
                                         keys[sc], g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r],
                                         n_eff[r], n_bf[r], ints[0], ints[1], ints[2], ints[3], ints[4], ints[5],
-                                        first_resp, bf_cal, bf_flag, cal, cflag, work)
+                                        first_resp, bf_cal, bf_flag, cal, cflag, aux, work)
                 sel[r] = s
                 reason[r] = rs
                 duration[r] = d

@@ -31,9 +31,11 @@ REGISTRY: dict[str, type] = {
     "ewoc": EWOC,
     "boin12": BOIN12,
     "efftox": EffTox,
+    "gboin": gBOIN,
+    "quasi-crm": QuasiCRM,
 }
-# Not registered (no command-line or run-file form yet: scenarios there have no AE grades, and
-# backfill is a method of a design): gBOIN, QuasiCRM, BOIN(...).with_backfill(...).
+# Backfill is a method of a design (``with_backfill``): on the command line the --backfill-*
+# flags, in run files a ``backfill = {cap = 12, ...}`` table in the design's table.
 
 __all__ = ["Design", "DeviationWarning", "Recommendation", "Backfill", "gBOIN", "QuasiCRM",
            "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",

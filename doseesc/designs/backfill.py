@@ -1,9 +1,12 @@
-"""Backfill cohorts: BF-BOIN (Zhao, Yuan, Korn & Freidlin 2024, Clin Cancer Res 30:673).
+"""Backfill cohorts: BF-BOIN (Zhao, Yuan, Korn & Freidlin 2024, Clin Cancer Res 30:673), and the
+same arrival-driven backfill for the 3+3 and the CRM.
 
-``BOIN(...).with_backfill(cap=, end_with_escalation=)`` treats patients who arrive while the
+``design.with_backfill(cap=, end_with_escalation=)`` treats patients who arrive while the
 escalation cohort is in follow-up at a lower dose that has been cleared and where a response
-was seen, instead of turning them away. The rules are R bfboin's (Magirr & Zhang, the
-open implementation of the paper): see :mod:`doseesc._kernels.backfill`.
+was seen, instead of turning them away. For BOIN the rules are R bfboin's (Magirr & Zhang, the
+open implementation of the paper); for the 3+3 and the CRM the design-free rules are the same
+and the BOIN-specific ones (the safety test, the conflict rule) are replaced by each design's
+own: see :class:`Backfill` and :mod:`doseesc._kernels.backfill`.
 """
 
 from __future__ import annotations
@@ -16,9 +19,12 @@ import numpy as np
 from .. import _validate as v
 from .._kernels import backfill as _kb
 from .._kernels import interval as _ki
-from .._kernels.codes import BF_BOIN
+from .._kernels import crm as _kc
+from .._kernels.codes import BF_3P3, BF_BOIN, BF_CRM
 from .base import Design, Lowered
+from .crm import CRM
 from .interval import BOIN
+from .threep3 import ThreePlusThree
 
 
 @dataclass(frozen=True)
@@ -27,10 +33,10 @@ class Backfill(Design):
 
     Parameters
     ----------
-    base : BOIN
-        The escalation design (BOIN for now; without titration or extrasafe). Its ``max_n``
-        bounds the *escalation* patients; backfill patients come on top of it, and they count
-        in every decision, ``n_earlystop`` included.
+    base : BOIN, ThreePlusThree or CRM
+        The escalation design (BOIN without titration or extrasafe; the 3+3; the CRM without a
+        two-stage ``x0``). Its ``max_n`` bounds the *escalation* patients; backfill patients
+        come on top of it, and they count in every decision, BOIN's ``n_earlystop`` included.
     cap : int
         A dose is open for backfill while at most ``cap`` patients (escalation and backfill,
         pending included) have been enrolled at it: R bfboin's ``n.cap``, whose check is
@@ -49,6 +55,33 @@ class Backfill(Design):
 
     Notes
     -----
+    The design-free rules are BF-BOIN's for every base design: a dose below the current
+    escalation dose opens once a response was seen there, while it holds at most ``cap``
+    patients; backfill patients' outcomes count in the escalation decisions from the moment
+    they are known; arrivals nobody can take are turned away; backfill ends with escalation (or
+    as configured). What "safe" means and how backfill data enter the decisions is the base
+    design's own:
+
+    * BOIN: R bfboin's rules (a dose is safe when its observed DLT rate, alone or pooled with
+      the next dose up, is below the de-escalation boundary; conflicting lower doses are pooled
+      with the current one).
+    * 3+3: backfill patients count in the dose's DLT tally (every patient treated at the dose
+      level, as 3+3 protocols with backfill or expansion cohorts count them). A dose with >= 2 DLTs among
+      its known patients (escalation and backfill) is too toxic: it and every dose above it close
+      for backfill, and at the next decision the trial de-escalates from the lowest such dose
+      below the current one exactly as the 3+3 de-escalates from a dose with >= 2 DLTs (fill the
+      dose below to 6 patients, never escalate again; stop if it already holds 6). The final
+      selection is the 3+3's on all patients: the highest dose with >= 3 patients and a DLT
+      rate <= 1/6 below every dose with >= 2 DLTs.
+    * CRM: backfill data simply enter the model (every patient's known outcome is in the
+      likelihood at every decision and in the final selection), as Dehbi, O'Quigley & Iasonos
+      (2021, Contemp Clin Trials, "Controlled backfill in oncology dose-finding trials") propose
+      for the CRM. The safety test is this package's: a dose is open while it is at or below
+      the model's recommendation on the outcomes known when the patient arrives (and below the
+      current dose); if the model's safety rule would stop, no dose is open. The escalation decision
+      keeps the CRM's restrictions (no skipping, no escalation after a cohort at or above the
+      target rate), which act on the escalation cohort.
+
     Simulation needs a scenario with a time model (``waiting="turn_away"``, no drop-out) and
     efficacy (``p_eff``: a dose opens for backfill once a response was seen there). Records
     gain ``n_backfill`` (backfill patients per dose); ``turned_away`` counts those nobody
@@ -76,11 +109,13 @@ class Backfill(Design):
     reports_estimates: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        if type(self.base) is not BOIN:
-            raise ValueError(f"with_backfill: available for BOIN designs (without modifiers), got "
+        if type(self.base) not in (BOIN, ThreePlusThree, CRM):
+            raise ValueError(f"with_backfill: available for BOIN, 3+3 and CRM designs (without modifiers), got "
                              f"{v._short(self.base)}")
-        if self.base.titration or self.base.extrasafe:
+        if type(self.base) is BOIN and (self.base.titration or self.base.extrasafe):
             raise ValueError("with_backfill: BOIN's titration and extrasafe options are not available with backfill")
+        if type(self.base) is CRM and self.base.x0 is not None:
+            raise ValueError("with_backfill: the CRM's two-stage initial design (x0) is not available with backfill")
         object.__setattr__(self, "cap", v.integer("cap", self.cap, low=1, high=v.MAX_PATIENTS))
         for name in ("end_with_escalation", "wait_for_backfill"):
             val = getattr(self, name)
@@ -96,12 +131,13 @@ class Backfill(Design):
         return self.base.start_dose
 
     @property
-    def max_n(self) -> int:
-        return self.base.max_n
+    def max_n(self) -> int | None:
+        """The escalation design's maximum sample size (None for the 3+3, which has none)."""
+        return getattr(self.base, "max_n", None)
 
     @property
-    def target(self) -> float:
-        return self.base.target
+    def target(self) -> float | None:
+        return getattr(self.base, "target", None)
 
     @property
     def fixed_n_doses(self) -> int | None:
@@ -112,11 +148,17 @@ class Backfill(Design):
 
     def to_dict(self) -> dict:
         out = self.base.to_dict()
+        if self.name:
+            out["name"] = self.name
         out["backfill"] = {"cap": self.cap, "end_with_escalation": self.end_with_escalation,
                            "wait_for_backfill": self.wait_for_backfill}
         return out
 
     def _lower(self, n_doses: int) -> Lowered:
+        if type(self.base) is ThreePlusThree:
+            return self._lower_3p3(n_doses)
+        if type(self.base) is CRM:
+            return self._lower_crm(n_doses)
         T = self.base.max_n + n_doses * (self.cap + 1)  # bounds every pooled count
         table = replace(self.base, stay_at_1_of_3=False, max_n=T, name=None).lower(n_doses)
         ipar = np.zeros(_kb.N_IPAR, dtype=np.int64)
@@ -128,6 +170,32 @@ class Backfill(Design):
         return Lowered(code=BF_BOIN, ipar=ipar, fpar=table.fpar, tab=table.tab, n_aux=table.n_aux,
                        n_work=table.n_work, max_n=self.base.max_n, n_doses=n_doses, efficacy=0)
 
+    def _options(self) -> np.ndarray:
+        """The backfill options, appended to the escalation design's ``ipar`` (``_kb.B_*``)."""
+        out = np.zeros(_kb.N_BF, dtype=np.int64)
+        out[_kb.B_CAP] = self.cap
+        out[_kb.B_END_WITH_ESC] = int(self.end_with_escalation)
+        out[_kb.B_WAIT] = int(self.wait_for_backfill)
+        return out
+
+    def _lower_3p3(self, n_doses: int) -> Lowered:
+        low = self.base.lower(n_doses)
+        return low._replace(code=BF_3P3, ipar=np.concatenate([low.ipar, self._options()]), n_aux=1, n_work=1,
+                       efficacy=0)
+
+    def _lower_crm(self, n_doses: int) -> Lowered:
+        # the model sees every patient: its grid is built for the most a trial can hold
+        # (escalation plus cap + 1 per dose), and its own max_n never stops the kernel
+        T = self.base.max_n + n_doses * (self.cap + 1)
+        if self.base.max_n + self.cap + 1 > v.MAX_PATIENTS:
+            raise ValueError(f"cap: with the CRM's max_n = {self.base.max_n} the cap must be at most "
+                             f"{v.MAX_PATIENTS - self.base.max_n - 1}, got {self.cap}")
+        low = replace(self.base, max_n=min(T, v.MAX_PATIENTS), name=None).lower(n_doses)
+        ipar = low.ipar.copy()
+        ipar[_kc.I_MAX_N] = v.MAX_PATIENTS * (n_doses + 1)
+        return low._replace(code=BF_CRM, ipar=np.concatenate([ipar, self._options()]), max_n=self.base.max_n,
+                       efficacy=0)
+
     def _protocol(self, scenario):
         p = self.base._protocol(scenario)
         p.title = self.label()
@@ -137,16 +205,28 @@ class Backfill(Design):
         wait = ("the final analysis waits for the DLT assessment of every backfill patient" if self.wait_for_backfill
                 else "backfill patients whose DLT assessment is incomplete when the last escalation cohort completes "
                      "are not in the final analysis")
+        if type(self.base) is BOIN:
+            safe = ("and whose observed DLT rate, alone or pooled with the next higher dose, is below the "
+                    "de-escalation boundary (an unsafe dose closes every dose above it). Patients who cannot be "
+                    "backfilled are turned away. Backfill patients count in every decision: when the data of a lower "
+                    "dose conflict with the current dose's decision, the doses from the highest conflicting one up are "
+                    "pooled (Zhao et al. 2024, BF-BOIN; R bfboin's rules)")
+        elif type(self.base) is ThreePlusThree:
+            safe = ("and where fewer than 2 of the patients whose DLT assessment is complete (escalation and backfill) "
+                    "had a DLT (a dose with 2 or more closes every dose above it). Patients who cannot be backfilled "
+                    "are turned away. Backfill patients count in the dose's DLT tally: when a dose below the current "
+                    "one reaches 2 or more DLTs, the next decision de-escalates from it as the 3+3 does from a dose "
+                    "with 2 or more DLTs, and the final selection uses every patient")
+        else:
+            safe = ("and that is at or below the dose the model recommends on every outcome known when the patient "
+                    "arrives. Patients who cannot be backfilled are turned away. Backfill patients' outcomes enter the "
+                    "model at every decision and in the final selection (Dehbi, O'Quigley & Iasonos 2021)")
         p.set_section("Backfill", (
             "Patients who arrive while the escalation cohort is in DLT follow-up are treated at the highest dose "
             "below the current one that is open for backfill: a dose that has been cleared (escalation has passed "
             "it), where at least one response has been observed, that has at most "
-            f"{self.cap} patients enrolled (escalation and backfill) when the patient arrives, and whose observed "
-            "DLT rate, alone or pooled with the next higher dose, is below the de-escalation boundary (an unsafe "
-            "dose closes every dose above it). Patients who cannot be backfilled are turned away. Backfill "
-            "patients count in every decision: when the data of a lower dose conflict with the current dose's "
-            "decision, the doses from the highest conflicting one up are pooled (Zhao et al. 2024, BF-BOIN; R "
-            f"bfboin's rules). {after}; {wait}."))
+            f"{self.cap} patients enrolled (escalation and backfill) when the patient arrives, {safe}. "
+            f"{after}; {wait}."))
         p.set_row("Backfill", f"cap {self.cap}, end with escalation: {self.end_with_escalation}, "
                               f"wait for backfill follow-up: {self.wait_for_backfill}")
         return p
@@ -164,13 +244,18 @@ class Backfill(Design):
 
 def with_backfill(self: Design, cap: int = 12, end_with_escalation: bool = True,
                   wait_for_backfill: bool = True) -> Backfill:
-    """Add backfill cohorts (BF-BOIN; Zhao et al. 2024): see :class:`~doseesc.designs.backfill.Backfill`.
+    """Add backfill cohorts (BF-BOIN, Zhao et al. 2024; the 3+3 and the CRM with the same
+    arrival-driven rules and their own safety rules): see :class:`~doseesc.designs.backfill.Backfill`.
 
     Examples
     --------
     >>> import doseesc as de
     >>> de.BOIN(target=0.25, cohort_size=3, max_n=30).with_backfill(cap=12).label()
     'BF-BOIN (target 0.25) (cap 12)'
+    >>> de.ThreePlusThree().with_backfill(cap=9).label()
+    'BF-3+3 (cap 9)'
+    >>> de.CRM(skeleton=[0.05, 0.12, 0.25, 0.4], target=0.25, cohort_size=3, max_n=24).with_backfill().cap
+    12
     """
     return Backfill(base=self, cap=cap, end_with_escalation=end_with_escalation, wait_for_backfill=wait_for_backfill)
 

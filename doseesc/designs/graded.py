@@ -15,15 +15,91 @@ from typing import ClassVar
 
 import numpy as np
 
+import re
+
 from .. import _validate as v
 from .._kernels import graded as _kg
-from .._kernels.codes import GBOIN, QUASI_CRM
-from .base import Design, Lowered
+from .._kernels.codes import CONTINUE, GBOIN, MAX_N, QUASI_CRM, STOP_REASONS
+from .base import Design, Lowered, Recommendation, deviations, warn_deviations
 from .crm import CRM
 from .interval import _boin_lambdas
 
 #: TITEgBOIN's default scores: grades 0-1, 2, 3, 4 (its four toxicity categories)
 PAPER_SCORES = (0.0, 0.5, 1.0, 1.5)
+
+_GRADED_COHORT = re.compile(r"^([0-9]+):([0-9]+)$")
+#: the grade from which an adverse event is counted as a DLT in live recommendations' ``n_dlt``
+#: (``Scenario.from_grades``' default ``dlt_grade``)
+LIVE_DLT_GRADE = 3
+
+
+@dataclass(frozen=True)
+class GradedCohort:
+    """A cohort of a graded outcome string: the 1-based dose and each patient's worst AE grade.
+
+    Examples
+    --------
+    >>> from doseesc.designs.graded import GradedCohort
+    >>> c = GradedCohort(2, (0, 1, 3))
+    >>> str(c), c.size
+    ('2:013', 3)
+    """
+
+    dose: int
+    grades: tuple
+
+    @property
+    def size(self) -> int:
+        return len(self.grades)
+
+    def __str__(self) -> str:
+        return f"{self.dose}:" + "".join(str(g) for g in self.grades)
+
+
+def parse_graded(outcomes: str, n_grades: int, n_doses: int | None = None) -> list[GradedCohort]:
+    """Parse a graded outcome string: cohorts separated by white space, each a 1-based dose, a
+    colon and one digit per patient, the worst adverse-event grade seen in the DLT window (0 =
+    none, 1 .. ``n_grades``), e.g. ``"1:000 2:012 2:310"``.
+
+    Examples
+    --------
+    >>> from doseesc.designs.graded import parse_graded
+    >>> [str(c) for c in parse_graded("1:000 2:012", n_grades=4)]
+    ['1:000', '2:012']
+    """
+    if not isinstance(outcomes, str):
+        raise ValueError(f"outcomes: expected a string such as '1:000 2:012', got {type(outcomes).__name__}")
+    out = []
+    for tok in outcomes.split():
+        m = _GRADED_COHORT.match(tok)
+        if m is None:
+            raise ValueError(f"outcomes: graded cohorts are a dose, a colon and one grade digit per patient "
+                             f"(0 = no AE, 1 to {n_grades}), e.g. '1:000 2:012'; got {tok[:40]!r}")
+        dose = int(m.group(1))
+        grades = tuple(int(ch) for ch in m.group(2))
+        if dose < 1 or (n_doses is not None and dose > n_doses):
+            raise ValueError(f"outcomes: dose levels must be from 1 to {n_doses if n_doses else 'n_doses'}, got "
+                             f"{dose} in {tok!r}")
+        if max(grades) > n_grades:
+            raise ValueError(f"outcomes: grades must be from 0 to {n_grades} (the design scores grades "
+                             f"0-{n_grades}), got {max(grades)} in {tok!r}")
+        out.append(GradedCohort(dose, grades))
+    return out
+
+
+def _live(design, outcomes: str, n_doses: int | None):
+    """Shared part of the graded designs' ``next_dose``: parse, resolve the number of doses and
+    tally patients, summed normalized scores and DLTs (grade >= LIVE_DLT_GRADE) per dose."""
+    G = design.n_scores - 1
+    parse_graded(outcomes, G)  # a malformed string is the first thing to say
+    D = design.fixed_n_doses if design.fixed_n_doses is not None else n_doses
+    if D is None:
+        raise ValueError("n_doses: required: the number of dose levels in the trial (the design does not fix it)")
+    D = v.integer("n_doses", D, low=1, high=v.MAX_DOSES)
+    cohorts = parse_graded(outcomes, G, D)
+    s = np.asarray(design.scores, dtype=float)
+    s = s / s.max()
+    return cohorts, D, s
 
 
 @dataclass(frozen=True)
@@ -147,9 +223,65 @@ class gBOIN(Design):
     def n_scores(self) -> int:
         return len(self.scores)
 
-    def next_dose(self, outcomes: str = "", n_doses: int | None = None):
-        """Not available from outcome strings (they carry no grades): use :meth:`decide`."""
-        raise ValueError("outcomes: outcome strings carry no AE grades; use gBOIN.decide(n_patients, scores, dose)")
+    def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
+        """The next dose given graded outcomes (:func:`parse_graded`: ``"1:000 2:012"``, one
+        worst-AE grade digit per patient, 0 to the number of scored grades).
+
+        The cohorts are replayed through TITEgBOIN's decisions (eliminations persist); the
+        recommendation is the decision after the last cohort, or a stop (``n_earlystop``,
+        ``max_n``, safety). ``p_tox`` holds the mean normalized score per dose (what the
+        boundaries act on); ``n_dlt`` counts patients with grade >= 3. Cohorts that depart from
+        the design's recommendations are noted in ``warnings`` (and warned about).
+
+        Examples
+        --------
+        >>> import doseesc as de
+        >>> d = de.gBOIN(target=0.47 / 1.5, cohort_size=3, max_n=30)
+        >>> d.next_dose("1:000", n_doses=4).dose
+        2
+        >>> d.next_dose("1:000 2:034", n_doses=4).dose
+        1
+        """
+        cohorts, D, s = _live(self, outcomes, n_doses)
+        low = self.lower(D)
+        n = np.zeros(D)
+        y = np.zeros(D)
+        ndlt = np.zeros(D, dtype=np.int64)
+        rec_dose = np.full(len(cohorts) + 1, -1, dtype=np.int64)
+        rec_size = np.zeros(len(cohorts) + 1, dtype=np.int64)
+        rec_dose[0] = self.start_dose - 1
+        rec_size[0] = min(self.cohort_size, self.max_n)
+        elim = D
+        stopped, reason = -1, CONTINUE
+        total = 0
+        for i, c in enumerate(cohorts):
+            d = c.dose - 1
+            n[d] += c.size
+            y[d] += float(sum(s[g] for g in c.grades))
+            ndlt[d] += sum(g >= LIVE_DLT_GRADE for g in c.grades)
+            total += c.size
+            nxt, r, elim = _kg.decide(low.ipar, low.fpar, n, y, d, elim, True)
+            if r == CONTINUE and total >= self.max_n:
+                r = MAX_N
+            if stopped < 0 and r != CONTINUE:
+                stopped, reason = i, r
+            rec_dose[i + 1] = nxt if r == CONTINUE else -1
+            rec_size[i + 1] = min(self.cohort_size, self.max_n - total) if r == CONTINUE else 0
+        notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
+        warn_deviations(notes)
+        last_r = reason if stopped >= 0 else CONTINUE
+        dose = None if last_r != CONTINUE or not cohorts else int(rec_dose[len(cohorts)]) + 1
+        if not cohorts:
+            dose = self.start_dose
+        sel = self.select(n.astype(np.int64), y) if cohorts else None
+        with np.errstate(invalid="ignore", divide="ignore"):
+            est = np.where(n > 0, y / np.maximum(n, 1), np.nan)
+        return Recommendation(
+            dose=dose, cohort_size=0 if dose is None else int(rec_size[len(cohorts)]), stop=dose is None,
+            reason=STOP_REASONS[last_r], selected=None if last_r == 3 else sel, n_patients=n.astype(np.int64),
+            n_dlt=ndlt, p_tox=est, warnings=notes,
+            notes=("p_tox: the mean normalized toxicity score per dose (gBOIN's boundaries act on it); n_dlt: "
+                   f"patients with grade >= {LIVE_DLT_GRADE}",))
 
     def decide(self, n_patients: Sequence[int], score: Sequence[float], dose: int,
                eliminated: int | None = None) -> tuple[int | None, str]:
@@ -257,9 +389,69 @@ class QuasiCRM(CRM):
         s = np.asarray(self.scores)
         return low._replace(code=QUASI_CRM, fpar=np.concatenate([low.fpar, s / s.max()]))
 
-    def next_dose(self, outcomes: str = "", n_doses: int | None = None):
-        """Not available from outcome strings (they carry no grades): use :meth:`decide`."""
-        raise ValueError("outcomes: outcome strings carry no AE grades; use QuasiCRM.decide(n_patients, scores, ...)")
+    def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
+        """The next dose given graded outcomes (:func:`parse_graded`: ``"1:000 2:012"``, one
+        worst-AE grade digit per patient).
+
+        The cohorts are replayed through the CRM's decisions on summed normalized scores (with
+        dfcrm's restriction); the recommendation is the decision after the last cohort, or a
+        stop at ``max_n``. ``p_tox`` holds the model's plug-in normalized scores per dose and
+        ``beta`` the posterior mean; ``n_dlt`` counts patients with grade >= 3. Cohorts that
+        depart from the design's recommendations are noted in ``warnings``.
+
+        Examples
+        --------
+        >>> import doseesc as de
+        >>> d = de.QuasiCRM(skeleton=[0.1, 0.2, 0.3, 0.4], target=0.47 / 1.5, cohort_size=3, max_n=24)
+        >>> d.next_dose("1:000").dose
+        2
+        >>> d.next_dose("1:000 2:444").dose
+        1
+        """
+        from .._kernels import crm as _kc
+
+        cohorts, D, s = _live(self, outcomes, n_doses)
+        low = self.lower(D)
+        n = np.zeros(D, dtype=np.int64)
+        y = np.zeros(D)
+        ndlt = np.zeros(D, dtype=np.int64)
+        work = np.zeros(low.n_work)
+        aux = np.full(max(low.n_aux, 1), -1, dtype=np.int64)
+        cur, cs = _kc.start(low.ipar, aux)
+        rec_dose = np.full(len(cohorts) + 1, -1, dtype=np.int64)
+        rec_size = np.zeros(len(cohorts) + 1, dtype=np.int64)
+        rec_dose[0], rec_size[0] = cur, min(cs, self.max_n)
+        stopped, reason = -1, CONTINUE
+        total = 0
+        for i, c in enumerate(cohorts):
+            d = c.dose - 1
+            k = float(sum(s[g] for g in c.grades))
+            n[d] += c.size
+            y[d] += k
+            ndlt[d] += sum(g >= LIVE_DLT_GRADE for g in c.grades)
+            total += c.size
+            r = MAX_N
+            nxt = -1
+            if total < self.max_n:
+                aux[0] = -1  # live data need not follow the design: no escalation-phase shortcut
+                nxt, _, r = _kc.decide(low.ipar, low.fpar, low.tab, n, y, aux, work, d, c.size, k)
+            if stopped < 0 and r != CONTINUE:
+                stopped, reason = i, r
+            rec_dose[i + 1] = nxt if r == CONTINUE else -1
+            rec_size[i + 1] = min(self.cohort_size, self.max_n - total) if r == CONTINUE else 0
+        notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
+        warn_deviations(notes)
+        last_r = reason if stopped >= 0 else CONTINUE
+        dose = None if last_r != CONTINUE else int(rec_dose[len(cohorts)]) + 1
+        est = np.zeros(D)
+        b, _ = _kc.estimate(low.ipar, low.fpar, low.tab, n, y, work, est, False)
+        sel = self.select(n, y) if cohorts else None
+        return Recommendation(
+            dose=dose, cohort_size=0 if dose is None else int(rec_size[len(cohorts)]), stop=dose is None,
+            reason=STOP_REASONS[last_r], selected=sel, n_patients=n, n_dlt=ndlt, p_tox=est, beta=float(b),
+            warnings=notes,
+            notes=("p_tox: the model's normalized toxicity score per dose (the quasi-CRM's scale); n_dlt: patients "
+                   f"with grade >= {LIVE_DLT_GRADE}",))
 
     def posterior(self, *args, **kwargs):
         raise ValueError("outcomes: outcome strings carry no AE grades; use QuasiCRM.posterior_mean_beta")

@@ -120,9 +120,10 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
         s = slice(at, at + hi - lo)
         out["n_drop"][s] = 0
         out["waited"][s] = 0.0
-        _bf.run_batch(job.ipar, job.fpar, job.tab, job.tm, job.p_tox, job.p_ae_cum, job.p_eff_t, job.p_eff_n,
-                      job.keys, job.per_scenario, lo, job.max_n, *(out[f][s] for f in ("sel", "reason", "n_pat",
-                      "n_dlt", "n_ae", "n_eff", "n_bf", "duration", "turned_away")), numba.get_num_threads())
+        _bf.run_batch(job.code, job.ipar, job.fpar, job.tab, job.tm, job.p_tox, job.p_ae_cum, job.p_eff_t,
+                      job.p_eff_n, job.keys, job.per_scenario, lo, job.max_n, job.n_work, *(out[f][s] for f in (
+                      "sel", "reason", "n_pat", "n_dlt", "n_ae", "n_eff", "n_bf", "duration", "turned_away")),
+                      numba.get_num_threads())
         if np.any(out["reason"][s] == TOO_LONG):
             raise ValueError(f"time: a simulated trial needed more than {MAX_EVENTS:,} arrivals or enrolments; "
                              "the time model makes trials too long to simulate")
