@@ -80,8 +80,9 @@ KEY_PENDING = 4
 #: decision-cache slots per thread for the TITE-CRM (:mod:`.cache`): 131,072 x 15 floats (16 MB
 #: with 4 doses). The trial states of a run are many more than the CRM's (counts per dose and the
 #: pending patients), so a larger table keeps more of them: measured on the benchmark setting
-#: (4 doses, 20 patients, fixed accrual), 65,536 / 131,072 / 262,144 slots ran 86k / 91k / 92k
-#: trials per second, 0 slots 30k.
+#: (4 doses, 20 patients, fixed accrual; 100,000 trials per run, keys of up to 3 pending patients),
+#: 65,536 / 131,072 / 262,144 slots ran 86k / 91k / 92k trials per CPU second, 0 slots 30k
+#: (benchmarks/bench_tite_levers.py).
 CACHE_SLOTS = 131072
 
 
