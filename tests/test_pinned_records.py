@@ -120,3 +120,24 @@ def test_exact_unchanged(name):
     np.testing.assert_allclose(ex.selection, sel, rtol=0, atol=1e-15)
     np.testing.assert_allclose(ex.n_patients, npat, rtol=0, atol=1e-13)
     assert abs(ex.no_selection - none) <= 1e-15
+
+
+# The peer-benchmark settings of benchmarks/bench_peers.py ("tite-crm", "tite-boin"), exactly as timed
+# there (no AE probabilities), 20,000 trials: hashed at 7407610, before the TITE speed work of
+# issue 15 item 4 (loop order and pending-term rows in the TITE-CRM posterior, its cache layout).
+BENCH = {
+    "tite-crm": (lambda: de.TITECRM(skeleton=[0.203956, 0.3, 0.401819, 0.501346], target=0.3, max_n=20),
+                 lambda: de.Scenario([0.10, 0.20, 0.30, 0.45], target=0.3,
+                                     time=de.TimeModel(window=1, accrual="fixed", rate=2)), "60ef03cb4630fdcc"),
+    "tite-boin": (lambda: de.TITEBOIN(target=0.3, max_n=36, cohort_size=3, estimate="ess"),
+                  lambda: de.Scenario([0.13, 0.28, 0.41, 0.50, 0.60, 0.70], target=0.3,
+                                      time=de.TimeModel(window=3, accrual="poisson", rate=2, onset="late")),
+                  "15a6a86804cfa9ab"),
+}
+
+
+@pytest.mark.parametrize("name", list(BENCH))
+def test_benchmark_records_unchanged(name):
+    make, scen, expect = BENCH[name]
+    rec = de.simulate(make(), scen(), n_trials=20_000, seed=3).records
+    assert naive.records_hash(rec) == expect

@@ -39,7 +39,7 @@ from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
 from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TITE_BOIN, TOO_LONG
-from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, trial_key
+from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, gap, gap_tk, late_shape, onset, onset_late
 
 CHUNK = 64  # trials per parallel task; results do not depend on it
@@ -72,14 +72,35 @@ G_DOSE = 4  # skeleton (D) then scaled doses (D)
 CUT = 40.0  # nodes whose log posterior is below the maximum by more than this add < 4e-18
 
 
-#: partially followed patients a decision-cache key can hold (more: the decision is computed)
-KEY_PENDING = 8
+#: partially followed patients a decision-cache key can hold (more: the decision is computed).
+#: Keys repeat only when follow-up times do (fixed accrual), which leaves few patients pending at
+#: a decision; 4 (was 8) keeps the slots small, so twice as many fit in the same memory.
+KEY_PENDING = 4
+
+#: decision-cache slots per thread for the TITE-CRM (:mod:`.cache`): 131,072 x 15 floats (16 MB
+#: with 4 doses). The trial states of a run are many more than the CRM's (counts per dose and the
+#: pending patients), so a larger table keeps more of them: measured on the benchmark setting
+#: (4 doses, 20 patients, fixed accrual; 100,000 trials per run, keys of up to 3 pending patients),
+#: 65,536 / 131,072 / 262,144 slots ran 86k / 91k / 92k trials per CPU second, 0 slots 30k
+#: (benchmarks/bench_tite_levers.py).
+CACHE_SLOTS = 131072
+
+
+#: rows of pending-patient terms kept by the TITE-CRM posterior (:func:`_pending_row`)
+TERM_ROWS = 16
 
 
 def n_work_crm(n_doses: int, k: int, max_n: int) -> int:
     """Float scratch of the TITE-CRM decision: two node rows, weights + DLT times per patient,
-    D estimates and a decision-cache key (:func:`_crm_choice`)."""
-    return 2 * k + 2 * max_n + n_doses + crm_key_len(n_doses)
+    D estimates, a decision-cache key (:func:`_crm_choice`) and the pending-term rows
+    (:func:`_pending_row`)."""
+    return 2 * k + 2 * max_n + n_doses + crm_key_len(n_doses) + TERM_ROWS * (k + 2)  # rows at _rows_at
+
+
+@jit(inline=True)
+def _rows_at(k, max_n, n_doses):
+    """Offset of the pending-term rows in the TITE-CRM scratch (after the decision-cache key)."""
+    return 2 * k + 2 * max_n + n_doses + n_doses + 1 + 2 * KEY_PENDING
 
 
 def crm_key_len(n_doses: int) -> int:
@@ -292,18 +313,34 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
         if ptox[i] == 0 and w[i] < 1.0:
             f0 += math.log1p(-w[i] * tab[P0 + pd[i], j0])
     lo = f0 - CUT
+    # Node j's log posterior is L0[j] plus each partially followed patient's term, added in
+    # order of enrolment. Patients in the outer loop and nodes in the inner one: the same sums
+    # in the same order (so the same bits), without scanning every patient at every node.
+    for j in range(K):
+        F[j] = L0[j] if L0[j] >= lo else -np.inf
+    r0 = _rows_at(K, pd.shape[0], D)
+    keep = work.shape[0] >= r0 + TERM_ROWS * (K + 2)  # room for the term rows (simulator, live use)
+    for i in range(npat):
+        if ptox[i] == 0 and w[i] < 1.0:
+            wi = w[i]
+            row = P0 + pd[i]
+            if keep:
+                o = _pending_row(work, r0, K, pd[i], wi)
+                for j in range(K):
+                    if F[j] != -np.inf:
+                        t = work[o + j]
+                        if t != t:  # not computed yet for this (dose, weight)
+                            t = math.log1p(-wi * tab[row, j])
+                            work[o + j] = t
+                        F[j] += t
+            else:
+                for j in range(K):
+                    if F[j] != -np.inf:
+                        F[j] += math.log1p(-wi * tab[row, j])
     fmax = f0
     for j in range(K):
-        if L0[j] < lo:
-            F[j] = -np.inf
-            continue
-        v = L0[j]
-        for i in range(npat):
-            if ptox[i] == 0 and w[i] < 1.0:
-                v += math.log1p(-w[i] * tab[P0 + pd[i], j])
-        F[j] = v
-        if v > fmax:
-            fmax = v
+        if F[j] > fmax:
+            fmax = F[j]
     s0 = 0.0
     s1 = 0.0
     for j in range(K):
@@ -312,6 +349,25 @@ def _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work):
             s0 += e
             s1 += e * tab[2 * D + 1, j]
     return s1 / s0
+
+
+@jit(inline=True)
+def _pending_row(work, r0, K, d, wi):
+    """Offset of the row of terms log(1 - w p_d(b_j)) for dose ``d`` and weight ``wi`` in the
+    TITE-CRM scratch: ``TERM_ROWS`` direct-mapped rows ``[d + 1 (0: empty), w, K terms]`` at
+    ``work[r0]``, a term NaN until first needed. The same (dose, weight) recurs whenever
+    follow-up times repeat (fixed accrual: every partially followed patient has one of a few
+    weights), and each term is the value :func:`_crm_posterior_mean` would compute (the same
+    ``math.log1p`` of the same product): one transcendental function per node and pending
+    patient saved on a repeat, the same bits either way."""
+    h = mix64(np.uint64(d) * np.uint64(0x9E3779B97F4A7C15) + np.uint64(np.int64(wi * 1073741824.0)))
+    o = r0 + np.int64(h % np.uint64(TERM_ROWS)) * (K + 2)
+    if work[o] != d + 1 or work[o + 1] != wi:
+        work[o] = d + 1
+        work[o + 1] = wi
+        for j in range(K):
+            work[o + 2 + j] = np.nan
+    return o + 2
 
 
 @jit
@@ -383,7 +439,8 @@ def _crm_choice(ipar, fpar, tab, pd, w, ptox, npat, cnt_y, cnt_c, nmax, work):
     work[k + D] = npend
     klen = D + 1 + 2 * npend  # longer than a slot holds when npend > KEY_PENDING: no lookup
     kmax = D + 1 + 2 * KEY_PENDING  # crm_key_len
-    hit, val, o = _cache.lookup(work, k + kmax, _cache.HEAD + kmax, k, klen)
+    base = k + kmax + TERM_ROWS * (K + 2)  # the table follows the pending-term rows
+    hit, val, o = _cache.lookup(work, base, _cache.HEAD + kmax, k, klen)
     if hit:
         return np.int64(val)
     beta = _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work)

@@ -519,7 +519,7 @@ class TITECRM(_TiteDesign):
         fpar = np.concatenate([[self.target, self.intercept, self.prior_sd, b[1] - b[0]], sk, x]).astype(np.float64)
         return Lowered(code=TITE_CRM, ipar=ipar, fpar=fpar, tab=np.ascontiguousarray(tab), n_aux=0,
                        n_work=_k.n_work_crm(D, K, self.max_n), max_n=self.max_n, n_doses=D,
-                       n_cache=_cache.size(_k.crm_cache_width(D)) if D <= CACHE_MAX_DOSES else 0)
+                       n_cache=_cache.size(_k.crm_cache_width(D), _k.CACHE_SLOTS) if D <= CACHE_MAX_DOSES else 0)
 
     def _n_work_live(self, low: Lowered, npat: int) -> int:
         return _k.n_work_crm(low.n_doses, int(low.ipar[_k.C_K]), max(npat, 1))
