@@ -65,8 +65,9 @@ class Backfill(Design):
     * BOIN: R bfboin's rules (a dose is safe when its observed DLT rate, alone or pooled with
       the next dose up, is below the de-escalation boundary; conflicting lower doses are pooled
       with the current one).
-    * 3+3: backfill patients count in the dose's DLT tally (every patient treated at the dose
-      level, as 3+3 protocols with backfill or expansion cohorts count them). A dose with >= 2 DLTs among
+    * 3+3 (this package's rules, from the 3+3's own; no published 3+3 backfill rule was checked):
+      backfill patients count in the dose's DLT tally (every patient treated at the dose
+      level). A dose with >= 2 DLTs among
       its known patients (escalation and backfill) is too toxic: it and every dose above it close
       for backfill, and at the next decision the trial de-escalates from the lowest such dose
       below the current one exactly as the 3+3 de-escalates from a dose with >= 2 DLTs (fill the
@@ -74,9 +75,9 @@ class Backfill(Design):
       selection is the 3+3's on all patients: the highest dose with >= 3 patients and a DLT
       rate <= 1/6 below every dose with >= 2 DLTs.
     * CRM: backfill data simply enter the model (every patient's known outcome is in the
-      likelihood at every decision and in the final selection), as Dehbi, O'Quigley & Iasonos
-      (2021, Contemp Clin Trials, "Controlled backfill in oncology dose-finding trials") propose
-      for the CRM. The safety test is this package's: a dose is open while it is at or below
+      likelihood at every decision and in the final selection, as any patient's would). This
+      rule and the safety test are this package's; no published CRM backfill rule was
+      available here to check them against. The safety test: a dose is open while it is at or below
       the model's recommendation on the outcomes known when the patient arrives (and below the
       current dose); if the model's safety rule would stop, no dose is open. The escalation decision
       keeps the CRM's restrictions (no skipping, no escalation after a cohort at or above the
@@ -220,7 +221,7 @@ class Backfill(Design):
         else:
             safe = ("and that is at or below the dose the model recommends on every outcome known when the patient "
                     "arrives. Patients who cannot be backfilled are turned away. Backfill patients' outcomes enter the "
-                    "model at every decision and in the final selection (Dehbi, O'Quigley & Iasonos 2021)")
+                    "model at every decision and in the final selection")
         p.set_section("Backfill", (
             "Patients who arrive while the escalation cohort is in DLT follow-up are treated at the highest dose "
             "below the current one that is open for backfill: a dose that has been cleared (escalation has passed "
