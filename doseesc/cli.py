@@ -328,6 +328,17 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     t.add_argument("--dropout", type=_num, metavar="X",
                    help="drop-out hazard per time unit (default: 0); cohort designs replace a patient who drops "
                         "out before their outcome, time-to-event designs censor them")
+    t.add_argument("--eff-window", type=_num, metavar="X",
+                   help="efficacy assessment window, in the unit of --window (default: the DLT window; read by "
+                        "tite-boin12 only)")
+    t.add_argument("--eff-onset", choices=("uniform", "weibull", "late"), default="uniform",
+                   help="response time within the efficacy window (default: uniform; as --onset)")
+    t.add_argument("--eff-shape", type=_num, default=1.0, metavar="X",
+                   help="Weibull shape of the response time (default: 1)")
+    t.add_argument("--eff-late-share", type=_num, default=0.5, metavar="X",
+                   help="with --eff-onset late: share of the responses in the last part of the window (default: 0.5)")
+    t.add_argument("--eff-late-part", type=_num, default=0.5, metavar="X",
+                   help="with --eff-onset late: that last fraction of the efficacy window (default: 0.5)")
 
 
 def build_scenario(args: argparse.Namespace) -> Scenario:
@@ -339,7 +350,11 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         rate = args.rate if args.rate is not None else (1.0 / args.window if args.window else 1.0)
         time = TimeModel(window=args.window, accrual=args.accrual, rate=rate, onset=args.onset, shape=args.shape,
                          late_share=args.late_share, late_part=args.late_part, waiting=args.waiting,
-                         dropout=0.0 if args.dropout is None else args.dropout)
+                         dropout=0.0 if args.dropout is None else args.dropout,
+                         eff_window=getattr(args, "eff_window", None),
+                         eff_onset=getattr(args, "eff_onset", "uniform"), eff_shape=getattr(args, "eff_shape", 1.0),
+                         eff_late_share=getattr(args, "eff_late_share", 0.5),
+                         eff_late_part=getattr(args, "eff_late_part", 0.5))
     elif getattr(args, "rate", None) is not None:
         raise CLIError("--window: required with --rate (the DLT window turns the time model on)")
     elif getattr(args, "dropout", None) is not None:
@@ -917,7 +932,8 @@ Top-level keys: n_trials (default 10000), mode ("simulate" or "exact"), threads.
   composable rules (stop_n_at_dose, safety_threshold, safety_target, dont_skip, stop_at,
   select_min_n) and name = "a label".
 [[scenarios]] p_tox = [...] and target (required); doses, dose_unit, p_ae, mtd_band, name;
-  [scenarios.time] window, accrual, rate, onset, shape, waiting, dropout, late_share, late_part.
+  [scenarios.time] window, accrual, rate, onset, shape, waiting, dropout, late_share, late_part,
+  eff_window, eff_onset, eff_shape, eff_late_share, eff_late_part.
 Errors name the key and its line. Example:
 
   n_trials = 20000

@@ -16,6 +16,7 @@ from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin
 from .modifiers import Modified
 from .threep3 import ThreePlusThree
 from .tite import TITEBOIN, TITECRM
+from .tite_boin12 import TITEBOIN12
 
 REGISTRY: dict[str, type] = {
     "3+3": ThreePlusThree,
@@ -31,6 +32,7 @@ REGISTRY: dict[str, type] = {
     "ewoc": EWOC,
     "boin12": BOIN12,
     "efftox": EffTox,
+    "tite-boin12": TITEBOIN12,
 }
 # Not registered (no command-line or run-file form yet: scenarios there have no AE grades, and
 # backfill is a method of a design): gBOIN, QuasiCRM, BOIN(...).with_backfill(...).
@@ -39,4 +41,4 @@ __all__ = ["Design", "DeviationWarning", "Recommendation", "Backfill", "gBOIN", 
            "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
            "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation", "BOIN12", "EffTox",
-           "REGISTRY"]
+           "TITEBOIN12", "REGISTRY"]
