@@ -211,7 +211,8 @@ def _late_table(late: list, s: dict) -> list[str]:
     out = ["", textwrap.fill(
         f"-- Late-onset efficacy: waiting for complete data vs TITE-BOIN12 (Monte Carlo, {s['late_trials']:,} trials "
         f"per scenario and design, the same patients for both; SE in brackets). Patients arrive at "
-        f"{s['accrual_per_month']:.3g} per month (evenly spaced, as in the rows above; {s['accrual_basis']}); DLTs within "
+        f"{s['accrual_per_month']:.3g} per month (evenly spaced, as in the rows above; {s['accrual_basis']}); "
+        f"DLTs within "
         f"{s['dlt_window_days']:g} days, responses within {s['eff_window_days']:g} days ({s['eff_time']}), both at "
         "uniform times in their windows, independent of each other given dose; no drop-out; arrivals while the "
         "design suspends accrual are turned away. TITE-BOIN12 suspends only while more than half the patients at "

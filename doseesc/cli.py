@@ -292,7 +292,7 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     g.add_argument("--ae", metavar="P,P,...",
                    help="true probability of a low-grade (non-DLT) adverse event per dose, with p + ae <= 1 "
                         "(recorded, never decides; default: none)")
-    f = p.add_argument_group("efficacy (phase I/II scenarios; required by boin12)")
+    f = p.add_argument_group("efficacy (phase I/II scenarios; required by boin12, efftox and tite-boin12)")
     f.add_argument("--eff", metavar="P,P,...", help="true probability of an efficacy response per dose (default: none)")
     f.add_argument("--association", choices=("independent", "gaussian", "odds_ratio", "gumbel"),
                    help="association of efficacy and toxicity in a patient (default: independent)")
@@ -308,7 +308,7 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
                         "the utility)")
     f.add_argument("--eff-min", type=_num, metavar="X",
                    help="a dose is acceptable as OBD only if p_eff >= X (default: no minimum)")
-    t = p.add_argument_group("time model (trial duration; required by tite-boin and tite-crm)")
+    t = p.add_argument_group("time model (trial duration; required by tite-boin, tite-crm and tite-boin12)")
     t.add_argument("--window", type=_num, metavar="X",
                    help="DLT observation window length, 1e-6 to 1e9 in any time unit (turns the time model on; "
                         "default: no time model)")
@@ -679,7 +679,13 @@ def _read_patients(path: str) -> list[dict]:
         except ValueError:
             raise CLIError(f"--data: {path} line {line}: dose must be an integer and follow_up a number, "
                            f"got {r['dose'][:20]!r}, {r['follow_up'][:20]!r}") from None
-        for k in ("dlt", "dropped"):
+        if "eff_follow_up" in r:  # TITE-BOIN12: the efficacy follow-up
+            try:
+                row["eff_follow_up"] = parse_number(r["eff_follow_up"])
+            except ValueError:
+                raise CLIError(f"--data: {path} line {line}: eff_follow_up must be a number, got "
+                               f"{r['eff_follow_up'][:20]!r}") from None
+        for k in ("dlt", "dropped", "eff"):
             if k in r:
                 if r[k].lower() not in flags:
                     raise CLIError(f"--data: {path} line {line}: {k} must be 0/1, true/false or yes/no, "
@@ -710,7 +716,8 @@ def cmd_next(args) -> str:
         n_doses = len(_floats("--truth", args.truth))
     if args.data is not None:
         if not getattr(d, "time_to_event", False):
-            raise CLIError(f"--data: partial follow-up is for the time-to-event designs (tite-boin, tite-crm); "
+            raise CLIError("--data: partial follow-up is for the time-to-event designs (tite-boin, tite-crm, "
+                           "tite-boin12); "
                            f"give {args.design!r} outcomes such as \"1NNN 2NTN\"")
         if args.outcomes:
             raise CLIError("--data: give either the outcome string or --data, not both")
@@ -718,11 +725,18 @@ def cmd_next(args) -> str:
             raise CLIError("--window: required with --data (length of the DLT window, in the unit of follow_up)")
         rows = _read_patients(args.data)
         _require_n_doses(d, n_doses)
-        rec = d.next_dose_tite(rows, window=args.window, n_doses=n_doses, current_dose=args.current_dose)
+        if getattr(d, "uses_efficacy", False):  # TITE-BOIN12: an efficacy window too
+            rec = d.next_dose_tite(rows, window=args.window, n_doses=n_doses, current_dose=args.current_dose,
+                                   eff_window=args.eff_window)
+        else:
+            if args.eff_window is not None:
+                raise CLIError("--eff-window: only for tite-boin12 (its efficacy assessment window)")
+            rec = d.next_dose_tite(rows, window=args.window, n_doses=n_doses, current_dose=args.current_dose)
         what = f"the data in {args.data!r}"
     else:
-        if args.window is not None or args.current_dose is not None:
-            flag = "--window" if args.window is not None else "--current-dose"
+        if args.window is not None or args.current_dose is not None or args.eff_window is not None:
+            flag = "--window" if args.window is not None else (
+                "--current-dose" if args.current_dose is not None else "--eff-window")
             raise CLIError(f"{flag}: only with --data (live data with follow-up times)")
         from . import outcomes as _outcomes
 
@@ -1074,6 +1088,9 @@ def make_parser() -> argparse.ArgumentParser:
                          "(and optionally dropped); - reads standard input (default: the outcome string)")
     nx.add_argument("--window", type=_num, metavar="X",
                     help="with --data: the DLT window, in follow_up's unit (required)")
+    nx.add_argument("--eff-window", type=_num, metavar="X",
+                    help="with --data and tite-boin12: the efficacy window, in follow_up's unit (default: --window); "
+                         "the CSV then also names eff and eff_follow_up")
     nx.add_argument("--current-dose", type=_int, metavar="K",
                     help="with --data: dose of the latest decision (default: the latest patient's)")
     add_design_flags(nx)

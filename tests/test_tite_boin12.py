@@ -161,7 +161,8 @@ def _naive_trial(d, sc, tm, seed, t):
     if stopped == "safety":
         return 0, n, y, e, tnow, turned
     end = pats[-1][1] + max(W, WE)
-    if stopped is None and d.next_dose_tite(rows(end), W, eff_window=WE, n_doses=D, current_dose=cur).reason == "safety":
+    last = None if stopped else d.next_dose_tite(rows(end), W, eff_window=WE, n_doses=D, current_dose=cur)
+    if last is not None and last.reason == "safety":
         return 0, n, y, e, end, turned  # BOIN12's decision after the last cohort, on the complete data
     sel = d.select(n, y, e, b) or 0
     return sel, n, y, e, pats[-1][1] + max(W, WE), turned
@@ -207,6 +208,32 @@ def test_pending_data_change_decisions():
     assert bool(r1.acceptable[1]) and not bool(r2.acceptable[1])
     assert math.isclose(r1.p_eff[1], 0.0) and r1.utility[1] > r2.utility[1]
     assert r1.dose == r2.dose == 3  # BOIN12 exploration: more than 8 patients at dose 2, dose 3 untried
+
+
+def test_quasi_beta_formulas_against_scipy():
+    """The documented ESS formulas, computed independently with scipy: dose 2 has 4 patients, one
+    DLT (complete), one response seen, one patient 10 of 28 days into the DLT window and two 30
+    and 60 of 90 days into the efficacy window."""
+    from scipy import stats
+
+    d = de.TITEBOIN12(max_n=30)
+    rows = [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=90)] * 3 + [
+        dict(dose=2, dlt=1, follow_up=12, eff=1, eff_follow_up=40),
+        dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=90),
+        dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=60),
+        dict(dose=2, dlt=0, follow_up=10, eff=0, eff_follow_up=30)]
+    rec = d.next_dose_tite(rows, window=28, eff_window=90, n_doses=3)
+    ess_t, ess_e, ess_b = 3 + 10 / 28, 2 + 60 / 90 + 30 / 90, 2 + 60 / 90 + 10 / 28
+    pt, pe, pb = 1 / ess_t, 1 / ess_e, 1 / ess_b
+    assert rec.p_tox[1] == pytest.approx(pt, rel=1e-12) and rec.p_eff[1] == pytest.approx(pe, rel=1e-12)
+    x = 4 * (100 * (pe - pb) + 40 * (1 - pe - pt + pb) + 60 * pb) / 100
+    ub = 0.705  # BOIN12's benchmark for phi 0.35 / 0.25, u (100, 40, 60, 0)
+    assert rec.utility[1] == pytest.approx(100 * stats.beta.sf(ub, 1 + x, 1 + 4 - x), rel=1e-9)
+    tox_ok = stats.beta.sf(0.35, 2, 1 + ess_t - 1) < 0.95
+    eff_ok = stats.beta.cdf(0.25, 2, 1 + ess_e - 1) < 0.9
+    assert bool(rec.acceptable[1]) == (tox_ok and eff_ok)
+    # dose 1 has nothing pending: BOIN12's own score (the desirability of 3 patients with neither outcome)
+    assert rec.utility[0] == pytest.approx(100 * stats.beta.sf(ub, 1 + 1.2, 1 + 3 - 1.2), rel=1e-9)
 
 
 def test_suspension_rules():
@@ -315,6 +342,17 @@ def test_registry_cli_and_run_file(tmp_path, capsys):
     assert "eff_window" in json.dumps(got)
     assert main(["next", "--design", "tite-boin12", "--n-doses", "5", "--format", "json", "1NNN 2ENT 3ETT 2EEN"]) == 0
     assert json.loads(capsys.readouterr().out)["dose"] == 2
+    data = tmp_path / "pts.csv"
+    data.write_text("dose,dlt,follow_up,eff,eff_follow_up\n1,0,28,1,40\n1,0,28,0,90\n1,0,28,0,90\n"
+                    "2,0,28,0,50\n2,0,28,0,50\n2,0,20,0,20\n")
+    assert main(["next", "--design", "tite-boin12", "--n-doses", "4", "--data", str(data), "--window", "28",
+                 "--eff-window", "90", "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    rows = [dict(dose=1, dlt=0, follow_up=28, eff=1, eff_follow_up=40)] + \
+        [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=90)] * 2 + \
+        [dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=50)] * 2 + \
+        [dict(dose=2, dlt=0, follow_up=20, eff=0, eff_follow_up=20)]
+    assert got["dose"] == de.TITEBOIN12().next_dose_tite(rows, window=28, eff_window=90, n_doses=4).dose
     run = tmp_path / "run.toml"
     text = """
 n_trials = 40

@@ -966,7 +966,8 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                 ne[cur] += 1
                 if b12:
                     peff[total] = 1
-                    peon[total] = eff_onset(tm, tk, total, p_tox[cur] * p_eff_t[cur] + (1.0 - p_tox[cur]) * p_eff_n[cur])
+                    marg = p_tox[cur] * p_eff_t[cur] + (1.0 - p_tox[cur]) * p_eff_n[cur]
+                    peon[total] = eff_onset(tm, tk, total, marg)
                     if dlt:
                         nb[cur] += 1
             elif b12:
