@@ -126,8 +126,9 @@ def _all_designs():
     ]
     names = {type(d).__name__ for _, d in out} | {"Modified"}
     # every registered design is covered (the time-to-event ones in the next test)
-    # (phase I/II designs decide on efficacy: BOIN12, EffTox)
-    assert {c.__name__ for c in REGISTRY.values()} - names - {"TITEBOIN", "TITECRM", "BOIN12", "EffTox"} == set()
+    # (phase I/II designs decide on efficacy: BOIN12, EffTox, TITEBOIN12)
+    assert {c.__name__ for c in REGISTRY.values()} - names - {"TITEBOIN", "TITECRM", "BOIN12", "EffTox",
+                                                                  "TITEBOIN12"} == set()
     return out
 
 
