@@ -3,7 +3,8 @@
 Run from the repository root after installing doseesc:
 
     python benchmarks/bench_compile.py                 # a cold `doseesc whatif`
-    python benchmarks/bench_compile.py simulate --design boin --truth 0.05,0.1,0.2,0.3 --target 0.3 --cohort-size 3 --max-n 30 --n-trials 1000
+    python benchmarks/bench_compile.py simulate --design boin --truth 0.05,0.1,0.2,0.3 --target 0.3 \
+        --cohort-size 3 --max-n 30 --n-trials 1000
 
 Runs the command in this process with a fresh, empty kernel cache (a temporary
 NUMBA_CACHE_DIR) and records numba's compile events: for every compiled function, its wall
@@ -63,7 +64,8 @@ def main(argv: list[str]) -> None:
     compiled = sum(r[2] for r in top)
     out = sys.stderr
     print(f"\ncommand: doseesc {' '.join(argv or ['whatif'])} (cold cache {tmp})", file=out)
-    print(f"wall {wall:.1f} s, CPU {cpu:.1f} s; compiling {compiled:.1f} s of wall ({len(records)} functions)", file=out)
+    print(f"wall {wall:.1f} s, CPU {cpu:.1f} s; compiling {compiled:.1f} s of wall ({len(records)} functions)",
+          file=out)
     print("\nentry points (total s, self s):", file=out)
     for name, _, dt, own in sorted(top, key=lambda r: -r[2]):
         print(f"  {dt:7.1f} {own:7.1f}  {name}", file=out)

@@ -29,7 +29,7 @@ from doseesc._kernels import cache as _cache
 from doseesc._kernels import tite as _tite
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
-from naive import records_hash  # noqa: E402
+from naive import records_hash
 
 SK = [0.203956, 0.3, 0.401819, 0.501346]
 P = [0.10, 0.20, 0.30, 0.45]

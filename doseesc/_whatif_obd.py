@@ -17,6 +17,11 @@ same patients), under
 and, for the cost in time, each design is simulated once more under each fixed scenario with
 patients arriving at the MSC trials' pace and each cohort waiting for its assessment (the DLT
 window for the toxicity-only designs, the efficacy assessment for the phase I/II ones).
+
+Late-onset efficacy: under each fixed scenario, BOIN12 waiting for every patient's complete
+toxicity (28-day window) and efficacy (the endpoint's assessment) data before each decision is
+set beside TITE-BOIN12, which decides on pending efficacy data (effective sample sizes), on the
+same simulated patients (``OBDWhatIf.late``).
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .designs import BOIN12
+from .designs import BOIN12, TITEBOIN12
 from .engine import compare, exact, simulate
 from .scenario import Scenario
 from .timemodel import TimeModel
@@ -74,9 +79,11 @@ class OBDWhatIf:
     differences: list
     conclusions: list
     priors: dict
+    late: list = field(default_factory=list)  # TITE-BOIN12 vs BOIN12 waiting for complete data (dicts)
 
     def to_dict(self) -> dict:
         return {"doses": self.doses, "settings": self.settings, "designs": self.designs, "priors": self.priors,
+                "late_onset_efficacy": self.late,
                 "rows": [{"scenario": r.scenario, "design": r.design, "method": r.method, "true_p_tox": r.true_p,
                           "true_p_eff": r.true_e, "true_obd": r.obd, "selection": r.selection,
                           "selection_se": r.selection_se, **r.values, **{f"{k}_se": s for k, s in r.ses.items()},
@@ -93,6 +100,9 @@ class OBDWhatIf:
             if r.months is not None:
                 yield ["phase I/II", r.scenario, r.design, "Monte Carlo (time model)", "duration_months", "",
                        r.months, r.months_se]
+        for r in self.late:
+            for k in ("pcs_obd", "sample_size", "months", "turned_away"):
+                yield ["phase I/II late onset", r["scenario"], r["design"], r["method"], k, "", r[k], r[f"{k}_se"]]
 
     def table(self) -> str:
         s = self.settings
@@ -139,6 +149,7 @@ class OBDWhatIf:
             t = "-" if r.months is None else f"{r.months:.1f} ({r.months_se:.1f})"
             out.append(f"   {r.design:<{wd}}" + "".join(f"{c:>12}" for c in cells) + "".join(f"{c:>12}" for c in mets)
                        + f"{t:>13}")
+        out.extend(_late_table(self.late, self.settings))
         out.append("")
         out.append("   Conclusion (phase I/II):")
         out.extend(textwrap.fill(c, width=118, initial_indent="   ", subsequent_indent="     ")
@@ -175,9 +186,83 @@ class OBDWhatIf:
                     notes=f"Selection % per dose (x10^6 cells/kg); OBD % = selecting the true OBD; utility of the "
                           f"selected dose (table {tuple(s['utility'])}); over-tox % = selecting a dose with P(DLT) > "
                           f"{s['target']:g}; months = mean duration under the time model (Monte Carlo).")
+        if self.late:
+            body = []
+            for row in self.late:
+                tag = "TITE-BOIN12 minus waiting (paired)" if row["design"] == "difference" else row["design"]
+                f = _signed if row["design"] == "difference" else (lambda x, k: f"{x:.{k}f}")
+                body.append([row["scenario"], tag, f"{f(100 * row['pcs_obd'], 1)} ({100 * row['pcs_obd_se']:.1f})",
+                             f"{f(row['sample_size'], 2)} ({row['sample_size_se']:.2f})",
+                             f"{f(row['months'], 1)} ({row['months_se']:.1f})",
+                             f"{f(row['turned_away'], 2)} ({row['turned_away_se']:.2f})"])
+            r.table(["scenario", "design", "OBD %", "mean N", "months", "turned away"], body,
+                    caption="Late-onset efficacy: BOIN12 waiting for complete data vs TITE-BOIN12 (Monte Carlo, SE in "
+                            "brackets)",
+                    notes=" ".join(_late_table(self.late, s)[1].split()))
         r.paragraph(" ".join(self.conclusions), lead="Conclusion (phase I/II)")
         for k, text in self.priors.items():
             r.paragraph(text, lead=k)
+
+
+def _late_table(late: list, s: dict) -> list[str]:
+    """The late-onset efficacy block of :meth:`OBDWhatIf.table`."""
+    if not late:
+        return []
+    out = ["", textwrap.fill(
+        f"-- Late-onset efficacy: waiting for complete data vs TITE-BOIN12 (Monte Carlo, {s['late_trials']:,} trials "
+        f"per scenario and design, the same patients for both; SE in brackets). Patients arrive at "
+        f"{s['accrual_per_month']:.3g} per month (evenly spaced, as in the rows above; {s['accrual_basis']}); "
+        f"DLTs within "
+        f"{s['dlt_window_days']:g} days, responses within {s['eff_window_days']:g} days ({s['eff_time']}), both at "
+        "uniform times in their windows, independent of each other given dose; no drop-out; arrivals while the "
+        "design suspends accrual are turned away. TITE-BOIN12 suspends only while more than half the patients at "
+        "the current dose are within their DLT window; the waiting design, while any patient has an outcome "
+        "pending.", width=118, initial_indent="   ", subsequent_indent="   ")]
+    head = f"   {'scenario / design':<55}{'OBD %':>12}{'mean N':>14}{'months':>14}{'turned away':>13}"
+    out.append(head)
+    key = None
+    for r in late:
+        if r["scenario"] != key:
+            key = r["scenario"]
+            out.append(f"   {key}")
+        diff = r["design"] == "difference"
+        f = _signed if diff else (lambda x, k: f"{x:.{k}f}")
+        cells = [f"{f(100 * r['pcs_obd'], 1)} ({100 * r['pcs_obd_se']:.1f})",
+                 f"{f(r['sample_size'], 2)} ({r['sample_size_se']:.2f})", f"{f(r['months'], 1)} ({r['months_se']:.1f})",
+                 f"{f(r['turned_away'], 2)} ({r['turned_away_se']:.2f})"]
+        label = "TITE-BOIN12 minus waiting (paired)" if diff else r["design"]
+        out.append(f"     {label:<53}{cells[0]:>12}{cells[1]:>14}{cells[2]:>14}{cells[3]:>13}")
+    return out
+
+
+def _late_onset(fixed, *, target, D, cohort_size, max_n, rate_day, dlt_window, eff_window, utility, n_trials, seed):
+    """TITE-BOIN12 beside BOIN12 waiting for complete data, per fixed scenario: rows of OBD
+    selection, mean sample size, duration (months) and arrivals turned away, each with its SE,
+    and the paired difference (the same simulated patients under both designs)."""
+    wait = TITEBOIN12(phi_t=target, n_doses=D, cohort_size=cohort_size, max_n=max_n, wait_complete=True)
+    tite = TITEBOIN12(phi_t=target, n_doses=D, cohort_size=cohort_size, max_n=max_n)
+    tm = TimeModel(window=dlt_window, accrual="fixed", rate=rate_day, eff_window=eff_window)
+    month = 30.4375
+    out = []
+    for sc in fixed:
+        tsc = Scenario(p_tox=list(sc.p_tox), p_eff=list(sc.p_eff), target=target, utility=utility, time=tm)
+        obd = np.asarray(sc.obd_doses, dtype=np.int64)
+        per = []
+        for label, d in (("BOIN12, waits for complete efficacy data", wait), ("TITE-BOIN12", tite)):
+            r = simulate(d, tsc, n_trials=n_trials, seed=seed).records
+            x = {"pcs_obd": np.isin(r.selected, obd).astype(float), "sample_size": r.n_patients.sum(axis=1) * 1.0,
+                 "months": r.duration / month, "turned_away": r.turned_away * 1.0}
+            per.append(x)
+            row = {"scenario": sc.name, "design": label, "method": f"Monte Carlo, {n_trials:,} trials"}
+            for k, v in x.items():
+                row[k], row[f"{k}_se"] = float(v.mean()), float(v.std(ddof=1) / np.sqrt(v.size))
+            out.append(row)
+        diff = {"scenario": sc.name, "design": "difference", "method": "paired, TITE-BOIN12 minus waiting"}
+        for k in per[0]:
+            dd = per[1][k] - per[0][k]
+            diff[k], diff[f"{k}_se"] = float(dd.mean()), float(dd.std(ddof=1) / np.sqrt(dd.size))
+        out.append(diff)
+    return out
 
 
 def assessment_days(time: str) -> float:
@@ -341,6 +426,9 @@ def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_e
             toc = simulate(a["design"], tsc, n_trials=time_trials, seed=seed)
             row.months, row.months_se = float(toc.duration) / 30.4375, float(toc.se("duration")) / 30.4375
             rows.append(row)
+    late_trials = max(200, time_trials // 2)
+    late = _late_onset(fixed, target=target, D=D, cohort_size=cohort_size, max_n=max_n, rate_day=rate_day,
+                       dlt_window=dlt_window, eff_window=eff_window, utility=utility, n_trials=late_trials, seed=seed)
     eff_prior = _ev.efficacy_prior(eff_endpoint, discount=eff_discount)
     sset = _ev.sample_joint_scenarios(tox_prior, eff_prior, doses, n=n_scenarios, seed=seed, target=target,
                                       utility=utility, name="phase I/II prior draw")
@@ -367,9 +455,23 @@ def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_e
                     eff_endpoint=eff_endpoint, eff_discount=eff_discount, n_scenarios=n_scenarios, n_trials=n_trials,
                     seed=seed, time_trials=time_trials, accrual_per_month=accrual_month,
                     accrual_basis="trial B treated 8 patients in about 3.5 years", dlt_window_days=dlt_window,
-                    eff_window_days=eff_window, eff_time=ep.time)
+                    eff_window_days=eff_window, eff_time=ep.time, late_trials=late_trials)
+    conclusions.append(_late_conclusion(late))
     return OBDWhatIf(list(doses), settings, [{"label": a["label"], "spec": a["spec"]} for a in arms], rows, diffs,
-                     conclusions, priors)
+                     conclusions, priors, late)
+
+
+def _late_conclusion(late: list) -> str:
+    """One sentence restating the late-onset rows: the range of the paired differences."""
+    diffs = [r for r in late if r["design"] == "difference"]
+    lo = min(diffs, key=lambda r: r["months"])
+    hi = max(diffs, key=lambda r: r["months"])
+    po = [100 * r["pcs_obd"] for r in diffs]
+    return (f"Late-onset efficacy: deciding on pending responses (TITE-BOIN12) instead of waiting for complete data "
+            f"changes the trial duration by {_signed(lo['months'], 1)} to {_signed(hi['months'], 1)} months across the "
+            f"fixed scenarios (paired SE at most {max(r['months_se'] for r in diffs):.1f}) and OBD selection by "
+            f"{_signed(min(po), 1)} to {_signed(max(po), 1)} points (paired SE at most "
+            f"{max(100 * r['pcs_obd_se'] for r in diffs):.1f}).")
 
 
 def _conclusions(rows, diffs, labels, fixed_names, doses) -> list[str]:

@@ -361,7 +361,7 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     g.add_argument("--ae", metavar="P,P,...",
                    help="true probability of a low-grade (non-DLT) adverse event per dose, with p + ae <= 1 "
                         "(recorded, never decides; default: none)")
-    f = p.add_argument_group("efficacy (phase I/II scenarios; required by boin12)")
+    f = p.add_argument_group("efficacy (phase I/II scenarios; required by boin12, efftox and tite-boin12)")
     f.add_argument("--eff", metavar="P,P,...", help="true probability of an efficacy response per dose (default: none)")
     f.add_argument("--association", choices=("independent", "gaussian", "odds_ratio", "gumbel"),
                    help="association of efficacy and toxicity in a patient (default: independent)")
@@ -377,7 +377,7 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
                         "the utility)")
     f.add_argument("--eff-min", type=_num, metavar="X",
                    help="a dose is acceptable as OBD only if p_eff >= X (default: no minimum)")
-    t = p.add_argument_group("time model (trial duration; required by tite-boin and tite-crm)")
+    t = p.add_argument_group("time model (trial duration; required by tite-boin, tite-crm and tite-boin12)")
     t.add_argument("--window", type=_num, metavar="X",
                    help="DLT observation window length, 1e-6 to 1e9 in any time unit (turns the time model on; "
                         "default: no time model)")
@@ -397,6 +397,17 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     t.add_argument("--dropout", type=_num, metavar="X",
                    help="drop-out hazard per time unit (default: 0); cohort designs replace a patient who drops "
                         "out before their outcome, time-to-event designs censor them")
+    t.add_argument("--eff-window", type=_num, metavar="X",
+                   help="efficacy assessment window, in the unit of --window (default: the DLT window; read by "
+                        "tite-boin12 only)")
+    t.add_argument("--eff-onset", choices=("uniform", "weibull", "late"), default="uniform",
+                   help="response time within the efficacy window (default: uniform; as --onset)")
+    t.add_argument("--eff-shape", type=_num, default=1.0, metavar="X",
+                   help="Weibull shape of the response time (default: 1)")
+    t.add_argument("--eff-late-share", type=_num, default=0.5, metavar="X",
+                   help="with --eff-onset late: share of the responses in the last part of the window (default: 0.5)")
+    t.add_argument("--eff-late-part", type=_num, default=0.5, metavar="X",
+                   help="with --eff-onset late: that last fraction of the efficacy window (default: 0.5)")
 
 
 def build_scenario(args: argparse.Namespace) -> Scenario:
@@ -424,7 +435,11 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         rate = args.rate if args.rate is not None else (1.0 / args.window if args.window else 1.0)
         time = TimeModel(window=args.window, accrual=args.accrual, rate=rate, onset=args.onset, shape=args.shape,
                          late_share=args.late_share, late_part=args.late_part, waiting=args.waiting,
-                         dropout=0.0 if args.dropout is None else args.dropout)
+                         dropout=0.0 if args.dropout is None else args.dropout,
+                         eff_window=getattr(args, "eff_window", None),
+                         eff_onset=getattr(args, "eff_onset", "uniform"), eff_shape=getattr(args, "eff_shape", 1.0),
+                         eff_late_share=getattr(args, "eff_late_share", 0.5),
+                         eff_late_part=getattr(args, "eff_late_part", 0.5))
     elif getattr(args, "rate", None) is not None:
         raise CLIError("--window: required with --rate (the DLT window turns the time model on)")
     elif getattr(args, "dropout", None) is not None:
@@ -763,7 +778,13 @@ def _read_patients(path: str) -> list[dict]:
         except ValueError:
             raise CLIError(f"--data: {path} line {line}: dose must be an integer and follow_up a number, "
                            f"got {r['dose'][:20]!r}, {r['follow_up'][:20]!r}") from None
-        for k in ("dlt", "dropped"):
+        if "eff_follow_up" in r:  # TITE-BOIN12: the efficacy follow-up
+            try:
+                row["eff_follow_up"] = parse_number(r["eff_follow_up"])
+            except ValueError:
+                raise CLIError(f"--data: {path} line {line}: eff_follow_up must be a number, got "
+                               f"{r['eff_follow_up'][:20]!r}") from None
+        for k in ("dlt", "dropped", "eff"):
             if k in r:
                 if r[k].lower() not in flags:
                     raise CLIError(f"--data: {path} line {line}: {k} must be 0/1, true/false or yes/no, "
@@ -794,7 +815,8 @@ def cmd_next(args) -> str:
         n_doses = len(_floats("--truth", args.truth))
     if args.data is not None:
         if not getattr(d, "time_to_event", False):
-            raise CLIError(f"--data: partial follow-up is for the time-to-event designs (tite-boin, tite-crm); "
+            raise CLIError("--data: partial follow-up is for the time-to-event designs (tite-boin, tite-crm, "
+                           "tite-boin12); "
                            f"give {args.design!r} outcomes such as \"1NNN 2NTN\"")
         if args.outcomes:
             raise CLIError("--data: give either the outcome string or --data, not both")
@@ -802,11 +824,18 @@ def cmd_next(args) -> str:
             raise CLIError("--window: required with --data (length of the DLT window, in the unit of follow_up)")
         rows = _read_patients(args.data)
         _require_n_doses(d, n_doses)
-        rec = d.next_dose_tite(rows, window=args.window, n_doses=n_doses, current_dose=args.current_dose)
+        if getattr(d, "uses_efficacy", False):  # TITE-BOIN12: an efficacy window too
+            rec = d.next_dose_tite(rows, window=args.window, n_doses=n_doses, current_dose=args.current_dose,
+                                   eff_window=args.eff_window)
+        else:
+            if args.eff_window is not None:
+                raise CLIError("--eff-window: only for tite-boin12 (its efficacy assessment window)")
+            rec = d.next_dose_tite(rows, window=args.window, n_doses=n_doses, current_dose=args.current_dose)
         what = f"the data in {args.data!r}"
     else:
-        if args.window is not None or args.current_dose is not None:
-            flag = "--window" if args.window is not None else "--current-dose"
+        if args.window is not None or args.current_dose is not None or args.eff_window is not None:
+            flag = "--window" if args.window is not None else (
+                "--current-dose" if args.current_dose is not None else "--eff-window")
             raise CLIError(f"{flag}: only with --data (live data with follow-up times)")
         from . import outcomes as _outcomes
 
@@ -1017,7 +1046,8 @@ Top-level keys: n_trials (default 10000), mode ("simulate" or "exact"), threads.
   composable rules (stop_n_at_dose, safety_threshold, safety_target, dont_skip, stop_at,
   select_min_n) and name = "a label".
 [[scenarios]] p_tox = [...] and target (required); doses, dose_unit, p_ae, mtd_band, name;
-  [scenarios.time] window, accrual, rate, onset, shape, waiting, dropout, late_share, late_part.
+  [scenarios.time] window, accrual, rate, onset, shape, waiting, dropout, late_share, late_part,
+  eff_window, eff_onset, eff_shape, eff_late_share, eff_late_part.
 Errors name the key and its line. Example:
 
   n_trials = 20000
@@ -1159,6 +1189,9 @@ def make_parser() -> argparse.ArgumentParser:
                          "(and optionally dropped); - reads standard input (default: the outcome string)")
     nx.add_argument("--window", type=_num, metavar="X",
                     help="with --data: the DLT window, in follow_up's unit (required)")
+    nx.add_argument("--eff-window", type=_num, metavar="X",
+                    help="with --data and tite-boin12: the efficacy window, in follow_up's unit (default: --window); "
+                         "the CSV then also names eff and eff_follow_up")
     nx.add_argument("--current-dose", type=_int, metavar="K",
                     help="with --data: dose of the latest decision (default: the latest patient's)")
     add_design_flags(nx)

@@ -1,4 +1,4 @@
-"""Time in trials: patient accrual, DLT observation window and DLT onset."""
+"""Time in trials: patient accrual, DLT observation window and DLT onset, efficacy assessment window and onset."""
 
 from __future__ import annotations
 
@@ -75,6 +75,21 @@ class TimeModel:
         Where durations start: the trial's opening, the first patient arriving one
         inter-arrival gap later (default; dfcrm ``titesim``), or the first patient's arrival at
         time 0 (R bfboin, TITEgBOIN and the BF-BOIN paper's durations).
+    eff_window : float, optional
+        Length of the efficacy assessment window (same time unit as ``window``; from 1e-6 to
+        1e9). Default: None, the DLT window. Only time-to-event phase I/II designs
+        (:class:`~doseesc.TITEBOIN12`) read it; every other design and record is unchanged.
+    eff_onset : {"uniform", "weibull", "late"}
+        Time of a response within the efficacy window, given that it happens: the three models
+        of ``onset`` with ``eff_window`` for ``window``, ``eff_shape`` for ``shape`` and
+        ``eff_late_share`` / ``eff_late_part`` for ``late_share`` / ``late_part``; ``"late"``
+        sets the Weibull per dose from the dose's marginal response probability (as the
+        TITE-BOIN12 paper's simulations set the time to efficacy).
+    eff_shape : float
+        Weibull shape of the response time (only with ``eff_onset="weibull"``), from 0.05 to 20.
+    eff_late_share, eff_late_part : float
+        Only with ``eff_onset="late"``: that share of the responses (default 0.5) falls in that
+        last fraction of the efficacy window (default 0.5). Both in (0, 1).
 
     Examples
     --------
@@ -94,6 +109,11 @@ class TimeModel:
     late_share: float = 0.5
     late_part: float = 0.5
     clock_from: str = "opening"
+    eff_window: float | None = None
+    eff_onset: str = "uniform"
+    eff_shape: float = 1.0
+    eff_late_share: float = 0.5
+    eff_late_part: float = 0.5
 
     def __post_init__(self) -> None:
         w = v.positive("window", self.window, "length of the DLT window")
@@ -126,26 +146,51 @@ class TimeModel:
         for f in ("late_share", "late_part"):
             object.__setattr__(self, f, v.open_unit(f, getattr(self, f)))
         v.choice("clock_from", self.clock_from, CLOCKS)
+        if self.eff_window is not None:
+            we = v.positive("eff_window", self.eff_window, "length of the efficacy assessment window")
+            if not WINDOW_RANGE[0] <= we <= WINDOW_RANGE[1]:
+                raise ValueError(f"eff_window: must be from {WINDOW_RANGE[0]:g} to {WINDOW_RANGE[1]:g} (length of "
+                                 f"the efficacy window, in the unit of window), got {self.eff_window!r}")
+            object.__setattr__(self, "eff_window", we)
+        v.choice("eff_onset", self.eff_onset, ONSETS)
+        es = v.positive("eff_shape", self.eff_shape)
+        if not SHAPE_RANGE[0] <= es <= SHAPE_RANGE[1]:
+            raise ValueError(f"eff_shape: must be from {SHAPE_RANGE[0]:g} to {SHAPE_RANGE[1]:g} (Weibull shape of "
+                             f"the response time), got {self.eff_shape!r}")
+        object.__setattr__(self, "eff_shape", es)
+        for f in ("eff_late_share", "eff_late_part"):
+            object.__setattr__(self, f, v.open_unit(f, getattr(self, f)))
 
     @property
     def mean_gap(self) -> float:
         return 1.0 / self.rate
 
+    @property
+    def efficacy_window(self) -> float:
+        """The efficacy assessment window in force (``eff_window``, else the DLT window)."""
+        return self.window if self.eff_window is None else self.eff_window
+
     def pack(self) -> np.ndarray:
-        """[on, window, accrual, rate, onset, shape, waiting, dropout, late share, late part, clock]
+        """[on, window, accrual, rate, onset, shape, waiting, dropout, late share, late part, clock,
+        efficacy window, efficacy onset, efficacy shape, efficacy late share, efficacy late part]
         for the kernels."""
         return np.array([1.0, self.window, ACCRUALS.index(self.accrual), self.rate, ONSETS.index(self.onset),
                          self.shape, WAITING.index(self.waiting), self.dropout, self.late_share, self.late_part,
-                         CLOCKS.index(self.clock_from)], dtype=np.float64)
+                         CLOCKS.index(self.clock_from), self.efficacy_window, ONSETS.index(self.eff_onset),
+                         self.eff_shape, self.eff_late_share, self.eff_late_part], dtype=np.float64)
 
     def to_dict(self) -> dict:
         return {"window": self.window, "accrual": self.accrual, "rate": self.rate, "onset": self.onset,
                 "shape": self.shape, "waiting": self.waiting, "dropout": self.dropout, "late_share": self.late_share,
                 "late_part": self.late_part,
-                **({"clock_from": self.clock_from} if self.clock_from != "opening" else {})}
+                **({"clock_from": self.clock_from} if self.clock_from != "opening" else {}),
+                **{f: getattr(self, f) for f, d in _EFF_DEFAULTS.items() if getattr(self, f) != d}}
 
 
-NO_TIME = np.zeros(11, dtype=np.float64)
+# efficacy fields: in ``to_dict`` only when set, so resolved runs without them read as before
+_EFF_DEFAULTS = {"eff_window": None, "eff_onset": "uniform", "eff_shape": 1.0, "eff_late_share": 0.5,
+                 "eff_late_part": 0.5}
+NO_TIME = np.zeros(16, dtype=np.float64)
 
 
 def pack(tm: TimeModel | None) -> np.ndarray:

@@ -126,9 +126,9 @@ def _all_designs():
     ]
     names = {type(d).__name__ for _, d in out} | {"Modified"}
     # every registered design is covered (the time-to-event ones and the graded ones in the next tests)
-    # (phase I/II designs decide on efficacy: BOIN12, EffTox)
+    # (phase I/II designs decide on efficacy: BOIN12, EffTox, TITEBOIN12)
     assert {c.__name__ for c in REGISTRY.values()} - names - {"TITEBOIN", "TITECRM", "BOIN12", "EffTox", "gBOIN",
-                                                              "QuasiCRM"} == set()
+                                                              "QuasiCRM", "TITEBOIN12"} == set()
     return out
 
 

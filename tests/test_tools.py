@@ -212,6 +212,17 @@ def test_whatif_phase12_answers_which_dose_by_which_design():
     assert "Phase I/II" in text and "B:response-M12" in text and "month 12" in text
     assert f"{100 * r['pcs_obd']:.0f}%" in "\n".join(p.conclusions)
     assert any(row[0] == "phase I/II" for row in csv.reader(io.StringIO(res.to_csv())))
+    # late-onset efficacy: TITE-BOIN12 beside BOIN12 waiting for complete data, paired on the same patients
+    late = d["late_onset_efficacy"]
+    assert len(late) == 6 * 3 and "Late-onset efficacy" in text and "TITE-BOIN12 minus waiting" in text
+    for i in range(0, len(late), 3):
+        w, t, df = late[i:i + 3]
+        assert w["design"].startswith("BOIN12, waits") and t["design"] == "TITE-BOIN12"
+        assert df["months"] == pytest.approx(t["months"] - w["months"], rel=1e-9)
+        assert df["months"] < -4 * df["months_se"]  # not waiting 12 months per decision is faster
+        assert w["sample_size"] <= 18 and t["sample_size"] <= 18
+    assert d["settings"]["eff_window_days"] == pytest.approx(365.2, abs=0.1)
+    assert any(row[0] == "phase I/II late onset" for row in csv.reader(io.StringIO(res.to_csv())))
     assert de.whatif(["B"], n_scenarios=2, n_trials=5, blrm=False, phase12=False).phase12 is None
     assert de.whatif(["A"], n_scenarios=2, n_trials=5).phase12 is None
 

@@ -14,7 +14,8 @@ EWOC = 15  # escalation with overdose control in Babb, Rogatko & Zacks' parametr
 # (``_kernels/tite.py``), never in the cohort loop or exact enumeration.
 TITE_BOIN = 21
 TITE_CRM = 22
-TITE_CODES = (TITE_BOIN, TITE_CRM)
+TITE_BOIN12 = 23  # TITE-BOIN12 (Zhou et al. 2022): late-onset toxicity and efficacy, in the TITE loop
+TITE_CODES = (TITE_BOIN, TITE_CRM, TITE_BOIN12)
 # Phase I/II designs whose decisions use efficacy as well as toxicity: codes 30-39, decided in
 # the cohort loop through ``dispatch.decide_eff`` / ``select_eff`` with the per-dose efficacy
 # counts (a model-based design such as EffTox takes the next free code here).

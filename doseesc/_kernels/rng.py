@@ -27,9 +27,9 @@ STREAM_ARRIVAL = 1  # inter-arrival time
 STREAM_ONSET = 2  # DLT onset time within the window
 STREAM_DROPOUT = 3  # drop-out time
 STREAM_EFFICACY = 4  # latent efficacy: response at dose d iff v < P(E | T) or P(E | no T) there
+STREAM_EFF_ONSET = 5  # time of the response within the efficacy window (TITE-BOIN12)
 STREAM_BENCHMARK = 7  # the complete-information benchmark's tie-break (patient index 0 of each trial)
-# Streams 5-6 are free: a time-to-event phase I/II design would take 5 for the time of the
-# response within an efficacy assessment window (as STREAM_ONSET does for DLTs).
+# Stream 6 is free.
 
 
 @jit

@@ -2,7 +2,8 @@
 
 ``tm`` = [on, window, accrual (0 fixed, 1 Poisson, 2 uniform gaps), rate, onset (0 uniform, 1 Weibull, 2 late),
 shape, waiting (0 turn away, 1 queue), drop-out hazard (0: none), late share, late part, clock
-(0: from the opening, 1: from the first patient, who then arrives at time 0)].
+(0: from the opening, 1: from the first patient, who then arrives at time 0), efficacy window, efficacy
+onset (as onset), efficacy Weibull shape, efficacy late share, efficacy late part].
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import math
 
 from .._jit import jit
-from .rng import STREAM_ARRIVAL, STREAM_DROPOUT, STREAM_ONSET, draw, uniform
+from .rng import STREAM_ARRIVAL, STREAM_DROPOUT, STREAM_EFF_ONSET, STREAM_ONSET, draw, uniform
 
 
 @jit(inline=True)
@@ -74,3 +75,20 @@ def onset_late(tm, tk, i, q, a, k):
 def dropout(tm, key, t, i):
     """Time from enrolment to drop-out of enrolled patient i: exponential with rate ``tm[7]`` (> 0)."""
     return -math.log(uniform(key, t, i, STREAM_DROPOUT)) / tm[7]
+
+
+@jit(inline=True)
+def eff_onset(tm, tk, i, p):
+    """Response time of enrolled patient i, given a response, in (0, efficacy window): the
+    models of :func:`onset` with the efficacy fields ``tm[11..15]``; ``p`` is the dose's
+    marginal response probability within the efficacy window (the "late" model's Weibull)."""
+    v = draw(tk, i, STREAM_EFF_ONSET)
+    w = tm[11]
+    if tm[12] == 0.0:
+        return w * v
+    if tm[12] == 1.0:
+        return w * (-math.log(1.0 - v * (1.0 - math.exp(-1.0)))) ** (1.0 / tm[13])
+    q = min(max(p, 1e-12), 1.0 - 1e-12)
+    a = -math.log1p(-q)
+    k = math.log(a / -math.log1p(-(1.0 - tm[14]) * q)) / -math.log(1.0 - tm[15])
+    return w * (-math.log1p(-v * q) / a) ** (1.0 / k)

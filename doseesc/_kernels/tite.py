@@ -22,7 +22,13 @@ log p_d(b_j), ``D..2D-1`` log(1 - p_d(b_j)), ``2D`` the log prior density, ``2D+
 nodes b_j (the layout of the CRM kernel's quadrature tables), ``2D+2..3D+1`` p_d(b_j)
 (:func:`exp_rows`).
 
-Both: ``ipar[0]`` is the 0-based start dose and ``ipar[1]`` the cohort size (patients who
+TITE-BOIN12: ``ipar``/``fpar``/``tab`` are BOIN12's layouts (:mod:`.boin12`) with one more
+integer, ``B_WAIT`` (1: wait for every enrolled patient's complete toxicity and efficacy data
+before each decision, i.e. BOIN12 under the time model), and five more floats: the pending
+fractions above which accrual is suspended for toxicity (``B_SUSP_T``) and efficacy
+(``B_SUSP_E``), phi_e, c_t and c_e (the admissibility rule on quasi-beta posteriors).
+
+All: ``ipar[0]`` is the 0-based start dose and ``ipar[1]`` the cohort size (patients who
 receive the dose chosen at one decision).
 """
 
@@ -34,13 +40,15 @@ import numpy as np
 from numba import get_thread_id, prange
 
 from .._jit import jit
+from . import boin12 as _b12
 from . import cache as _cache
 from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
-from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TITE_BOIN, TOO_LONG
+from .betafn import beta_cdf, beta_sf
+from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TITE_BOIN, TITE_BOIN12, TOO_LONG
 from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, mix64, trial_key
-from .timing import dropout, gap, gap_tk, late_shape, onset, onset_late
+from .timing import dropout, eff_onset, gap, gap_tk, late_shape, onset, onset_late
 
 CHUNK = 64  # trials per parallel task; results do not depend on it
 
@@ -50,6 +58,16 @@ F_SUSPEND = _iv.N_FPAR + 1
 F_PRIOR_A = _iv.N_FPAR + 2
 F_ESTIMATE = _iv.N_FPAR + 3  # 0: imputation (Yuan et al. 2018), 1: effective sample size (Lin & Yuan 2020)
 N_FPAR_BOIN = _iv.N_FPAR + 4
+
+# TITE-BOIN12 extras, after BOIN12's layouts
+B_WAIT = _b12.N_IPAR
+N_IPAR_B12 = _b12.N_IPAR + 1
+B_SUSP_T = _b12.N_FPAR
+B_SUSP_E = _b12.N_FPAR + 1
+B_PHI_E = _b12.N_FPAR + 2
+B_C_T = _b12.N_FPAR + 3
+B_C_E = _b12.N_FPAR + 4
+N_FPAR_B12 = _b12.N_FPAR + 5
 
 # TITE-CRM layouts
 C_START = 0
@@ -226,6 +244,208 @@ def _boin_estimates(fpar, n, y, m, stft, out):
             out[d] = y[d] / ess if ess > 0.0 else np.nan
         else:
             out[d] = _imputed(fpar, n[d], y[d], m[d], stft[d])
+
+
+# ---------------------------------------------------------------------------- TITE-BOIN12
+@jit(inline=True)
+def _b12_pending(mt, me, d):
+    return mt[d] + me[d] > 0
+
+
+@jit
+def _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, d):
+    """BOIN12's admissibility at dose ``d``: from the integer table when no outcome is pending
+    there (exactly BOIN12), else on the quasi-beta posteriors Beta(1 + y, 1 + ESS_T - y) and
+    Beta(1 + e, 1 + ESS_E - e)."""
+    if not _b12_pending(mt, me, d):
+        return _b12.admissible(ipar, tab, n[d], y[d], e[d])
+    if beta_sf(fpar[_b12.F_PHI_T], 1.0 + y[d], 1.0 + st[d] - y[d]) >= fpar[B_C_T]:
+        return False
+    return beta_cdf(fpar[B_PHI_E], 1.0 + e[d], 1.0 + se[d] - e[d]) < fpar[B_C_E]
+
+
+@jit
+def _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, d):
+    """BOIN12's desirability score at dose ``d``: BOIN12's own when no outcome is pending
+    there; else 100 P(u > u_b) under Beta(1 + x, 1 + n - x), x = n u-hat / 100, with u-hat the
+    utility at the ESS estimates y / ESS_T, e / ESS_E, b / ESS_B (x equals BOIN12's pseudo-count
+    when nothing is pending)."""
+    if not _b12_pending(mt, me, d):
+        return _b12.score(ipar, fpar, tab, n[d], y[d], e[d], b[d])
+    pt = y[d] / st[d] if st[d] > 0.0 else 0.0
+    pe = e[d] / se[d] if se[d] > 0.0 else 0.0
+    pb = b[d] / sb[d] if sb[d] > 0.0 else 0.0
+    u = fpar[_b12.F_U1] * (pe - pb) + fpar[_b12.F_U1 + 1] * (1.0 - pe - pt + pb) + fpar[_b12.F_U1 + 2] * pb \
+        + fpar[_b12.F_U1 + 3] * (pt - pb)
+    nd = np.float64(n[d])
+    x = nd * u / 100.0
+    if x < 0.0:
+        x = 0.0
+    elif x > nd:
+        x = nd
+    return 100.0 * beta_sf(fpar[_b12.F_UB], 1.0 + x, (1.0 + nd) - x)
+
+
+@jit
+def _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur):
+    """BOIN12's decision (:func:`doseesc._kernels.boin12.decide`, the same branches) with the
+    current dose's DLT rate estimated by y / ESS_T and admissibility and scores from
+    :func:`_b12_admissible` / :func:`_b12_score`."""
+    D = n.shape[0]
+    cs = ipar[_b12.I_COHORT]
+    nc = n[cur]
+    pt = y[cur] / st[cur] if st[cur] > 0.0 else 0.0
+    lam_e = fpar[_b12.F_LAMBDA_E]
+    lam_d = fpar[_b12.F_LAMBDA_D]
+    if nc > _b12.N_EXPLORE and pt < lam_d and cur != D - 1 and n[cur + 1] == 0:
+        return cur + 1, cs, CONTINUE
+    if pt >= lam_d:
+        return max(cur - 1, 0), cs, CONTINUE
+    if pt > lam_e and nc >= ipar[_b12.I_NSTAR]:
+        a_cur = _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, cur)
+        if cur >= 1:
+            if a_cur:
+                s_lo = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur - 1)
+                s_cur = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur)
+                return (cur - 1 if s_lo >= s_cur else cur), cs, CONTINUE
+            return cur - 1, cs, CONTINUE
+        if a_cur:
+            return 0, cs, CONTINUE
+        return -1, 0, SAFETY
+    best = -1
+    best_s = -np.inf
+    for d in range(max(cur - 1, 0), min(cur + 1, D - 1) + 1):
+        if _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, d):
+            sc = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, d)
+            if sc >= best_s:
+                best_s = sc
+                best = d
+    if best < 0:
+        return -1, 0, SAFETY
+    return best, cs, CONTINUE
+
+
+@jit
+def b12_summaries(W, WE, pd, ptox, pfu, pres, pefu, npat, n, y, e, b, mt, me, st, se, sb):
+    """Per-dose data of TITE-BOIN12 at a decision: treated ``n``, observed DLTs ``y``,
+    responses ``e`` and both ``b``; pending toxicity ``mt`` / efficacy ``me`` outcomes; the
+    effective sample sizes ``st`` = sum of toxicity weights (1 when the outcome is known, else
+    follow-up / window), ``se`` (efficacy, follow-up / efficacy window) and ``sb`` (per patient
+    the smaller of the two weights), summed in order of enrolment."""
+    D = n.shape[0]
+    for d in range(D):
+        n[d] = 0
+        y[d] = 0
+        e[d] = 0
+        b[d] = 0
+        mt[d] = 0
+        me[d] = 0
+        st[d] = 0.0
+        se[d] = 0.0
+        sb[d] = 0.0
+    for i in range(npat):
+        d = pd[i]
+        n[d] += 1
+        wt = 1.0
+        if ptox[i] != 0:
+            y[d] += 1
+        elif pfu[i] < W:
+            mt[d] += 1
+            wt = pfu[i] / W
+        we = 1.0
+        if pres[i] != 0:
+            e[d] += 1
+        elif pefu[i] < WE:
+            me[d] += 1
+            we = pefu[i] / WE
+        if ptox[i] != 0 and pres[i] != 0:
+            b[d] += 1
+        st[d] += wt
+        se[d] += we
+        sb[d] += wt if wt < we else we
+
+
+@jit
+def decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu, npat, cur, n, y, e, b, mt, me, st,
+             se, sb):
+    """TITE-BOIN12's decision for the next patient from per-patient data (``pres``: response
+    observed; ``pefu``: efficacy follow-up, the response time after a response). Fills the
+    per-dose summaries (:func:`b12_summaries`). Returns (next dose, stop reason, suspended).
+
+    Accrual is suspended (``ipar[B_WAIT]``) while any enrolled patient has an outcome pending,
+    else when more than ``fpar[B_SUSP_T]`` of the patients at the current dose have their
+    toxicity outcome pending or more than ``fpar[B_SUSP_E]`` their efficacy outcome. Otherwise,
+    with no outcome pending at d - 1, d, d + 1 the decision is BOIN12's, else
+    :func:`_b12_decide_tite`.
+    """
+    D = n.shape[0]
+    b12_summaries(W, WE, pd, ptox, pfu, pres, pefu, npat, n, y, e, b, mt, me, st, se, sb)
+    if ipar[B_WAIT] != 0:
+        for d in range(D):
+            if mt[d] + me[d] > 0:
+                return cur, CONTINUE, True
+    elif mt[cur] > fpar[B_SUSP_T] * n[cur] or me[cur] > fpar[B_SUSP_E] * n[cur]:
+        return cur, CONTINUE, True
+    near = False
+    for d in range(max(cur - 1, 0), min(cur + 1, D - 1) + 1):
+        if _b12_pending(mt, me, d):
+            near = True
+    if near:
+        nxt, cs, reason = _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur)
+    else:
+        nxt, cs, reason = _b12.decide(ipar, fpar, tab, n, y, e, b, cur)
+    if reason == CONTINUE and (rules[0] != 0 or rules[1] != 0 or rules[3] != 0):
+        nxt, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, 1, reason)
+    return nxt, reason, False
+
+
+@jit
+def live12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu, npat, cur, max_n, n_doses, n_work,
+           out):
+    """One live TITE-BOIN12 recommendation through :func:`decide12`. Returns (next dose, reason,
+    suspended, selected now) and fills ``out`` (5, D): ESS estimates of p_T and p_E, the
+    desirability scores, admissibility (1/0) and the effective sample sizes of toxicity.
+    "Selected now": BOIN12's OBD selection from the patients whose both outcomes are known."""
+    D = n_doses
+    n = np.zeros(D, dtype=np.int64)
+    y = np.zeros(D, dtype=np.int64)
+    e = np.zeros(D, dtype=np.int64)
+    b = np.zeros(D, dtype=np.int64)
+    mt = np.zeros(D, dtype=np.int64)
+    me = np.zeros(D, dtype=np.int64)
+    st = np.zeros(D)
+    se = np.zeros(D)
+    sb = np.zeros(D)
+    if npat == 0:
+        nxt, reason, susp = ipar[0], CONTINUE, False
+    else:
+        nxt, reason, susp = decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu, npat, cur,
+                                     n, y, e, b, mt, me, st, se, sb)
+    if reason == CONTINUE and npat >= max_n:
+        reason = MAX_N
+    for d in range(D):
+        out[0, d] = y[d] / st[d] if st[d] > 0.0 else np.nan
+        out[1, d] = e[d] / se[d] if se[d] > 0.0 else np.nan
+        out[2, d] = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, d)
+        out[3, d] = 1.0 if _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, d) else 0.0
+        out[4, d] = st[d]
+    nc = np.zeros(D, dtype=np.int64)
+    yc = np.zeros(D, dtype=np.int64)
+    ec = np.zeros(D, dtype=np.int64)
+    bc = np.zeros(D, dtype=np.int64)
+    for i in range(npat):
+        if (ptox[i] != 0 or pfu[i] >= W) and (pres[i] != 0 or pefu[i] >= WE):
+            d = pd[i]
+            nc[d] += 1
+            yc[d] += ptox[i]
+            ec[d] += pres[i]
+            if ptox[i] != 0 and pres[i] != 0:
+                bc[d] += 1
+    sel = -1
+    if reason != SAFETY and nc.sum() > 0:
+        sel = _rules.restrict_selection(rules, nc, _b12.select(ipar, fpar, tab, nc, yc, ec, bc,
+                                                               np.zeros(max(n_work, 1))))
+    return nxt, reason, susp, sel
 
 
 # ---------------------------------------------------------------------------- TITE-CRM
@@ -601,6 +821,23 @@ def _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total):
 
 
 @jit(inline=True)
+def _next_event12(W, WE, pe, pdlt, pon, ptox, pfu, peff, peon, pres, pefu, total):
+    """:func:`_next_event` for TITE-BOIN12 (no drop-out): the next DLT, completed DLT window,
+    response or completed efficacy window of a patient whose outcome is pending."""
+    nt = np.inf
+    for i in range(total):
+        if ptox[i] == 0 and pfu[i] < W:
+            ev = pe[i] + (pon[i] if pdlt[i] != 0 else W)
+            if ev < nt:
+                nt = ev
+        if pres[i] == 0 and pefu[i] < WE:
+            ev = pe[i] + (peon[i] if peff[i] != 0 else WE)
+            if ev < nt:
+                nt = ev
+    return nt
+
+
+@jit(inline=True)
 def _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total, cur, ns, ms, mcs):
     """After a suspension: until when it stands for certain, or -inf if it may lift at any time.
 
@@ -619,7 +856,8 @@ def _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, f
 
 @jit
 def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y,
-              ae, nd, ne, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by, late):
+              ae, nd, ne, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by, late,
+              peff, peon, pres, pefu, nb, eb, sf):
     """Simulate trial ``t``: one decision per cohort (of ``ipar[1]`` patients) at the arrival
     of its first patient, from the data visible then.
 
@@ -651,6 +889,14 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
 
     ``late`` (3, D): with the "late" onset model, each dose's :func:`~.timing.late_shape`
     constants (q, a, k) under this scenario, computed once by the caller.
+
+    TITE-BOIN12 (no drop-out; the Python layer refuses it): each evaluable patient's response
+    (``peff``, the efficacy draw above) happens at ``eff_onset(.., i)`` within the efficacy
+    window ``tm[11]`` (``peon``), whatever their DLT; ``pres``/``pefu`` are the response seen
+    and the efficacy follow-up at the decision; ``nb`` counts patients with both a DLT and a
+    response, ``eb`` (4, D) and ``sf`` (3, D) are the decision's per-dose scratch. Decisions
+    come from :func:`decide12`, the selection is BOIN12's on the complete data, and the
+    duration runs to the end of the last patient's longer window.
     """
     n[:] = 0
     y[:] = 0
@@ -663,7 +909,11 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     by[:] = 0
     first = 0
     settle = code == TITE_BOIN
+    b12 = code == TITE_BOIN12
+    if b12:
+        nb[:] = 0
     W = tm[1]
+    WE = tm[11]
     drop = tm[7] > 0.0
     dropped = 0
     queue = tm[6] != 0.0
@@ -712,11 +962,25 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                         bn[pd[first]] += 1
                         by[pd[first]] += ptox[first]
                         first += 1
-                nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen, first,
-                                           bn, by, total, cur, ns, ys, ms, mcs, stft, iwork, work)
+                if b12:
+                    for i in range(total):
+                        e = pe[i]
+                        if peff[i] != 0 and e + peon[i] <= tnow:
+                            pres[i] = 1
+                            pefu[i] = peon[i]
+                        else:
+                            pres[i] = 0
+                            pefu[i] = WE if tnow >= e + WE else tnow - e
+                    nxt, reason, susp = decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu,
+                                                 total, cur, ns, ys, eb[0], eb[1], eb[2], eb[3], sf[0], sf[1], sf[2])
+                else:
+                    nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen,
+                                               first, bn, by, total, cur, ns, ys, ms, mcs, stft, iwork, work)
                 if reason != CONTINUE or not susp:
                     break
-                if queue:  # wait for the next DLT, completed window or drop-out
+                if queue and b12:  # wait for the next outcome or completed window
+                    tnow = _next_event12(W, WE, pe, pdlt, pon, ptox, pfu, peff, peon, pres, pefu, total)
+                elif queue:  # wait for the next DLT, completed window or drop-out
                     tnow = _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total)
                 else:  # this patient is turned away; decide again at the next arrival
                     nt = _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total,
@@ -757,6 +1021,14 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
             n[cur] += 1
             if eff and draw(tk, total, STREAM_EFFICACY) < (p_eff_t[cur] if dlt else p_eff_n[cur]):
                 ne[cur] += 1
+                if b12:
+                    peff[total] = 1
+                    marg = p_tox[cur] * p_eff_t[cur] + (1.0 - p_tox[cur]) * p_eff_n[cur]
+                    peon[total] = eff_onset(tm, tk, total, marg)
+                    if dlt:
+                        nb[cur] += 1
+            elif b12:
+                peff[total] = 0
         pd[total] = cur
         pe[total] = tnow
         pdlt[total] = 1 if dlt else 0
@@ -772,6 +1044,20 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
         reason = MAX_N
     if reason == SAFETY:
         return -1, reason, tnow, waited, turned
+    if b12:  # on the complete data, after the last patient's longer window
+        end = pe[total - 1] + max(W, WE)
+        if reason == MAX_N:  # BOIN12 decides after the last cohort too: no admissible dose stops it
+            for i in range(total):
+                ptox[i] = pdlt[i]
+                pfu[i] = pon[i] if pdlt[i] != 0 else W
+                pres[i] = peff[i]
+                pefu[i] = peon[i] if peff[i] != 0 else WE
+            nxt, rs, susp = decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu, total, cur,
+                                     ns, ys, eb[0], eb[1], eb[2], eb[3], sf[0], sf[1], sf[2])
+            if rs == SAFETY:
+                return -1, SAFETY, end, waited, turned
+        sel = _rules.restrict_selection(rules, n, _b12.select(ipar, fpar, tab, n, y, ne, nb, work))
+        return sel, reason, end, waited, turned
     if dropped > 0 and code != TITE_BOIN:
         # TITE-CRM's final model on the complete data: drop-outs keep their frozen weights
         for i in range(total):
@@ -823,6 +1109,13 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
         bn = np.zeros(D, dtype=np.int64)
         by = np.zeros(D, dtype=np.int64)
         late = np.zeros((3, D))
+        peff = np.zeros(cap, dtype=np.int8)
+        peon = np.zeros(cap)
+        pres = np.zeros(cap, dtype=np.int8)
+        pefu = np.zeros(cap)
+        nb = np.zeros(D, dtype=np.int64)
+        eb = np.zeros((4, D), dtype=np.int64)
+        sf = np.zeros((3, D))
         last = -1
         lo = ch * CHUNK
         hi = min(n_rows, lo + CHUNK)
@@ -836,7 +1129,8 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
             s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
                                        p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
                                        n_dlt[r], n_ae[r], n_drop[r], n_eff[r], pd, pe, pdlt, pon, pdo, ptox, pfu, pcen,
-                                       ns, ys, ms, mcs, stft, iwork, work, bn, by, late)
+                                       ns, ys, ms, mcs, stft, iwork, work, bn, by, late, peff, peon, pres, pefu,
+                                       nb, eb, sf)
             sel[r] = s
             reason[r] = rs
             duration[r] = d

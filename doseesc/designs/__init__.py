@@ -16,6 +16,7 @@ from .interval import BOIN, MTPI, MTPI2, BoinBoundaries, I3plus3, Keyboard, boin
 from .modifiers import Modified
 from .threep3 import ThreePlusThree
 from .tite import TITEBOIN, TITECRM
+from .tite_boin12 import TITEBOIN12
 
 REGISTRY: dict[str, type] = {
     "3+3": ThreePlusThree,
@@ -33,6 +34,7 @@ REGISTRY: dict[str, type] = {
     "efftox": EffTox,
     "gboin": gBOIN,
     "quasi-crm": QuasiCRM,
+    "tite-boin12": TITEBOIN12,
 }
 # Backfill is a method of a design (``with_backfill``): on the command line the --backfill-*
 # flags, in run files a ``backfill = {cap = 12, ...}`` table in the design's table.
@@ -41,4 +43,4 @@ __all__ = ["Design", "DeviationWarning", "Recommendation", "Backfill", "gBOIN", 
            "Modified", "ThreePlusThree", "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3",
            "BoinBoundaries", "boin_boundaries", "TITEBOIN", "TITECRM", "CRM", "CRMPosterior",
            "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC", "EWOCRecommendation", "BOIN12", "EffTox",
-           "REGISTRY"]
+           "TITEBOIN12", "REGISTRY"]

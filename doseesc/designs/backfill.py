@@ -18,8 +18,8 @@ import numpy as np
 
 from .. import _validate as v
 from .._kernels import backfill as _kb
-from .._kernels import interval as _ki
 from .._kernels import crm as _kc
+from .._kernels import interval as _ki
 from .._kernels.codes import BF_3P3, BF_BOIN, BF_CRM
 from .base import Design, Lowered
 from .crm import CRM

@@ -9,13 +9,12 @@ With scores 0 below the DLT grade and 1 from it the design is BOIN on DLTs.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-
-import re
 
 from .. import _validate as v
 from .._kernels import graded as _kg

@@ -115,6 +115,10 @@ class Modified(Design):
 
     # live use of a time-to-event base design runs its own decision kernel (with these rules)
     def next_dose(self, outcomes: str = "", n_doses: int | None = None):
+        from .tite_boin12 import TITEBOIN12
+
+        if isinstance(self.base, TITEBOIN12):
+            return TITEBOIN12.next_dose(self, outcomes, n_doses)
         if self.time_to_event:
             from .tite import _TiteDesign
 
@@ -123,8 +127,14 @@ class Modified(Design):
 
     next_dose.__doc__ = Design.next_dose.__doc__
 
-    def next_dose_tite(self, data, window: float, n_doses: int | None = None, current_dose: int | None = None):
-        """:meth:`TITEBOIN.next_dose_tite` / :meth:`TITECRM.next_dose_tite` with these rules on top."""
+    def next_dose_tite(self, data, window: float, n_doses: int | None = None, current_dose: int | None = None,
+                       eff_window: float | None = None):
+        """:meth:`TITEBOIN.next_dose_tite` / :meth:`TITECRM.next_dose_tite` /
+        :meth:`TITEBOIN12.next_dose_tite` with these rules on top."""
+        from .tite_boin12 import TITEBOIN12
+
+        if isinstance(self.base, TITEBOIN12):
+            return TITEBOIN12.next_dose_tite(self, data, window, eff_window, n_doses, current_dose)
         if not self.time_to_event:
             raise ValueError(f"data: partial follow-up is for the time-to-event designs; {self.base.label()} decides "
                              "from complete cohorts (use next_dose)")

@@ -18,7 +18,7 @@ from .. import _validate as v
 from .. import timemodel as _time
 from .._kernels import exact as _exact
 from .._kernels import trial as _trial
-from .._kernels.codes import BACKFILL_CODES, GRADED_CODES, TITE_CODES
+from .._kernels.codes import BACKFILL_CODES, GRADED_CODES, TITE_BOIN12, TITE_CODES
 from .._kernels.rng import make_key
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
@@ -109,6 +109,9 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
     if tite and scs[0].time is None:
         raise ValueError("time: time-to-event designs need a scenario with a time model, "
                          "e.g. Scenario(..., time=TimeModel(window=28, rate=3 / 28))")
+    if low.code == TITE_BOIN12 and scs[0].time.dropout > 0:
+        raise ValueError("dropout: must be 0 for TITE-BOIN12 (drop-out is not modelled for it), "
+                         f"got {scs[0].time.dropout!r}")
     eff = _check_efficacy(low, scs)
     backfill = low.code in BACKFILL_CODES
     if backfill:

@@ -1,0 +1,385 @@
+"""TITE-BOIN12: the BOIN12 limit (the app's decisions, BOIN12's records trial by trial), live use
+replaying the simulator (a plain-Python simulator driven by ``next_dose_tite``), threads,
+validation, the time model's efficacy fields, CLI and run files.
+
+The paper's (Zhou et al. 2022, Stat Med 41:1918; PMC9199061) simulation tables could not be read
+here (only its title page and summary were reachable), so no test reproduces them; see the
+class docstring."""
+
+import json
+import math
+import pathlib
+
+import numpy as np
+import pytest
+
+import doseesc as de
+from doseesc._kernels import rng as _rng
+from doseesc._kernels import timing as _timing
+from tests import naive
+
+DATA = pathlib.Path(__file__).parent / "data"
+REF = [json.loads(line) for line in (DATA / "boin12_decisions_visible.jsonl").open()]
+DECISIONS = [r for r in REF if r["kind"] == "next_dose_decision" and "c_t" in r["setting"]]
+
+
+def _design(st, cls=de.TITEBOIN12, **kw):
+    d = cls(phi_t=st["phi_t"], phi_e=st["phi_e"], u2=st["u2"], u3=st["u3"], n_star=st.get("n_star", 6),
+            c_t=st.get("c_t", 0.95), c_e=st.get("c_e", 0.9), cohort_size=3, max_n=st.get("stop_at_n", 36), **kw)
+    if "stop_when_n_at_dose" in st:
+        d = d.stop_when_n_at_dose(12, dose="any")
+    return d
+
+
+# ------------------------------------------------------------------ the BOIN12 limit
+# ../shared/reference/boin12_decisions_visible.jsonl (in tests/data): the published BOIN12 trial's 11
+# decisions (Lin et al. 2020, JCO Precis Oncol 4:1393) and 56 of the MD Anderson BOIN12 app's. With
+# complete data TITE-BOIN12 is BOIN12, so it must make these decisions too.
+@pytest.mark.parametrize("row", DECISIONS, ids=[r["id"] for r in DECISIONS])
+def test_complete_data_makes_the_published_and_app_decisions(row):
+    st = row["setting"]
+    rec = _design(st).next_dose(st["outcomes"], n_doses=st["num_doses"])
+    want = row["values"]
+    assert rec.stop == (not want["continue"])
+    assert (rec.selected if rec.stop else rec.dose) == want["next_dose"]
+
+
+PATHS = json.loads((DATA / "peer_boin12_paths.json").read_text())
+
+
+@pytest.mark.parametrize("gi", range(len(PATHS["groups"])))
+def test_complete_data_decides_escalations_random_paths(gi):
+    """R escalation's get_boin12 decisions on its random paths (tests/data/peer_boin12_paths.json)."""
+    g = PATHS["groups"][gi]
+    s = g["setting"]
+    d = de.TITEBOIN12(phi_t=s["phi_t"], phi_e=s["phi_e"], u2=s["u2"], u3=s["u3"], n_star=s["n_star"], c_t=s["c_t"],
+                      c_e=s["c_e"], max_n=s["max_n"], start_dose=s["start_dose"]) \
+        .stop_when_n_at_dose(s["stop_any"], dose="any")
+    for dec in g["decisions"][::4]:
+        rec = d.next_dose(dec["outcomes"], n_doses=s["num_doses"])
+        assert rec.stop == (not dec["continue"]), dec
+        assert (rec.selected if rec.stop else rec.dose) == dec["recommended_dose"], dec
+
+
+SC5 = [0.05, 0.1, 0.2, 0.4, 0.5], [0.2, 0.4, 0.5, 0.5, 0.3]
+
+
+@pytest.mark.parametrize("accrual", ["fixed", "poisson"])
+@pytest.mark.parametrize("kw", [dict(max_n=30), dict(max_n=24, u2=50, u3=30, phi_t=0.3, phi_e=0.4, c_t=0.9, c_e=0.8)])
+def test_waiting_for_complete_data_is_boin12_trial_by_trial(accrual, kw):
+    """wait_complete=True: the decisions of BOIN12 in the cohort loop on the same patients. The
+    cohort loop ends a DLT patient's follow-up at the DLT (it has no efficacy window), so its
+    durations are never longer, and equal in trials without a DLT."""
+    tm = de.TimeModel(window=28, rate=3 / 28, accrual=accrual)
+    sc = de.Scenario(SC5[0], target=0.35, p_eff=SC5[1], association="gaussian", association_param=0.3, time=tm)
+    a = de.simulate(de.BOIN12(**kw), sc, n_trials=300, seed=3).records
+    b = de.simulate(de.TITEBOIN12(wait_complete=True, **kw), sc, n_trials=300, seed=3).records
+    for f in ("selected", "n_patients", "n_dlt", "n_eff", "stop_reason"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert np.all(b.duration >= a.duration - 1e-9) and np.any(b.duration > a.duration)
+    sc0 = de.Scenario([0.0] * 5, target=0.35, p_eff=SC5[1], time=tm)  # no DLT: the same waits
+    a = de.simulate(de.BOIN12(**kw), sc0, n_trials=100, seed=3).records
+    b = de.simulate(de.TITEBOIN12(wait_complete=True, **kw), sc0, n_trials=100, seed=3).records
+    assert np.array_equal(a.n_eff, b.n_eff) and np.allclose(a.duration, b.duration, rtol=1e-12)
+    assert np.array_equal(a.turned_away, b.turned_away)
+
+
+def test_slow_accrual_tite_is_boin12_trial_by_trial():
+    """Arrivals further apart than both windows: every outcome is known at every decision, so
+    TITE-BOIN12 (no waiting option) decides as BOIN12, nobody is turned away."""
+    tm = de.TimeModel(window=28, rate=1 / 100, eff_window=90, eff_onset="late")
+    sc = de.Scenario(SC5[0], target=0.35, p_eff=SC5[1], time=tm)
+    a = de.simulate(de.BOIN12(max_n=30), sc, n_trials=300, seed=4).records
+    b = de.simulate(de.TITEBOIN12(max_n=30), sc, n_trials=300, seed=4).records
+    for f in ("selected", "n_patients", "n_dlt", "n_eff", "stop_reason"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert b.turned_away.sum() == 0
+
+
+# ------------------------------------------------------------------ live use replays the simulator
+def _naive_trial(d, sc, tm, seed, t):
+    """A plain-Python TITE-BOIN12 trial (turned-away arrivals, no drop-out) on the simulator's
+    random numbers, deciding through the live ``next_dose_tite`` at the first arrival of each
+    cohort. Returns (selected or 0, n, y, e, duration, turned away)."""
+    key = _rng.make_key(seed)
+    arr = tm.pack()
+    W, WE = tm.window, tm.efficacy_window
+    pt, pet, pen = np.asarray(sc.p_tox), np.asarray(sc.p_eff_given_tox), np.asarray(sc.p_eff_given_no_tox)
+    D = pt.size
+
+    def gap(j):
+        if j == 0 and tm.clock_from == "opening" or j > 0:
+            if tm.accrual == "fixed":
+                return 1.0 / tm.rate
+            return -math.log(_rng.uniform(key, t, j, _rng.STREAM_ARRIVAL)) / tm.rate
+        return 0.0
+
+    pats = []  # (dose, enrol, dlt, onset, resp, resp time)
+    j, arrival, now, since, turned = 0, gap(0), 0.0, 0, 0
+    cur, stopped = d.start_dose, None
+
+    def rows(at):
+        out = []
+        for dose, e, dlt, on, resp, ron in pats:
+            tox_seen = dlt and e + on <= at
+            eff_seen = resp and e + ron <= at
+            # the kernel's comparisons: complete once at >= enrolment + window
+            out.append(dict(dose=dose, dlt=int(tox_seen), follow_up=on if tox_seen else (W if at >= e + W else at - e),
+                            eff=int(eff_seen), eff_follow_up=ron if eff_seen else (WE if at >= e + WE else at - e)))
+        return out
+
+    while len(pats) < d.max_n:
+        tnow = max(arrival, now)
+        if pats and since == 0:
+            while True:
+                rec = d.next_dose_tite(rows(tnow), W, eff_window=WE, n_doses=D, current_dose=cur)
+                if rec.reason != "suspended":
+                    break
+                turned += 1
+                j += 1
+                arrival += gap(j)
+                tnow = max(arrival, now)
+            if rec.stop:
+                stopped = rec.reason
+                break
+            cur = rec.dose
+        i = len(pats)
+        dlt = _rng.uniform(key, t, i, _rng.STREAM_TOLERANCE) < pt[cur - 1]
+        on = _timing.onset(arr, key, t, i, pt[cur - 1]) if dlt else 0.0
+        resp = _rng.uniform(key, t, i, _rng.STREAM_EFFICACY) < (pet if dlt else pen)[cur - 1]
+        marg = pt[cur - 1] * pet[cur - 1] + (1 - pt[cur - 1]) * pen[cur - 1]
+        ron = _timing.eff_onset(arr, np.uint64(_rng.trial_key(key, t)), i, marg) if resp else 0.0
+        pats.append((cur, tnow, bool(dlt), on, bool(resp), ron))
+        since = (since + 1) % d.cohort_size
+        now = tnow
+        j += 1
+        arrival += gap(j)
+    n = np.bincount([p[0] - 1 for p in pats], minlength=D)
+    y = np.bincount([p[0] - 1 for p in pats], weights=[p[2] for p in pats], minlength=D).astype(int)
+    e = np.bincount([p[0] - 1 for p in pats], weights=[p[4] for p in pats], minlength=D).astype(int)
+    b = np.bincount([p[0] - 1 for p in pats], weights=[p[2] and p[4] for p in pats], minlength=D).astype(int)
+    if stopped == "safety":
+        return 0, n, y, e, tnow, turned
+    end = pats[-1][1] + max(W, WE)
+    last = None if stopped else d.next_dose_tite(rows(end), W, eff_window=WE, n_doses=D, current_dose=cur)
+    if last is not None and last.reason == "safety":
+        return 0, n, y, e, end, turned  # BOIN12's decision after the last cohort, on the complete data
+    sel = d.select(n, y, e, b) or 0
+    return sel, n, y, e, pats[-1][1] + max(W, WE), turned
+
+
+@pytest.mark.parametrize("tm, kw", [
+    (de.TimeModel(window=28, rate=3 / 28, eff_window=84, onset="late", eff_onset="late", eff_late_share=0.7),
+     dict(max_n=24)),
+    (de.TimeModel(window=30, accrual="poisson", rate=2 / 30, eff_window=60, eff_onset="weibull", eff_shape=2.0),
+     dict(max_n=21, accrual_suspend=0.34, eff_suspend=0.67, u2=50, u3=30, phi_t=0.3, phi_e=0.4, c_t=0.9, c_e=0.8)),
+])
+def test_live_next_dose_tite_replays_the_simulator(tm, kw):
+    d = de.TITEBOIN12(**kw)
+    sc = de.Scenario(SC5[0], target=d.phi_t, p_eff=SC5[1], association="odds_ratio", association_param=3.0, time=tm)
+    n_tr = 40
+    r = de.simulate(d, sc, n_trials=n_tr, seed=9).records
+    pending_decisions = 0
+    for t in range(n_tr):
+        sel, n, y, e, dur, turned = _naive_trial(d, sc, tm, 9, t)
+        assert r.selected[t] == sel, t
+        assert r.n_patients[t].tolist() == n.tolist(), t
+        assert r.n_dlt[t].tolist() == y.tolist(), t
+        assert r.n_eff[t].tolist() == e.tolist(), t
+        assert r.turned_away[t] == turned, t
+        assert math.isclose(r.duration[t], dur, rel_tol=1e-12), t
+        pending_decisions += turned
+    assert pending_decisions > 0  # suspensions happened, so pending data were decided on
+    assert len(set(r.selected.tolist())) > 2
+
+
+def test_pending_data_change_decisions():
+    """A state where pending outcomes matter: 6 completed patients at dose 2 without response
+    and 3 with efficacy pending; with the pending patients' short follow-up (ESS_E = 6.33) the
+    quasi-posterior keeps dose 2 admissible (P(p_E < 0.25) = 1 - 0.75^7.33 = 0.879 < 0.9), with
+    all nine complete and no response it is not (1 - 0.75^9 = 0.925)."""
+    d = de.TITEBOIN12(max_n=30)
+    base = [dict(dose=1, dlt=0, follow_up=28, eff=1, eff_follow_up=30)] * 3
+    done = [dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=90)] * 6
+    part = [dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=10)] * 3
+    full = [dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=90)] * 3
+    r1 = d.next_dose_tite(base + done + part, window=28, eff_window=90, n_doses=4)
+    r2 = d.next_dose_tite(base + done + full, window=28, eff_window=90, n_doses=4)
+    assert bool(r1.acceptable[1]) and not bool(r2.acceptable[1])
+    assert math.isclose(r1.p_eff[1], 0.0) and r1.utility[1] > r2.utility[1]
+    assert r1.dose == r2.dose == 3  # BOIN12 exploration: more than 8 patients at dose 2, dose 3 untried
+
+
+def test_quasi_beta_formulas_against_scipy():
+    """The documented ESS formulas, computed independently with scipy: dose 2 has 4 patients, one
+    DLT (complete), one response seen, one patient 10 of 28 days into the DLT window and two 30
+    and 60 of 90 days into the efficacy window."""
+    from scipy import stats
+
+    d = de.TITEBOIN12(max_n=30)
+    rows = [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=90)] * 3 + [
+        dict(dose=2, dlt=1, follow_up=12, eff=1, eff_follow_up=40),
+        dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=90),
+        dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=60),
+        dict(dose=2, dlt=0, follow_up=10, eff=0, eff_follow_up=30)]
+    rec = d.next_dose_tite(rows, window=28, eff_window=90, n_doses=3)
+    ess_t, ess_e, ess_b = 3 + 10 / 28, 2 + 60 / 90 + 30 / 90, 2 + 60 / 90 + 10 / 28
+    pt, pe, pb = 1 / ess_t, 1 / ess_e, 1 / ess_b
+    assert rec.p_tox[1] == pytest.approx(pt, rel=1e-12) and rec.p_eff[1] == pytest.approx(pe, rel=1e-12)
+    x = 4 * (100 * (pe - pb) + 40 * (1 - pe - pt + pb) + 60 * pb) / 100
+    ub = 0.705  # BOIN12's benchmark for phi 0.35 / 0.25, u (100, 40, 60, 0)
+    assert rec.utility[1] == pytest.approx(100 * stats.beta.sf(ub, 1 + x, 1 + 4 - x), rel=1e-9)
+    tox_ok = stats.beta.sf(0.35, 2, 1 + ess_t - 1) < 0.95
+    eff_ok = stats.beta.cdf(0.25, 2, 1 + ess_e - 1) < 0.9
+    assert bool(rec.acceptable[1]) == (tox_ok and eff_ok)
+    # dose 1 has nothing pending: BOIN12's own score (the desirability of 3 patients with neither outcome)
+    assert rec.utility[0] == pytest.approx(100 * stats.beta.sf(ub, 1 + 1.2, 1 + 3 - 1.2), rel=1e-9)
+
+
+def test_suspension_rules():
+    d = de.TITEBOIN12(max_n=30)
+    rows = [dict(dose=1, dlt=0, follow_up=f, eff=0, eff_follow_up=f) for f in (28, 10, 5)]
+    assert d.next_dose_tite(rows, window=28, eff_window=84, n_doses=3).reason == "suspended"  # 2 of 3 pending tox
+    rows = [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=f) for f in (40, 10, 5)]
+    assert d.next_dose_tite(rows, window=28, eff_window=84, n_doses=3).reason == "running"  # efficacy: no suspension
+    d2 = de.TITEBOIN12(max_n=30, eff_suspend=0.5)
+    assert d2.next_dose_tite(rows, window=28, eff_window=84, n_doses=3).reason == "suspended"
+    d3 = de.TITEBOIN12(max_n=30, wait_complete=True)
+    rows = [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=84)] * 2 + \
+        [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=83)]
+    assert d3.next_dose_tite(rows, window=28, eff_window=84, n_doses=3).reason == "suspended"
+
+
+def test_queue_waiting_and_durations():
+    tm = de.TimeModel(window=28, rate=6 / 28, eff_window=84, waiting="queue")
+    sc = de.Scenario(SC5[0], target=0.35, p_eff=SC5[1], time=tm)
+    r = de.simulate(de.TITEBOIN12(max_n=24), sc, n_trials=200, seed=2).records
+    w = de.simulate(de.TITEBOIN12(max_n=24, wait_complete=True), sc, n_trials=200, seed=2).records
+    assert r.turned_away.sum() == 0 and r.waited.sum() > 0
+    assert r.duration.mean() < w.duration.mean()
+    assert np.all(r.n_patients.sum(axis=1)[r.stop_reason == 1] == 24)
+
+
+# ------------------------------------------------------------------ reproducibility, records
+def test_reproducible_across_threads():
+    tm = de.TimeModel(window=28, accrual="poisson", rate=3 / 28, eff_window=84, eff_onset="late")
+    sc = de.Scenario(SC5[0], target=0.35, p_eff=SC5[1], time=tm)
+    d = de.TITEBOIN12(max_n=24)
+    a = de.simulate(d, sc, n_trials=400, seed=5, threads=1).records
+    b = de.simulate(d, sc, n_trials=400, seed=5, threads=2).records
+    assert naive.records_hash(a) == naive.records_hash(b)
+    for f in ("selected", "n_patients", "n_dlt", "n_eff", "duration", "turned_away"):
+        assert np.array_equal(getattr(a, f), getattr(b, f)), f
+    assert np.all(a.n_eff <= a.n_patients) and np.all(a.n_patients.sum(axis=1) <= 24)
+
+
+def test_efficacy_fields_leave_other_designs_unchanged():
+    """The efficacy window is read by TITE-BOIN12 only: another design's records do not move."""
+    base = de.TimeModel(window=28, rate=3 / 28)
+    other = de.TimeModel(window=28, rate=3 / 28, eff_window=300, eff_onset="weibull", eff_shape=3.0)
+    for d in (de.TITEBOIN(target=0.3, max_n=18, cohort_size=3), de.BOIN12(max_n=18)):
+        a = de.simulate(d, de.Scenario(SC5[0], target=0.35, p_eff=SC5[1], time=base), n_trials=100, seed=1).records
+        b = de.simulate(d, de.Scenario(SC5[0], target=0.35, p_eff=SC5[1], time=other), n_trials=100, seed=1).records
+        assert naive.records_hash(a) == naive.records_hash(b)
+
+
+def test_time_model_efficacy_fields():
+    tm = de.TimeModel(window=28)
+    assert tm.efficacy_window == 28 and "eff_window" not in tm.to_dict() and tm.pack()[11] == 28
+    tm = de.TimeModel(window=28, eff_window=365, eff_onset="late", eff_late_share=0.7)
+    assert tm.to_dict()["eff_window"] == 365 and tm.to_dict()["eff_onset"] == "late"
+    assert tm.pack()[11:].tolist() == [365, 2, 1.0, 0.7, 0.5]
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(eff_window=-1), "eff_window"), (dict(eff_window=1e12), "eff_window"), (dict(eff_onset="early"), "eff_onset"),
+    (dict(eff_shape=100), "eff_shape"), (dict(eff_late_share=1.0), "eff_late_share"),
+    (dict(eff_late_part=0), "eff_late_part")])
+def test_time_model_bad_efficacy_input(kw, field):
+    with pytest.raises(ValueError, match=f"^{field}") as e:
+        de.TimeModel(window=28, **kw)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("kw, field", [
+    (dict(accrual_suspend=1.5), "accrual_suspend"), (dict(eff_suspend=-0.1), "eff_suspend"),
+    (dict(wait_complete="yes"), "wait_complete"), (dict(max_n=10 ** 6), "max_n"), (dict(phi_t=0.9), "phi_t"),
+    (dict(u2=120), "u2"), (dict(c_e=1.0), "c_e")])
+def test_bad_design_input(kw, field):
+    with pytest.raises(ValueError, match=f"^{field}") as e:
+        de.TITEBOIN12(**kw)
+    assert "\n" not in str(e.value)
+
+
+def test_bad_simulation_and_live_input():
+    d = de.TITEBOIN12(max_n=12)
+    with pytest.raises(ValueError, match="^time"):
+        de.simulate(d, de.Scenario(SC5[0], target=0.35, p_eff=SC5[1]), n_trials=10)
+    with pytest.raises(ValueError, match="^scenario"):
+        de.simulate(d, de.Scenario(SC5[0], target=0.35, time=de.TimeModel(window=28)), n_trials=10)
+    with pytest.raises(ValueError, match="^dropout"):
+        de.simulate(d, de.Scenario(SC5[0], target=0.35, p_eff=SC5[1],
+                                   time=de.TimeModel(window=28, dropout=0.01)), n_trials=10)
+    with pytest.raises(ValueError, match="^data: missing column 'eff'"):
+        d.next_dose_tite({"dose": [1], "dlt": [0], "follow_up": [3]}, window=28)
+    with pytest.raises(ValueError, match="^data: patient 1 eff_follow_up"):
+        d.next_dose_tite([dict(dose=1, dlt=0, follow_up=3, eff=1, eff_follow_up=100)], window=28, eff_window=84,
+                         n_doses=3)
+    with pytest.raises(ValueError, match="^eff_window"):
+        d.next_dose_tite([], window=28, eff_window=0, n_doses=3)
+
+
+def test_registry_cli_and_run_file(tmp_path, capsys):
+    from doseesc.cli import main
+    from doseesc.designs import REGISTRY
+
+    assert REGISTRY["tite-boin12"] is de.TITEBOIN12 and "TITEBOIN12" in de.__all__
+    args = ["simulate", "--design", "tite-boin12", "--truth", "0.05,0.1,0.2,0.4", "--target", "0.35",
+            "--eff", "0.2,0.4,0.5,0.5", "--window", "28", "--rate", "0.1", "--eff-window", "84", "--eff-onset",
+            "late", "--max-n", "12", "--n-trials", "50", "--seed", "1", "--format", "json", "--no-progress"]
+    assert main(args) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert "eff_window" in json.dumps(got)
+    assert main(["next", "--design", "tite-boin12", "--n-doses", "5", "--format", "json", "1NNN 2ENT 3ETT 2EEN"]) == 0
+    assert json.loads(capsys.readouterr().out)["dose"] == 2
+    data = tmp_path / "pts.csv"
+    data.write_text("dose,dlt,follow_up,eff,eff_follow_up\n1,0,28,1,40\n1,0,28,0,90\n1,0,28,0,90\n"
+                    "2,0,28,0,50\n2,0,28,0,50\n2,0,20,0,20\n")
+    assert main(["next", "--design", "tite-boin12", "--n-doses", "4", "--data", str(data), "--window", "28",
+                 "--eff-window", "90", "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    rows = [dict(dose=1, dlt=0, follow_up=28, eff=1, eff_follow_up=40)] + \
+        [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=90)] * 2 + \
+        [dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=50)] * 2 + \
+        [dict(dose=2, dlt=0, follow_up=20, eff=0, eff_follow_up=20)]
+    assert got["dose"] == de.TITEBOIN12().next_dose_tite(rows, window=28, eff_window=90, n_doses=4).dose
+    run = tmp_path / "run.toml"
+    text = """
+n_trials = 40
+[random]
+seed = 2
+[[designs]]
+design = "tite-boin12"
+max_n = 12
+eff_suspend = 0.5
+[[scenarios]]
+p_tox = [0.05, 0.1, 0.3]
+target = 0.35
+p_eff = [0.2, 0.4, 0.5]
+[scenarios.time]
+window = 28
+rate = 0.1
+eff_window = 90
+eff_onset = "weibull"
+eff_shape = 2.0
+[output]
+dir = "%s"
+plots = false
+""" % (tmp_path / "out")
+    run.write_text(text)
+    assert main(["run", str(run), "--format", "json"]) == 0
+    out = (tmp_path / "out" / "results.json").read_text()
+    assert '"eff_window": 90' in out and '"eff_suspend": 0.5' in out
+    run.write_text(text.replace('eff_onset = "weibull"', 'eff_onset = "soon"'))
+    assert main(["run", str(run), "--format", "json"]) == 2
+    assert "eff_onset" in capsys.readouterr().err
