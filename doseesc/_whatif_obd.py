@@ -217,7 +217,9 @@ def _late_table(late: list, s: dict) -> list[str]:
         "uniform times in their windows, independent of each other given dose; no drop-out; arrivals while the "
         "design suspends accrual are turned away. TITE-BOIN12 suspends only while more than half the patients at "
         "the current dose are within their DLT window; the waiting design, while any patient has an outcome "
-        "pending.", width=118, initial_indent="   ", subsequent_indent="   ")]
+        "pending. A response is known when it happens, so a responder's wait ends early: the waiting design is "
+        "shorter here than BOIN12's 'months' above, where every patient is followed for the whole window (its "
+        "selections are the same, trial by trial).", width=118, initial_indent="   ", subsequent_indent="   ")]
     head = f"   {'scenario / design':<55}{'OBD %':>12}{'mean N':>14}{'months':>14}{'turned away':>13}"
     out.append(head)
     key = None
