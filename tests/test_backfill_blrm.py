@@ -129,3 +129,31 @@ def test_protocol_wording():
     sc = de.Scenario([0.05, 0.12, 0.25, 0.4, 0.55], target=0.25, p_eff=[0.3] * 5, time=_time())
     text = str(_blrm().with_backfill(cap=9)._protocol(sc))
     assert "eligible under the model's overdose control" in text and "at most 9 patients" in text
+
+
+# ---------------------------------------------------------------- command line
+CLI_BLRM = ["--design", "blrm", "--doses", "1,2,4,8", "--d-ref", "4", "--cohort-size", "3", "--max-n", "24"]
+CLI_SC = ["--truth", "0.05,0.1,0.25,0.4", "--target", "0.25", "--eff", "0.3,0.4,0.5,0.5", "--window", "1", "--rate",
+          "3", "--accrual", "uniform"]
+
+
+def test_cli_simulate_with_backfill_equals_python(capsys):
+    import json
+
+    from doseesc.cli import main
+
+    code = main(["simulate", *CLI_BLRM, "--backfill-cap", "12", *CLI_SC, "--n-trials", "200", "--seed", "5",
+                 "--format", "json"])
+    out = capsys.readouterr().out
+    assert code == 0
+    d = json.loads(out)
+    design = de.BLRM(doses=[1, 2, 4, 8], d_ref=4, cohort_size=3, max_n=24).with_backfill(cap=12)
+    sc = de.Scenario([0.05, 0.1, 0.25, 0.4], target=0.25, p_eff=[0.3, 0.4, 0.5, 0.5],
+                     time=de.TimeModel(window=1, rate=3, accrual="uniform"))
+    oc = de.simulate(design, sc, n_trials=200, seed=5)
+    assert sum(d["n_backfill"]) > 0 and d["n_backfill"] == pytest.approx(oc.n_backfill.tolist())
+    assert d["selection"] == pytest.approx(oc.selection.tolist()) and d["design"]["backfill"]["cap"] == 12
+    code = main(["simulate", *CLI_BLRM, "--rule", "ncrm_loss", "--backfill-cap", "12", *CLI_SC, "--n-trials", "10"])
+    err = capsys.readouterr().err
+    assert code != 0 and "rule: the BLRM with backfill supports rule 'ncrm' or 'ewoc'" in err
+    assert len(err.strip().splitlines()) == 1
