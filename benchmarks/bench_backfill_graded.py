@@ -1,6 +1,6 @@
 """BF-BOIN, gBOIN and QuasiCRM: doseesc against the R peers, side by side on this machine, and
-plain BOIN with and without a time model (toxicity-only runs must not slow down); the 3+3 and
-the CRM with backfill beside the plain designs under the same time model.
+plain BOIN with and without a time model (toxicity-only runs must not slow down); the 3+3, the
+CRM and the BLRM with backfill beside the plain designs under the same time model.
 
 Run from the repository root:  python benchmarks/bench_backfill_graded.py [--quick] [--r-trials N]
 
@@ -12,7 +12,9 @@ get_oc_TITE_QuasiBOIN(TITE = FALSE); QuasiCRM on the same graded scenario (cohor
 patients; no R simulator exists, dfcrm's crm() per decision would be the closest); BF-3+3 and
 BF-CRM (skeleton = the true S2 curve, cohorts of 3, 30 escalation patients) on S2 (no R peer
 implements these rules: crmPack 2.1's backfill simulates its own Bayesian logistic designs, not
-these). doseesc runs
+these); BF-BLRM (rule ncrm, doses 1, 2, 4, 8, 16 with reference dose 4, the default prior,
+cohorts of 3, 30 escalation patients) on S2, with a tenth of the trials per timing (a BLRM
+decision is a posterior integral; the decision cache is on). doseesc runs
 after a warm-up, best of 3, per thread count; R in one Rscript process per peer, best of 3
 after a warm-up (libraries: $R_LIBS, default /work/Rlib-bf:/work/Rlib-cal). Prints a
 Markdown table (trials per second).
@@ -102,6 +104,7 @@ def main(argv=None):
     boin = de.BOIN(target=0.25, cohort_size=3, max_n=30, n_earlystop=9, p_saf=0.15, p_tox=0.35)
     g_sc = de.Scenario.from_grades(G1, target=0.25, dlt_grade=2)
     crm = de.CRM(skeleton=[0.12, 0.25, 0.42, 0.49, 0.55], target=0.25, cohort_size=3, max_n=30)
+    blrm = de.BLRM(doses=[1, 2, 4, 8, 16], d_ref=4, rule="ncrm", cohort_size=3, max_n=30)
     rows = [
         ("BF-BOIN (Zhao S2, cap 12)", boin.with_backfill(cap=12), bf_sc, R_BFBOIN),
         ("BOIN, same time model (no backfill)", boin, de.Scenario(S2_TOX, target=0.25, time=tm), None),
@@ -110,6 +113,8 @@ def main(argv=None):
         ("3+3, same time model (no backfill)", de.ThreePlusThree(), de.Scenario(S2_TOX, target=0.25, time=tm), None),
         ("BF-CRM (Zhao S2, cap 12)", crm.with_backfill(cap=12), bf_sc, None),
         ("CRM, same time model (no backfill)", crm, de.Scenario(S2_TOX, target=0.25, time=tm), None),
+        ("BF-BLRM (Zhao S2, cap 12)", blrm.with_backfill(cap=12), bf_sc, None),
+        ("BLRM, same time model (no backfill)", blrm, de.Scenario(S2_TOX, target=0.25, time=tm), None),
         ("gBOIN (G1)", de.gBOIN(target=0.47 / 1.5, cohort_size=3, max_n=30, scores=(0, 0.5, 1, 1.5)), g_sc, R_GBOIN),
         ("QuasiCRM (G1)", de.QuasiCRM(skeleton=[0.1, 0.2, 0.3, 0.4, 0.5], target=0.47 / 1.5, cohort_size=3,
                                       max_n=30, scores=(0, 0.5, 1, 1.5)), g_sc, None),
@@ -121,7 +126,7 @@ def main(argv=None):
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for label, d, sc, script in rows:
-        rates = [rate(d, sc, n, t) for t in threads]
+        rates = [rate(d, sc, n // 10 if "BLRM" in label else n, t) for t in threads]
         r, what = (None, "none") if script is None else r_rate(script, args.r_trials)
         ratio = f"{rates[0] / r:,.0f}x" if r else "-"
         print(f"| {label} | " + " | ".join(f"{x:,.0f}" for x in rates) +

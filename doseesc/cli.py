@@ -159,12 +159,12 @@ BACKFILL_FLAGS = {
 
 
 def add_backfill_flags(p: argparse.ArgumentParser) -> None:
-    """``--backfill-cap`` etc.: ``design.with_backfill(...)`` (BOIN, 3+3, CRM); help from its docstring."""
+    """``--backfill-cap`` etc.: ``design.with_backfill(...)`` (BOIN, 3+3, CRM, BLRM); help from its docstring."""
     from ._docs import first_sentences, parameters
     from .designs.backfill import Backfill
 
     docs = parameters(Backfill)
-    g = p.add_argument_group("backfill cohorts (boin, 3+3, crm; any --backfill-* flag turns backfill on; needs a "
+    g = p.add_argument_group("backfill cohorts (boin, 3+3, crm, blrm; any --backfill-* flag turns backfill on; needs a "
                              "scenario with --window, --rate and --eff)")
     for flag, (kind, field) in BACKFILL_FLAGS.items():
         default = {"cap": "12", "end": "true", "wait": "true"}[flag]
@@ -192,8 +192,8 @@ def _apply_backfill(design, args: argparse.Namespace):
             first = flags[next(iter(opts))]
             detail = msg.split(": ", 1)[1]
             if detail.startswith("available"):
-                detail = (f"backfill is available for the designs boin, 3+3 and crm (without composable rules), got "
-                          f"{args.design!r}")
+                detail = ("backfill is available for the designs boin, 3+3, crm and blrm (without composable rules), "
+                          f"got {args.design!r}")
             raise CLIError(f"{first}: {detail}") from None
         if field in flags:
             raise CLIError(f"{flags[field]}:{msg.split(':', 1)[1]}") from None

@@ -20,7 +20,7 @@ Example
     p_tox = [0.05, 0.10, 0.20, 0.35]
     target = 0.25
 
-A design table may add backfill cohorts (BOIN, 3+3, CRM: ``design.with_backfill``) with
+A design table may add backfill cohorts (BOIN, 3+3, CRM, BLRM: ``design.with_backfill``) with
 ``backfill = {cap = 12, end_with_escalation = true}``; a scenario may be graded (gBOIN,
 quasi-CRM) with ``p_grade = [[P(grade 1), P(grade 2), ...], ...]`` (one row per dose) instead of
 ``p_tox``, and ``dlt_grade`` (default 3).

@@ -1,4 +1,4 @@
-"""Plain-Python reference simulators of the 3+3 and the CRM with backfill cohorts, written from
+"""Plain-Python reference simulators of the 3+3, the CRM and the BLRM with backfill cohorts, written from
 the rules in :class:`doseesc.designs.backfill.Backfill` (not from the kernel), for trial-by-trial
 cross-checks of ``_kernels/backfill.py``.
 
@@ -10,7 +10,8 @@ streams (``rng.uniform``), so each trial can be compared with the kernel's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -136,13 +137,119 @@ class CRMRef:
         return self.rec(n, y)
 
 
+# ---------------------------------------------------------------- BLRM
+class BLRMRef:
+    """The BLRM (rules "ncrm" and "ewoc") with every known outcome in the model. The per-dose
+    interval probabilities come from the package's posterior (``_kernels.blrm.summaries``, which
+    tests/test_blrm.py checks against brute-force quadrature to 1e-6) on the grid the backfill
+    design uses; everything else is written here from the rules in the BLRM and Backfill
+    docstrings: the overdose bound (feasibility bound over ceil(n / cohort_size) cohorts),
+    eligibility (P(overdose) <= bound, below every ineligible dose), NCRM's and EWOC's choice,
+    the increments and no-skipping limits, the stopping rules min_patients and
+    patients_near_dose on all patients, the safety test and the final selection."""
+
+    def __init__(self, design, D, cap):
+        from doseesc._kernels import blrm as K
+
+        self.K = K
+        self.d = design
+        self.D = D
+        T = min(design.max_n + D * (cap + 1), 1000)
+        self.low = replace(design, max_n=T).lower(D)
+        self.work = np.zeros(self.low.n_work)
+        self.inc = design._increment_limits()
+        self.memo = {}
+        self.last = design.start_dose - 1
+        self.fired = False
+
+    def first(self):
+        return self.d.start_dose - 1, self.d.cohort_size
+
+    def probs(self, n, y):
+        key = (tuple(n), tuple(y))
+        if key not in self.memo:
+            D = self.D
+            out = np.zeros(8 * D)
+            low = self.low
+            self.K.summaries(low.ipar, low.fpar, low.tab, np.asarray(n, dtype=np.int64),
+                             np.asarray(y, dtype=np.int64), self.work, -1, out)
+            self.memo[key] = (out[2 * D:3 * D].copy(), out[:D] - out[D:2 * D])
+        return self.memo[key]
+
+    def bound(self, n):
+        d = self.d
+        if d.overdose_max_start is None:
+            return d.overdose_max
+        k = math.ceil(sum(n) / d.cohort_size)
+        return min(d.overdose_max, d.overdose_max_start + d.overdose_max_step * max(k - 1, 0))
+
+    def eligible_top(self, n, y, lim):
+        """The highest dose up to ``lim`` below every ineligible dose (-1: dose 0 ineligible)."""
+        p_over, _ = self.probs(n, y)
+        a = self.bound(n)
+        for b in range(lim + 1):
+            if not p_over[b] <= a:
+                return b - 1
+        return lim
+
+    def next_best(self, n, y, cur):
+        lim = self.D - 1
+        if cur >= 0:
+            lim = min(lim, int(self.inc[cur]))
+        if not self.d.skip_untried:
+            tried = [b for b in range(self.D) if n[b] > 0]
+            lim = min(lim, (tried[-1] if tried else -1) + 1)
+        e = self.eligible_top(n, y, lim)
+        if e < 0 or self.d.rule == "ewoc":
+            return e
+        _, p_t = self.probs(n, y)
+        best = int(np.argmax(p_t[:e + 1]))  # the first maximum, as R's which.max
+        return best if p_t[best] > self.d.min_target_prob else e
+
+    def stop(self, n, nbd):
+        from doseesc.designs.blrm import MinPatients, PatientsNearDose
+
+        if self.d.stopping is None:
+            return False
+        doses = np.asarray(self.d.doses)
+        for clause in self.d.stopping.dnf():
+            ok = True
+            for a in clause:
+                if type(a) is MinPatients:
+                    ok &= sum(n) >= a.n
+                elif type(a) is PatientsNearDose:
+                    x = doses[nbd]
+                    near = (doses >= (100 - a.percentage) / 100 * x) & (doses <= (100 + a.percentage) / 100 * x)
+                    ok &= int(np.sum(np.asarray(n)[near])) >= a.n
+                else:
+                    raise NotImplementedError(type(a).__name__)
+            if ok:
+                return True
+        return False
+
+    def decide(self, n, y, cur, c, k):
+        self.last = cur
+        nbd = self.next_best(n, y, cur)
+        if nbd < 0:
+            return None, 0, "safety"
+        if self.stop(n, nbd):
+            return nbd, 0, "rule"
+        return nbd, self.d.cohort_size, "go"
+
+    def highest_safe(self, n, y, cur):
+        return self.eligible_top(n, y, cur - 1)
+
+    def select(self, n, y):
+        return self.next_best(n, y, self.last)
+
+
 def trial(kind, design, p_tox, p_eff, seed, t, rate, window, cap, max_n=None, end_with_escalation=True):
     """One trial; returns (selected 0-based or -1, n, y, n_backfill, duration, turned away, whether
     a lower dose's backfill data triggered a 3+3 de-escalation).
     The final analysis waits for every backfill patient's outcome (``wait_for_backfill=True``)."""
     D = len(p_tox)
     key = make_key(seed, 0)
-    rule = ThreeThree(design, D) if kind == "3+3" else CRMRef(design, D)
+    rule = ThreeThree(design, D) if kind == "3+3" else CRMRef(design, D) if kind == "crm" else BLRMRef(design, D, cap)
     if max_n is None:
         max_n = 6 * D if kind == "3+3" else design.max_n
     patients: list[Patient] = []

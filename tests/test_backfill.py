@@ -167,7 +167,7 @@ def test_same_records_for_any_thread_count():
 
 def test_bad_input():
     sc = de.Scenario([0.1, 0.2], target=0.25, p_eff=[0.3, 0.4], time=_time())
-    with pytest.raises(ValueError, match="with_backfill: available for BOIN, 3\\+3 and CRM"):
+    with pytest.raises(ValueError, match="with_backfill: available for BOIN, 3\\+3, CRM and BLRM"):
         de.Keyboard(target=0.25, cohort_size=3, max_n=30).with_backfill(cap=12)
     with pytest.raises(ValueError, match="with_backfill: BOIN's titration"):
         de.BOIN(target=0.25, cohort_size=3, max_n=30, titration=True).with_backfill()

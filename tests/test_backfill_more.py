@@ -161,7 +161,7 @@ def test_same_records_for_any_thread_count(name):
 
 
 def test_bad_input():
-    with pytest.raises(ValueError, match="^with_backfill: available for BOIN, 3\\+3 and CRM"):
+    with pytest.raises(ValueError, match="^with_backfill: available for BOIN, 3\\+3, CRM and BLRM"):
         de.MTPI(target=0.25, cohort_size=3, max_n=30).with_backfill(cap=12)
     with pytest.raises(ValueError, match="^with_backfill: the CRM's two-stage"):
         de.CRM(skeleton=[0.1, 0.2, 0.3], target=0.25, max_n=6, x0=[1, 1, 2, 2, 3, 3]).with_backfill()

@@ -50,10 +50,11 @@ import numpy as np
 from numba import prange
 
 from .._jit import jit
+from . import blrm as _blrm
 from . import crm as _crm
 from . import interval as _iv
 from . import threep3 as _t3
-from .codes import BF_3P3, BF_BOIN, BF_CRM, CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TOO_LONG
+from .codes import BF_3P3, BF_BLRM, BF_BOIN, BF_CRM, CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TOO_LONG
 from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, trial_key
 from .timing import gap, onset
 
@@ -263,6 +264,9 @@ def _start(code, ipar, aux):
         return _t3.start(ipar, aux)
     if code == BF_CRM:
         return _crm.start(ipar, aux)
+    if code == BF_BLRM:
+        aux[1] = ipar[_blrm.I_START]
+        return _blrm.start(ipar, aux)
     return ipar[_iv.I_START], ipar[_iv.I_COHORT]
 
 
@@ -273,6 +277,8 @@ def max_cohort(code, ipar):
         return 3
     if code == BF_CRM:
         return ipar[_crm.I_COHORT]
+    if code == BF_BLRM:
+        return ipar[_blrm.I_COHORT]
     return ipar[_iv.I_COHORT]
 
 
@@ -298,6 +304,13 @@ def _decide_any(code, ipar, fpar, tab, ntot, ytot, dec, aux, work, cur, elim_lo,
         aux[0] = -1
         nxt, sz, r = _crm.decide(ipar, fpar, tab, ntot, ytot, aux, work, cur, c, k)
         return nxt, sz, r, elim_lo
+    if code == BF_BLRM:
+        # every known outcome enters the posterior (and the overdose bound's and stopping rules'
+        # patient counts); the increments and the no-skipping rule act from the escalation dose,
+        # which is kept in aux[1] for the final selection
+        aux[1] = cur
+        nxt, sz, r = _blrm.decide(ipar, fpar, tab, ntot, ytot, aux, work, cur, c, k)
+        return nxt, sz, r, elim_lo
     nxt, r, elim_lo = decide(ipar, tab, ntot, ytot, dec, cur, elim_lo)
     return nxt, ipar[_iv.I_COHORT], r, elim_lo
 
@@ -310,7 +323,9 @@ def _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, firs
     BF-BOIN: :func:`_open_dose`. Otherwise a dose must have had a response, hold at most ``cap``
     patients and be safe on the outcomes known now (escalation and backfill patients, the
     current cohort's included): 3+3, no dose at or below it has >= 2 DLTs; CRM, it is at or
-    below the model's recommendation on those data (no dose if the model's safety rule stops)."""
+    below the model's recommendation on those data (no dose if the model's safety rule stops);
+    BLRM, it and every dose below it are eligible under the overdose control on those data (no
+    dose if dose 1 is not, when the BLRM stops for safety)."""
     if code == BF_BOIN:
         return _open_dose(ipar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, first_resp, cal, cflag, filled, cur,
                           clock)
@@ -342,6 +357,11 @@ def _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, firs
         if rec < 0:
             return -1
         top = min(top, rec)
+    elif code == BF_BLRM:
+        e = _blrm.cached_highest_eligible(ipar, fpar, tab, kn, ky, work, top)
+        if e < 0:
+            return -1
+        top = e
     for b in range(top, -1, -1):
         if first_resp[b] < clock and bf_cnt[b] + n_esc[b] <= cap:
             return b
@@ -349,12 +369,17 @@ def _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, firs
 
 
 @jit
-def _select_any(code, ipar, fpar, tab, n, y, work):
+def _select_any(code, ipar, fpar, tab, n, y, aux, work):
     """The escalation design's final selection on all patients in the final analysis."""
     if code == BF_3P3:
         return _t3.select(n, y)
     if code == BF_CRM:
         return _crm.select(ipar, fpar, tab, n, y, work)
+    if code == BF_BLRM:
+        # the next best dose on the final analysis's data, with the increments from the last
+        # escalation dose (without backfill data: the last decision's, crmPack's recommendation)
+        nbd, _r = _blrm.cached_evaluate(ipar, fpar, tab, n, y, work, aux[1])
+        return nbd
     return _iv.select(ipar, fpar, tab, n, y, work)
 
 
@@ -496,7 +521,7 @@ def run_trial(code, ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key,
                 duration = max(duration, bf_cal[b, i])
     if reason == SAFETY:
         return -1, reason, duration, turned_away
-    return _select_any(code, ipar, fpar, tab, n, y, work), reason, duration, turned_away
+    return _select_any(code, ipar, fpar, tab, n, y, aux, work), reason, duration, turned_away
 
 
 @jit(parallel=True)

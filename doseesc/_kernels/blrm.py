@@ -1208,6 +1208,41 @@ def cached_evaluate(ipar, fpar, tab, n, y, work, cur):
     return nbd, reason
 
 
+@jit
+def highest_eligible(ipar, fpar, tab, n, y, work, top):
+    """The highest dose in ``0..top`` below every ineligible dose (P(overdose) above the overdose
+    bound, ``<=`` as NCRM and EWOC have it) on the counts ``n``/``y``; -1 when dose 0 is not
+    eligible (the design would stop for safety). Backfill's safety test."""
+    D = n.shape[0]
+    lattice(ipar, fpar, tab, n, y, work)
+    pr = work[ipar[I_O_PROB]:ipar[I_O_PROB] + 6 * D]
+    alpha = overdose_bound(ipar, fpar, n)
+    for d in range(top + 1):
+        dose_probs(ipar, fpar, tab, n, y, work, d, pr)
+        if not pr[P_OVER * D + d] <= alpha:
+            return d - 1
+    return top
+
+
+@jit
+def cached_highest_eligible(ipar, fpar, tab, n, y, work, top):
+    """:func:`highest_eligible` through the decision table (keys ``-(top + 1)`` in the current-dose
+    word, so they never meet a decision's ``cur + 1 >= 0``)."""
+    cap = ipar[I_CACHE]
+    if cap == 0:
+        return highest_eligible(ipar, fpar, tab, n, y, work, top)
+    kw = 1 + (n.shape[0] + 2) // 3
+    table = work[ipar[I_O_CACHE]:].view(np.int64)
+    key = table[2:2 + kw]
+    tag = _cache.tag_of(key, _key(n, y, -top - 2, key))
+    hit, v, ent = _cache.find(table, kw, cap, tag)
+    if hit:
+        return (v & 0xFF) - 2
+    e = highest_eligible(ipar, fpar, tab, n, y, work, top)
+    _cache.put(table, kw, cap, ent, tag, np.int64(e) + 2)
+    return e
+
+
 # ---------------------------------------------------------------------------------- design verbs
 @jit
 def start(ipar, aux):

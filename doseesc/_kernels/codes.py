@@ -22,12 +22,13 @@ TITE_CODES = (TITE_BOIN, TITE_CRM, TITE_BOIN12)
 BOIN12 = 31
 EFFTOX = 32  # EffTox (Thall & Cook 2004): six-parameter model, importance-sampled posterior
 EFFICACY_CODES = range(30, 40)
-# Backfill designs (BF-BOIN, 3+3 and CRM with backfill): an arrival-driven loop of their own
+# Backfill designs (BF-BOIN, 3+3, CRM and BLRM with backfill): an arrival-driven loop of their own
 # (``_kernels/backfill.py``, which dispatches on these codes), never the cohort loop or exact enumeration.
 BF_BOIN = 41
 BF_3P3 = 42
 BF_CRM = 43
-BACKFILL_CODES = (BF_BOIN, BF_3P3, BF_CRM)
+BF_BLRM = 44
+BACKFILL_CODES = (BF_BOIN, BF_3P3, BF_CRM, BF_BLRM)
 # Graded-toxicity designs (gBOIN): decide on summed toxicity scores, in their own cohort loop
 # (``_kernels/graded.py``), on scenarios with AE grades.
 GBOIN = 51

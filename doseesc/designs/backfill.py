@@ -1,10 +1,10 @@
 """Backfill cohorts: BF-BOIN (Zhao, Yuan, Korn & Freidlin 2024, Clin Cancer Res 30:673), and the
-same arrival-driven backfill for the 3+3 and the CRM.
+same arrival-driven backfill for the 3+3, the CRM and the BLRM.
 
 ``design.with_backfill(cap=, end_with_escalation=)`` treats patients who arrive while the
 escalation cohort is in follow-up at a lower dose that has been cleared and where a response
 was seen, instead of turning them away. For BOIN the rules are R bfboin's (Magirr & Zhang, the
-open implementation of the paper); for the 3+3 and the CRM the design-free rules are the same
+open implementation of the paper); for the 3+3, the CRM and the BLRM the design-free rules are the same
 and the BOIN-specific ones (the safety test, the conflict rule) are replaced by each design's
 own: see :class:`Backfill` and :mod:`doseesc._kernels.backfill`.
 """
@@ -20,8 +20,9 @@ from .. import _validate as v
 from .._kernels import backfill as _kb
 from .._kernels import crm as _kc
 from .._kernels import interval as _ki
-from .._kernels.codes import BF_3P3, BF_BOIN, BF_CRM
+from .._kernels.codes import BF_3P3, BF_BLRM, BF_BOIN, BF_CRM
 from .base import Design, Lowered
+from .blrm import BLRM
 from .crm import CRM
 from .interval import BOIN
 from .threep3 import ThreePlusThree
@@ -33,10 +34,11 @@ class Backfill(Design):
 
     Parameters
     ----------
-    base : BOIN, ThreePlusThree or CRM
+    base : BOIN, ThreePlusThree, CRM or BLRM
         The escalation design (BOIN without titration or extrasafe; the 3+3; the CRM without a
-        two-stage ``x0``). Its ``max_n`` bounds the *escalation* patients; backfill patients
-        come on top of it, and they count in every decision, BOIN's ``n_earlystop`` included.
+        two-stage ``x0``; the BLRM with rule ``"ncrm"`` or ``"ewoc"``). Its ``max_n`` bounds the
+        *escalation* patients; backfill patients come on top of it, and they count in every
+        decision, BOIN's ``n_earlystop`` and the BLRM's stopping rules included.
     cap : int
         A dose is open for backfill while at most ``cap`` patients (escalation and backfill,
         pending included) have been enrolled at it: R bfboin's ``n.cap``, whose check is
@@ -82,6 +84,24 @@ class Backfill(Design):
       current dose); if the model's safety rule would stop, no dose is open. The escalation decision
       keeps the CRM's restrictions (no skipping, no escalation after a cohort at or above the
       target rate), which act on the escalation cohort.
+    * BLRM (rules ``"ncrm"`` and ``"ewoc"``; this package's rules, by analogy with the CRM's; no
+      published BLRM backfill rule was checked): every known outcome (escalation and backfill)
+      enters the posterior at every decision and in the final selection. The safety test: a
+      dose is open while it and every dose below it are eligible under the BLRM's overdose
+      control on the outcomes known when the patient arrives (P(overdose) <= ``overdose_max``,
+      or the increasing feasibility bound); when dose 1 is not eligible (the BLRM would stop for
+      safety) no dose is open. The escalation decision keeps the BLRM's own rules: the increments
+      and the no-skipping rule act from the current escalation dose, no eligible dose stops the
+      trial for safety, ``max_n`` counts escalation patients only. The pieces that count
+      patients count every patient in the model's data, backfill included: the stopping rules
+      (``min_patients``, ``patients_near_dose``, ``min_cohorts`` and ``cohorts_near_dose`` with
+      cohorts of ``cohort_size``) and the feasibility bound's cohort count (``ceil(n / cohort_size)``).
+      The decision cache is keyed by the per-dose counts of all patients, and the grid's step in
+      log alpha is set for the most patients a trial can hold (``max_n`` plus ``cap + 1`` per
+      dose), so ``max_n + cap + 1`` may be at most 1000. The selection is the next best dose on the
+      final analysis's data, with the increments from the last escalation dose (without backfill
+      patients this is the last decision's, crmPack's recommendation); if no dose is eligible
+      there, none is selected.
 
     Simulation needs a scenario with a time model (``waiting="turn_away"``, no drop-out) and
     efficacy (``p_eff``: a dose opens for backfill once a response was seen there). Records
@@ -110,9 +130,11 @@ class Backfill(Design):
     reports_estimates: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
-        if type(self.base) not in (BOIN, ThreePlusThree, CRM):
-            raise ValueError(f"with_backfill: available for BOIN, 3+3 and CRM designs (without modifiers), got "
+        if type(self.base) not in (BOIN, ThreePlusThree, CRM, BLRM):
+            raise ValueError(f"with_backfill: available for BOIN, 3+3, CRM and BLRM designs (without modifiers), got "
                              f"{v._short(self.base)}")
+        if type(self.base) is BLRM and self.base.rule not in ("ncrm", "ewoc"):
+            raise ValueError(f"rule: the BLRM with backfill supports rule 'ncrm' or 'ewoc', got {self.base.rule!r}")
         if type(self.base) is BOIN and (self.base.titration or self.base.extrasafe):
             raise ValueError("with_backfill: BOIN's titration and extrasafe options are not available with backfill")
         if type(self.base) is CRM and self.base.x0 is not None:
@@ -160,6 +182,8 @@ class Backfill(Design):
             return self._lower_3p3(n_doses)
         if type(self.base) is CRM:
             return self._lower_crm(n_doses)
+        if type(self.base) is BLRM:
+            return self._lower_blrm(n_doses)
         T = self.base.max_n + n_doses * (self.cap + 1)  # bounds every pooled count
         table = replace(self.base, stay_at_1_of_3=False, max_n=T, name=None).lower(n_doses)
         ipar = np.zeros(_kb.N_IPAR, dtype=np.int64)
@@ -197,6 +221,19 @@ class Backfill(Design):
         return low._replace(code=BF_CRM, ipar=np.concatenate([ipar, self._options()]), max_n=self.base.max_n,
                        efficacy=0)
 
+    def _lower_blrm(self, n_doses: int) -> Lowered:
+        # the grid's step in log alpha comes from the bound on the posterior's width at the most
+        # patients a trial can hold (escalation plus cap + 1 per dose); the escalation's max_n is
+        # the kernel's (the BLRM kernel itself never stops on it)
+        if self.base.max_n + self.cap + 1 > v.MAX_PATIENTS:
+            raise ValueError(f"cap: with the BLRM's max_n = {self.base.max_n} the cap must be at most "
+                             f"{v.MAX_PATIENTS - self.base.max_n - 1}, got {self.cap}")
+        T = min(self.base.max_n + n_doses * (self.cap + 1), v.MAX_PATIENTS)
+        low = replace(self.base, max_n=T, name=None).lower(n_doses)
+        opts = self._options()
+        return low._replace(code=BF_BLRM, ipar=np.concatenate([low.ipar, opts]), max_n=self.base.max_n,
+                            efficacy=0, n_aux=max(low.n_aux, 2))
+
     def _protocol(self, scenario):
         p = self.base._protocol(scenario)
         p.title = self.label()
@@ -218,6 +255,12 @@ class Backfill(Design):
                     "are turned away. Backfill patients count in the dose's DLT tally: when a dose below the current "
                     "one reaches 2 or more DLTs, the next decision de-escalates from it as the 3+3 does from a dose "
                     "with 2 or more DLTs, and the final selection uses every patient")
+        elif type(self.base) is BLRM:
+            safe = ("and that, with every dose below it, is eligible under the model's overdose control (posterior "
+                    "probability of overdosing at most the bound) on every outcome known when the patient arrives; no "
+                    "dose is open when the lowest dose is not eligible. Patients who cannot be backfilled are turned "
+                    "away. Backfill patients' outcomes enter the model at every decision, its stopping rules and "
+                    "overdose bound count them, and the final selection uses every patient in the final analysis")
         else:
             safe = ("and that is at or below the dose the model recommends on every outcome known when the patient "
                     "arrives. Patients who cannot be backfilled are turned away. Backfill patients' outcomes enter the "
@@ -245,7 +288,7 @@ class Backfill(Design):
 
 def with_backfill(self: Design, cap: int = 12, end_with_escalation: bool = True,
                   wait_for_backfill: bool = True) -> Backfill:
-    """Add backfill cohorts (BF-BOIN, Zhao et al. 2024; the 3+3 and the CRM with the same
+    """Add backfill cohorts (BF-BOIN, Zhao et al. 2024; the 3+3, the CRM and the BLRM with the same
     arrival-driven rules and their own safety rules): see :class:`~doseesc.designs.backfill.Backfill`.
 
     Examples
@@ -257,6 +300,8 @@ def with_backfill(self: Design, cap: int = 12, end_with_escalation: bool = True,
     'BF-3+3 (cap 9)'
     >>> de.CRM(skeleton=[0.05, 0.12, 0.25, 0.4], target=0.25, cohort_size=3, max_n=24).with_backfill().cap
     12
+    >>> de.BLRM(doses=[1, 2, 4, 8], d_ref=4, max_n=24).with_backfill(cap=9).label()
+    'BF-BLRM (ncrm) (cap 9)'
     """
     return Backfill(base=self, cap=cap, end_with_escalation=end_with_escalation, wait_for_backfill=wait_for_backfill)
 
