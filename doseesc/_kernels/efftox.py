@@ -127,6 +127,22 @@ def _log_sigmoid(v):
     return v - np.log1p(np.exp(v))
 
 
+@jit(inline=True)
+def _add_cells(lp, c1, c2, c3, c4, lpe, lqe, lpt, lqt, pe, qe, pt, qt, k):
+    """``lp`` plus the log likelihood of one dose's four outcome cells: ``c1`` responses without
+    DLT, ``c2`` neither, ``c3`` both, ``c4`` DLTs without response, under the Gumbel-type
+    association ``k = tanh(psi / 2)`` (added one cell at a time, in this order)."""
+    if c1 > 0:
+        lp += c1 * (lpe + lqt + np.log1p(-qe * pt * k))
+    if c2 > 0:
+        lp += c2 * (lqe + lqt + np.log1p(pe * pt * k))
+    if c3 > 0:
+        lp += c3 * (lpe + lpt + np.log1p(qe * qt * k))
+    if c4 > 0:
+        lp += c4 * (lqe + lpt + np.log1p(-pe * qt * k))
+    return lp
+
+
 @jit
 def log_post(fpar, n, y, e, b, th):
     """Log posterior (up to a constant) at ``th`` = (alpha, beta, gamma, zeta, eta, psi)."""
@@ -154,14 +170,7 @@ def log_post(fpar, n, y, e, b, th):
         c1 = e[d] - c3  # efficacy, no toxicity
         c4 = y[d] - c3  # toxicity, no efficacy
         c2 = n[d] - c1 - c3 - c4  # neither
-        if c1 > 0:
-            lp += c1 * (lpe + lqt + np.log1p(-qe * pt * k))
-        if c2 > 0:
-            lp += c2 * (lqe + lqt + np.log1p(pe * pt * k))
-        if c3 > 0:
-            lp += c3 * (lpe + lpt + np.log1p(qe * qt * k))
-        if c4 > 0:
-            lp += c4 * (lqe + lpt + np.log1p(-pe * qt * k))
+        lp = _add_cells(lp, c1, c2, c3, c4, lpe, lqe, lpt, lqt, pe, qe, pt, qt, k)
     return lp
 
 
@@ -177,16 +186,7 @@ def _dose_loglik(le, lt, psi, c1, c2, c3, c4):
     qe = np.exp(lqe)
     pt = np.exp(lpt)
     qt = np.exp(lqt)
-    f = 0.0
-    if c1 > 0:
-        f += c1 * (lpe + lqt + np.log1p(-qe * pt * k))
-    if c2 > 0:
-        f += c2 * (lqe + lqt + np.log1p(pe * pt * k))
-    if c3 > 0:
-        f += c3 * (lpe + lpt + np.log1p(qe * qt * k))
-    if c4 > 0:
-        f += c4 * (lqe + lpt + np.log1p(-pe * qt * k))
-    return f
+    return _add_cells(0.0, c1, c2, c3, c4, lpe, lqe, lpt, lqt, pe, qe, pt, qt, k)
 
 
 @jit
@@ -435,14 +435,7 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
                 c1 = e[d] - c3
                 c4 = y[d] - c3
                 c2 = n[d] - c1 - c3 - c4
-                if c1 > 0:
-                    lp += c1 * (lpe + lqt + np.log1p(-qe * pt * k))
-                if c2 > 0:
-                    lp += c2 * (lqe + lqt + np.log1p(pe * pt * k))
-                if c3 > 0:
-                    lp += c3 * (lpe + lpt + np.log1p(qe * qt * k))
-                if c4 > 0:
-                    lp += c4 * (lqe + lpt + np.log1p(-pe * qt * k))
+                lp = _add_cells(lp, c1, c2, c3, c4, lpe, lqe, lpt, lqt, pe, qe, pt, qt, k)
         lw = lp + half * np.log1p(r2 / nu)
         if lw > lmax:
             if wsum > 0.0:
