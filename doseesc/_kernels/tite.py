@@ -613,9 +613,10 @@ def _crm_ptox(ipar, fpar, D, beta, out):
             out[d] = 1.0 / (1.0 + math.exp(-fpar[G_A0] - t * x))
 
 
-@jit
-def _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work):
-    """Weighted-likelihood posterior mean of beta from per-patient data."""
+@jit(inline=True)
+def _crm_data(ipar, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work):
+    """The TITE weights (returned, a view of ``work``) and the per-dose counts of observed DLTs
+    ``cnt_y`` and of complete follow-ups without one ``cnt_c``."""
     K = ipar[C_K]
     nmax = pd.shape[0]
     w = work[2 * K:2 * K + nmax]
@@ -628,6 +629,13 @@ def _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work):
             cnt_y[pd[i]] += 1
         elif w[i] >= 1.0:
             cnt_c[pd[i]] += 1
+    return w
+
+
+@jit
+def _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work):
+    """Weighted-likelihood posterior mean of beta from per-patient data."""
+    w = _crm_data(ipar, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work)
     return _crm_posterior_mean(ipar, tab, cnt_y, cnt_c, pd, w, ptox, npat, work)
 
 
@@ -673,18 +681,8 @@ def _crm_choice(ipar, fpar, tab, pd, w, ptox, npat, cnt_y, cnt_c, nmax, work):
 
 @jit
 def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c, work):
-    K = ipar[C_K]
     nmax = pd.shape[0]
-    w = work[2 * K:2 * K + nmax]
-    support = work[2 * K + nmax:2 * K + 2 * nmax]
-    _crm_weights(ipar, ptox, pfu, npat, window, w, support)
-    cnt_y[:] = 0
-    cnt_c[:] = 0
-    for i in range(npat):
-        if ptox[i] != 0:
-            cnt_y[pd[i]] += 1
-        elif w[i] >= 1.0:
-            cnt_c[pd[i]] += 1
+    w = _crm_data(ipar, pd, ptox, pfu, npat, window, cnt_y, cnt_c, work)
     nxt = _crm_choice(ipar, fpar, tab, pd, w, ptox, npat, cnt_y, cnt_c, nmax, work)
     if ipar[C_RESTRICT] != 0 and nxt > cur + 1:  # dfcrm titesim: at most one level above the last patient
         nxt = cur + 1
