@@ -594,7 +594,8 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     graded : bool
         With trial B: also show what counting grade 1-2 adverse events changes -- gBOIN beside
         the DLT-only BOIN on its doses, under fixed graded scenarios and prior-predictive ones
-        from the per-grade AE prior (``WhatIfResult.graded``; see ``doseesc._whatif_graded``).
+        from the per-grade AE prior of the same trials as the toxicity prior (``evidence``: by default
+        trial B's own AE grades are left out) (``WhatIfResult.graded``; see ``doseesc._whatif_graded``).
 
     Returns
     -------
@@ -709,7 +710,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
             from ._whatif_graded import graded as _graded
 
             gr = _graded(doses, target=target, max_n=mn, cohort_size=cohort_size, n_scenarios=n_scenarios,
-                         n_trials=n_trials, seed=seed, progress=progress)
+                         n_trials=n_trials, seed=seed, sources=sources, trial=trial, progress=progress)
     settings = dict(trials=trials, target=target, cohort_size=cohort_size, discount=discount, evidence=evidence,
                     max_n=maxes, max_n_notes={k: TRIALS[k]["max_n_note"] for k in trials if max_n is None},
                     n_scenarios=n_scenarios, n_trials=n_trials, seed=seed)

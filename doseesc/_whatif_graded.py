@@ -129,11 +129,15 @@ def _signed(x: float, dec: int) -> str:
 
 
 def graded(doses, *, target: float, max_n: int, cohort_size: int, n_scenarios: int, n_trials: int, seed: int,
-           fixed_trials: int = 20_000, progress=False) -> GradedWhatIf:
-    """Run the graded comparison (see the module docstring)."""
+           sources=None, trial: str | None = None, fixed_trials: int = 20_000, progress=False) -> GradedWhatIf:
+    """Run the graded comparison (see the module docstring).
+
+    ``sources``: the seed trials whose AE grades make the grade prior (all by default); the what-if
+    passes the same trials as its toxicity prior, so that trial ``trial``'s own data are left out
+    unless its ``evidence="all"`` asks for them."""
     from . import evidence as _ev
 
-    prior = _ev.grade_prior()
+    prior = _ev.grade_prior(trials=None if sources is None else list(sources))
     m1, m2 = (float(x) for x in prior.mean()[1:3])
     t_half = round(target + 0.5 * m2, 3)
     t_both = round(target + 0.25 * m1 + 0.5 * m2, 3)
@@ -176,8 +180,12 @@ def graded(doses, *, target: float, max_n: int, cohort_size: int, n_scenarios: i
     conclusions = _conclusions(rows, diffs, labels, [n for n, _ in FIXED], doses)
     settings = dict(target=target, max_n=max_n, cohort_size=cohort_size, n_scenarios=n_scenarios, n_trials=n_trials,
                     fixed_trials=fixed_trials, seed=seed, score_targets=[t_half, t_both])
+    text = prior.describe()
+    if trial is not None:
+        own = "own data left out" if sources is not None and trial not in sources else "own data in"
+        text = f"from the AE grades of trials {', '.join(sources or _ev.TRIALS)} (trial {trial}'s {own}). " + text
     return GradedWhatIf(list(doses), settings, [{"label": a["label"], "spec": a["spec"]} for a in arms], rows, diffs,
-                        conclusions, prior.describe())
+                        conclusions, text)
 
 
 def _conclusions(rows, diffs, labels, fixed_names, doses) -> list[str]:

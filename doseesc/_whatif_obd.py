@@ -451,7 +451,11 @@ def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_e
         f"responders (trial {ep.trial}, doses {', '.join(f'{x:g}' for x in ep.doses)}), each patient counting as "
         f"{eff_discount:g} of a patient; one response probability for every dose, then shaped (increasing, plateau, "
         "umbrella, equally likely). The next trial's endpoint is assumed to behave like this one; other endpoints "
-        "(SRI-4 at week 20, renal CR+PR within 3 months) are different and are not pooled."),
+        "(SRI-4 at week 20, renal CR+PR within 3 months) are different and are not pooled."
+        + (f" Unlike the toxicity prior, this efficacy prior includes trial {ep.trial}'s own responses (no other seed "
+           "trial measured this endpoint): this part asks the next trial's question on these doses, not a redesign "
+           "of trial B judged on evidence it did not produce (--eff-endpoint chooses another endpoint)."
+           if ep.trial == "B" else "")),
         "phase I/II toxicity prior": "the what-if's toxicity prior for these doses (above)"}
     settings = dict(target=target, max_n=max_n, cohort_size=cohort_size, start_dose=1, utility=list(utility),
                     eff_endpoint=eff_endpoint, eff_discount=eff_discount, n_scenarios=n_scenarios, n_trials=n_trials,

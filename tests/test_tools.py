@@ -210,6 +210,8 @@ def test_whatif_phase12_answers_which_dose_by_which_design():
                                                 abs=1e-12)
     text = res.table()
     assert "Phase I/II" in text and "B:response-M12" in text and "month 12" in text
+    # the efficacy prior's circularity for trial B is stated, not hidden
+    assert "includes trial B's own responses" in " ".join(text.split())
     assert f"{100 * r['pcs_obd']:.0f}%" in "\n".join(p.conclusions)
     assert any(row[0] == "phase I/II" for row in csv.reader(io.StringIO(res.to_csv())))
     # late-onset efficacy: TITE-BOIN12 beside BOIN12 waiting for complete data, paired on the same patients
@@ -244,6 +246,11 @@ def test_whatif_graded_shows_what_counting_low_grade_events_changes():
     gb = next(r for r in g["rows"] if r["design"] == labels[1] and r["scenario"] == sc2)
     assert b["selection"][2] - gb["selection"][2] > 4 * (b["selection_se"][2] + gb["selection_se"][2])
     assert "A@2" in g["grade_prior"] and "C@2 (AE grades not stated)" in g["grade_prior"]
+    # leave-one-trial-out, as the toxicity prior: trial B's own AE grades are not in B's grade prior
+    assert "trial B's own data left out" in g["grade_prior"] and "B@2" not in g["grade_prior"]
+    g_all = json.loads(de.whatif(["B"], n_scenarios=2, n_trials=5, blrm=False, phase12=False,
+                                 evidence="all").to_json())["graded"]["grade_prior"]
+    assert "trial B's own data in" in g_all and "B@2" in g_all
     assert "Graded toxicity" in res.table() and any(row[0] == "graded" for row in csv.reader(io.StringIO(res.to_csv())))
     assert de.whatif(["B"], n_scenarios=2, n_trials=5, blrm=False, phase12=False, graded=False).graded is None
 
