@@ -350,13 +350,15 @@ class Design:
             out[f.name] = val
         return out
 
-    def _resolve_n_doses(self, cohorts, n_doses: int | None) -> int:
+    def _resolve_n_doses(self, tried, n_doses: int | None) -> int:
+        """``n_doses`` checked, else the design's own, else (with a warning) one level above the
+        highest of the 1-based dose levels ``tried`` (or the start dose)."""
         if n_doses is not None:
             return v.integer("n_doses", n_doses, low=1, high=v.MAX_DOSES)
         if self.fixed_n_doses is not None:
             return self.fixed_n_doses
         # Unknown: assume one level above the highest dose seen (or the start dose) exists.
-        highest = max([c.dose for c in cohorts] + [getattr(self, "start_dose", 1)])
+        highest = int(max([*tried, getattr(self, "start_dose", 1)]))
         guess = min(highest + 1, v.MAX_DOSES)
         _warnings.warn(f"n_doses: not given; assuming {guess} dose levels (one above the highest dose so far). "
                        "In a live trial give the number of dose levels (n_doses=, or n_doses on the design)",
@@ -394,7 +396,7 @@ class Design:
             design's maximum sample size ``max_n``.
         """
         cohorts = _outcomes.parse(outcomes)
-        n_doses = self._resolve_n_doses(cohorts, n_doses)
+        n_doses = self._resolve_n_doses([c.dose for c in cohorts], n_doses)
         for c in cohorts:
             if c.dose > n_doses:
                 raise ValueError(f"outcomes: dose level {c.dose} is out of range (allowed 1 to {n_doses})")

@@ -134,14 +134,7 @@ class _TiteDesign(Design):
         """
         window = v.positive("window", window, "length of the DLT window")
         dose, dlt, fu, gone = _patient_table(data, window, self.max_n)
-        if n_doses is not None:
-            n_doses = v.integer("n_doses", n_doses, low=1)
-        elif self.fixed_n_doses is not None:
-            n_doses = self.fixed_n_doses
-        else:
-            n_doses = min(int(max([*dose.tolist(), self.start_dose])) + 1, v.MAX_DOSES)
-            warnings.warn(f"n_doses: not given; assuming {n_doses} dose levels (one above the highest dose so far). "
-                          "In a live trial give the number of dose levels", stacklevel=2)
+        n_doses = self._resolve_n_doses(dose.tolist(), n_doses)
         if dose.size and dose.max() > n_doses:
             raise ValueError(f"data: dose level {int(dose.max())} is out of range (allowed 1 to {n_doses})")
         low = self.lower(n_doses)
@@ -206,7 +199,7 @@ class _TiteDesign(Design):
         design recommended. For partially followed patients use :meth:`next_dose_tite`.
         """
         cohorts = _outcomes.parse(outcomes)
-        n_doses = self._resolve_n_doses(cohorts, n_doses)  # once, from all the data
+        n_doses = self._resolve_n_doses([c.dose for c in cohorts], n_doses)  # once, from all the data
         check_total(sum(c.size for c in cohorts), self.max_n, "outcomes")
         rows: list[dict] = []
         before = []  # the recommendation before each cohort the design decided on

@@ -240,14 +240,7 @@ class TITEBOIN12(Design):
         eff_window = window if eff_window is None else v.positive("eff_window", eff_window,
                                                                   "length of the efficacy window")
         dose, dlt, fu, eff, efu = _patient_table12(data, window, eff_window, self.max_n)
-        if n_doses is not None:
-            n_doses = v.integer("n_doses", n_doses, low=1, high=v.MAX_DOSES)
-        elif self.fixed_n_doses is not None:
-            n_doses = self.fixed_n_doses
-        else:
-            n_doses = min(int(max([*dose.tolist(), self.start_dose])) + 1, v.MAX_DOSES)
-            warnings.warn(f"n_doses: not given; assuming {n_doses} dose levels (one above the highest dose so far). "
-                          "In a live trial give the number of dose levels", stacklevel=2)
+        n_doses = self._resolve_n_doses(dose.tolist(), n_doses)
         if dose.size and dose.max() > n_doses:
             raise ValueError(f"data: dose level {int(dose.max())} is out of range (allowed 1 to {n_doses})")
         low = self.lower(n_doses)
@@ -296,7 +289,7 @@ class TITEBOIN12(Design):
         2
         """
         cohorts = _outcomes.parse(outcomes)
-        n_doses = self._resolve_n_doses(cohorts, n_doses)
+        n_doses = self._resolve_n_doses([c.dose for c in cohorts], n_doses)
         low = self.lower(n_doses)
         check_total(sum(c.size for c in cohorts), low.max_n, "outcomes")
         rows: list[dict] = []
