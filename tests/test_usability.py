@@ -101,6 +101,12 @@ def test_n_doses_is_required_in_live_use(capsys):
         warnings.simplefilter("error")
         de.ThreePlusThree(n_doses=3).next_dose("1NNN")
         de.CRM(skeleton=SKEL, target=0.3).next_dose("1N")  # the skeleton fixes it
+    # live use with follow-up times resolves it the same way (one rule, Design._resolve_n_doses)
+    data = [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=28)] * 3
+    for d in (de.TITEBOIN(target=0.2, max_n=30), de.TITEBOIN12(max_n=30)):
+        with pytest.warns(UserWarning, match="n_doses: not given; assuming 2 dose levels") as rec:
+            d.next_dose_tite(data, window=28)
+        assert rec[0].filename == __file__  # the warning points at the caller's line
 
 
 def test_suspension_says_who_is_pending_and_until_when():
