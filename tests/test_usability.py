@@ -57,8 +57,13 @@ def test_final_selection_among_treated_doses():
     crm = de.CRM(skeleton=SKEL, target=0.3, cohort_size=3, max_n=24)
     rec = crm.next_dose("1NNN")  # the model puts the MTD above every tried dose
     assert rec.selected > 1 and rec.n_patients[rec.selected - 1] == 0
+    # ... and says so, naming the option that forbids it (printed, and in the JSON)
+    assert any(f"dose {rec.selected}, the selection if the trial ended now, has had no patients" in x
+               and "select_min_n" in x for x in rec.notes)
+    assert "has had no patients" in str(rec) and rec.to_dict()["notes"] == list(rec.notes)
     held = crm.select_among_treated(1)
     assert held.next_dose("1NNN").selected == 1 and held.select([3, 0, 0, 0, 0], [0, 0, 0, 0, 0]) == 1
+    assert not any("has had no patients" in x for x in held.next_dose("1NNN").notes)
     assert crm.select_among_treated(6).next_dose("1NNN 2NNN").selected is None  # no dose has 6 patients
     # in simulation: an untried dose is sometimes selected without the rule, never with it
     sc = de.Scenario([0.02, 0.04, 0.06, 0.08, 0.5], target=0.3)
@@ -154,3 +159,19 @@ def test_metrics_are_documented_where_users_look():
     doc = de.OperatingCharacteristics.__doc__
     for name in METRICS:
         assert f"``{name}``" in doc
+
+
+def test_every_recommendation_prints_its_notes_and_warnings():
+    """Phase I/II and BLRM recommendations print notes and warnings as the others do."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        b12 = de.BOIN12(max_n=30).next_dose("1NNN 3NNN", n_doses=4)  # dose 2 skipped: a deviation
+        # cohorts after a stop: counted, and said so (BLRM and EWOC kept this from their own records)
+        blrm = de.BLRM(doses=[1, 2, 4, 8], d_ref=4, max_n=24).next_dose("1NNN 2TTT 3NNN")
+        ewoc = de.EWOC(doses=[1, 2, 3, 4, 5], target=0.3, cohort_size=3, safety_stop=0.9).next_dose("1TTT 1TTT 2NNN")
+    for rec in (b12, blrm, ewoc):
+        assert rec.warnings and all(f"warning: {w}" in str(rec) for w in rec.warnings)
+    data = {"dose": [1, 1, 1], "dlt": [0, 0, 0], "follow_up": [28, 10, 5], "eff": [0, 0, 0],
+            "eff_follow_up": [28, 10, 5]}
+    rec = de.TITEBOIN12(max_n=30).next_dose_tite(data, window=28, eff_window=84, n_doses=3)
+    assert rec.reason == "suspended" and rec.notes and all(f"note: {x}" in str(rec) for x in rec.notes)

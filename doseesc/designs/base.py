@@ -201,6 +201,17 @@ class Recommendation:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # A selection nobody has received is legitimate for some designs (dfcrm's CRM selects the
+        # model's dose), but a committee must see it and know the option that forbids it.
+        k = self.selected
+        if k is not None and 1 <= k <= len(self.n_patients) and self.n_patients[k - 1] == 0:
+            note = (f"dose {k}, the selection if the trial ended now, has had no patients: this design's final "
+                    "selection may pick an untried dose; select_min_n (--select-min-n) restricts it to doses with "
+                    "at least that many patients")
+            if note not in self.notes:
+                object.__setattr__(self, "notes", (*self.notes, note))
+
     def to_dict(self) -> dict:
         d = asdict(self)
         d["warnings"] = list(self.warnings)
@@ -228,15 +239,14 @@ class Recommendation:
             lines.append(f"if the trial ended now: {'none' if self.selected is None else f'dose {self.selected}'}")
         if self.n_eff is not None:
             lines.extend(self._efficacy_rows())
-            return "\n".join(lines)
-        hdr = "dose   n  DLT" + ("  p_tox" if self.p_tox is not None else "")
-        lines.append(hdr)
-        for i, (n, y) in enumerate(zip(self.n_patients, self.n_dlt)):
-            row = f"{i + 1:>4} {n:>3} {y:>4}"
-            if self.p_tox is not None:
-                p = self.p_tox[i]
-                row += "      -" if np.isnan(p) else f"  {p:.3f}"
-            lines.append(row)
+        else:
+            lines.append("dose   n  DLT" + ("  p_tox" if self.p_tox is not None else ""))
+            for i, (n, y) in enumerate(zip(self.n_patients, self.n_dlt)):
+                row = f"{i + 1:>4} {n:>3} {y:>4}"
+                if self.p_tox is not None:
+                    p = self.p_tox[i]
+                    row += "      -" if np.isnan(p) else f"  {p:.3f}"
+                lines.append(row)
         if self.beta is not None:
             lines.append(f"posterior mean of beta: {self.beta:.4f}")
         lines.extend(f"note: {w}" for w in self.notes if w)

@@ -850,7 +850,8 @@ class BLRM(Design):
             p_underdose=1.0 - up_lo, p_target=p_target, p_overdose=up_over.copy(),
             p_excessive=(up_over - up_unacc) if four else None, p_unacceptable=up_unacc.copy() if four else None,
             p_lower=q[0], p_median=q[1], p_upper=q[2], eligible=elig, dose_limit=int(lim) + 1,
-            overdose_bound=float(alpha), loss=loss, explanation=expl, doses=tuple(self.doses), mtd_quantile=mtd_q)
+            overdose_bound=float(alpha), loss=loss, explanation=expl, doses=tuple(self.doses), mtd_quantile=mtd_q,
+            warnings=rec.warnings, notes=rec.notes)
 
     def cdf(self, outcomes: str, dose: int, p: Any) -> np.ndarray:
         """Posterior probability that the DLT probability of ``dose`` (1-based) is at most ``p``.
@@ -1033,6 +1034,8 @@ class BLRMRecommendation(Recommendation):
             if self.loss is not None:
                 row += f" {self.loss[i]:6.3f}"
             lines.append(row)
+        lines.extend(f"note: {w}" for w in self.notes if w)
+        lines.extend(f"warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
 

@@ -247,7 +247,8 @@ class EWOC(Design):
         return EWOCRecommendation(
             dose=rec.dose, cohort_size=rec.cohort_size, stop=rec.stop, reason=rec.reason, selected=rec.selected,
             n_patients=rec.n_patients, n_dlt=rec.n_dlt, p_tox=out[D:].copy(), beta=None,
-            p_overdose=out[:D].copy(), mtd_quantile=float(q), alpha_used=float(alpha), doses=self.doses)
+            p_overdose=out[:D].copy(), mtd_quantile=float(q), alpha_used=float(alpha), doses=self.doses,
+            warnings=rec.warnings, notes=rec.notes)
 
 
 @dataclass(frozen=True)
