@@ -225,3 +225,14 @@ def test_modified_description_changes_with_every_field(field):
         de.Modified(base=MOD_CHANGES["base"], **MOD_BASE)
     assert d1.describe(SC5) != d0.describe(SC5)
     assert d1.spec_rows(SC5) != d0.spec_rows(SC5)
+
+
+def test_crm_selection_of_an_untried_dose_is_stated_and_withdrawn_by_the_rule():
+    crm = de.CRM(skeleton=[0.05, 0.1, 0.2, 0.3], target=0.3)
+    assert "no patient has received" in crm.describe()
+    assert dict(crm.spec_rows())["MTD selection"].endswith("(untried doses allowed)")
+    held = crm.select_among_treated(3)
+    text = held.describe()
+    assert "no patient has received" not in text and "restricted as stated under Additional rules" in text
+    rows = dict(held.spec_rows())
+    assert "untried" not in rows["MTD selection"] and rows["Selection restricted to"] == "doses with >= 3 patients"

@@ -426,6 +426,10 @@ def _prior_text(d) -> str:
     return f"N(0, {num(sd)}^2) (variance {num(var)})"
 
 
+UNTRIED = ("It may be a dose no patient has received; the select_min_n rule restricts the selection to doses with "
+           "at least that many patients.")
+
+
 def crm(d, scenario) -> Protocol:
     t = num(d.target)
     p = Protocol(d.label())
@@ -477,7 +481,7 @@ def crm(d, scenario) -> Protocol:
         stops.append("the safety rule holds (no dose selected)")
     p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + "."))
     p.sections.append(("Selection of the MTD", "The MTD is the dose the model recommends after the last patient "
-                       "(closest to the target as above, without the restrictions): dfcrm crmsim's MTD."))
+                       "(closest to the target as above, without the restrictions): dfcrm crmsim's MTD. " + UNTRIED))
     if bayes:
         ref = ("R package dfcrm 0.2-2.1: posterior means, plug-in estimates and recommendations equal its crm() "
                "values, calibrated skeletons its getprior(), and with restrict = TRUE the operating characteristics "
@@ -499,7 +503,7 @@ def crm(d, scenario) -> Protocol:
                                                               else "no skipping + coherence (dfcrm)")),
                ("Safety stop", "none" if d.model_safety_threshold is None
                 else f"P(p_1 > {t} | data) > {num(d.model_safety_threshold)}"),
-               ("MTD selection", "model's recommendation after the last patient"),
+               ("MTD selection", "model's recommendation after the last patient (untried doses allowed)"),
                ("Peer", "dfcrm 0.2-2.1 (crm, crmsim, getprior)" if bayes else "dfcrm 0.2-2.1 likelihood method")]
     return p
 
@@ -714,6 +718,12 @@ def modified(m, scenario) -> Protocol:
                      f"{k} patient{'s' if k > 1 else ''}; a selected dose with fewer moves down to the nearest dose "
                      f"below it that has {k} or more (no dose is selected if there is none).")
         p.rows.append(("Selection restricted to", f"doses with >= {k} patient{'s' if k > 1 else ''}"))
+        # the base design's own wording may say untried doses can be selected: no longer so
+        sel = p.section("Selection of the MTD")
+        if sel is not None and UNTRIED in sel:
+            p.set_section("Selection of the MTD", sel.replace(UNTRIED, "It is then restricted as stated under "
+                                                                       "Additional rules."))
+        p.rows = [(key, val.replace(" (untried doses allowed)", "")) for key, val in p.rows]
     order = ("These rules are applied after the design's own decision, in this order: the design decides; no "
              "skipping caps an escalation; the safety stop; the stop at n patients at a dose; the maximum sample "
              "size; at the end, the restriction of the selection.")
