@@ -170,12 +170,20 @@ def test_whatif_small_and_honest():
         a_ = next(r for r in mc if r["trial"] == diff["trial"] and r["design"] == diff["design"])
         b_ = next(r for r in mc if r["trial"] == diff["trial"] and r["design"] == diff["versus"])
         assert diff["pcs"] == pytest.approx(a_["pcs"] - b_["pcs"], abs=1e-12)
-    # the complete-information benchmark is the upper reference: no design above it by more than 4 SE
-    bench = [line for line in res.conclusions["B"] if line.startswith("Upper reference")]
-    assert len(bench) == 1
-    diffs_b = [float(x) for x in re.findall(r" ([+-]\d+\.\d) \(SE", bench[0])]
-    ses_b = [float(x) for x in re.findall(r"\(SE (\d+\.\d)\)", bench[0])][1:]
-    assert len(diffs_b) == len(ses_b) >= 3 and all(dd <= 4 * ss + 0.1 for dd, ss in zip(diffs_b, ses_b))
+    # the complete-information benchmark is the upper reference: no design above it by more than 4 SE in trial B;
+    # where one is (trial A: the BLRM, whose prior carries the evidence the true curves are drawn from), the
+    # output names it and says why, instead of calling the benchmark a bound
+    for trial in ("A", "B"):
+        bench = [line for line in res.conclusions[trial] if line.startswith("Upper reference")]
+        assert len(bench) == 1
+        diffs_b = [float(x) for x in re.findall(r" ([+-]\d+\.\d) \(SE", bench[0])]
+        ses_b = [float(x) for x in re.findall(r"\(SE (\d+\.\d)\)", bench[0])][1:]
+        assert len(diffs_b) == len(ses_b) >= 3
+        said = [line for line in res.conclusions[trial] if "the benchmark by more than 4 SE" in line]
+        if trial == "B":
+            assert all(dd <= 4 * ss + 0.1 for dd, ss in zip(diffs_b, ses_b)) and not said
+        if any(dd > 4 * ss + 0.15 for dd, ss in zip(diffs_b, ses_b)):
+            assert len(said) == 1 and "not a bound" in said[0]
     text = res.table()
     assert "Designs:" in text and "Conclusion for trial B" in text and "assumed:" in text
     assert "low-gr" not in text.split("== Graded")[0]  # no AE column: it only restated the sample size
@@ -337,3 +345,16 @@ def test_whatif_figure_and_report(tmp_path, capsys):
     capsys.readouterr()
     assert main(["whatif", "--report", str(tmp_path / "w.pdf")]) == 2
     assert "--report" in capsys.readouterr().err
+
+
+def test_whatif_says_when_a_design_beats_the_benchmark():
+    """Trial A's default what-if: the BLRM, whose MAP prior carries the evidence its true curves are drawn from,
+    selects the right dose more often than the complete-information benchmark (by about 2 points, SE 0.1); the
+    output names it and says the benchmark is no bound there."""
+    res = de.whatif(["A"], seed=1, phase12=False, graded=False)
+    bench = next(line for line in res.conclusions["A"] if line.startswith("Upper reference"))
+    m = re.search(r"BLRM \(MAP prior from trials B, C, D\) ([+-]\d+\.\d) \(SE (\d+\.\d)\)", bench)
+    assert m and float(m.group(1)) > 4 * float(m.group(2))
+    said = [line for line in res.conclusions["A"] if "the benchmark by more than 4 SE" in line]
+    assert len(said) == 1 and said[0].startswith("BLRM (MAP prior from trials B, C, D) exceeds")
+    assert "CRM" not in said[0] and "3+3" not in said[0]
