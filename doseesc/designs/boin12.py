@@ -165,6 +165,11 @@ class BOIN12(Design):
     def _auto_label(self) -> str:
         return f"BOIN12 (phi_t {self.phi_t:g}, phi_e {self.phi_e:g})"
 
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.boin12(self, scenario)
+
     @property
     def utility_benchmark(self) -> float:
         """u_b, on the 0-100 scale (see :func:`utility_benchmark`)."""
