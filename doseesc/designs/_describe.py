@@ -756,9 +756,9 @@ def boin12(b, scenario) -> Protocol:
              "no dose is admissible under rule (4), or dose level 1 is not admissible under rule (3) (no dose "
              "selected); this is checked after every cohort, the last one included"]
     p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + ". The design has no "
-                       "stop at a number of patients per dose of its own: the published example's rule (stop once 12 "
-                       "patients have been treated at any dose) is the composable rule stop_when_n_at_dose(12, "
-                       "dose=\"any\"), as escalation's stop_when_n_at_dose."))
+                       "stop at a number of patients per dose of its own: the rule under which escalation's tests "
+                       "reproduce the published example (stop once 12 patients have been treated at any dose) is the "
+                       "composable rule stop_when_n_at_dose(12, dose=\"any\"), as escalation's stop_when_n_at_dose."))
     p.sections.append(("Selection of the OBD", _b12_selection_text(b)))
     p.sections.append(("Reference implementation", "R package escalation 0.2.3 (get_boin12, select_boin12_obd) and "
                        "the MD Anderson BOIN12 app: doseesc makes the 11 decisions of the published example trial "
@@ -895,8 +895,8 @@ def tite_boin12(d, scenario) -> Protocol:
              "max(W_T, W_E), is complete)",
              "no dose is admissible at a decision under rule (4), or dose level 1 is not admissible under rule (3) "
              "(no dose selected)",
-             "once the last patient's windows are complete, the decision on the complete data (as after any cohort) "
-             "finds no admissible dose in the same way (no dose selected)"]
+             "after (a), once the last patient's windows are complete, the decision on the complete data (as after "
+             "any cohort) finds no admissible dose in the same way (no dose selected)"]
     p.set_section("Stopping rules", "The trial stops when " + enumerate_text(stops) + ". The design has no stop at a "
                   "number of patients per dose of its own (the composable rule stop_when_n_at_dose adds one).")
     p.set_section("Selection of the OBD", "BOIN12's OBD selection, on the complete data once the last patient's "
