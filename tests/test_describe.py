@@ -254,6 +254,8 @@ def test_tite_boin12_key_numbers():
     susp = de.TITEBOIN12(max_n=18, accrual_suspend=0.4, eff_suspend=0.75).describe(sc)
     assert "more than 40% of the patients" in susp and "more than 75% have their efficacy outcome pending" in susp
     assert "never suspended" in de.TITEBOIN12(accrual_suspend=1, eff_suspend=1).describe()
+    assert "at the arrival of the cohort's first patient" in text
+    assert "one decision per patient, at their arrival" in de.TITEBOIN12(cohort_size=1).describe()
     wc = de.TITEBOIN12(wait_complete=True).describe(sc)
     assert "any dose, has an outcome pending (wait_complete)" in wc and "BOIN12 run under the time model" in wc
 

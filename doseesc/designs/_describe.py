@@ -832,11 +832,12 @@ def tite_boin12(d, scenario) -> Protocol:
                    "data' comparator).")
     p.set_section("Design", design)
     levels = dose_levels_text(d, scenario)
+    when = ("one decision per patient, at their arrival, from the data available then" if d.cohort_size == 1 else
+            "one decision per cohort, at the arrival of the cohort's first patient, from the data available then; "
+            "the cohort's other patients receive the same dose")
     p.set_section("Cohorts and sample size", (f"{levels}. " if levels else "")
                   + f"Cohorts of {d.cohort_size}, starting at {dose_name(d.start_dose, scenario)}, enrolled as they "
-                  "arrive without waiting for complete follow-up: one decision per cohort, at the arrival of the "
-                  "cohort's first patient, from the data available then; the cohort's other patients receive the same "
-                  "dose. " + sample_size_text(d.max_n, d.cohort_size)
+                  f"arrive without waiting for complete follow-up: {when}. " + sample_size_text(d.max_n, d.cohort_size)
                   + " The current dose at a decision is the dose the last cohort received.")
     pending = ("At a decision, at each dose: n patients treated, y DLTs and r responses observed so far, b patients "
                "with both observed. A patient's toxicity outcome is pending while no DLT has been seen and their "
