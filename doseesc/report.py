@@ -509,7 +509,7 @@ def pathway_table(design, n_doses: int, cohorts: int | None = None) -> tuple[lis
         for j in range(cohorts):
             if j < len(steps):
                 node = by_outcomes[" ".join(steps[: j + 1])]
-                m = re.match(r"([0-9]+)([NT]+)$", steps[j])
+                m = re.match(r"([0-9]+)([NTEB]+)$", steps[j])  # E/B: phase I/II outcomes
                 if node.stop:
                     nxt = f"stop, {'select ' + str(node.selected) if node.selected is not None else 'none'}"
                 elif node.dose is None:
@@ -739,12 +739,14 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
             r.paragraph(f"Not tabulated for this design: {why}.", lead="Dose-transition pathways")
             continue
         header, rows, k, n_paths = pathway_table(d, D, path_cohorts)
-        note = ("Each cell: the cohort's dose level and outcomes (N no DLT, T DLT; only the number of DLTs matters), "
-                "then the next dose level or the stop and the selected dose. Paths that stop early leave the later "
-                "cells empty.")
+        eff = getattr(d, "uses_efficacy", False)
+        letters = ("E response without DLT, N neither, B both, T DLT without response" if eff else
+                   "N no DLT, T DLT; only the number of DLTs matters")
+        note = (f"Each cell: the cohort's dose level and outcomes ({letters}), then the next dose level or the stop "
+                "and the selected dose. Paths that stop early leave the later cells empty.")
         if getattr(d, "time_to_event", False):
-            note += (" This design decides from partial follow-up; the pathways assume each cohort's DLT window is "
-                     "complete before the next decision.")
+            note += (" This design decides from partial follow-up; the pathways assume each cohort's "
+                     f"{'DLT and efficacy windows are' if eff else 'DLT window is'} complete before the next decision.")
         r.table(header, rows, caption=f"Dose-transition pathways of design {i + 1} for the first {k} cohort"
                 f"{'s' if k != 1 else ''} ({n_paths} paths, {D} dose levels)", notes=note)
 

@@ -389,3 +389,15 @@ def test_invariants(p, model, cs, max_n, n_star, start, seed):
     for row in treated:
         for j in np.flatnonzero(row):
             assert j <= s0 or row[j - 1]
+
+
+def test_name_labels_the_design():
+    """``name`` is the Design field (it was shadowed by a class attribute: BOIN12(name=...) was a
+    TypeError and every spec table carried a 'Name: boin12' row)."""
+    d = de.BOIN12(name="my BOIN12")
+    assert d.label() == "my BOIN12" and ("Name", "my BOIN12") in d.spec_rows()
+    assert de.BOIN12().label() == "BOIN12 (phi_t 0.35, phi_e 0.25)"
+    assert not any(k == "Name" for k, _ in de.BOIN12().spec_rows())
+    assert de.BOIN12(name="x").to_dict()["design"] == "boin12"
+    with pytest.raises(ValueError, match="^name"):
+        de.BOIN12(name=3)

@@ -365,6 +365,76 @@ def test_pathway_table_one_row_per_path():
     assert k == 3 and len(header) == 4 and n_paths == 8  # cohorts of 1: 2 x 2 x 2 paths, none stops early
 
 
+PHASE12_RUN = """n_trials = 40
+[random]
+seed = 3
+[[designs]]
+design = "boin12"
+max_n = 12
+[[designs]]
+design = "tite-boin12"
+max_n = 12
+[[scenarios]]
+p_tox = [0.02, 0.05, 0.1]
+target = 0.35
+p_eff = [0.4, 0.6, 0.6]
+doses = [1, 2, 4]
+dose_unit = "x10^6 cells/kg"
+[scenarios.time]
+window = 28
+rate = 0.1
+eff_window = 84
+"""
+
+GRADED_RUN = """n_trials = 40
+[random]
+seed = 3
+[[designs]]
+design = "gboin"
+target = 0.313
+cohort_size = 3
+max_n = 12
+[[designs]]
+design = "quasi-crm"
+skeleton = [0.1, 0.2, 0.3]
+target = 0.313
+cohort_size = 3
+max_n = 12
+[[scenarios]]
+p_grade = [[0.12, 0.08, 0.06, 0.02], [0.15, 0.12, 0.12, 0.05], [0.2, 0.15, 0.18, 0.1]]
+target = 0.3
+"""
+
+
+@pytest.mark.parametrize("run, heads", [
+    (PHASE12_RUN, [("Utility and desirability", "Selection of the OBD"),
+                   ("Pending outcomes", "Accrual suspension", "Selection of the OBD")]),
+    (GRADED_RUN, [("Toxicity scores", "Elimination (safety)", "Time-to-event mode"),
+                  ("Toxicity scores", "Likelihood", "Restrictions")])], ids=["phase I/II", "graded"])
+def test_phase12_and_graded_designs_have_their_own_wording(run, heads):
+    """BOIN12, TITE-BOIN12, gBOIN and the quasi-CRM render with their own protocol sections and
+    specification tables (they fell back to a list of fields), and the phase I/II pathway cells
+    carry the E/N/B/T letters."""
+    spec = config.parse(run, "run.toml")
+    cmp = de.compare(spec.designs, spec.scenarios, n_trials=spec.n_trials, seed=spec.seed)
+    rep = de.run_report(spec, cmp, figure=False)
+    html_text = rep.to_html()
+    assert "no protocol wording" not in html_text
+    md = rep.to_markdown()
+    doc = Doc(html_text)
+    for i, d in enumerate(spec.designs):
+        assert [tuple(r) for r in doc.table(f"Specification of design {i + 1} ")["body"]] == \
+            d.spec_rows(spec.scenarios[0])
+        block = md.split(f"### Design {i + 1}: ")[1].split("### Design")[0]
+        for head in heads[i]:
+            assert f"**{head}.**" in block, (d.label(), head)
+    if spec.designs[0].uses_efficacy:
+        paths = doc.table("Dose-transition pathways of design 1")
+        cells = {c for row in paths["body"] for c in row[1:] if c}
+        assert any("E" in c.split(" → ")[0] for c in cells) and any("B" in c.split(" → ")[0] for c in cells)
+        assert "E response without DLT, N neither, B both, T DLT without response" in md
+
+
 def test_exact_run_says_exact():
     spec = config.parse(RUN.replace("n_trials = 400", 'mode = "exact"'), "exact.toml")
     grid = [[de.exact(d, s) for s in spec.scenarios] for d in spec.designs]

@@ -262,6 +262,10 @@ def test_queue_waiting_and_durations():
 
 # ------------------------------------------------------------------ reproducibility, records
 def test_reproducible_across_threads():
+    import numba
+
+    if numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("needs NUMBA_NUM_THREADS >= 2")
     tm = de.TimeModel(window=28, accrual="poisson", rate=3 / 28, eff_window=84, eff_onset="late")
     sc = de.Scenario(SC5[0], target=0.35, p_eff=SC5[1], time=tm)
     d = de.TITEBOIN12(max_n=24)

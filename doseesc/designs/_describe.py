@@ -650,6 +650,482 @@ def tite_boin(d, scenario) -> Protocol:
     return p
 
 
+# ---------------------------------------------------------------------------- BOIN12 and TITE-BOIN12
+def _adm_counts(b, k: int = 3) -> tuple[list[tuple[int, int]], list[tuple[int, int]], int | None]:
+    """From BOIN12's own admissibility table: (n, fewest DLTs failing the toxicity rule) and (n,
+    most responses failing the efficacy rule) at the first ``k`` cohort multiples where each rule
+    can fail, and the smallest n at which the efficacy rule can fail at all (None: never)."""
+    from .._kernels.boin12 import EFF_BAD, TOX_BAD
+
+    tab = b._table(b.max_n, False).astype(np.int64)
+    tox, eff = [], []
+    for n in range(b.cohort_size, b.max_n + 1, b.cohort_size):
+        bits = tab[n, : n + 1]
+        ys = np.flatnonzero(bits & TOX_BAD)
+        es = np.flatnonzero(bits & EFF_BAD)
+        if ys.size and len(tox) < k:
+            tox.append((n, int(ys[0])))
+        if es.size and len(eff) < k:
+            eff.append((n, int(es[-1])))
+    first_eff = next((n for n in range(b.max_n + 1) if np.any(tab[n, : n + 1] & EFF_BAD)), None)
+    return tox, eff, first_eff
+
+
+def _untried_admissible(b) -> bool:
+    """Whether a dose no patient has received passes both admissibility rules (Beta(1, 1) priors)."""
+    return 1 - b.phi_t < b.c_t and b.phi_e < b.c_e
+
+
+def _u_bar(b) -> float:
+    """The utility at (p_T, p_E) = (phi_T, phi_E) with independent outcomes (u1 = 100, u4 = 0)."""
+    t, e = b.phi_t, b.phi_e
+    return 100 * e * (1 - t) + b.u2 * (1 - t) * (1 - e) + b.u3 * t * e
+
+
+def _b12_selection_text(b) -> str:
+    ub = b.utility_benchmark
+    return (f"When the trial ends with a dose recommended (after {b.max_n} patients, or by a composable stopping "
+            "rule), the MTD is estimated first: the observed DLT rates y / n of the doses given to at least one "
+            "patient are made non-decreasing by unweighted isotonic regression (pool-adjacent-violators), and the MTD "
+            f"is the dose whose estimate is closest to phi_T = {num(b.phi_t)} (a tie goes to the higher dose). The "
+            "OBD is the dose with the highest desirability score on the final data among dose levels 1 to the MTD (a "
+            "tie goes to the lower dose; admissibility is not checked again, and a dose in that range that no "
+            f"patient received has the score {num(100 - ub)}). This is R escalation's select_boin12_obd. A trial that "
+            "stopped because no dose was admissible selects no dose.")
+
+
+def boin12(b, scenario) -> Protocol:
+    """BOIN12 (Lin et al. 2020) as the MD Anderson app and R escalation's get_boin12."""
+    from .._kernels.boin12 import N_EXPLORE
+
+    t, e = num(b.phi_t), num(b.phi_e)
+    u2, u3 = num(b.u2), num(b.u3)
+    lam_e, lam_d = _b12_lambdas(b)
+    ub, ubar = b.utility_benchmark, _u_bar(b)
+    p = Protocol(b.label())
+    p.sections.append(("Design", "BOIN12, the Bayesian optimal interval phase I/II design (Lin, Zhou, Yan, Li & Yuan "
+                       "2020), which looks for the optimal biological dose (OBD) from toxicity and efficacy together: "
+                       f"the highest acceptable DLT probability is phi_T = {t} and the lowest acceptable response "
+                       f"probability phi_E = {e}. The rules are those of the MD Anderson BOIN12 app as R package "
+                       "escalation implements them (get_boin12, select_boin12_obd). Each patient's outcome is one of "
+                       "four: response without DLT (E), neither (N), both (B), DLT without response (T)."))
+    levels = dose_levels_text(b, scenario)
+    p.sections.append(("Cohorts and sample size", (f"{levels}. " if levels else "")
+                       + f"Cohorts of {b.cohort_size}, starting at {dose_name(b.start_dose, scenario)}. "
+                       + sample_size_text(b.max_n, b.cohort_size)
+                       + " The current dose at a decision is the dose the last cohort received."))
+    p.sections.append(("Utility and desirability", f"The outcomes have utilities u1 = 100 (E), u2 = {u2} (N), "
+                       f"u3 = {u3} (B) and u4 = 0 (T). At a dose with n patients, of whom n_E, n_N, n_B and n_T had "
+                       "each outcome, the standardized utility U (utility / 100) has the quasi-binomial posterior "
+                       f"Beta(1 + x, 1 + n - x) with x = (100 n_E + {u2} n_N + {u3} n_B) / 100 (a Beta(1, 1) "
+                       "prior). The desirability score of the dose is 100 P(U > u_b / 100 | data), with the "
+                       f"benchmark u_b = {num(ub)}: halfway "
+                       f"between 100 and u_bar = {num(ubar)}, the mean utility at (p_T, p_E) = (phi_T, phi_E) = ({t}, "
+                       f"{e}) with independent outcomes (100 phi_E (1 - phi_T) + u2 (1 - phi_T) (1 - phi_E) + u3 phi_T "
+                       "phi_E). A higher score is more desirable; the scores rank doses as the app's rank-based "
+                       "desirability score (RDS) does. A dose no patient has received scores "
+                       f"100 (1 - u_b / 100) = {num(100 - ub)}."))
+    tox, eff, first_eff = _adm_counts(b)
+    adm = (f"A dose is admissible when P(p_T > {t} | data) < {num(b.c_t)} and P(p_E < {e} | data) < {num(b.c_e)}, "
+           "with the posteriors Beta(1 + y, 1 + n - y) for the DLT probability and Beta(1 + r, 1 + n - r) for the "
+           "response probability (y DLTs and r responses among n patients; Beta(1, 1) priors). Admissibility is "
+           "evaluated afresh at every decision, for the doses d - 1, d and d + 1 around the current dose d only; no "
+           "dose is eliminated for good (as the app and escalation). A dose no patient has received is "
+           + ("admissible" if _untried_admissible(b) else "not admissible") + " under these cut-offs.")
+    if tox:
+        adm += " A dose fails the toxicity rule with " + ", ".join(f"{y} or more DLTs of {n}" for n, y in tox) + "."
+    if eff:
+        adm += (" It fails the efficacy rule with " + ", ".join(f"{r} or fewer responses of {n}" if r else
+                                                                  f"no response in {n}" for n, r in eff)
+                + f" (the efficacy rule cannot fail with fewer than {first_eff} patients).")
+    elif first_eff is None:
+        adm += f" The efficacy rule cannot fail with up to {b.max_n} patients at a dose."
+    p.sections.append(("Admissibility", adm))
+    rule = (f"After each cohort, with n patients treated at the current dose d, y of them with a DLT, and p = y / n, "
+            f"BOIN's boundaries for phi_T apply: lambda_e = {lam_e:.3f} and lambda_d = {lam_d:.3f} (to six decimals "
+            f"{lam_e:.6f} and {lam_d:.6f}; p_saf = 0.6 phi_T = {num(0.6 * b.phi_t)}, p_tox = 1.4 phi_T = "
+            f"{num(1.4 * b.phi_t)}, as escalation's get.boundary call). The first rule that applies decides: "
+            f"(1) exploration: if d has more than {N_EXPLORE} patients, p < lambda_d, d is not the highest dose and no "
+            "patient has received d + 1, escalate to d + 1; (2) if p >= lambda_d, de-escalate to d - 1 (at dose level "
+            f"1, stay); (3) if lambda_e < p < lambda_d and n >= n_star = {b.n_star}, do not explore above d: at "
+            "d >= 2, if d is admissible the next cohort receives whichever of d - 1 and d has the higher desirability "
+            "score (a tie goes to d - 1; the admissibility of d - 1 is not checked), and if d is not admissible it "
+            "receives d - 1; at dose level 1, stay if dose level 1 is admissible, else the trial stops and no dose is "
+            "selected; (4) otherwise the next cohort receives the admissible dose among d - 1, d and d + 1 with the "
+            "highest desirability score (a tie goes to the higher dose); if none of them is admissible, the trial "
+            "stops and no dose is selected. Rule (3) is escalation's code as R evaluates it: its test "
+            "'currentdose-1 %in% admissible' parses as currentdose - (1 %in% admissible).")
+    p.sections.append(("Dose-finding rule", rule))
+    stops = [f"{b.max_n} patients have been treated (the OBD is selected)",
+             "no dose is admissible under rule (4), or dose level 1 is not admissible under rule (3) (no dose "
+             "selected); this is checked after every cohort, the last one included"]
+    p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + ". The design has no "
+                       "stop at a number of patients per dose of its own: the rule under which escalation's tests "
+                       "reproduce the published example (stop once 12 patients have been treated at any dose) is the "
+                       "composable rule stop_when_n_at_dose(12, dose=\"any\"), as escalation's stop_when_n_at_dose."))
+    p.sections.append(("Selection of the OBD", _b12_selection_text(b)))
+    p.sections.append(("Reference implementation", "R package escalation 0.2.3 (get_boin12, select_boin12_obd) and "
+                       "the MD Anderson BOIN12 app: doseesc makes the 11 decisions of the published example trial "
+                       "(Lin et al. 2020) and the app's decisions recorded in escalation's tests (56 under phi_T = "
+                       "0.35, phi_E = 0.25, u = (100, 40, 60, 0); 53 under phi_T = 0.15, phi_E = 0.4, u = (100, 50, "
+                       "30, 0)), reproduces the rank-based desirability scores of the paper's Table 3 cells that "
+                       "escalation's tests transcribe, decides as escalation at all 2,624 prefixes of 800 random "
+                       "trial paths (two parameterisations, start doses 1 and 3; stops and OBD "
+                       "selections included), and its operating characteristics agree with escalation's "
+                       "simulate_trials (6 scenarios, 4,000 R trials each, 200,000 doseesc trials) within 4 combined "
+                       "Monte Carlo standard errors. Exact enumeration (doseesc.exact) agrees with Monte Carlo within "
+                       "4 standard errors."))
+    p.rows = [("Design", "BOIN12 (phase I/II: optimal biological dose)"),
+              ("Highest acceptable DLT probability phi_T", t), ("Lowest acceptable response probability phi_E", e)]
+    p.rows += _levels_row(b, scenario) + [
+        ("Cohort size", str(b.cohort_size)), ("Start dose", dose_name(b.start_dose, scenario)),
+        ("Maximum sample size", str(b.max_n)),
+        ("Escalation boundary lambda_e", f"{lam_e:.3f} ({lam_e:.6f})"),
+        ("De-escalation boundary lambda_d", f"{lam_d:.3f} ({lam_d:.6f})"),
+        ("Utilities u1, u2, u3, u4 (E, N, B, T)", f"100, {u2}, {u3}, 0"),
+        ("Utility benchmark u_b", f"{num(ub)} (u_bar = {num(ubar)})"),
+        ("Desirability score", "100 P(U > u_b / 100 | data), U = utility / 100 ~ Beta(1 + x, 1 + n - x)"),
+        ("Admissible", f"P(p_T > {t} | data) < {num(b.c_t)} and P(p_E < {e} | data) < {num(b.c_e)}, "
+                       "Beta(1, 1) priors"),
+        ("Exploration", f"escalate to an untried d + 1 when d has more than {N_EXPLORE} patients and p < lambda_d"),
+        ("n_star", f"{b.n_star}: between the boundaries with n >= {b.n_star}, only d - 1 or d"),
+        ("Stop, no dose selected", "no admissible dose among d - 1, d, d + 1 (or dose 1 under rule 3)"),
+        ("OBD selection", "highest score among doses 1 to the isotonic MTD (select_boin12_obd)"),
+        ("Peer", "R escalation 0.2.3 (get_boin12, select_boin12_obd); MD Anderson BOIN12 app decisions")]
+    return p
+
+
+def _b12_lambdas(b) -> tuple[float, float]:
+    from .interval import _boin_lambdas
+
+    return _boin_lambdas(b.phi_t, 0.6 * b.phi_t, 1.4 * b.phi_t)
+
+
+def _eff_window_text(scenario) -> str:
+    if scenario is not None and scenario.time is not None:
+        tm = scenario.time
+        own = "" if tm.eff_window is not None else " (the time model gives no efficacy window: the DLT window)"
+        return f"W_E = {num(tm.efficacy_window)}, the efficacy window of the scenario's time model{own}"
+    return "W_E, the efficacy window of the time model (its DLT window when it gives none)"
+
+
+def _dlt_window_text(scenario) -> str:
+    if scenario is not None and scenario.time is not None:
+        return f"W_T = {num(scenario.time.window)}, the DLT window of the scenario's time model"
+    return "W_T, the DLT window of the time model"
+
+
+def tite_boin12(d, scenario) -> Protocol:
+    """TITE-BOIN12: BOIN12's wording with the pending-data rules (doseesc's own where the paper's
+    methods were not available; see the TITEBOIN12 docstring)."""
+    b = d._boin12()
+    p = boin12(b, scenario)
+    p.title = d.label()
+    t, e = num(d.phi_t), num(d.phi_e)
+    u2, u3 = num(d.u2), num(d.u3)
+    WT, WE = _dlt_window_text(scenario), _eff_window_text(scenario)
+    design = (f"Time-to-event BOIN12 (TITE-BOIN12; Zhou, Lin, Lee, Li, Wang, Li & Yuan 2022): BOIN12 for late-onset "
+              "toxicity and efficacy, by the approximated-likelihood (effective sample size) method of Lin & Yuan "
+              f"(2020) applied to each outcome. The highest acceptable DLT probability is phi_T = {t} and the lowest "
+              f"acceptable response probability phi_E = {e}; each patient's toxicity is assessed over the DLT window "
+              f"({WT}) and their response over the efficacy window ({WE}). Each patient's outcome is one of four: "
+              "response without DLT (E), neither (N), both (B), DLT without response (T).")
+    if d.wait_complete:
+        design += (" With wait_complete, every decision waits until every enrolled patient's toxicity and efficacy "
+                   "outcomes are known: the design is then BOIN12 run under the time model (the 'wait for complete "
+                   "data' comparator).")
+    p.set_section("Design", design)
+    levels = dose_levels_text(d, scenario)
+    when = ("one decision per patient, at their arrival, from the data available then" if d.cohort_size == 1 else
+            "one decision per cohort, at the arrival of the cohort's first patient, from the data available then; "
+            "the cohort's other patients receive the same dose")
+    p.set_section("Cohorts and sample size", (f"{levels}. " if levels else "")
+                  + f"Cohorts of {d.cohort_size}, starting at {dose_name(d.start_dose, scenario)}, enrolled as they "
+                  f"arrive without waiting for complete follow-up: {when}. " + sample_size_text(d.max_n, d.cohort_size)
+                  + " The current dose at a decision is the dose the last cohort received.")
+    pending = ("At a decision, at each dose: n patients treated, y DLTs and r responses observed so far, b patients "
+               "with both observed. A patient's toxicity outcome is pending while no DLT has been seen and their "
+               "follow-up is shorter than W_T; it then counts for the fraction follow-up / W_T of an observation (a "
+               "known outcome counts 1); the efficacy outcome likewise, with W_E. ESS_T and ESS_E are the sums of "
+               "these weights at the dose and ESS_B the sum over its patients of the smaller of their two weights. "
+               "Wherever a dose has an outcome pending: its DLT rate is estimated by y / ESS_T (the p of the "
+               "dose-finding rule, at the current dose); admissibility uses the quasi-beta posteriors Beta(1 + y, "
+               "1 + ESS_T - y) and Beta(1 + r, 1 + ESS_E - r); the desirability score uses Beta(1 + x, 1 + n - x) "
+               f"with x = n u_hat / 100 clipped to [0, n], u_hat = 100 (p_E - p_B) + {u2} (1 - p_E - p_T + p_B) + "
+               f"{u3} p_B the mean utility at p_T = y / ESS_T, p_E = r / ESS_E and p_B = b / ESS_B (each 0 when its "
+               "ESS is 0). A dose with nothing pending uses BOIN12's counts exactly, and when nothing is pending at "
+               "d - 1, d and d + 1 the decision is BOIN12's. The rules count every treated patient in n, pending or "
+               "not (the exploration rule, n_star and an untried d + 1). These pending-data rules are doseesc's own "
+               "reading of the paper's summary (its methods section was not available here): the "
+               "effective-sample-size approximation applied to each outcome, and the utility evaluated at the ESS "
+               "estimates.")
+    p.sections.insert(p.sections.index(next(s for s in p.sections if s[0] == "Dose-finding rule")) + 1,
+                      ("Pending outcomes", pending))
+    susp_t, susp_e = d.accrual_suspend, d.eff_suspend
+    waiting = ("turned away, or queued until the next DLT, response or completed window, as the scenario's time "
+               "model says")
+    if scenario is not None and scenario.time is not None:
+        waiting = ("turned away (the scenario's time model)" if scenario.time.waiting == "turn_away" else
+                   "queued until the next DLT, response or completed window (the scenario's time model)")
+    if d.wait_complete:
+        susp = (f"Accrual is suspended while any enrolled patient, at any dose, has an outcome pending "
+                f"(wait_complete): the arriving patient is {waiting}, and the decision is taken again.")
+    elif susp_t >= 1 and susp_e >= 1:
+        susp = "Accrual is never suspended (accrual_suspend = eff_suspend = 1)."
+    else:
+        parts = []
+        if susp_t < 1:
+            parts.append(f"more than {pct(susp_t)} of the patients at the current dose have their toxicity outcome "
+                         f"pending (accrual_suspend = {num(susp_t)})")
+        if susp_e < 1:
+            parts.append(f"more than {pct(susp_e)} have their efficacy outcome pending (eff_suspend = {num(susp_e)})")
+        never = []
+        if susp_t >= 1:
+            never.append("pending toxicity outcomes never suspend (accrual_suspend = 1)")
+        if susp_e >= 1:
+            never.append("pending efficacy outcomes never suspend (eff_suspend = 1)")
+        susp = ("Checked before any other rule: accrual is suspended when " + ", or ".join(parts)
+                + ("; " + "; ".join(never) if never else "") + f". The arriving patient is then {waiting}, and the "
+                "decision is taken again. This is TITE-BOIN's suspension rule applied to each outcome; the thresholds "
+                "are doseesc's options (the paper's were not available here).")
+    p.sections.insert(p.sections.index(next(s for s in p.sections if s[0] == "Pending outcomes")) + 1,
+                      ("Accrual suspension", susp))
+    sim = ("In simulation, a patient's response, if any, occurs within W_E at a time drawn from the time model's "
+           "eff_onset distribution"
+           + (f" ({scenario.time.eff_onset})" if scenario is not None and scenario.time is not None else "")
+           + ", whatever their DLT, and is observed; drop-out is not modelled (runs with drop-out are refused).")
+    p.sections.insert(p.sections.index(next(s for s in p.sections if s[0] == "Accrual suspension")) + 1,
+                      ("Simulation assumptions", sim))
+    stops = [f"{d.max_n} patients have been enrolled (the trial ends when the last patient's longer window, "
+             "max(W_T, W_E), is complete)",
+             "no dose is admissible at a decision under rule (4), or dose level 1 is not admissible under rule (3) "
+             "(no dose selected)",
+             "after (a), once the last patient's windows are complete, the decision on the complete data (as after "
+             "any cohort) finds no admissible dose in the same way (no dose selected)"]
+    p.set_section("Stopping rules", "The trial stops when " + enumerate_text(stops) + ". The design has no stop at a "
+                  "number of patients per dose of its own (the composable rule stop_when_n_at_dose adds one).")
+    p.set_section("Selection of the OBD", "BOIN12's OBD selection, on the complete data once the last patient's "
+                  "toxicity and efficacy windows are complete. " + _b12_selection_text(b))
+    p.set_section("Reference implementation", "No peer implementation of TITE-BOIN12 was run, and the paper's "
+                  "simulation tables were not available here, so no check covers the pending-data rules against an "
+                  "outside source. What is checked: with every outcome known at each decision (wait_complete, or "
+                  "arrivals further apart than both windows) the records equal BOIN12's trial by trial, and with "
+                  "complete data the design makes the published example's and the MD Anderson app's decisions and "
+                  "R escalation 0.2.3's decisions on its random trial paths (BOIN12's checks); live next_dose_tite "
+                  "reproduces the simulator's decisions, checked against a plain-Python simulator in the tests.")
+    rows = dict(p.rows)
+    rows["Design"] = "TITE-BOIN12" + (" (waits for complete data: BOIN12)" if d.wait_complete else "")
+    rows["Cohort size"] = f"{d.cohort_size} (a decision at each cohort's first arrival)"
+    rows["Stop, no dose selected"] += "; also on the complete data at the end"
+    rows["OBD selection"] += ", on complete data"
+    rows["Peer"] = "none run; with complete data BOIN12's checks (escalation 0.2.3, BOIN12 app)"
+    p.rows = list(rows.items())
+    at = [k for k, _ in p.rows].index("n_star") + 1
+    p.rows[at:at] = [
+        ("DLT window W_T", num(scenario.time.window) if scenario is not None and scenario.time is not None
+         else "from the time model"),
+        ("Efficacy window W_E", num(scenario.time.efficacy_window) if scenario is not None and scenario.time is not None
+         else "from the time model (default: W_T)"),
+        ("Pending outcomes", "weight follow-up / window per outcome; quasi-beta posteriors on ESS_T, ESS_E"),
+        ("Accrual suspension", "while any outcome is pending (wait_complete)" if d.wait_complete else
+         f"toxicity pending for more than {pct(susp_t)}, efficacy for more than {pct(susp_e)} of the current dose's "
+         "patients" + (" (1 = never)" if max(susp_t, susp_e) >= 1 else ""))]
+    return p
+
+
+# ---------------------------------------------------------------------------- graded toxicity
+def _scores_text(d) -> tuple[str, str, str]:
+    """(raw scores by grade, normalized scores, the sentence stating them)."""
+    s = np.asarray(d.scores, dtype=float)
+    top = s.max()
+    raw = seq(s)
+    normed = seq(s / top, 4)
+    grades = ", ".join(str(g) for g in range(s.size))
+    text = (f"Each patient's worst adverse-event grade in the DLT window (0 = none, then grades 1 to {s.size - 1}; "
+            f"the scenario must have {s.size - 1} grades) is scored {raw} for grades {grades}; divided by the "
+            f"largest score, {num(top)}, these are the normalized scores {normed}: the equivalent toxicity score "
+            "(ETS; Yuan, Chappell & Bailey 2007) on [0, 1], 1 for the worst grade scored.")
+    return raw, normed, text
+
+
+def _score_elim_threshold(target: float, cutoff: float, n: int) -> float | None:
+    """The summed normalized score above which P(p > target | Beta(y + 1, n - y + 1)) > cutoff at
+    ``n`` patients (0 when any score does; None when no score up to n does)."""
+    from scipy import optimize, stats
+
+    def f(y):
+        return stats.beta.sf(target, y + 1.0, n - y + 1.0) - cutoff
+
+    if f(float(n)) <= 0:
+        return None
+    if f(0.0) > 0:
+        return 0.0
+    return float(optimize.brentq(f, 0.0, float(n), xtol=1e-12))
+
+
+def gboin(d, scenario) -> Protocol:
+    """gBOIN (Mu, Xu & Yuan 2019) as R TITEgBOIN with TITE = FALSE."""
+    t = num(d.target)
+    lam_e, lam_d = d.lambdas
+    phi1 = 0.6 * d.target if d.p_saf is None else d.p_saf
+    phi2 = 1.4 * d.target if d.p_tox is None else d.p_tox
+    raw, normed, stext = _scores_text(d)
+    top = max(d.scores)
+    p = Protocol(d.label())
+    p.sections.append(("Design", "Generalized BOIN for graded toxicity (gBOIN; Mu, Xu & Yuan 2019), with the semantics "
+                       "of the authors' R package TITEgBOIN without its time-to-event mode (TITE = FALSE): each "
+                       "patient's worst adverse-event grade is scored, and BOIN's rules act on the mean normalized "
+                       "score at a dose in place of its DLT rate. The target is the normalized equivalent toxicity "
+                       f"score {t} (= {num(d.target * top)} / {num(top)} on the scale of the scores as given)."))
+    levels = dose_levels_text(d, scenario)
+    p.sections.append(("Cohorts and sample size", (f"{levels}. " if levels else "")
+                       + f"Cohorts of {d.cohort_size}, starting at {dose_name(d.start_dose, scenario)}; each cohort's "
+                       "follow-up is complete before the next decision. " + sample_size_text(d.max_n, d.cohort_size)))
+    p.sections.append(("Toxicity scores", stext + " At a dose with n patients the summed normalized score y is "
+                       "treated as a quasi-binomial count of toxicity out of n."))
+    rule = (f"After each cohort, with n patients treated at the current dose and summed normalized score y, the mean "
+            f"score y / n is compared with BOIN's boundaries for the target phi = {t}: escalate to the next higher "
+            f"dose if y / n <= lambda_e = {lam_e:.3f}; de-escalate to the next lower dose if y / n >= lambda_d = "
+            f"{lam_d:.3f}; otherwise stay. The boundaries are Liu & Yuan's (2015) formulas with p_saf = {num(phi1)} "
+            f"and p_tox = {num(phi2)}; to six decimals lambda_e = {lam_e:.6f} and lambda_d = {lam_d:.6f}. An "
+            "escalation is not carried out at the highest dose or into an eliminated dose, nor a de-escalation at "
+            "dose level 1: the next cohort then stays at the current dose.")
+    p.sections.append(("Dose-finding rule", rule))
+    elim = (f"After each cohort, a dose with at least 3 patients and P(p > {t} | data) > {num(d.cutoff_eli)} under "
+            "Beta(y + 1, n - y + 1) (y the fractional summed score) is eliminated with every higher dose, for good. "
+            "If the current dose is eliminated, the next cohort receives the highest dose below the lowest eliminated "
+            "one; if dose level 1 is eliminated, the trial stops and no dose is selected.")
+    counts = []
+    for n in range(max(3, d.cohort_size), d.max_n + 1):
+        if n % d.cohort_size:
+            continue
+        y = _score_elim_threshold(d.target, d.cutoff_eli, n)
+        if y is not None:
+            counts.append((n, y))
+        if len(counts) == 3:
+            break
+    if counts:
+        elim += (" In summed normalized scores: elimination when the sum exceeds about "
+                 + ", ".join(f"{y:.3f} with {n} patients" for n, y in counts) + ".")
+    p.sections.append(("Elimination (safety)", elim))
+    stops = [f"{d.max_n} patients have been treated", "dose level 1 is eliminated (no dose selected)"]
+    if d.extrasafe:
+        stops.append(f"the current dose is dose level 1, it has at least 3 patients and P(p_1 > {t} | data) > "
+                     f"{num(d.cutoff_eli)} - {num(d.offset)} = {num(d.cutoff_eli - d.offset)} (extra-safe rule; no "
+                     "dose selected)")
+    es = _earlystop_text(d)
+    if es:
+        stops.append(es + "; the final selection applies")
+    p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + "."))
+    sel = ("At the end of the trial, among the doses given to at least one patient below the lowest eliminated dose "
+           "(elimination re-evaluated on the final data"
+           + ("; no dose when dose level 1 meets the extra-safe rule" if d.extrasafe else "")
+           + "), the mean scores are estimated by isotonic regression (pool-adjacent-violators, weights 1 / posterior "
+           "variance) of (y + 0.005) / (n + 0.01), and the dose whose estimate is closest to the target "
+           f"{t} is selected; ties go to the higher dose when the estimates are below the target and to the lower "
+           "dose when they are above it. This is TITEgBOIN's select_mtd_TITE_QuasiBOIN (its pseudo-count 0.005 where "
+           "R BOIN's select.mtd uses 0.05). If no dose qualifies, none is selected.")
+    p.sections.append(("Selection of the MTD", sel))
+    p.sections.append(("Time-to-event mode", "TITEgBOIN's TITE = TRUE mode (decisions with pending patients) is not "
+                       "part of this design: doseesc's gBOIN waits for complete follow-up before every decision, and "
+                       "graded designs run without a time model. For binary DLTs, TITEgBOIN's time-to-event mode is "
+                       "doseesc's TITEBOIN(estimate=\"ess\"), checked against TITEgBOIN 0.3.0."))
+    p.sections.append(("Reference implementation", "R package TITEgBOIN 0.4.0 (the authors' package): "
+                       "next_TITE_QuasiBOIN's next doses and stops and select_mtd_TITE_QuasiBOIN's selections equal "
+                       "doseesc's on 300 random states (target 0.47 / 1.5, with and without extrasafe and "
+                       "n.earlystop), and get_oc_TITE_QuasiBOIN(TITE = FALSE) operating characteristics (4 settings, "
+                       "20,000 R trials each, one with binary toxicity) agree with 40,000 doseesc trials within 4 "
+                       "standard errors (selection, early stopping, mean patients and summed scores per dose, mean "
+                       "sample size). With scores 0 below the DLT grade and 1 from it, the design treats the same "
+                       "patients at the same doses as BOIN on DLTs."))
+    p.rows = [("Design", "gBOIN (graded toxicity; TITEgBOIN, TITE = FALSE)"),
+              ("Target normalized ETS", f"{t} (= {num(d.target * top)} / {num(top)})"),
+              ("Scores by worst grade 0, 1, ...", raw), ("Normalized scores", normed)]
+    p.rows += _levels_row(d, scenario) + [
+        ("Cohort size", str(d.cohort_size)), ("Start dose", dose_name(d.start_dose, scenario)),
+        ("Maximum sample size", str(d.max_n)), ("p_saf, p_tox", f"{num(phi1)}, {num(phi2)}"),
+        ("Escalation boundary lambda_e", f"{lam_e:.3f} ({lam_e:.6f})"),
+        ("De-escalation boundary lambda_d", f"{lam_d:.3f} ({lam_d:.6f})"),
+        ("Eliminate a dose", f"n >= 3 and P(p > {t} | data) > {num(d.cutoff_eli)}, Beta(y + 1, n - y + 1)")]
+    if d.extrasafe:
+        p.rows.append(("Extra-safe stop at the lowest dose", f"P(p_1 > {t} | data) > {num(d.cutoff_eli - d.offset)}"))
+    if d.n_earlystop is not None:
+        p.rows.append(("Early stop (n.earlystop)", f"{d.n_earlystop} patients at the current dose and a stay"))
+    p.rows += [("MTD selection", "isotonic estimate of (y + 0.005) / (n + 0.01) closest to the target"),
+               ("Peer", "TITEgBOIN 0.4.0 (next_TITE_QuasiBOIN, select_mtd_TITE_QuasiBOIN, get_oc_TITE_QuasiBOIN)")]
+    return p
+
+
+def quasi_crm(d, scenario) -> Protocol:
+    """The quasi-likelihood CRM (Yuan, Chappell & Bailey 2007): dfcrm's CRM on normalized scores."""
+    t = num(d.target)
+    raw, normed, stext = _scores_text(d)
+    top = max(d.scores)
+    model, mrows = _model_text(d, scenario)
+    p = Protocol(d.label())
+    p.sections.append(("Design", "Quasi-likelihood continual reassessment method for graded toxicity (quasi-CRM; "
+                       "Yuan, Chappell & Bailey 2007): the CRM with each patient's normalized toxicity score in place "
+                       f"of the DLT indicator, target normalized equivalent toxicity score {t} (= "
+                       f"{num(d.target * top)} / {num(top)} on the scale of the scores as given) and "
+                       f"{article(model)} for the expected normalized score p_d at dose level d = 1..{len(d.skeleton)} "
+                       "(the skeleton is on that scale)."))
+    levels = dose_levels_text(d, scenario)
+    p.sections.append(("Cohorts and sample size", (f"{levels}. " if levels else "") + f"Cohorts of {d.cohort_size}, "
+                       f"starting at {dose_name(d.start_dose, scenario)}; each cohort's follow-up is complete before "
+                       "the next decision. " + sample_size_text(d.max_n, d.cohort_size)))
+    p.sections.append(("Toxicity scores", stext))
+    p.sections.append(("Likelihood", "Each patient treated at dose d with normalized score s contributes the "
+                       "quasi-Bernoulli likelihood p_d^s (1 - p_d)^(1 - s); with summed score y among n patients at "
+                       "dose d, the log-likelihood is the sum over doses of y log p_d + (n - y) log(1 - p_d). This is "
+                       "dfcrm's crm() with the normalized scores as fractional toxicities."))
+    p.sections.append(("Estimation and dose assignment", f"The model parameter beta has a {_prior_text(d)} prior. "
+                       "After each cohort its posterior mean under the quasi-likelihood is computed by numerical "
+                       "integration (relative error below 1e-6) and each dose's expected normalized score is "
+                       "estimated by plugging it into the working model. The next cohort is treated at the dose whose "
+                       f"estimate is closest to {t}; if every estimate is at or below the target, at the highest dose; "
+                       "if every estimate is at or above it, at the lowest dose; an exact tie goes to the lower dose."))
+    if not d.restrict:
+        restr = "None: the model's recommendation is always followed (dose skipping is allowed)."
+    elif d.skip_escalation:
+        restr = ("Coherence only: the next dose is never above the last cohort's dose when the last cohort's mean "
+                 "normalized score (its summed score / its size) was at or above the target; otherwise the model's "
+                 "recommendation is followed, including escalations that skip doses.")
+    else:
+        restr = ("As dfcrm crmsim's restrict = TRUE, with scores in place of DLTs: the next dose is never more than "
+                 "one level above the last cohort's dose (no skipping when escalating), and never above it when the "
+                 "last cohort's mean normalized score (its summed score / its size) was at or above the target "
+                 "(coherence).")
+    p.sections.append(("Restrictions", restr))
+    p.sections.append(("Stopping rules", f"The trial stops when {d.max_n} patients have been treated. The design has "
+                       "no safety stopping rule (the quasi-CRM has no model_safety_threshold)."))
+    p.sections.append(("Selection of the MTD", "The dose the model recommends after the last patient (estimate "
+                       "closest to the target on the normalized score scale, as above, without the restrictions): "
+                       "dfcrm crm()'s mtd with the normalized scores as toxicities."))
+    p.sections.append(("Reference implementation", "R package dfcrm 0.2-2.1's crm() with the normalized scores as "
+                       "fractional toxicities: on 200 random states the posterior means of beta agree within 2e-4 "
+                       "(dfcrm integrates with R's integrate, relative tolerance about 1e-4) and the recommended doses "
+                       "are equal; operating characteristics agree with a trial loop written in R around dfcrm's crm() "
+                       "with crmsim's restriction (3 settings, 2,000 R trials each, 40,000 doseesc trials) within 4 "
+                       "combined standard errors. With scores 0 below the DLT grade and 1 from it, the records equal "
+                       "doseesc's CRM on DLTs."))
+    p.rows = [("Design", "quasi-CRM (graded toxicity)"),
+              ("Target normalized ETS", f"{t} (= {num(d.target * top)} / {num(top)})"),
+              ("Scores by worst grade 0, 1, ...", raw), ("Normalized scores", normed)]
+    p.rows += _levels_row(d, scenario) + mrows + [
+        ("Likelihood", "quasi-Bernoulli: prod p_d^s (1 - p_d)^(1 - s)"),
+        ("Prior on beta", _prior_text(d)), ("Estimate", "posterior mean of beta, plug-in"),
+        ("Cohort size", str(d.cohort_size)), ("Start dose", dose_name(d.start_dose, scenario)),
+        ("Maximum sample size", str(d.max_n)),
+        ("Restriction", "none" if not d.restrict else ("coherence only (mean score of the last cohort)"
+                                                       if d.skip_escalation else
+                                                       "no skipping + coherence on the last cohort's mean score "
+                                                       "(dfcrm)")),
+        ("Safety stop", "none"),
+        ("MTD selection", "model's recommendation after the last patient"),
+        ("Peer", "dfcrm 0.2-2.1 crm() with fractional toxicities")]
+    return p
+
+
 # ---------------------------------------------------------------------------- composable rules
 def _capped_base(m):
     """The base design with ``max_n`` reduced to the ``stop_at_n`` cap (what the lowered design
@@ -693,8 +1169,8 @@ def modified(m, scenario) -> Protocol:
         p.rows.append(("Safety stop", f"P(p_{k} > {t} | data) > {num(m.safety_threshold)}, Beta({num(a)}, {num(b)}) "
                                       f"prior, n >= {m.safety_min_n}"))
     if m.stop_n_at_dose is not None:
-        which = "the dose recommended for the next cohort" if m.n_at_dose_of == "recommended" else \
-            "the dose just treated"
+        which = {"recommended": "the dose recommended for the next cohort", "current": "the dose just treated",
+                 "any": "any dose"}[m.n_at_dose_of]
         rules.append(f"Stop at {m.stop_n_at_dose} patients at a dose: the trial stops when {which} already has "
                      f"{m.stop_n_at_dose} or more patients; the design's final selection applies.")
         p.rows.append(("Stop when n at dose", f"{m.stop_n_at_dose} patients at {which}"))
@@ -714,7 +1190,8 @@ def modified(m, scenario) -> Protocol:
         p.set_row("Maximum sample size", f"{effective} (stop_at_n {m.stop_at}; design's own: {own})")
     if m.select_min_n is not None:
         k = m.select_min_n
-        rules.append(f"Selection among treated doses: the MTD selected at the end must have been given to at least "
+        what = "OBD" if getattr(m.base, "uses_efficacy", False) else "MTD"
+        rules.append(f"Selection among treated doses: the {what} selected at the end must have been given to at least "
                      f"{k} patient{'s' if k > 1 else ''}; a selected dose with fewer moves down to the nearest dose "
                      f"below it that has {k} or more (no dose is selected if there is none).")
         p.rows.append(("Selection restricted to", f"doses with >= {k} patient{'s' if k > 1 else ''}"))
@@ -734,7 +1211,7 @@ def modified(m, scenario) -> Protocol:
 
 def _before_selection(p: Protocol) -> int:
     for i, (h, _) in enumerate(p.sections):
-        if h == "Selection of the MTD":
+        if h.startswith("Selection"):  # "Selection of the MTD", "... of the OBD", EffTox's "Selection"
             return i
     return len(p.sections)
 

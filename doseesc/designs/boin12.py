@@ -134,7 +134,7 @@ class BOIN12(Design):
     start_dose: int = 1
     n_doses: int | None = None
 
-    name: ClassVar[str] = "boin12"
+    family: ClassVar[str] = "BOIN12"
     uses_efficacy: ClassVar[bool] = True
     reports_estimates: ClassVar[bool] = True
 
@@ -162,8 +162,13 @@ class BOIN12(Design):
             if self.start_dose > self.n_doses:
                 raise ValueError(f"start_dose: must be from 1 to {self.n_doses} (n_doses), got {self.start_dose}")
 
-    def label(self) -> str:
+    def _auto_label(self) -> str:
         return f"BOIN12 (phi_t {self.phi_t:g}, phi_e {self.phi_e:g})"
+
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.boin12(self, scenario)
 
     @property
     def utility_benchmark(self) -> float:

@@ -201,6 +201,11 @@ class gBOIN(Design):
     def _auto_label(self) -> str:
         return f"gBOIN (target {self.target:g})"
 
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.gboin(self, scenario)
+
     def _lower(self, n_doses: int) -> Lowered:
         ipar = np.zeros(_kg.N_IPAR, dtype=np.int64)
         ipar[_kg.I_START] = self.start_dose - 1
@@ -382,6 +387,11 @@ class QuasiCRM(CRM):
 
     def _auto_label(self) -> str:
         return f"quasi-CRM (target {self.target:g})"
+
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.quasi_crm(self, scenario)
 
     def _lower(self, n_doses: int) -> Lowered:
         low = CRM._lower(self, n_doses)

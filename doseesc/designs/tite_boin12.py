@@ -191,6 +191,11 @@ class TITEBOIN12(Design):
             return f"BOIN12, complete data (phi_t {self.phi_t:g}, phi_e {self.phi_e:g})"
         return f"TITE-BOIN12 (phi_t {self.phi_t:g}, phi_e {self.phi_e:g})"
 
+    def _protocol(self, scenario):
+        from . import _describe
+
+        return _describe.tite_boin12(self, scenario)
+
     def _lower(self, n_doses: int) -> Lowered:
         low = self._boin12().lower(n_doses)
         ipar = np.concatenate([low.ipar, [int(self.wait_complete)]]).astype(np.int64)
