@@ -282,3 +282,12 @@ def test_quasicrm_live_use_and_bad_input():
         d.select([3, 3, 0, 0], [4.0, 0, 0, 0])
     with pytest.raises(ValueError, match="^outcomes"):
         d.next_dose("1NNN")
+
+
+def test_composable_rules_are_refused_on_graded_designs():
+    """The graded trial loop applies no composable rule: asking for one is an error, not a silent no-op."""
+    for d in (de.gBOIN(target=0.3, max_n=18, cohort_size=3), de.QuasiCRM(skeleton=[0.1, 0.2, 0.3], target=0.3)):
+        for make in (lambda x: x.stop_when_n_at_dose(9), lambda x: x.dont_skip_doses(),
+                     lambda x: x.select_among_treated(1)):
+            with pytest.raises(ValueError, match="^base: the composable rules .* not available for the graded design"):
+                make(d)

@@ -48,6 +48,10 @@ class Modified(Design):
     def __post_init__(self) -> None:
         if not isinstance(self.base, Design) or isinstance(self.base, Modified):
             raise ValueError("base: expected a design without modifiers")
+        if hasattr(self.base, "n_scores"):  # the graded trial loop applies no composable rules
+            raise ValueError(f"base: the composable rules (stop_when_n_at_dose, stop_for_safety, dont_skip_doses, "
+                             f"stop_at_n, select_among_treated) are not available for the graded design "
+                             f"{self.base.family}; allowed bases: the binary-toxicity and phase I/II designs")
         if self.stop_n_at_dose is not None:
             object.__setattr__(self, "stop_n_at_dose", v.integer("stop_n_at_dose", self.stop_n_at_dose, low=1,
                                                                     high=v.MAX_PATIENTS))
