@@ -457,3 +457,13 @@ def test_crm_selection_of_an_untried_dose_is_stated_and_withdrawn_by_the_rule():
     assert "no patient has received" not in text and "restricted as stated under Additional rules" in text
     rows = dict(held.spec_rows())
     assert "untried" not in rows["MTD selection"] and rows["Selection restricted to"] == "doses with >= 3 patients"
+
+
+def test_backfill_wording_says_whose_rules_they_are():
+    bf = {"BOIN": de.BOIN(target=0.3, cohort_size=3, max_n=24), "3+3": de.ThreePlusThree(),
+          "CRM": de.CRM(skeleton=[0.1, 0.2, 0.3], target=0.3, cohort_size=3, max_n=24)}
+    for fam, d in bf.items():
+        text = d.with_backfill(cap=12).describe()
+        own = f"These backfill rules for the {fam} are doseesc's own" in text
+        assert own == (fam != "BOIN")
+    assert "R bfboin's rules" in bf["BOIN"].with_backfill(cap=12).describe()
