@@ -271,10 +271,10 @@ class Backfill(Design):
             "it), where at least one response has been observed, that has at most "
             f"{self.cap} patients enrolled (escalation and backfill) when the patient arrives, {safe}. "
             f"{after}; {wait}." + ("" if type(self.base) is BOIN else (
-                f" These backfill rules for the {self.base.family.upper()} are doseesc's own: no published backfill rule or "
-                "peer implementation for it was available to check against. They are checked against a plain-Python "
-                "simulator of the same rules, trial by trial, and give the plain design's trials when no response "
-                "occurs."))))
+                f" These backfill rules for the {self.base.family.upper()} are doseesc's own: no published backfill "
+                "rule or peer implementation for it was available to check against. They are checked against a "
+                "plain-Python simulator of the same rules, trial by trial, and give the plain design's trials when no "
+                "response occurs."))))
         p.set_row("Backfill", f"cap {self.cap}, end with escalation: {self.end_with_escalation}, "
                               f"wait for backfill follow-up: {self.wait_for_backfill}")
         return p
