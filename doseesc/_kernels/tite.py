@@ -1286,10 +1286,25 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
                         nxt, c, rs = _rules.apply(rules, safety_tab, nn, yy, cur, nxt, 1, rs)
                     if rs != CONTINUE or not susp:
                         break
-                    if queue:  # wait for the next DLT, completed window or drop-out
-                        tnow = nt
-                    else:  # turned away; the main suspension stands until the next event
-                        until = nt if mcur - mc[cur] > susp_f * nc else -np.inf
+                    # Until when the decision is certain to stay the same. The main suspension
+                    # (more than susp_f of the patients at cur pending, not counting the censored)
+                    # is reached through counts alone: those at cur, and the observed DLTs at every
+                    # dose (elimination). Only a DLT seen anywhere or an event at cur can lift it;
+                    # deciding again at the other events (as run_trial does) finds it standing.
+                    # Any other suspension may lift as follow-up grows: decided again at the next
+                    # event (queue) or arrival (turn away).
+                    if mcur - mc[cur] > susp_f * nc:
+                        until = np.inf
+                        for qi in range(npl):
+                            i = pl[qi]
+                            kind = pk[i]
+                            if kind != K_CENSORED and (kind == K_DLT or pd[i] == cur) and pev[i] < until:
+                                until = pev[i]
+                    else:
+                        until = nt if queue else -np.inf
+                    if queue:  # wait for the next DLT, completed window or drop-out that may change it
+                        tnow = until
+                    else:  # turned away, and the arrivals until then
                         while True:
                             if j > MAX_EVENTS:
                                 too_long = True
