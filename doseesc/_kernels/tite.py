@@ -1139,6 +1139,22 @@ K_DROP = 2  # drops out (before the outcome) at enrolment + drop-out time: censo
 K_CENSORED = 3  # dropped out: pending for good, with follow-up frozen at the drop-out
 
 
+#: arrival gaps computed at a time, ahead of use, by the TITE-BOIN simulator (:func:`_gaps_ahead`)
+GAP_BLOCK = 16
+
+
+@jit(inline=True)
+def _gaps_ahead(gb, gn, fixed, rate, tk):
+    """Gaps ``gn + 1 .. gn + GAP_BLOCK`` of a trial into the ring ``gb`` (64 slots, gap j at
+    ``j & 63``), by :func:`~.timing.gap_s`: the same values as one at a time. Computed in a block,
+    the independent logarithms overlap; one at a time, each arrival waited for its own (and the
+    branch on the arrival time for it): measured +8% trials per second on bench_peers' tite-boin
+    setting (blocks of 8: +6%, 32: +6%; the unused gaps at the end of a trial cost the rest)."""
+    for q in range(1, GAP_BLOCK + 1):
+        gb[(gn + q) & 63] = gap_s(fixed, rate, tk, gn + q)
+    return gn + GAP_BLOCK
+
+
 @jit
 def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario, trial0,
                max_n, r0, r1, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited, turned_away, work):
@@ -1195,6 +1211,7 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
     ess = fpar[F_ESTIMATE] != 0.0
     use_rules = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
     eff = n_eff.shape[1] > 0
+    gb = np.zeros(64)  # arrival gaps 1, 2, ... of the trial (_gaps_ahead)
     last = -1
     for r in range(r0, r1):
         g = trial0 + r
@@ -1232,6 +1249,7 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
         rs = CONTINUE
         tnow = 0.0
         npl = 0
+        gn = 0  # gaps computed so far
         nt = np.inf  # earliest event of a pending, uncensored patient
         too_long = False
         while total < max_n:
@@ -1311,7 +1329,9 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
                                 break
                             turned += 1
                             j += 1
-                            arrival += gap_s(fixed, rate, tk, j)
+                            if j > gn:
+                                gn = _gaps_ahead(gb, gn, fixed, rate, tk)
+                            arrival += gb[j & 63]
                             tnow = arrival if arrival > now else now
                             if not tnow < until:
                                 break
@@ -1361,7 +1381,9 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
                 since = 0
             now = tnow
             j += 1
-            arrival += gap_s(fixed, rate, tk, j)
+            if j > gn:
+                gn = _gaps_ahead(gb, gn, fixed, rate, tk)
+            arrival += gb[j & 63]
         waited[r] = wt
         turned_away[r] = turned
         if too_long:
