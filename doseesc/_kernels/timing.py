@@ -30,9 +30,16 @@ def gap(tm, key, t, j):
 def gap_tk(tm, tk, j):
     """:func:`gap` from the trial's key ``tk = trial_key(key, t)`` (``uniform(key, t, ..)`` is
     ``draw(tk, ..)``: the same time, one hash fewer per arrival)."""
-    if tm[2] == 0.0:
-        return 1.0 / tm[3]
-    return -math.log(draw(tk, j, STREAM_ARRIVAL)) / tm[3]
+    return gap_s(tm[2] == 0.0, tm[3], tk, j)
+
+
+@jit(inline=True)
+def gap_s(fixed, rate, tk, j):
+    """:func:`gap_tk` from scalars, ``fixed = tm[2] == 0`` and ``rate = tm[3]`` (a loop that
+    passes no array to a call in its hot path; the same arithmetic)."""
+    if fixed:
+        return 1.0 / rate
+    return -math.log(draw(tk, j, STREAM_ARRIVAL)) / rate
 
 
 @jit(inline=True)
@@ -69,6 +76,26 @@ def onset_late(tm, tk, i, q, a, k):
     trial's key ``tk``: the same arithmetic, so the same time to the last bit."""
     v = draw(tk, i, STREAM_ONSET)
     return tm[1] * (-math.log1p(-v * q) / a) ** (1.0 / k)
+
+
+@jit(inline=True)
+def onset_s(model, w, shape, tk, i, q, a, inv_k):
+    """:func:`onset` (:func:`onset_late` for the "late" model) from scalars: ``model = tm[4]``,
+    ``w = tm[1]``, ``shape = tm[5]``, the dose's :func:`late_shape` constants ``q``, ``a`` and
+    ``inv_k = 1 / k`` (the same double as :func:`onset_late`'s ``1.0 / k``), under the trial's
+    key ``tk``: the same arithmetic, so the same time to the last bit."""
+    v = draw(tk, i, STREAM_ONSET)
+    if model == 2.0:
+        return w * (-math.log1p(-v * q) / a) ** inv_k
+    if model == 0.0:
+        return w * v
+    return w * (-math.log(1.0 - v * (1.0 - math.exp(-1.0)))) ** (1.0 / shape)
+
+
+@jit(inline=True)
+def dropout_s(rate, tk, i):
+    """:func:`dropout` from the hazard ``rate = tm[7]`` and the trial's key ``tk``."""
+    return -math.log(draw(tk, i, STREAM_DROPOUT)) / rate
 
 
 @jit(inline=True)

@@ -6,6 +6,9 @@ a clinician has them at the moment of a decision -- per patient: dose, DLT obser
 and follow-up time (the DLT time for a patient with an observed DLT, at most the window) --
 and is called by both the simulator (:func:`run_batch`) and live use (:func:`live`), so a
 recommendation from ``next_dose_tite`` is exactly what the simulator would have done.
+TITE-BOIN's simulator is its own event-driven loop (:func:`_boin_rows`, the records of
+:func:`run_trial` to the last bit, tested trial by trial); its decision is :func:`_boin_core`,
+which :func:`decide` runs too.
 
 Parameter layouts (packed by :mod:`doseesc.designs.tite`):
 
@@ -46,9 +49,9 @@ from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
 from .betafn import beta_cdf, beta_sf
-from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TITE_BOIN, TITE_BOIN12, TOO_LONG
+from .codes import CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TITE_BOIN, TITE_BOIN12, TOO_LONG
 from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, mix64, trial_key
-from .timing import dropout, eff_onset, gap, gap_tk, late_shape, onset, onset_late
+from .timing import dropout, dropout_s, eff_onset, gap, gap_s, gap_tk, late_shape, onset, onset_late, onset_s
 
 CHUNK = 64  # trials per parallel task; results do not depend on it
 
@@ -134,81 +137,129 @@ def crm_cache_width(n_doses: int) -> int:
 
 # ---------------------------------------------------------------------------- TITE-BOIN
 @jit(inline=True)
-def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork):
+def _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur):
     """TITE-BOIN (Yuan et al. 2018) at the current dose ``cur``.
 
     ``n``: patients treated per dose; ``y``: DLTs observed so far; ``m``: patients still
     pending (no DLT yet, window not complete); ``mc``: those of them censored by a drop-out
     (pending for good: they enter the imputation with their frozen follow-up, but accrual is
     never suspended to wait for them); ``stft``: the pending patients' standardized total
-    follow-up time. Returns (next dose, reason, suspended).
+    follow-up time. Returns (next dose, reason, suspended): :func:`_boin_core` on the current
+    dose's data and the lowest eliminated dose (:func:`_lowest_eliminated`).
     """
     D = n.shape[0]
-    lo = D  # lowest eliminated dose, recomputed from the counts (DLTs can still arrive at any dose)
+    lo = _lowest_eliminated(ipar[_iv.I_TABLE_N], tab, n, y)
+    code = _iv._entry(ipar, tab, n[cur], y[cur])
+    return _boin_core(lo, code, n[cur], y[cur], m[cur], mc[cur], stft[cur], cur, D, fpar[_iv.F_TARGET],
+                      fpar[F_LAMBDA_E], fpar[_iv.F_LAMBDA_D], fpar[F_SUSPEND], fpar[F_PRIOR_A],
+                      fpar[F_ESTIMATE] != 0.0, ipar[_iv.I_EXTRASAFE] != 0, ipar[_iv.I_EARLYSTOP])
+
+
+@jit(inline=True)
+def _entry_at(T, tab, nd, yd):
+    """:func:`doseesc._kernels.interval._entry` with the table size ``T = ipar[I_TABLE_N]``."""
+    if nd > T:  # never happens: simulated and live counts are bounded by max_n = T
+        nd = T
+        if yd > T:
+            yd = T
+    return np.int64(tab[nd, yd])
+
+
+@jit(inline=True)
+def _lowest_eliminated(T, tab, n, y):
+    """The lowest eliminated dose (``n.shape[0]`` if none), recomputed from the counts: DLTs can
+    still arrive at any dose."""
+    D = n.shape[0]
     for d in range(D):
-        if n[d] >= 3 and (_iv._entry(ipar, tab, n[d], y[d]) & _iv.ELIM):
-            lo = d
-            break
+        if n[d] >= 3 and (_entry_at(T, tab, n[d], y[d]) & _iv.ELIM):
+            return d
+    return D
+
+
+@jit(inline=True)
+def _boin_act(nc, lo, cur, code, act, D, extrasafe, earlystop):
+    """:func:`doseesc._kernels.interval.apply_action` on scalars, in the regular phase with the
+    lowest eliminated dose ``lo`` (``nc``: patients at ``cur``). Returns (next dose, reason)."""
+    elim = lo
+    if code & _iv.ELIM:
+        if elim > cur:
+            elim = cur
+        if cur == 0:
+            return -1, SAFETY
+    if extrasafe and cur == 0 and (code & _iv.ELIM_ROW) and (code & _iv.XSAFE):
+        return -1, SAFETY
+    nxt = cur
+    if act == _iv.ESCALATE:
+        if cur < D - 1 and elim > cur + 1:
+            nxt = cur + 1
+    elif act == _iv.DEESCALATE:
+        if cur > 0:
+            nxt = cur - 1
+    if earlystop > 0 and nc >= earlystop and nxt == cur:
+        return -1, RULE
+    return nxt, CONTINUE
+
+
+@jit(inline=True)
+def _boin_core(lo, code, nc, yc, mcur, mccur, scur, cur, D, target, lam_e, lam_d, susp_f, prior_a, ess, extrasafe,
+               earlystop):
+    """The TITE-BOIN decision from scalars: ``lo`` the lowest eliminated dose, ``code`` BOIN's
+    table entry at the current dose ``cur`` (:mod:`.interval`), and there ``nc`` patients,
+    ``yc`` observed DLTs, ``mcur`` pending patients of whom ``mccur`` censored, ``scur`` their
+    standardized total follow-up. Shared by live use (:func:`_boin_decide`) and the simulator
+    (:func:`_boin_rows`). Returns (next dose, reason, suspended).
+
+    Imputation estimate (``ess`` False, Yuan et al. 2018): de-escalation on the observed DLTs
+    alone (y / n >= lambda_d) needs no wait, pending outcomes can only raise the estimate;
+    otherwise pending data may change the decision, and accrual is suspended while more than
+    ``susp_f`` of the patients at ``cur`` are pending (not counting the censored).
+
+    ESS estimate (Lin & Yuan 2020) y / (n - m + STFT), in the order of R's TITEgBOIN
+    (``next_TITE_QuasiBOIN``): elimination and the extra-safe stop first; then suspension
+    whenever more than the suspension fraction of the patients at the current dose are
+    pending; then escalate if the estimate <= lambda_e, de-escalate if >= lambda_d (at the
+    lowest dose: suspend while patients are pending there, else stay), else stay.
+    """
     if lo < cur:  # late DLTs eliminated a lower dose and with it the current one
         if lo == 0:
             return -1, SAFETY, False
         return lo - 1, CONTINUE, False
-    code = _iv._entry(ipar, tab, n[cur], y[cur])
     act = code & _iv.ACTION_MASK
-    mm = m[cur]
-    if fpar[F_ESTIMATE] != 0.0:
-        return _boin_decide_ess(ipar, fpar, n, y, m, mc, stft, cur, iwork, lo, code)
-    if mm > 0 and act != _iv.DEESCALATE:
-        # De-escalation on the observed DLTs alone (y / n >= lambda_d) needs no wait: pending
-        # outcomes can only raise the estimate. Otherwise pending data may change the decision.
-        if mm - mc[cur] > fpar[F_SUSPEND] * n[cur]:
-            if ipar[_iv.I_EXTRASAFE] != 0 and cur == 0 and (code & _iv.ELIM_ROW) and (code & _iv.XSAFE):
-                return -1, SAFETY, False
+    if ess:
+        xsafe = extrasafe and cur == 0 and (code & _iv.ELIM_ROW) and (code & _iv.XSAFE)
+        if (code & _iv.ELIM) or xsafe:
+            nxt, reason = _boin_act(nc, lo, cur, code, _iv.DEESCALATE, D, extrasafe, earlystop)
+            return nxt, reason, False
+        if mcur - mccur > susp_f * nc:
             return cur, CONTINUE, True
-        target = fpar[_iv.F_TARGET]
-        pobs = y[cur] / n[cur]
-        if pobs != target:
-            ptil = _imputed(fpar, n[cur], y[cur], mm, stft[cur])
-            if pobs < target:
-                act = _iv.ESCALATE if ptil <= fpar[F_LAMBDA_E] else _iv.STAY
-            else:
-                act = _iv.DEESCALATE if ptil >= fpar[_iv.F_LAMBDA_D] else _iv.STAY
+        e = nc - mcur + scur
+        if e <= 0.0:  # every patient here pending with no follow-up yet (only if never suspending)
+            act = _iv.STAY
+        elif yc / e <= lam_e:
+            act = _iv.ESCALATE
+        elif yc / e >= lam_d:
+            if cur == 0 and mcur - mccur > 0:
+                return cur, CONTINUE, True
+            act = _iv.DEESCALATE
         else:
             act = _iv.STAY
-    iwork[_iv.A_ELIM] = lo
-    iwork[_iv.A_PHASE] = 1
-    nxt, c, reason = _iv.apply_action(ipar, n, iwork, cur, code, act)
-    return nxt, reason, False
-
-
-@jit(inline=True)
-def _boin_decide_ess(ipar, fpar, n, y, m, mc, stft, cur, iwork, lo, code):
-    """TITE-BOIN with Lin & Yuan's (2020) estimate y / (n - m + STFT), in the order of R's
-    TITEgBOIN (``next_TITE_QuasiBOIN``): elimination and the extra-safe stop first; then
-    suspension whenever more than the suspension fraction of the patients at the current dose
-    are pending; then escalate if the estimate <= lambda_e, de-escalate if >= lambda_d (at the
-    lowest dose: suspend while patients are pending there, else stay), else stay."""
-    iwork[_iv.A_ELIM] = lo
-    iwork[_iv.A_PHASE] = 1
-    xsafe = ipar[_iv.I_EXTRASAFE] != 0 and cur == 0 and (code & _iv.ELIM_ROW) and (code & _iv.XSAFE)
-    if (code & _iv.ELIM) or xsafe:
-        nxt, c, reason = _iv.apply_action(ipar, n, iwork, cur, code, _iv.DEESCALATE)
+        nxt, reason = _boin_act(nc, lo, cur, code, act, D, extrasafe, earlystop)
         return nxt, reason, False
-    mm = m[cur]
-    if mm - mc[cur] > fpar[F_SUSPEND] * n[cur]:
-        return cur, CONTINUE, True
-    ess = n[cur] - mm + stft[cur]
-    if ess <= 0.0:  # every patient here pending with no follow-up yet (only if never suspending)
-        act = _iv.STAY
-    elif y[cur] / ess <= fpar[F_LAMBDA_E]:
-        act = _iv.ESCALATE
-    elif y[cur] / ess >= fpar[_iv.F_LAMBDA_D]:
-        if cur == 0 and mm - mc[cur] > 0:
+    if mcur > 0 and act != _iv.DEESCALATE:
+        if mcur - mccur > susp_f * nc:
+            if extrasafe and cur == 0 and (code & _iv.ELIM_ROW) and (code & _iv.XSAFE):
+                return -1, SAFETY, False
             return cur, CONTINUE, True
-        act = _iv.DEESCALATE
-    else:
-        act = _iv.STAY
-    nxt, c, reason = _iv.apply_action(ipar, n, iwork, cur, code, act)
+        pobs = yc / nc
+        if pobs != target:
+            ptil = _imputed_s(prior_a, nc, yc, mcur, scur)
+            if pobs < target:
+                act = _iv.ESCALATE if ptil <= lam_e else _iv.STAY
+            else:
+                act = _iv.DEESCALATE if ptil >= lam_d else _iv.STAY
+        else:
+            act = _iv.STAY
+    nxt, reason = _boin_act(nc, lo, cur, code, act, D, extrasafe, earlystop)
     return nxt, reason, False
 
 
@@ -224,7 +275,13 @@ def _imputed(fpar, nd, yd, md, sd):
     completed patient, with a DLT, and two just enrolled: (1 + 1.29 x 1.86) / 3 = 1.13), so
     the estimate is capped at 1. The cap never changes a decision: both boundaries are below 1.
     """
-    pihat = (yd + fpar[F_PRIOR_A]) / (nd - md + 1.0)  # < 1: y <= n - m and target / 2 < 1
+    return _imputed_s(fpar[F_PRIOR_A], nd, yd, md, sd)
+
+
+@jit(inline=True)
+def _imputed_s(prior_a, nd, yd, md, sd):
+    """:func:`_imputed` with the prior pseudo-count ``prior_a = fpar[F_PRIOR_A]``."""
+    pihat = (yd + prior_a) / (nd - md + 1.0)  # < 1: y <= n - m and target / 2 < 1
     est = (yd + pihat / (1.0 - pihat) * (md - sd)) / nd
     return est if est < 1.0 else 1.0
 
@@ -726,7 +783,7 @@ def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen
             stft[d] += pfu[i] / window
             mc[d] += pcen[i]
     if code == TITE_BOIN:
-        nxt, reason, susp = _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur, iwork)
+        nxt, reason, susp = _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur)
     else:
         nxt = _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, iwork[0:D], iwork[D:2 * D], work)
         reason = CONTINUE
@@ -883,7 +940,8 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
 
     TITE-BOIN: patients whose outcome is settled (a DLT seen, or the window complete without
     one) are counted once, in ``bn``/``by``, and skipped from then on (``first``: the first
-    patient not yet settled, in order of enrolment); see :func:`decide`.
+    patient not yet settled, in order of enrolment); see :func:`decide`. (:func:`run_batch`
+    simulates TITE-BOIN with :func:`_boin_rows`; this path is the reference it is tested against.)
 
     ``late`` (3, D): with the "late" onset model, each dose's :func:`~.timing.late_shape`
     constants (q, a, k) under this scenario, computed once by the caller.
@@ -1078,6 +1136,284 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     return sel, reason, pe[total - 1] + W, waited, turned
 
 
+# TITE-BOIN simulator: what settles a patient's outcome, and when (``_boin_rows``)
+K_COMPLETE = 0  # the window completes without a DLT at enrolment + window
+K_DLT = 1  # the DLT is seen at enrolment + onset
+K_DROP = 2  # drops out (before the outcome) at enrolment + drop-out time: censored from then on
+K_CENSORED = 3  # dropped out: pending for good, with follow-up frozen at the drop-out
+
+
+#: arrival gaps computed at a time, ahead of use, by the TITE-BOIN simulator (:func:`_gaps_ahead`)
+GAP_BLOCK = 16
+
+
+@jit(inline=True)
+def _gaps_ahead(gb, gn, fixed, rate, tk):
+    """Gaps ``gn + 1 .. gn + GAP_BLOCK`` of a trial into the ring ``gb`` (64 slots, gap j at
+    ``j & 63``), by :func:`~.timing.gap_s`: the same values as one at a time. Computed in a block,
+    the independent logarithms overlap; one at a time, each arrival waited for its own (and the
+    branch on the arrival time for it): measured +8% trials per second on bench_peers' tite-boin
+    setting (blocks of 8: +6%, 32: +6%; the unused gaps at the end of a trial cost the rest)."""
+    for q in range(1, GAP_BLOCK + 1):
+        gb[(gn + q) & 63] = gap_s(fixed, rate, tk, gn + q)
+    return gn + GAP_BLOCK
+
+
+@jit
+def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario, trial0,
+               max_n, r0, r1, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited, turned_away, work):
+    """TITE-BOIN trials: rows ``r0 .. r1 - 1`` of :func:`run_batch`, the records of
+    :func:`run_trial` to the last bit, organised around events instead of rescans.
+
+    :func:`run_trial` fills in every unsettled patient's data and recounts them at every
+    decision. Here each patient's outcome is settled by one event at a time fixed at enrolment
+    (``pev``: enrolment + DLT onset, + window, or + drop-out, the sums :func:`run_trial`
+    compares with the clock); per-dose counts of patients, observed DLTs, pending and censored
+    patients are kept up to date, and the list of pending patients (``pl``, in order of
+    enrolment) is revisited only when the clock passes the earliest pending event (``nt``).
+    At a decision only the current dose's standardized follow-up is summed, over its pending
+    patients in order of enrolment, as :func:`decide` sums it; the decision itself is
+    :func:`_boin_core`, the one live use runs. Everything a trial touches is a scalar or an
+    array of this function, and the per-event code calls only inlined helpers on scalars (or
+    on an array of this function): numba counts the references of arrays passed to functions,
+    and those atomic operations were a quarter of :func:`run_trial`'s time. Each random number
+    is drawn and transformed by the expressions of :mod:`.timing`, so the same times result;
+    arrival gaps are computed a block ahead (:func:`_gaps_ahead`).
+
+    Measured on bench_peers' tite-boin setting (one thread, trials per CPU second, interleaved
+    in one process): :func:`run_trial` 210k; this loop 355-375k; skipping to the first event
+    that can lift a suspension, a few % more (within the noise); gaps a block ahead +8%.
+    Tried and not kept (no gain beyond the +-3% noise): a table of final selections keyed by
+    the counts, branch-free settling and follow-up sums (-8%), the follow-up sum only when the
+    decision reads it, an integer copy of the decision table, a select for the next event.
+    """
+    D = n_pat.shape[1]
+    cap = max(max_n, 1)
+    pd = np.zeros(cap, dtype=np.int64)  # dose
+    pe = np.zeros(cap)  # enrolment time
+    px = np.zeros(cap)  # time from enrolment to the settling event
+    pev = np.zeros(cap)  # enrolment + px
+    pk = np.zeros(cap, dtype=np.int64)  # K_* kind of the event
+    pl = np.zeros(cap, dtype=np.int64)  # pending patients, in order of enrolment
+    nn = np.zeros(D, dtype=np.int64)  # patients per dose (drop-outs included)
+    yy = np.zeros(D, dtype=np.int64)  # DLTs observed
+    mm = np.zeros(D, dtype=np.int64)  # pending (censored included)
+    mc = np.zeros(D, dtype=np.int64)  # censored
+    lq = np.zeros(D)  # "late" onset constants per dose (timing.late_shape): q, a, 1 / k
+    la = np.zeros(D)
+    lk = np.zeros(D)
+    W = tm[1]
+    fixed = tm[2] == 0.0
+    rate = tm[3]
+    om = tm[4]
+    wshape = tm[5]
+    queue = tm[6] != 0.0
+    hz = tm[7]
+    drop = hz > 0.0
+    start = ipar[0]
+    cohort = ipar[1]
+    T = ipar[_iv.I_TABLE_N]
+    extrasafe = ipar[_iv.I_EXTRASAFE] != 0
+    earlystop = ipar[_iv.I_EARLYSTOP]
+    target = fpar[_iv.F_TARGET]
+    lam_e = fpar[F_LAMBDA_E]
+    lam_d = fpar[_iv.F_LAMBDA_D]
+    susp_f = fpar[F_SUSPEND]
+    prior_a = fpar[F_PRIOR_A]
+    ess = fpar[F_ESTIMATE] != 0.0
+    use_rules = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
+    eff = n_eff.shape[1] > 0
+    gb = np.zeros(64)  # arrival gaps 1, 2, ... of the trial (_gaps_ahead)
+    last = -1
+    for r in range(r0, r1):
+        g = trial0 + r
+        sc = g // per_scenario
+        t = g - sc * per_scenario
+        if om == 2.0 and sc != last:
+            for d in range(D):
+                q, a, k = late_shape(tm, p_tox[sc, d])
+                lq[d] = q
+                la[d] = a
+                lk[d] = 1.0 / k
+            last = sc
+        key = keys[sc]
+        tk = trial_key(key, t)
+        for d in range(D):
+            n_pat[r, d] = 0
+            n_dlt[r, d] = 0
+            n_ae[r, d] = 0
+            n_drop[r, d] = 0
+            nn[d] = 0
+            yy[d] = 0
+            mm[d] = 0
+            mc[d] = 0
+        if eff:
+            for d in range(D):
+                n_eff[r, d] = 0
+        cur = start
+        total = 0
+        j = 0
+        arrival = gap(tm, key, t, 0)
+        now = 0.0
+        wt = 0.0
+        turned = 0
+        since = 0
+        rs = CONTINUE
+        tnow = 0.0
+        npl = 0
+        gn = 0  # gaps computed so far
+        nt = np.inf  # earliest event of a pending, uncensored patient
+        too_long = False
+        while total < max_n:
+            tnow = arrival if arrival > now else now
+            if total > 0 and since == 0:
+                nxt = cur
+                while True:
+                    if tnow >= nt:  # settle what happened by now; the list keeps its order
+                        k = 0
+                        nt = np.inf
+                        for qi in range(npl):
+                            i = pl[qi]
+                            kind = pk[i]
+                            if kind != K_CENSORED:
+                                ev = pev[i]
+                                if ev <= tnow:
+                                    d = pd[i]
+                                    if kind == K_DLT:
+                                        yy[d] += 1
+                                        mm[d] -= 1
+                                        continue
+                                    if kind == K_COMPLETE:
+                                        mm[d] -= 1
+                                        continue
+                                    pk[i] = K_CENSORED
+                                    mc[d] += 1
+                                elif ev < nt:
+                                    nt = ev
+                            pl[k] = i
+                            k += 1
+                        npl = k
+                    lo = D
+                    for d in range(D):
+                        if nn[d] >= 3 and (_entry_at(T, tab, nn[d], yy[d]) & _iv.ELIM):
+                            lo = d
+                            break
+                    nc = nn[cur]
+                    mcur = mm[cur]
+                    scur = 0.0
+                    if mcur > 0:
+                        for qi in range(npl):
+                            i = pl[qi]
+                            if pd[i] == cur:
+                                if pk[i] == K_CENSORED:
+                                    scur += px[i] / W
+                                else:
+                                    scur += (tnow - pe[i]) / W
+                    nxt, rs, susp = _boin_core(lo, _entry_at(T, tab, nc, yy[cur]), nc, yy[cur], mcur, mc[cur], scur,
+                                               cur, D, target, lam_e, lam_d, susp_f, prior_a, ess, extrasafe,
+                                               earlystop)
+                    if not susp and rs == CONTINUE and use_rules:
+                        nxt, c, rs = _rules.apply(rules, safety_tab, nn, yy, cur, nxt, 1, rs)
+                    if rs != CONTINUE or not susp:
+                        break
+                    # Until when the decision is certain to stay the same. The main suspension
+                    # (more than susp_f of the patients at cur pending, not counting the censored)
+                    # is reached through counts alone: those at cur, and the observed DLTs at every
+                    # dose (elimination). Only a DLT seen anywhere or an event at cur can lift it;
+                    # deciding again at the other events (as run_trial does) finds it standing.
+                    # Any other suspension may lift as follow-up grows: decided again at the next
+                    # event (queue) or arrival (turn away).
+                    if mcur - mc[cur] > susp_f * nc:
+                        until = np.inf
+                        for qi in range(npl):
+                            i = pl[qi]
+                            kind = pk[i]
+                            if kind != K_CENSORED and (kind == K_DLT or pd[i] == cur) and pev[i] < until:
+                                until = pev[i]
+                    else:
+                        until = nt if queue else -np.inf
+                    if queue:  # wait for the next DLT, completed window or drop-out that may change it
+                        tnow = until
+                    else:  # turned away, and the arrivals until then
+                        while True:
+                            if j > MAX_EVENTS:
+                                too_long = True
+                                break
+                            turned += 1
+                            j += 1
+                            if j > gn:
+                                gn = _gaps_ahead(gb, gn, fixed, rate, tk)
+                            arrival += gb[j & 63]
+                            tnow = arrival if arrival > now else now
+                            if not tnow < until:
+                                break
+                        if too_long:
+                            break
+                if too_long or rs != CONTINUE:
+                    break
+                cur = nxt
+            wt += tnow - arrival
+            u = draw(tk, total, STREAM_TOLERANCE)
+            dlt = u < p_tox[sc, cur]
+            kind = K_COMPLETE
+            x = W
+            if dlt:
+                kind = K_DLT
+                x = onset_s(om, W, wshape, tk, total, lq[cur], la[cur], lk[cur])
+            if drop:
+                gd = dropout_s(hz, tk, total)
+                if gd < x:  # a drop-out after the outcome changes nothing
+                    kind = K_DROP
+                    x = gd
+            if kind == K_DROP:
+                n_drop[r, cur] += 1
+            else:
+                if dlt:
+                    n_dlt[r, cur] += 1
+                elif u < p_ae_cum[sc, cur]:
+                    n_ae[r, cur] += 1
+                n_pat[r, cur] += 1
+                if eff and draw(tk, total, STREAM_EFFICACY) < (p_eff_t[sc, cur] if dlt else p_eff_n[sc, cur]):
+                    n_eff[r, cur] += 1
+            pd[total] = cur
+            pe[total] = tnow
+            px[total] = x
+            pk[total] = kind
+            ev = tnow + x
+            pev[total] = ev
+            if ev < nt:
+                nt = ev
+            pl[npl] = total
+            npl += 1
+            nn[cur] += 1
+            mm[cur] += 1
+            total += 1
+            since += 1
+            if since == cohort:
+                since = 0
+            now = tnow
+            j += 1
+            if j > gn:
+                gn = _gaps_ahead(gb, gn, fixed, rate, tk)
+            arrival += gb[j & 63]
+        waited[r] = wt
+        turned_away[r] = turned
+        if too_long:
+            sel[r] = -1
+            reason[r] = TOO_LONG
+            duration[r] = tnow
+            continue
+        if rs == CONTINUE:
+            rs = MAX_N
+        reason[r] = rs
+        if rs == SAFETY:
+            sel[r] = -1
+            duration[r] = tnow
+            continue
+        sel[r] = _rules.restrict_selection(rules, n_pat[r], _iv.select(ipar, fpar, tab, n_pat[r], n_dlt[r], work))
+        duration[r] = pe[total - 1] + W
+
+
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
               trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
@@ -1088,6 +1424,12 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     D = n_pat.shape[1]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     for ch in prange(n_chunks):
+        if code == TITE_BOIN:
+            lo = ch * CHUNK
+            _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
+                       trial0, max_n, lo, min(n_rows, lo + CHUNK), sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff,
+                       duration, waited, turned_away, scratch[get_thread_id()])
+            continue
         cap = max(max_n, 1)
         pd = np.zeros(cap, dtype=np.int64)
         pe = np.zeros(cap)
