@@ -326,3 +326,25 @@ def test_late_onset_and_ess_from_the_cli(capsys):
     assert "Traceback" not in err
     assert cli.main(args + ["--estimate", "mle"]) == 2
     assert "estimate" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("accrual", [0.0, 1.0, 2.0])
+def test_tite_loops_draw_the_documented_arrival_gaps(accrual):
+    """The time-to-event loops draw each gap from the trial's key (gap_tk / gap_s); they must give the
+    cohort loop's gaps (timing.gap), the TimeModel's documented distributions: fixed 1 / rate, exponential,
+    uniform on (0, 2 / rate). (Until this test, later gaps of uniform accrual were exponential there.)"""
+    from doseesc._kernels import timing as _t
+
+    tm = np.zeros(16)
+    tm[0], tm[1], tm[2], tm[3] = 1.0, 1.0, accrual, 3.0
+    key = 12345
+    gaps = []
+    for t in range(3):
+        tk = _rng.trial_key(key, t)
+        for j in range(1, 200):
+            g = _t.gap(tm, key, t, j)
+            assert _t.gap_tk(tm, tk, j) == g == _t.gap_s(tm[2], tm[3], tk, j)
+            gaps.append(g)
+    gaps = np.array(gaps)
+    if accrual == 2.0:
+        assert gaps.max() < 2 / 3 and abs(gaps.mean() - 1 / 3) < 4 * (2 / 3) / np.sqrt(12 * gaps.size)

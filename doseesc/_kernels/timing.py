@@ -28,17 +28,19 @@ def gap(tm, key, t, j):
 
 @jit(inline=True)
 def gap_tk(tm, tk, j):
-    """:func:`gap` from the trial's key ``tk = trial_key(key, t)`` (``uniform(key, t, ..)`` is
-    ``draw(tk, ..)``: the same time, one hash fewer per arrival)."""
-    return gap_s(tm[2] == 0.0, tm[3], tk, j)
+    """:func:`gap` for j >= 1 from the trial's key ``tk = trial_key(key, t)`` (``uniform(key, t, ..)``
+    is ``draw(tk, ..)``: the same time, one hash fewer per arrival)."""
+    return gap_s(tm[2], tm[3], tk, j)
 
 
 @jit(inline=True)
-def gap_s(fixed, rate, tk, j):
-    """:func:`gap_tk` from scalars, ``fixed = tm[2] == 0`` and ``rate = tm[3]`` (a loop that
-    passes no array to a call in its hot path; the same arithmetic)."""
-    if fixed:
+def gap_s(kind, rate, tk, j):
+    """:func:`gap_tk` from scalars, ``kind = tm[2]`` and ``rate = tm[3]`` (a loop that passes no
+    array to a call in its hot path; the same arithmetic as :func:`gap`)."""
+    if kind == 0.0:
         return 1.0 / rate
+    if kind == 2.0:  # uniform on (0, 2 / rate), as gap (the TITE loops drew exponential gaps here before)
+        return 2.0 * draw(tk, j, STREAM_ARRIVAL) / rate
     return -math.log(draw(tk, j, STREAM_ARRIVAL)) / rate
 
 
