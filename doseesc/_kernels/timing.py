@@ -34,12 +34,12 @@ def gap_tk(tm, tk, j):
 
 
 @jit(inline=True)
-def gap_s(kind, rate, tk, j):
-    """:func:`gap_tk` from scalars, ``kind = tm[2]`` and ``rate = tm[3]`` (a loop that passes no
+def gap_s(accrual, rate, tk, j):
+    """:func:`gap_tk` from scalars, ``accrual = tm[2]`` and ``rate = tm[3]`` (a loop that passes no
     array to a call in its hot path; the same arithmetic as :func:`gap`)."""
-    if kind == 0.0:
+    if accrual == 0.0:
         return 1.0 / rate
-    if kind == 2.0:  # uniform on (0, 2 / rate), as gap (the TITE loops drew exponential gaps here before)
+    if accrual == 2.0:  # uniform on (0, 2 / rate), as gap (the TITE loops drew exponential gaps here before)
         return 2.0 * draw(tk, j, STREAM_ARRIVAL) / rate
     return -math.log(draw(tk, j, STREAM_ARRIVAL)) / rate
 

@@ -1148,14 +1148,14 @@ GAP_BLOCK = 16
 
 
 @jit(inline=True)
-def _gaps_ahead(gb, gn, kind, rate, tk):
+def _gaps_ahead(gb, gn, accrual, rate, tk):
     """Gaps ``gn + 1 .. gn + GAP_BLOCK`` of a trial into the ring ``gb`` (64 slots, gap j at
     ``j & 63``), by :func:`~.timing.gap_s`: the same values as one at a time. Computed in a block,
     the independent logarithms overlap; one at a time, each arrival waited for its own (and the
     branch on the arrival time for it): measured +8% trials per second on bench_peers' tite-boin
     setting (blocks of 8: +6%, 32: +6%; the unused gaps at the end of a trial cost the rest)."""
     for q in range(1, GAP_BLOCK + 1):
-        gb[(gn + q) & 63] = gap_s(kind, rate, tk, gn + q)
+        gb[(gn + q) & 63] = gap_s(accrual, rate, tk, gn + q)
     return gn + GAP_BLOCK
 
 
@@ -1203,7 +1203,7 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
     la = np.zeros(D)
     lk = np.zeros(D)
     W = tm[1]
-    kind = tm[2]
+    accrual = tm[2]  # 0 fixed, 1 Poisson, 2 uniform gaps
     rate = tm[3]
     om = tm[4]
     wshape = tm[5]
@@ -1342,7 +1342,7 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
                             turned += 1
                             j += 1
                             if j > gn:
-                                gn = _gaps_ahead(gb, gn, kind, rate, tk)
+                                gn = _gaps_ahead(gb, gn, accrual, rate, tk)
                             arrival += gb[j & 63]
                             tnow = arrival if arrival > now else now
                             if not tnow < until:
@@ -1394,7 +1394,7 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
             now = tnow
             j += 1
             if j > gn:
-                gn = _gaps_ahead(gb, gn, kind, rate, tk)
+                gn = _gaps_ahead(gb, gn, accrual, rate, tk)
             arrival += gb[j & 63]
         waited[r] = wt
         turned_away[r] = turned
