@@ -232,8 +232,17 @@ def test_quasi_beta_formulas_against_scipy():
     tox_ok = stats.beta.sf(0.35, 2, 1 + ess_t - 1) < 0.95
     eff_ok = stats.beta.cdf(0.25, 2, 1 + ess_e - 1) < 0.9
     assert bool(rec.acceptable[1]) == (tox_ok and eff_ok)
+    # the probabilities behind admissibility, reported as BOIN12's next_dose reports them
+    assert rec.prob_acc_tox[1] == pytest.approx(stats.beta.cdf(0.35, 2, 1 + ess_t - 1), rel=1e-9)
+    assert rec.prob_acc_eff[1] == pytest.approx(stats.beta.sf(0.25, 2, 1 + ess_e - 1), rel=1e-9)
+    assert rec.prob_acc_tox[2] == pytest.approx(0.35) and rec.prob_acc_eff[2] == pytest.approx(0.75)  # untried
     # dose 1 has nothing pending: BOIN12's own score (the desirability of 3 patients with neither outcome)
     assert rec.utility[0] == pytest.approx(100 * stats.beta.sf(ub, 1 + 1.2, 1 + 3 - 1.2), rel=1e-9)
+    # ... and BOIN12's probabilities (complete data: the same as BOIN12.next_dose)
+    b12 = de.BOIN12(max_n=30).next_dose("1NNN", n_doses=3)
+    assert rec.prob_acc_tox[0] == pytest.approx(b12.prob_acc_tox[0], rel=1e-9)
+    assert rec.prob_acc_eff[0] == pytest.approx(b12.prob_acc_eff[0], rel=1e-9)
+    assert "P(tox ok)" in str(rec)
 
 
 def test_suspension_rules():

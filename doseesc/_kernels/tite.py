@@ -460,8 +460,10 @@ def decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pef
 def live12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu, npat, cur, max_n, n_doses, n_work,
            out):
     """One live TITE-BOIN12 recommendation through :func:`decide12`. Returns (next dose, reason,
-    suspended, selected now) and fills ``out`` (5, D): ESS estimates of p_T and p_E, the
-    desirability scores, admissibility (1/0) and the effective sample sizes of toxicity.
+    suspended, selected now) and fills ``out`` (6, D): ESS estimates of p_T and p_E, the
+    desirability scores, admissibility (1/0), and P(p_T < phi_T) and P(p_E > phi_E) on the
+    quasi-beta posteriors Beta(1 + y, 1 + ESS_T - y) and Beta(1 + e, 1 + ESS_E - e) (with nothing
+    pending, BOIN12's posteriors).
     "Selected now": BOIN12's OBD selection from the patients whose both outcomes are known."""
     D = n_doses
     n = np.zeros(D, dtype=np.int64)
@@ -485,7 +487,8 @@ def live12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu,
         out[1, d] = e[d] / se[d] if se[d] > 0.0 else np.nan
         out[2, d] = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, d)
         out[3, d] = 1.0 if _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, d) else 0.0
-        out[4, d] = st[d]
+        out[4, d] = 1.0 - beta_sf(fpar[_b12.F_PHI_T], 1.0 + y[d], 1.0 + st[d] - y[d])
+        out[5, d] = 1.0 - beta_cdf(fpar[B_PHI_E], 1.0 + e[d], 1.0 + se[d] - e[d])
     nc = np.zeros(D, dtype=np.int64)
     yc = np.zeros(D, dtype=np.int64)
     ec = np.zeros(D, dtype=np.int64)

@@ -230,6 +230,8 @@ class TITEBOIN12(Design):
             ``dose`` None with ``reason == "suspended"``: do not enrol now, wait for more
             follow-up. ``p_tox`` / ``p_eff``: y / ESS_T and e / ESS_E per dose; ``utility``:
             the desirability score; ``acceptable``: admissibility on the quasi-beta posteriors;
+            ``prob_acc_tox`` / ``prob_acc_eff``: P(p_T < phi_T) and P(p_E > phi_E) on them,
+            Beta(1 + y, 1 + ESS_T - y) and Beta(1 + e, 1 + ESS_E - e);
             ``selected``: BOIN12's OBD from the patients whose both outcomes are known.
 
         Examples
@@ -253,7 +255,7 @@ class TITEBOIN12(Design):
             cur = int(dose[-1]) - 1 if dose.size else int(low.ipar[0])
         else:
             cur = v.integer("current_dose", current_dose, low=1, high=n_doses) - 1
-        out = np.zeros((5, n_doses))
+        out = np.zeros((6, n_doses))
         nxt, reason, susp, sel = _k.live12(low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, window, eff_window,
                                            dose - 1, dlt, fu, eff, efu, dose.size, cur, low.max_n, n_doses,
                                            low.n_work, out)
@@ -279,6 +281,8 @@ class TITEBOIN12(Design):
             p_eff=out[1].copy(),
             utility=out[2].copy(),
             acceptable=out[3] != 0,
+            prob_acc_tox=out[4].copy(),
+            prob_acc_eff=out[5].copy(),
         )
 
     def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
