@@ -40,32 +40,40 @@ from .interval import BOIN, _bool
 
 
 # ---------------------------------------------------------------------------- live data
-def _patient_table(data: Any, window: float, max_n: int = v.MAX_PATIENTS
-                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """(dose 1-based, dlt 0/1, follow-up, dropped 0/1) arrays from a list of dicts or a dict of arrays."""
+def _patient_rows(data: Any, need: tuple, optional: tuple = (), max_n: int = v.MAX_PATIENTS) -> list:
+    """The patients of live data as a list of mappings, each with every ``need`` key: from a list
+    of dicts or a dict of equal-length columns (``optional`` columns are kept when present)."""
     if isinstance(data, Mapping):
-        missing = [k for k in ("dose", "dlt", "follow_up") if k not in data]
+        missing = [k for k in need if k not in data]
         if missing:
-            raise ValueError(f"data: missing column {missing[0]!r} (need dose, dlt, follow_up)")
-        names = [k for k in ("dose", "dlt", "follow_up", "dropped") if k in data]
+            raise ValueError(f"data: missing column {missing[0]!r} (need {', '.join(need)})")
+        names = [k for k in (*need, *optional) if k in data]
         cols = {k: np.asarray(data[k]) for k in names}
-        lengths = {k: c.shape for k, c in cols.items()}
         if any(c.ndim != 1 for c in cols.values()) or len({c.size for c in cols.values()}) != 1:
-            raise ValueError(f"data: {', '.join(names)} must be 1-d and of equal length, got shapes {lengths}")
-        rows = [{k: cols[k][i] for k in cols} for i in range(cols["dose"].size)]
+            raise ValueError(f"data: {', '.join(names)} must be 1-d and of equal length, got shapes "
+                             f"{ {k: c.shape for k, c in cols.items()} }")
+        rows = [{k: cols[k][i] for k in names} for i in range(cols["dose"].size)]
     else:
         try:
             rows = list(data)
         except TypeError:
             raise ValueError(f"data: expected a list of patient records or a dict of columns, got {data!r}") from None
     check_total(len(rows), max_n, "data")
+    for i, r in enumerate(rows):
+        if not isinstance(r, Mapping) or any(k not in r for k in need):
+            raise ValueError(f"data: patient {i + 1} must have {', '.join(need)}, got {r!r}")
+    return rows
+
+
+def _patient_table(data: Any, window: float, max_n: int = v.MAX_PATIENTS
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(dose 1-based, dlt 0/1, follow-up, dropped 0/1) arrays from a list of dicts or a dict of arrays."""
+    rows = _patient_rows(data, ("dose", "dlt", "follow_up"), ("dropped",), max_n)
     dose = np.empty(len(rows), dtype=np.int64)
     dlt = np.empty(len(rows), dtype=np.int8)
     fu = np.empty(len(rows))
     gone = np.zeros(len(rows), dtype=np.int8)
     for i, r in enumerate(rows):
-        if not isinstance(r, Mapping) or any(k not in r for k in ("dose", "dlt", "follow_up")):
-            raise ValueError(f"data: patient {i + 1} must have dose, dlt and follow_up, got {r!r}")
         dose[i] = v.integer(f"data: patient {i + 1} dose", r["dose"], low=1, high=v.MAX_DOSES)
         dlt[i] = _flag(f"data: patient {i + 1} dlt", r["dlt"])
         f = v.number(f"data: patient {i + 1} follow_up", r["follow_up"])

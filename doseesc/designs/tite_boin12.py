@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -16,27 +16,12 @@ from .._kernels.codes import CONTINUE, STOP_REASONS, TITE_BOIN12
 from .base import Design, DeviationWarning, Lowered, Recommendation, check_total, deviations, warn_deviations
 from .boin12 import BOIN12
 from .interval import _bool
-from .tite import _flag
+from .tite import _flag, _patient_rows
 
 
 def _patient_table12(data: Any, window: float, eff_window: float, max_n: int):
     """(dose 1-based, dlt, follow_up, eff, eff_follow_up) arrays from a list of dicts or a dict of columns."""
-    need = ("dose", "dlt", "follow_up", "eff", "eff_follow_up")
-    if isinstance(data, Mapping):
-        missing = [k for k in need if k not in data]
-        if missing:
-            raise ValueError(f"data: missing column {missing[0]!r} (need {', '.join(need)})")
-        cols = {k: np.asarray(data[k]) for k in need}
-        if any(c.ndim != 1 for c in cols.values()) or len({c.size for c in cols.values()}) != 1:
-            raise ValueError(f"data: {', '.join(need)} must be 1-d and of equal length, got shapes "
-                             f"{ {k: c.shape for k, c in cols.items()} }")
-        rows = [{k: cols[k][i] for k in need} for i in range(cols["dose"].size)]
-    else:
-        try:
-            rows = list(data)
-        except TypeError:
-            raise ValueError(f"data: expected a list of patient records or a dict of columns, got {data!r}") from None
-    check_total(len(rows), max_n, "data")
+    rows = _patient_rows(data, ("dose", "dlt", "follow_up", "eff", "eff_follow_up"), max_n=max_n)
     m = len(rows)
     dose = np.empty(m, dtype=np.int64)
     dlt = np.empty(m, dtype=np.int8)
@@ -44,8 +29,6 @@ def _patient_table12(data: Any, window: float, eff_window: float, max_n: int):
     eff = np.empty(m, dtype=np.int8)
     efu = np.empty(m)
     for i, r in enumerate(rows):
-        if not isinstance(r, Mapping) or any(k not in r for k in need):
-            raise ValueError(f"data: patient {i + 1} must have {', '.join(need)}, got {r!r}")
         dose[i] = v.integer(f"data: patient {i + 1} dose", r["dose"], low=1, high=v.MAX_DOSES)
         dlt[i] = _flag(f"data: patient {i + 1} dlt", r["dlt"])
         eff[i] = _flag(f"data: patient {i + 1} eff", r["eff"])
