@@ -12,11 +12,48 @@ time including the functions it compiled on the way (total) and without them (se
 the entry points (functions compiled at top level) and the functions with the most self time,
 then the command's wall and CPU time and how much of it was compilation.
 
+Also printed: the time spent inside LLVM (numba's ``llvm_lock``: IR parsing, optimisation and
+machine-code generation), numba's compiler passes by self time, and the functions compiled for
+more than one signature (each signature is a whole compile).
+
+Measured on this project's 2-core machine, shared with other jobs (load average 1.6-5; wall
+times swing with it, so compare CPU seconds of runs made side by side), NUMBA_NUM_THREADS=1,
+numba 0.68.1, before issue 11's compile work (commit 076dc93):
+
+* cold ``doseesc whatif``: 225.9, 226.1 and 242.5 CPU-s in three runs (wall 277-736 s); 227
+  doseesc functions (345 compile events with numba's own). Entry points (wall s, the 277-s run):
+  ``trial.run_batch`` 67, ``tite.run_batch`` 59, ``exact.enumerate_states`` 58,
+  ``graded.run_batch`` 14. LLVM held its lock for 121 of the 208 s of compiling (58%); numba's
+  passes by self time: native lowering 114 s (LLVM's work happens in it), parfor lowering 40 s
+  (the ``parallel=True`` batch kernels), IR inlining 20 s, typing 18 s.
+* cold ``doseesc simulate --design boin ... --n-trials 1000`` (the second command above):
+  94.9 / 95.0 CPU-s; 159 doseesc functions: the integer-code dispatch compiles every family's
+  decisions (EffTox, BLRM, ...) into the one trial loop, whatever the design.
+
+Levers tried, one at a time (cold CPU-s beside a baseline run at the same time; warm speed from
+``benchmarks/bench_warm.py``, one thread):
+
+* no IR-level inlining (``@jit(inline=True)`` -> ``@jit`` in every kernel file but tite.py and
+  timing.py): what-if 230.0 CPU-s (no gain; 249 functions, since each callee becomes its own
+  library and every caller's module still links, re-optimises and re-generates it), and warm
+  speed fell: 3+3 -37%, BOIN -44%, CRM -39%, BLRM -12%. Rejected.
+* IR-inlining the wrappers ``expand`` / ``expand_into`` into ``enumerate_states``: 225.1 CPU-s, no
+  gain. (``_run_chunk`` cannot be inlined into the ``prange`` body: numba refuses, "Calling a
+  closure with *args is unsupported".) Rejected.
+* one signature of ``trial.run_trial`` (length-0 efficacy arrays instead of ``None``, so the
+  efficacy-free copy of the loop and its decision tree is no longer compiled): cold simulate
+  BOIN 87.3 CPU-s against 95.0 for the baseline run beside it (-8%); warm speed unchanged within
+  noise. Kept. Cold what-if, beside a baseline run at load 5: 237.1 against 242.5 CPU-s (-2%;
+  226 functions).
+* ``trial.run_batch`` without ``parallel=True`` (a plain loop; threads would then have to come
+  from Python): cold simulate BOIN 81.6 against 94.9 CPU-s (-14%: numba's parfor lowering
+  compiles the loop into a gufunc and links it again into the wrapper). Not done here: it moves
+  threading out of numba (SPEC section 3 says prange).
+
 Numba's code-generation settings can be compared by the environment, e.g.
-``NUMBA_OPT=1 python benchmarks/bench_compile.py``: on this project's 2-core machine the cold
-compile of exact enumeration took 55.6 CPU-s at the default NUMBA_OPT=3, 51.9 s at NUMBA_OPT=1
-and 52.5 s without LLVM's loop and SLP vectorizers, i.e. LLVM's optimisation is a small part;
-numba's typing and lowering of the ~200 functions is most of it.
+``NUMBA_OPT=1 python benchmarks/bench_compile.py``: on this machine the cold compile of exact
+enumeration took 55.6 CPU-s at the default NUMBA_OPT=3, 51.9 s at NUMBA_OPT=1 and 52.5 s
+without LLVM's loop and SLP vectorizers: most of LLVM's time is not the optimisation level's.
 """
 
 from __future__ import annotations
@@ -45,6 +82,38 @@ def main(argv: list[str]) -> None:
             records.append((name, len(stack), time.perf_counter() - t0))
 
     ev.register("numba:compile", Listener())
+
+    # where compile time goes inside numba: the time spent holding LLVM's lock (IR parsing,
+    # optimisation and machine-code generation of each function's module, which links in the
+    # modules of everything it calls) and the time per compiler pass (typing, lowering, ...)
+    llvm = [0.0, 0]
+    passes: dict[str, float] = {}
+
+    class LLVMTimer(ev.Listener):
+        def on_start(self, event):
+            self.t0 = time.perf_counter()
+
+        def on_end(self, event):
+            llvm[0] += time.perf_counter() - self.t0
+            llvm[1] += 1
+
+    class PassTimer(ev.Listener):  # self time per pass: a pass's time minus its nested passes' time
+        def __init__(self):
+            self.stack = []
+
+        def on_start(self, event):
+            self.stack.append([time.perf_counter(), 0.0])
+
+        def on_end(self, event):
+            t0, inner = self.stack.pop()
+            dt = time.perf_counter() - t0
+            if self.stack:
+                self.stack[-1][1] += dt
+            name = event.data["name"].split(" [")[0]
+            passes[name] = passes.get(name, 0.0) + dt - inner
+
+    ev.register("numba:llvm_lock", LLVMTimer())
+    ev.register("numba:run_pass", PassTimer())
     from doseesc.cli import main as cli
 
     t0, c0 = time.perf_counter(), time.process_time()
@@ -66,12 +135,26 @@ def main(argv: list[str]) -> None:
     print(f"\ncommand: doseesc {' '.join(argv or ['whatif'])} (cold cache {tmp})", file=out)
     print(f"wall {wall:.1f} s, CPU {cpu:.1f} s; compiling {compiled:.1f} s of wall ({len(records)} functions)",
           file=out)
+    print(f"inside LLVM (llvm_lock held): {llvm[0]:.1f} s of wall in {llvm[1]} calls", file=out)
+    print("compiler passes with the most self time (s; LLVM work is inside the lowering passes):",
+          file=out)
+    for name, dt in sorted(passes.items(), key=lambda kv: -kv[1])[:8]:
+        print(f"  {dt:7.1f}  {name}", file=out)
     print("\nentry points (total s, self s):", file=out)
     for name, _, dt, own in sorted(top, key=lambda r: -r[2]):
         print(f"  {dt:7.1f} {own:7.1f}  {name}", file=out)
     print("\nmost self time (self s, total s, depth):", file=out)
     for name, depth, dt, own in sorted(selfs, key=lambda r: -r[3])[:20]:
         print(f"  {own:7.1f} {dt:7.1f}  d{depth}  {name}", file=out)
+    # a function compiled for several signatures (int32 vs int64, C vs A layout, None vs array,
+    # readonly vs writable) pays its whole compile once per signature
+    per_name: dict[str, list[float]] = {}
+    for name, _, _, own in selfs:
+        per_name.setdefault(name, []).append(own)
+    multi = sorted(((len(v), sum(v), k) for k, v in per_name.items() if len(v) > 1), reverse=True)
+    print(f"\n{len(per_name)} distinct functions; compiled more than once (count, self s):", file=out)
+    for k, t, name in multi[:20]:
+        print(f"  {k:3d} {t:7.1f}  {name}", file=out)
 
 
 if __name__ == "__main__":

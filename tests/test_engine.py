@@ -77,3 +77,26 @@ def test_public_names_are_the_functions_not_their_modules():
 
     for name in de.__all__:
         assert not isinstance(getattr(de, name), type(de)), name
+
+
+def _signatures(dispatcher) -> set[str]:
+    """Signatures compiled in this process or held in the kernel cache (a kernel loaded from the
+    cache does not load the functions compiled into it)."""
+    index = dispatcher._cache._cache_file._load_index()
+    return {str(tuple(s)) for s in dispatcher.signatures} | {str(tuple(k[0])) for k in index}
+
+
+def test_trial_loop_is_compiled_once_with_and_without_efficacy():
+    """``run_trial`` takes length-0 efficacy arrays for a scenario without efficacy, so each
+    compiled ``_run_chunk`` holds one copy of it, not two (a second signature compiled the whole
+    decision tree again: issue 11's cold start)."""
+    import doseesc as de
+
+    de.simulate(de.BOIN(target=0.3, cohort_size=3, max_n=9), de.Scenario([0.1, 0.3], target=0.3), n_trials=20,
+                seed=1)
+    de.simulate(de.BOIN12(phi_t=0.35, phi_e=0.25, cohort_size=3, max_n=9),
+                de.Scenario([0.1, 0.3], target=0.35, p_eff=[0.2, 0.4]), n_trials=20, seed=1)
+    chunk = _signatures(trial._run_chunk)
+    assert len(chunk) >= 1
+    # one run_trial per _run_chunk signature (other tests call run_batch with read-only arrays too)
+    assert len(_signatures(trial.run_trial)) == len(chunk)

@@ -38,9 +38,12 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     bounds evaluable patients. ``slot`` (float scratch, at least the largest cohort) holds the
     time each slot of the current cohort becomes free.
 
-    Efficacy: for a scenario without it, ``p_eff_t``, ``p_eff_n``, ``ne`` and ``nb`` are
-    ``None``, and numba prunes every ``is not None`` branch below when it compiles that
-    specialization, so toxicity-only runs pay nothing for efficacy. Otherwise patient ``i`` also
+    Efficacy: for a scenario without it, ``ne`` and ``nb`` have length 0 and every efficacy
+    step below is skipped (``p_eff_t`` and ``p_eff_n`` are then never read). One signature for
+    both cases, so this loop and everything it calls is compiled once (numba compiled a second,
+    efficacy-free copy before: a cold ``doseesc simulate --design boin`` took 95 CPU-s with it,
+    87 without; ``benchmarks/bench_compile.py``).
+    With efficacy, patient ``i`` also
     draws ``v = draw(.., i, STREAM_EFFICACY)`` and responds iff ``v < p_eff_t[d]`` if they had a
     DLT, ``v < p_eff_n[d]`` if not (the conditional probabilities of the scenario's joint
     model). The toxicity draws are untouched, so every patient's DLT outcome, and every
@@ -55,7 +58,8 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     ae[:] = 0
     nd[:] = 0
     eff_design = False
-    if ne is not None:
+    has_eff = ne.shape[0] > 0  # length 0: a scenario without efficacy
+    if has_eff:
         ne[:] = 0
         nb[:] = 0
         eff_design = dispatch.uses_efficacy(code)
@@ -133,7 +137,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                 k += 1
             elif u < pa:
                 ae[cur] += 1
-            if p_eff_t is not None:
+            if has_eff:
                 if draw(tk, pid, STREAM_EFFICACY) < (p_eff_t[cur] if dlt else p_eff_n[cur]):
                     ke += 1
                     if dlt:
@@ -145,7 +149,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
         total += c
         now = cohort_end
         decided = False
-        if ne is not None:
+        if has_eff:
             ne[cur] += ke
             nb[cur] += kb
             if eff_design:
@@ -161,7 +165,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
             break
     if reason == SAFETY:
         return -1, reason, now, waited, turned_away
-    if ne is not None:
+    if has_eff:
         if eff_design:
             sel = dispatch.select_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work)
             return _rules.restrict_selection(rules, n, sel), reason, now, waited, turned_away
@@ -202,18 +206,14 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
                trial0, max_n, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited, turned_away, nb, aux,
                work, slot, lo, hi):
     """Rows lo .. hi - 1 of :func:`run_batch` (with efficacy when ``n_eff`` has columns)."""
-    eff = n_eff.shape[1] > 0
     for r in range(lo, hi):
         g = trial0 + r
         sc = g // per_scenario
-        if eff:
-            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
-                                       p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
-                                       n_dlt[r], n_ae[r], n_drop[r], n_eff[r], nb, aux, work, slot)
-        else:
-            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc], None,
-                                       None, keys[sc], g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r],
-                                       n_drop[r], None, None, aux, work, slot)
+        # one call, one signature: without efficacy ``n_eff[r]`` and ``nb`` have length 0 (run_trial
+        # then skips every efficacy step), so run_trial is compiled once, not once per case
+        s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
+                                   p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
+                                   n_dlt[r], n_ae[r], n_drop[r], n_eff[r], nb, aux, work, slot)
         sel[r] = s
         reason[r] = rs
         duration[r] = d
