@@ -54,7 +54,7 @@ def main() -> None:
         de.simulate(design, sc, n_trials=min(n, 20_000), seed=0, threads=1)  # warm-up (compile / load)
         best = float("inf")
         h = None
-        for r in range(args.rounds):
+        for _ in range(args.rounds):
             c0 = time.process_time()
             oc = de.simulate(design, sc, n_trials=n, seed=1, threads=1)
             best = min(best, time.process_time() - c0)

@@ -194,7 +194,7 @@ def test_results_do_not_depend_on_chunking():
     npat = np.empty((n, 5), np.int64)
     ndlt = np.empty((n, 5), np.int64)
     nae = np.empty((n, 5), np.int64)
-    p = np.asarray(sc.p_tox)
+    p = np.array(sc.p_tox)  # a writable copy: a read-only one would compile run_batch a second time
     dur = np.empty(n)
     wait = np.empty(n)
     away = np.empty(n, np.int64)
