@@ -252,6 +252,23 @@ def _bounds_sentence(word: str = "eliminated") -> str:
             "the lowest dose: the next cohort then stays at the current dose.")
 
 
+def _boundary_rows(lam_e: float, lam_d: float, phi1: float | None = None, phi2: float | None = None) -> list:
+    """BOIN's boundary rows of a spec table (with p_saf and p_tox when given)."""
+    rows = [] if phi1 is None else [("p_saf, p_tox", f"{num(phi1)}, {num(phi2)}")]
+    return rows + [("Escalation boundary lambda_e", f"{lam_e:.3f} ({lam_e:.6f})"),
+                   ("De-escalation boundary lambda_d", f"{lam_d:.3f} ({lam_d:.6f})")]
+
+
+def _boin_stop_rows(d, t: str, earlystop: bool = True) -> list:
+    """The extra-safe and n.earlystop rows of a BOIN-family spec table, where they apply."""
+    rows = []
+    if d.extrasafe:
+        rows.append(("Extra-safe stop at the lowest dose", f"P(p_1 > {t} | data) > {num(d.cutoff_eli - d.offset)}"))
+    if earlystop and d.n_earlystop is not None:
+        rows.append(("Early stop (n.earlystop)", f"{d.n_earlystop} patients at the current dose and a stay"))
+    return rows
+
+
 def _interval_common(d, scenario, title_design: str, rule: str, rows_rule: list[tuple[str, str]], word: str,
                      peer: str, selection: str, extra_stops: list[str] | None = None,
                      extra_sections: list[tuple[str, str]] | None = None) -> Protocol:
@@ -313,12 +330,8 @@ def boin(d, scenario) -> Protocol:
         extra_stops.append(f"the current dose is the lowest, has at least 3 patients (at an n where an elimination "
                            f"boundary exists) and P(p_1 > {t} | data) > {num(d.cutoff_eli)} - {num(d.offset)} = "
                            f"{num(d.cutoff_eli - d.offset)} (extra-safe rule; no dose selected)")
-    rows = [("p_saf, p_tox", f"{num(d.phi1)}, {num(d.phi2)}"),
-            ("Escalation boundary lambda_e", f"{lam_e:.3f} ({lam_e:.6f})"),
-            ("De-escalation boundary lambda_d", f"{lam_d:.3f} ({lam_d:.6f})"),
-            ("Elimination cutoff", num(d.cutoff_eli))]
-    if d.extrasafe:
-        rows.append(("Extra-safe stop at the lowest dose", f"P(p_1 > {t} | data) > {num(d.cutoff_eli - d.offset)}"))
+    rows = _boundary_rows(lam_e, lam_d, d.phi1, d.phi2) + [("Elimination cutoff", num(d.cutoff_eli))]
+    rows += _boin_stop_rows(d, t, earlystop=False)  # _interval_common adds n.earlystop
     if d.titration and d.cohort_size > 1:
         rows.append(("Accelerated titration", "yes"))
     if d.bound_mtd:
@@ -633,18 +646,13 @@ def tite_boin(d, scenario) -> Protocol:
     p.rows += _levels_row(d, scenario) + [
               ("Cohort size", f"{d.cohort_size} (a decision at each cohort's first arrival)"),
               ("Start dose", dose_name(d.start_dose, scenario)), ("Maximum sample size", str(d.max_n)),
-              ("p_saf, p_tox", f"{num(b.phi1)}, {num(b.phi2)}"),
-              ("Escalation boundary lambda_e", f"{lam_e:.3f} ({lam_e:.6f})"),
-              ("De-escalation boundary lambda_d", f"{lam_d:.3f} ({lam_d:.6f})"),
+              *_boundary_rows(lam_e, lam_d, b.phi1, b.phi2),
               ("Pending outcomes", "imputed: pi / (1 - pi) (m - STFT)" if not ess else "ESS: y / (n - m + STFT)"),
               ("DLT window W", num(scenario.time.window) if scenario is not None and scenario.time is not None
                else "from the time model"),
               ("Accrual suspension", f"more than {susp_pct} of patients at the current dose pending"),
               ("Eliminate a dose", f"n >= 3 and P(p > {t} | data) > {num(d.cutoff_eli)}")]
-    if d.extrasafe:
-        p.rows.append(("Extra-safe stop at the lowest dose", f"P(p_1 > {t} | data) > {num(d.cutoff_eli - d.offset)}"))
-    if d.n_earlystop is not None:
-        p.rows.append(("Early stop (n.earlystop)", f"{d.n_earlystop} patients at the current dose and a stay"))
+    p.rows += _boin_stop_rows(d, t)
     p.rows += [("MTD selection", "isotonic estimate closest to the target (select.mtd), complete data"),
                ("Peer", "TITEgBOIN 0.3.0" if ess else "Yuan et al. (2018) decision tables")]
     return p
@@ -780,8 +788,7 @@ def boin12(b, scenario) -> Protocol:
     p.rows += _levels_row(b, scenario) + [
         ("Cohort size", str(b.cohort_size)), ("Start dose", dose_name(b.start_dose, scenario)),
         ("Maximum sample size", str(b.max_n)),
-        ("Escalation boundary lambda_e", f"{lam_e:.3f} ({lam_e:.6f})"),
-        ("De-escalation boundary lambda_d", f"{lam_d:.3f} ({lam_d:.6f})"),
+        *_boundary_rows(lam_e, lam_d),
         ("Utilities u1, u2, u3, u4 (E, N, B, T)", f"100, {u2}, {u3}, 0"),
         ("Utility benchmark u_b", f"{num(ub)} (u_bar = {num(ubar)})"),
         ("Desirability score", "100 P(U > u_b / 100 | data), U = utility / 100 ~ Beta(1 + x, 1 + n - x)"),
@@ -1043,14 +1050,9 @@ def gboin(d, scenario) -> Protocol:
               ("Scores by worst grade 0, 1, ...", raw), ("Normalized scores", normed)]
     p.rows += _levels_row(d, scenario) + [
         ("Cohort size", str(d.cohort_size)), ("Start dose", dose_name(d.start_dose, scenario)),
-        ("Maximum sample size", str(d.max_n)), ("p_saf, p_tox", f"{num(phi1)}, {num(phi2)}"),
-        ("Escalation boundary lambda_e", f"{lam_e:.3f} ({lam_e:.6f})"),
-        ("De-escalation boundary lambda_d", f"{lam_d:.3f} ({lam_d:.6f})"),
+        ("Maximum sample size", str(d.max_n)), *_boundary_rows(lam_e, lam_d, phi1, phi2),
         ("Eliminate a dose", f"n >= 3 and P(p > {t} | data) > {num(d.cutoff_eli)}, Beta(y + 1, n - y + 1)")]
-    if d.extrasafe:
-        p.rows.append(("Extra-safe stop at the lowest dose", f"P(p_1 > {t} | data) > {num(d.cutoff_eli - d.offset)}"))
-    if d.n_earlystop is not None:
-        p.rows.append(("Early stop (n.earlystop)", f"{d.n_earlystop} patients at the current dose and a stay"))
+    p.rows += _boin_stop_rows(d, t)
     p.rows += [("MTD selection", "isotonic estimate of (y + 0.005) / (n + 0.01) closest to the target"),
                ("Peer", "TITEgBOIN 0.4.0 (next_TITE_QuasiBOIN, select_mtd_TITE_QuasiBOIN, get_oc_TITE_QuasiBOIN)")]
     return p
