@@ -20,8 +20,8 @@ window for the toxicity-only designs, the efficacy assessment for the phase I/II
 
 Late-onset efficacy: under each fixed scenario, BOIN12 waiting for every patient's complete
 toxicity (28-day window) and efficacy (the endpoint's assessment) data before each decision is
-set beside TITE-BOIN12, which decides on pending efficacy data (effective sample sizes), on the
-same simulated patients (``OBDWhatIf.late``).
+set beside TITE-BOIN12, which decides on pending data (effective sample sizes, pending outcomes
+imputed), on the same simulated patients (``OBDWhatIf.late``).
 """
 
 from __future__ import annotations
@@ -215,9 +215,10 @@ def _late_table(late: list, s: dict) -> list[str]:
         f"DLTs within "
         f"{s['dlt_window_days']:g} days, responses within {s['eff_window_days']:g} days ({s['eff_time']}), both at "
         "uniform times in their windows, independent of each other given dose; no drop-out; arrivals while the "
-        "design suspends accrual are turned away. TITE-BOIN12 suspends only while more than half the patients at "
-        "the current dose are within their DLT window; the waiting design, while any patient has an outcome "
-        "pending. A response is known when it happens, so a responder's wait ends early: the waiting design is "
+        "design suspends accrual are turned away. TITE-BOIN12 suspends while more than half the patients at "
+        "the current dose have their toxicity outcome pending, or more than half their efficacy outcome (the "
+        "paper's rule); the waiting design, while any patient has an outcome pending. A response is known when "
+        "it happens, so a responder's wait ends early: the waiting design is "
         "shorter here than BOIN12's 'months' above, where every patient is followed for the whole window (its "
         "selections are the same, trial by trial).", width=118, initial_indent="   ", subsequent_indent="   ")]
     head = f"   {'scenario / design':<55}{'OBD %':>12}{'mean N':>14}{'months':>14}{'turned away':>13}"

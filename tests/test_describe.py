@@ -235,11 +235,13 @@ def test_tite_boin12_key_numbers():
     assert f"lambda_e = {lam_e:.3f} and lambda_d = {lam_d:.3f}" in text
     assert "W_T = 28" in text and "W_E = 84" in text and "u_b = 70.5" in text
     assert "Beta(1 + y, 1 + ESS_T - y)" in text and "Beta(1 + r, 1 + ESS_E - r)" in text
-    assert "u_hat = 100 (p_E - p_B) + 40 (1 - p_E - p_T + p_B) + 60 p_B" in text
+    assert "[100 (1 - t) e + 40 (1 - t) (1 - e) + 60 t e] / 100" in text and "p (1 - w) / (1 - p w)" in text
     assert "more than 50% of the patients at the current dose have their toxicity outcome pending" in text
-    assert "pending efficacy outcomes never suspend (eff_suspend = 1)" in text
+    assert "more than 50% have their efficacy outcome pending (eff_suspend = 0.5)" in text
+    assert "pending efficacy outcomes never suspend (eff_suspend = 1)" in de.TITEBOIN12(eff_suspend=1).describe(sc)
     assert "turned away (the scenario's time model)" in text
-    assert "doseesc's own" in text and "No peer implementation of TITE-BOIN12 was run" in text
+    assert "doseesc's own" not in text and "No peer implementation of TITE-BOIN12 was run" in text
+    assert "Table 2" in text and "day 315" in text
     heads = [block.split(":")[0] for block in text.split("\n\n")[1:]]
     assert heads == ["Design", "Cohorts and sample size", "Utility and desirability", "Admissibility",
                      "Dose-finding rule", "Pending outcomes", "Accrual suspension", "Simulation assumptions",
@@ -382,7 +384,7 @@ CASES = [
                      "cohort_size": 2, "max_n": 30, "start_dose": 2, "n_doses": 4}),
     (de.TITEBOIN12, {}, {"phi_t": 0.3, "phi_e": 0.4, "u2": 50, "u3": 30, "n_star": 9, "c_t": 0.9, "c_e": 0.8,
                          "cohort_size": 2, "max_n": 30, "start_dose": 2, "n_doses": 4, "accrual_suspend": 0.6,
-                         "eff_suspend": 0.5, "wait_complete": True}),
+                         "eff_suspend": 0.75, "wait_complete": True}),
     (de.gBOIN, dict(target=0.3, cohort_size=3, max_n=30), {
         "target": 0.25, "cohort_size": 2, "max_n": 24, "scores": (0, 0.25, 0.5, 1), "start_dose": 2, "p_saf": 0.1,
         "p_tox": 0.4, "cutoff_eli": 0.9, "extrasafe": True, "n_earlystop": 12, "n_doses": 4}),

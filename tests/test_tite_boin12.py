@@ -223,10 +223,18 @@ def test_quasi_beta_formulas_against_scipy():
         dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=60),
         dict(dose=2, dlt=0, follow_up=10, eff=0, eff_follow_up=30)]
     rec = d.next_dose_tite(rows, window=28, eff_window=90, n_doses=3)
-    ess_t, ess_e, ess_b = 3 + 10 / 28, 2 + 60 / 90 + 30 / 90, 2 + 60 / 90 + 10 / 28
-    pt, pe, pb = 1 / ess_t, 1 / ess_e, 1 / ess_b
+    ess_t, ess_e = 3 + 10 / 28, 2 + 60 / 90 + 30 / 90
+    pt, pe = 1 / ess_t, 1 / ess_e
     assert rec.p_tox[1] == pytest.approx(pt, rel=1e-12) and rec.p_eff[1] == pytest.approx(pe, rel=1e-12)
-    x = 4 * (100 * (pe - pb) + 40 * (1 - pe - pt + pb) + 60 * pb) / 100
+
+    def imputed(p, w):  # E[event | none yet, fraction w of the window followed]
+        return p * (1 - w) / (1 - p * w)
+
+    def u(t, r):
+        return (100 * (1 - t) * r + 40 * (1 - t) * (1 - r) + 60 * t * r) / 100
+
+    # patient 1: B; patient 2: N; patient 3: no DLT, response pending at 60/90; patient 4: both pending
+    x = u(1, 1) + u(0, 0) + u(0, imputed(pe, 60 / 90)) + u(imputed(pt, 10 / 28), imputed(pe, 30 / 90))
     ub = 0.705  # BOIN12's benchmark for phi 0.35 / 0.25, u (100, 40, 60, 0)
     assert rec.utility[1] == pytest.approx(100 * stats.beta.sf(ub, 1 + x, 1 + 4 - x), rel=1e-9)
     tox_ok = stats.beta.sf(0.35, 2, 1 + ess_t - 1) < 0.95
@@ -245,14 +253,73 @@ def test_quasi_beta_formulas_against_scipy():
     assert "P(tox ok)" in str(rec)
 
 
+# The TITE arm of Table 2 of Zhou et al. (2022, Stat Med 41:1918; PMC9199061), the paper's worked
+# example of the approximated-likelihood version (phi_T 0.35, phi_E 0.25, utilities (100, 40, 60, 0),
+# DLT window 45 days, efficacy window 60, cohorts of 3), as transcribed in dx-li/mdanderson-stats
+# (tests/fixtures/tite-boin12-paper-calendar.csv): patient, dose, enrolment day, DLT, response, days
+# from enrolment to the DLT and to the response (None: no event).
+PAPER_TABLE2 = [
+    (1, 1, 1, None, None), (2, 1, 11, None, None), (3, 1, 21, None, None),
+    (4, 2, 72, None, 40), (5, 2, 82, 30, None), (6, 2, 92, None, None),
+    (7, 3, 143, None, 40), (8, 3, 153, 25, None), (9, 3, 163, None, None),
+    (10, 4, 214, None, None), (11, 4, 224, 40, None), (12, 4, 234, 35, None),
+    (13, 3, 285, 25, 30), (14, 3, 295, None, 55), (15, 3, 305, None, None),
+    (16, 3, 316, None, 50), (17, 3, 326, None, 50), (18, 3, 336, 30, None)]
+
+
+def _paper_data(day, WT=45, WE=60):
+    """What is known on ``day`` (an event on the day counts) of the patients enrolled by then."""
+    out = []
+    for _, dose, enrol, t_dlt, t_eff in PAPER_TABLE2:
+        if enrol > day:
+            continue
+        f = day - enrol
+        dlt = t_dlt is not None and t_dlt <= f
+        eff = t_eff is not None and t_eff <= f
+        out.append(dict(dose=dose, dlt=int(dlt), follow_up=t_dlt if dlt else min(f, WT), eff=int(eff),
+                        eff_follow_up=t_eff if eff else min(f, WE)))
+    return out
+
+
+@pytest.mark.parametrize("day,dose", [(71, 2), (142, 3), (213, 4), (284, 3)])
+def test_paper_example_decisions_and_their_days(day, dose):
+    """The paper's example enrols each new cohort the day after a decision. Its first four decisions
+    (doses 2, 3, 4, 3) are reproduced, on the days the example takes them: one day earlier, 2 of the
+    current dose's 3 patients still have their efficacy outcome pending, which suspends accrual (the
+    efficacy half of the suspension rule, eff_suspend = 0.5; their toxicity outcomes are all known by
+    then)."""
+    d = de.TITEBOIN12(phi_t=0.35, phi_e=0.25, cohort_size=3, max_n=18)
+    rec = d.next_dose_tite(_paper_data(day), window=45, eff_window=60, n_doses=4)
+    assert (rec.reason, rec.dose) == ("running", dose)
+    before = d.next_dose_tite(_paper_data(day - 1), window=45, eff_window=60, n_doses=4)
+    assert before.reason == "suspended" and before.dose is None
+    tox_only = de.TITEBOIN12(phi_t=0.35, phi_e=0.25, cohort_size=3, max_n=18, eff_suspend=1)
+    assert tox_only.next_dose_tite(_paper_data(day - 1), window=45, eff_window=60, n_doses=4).reason == "running"
+
+
+def test_paper_example_day_315_where_the_rule_and_the_example_differ():
+    """Day 315: dose 3 has 6 patients, 2 DLTs seen, 2 toxicity outcomes pending at 20 and 10 of 45
+    days, so ESS_T = 4 + 30/45 and p_T = 3/7 = 0.4286 >= lambda_d = 0.419: the rule de-escalates to
+    dose 2, while the paper's example stays at dose 3 (as the re-implementation cited above also
+    finds; its documented tail probabilities of the utility, 0.1558 at dose 2 and 0.1172 at dose 3,
+    are the scores here, so even without the de-escalation dose 2 would win the "d - 1 or d" branch)."""
+    d = de.TITEBOIN12(phi_t=0.35, phi_e=0.25, cohort_size=3, max_n=18)
+    rec = d.next_dose_tite(_paper_data(315), window=45, eff_window=60, n_doses=4)
+    assert rec.p_tox[2] == pytest.approx(3 / 7, rel=1e-12)
+    assert rec.utility[1] == pytest.approx(15.58, abs=0.005) and rec.utility[2] == pytest.approx(11.72, abs=0.005)
+    assert rec.dose == 2
+    end = d.next_dose_tite(_paper_data(396), window=45, eff_window=60, n_doses=4)  # all 18 complete
+    assert end.stop and end.reason == "max_n" and end.selected == 3
+
+
 def test_suspension_rules():
     d = de.TITEBOIN12(max_n=30)
     rows = [dict(dose=1, dlt=0, follow_up=f, eff=0, eff_follow_up=f) for f in (28, 10, 5)]
     assert d.next_dose_tite(rows, window=28, eff_window=84, n_doses=3).reason == "suspended"  # 2 of 3 pending tox
     rows = [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=f) for f in (40, 10, 5)]
-    assert d.next_dose_tite(rows, window=28, eff_window=84, n_doses=3).reason == "running"  # efficacy: no suspension
-    d2 = de.TITEBOIN12(max_n=30, eff_suspend=0.5)
-    assert d2.next_dose_tite(rows, window=28, eff_window=84, n_doses=3).reason == "suspended"
+    assert d.next_dose_tite(rows, window=28, eff_window=84, n_doses=3).reason == "suspended"  # 2 of 3 pending eff
+    d2 = de.TITEBOIN12(max_n=30, eff_suspend=1)
+    assert d2.next_dose_tite(rows, window=28, eff_window=84, n_doses=3).reason == "running"  # efficacy: never
     d3 = de.TITEBOIN12(max_n=30, wait_complete=True)
     rows = [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=84)] * 2 + \
         [dict(dose=1, dlt=0, follow_up=28, eff=0, eff_follow_up=83)]

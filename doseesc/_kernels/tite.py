@@ -322,29 +322,20 @@ def _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, d):
 
 
 @jit
-def _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, d):
+def _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, d):
     """BOIN12's desirability score at dose ``d``: BOIN12's own when no outcome is pending
-    there; else 100 P(u > u_b) under Beta(1 + x, 1 + n - x), x = n u-hat / 100, with u-hat the
-    utility at the ESS estimates y / ESS_T, e / ESS_E, b / ESS_B (x equals BOIN12's pseudo-count
-    when nothing is pending)."""
+    there; else 100 P(u > u_b) under Beta(1 + x, 1 + n - x), with the quasi-event count x =
+    ``sx[d]`` of :func:`b12_summaries` (pending outcomes imputed by their conditional
+    expectations, the paper's approximated-likelihood method)."""
     if not _b12_pending(mt, me, d):
         return _b12.score(ipar, fpar, tab, n[d], y[d], e[d], b[d])
-    pt = y[d] / st[d] if st[d] > 0.0 else 0.0
-    pe = e[d] / se[d] if se[d] > 0.0 else 0.0
-    pb = b[d] / sb[d] if sb[d] > 0.0 else 0.0
-    u = fpar[_b12.F_U1] * (pe - pb) + fpar[_b12.F_U1 + 1] * (1.0 - pe - pt + pb) + fpar[_b12.F_U1 + 2] * pb \
-        + fpar[_b12.F_U1 + 3] * (pt - pb)
     nd = np.float64(n[d])
-    x = nd * u / 100.0
-    if x < 0.0:
-        x = 0.0
-    elif x > nd:
-        x = nd
+    x = sx[d]
     return 100.0 * beta_sf(fpar[_b12.F_UB], 1.0 + x, (1.0 + nd) - x)
 
 
 @jit
-def _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur):
+def _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, cur):
     """BOIN12's decision (:func:`doseesc._kernels.boin12.decide`, the same branches) with the
     current dose's DLT rate estimated by y / ESS_T and admissibility and scores from
     :func:`_b12_admissible` / :func:`_b12_score`."""
@@ -362,8 +353,8 @@ def _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur):
         a_cur = _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, cur)
         if cur >= 1:
             if a_cur:
-                s_lo = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur - 1)
-                s_cur = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur)
+                s_lo = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, cur - 1)
+                s_cur = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, cur)
                 return (cur - 1 if s_lo >= s_cur else cur), cs, CONTINUE
             return cur - 1, cs, CONTINUE
         if a_cur:
@@ -373,7 +364,7 @@ def _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur):
     best_s = -np.inf
     for d in range(max(cur - 1, 0), min(cur + 1, D - 1) + 1):
         if _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, d):
-            sc = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, d)
+            sc = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, d)
             if sc >= best_s:
                 best_s = sc
                 best = d
@@ -382,13 +373,24 @@ def _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur):
     return best, cs, CONTINUE
 
 
+@jit(inline=True)
+def _imputed_event(p, w):
+    """E[event | none seen after the fraction ``w`` of the window] = p (1 - w) / (1 - p w), for an
+    event time uniform over the window (Zhou et al. 2022; Lin & Yuan 2020)."""
+    return p * (1.0 - w) / ((1.0 - p) + p * (1.0 - w))
+
+
 @jit
-def b12_summaries(W, WE, pd, ptox, pfu, pres, pefu, npat, n, y, e, b, mt, me, st, se, sb):
+def b12_summaries(fpar, W, WE, pd, ptox, pfu, pres, pefu, npat, n, y, e, b, mt, me, st, se, sx):
     """Per-dose data of TITE-BOIN12 at a decision: treated ``n``, observed DLTs ``y``,
     responses ``e`` and both ``b``; pending toxicity ``mt`` / efficacy ``me`` outcomes; the
     effective sample sizes ``st`` = sum of toxicity weights (1 when the outcome is known, else
-    follow-up / window), ``se`` (efficacy, follow-up / efficacy window) and ``sb`` (per patient
-    the smaller of the two weights), summed in order of enrolment."""
+    follow-up / window) and ``se`` (efficacy, follow-up / efficacy window); and the quasi-event
+    count ``sx`` = sum over the dose's patients of u(t, r) / 100, u the utility with t and r the
+    patient's toxicity and response, each 0 or 1 when known and, when pending, its conditional
+    expectation ``p (1 - w) / (1 - p w)`` at the dose's ESS estimate p = y / ESS_T (e / ESS_E)
+    and the patient's weight w (the paper's approximated-likelihood imputation). Summed in
+    order of enrolment."""
     D = n.shape[0]
     for d in range(D):
         n[d] = 0
@@ -399,7 +401,7 @@ def b12_summaries(W, WE, pd, ptox, pfu, pres, pefu, npat, n, y, e, b, mt, me, st
         me[d] = 0
         st[d] = 0.0
         se[d] = 0.0
-        sb[d] = 0.0
+        sx[d] = 0.0
     for i in range(npat):
         d = pd[i]
         n[d] += 1
@@ -419,12 +421,26 @@ def b12_summaries(W, WE, pd, ptox, pfu, pres, pefu, npat, n, y, e, b, mt, me, st
             b[d] += 1
         st[d] += wt
         se[d] += we
-        sb[d] += wt if wt < we else we
+    u1 = fpar[_b12.F_U1]
+    u2 = fpar[_b12.F_U1 + 1]
+    u3 = fpar[_b12.F_U1 + 2]
+    u4 = fpar[_b12.F_U1 + 3]
+    for i in range(npat):
+        d = pd[i]
+        if mt[d] + me[d] == 0:
+            continue  # nothing pending at the dose: BOIN12's own score applies
+        t = 1.0 if ptox[i] != 0 else 0.0
+        if ptox[i] == 0 and pfu[i] < W:
+            t = _imputed_event(y[d] / st[d] if st[d] > 0.0 else 0.0, pfu[i] / W)
+        r = 1.0 if pres[i] != 0 else 0.0
+        if pres[i] == 0 and pefu[i] < WE:
+            r = _imputed_event(e[d] / se[d] if se[d] > 0.0 else 0.0, pefu[i] / WE)
+        sx[d] += (u1 * (1.0 - t) * r + u2 * (1.0 - t) * (1.0 - r) + u3 * t * r + u4 * t * (1.0 - r)) / 100.0
 
 
 @jit
 def decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu, npat, cur, n, y, e, b, mt, me, st,
-             se, sb):
+             se, sx):
     """TITE-BOIN12's decision for the next patient from per-patient data (``pres``: response
     observed; ``pefu``: efficacy follow-up, the response time after a response). Fills the
     per-dose summaries (:func:`b12_summaries`). Returns (next dose, stop reason, suspended).
@@ -436,7 +452,7 @@ def decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pef
     :func:`_b12_decide_tite`.
     """
     D = n.shape[0]
-    b12_summaries(W, WE, pd, ptox, pfu, pres, pefu, npat, n, y, e, b, mt, me, st, se, sb)
+    b12_summaries(fpar, W, WE, pd, ptox, pfu, pres, pefu, npat, n, y, e, b, mt, me, st, se, sx)
     if ipar[B_WAIT] != 0:
         for d in range(D):
             if mt[d] + me[d] > 0:
@@ -448,7 +464,7 @@ def decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pef
         if _b12_pending(mt, me, d):
             near = True
     if near:
-        nxt, cs, reason = _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, cur)
+        nxt, cs, reason = _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, cur)
     else:
         nxt, cs, reason = _b12.decide(ipar, fpar, tab, n, y, e, b, cur)
     if reason == CONTINUE and (rules[0] != 0 or rules[1] != 0 or rules[3] != 0):
@@ -474,18 +490,18 @@ def live12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu,
     me = np.zeros(D, dtype=np.int64)
     st = np.zeros(D)
     se = np.zeros(D)
-    sb = np.zeros(D)
+    sx = np.zeros(D)
     if npat == 0:
         nxt, reason, susp = ipar[0], CONTINUE, False
     else:
         nxt, reason, susp = decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu, npat, cur,
-                                     n, y, e, b, mt, me, st, se, sb)
+                                     n, y, e, b, mt, me, st, se, sx)
     if reason == CONTINUE and npat >= max_n:
         reason = MAX_N
     for d in range(D):
         out[0, d] = y[d] / st[d] if st[d] > 0.0 else np.nan
         out[1, d] = e[d] / se[d] if se[d] > 0.0 else np.nan
-        out[2, d] = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sb, d)
+        out[2, d] = _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, d)
         out[3, d] = 1.0 if _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, d) else 0.0
         out[4, d] = 1.0 - beta_sf(fpar[_b12.F_PHI_T], 1.0 + y[d], 1.0 + st[d] - y[d])
         out[5, d] = 1.0 - beta_cdf(fpar[B_PHI_E], 1.0 + e[d], 1.0 + se[d] - e[d])

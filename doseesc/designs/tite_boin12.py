@@ -51,36 +51,37 @@ class TITEBOIN12(Design):
     Each enrolled patient has a toxicity outcome assessed over the DLT window ``W_T`` and an
     efficacy outcome over the efficacy window ``W_E`` (``TimeModel(window=, eff_window=)``).
     At a decision, a patient whose DLT (response) has not been seen and whose window is not
-    complete has that outcome *pending* and counts for the fraction ``t / W`` of their
-    follow-up; a known outcome counts 1. At each dose: ``ESS_T`` = the sum of the toxicity
-    weights, ``ESS_E`` of the efficacy weights, ``ESS_B`` of the per-patient smaller of the two.
+    complete has that outcome *pending*, with weight ``w = t / W`` (their follow-up as a
+    fraction of the window); a known outcome has weight 1. At each dose: ``ESS_T`` = the sum
+    of the toxicity weights and ``ESS_E`` of the efficacy weights.
 
-    Rules taken from the paper (read through its abstract and summary only; see *Sources*):
+    The approximated-likelihood method of the paper (section 2.2.3, as described by the
+    sources below):
 
-    * pending outcomes enter through the approximated likelihood, each pending patient as a
-      fraction ``t / W`` of an observation (effective sample size), toxicity and efficacy
-      separately, giving quasi-beta posteriors Beta(1 + y, 1 + ESS_T - y) for p_T and
-      Beta(1 + e, 1 + ESS_E - e) for p_E;
+    * the DLT and response rates are estimated by p_T = y / ESS_T and p_E = e / ESS_E, and
+      admissibility uses the quasi-beta posteriors Beta(1 + y, 1 + ESS_T - y) and
+      Beta(1 + e, 1 + ESS_E - e);
+    * a pending outcome is imputed by its conditional expectation given no event so far,
+      ``p (1 - w) / (1 - p w)`` (event times uniform over the window), the two outcomes of a
+      patient separately; the quasi-event count is x = sum over the dose's patients of
+      u(t, r) / 100 (t, r each 0/1 when known, imputed when pending; u the utility, bilinear
+      in t and r), and the desirability score 100 P(u > u_b) under Beta(1 + x, 1 + n - x),
+      n the patients treated at the dose;
     * the decisions are BOIN12's (:class:`BOIN12`: exploration of the untried next dose,
       de-escalation at p >= lambda_d, the "d - 1 or d" branch, the rank-based desirability
       among the admissible doses d - 1, d, d + 1, the stop when none is admissible), with the
-      current dose's DLT rate estimated by y / ESS_T and the admissibility rule and desirability
-      score computed on the quasi-beta posteriors;
+      current dose's DLT rate estimated by p_T and admissibility and scores as above; a dose
+      with no pending outcome uses BOIN12's own tables and arithmetic (bit for bit), so with
+      complete data the decision *is* BOIN12's;
+    * accrual is suspended (the arriving patient is turned away or queues, as the time model
+      says) when more than ``accrual_suspend`` (default 0.5) of the patients at the current
+      dose have their toxicity outcome pending, or more than ``eff_suspend`` (default 0.5)
+      their efficacy outcome; suspension is checked before any other rule;
     * the final OBD selection is BOIN12's (:meth:`BOIN12.select`) on the complete data, after
       the last patient's longer window.
 
-    Assumptions where the available text is silent (stated so that they can be checked):
+    Assumptions of doseesc's simulator where the sources are silent:
 
-    * *Utility under pending data.* The score is 100 P(u > u_b) under Beta(1 + x, 1 + n - x)
-      with x = n u-hat / 100 and u-hat the mean utility at p_T = y / ESS_T, p_E = e / ESS_E and
-      P(both) = b / ESS_B (n patients treated at the dose; x clipped to [0, n]). With nothing
-      pending x is BOIN12's pseudo-count, and the decision then *is* BOIN12's: a dose with no
-      pending outcome uses BOIN12's own tables and arithmetic (bit for bit).
-    * *Accrual suspension.* Accrual is suspended (the arriving patient is turned away or
-      queues, as the time model says) when more than ``accrual_suspend`` (default 0.5, the
-      TITE-BOIN rule) of the patients at the current dose have their toxicity outcome pending,
-      or more than ``eff_suspend`` (default 1: never) have their efficacy outcome pending.
-      Suspension is checked before any other rule.
     * *Response times.* A patient's response, if any, occurs at a time from
       ``TimeModel.eff_onset`` within the efficacy window whatever their DLT, and is observed.
     * *Drop-out* is not modelled: simulations with ``TimeModel(dropout > 0)`` are refused.
@@ -97,7 +98,7 @@ class TITEBOIN12(Design):
         Suspend accrual when more than this fraction of the patients at the current dose have
         their toxicity outcome pending (0 to 1; default 0.5; 1 never suspends).
     eff_suspend : float
-        The same for pending efficacy outcomes (0 to 1; default 1: never).
+        The same for pending efficacy outcomes (0 to 1; default 0.5).
     wait_complete : bool
         Wait for every patient's complete data before each decision (BOIN12 under the time
         model).
@@ -105,13 +106,17 @@ class TITEBOIN12(Design):
     Notes
     -----
     *Sources.* The paper (author manuscript PMC9199061) was reachable here only through its
-    title page and summary; its methods section, equations and simulation tables were not, so
-    the rules above are the BOIN12 rules checked elsewhere in doseesc plus the
-    effective-sample-size method of Lin & Yuan (2020, Biostatistics 21:807) applied to each
-    outcome, as the summary describes. The checks are: with complete follow-up at every
-    decision the records equal BOIN12's trial by trial; live ``next_dose_tite`` replayed at
-    every simulated decision reproduces the simulator's records (a plain-Python simulator
-    in the tests).
+    title page and summary. Its pending-data formulas above are as two independent public
+    descriptions give them (the imputation ``p (1 - w) / (1 - p w)`` at the ESS estimates and
+    the quasi-binomial utility): the time-to-event code of PKBOIN-12 (Sun & Tu), and a
+    re-implementation whose documentation cites the paper's section 2.2.3 and transcribes its
+    Table 2 example (dx-li/mdanderson-stats). The checks are: the Table 2 example's
+    decisions and suspensions (tests/test_tite_boin12.py: the first four decisions and the
+    efficacy suspensions that set their days are reproduced; at day 315 the rule above
+    de-escalates to dose 2 where the published example stays at dose 3, as the
+    re-implementation also finds); with complete follow-up at every decision the records equal
+    BOIN12's trial by trial; live ``next_dose_tite`` replayed at every simulated decision
+    reproduces the simulator's records (a plain-Python simulator in the tests).
 
     Examples
     --------
@@ -142,7 +147,7 @@ class TITEBOIN12(Design):
     start_dose: int = 1
     n_doses: int | None = None
     accrual_suspend: float = 0.5
-    eff_suspend: float = 1.0
+    eff_suspend: float = 0.5
     wait_complete: bool = False
 
     family: ClassVar[str] = "TITE-BOIN12"
