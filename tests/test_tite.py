@@ -408,7 +408,7 @@ def test_titeboin_censored_patients_never_suspend_accrual():
     low = de.TITEBOIN(target=0.2, max_n=30).lower(3)
     args = lambda pcen: (low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, 28.0,
                          np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int8), np.array([28.0, 5.0, 5.0]),
-                         np.array(pcen, dtype=np.int8), 0, np.zeros(3, np.int64), np.zeros(3, np.int64), 3, 0,
+                         np.array(pcen, dtype=np.int8), 3, 0,
                          np.zeros(3, np.int64), np.zeros(3, np.int64),
                          np.zeros(3, np.int64), np.zeros(3, np.int64), np.zeros(3), np.zeros(11, np.int64),
                          np.zeros(max(low.n_work, 1)))

@@ -1,14 +1,16 @@
-"""Time-to-event designs (TITE-BOIN, TITE-CRM): a decision at each arrival from partial follow-up.
+"""Time-to-event designs (TITE-BOIN, TITE-CRM, TITE-BOIN12): a decision at each arrival from
+partial follow-up.
 
 The cohort loop (:mod:`.trial`) waits for every cohort's full follow-up; these designs do
-not, so they have their own loop. One decision function, :func:`decide`, takes the data as
-a clinician has them at the moment of a decision -- per patient: dose, DLT observed (0/1)
-and follow-up time (the DLT time for a patient with an observed DLT, at most the window) --
-and is called by both the simulator (:func:`run_batch`) and live use (:func:`live`), so a
-recommendation from ``next_dose_tite`` is exactly what the simulator would have done.
-TITE-BOIN's simulator is its own event-driven loop (:func:`_boin_rows`, the records of
-:func:`run_trial` to the last bit, tested trial by trial); its decision is :func:`_boin_core`,
-which :func:`decide` runs too.
+not, so they have their own loops. The decisions take the data as a clinician has them at the
+moment of a decision -- per patient: dose, DLT observed (0/1) and follow-up time (the DLT time
+for a patient with an observed DLT, at most the window) -- and the same decision code serves
+the simulator (:func:`run_batch`) and live use (:func:`live`, :func:`live12`), so a
+recommendation from ``next_dose_tite`` is exactly what the simulator would have done: TITE-CRM's
+:func:`_crm_next`, TITE-BOIN12's :func:`decide12`, in the general loop :func:`run_trial`;
+TITE-BOIN's :func:`_boin_core`, in its own event-driven loop :func:`_boin_rows` (its records
+are those of the general loop TITE-BOIN once ran in, to the last bit: tests/test_tite_boin_loop.py
+holds their hashes).
 
 Parameter layouts (packed by :mod:`doseesc.designs.tite`):
 
@@ -767,32 +769,18 @@ def _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, cnt_y, cnt_c,
 
 # ---------------------------------------------------------------------------- shared
 @jit(inline=True)
-def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, first, bn, by, npat, cur, n, y, m, mc,
-           stft, iwork, work):
-    """The decision for the next patient, given per-patient data at the moment of deciding.
-
-    ``pd``: 0-based dose; ``ptox``: 1 when a DLT has been observed; ``pfu``: follow-up time
-    (the DLT time after an observed DLT; ``>= window`` means complete); ``pcen``: 1 for a
-    patient censored by a drop-out before their outcome (``pfu`` is then their follow-up at the
-    drop-out, for good). ``cur`` is the dose of the latest decision (TITE-CRM: of the latest
-    patient). Fills the per-dose summaries ``n`` (treated), ``y`` (observed DLTs), ``m``
-    (pending, censored included), ``mc`` (censored) and ``stft`` (the pending patients'
-    standardized total follow-up). Returns (next dose, stop reason, accrual suspended).
-
-    ``first``, ``bn``, ``by``: patients ``0 .. first - 1`` are settled (a DLT seen, or the
-    window complete without one) and already counted per dose in ``bn`` (treated) and ``by``
-    (DLTs); only patients from ``first`` on are read (live use passes 0 and zeros; the
-    simulator advances ``first``, TITE-BOIN only). Settled patients add nothing to ``stft``,
-    so its sum, in patient order, is the same either way.
-    """
+def _counts(window, pd, ptox, pfu, pcen, npat, n, y, m, mc, stft):
+    """The per-dose summaries of the patients' data at a decision: ``n`` (treated), ``y``
+    (observed DLTs), ``m`` (pending, censored included), ``mc`` (censored) and ``stft`` (the
+    pending patients' standardized total follow-up, summed in order of enrolment)."""
     D = n.shape[0]
     for d in range(D):
-        n[d] = bn[d]
-        y[d] = by[d]
+        n[d] = 0
+        y[d] = 0
         m[d] = 0
         mc[d] = 0
         stft[d] = 0.0
-    for i in range(first, npat):
+    for i in range(npat):
         d = pd[i]
         n[d] += 1
         if ptox[i] != 0:
@@ -801,14 +789,47 @@ def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen
             m[d] += 1
             stft[d] += pfu[i] / window
             mc[d] += pcen[i]
-    if code == TITE_BOIN:
-        nxt, reason, susp = _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur)
-    else:
-        nxt = _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, iwork[0:D], iwork[D:2 * D], work)
-        reason = CONTINUE
-        susp = False
+
+
+@jit(inline=True)
+def _with_rules(rules, safety_tab, n, y, cur, nxt, reason, susp):
+    """The composable stopping rules on a decision that neither stops nor suspends."""
     if not susp and reason == CONTINUE and (rules[0] != 0 or rules[1] != 0 or rules[3] != 0):
         nxt, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, 1, reason)
+    return nxt, reason
+
+
+@jit(inline=True)
+def _crm_next(ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur, n, y, m, mc, stft, iwork,
+              work):
+    """TITE-CRM's decision for the next patient (:func:`decide` without TITE-BOIN's branch, for
+    the simulator, which runs TITE-BOIN in :func:`_boin_rows`)."""
+    D = n.shape[0]
+    _counts(window, pd, ptox, pfu, pcen, npat, n, y, m, mc, stft)
+    nxt = _crm_decide(ipar, fpar, tab, pd, ptox, pfu, npat, window, cur, iwork[0:D], iwork[D:2 * D], work)
+    return _with_rules(rules, safety_tab, n, y, cur, nxt, CONTINUE, False)
+
+
+@jit(inline=True)
+def decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur, n, y, m, mc, stft, iwork,
+           work):
+    """The decision for the next patient, given per-patient data at the moment of deciding
+    (live use).
+
+    ``pd``: 0-based dose; ``ptox``: 1 when a DLT has been observed; ``pfu``: follow-up time
+    (the DLT time after an observed DLT; ``>= window`` means complete); ``pcen``: 1 for a
+    patient censored by a drop-out before their outcome (``pfu`` is then their follow-up at the
+    drop-out, for good). ``cur`` is the dose of the latest decision (TITE-CRM: of the latest
+    patient). Fills the per-dose summaries (:func:`_counts`). Returns (next dose, stop reason,
+    accrual suspended).
+    """
+    if code != TITE_BOIN:
+        nxt, reason = _crm_next(ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur, n, y, m,
+                                mc, stft, iwork, work)
+        return nxt, reason, False
+    _counts(window, pd, ptox, pfu, pcen, npat, n, y, m, mc, stft)
+    nxt, reason, susp = _boin_decide(ipar, fpar, tab, n, y, m, mc, stft, cur)
+    nxt, reason = _with_rules(rules, safety_tab, n, y, cur, nxt, reason, susp)
     return nxt, reason, susp
 
 
@@ -871,6 +892,12 @@ def current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, 
         for d in range(D):
             nc[d] = n[d] - m[d]
         return _iv.select(ipar, fpar, tab, nc, y, work)
+    return _crm_current(ipar, fpar, tab, window, pd, ptox, pfu, npat, D, iwork, work)
+
+
+@jit(inline=True)
+def _crm_current(ipar, fpar, tab, window, pd, ptox, pfu, npat, D, iwork, work):
+    """TITE-CRM's selection on the weighted data so far (:func:`current_select`)."""
     K = ipar[C_K]
     beta = _crm_fit(ipar, fpar, tab, pd, ptox, pfu, npat, window, iwork[0:D], iwork[D:2 * D], work)
     p = work[2 * K + 2 * pd.shape[0]:2 * K + 2 * pd.shape[0] + D]
@@ -880,24 +907,11 @@ def current_select(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, n, y, m, 
 
 # ---------------------------------------------------------------------------- trial loop
 @jit(inline=True)
-def _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total):
-    """The first time after the data were last filled in at which a pending patient's outcome
-    is seen (a DLT, a completed window) or they drop out; inf when nobody is pending. Rounding
-    is monotone, so ``pe + min(a, b) == min(pe + a, pe + b)``: these are exactly the times at
-    which the comparisons that fill in the data flip. Patients before ``first`` are settled."""
-    nt = np.inf
-    for i in range(first, total):
-        if ptox[i] == 0 and pfu[i] < W and pcen[i] == 0:
-            ev = pe[i] + min(pon[i] if pdlt[i] != 0 else W, pdo[i])
-            if ev < nt:
-                nt = ev
-    return nt
-
-
-@jit(inline=True)
 def _next_event12(W, WE, pe, pdlt, pon, ptox, pfu, peff, peon, pres, pefu, total):
-    """:func:`_next_event` for TITE-BOIN12 (no drop-out): the next DLT, completed DLT window,
-    response or completed efficacy window of a patient whose outcome is pending."""
+    """The first time after the data were last filled in at which a pending outcome of TITE-BOIN12
+    (no drop-out) is seen: the next DLT, completed DLT window, response or completed efficacy
+    window. Rounding is monotone, so ``pe + min(a, b) == min(pe + a, pe + b)``: these are exactly
+    the times at which the comparisons that fill in the data flip."""
     nt = np.inf
     for i in range(total):
         if ptox[i] == 0 and pfu[i] < W:
@@ -911,33 +925,17 @@ def _next_event12(W, WE, pe, pdlt, pon, ptox, pfu, peff, peon, pres, pefu, total
     return nt
 
 
-@jit(inline=True)
-def _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total, cur, ns, ms, mcs):
-    """After a suspension: until when it stands for certain, or -inf if it may lift at any time.
-
-    TITE-BOIN's main suspension (more than ``F_SUSPEND`` of the patients at the current dose
-    pending, not counting the censored) is reached through tests of per-dose counts alone
-    (elimination, the extra-safe stop, the action at (n, y)), and both estimates' code paths
-    test it before any follow-up time enters, so it stands until the next event changes a count.
-    The arrivals before that event are turned away without deciding again: the same records,
-    without one pass over every patient per arrival. (The ESS estimate's other suspension, at
-    the lowest dose, depends on the follow-up time itself: decided at every arrival.)
-    """
-    if code == TITE_BOIN and ms[cur] - mcs[cur] > fpar[F_SUSPEND] * ns[cur]:
-        return _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total)
-    return -np.inf
-
-
 @jit
 def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y,
-              ae, nd, ne, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, bn, by, late,
+              ae, nd, ne, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, late,
               peff, peon, pres, pefu, nb, eb, sf):
-    """Simulate trial ``t``: one decision per cohort (of ``ipar[1]`` patients) at the arrival
-    of its first patient, from the data visible then.
+    """Simulate TITE-CRM or TITE-BOIN12 trial ``t`` (TITE-BOIN runs in :func:`_boin_rows`): one
+    decision per cohort (of ``ipar[1]`` patients) at the arrival of its first patient, from the
+    data visible then.
 
     Arrivals follow the time model; the first patient arrives at time 0 and gets the start
-    dose. When TITE-BOIN suspends accrual the arriving patient is turned away (the decision is
-    retried at the next arrival) or, with ``waiting="queue"``, waits until the next DLT or
+    dose. When TITE-BOIN12 suspends accrual the arriving patient is turned away (the decision is
+    retried at the next arrival) or, with ``waiting="queue"``, waits until the next outcome or
     completed window changes the data. Patient i (in order of enrolment) has latent tolerance
     ``draw(.., i, STREAM_TOLERANCE)`` and DLT onset ``onset(.., i)``, as in the cohort loop.
 
@@ -957,11 +955,6 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     ``titesim``: the last enrolment plus the window (when the final selection, on complete
     data, can be made); a safety stop ends the trial at that decision.
 
-    TITE-BOIN: patients whose outcome is settled (a DLT seen, or the window complete without
-    one) are counted once, in ``bn``/``by``, and skipped from then on (``first``: the first
-    patient not yet settled, in order of enrolment); see :func:`decide`. (:func:`run_batch`
-    simulates TITE-BOIN with :func:`_boin_rows`; this path is the reference it is tested against.)
-
     ``late`` (3, D): with the "late" onset model, each dose's :func:`~.timing.late_shape`
     constants (q, a, k) under this scenario, computed once by the caller.
 
@@ -980,10 +973,6 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     eff = ne.shape[0] > 0
     if eff:
         ne[:] = 0
-    bn[:] = 0
-    by[:] = 0
-    first = 0
-    settle = code == TITE_BOIN
     b12 = code == TITE_BOIN12
     if b12:
         nb[:] = 0
@@ -1009,7 +998,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
         if total > 0 and since == 0:
             while True:
                 if drop:
-                    for i in range(first, total):
+                    for i in range(total):
                         e = pe[i]
                         if e + pdo[i] <= tnow:  # dropped out before the outcome
                             ptox[i] = 0
@@ -1024,7 +1013,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                             ptox[i] = 0
                             pfu[i] = W if tnow >= e + W else tnow - e
                 else:  # the hot loop without drop-out (pcen stays 0)
-                    for i in range(first, total):
+                    for i in range(total):
                         e = pe[i]
                         if pdlt[i] != 0 and e + pon[i] <= tnow:
                             ptox[i] = 1
@@ -1032,11 +1021,6 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                         else:
                             ptox[i] = 0
                             pfu[i] = W if tnow >= e + W else tnow - e
-                if settle:  # settled outcomes never change again (a drop-out is never settled)
-                    while first < total and pcen[first] == 0 and (ptox[first] != 0 or pfu[first] >= W):
-                        bn[pd[first]] += 1
-                        by[pd[first]] += ptox[first]
-                        first += 1
                 if b12:
                     for i in range(total):
                         e = pe[i]
@@ -1048,27 +1032,21 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                             pefu[i] = WE if tnow >= e + WE else tnow - e
                     nxt, reason, susp = decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu,
                                                  total, cur, ns, ys, eb[0], eb[1], eb[2], eb[3], sf[0], sf[1], sf[2])
-                else:
-                    nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen,
-                                               first, bn, by, total, cur, ns, ys, ms, mcs, stft, iwork, work)
+                else:  # TITE-CRM, which never suspends accrual
+                    nxt, reason = _crm_next(ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen, total, cur, ns,
+                                            ys, ms, mcs, stft, iwork, work)
+                    susp = False
                 if reason != CONTINUE or not susp:
                     break
-                if queue and b12:  # wait for the next outcome or completed window
+                if queue:  # wait for the next outcome or completed window
                     tnow = _next_event12(W, WE, pe, pdlt, pon, ptox, pfu, peff, peon, pres, pefu, total)
-                elif queue:  # wait for the next DLT, completed window or drop-out
-                    tnow = _next_event(W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total)
                 else:  # this patient is turned away; decide again at the next arrival
-                    nt = _count_suspension_ends(code, fpar, W, pe, pdlt, pon, pdo, ptox, pfu, pcen, first, total,
-                                                cur, ns, ms, mcs)
-                    while True:
-                        if j > MAX_EVENTS:
-                            return -1, TOO_LONG, tnow, waited, turned
-                        turned += 1
-                        j += 1
-                        arrival += gap_tk(tm, tk, j)
-                        tnow = arrival if arrival > now else now
-                        if not tnow < nt:
-                            break
+                    if j > MAX_EVENTS:
+                        return -1, TOO_LONG, tnow, waited, turned
+                    turned += 1
+                    j += 1
+                    arrival += gap_tk(tm, tk, j)
+                    tnow = arrival if arrival > now else now
             if reason != CONTINUE:
                 break
             cur = nxt
@@ -1133,7 +1111,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                 return -1, SAFETY, end, waited, turned
         sel = _rules.restrict_selection(rules, n, _b12.select(ipar, fpar, tab, n, y, ne, nb, work))
         return sel, reason, end, waited, turned
-    if dropped > 0 and code != TITE_BOIN:
+    if dropped > 0:
         # TITE-CRM's final model on the complete data: drop-outs keep their frozen weights
         for i in range(total):
             pcen[i] = 0
@@ -1146,9 +1124,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
             else:
                 ptox[i] = 0
                 pfu[i] = W
-        sel = current_select(code, ipar, fpar, tab, W, pd, ptox, pfu, total, ns, ys, ms, iwork, work)
-    elif code == TITE_BOIN:  # selects from the evaluable patients (n, y), as from complete data
-        sel = final_select(code, ipar, fpar, tab, n, y, iwork, work)
+        sel = _crm_current(ipar, fpar, tab, W, pd, ptox, pfu, total, n.shape[0], iwork, work)
     else:
         sel = _crm_final(ipar, fpar, tab, n, y, iwork, work, pd.shape[0])
     sel = _rules.restrict_selection(rules, n, sel)
@@ -1181,26 +1157,27 @@ def _gaps_ahead(gb, gn, accrual, rate, tk):
 @jit
 def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario, trial0,
                max_n, r0, r1, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited, turned_away, work):
-    """TITE-BOIN trials: rows ``r0 .. r1 - 1`` of :func:`run_batch`, the records of
-    :func:`run_trial` to the last bit, organised around events instead of rescans.
+    """TITE-BOIN trials: rows ``r0 .. r1 - 1`` of :func:`run_batch`, organised around events
+    instead of rescans: the records of the general loop TITE-BOIN once ran in (:func:`run_trial`'s
+    former TITE-BOIN branch) to the last bit (tests/test_tite_boin_loop.py).
 
     :func:`run_trial` fills in every unsettled patient's data and recounts them at every
     decision. Here each patient's outcome is settled by one event at a time fixed at enrolment
-    (``pev``: enrolment + DLT onset, + window, or + drop-out, the sums :func:`run_trial`
+    (``pev``: enrolment + DLT onset, + window, or + drop-out, the sums the general loop
     compares with the clock); per-dose counts of patients, observed DLTs, pending and censored
     patients are kept up to date, and the list of pending patients (``pl``, in order of
     enrolment) is revisited only when the clock passes the earliest pending event (``nt``).
     At a decision only the current dose's standardized follow-up is summed, over its pending
-    patients in order of enrolment, as :func:`decide` sums it; the decision itself is
+    patients in order of enrolment, as :func:`_counts` sums it; the decision itself is
     :func:`_boin_core`, the one live use runs. Everything a trial touches is a scalar or an
     array of this function, and the per-event code calls only inlined helpers on scalars (or
     on an array of this function): numba counts the references of arrays passed to functions,
-    and those atomic operations were a quarter of :func:`run_trial`'s time. Each random number
+    and those atomic operations were a quarter of the general loop's time. Each random number
     is drawn and transformed by the expressions of :mod:`.timing`, so the same times result;
     arrival gaps are computed a block ahead (:func:`_gaps_ahead`).
 
     Measured on bench_peers' tite-boin setting (one thread, trials per CPU second, interleaved
-    in one process): :func:`run_trial` 210k; this loop 355-375k; skipping to the first event
+    in one process): the general loop 210k; this loop 355-375k; skipping to the first event
     that can lift a suspension, a few % more (within the noise); gaps a block ahead +8%.
     Tried and not kept (no gain beyond the +-3% noise): a table of final selections keyed by
     the counts, branch-free settling and follow-up sums (-8%), the follow-up sum only when the
@@ -1339,7 +1316,7 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
                     # (more than susp_f of the patients at cur pending, not counting the censored)
                     # is reached through counts alone: those at cur, and the observed DLTs at every
                     # dose (elimination). Only a DLT seen anywhere or an event at cur can lift it;
-                    # deciding again at the other events (as run_trial does) finds it standing.
+                    # deciding again at the other events (as the general loop did) finds it standing.
                     # Any other suspension may lift as follow-up grows: decided again at the next
                     # event (queue) or arrival (turn away).
                     if mcur - mc[cur] > susp_f * nc:
@@ -1465,8 +1442,6 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
         stft = np.zeros(D)
         iwork = np.zeros(3 * D + 2, dtype=np.int64)
         work = scratch[get_thread_id()]
-        bn = np.zeros(D, dtype=np.int64)
-        by = np.zeros(D, dtype=np.int64)
         late = np.zeros((3, D))
         peff = np.zeros(cap, dtype=np.int8)
         peon = np.zeros(cap)
@@ -1488,7 +1463,7 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
             s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
                                        p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
                                        n_dlt[r], n_ae[r], n_drop[r], n_eff[r], pd, pe, pdlt, pon, pdo, ptox, pfu, pcen,
-                                       ns, ys, ms, mcs, stft, iwork, work, bn, by, late, peff, peon, pres, pefu,
+                                       ns, ys, ms, mcs, stft, iwork, work, late, peff, peon, pres, pefu,
                                        nb, eb, sf)
             sel[r] = s
             reason[r] = rs
@@ -1516,9 +1491,8 @@ def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, 
     if npat == 0:
         nxt, reason, susp = ipar[0], CONTINUE, False
     else:
-        zeros = np.zeros(D, dtype=np.int64)
-        nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, 0, zeros,
-                                   zeros, npat, cur, ns, ys, ms, mcs, stft, iwork, work)
+        nxt, reason, susp = decide(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, npat, cur,
+                                   ns, ys, ms, mcs, stft, iwork, work)
     if reason == CONTINUE and npat >= max_n:
         reason = MAX_N
     if npat == 0:
