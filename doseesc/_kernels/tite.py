@@ -1157,7 +1157,7 @@ def _gaps_ahead(gb, gn, accrual, rate, tk):
 @jit
 def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario, trial0,
                max_n, r0, r1, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited, turned_away, work):
-    """TITE-BOIN trials: rows ``r0 .. r1 - 1`` of :func:`run_batch`, organised around events
+    """TITE-BOIN trials: rows ``r0 .. r1 - 1`` of :func:`run_batch_boin`, organised around events
     instead of rescans: the records of the general loop TITE-BOIN once ran in (:func:`run_trial`'s
     former TITE-BOIN branch) to the last bit (tests/test_tite_boin_loop.py).
 
@@ -1411,21 +1411,32 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
 
 
 @jit(parallel=True)
+def run_batch_boin(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
+                   per_scenario, trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff,
+                   duration, waited, turned_away, scratch):
+    """:func:`run_batch` for TITE-BOIN (``code`` is TITE_BOIN), through :func:`_boin_rows`. A kernel
+    of its own, so that a TITE-BOIN run does not compile the general loop, nor a TITE-CRM or
+    TITE-BOIN12 run this one."""
+    n_rows = sel.shape[0]
+    n_chunks = (n_rows + CHUNK - 1) // CHUNK
+    for ch in prange(n_chunks):
+        lo = ch * CHUNK
+        _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
+                   trial0, max_n, lo, min(n_rows, lo + CHUNK), sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff,
+                   duration, waited, turned_away, scratch[get_thread_id()])
+
+
+@jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
               trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
               turned_away, scratch):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of ``per_scenario`` trials under each scenario
-    (the signature, outputs and per-thread ``scratch`` of ``trial.run_batch``; ``n_aux`` is unused)."""
+    (the signature, outputs and per-thread ``scratch`` of ``trial.run_batch``; ``n_aux`` is unused)
+    for TITE-CRM and TITE-BOIN12, through :func:`run_trial` (TITE-BOIN: :func:`run_batch_boin`)."""
     n_rows = sel.shape[0]
     D = n_pat.shape[1]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     for ch in prange(n_chunks):
-        if code == TITE_BOIN:
-            lo = ch * CHUNK
-            _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
-                       trial0, max_n, lo, min(n_rows, lo + CHUNK), sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff,
-                       duration, waited, turned_away, scratch[get_thread_id()])
-            continue
         cap = max(max_n, 1)
         pd = np.zeros(cap, dtype=np.int64)
         pe = np.zeros(cap)
