@@ -51,7 +51,7 @@ from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
 from .betafn import beta_cdf, beta_sf
-from .codes import CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TITE_BOIN, TITE_BOIN12, TOO_LONG
+from .codes import CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TITE_BOIN, TOO_LONG
 from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, dropout_s, eff_onset, gap, gap_s, gap_tk, late_shape, onset, onset_late, onset_s
 
@@ -962,7 +962,10 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     (``peff``, the efficacy draw above) happens at ``eff_onset(.., i)`` within the efficacy
     window ``tm[11]`` (``peon``), whatever their DLT; ``pres``/``pefu`` are the response seen
     and the efficacy follow-up at the decision; ``nb`` counts patients with both a DLT and a
-    response, ``eb`` (4, D) and ``sf`` (3, D) are the decision's per-dose scratch. Decisions
+    response, ``eb`` (4, D) and ``sf`` (3, D) are the decision's per-dose scratch. The design is
+    told by which of ``eb`` (TITE-BOIN12's scratch) and ``iwork`` (TITE-CRM's) is None: each
+    design's branches test ``... is not None``, which numba decides from the argument's type
+    when it is None, so each design's compilation leaves out the other's code. Decisions
     come from :func:`decide12`, the selection is BOIN12's on the complete data, and the
     duration runs to the end of the last patient's longer window.
     """
@@ -973,8 +976,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     eff = ne.shape[0] > 0
     if eff:
         ne[:] = 0
-    b12 = code == TITE_BOIN12
-    if b12:
+    if eb is not None:
         nb[:] = 0
     W = tm[1]
     WE = tm[11]
@@ -1021,7 +1023,9 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                         else:
                             ptox[i] = 0
                             pfu[i] = W if tnow >= e + W else tnow - e
-                if b12:
+                nxt = cur
+                susp = False
+                if eb is not None:  # TITE-BOIN12
                     for i in range(total):
                         e = pe[i]
                         if peff[i] != 0 and e + peon[i] <= tnow:
@@ -1032,10 +1036,9 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                             pefu[i] = WE if tnow >= e + WE else tnow - e
                     nxt, reason, susp = decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu,
                                                  total, cur, ns, ys, eb[0], eb[1], eb[2], eb[3], sf[0], sf[1], sf[2])
-                else:  # TITE-CRM, which never suspends accrual
+                if iwork is not None:  # TITE-CRM, which never suspends accrual
                     nxt, reason = _crm_next(ipar, fpar, tab, rules, safety_tab, W, pd, ptox, pfu, pcen, total, cur, ns,
                                             ys, ms, mcs, stft, iwork, work)
-                    susp = False
                 if reason != CONTINUE or not susp:
                     break
                 if queue:  # wait for the next outcome or completed window
@@ -1074,13 +1077,13 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
             n[cur] += 1
             if eff and draw(tk, total, STREAM_EFFICACY) < (p_eff_t[cur] if dlt else p_eff_n[cur]):
                 ne[cur] += 1
-                if b12:
+                if eb is not None:
                     peff[total] = 1
                     marg = p_tox[cur] * p_eff_t[cur] + (1.0 - p_tox[cur]) * p_eff_n[cur]
                     peon[total] = eff_onset(tm, tk, total, marg)
                     if dlt:
                         nb[cur] += 1
-            elif b12:
+            elif eb is not None:
                 peff[total] = 0
         pd[total] = cur
         pe[total] = tnow
@@ -1097,7 +1100,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
         reason = MAX_N
     if reason == SAFETY:
         return -1, reason, tnow, waited, turned
-    if b12:  # on the complete data, after the last patient's longer window
+    if eb is not None:  # on the complete data, after the last patient's longer window
         end = pe[total - 1] + max(W, WE)
         if reason == MAX_N:  # BOIN12 decides after the last cohort too: no admissible dose stops it
             for i in range(total):
@@ -1111,7 +1114,8 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                 return -1, SAFETY, end, waited, turned
         sel = _rules.restrict_selection(rules, n, _b12.select(ipar, fpar, tab, n, y, ne, nb, work))
         return sel, reason, end, waited, turned
-    if dropped > 0:
+    sel = -1
+    if iwork is not None and dropped > 0:
         # TITE-CRM's final model on the complete data: drop-outs keep their frozen weights
         for i in range(total):
             pcen[i] = 0
@@ -1125,7 +1129,7 @@ def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
                 ptox[i] = 0
                 pfu[i] = W
         sel = _crm_current(ipar, fpar, tab, W, pd, ptox, pfu, total, n.shape[0], iwork, work)
-    else:
+    elif iwork is not None:
         sel = _crm_final(ipar, fpar, tab, n, y, iwork, work, pd.shape[0])
     sel = _rules.restrict_selection(rules, n, sel)
     return sel, reason, pe[total - 1] + W, waited, turned
@@ -1426,61 +1430,86 @@ def run_batch_boin(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum
                    duration, waited, turned_away, scratch[get_thread_id()])
 
 
+@jit
+def _general_rows(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
+                  trial0, max_n, lo, hi, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
+                  turned_away, work, iwork, eb):
+    """Rows ``lo .. hi - 1`` through :func:`run_trial`, with its per-trial arrays. TITE-CRM passes its
+    integer scratch ``iwork`` and ``eb`` None, TITE-BOIN12 its (4, D) scratch ``eb`` and ``iwork``
+    None, so that each design compiles only its own branches of :func:`run_trial`."""
+    D = n_pat.shape[1]
+    cap = max(max_n, 1)
+    pd = np.zeros(cap, dtype=np.int64)
+    pe = np.zeros(cap)
+    pdlt = np.zeros(cap, dtype=np.int8)
+    pon = np.zeros(cap)
+    pdo = np.zeros(cap)
+    ptox = np.zeros(cap, dtype=np.int8)
+    pfu = np.zeros(cap)
+    pcen = np.zeros(cap, dtype=np.int8)
+    ns = np.zeros(D, dtype=np.int64)
+    ys = np.zeros(D, dtype=np.int64)
+    ms = np.zeros(D, dtype=np.int64)
+    mcs = np.zeros(D, dtype=np.int64)
+    stft = np.zeros(D)
+    late = np.zeros((3, D))
+    peff = np.zeros(cap, dtype=np.int8)
+    peon = np.zeros(cap)
+    pres = np.zeros(cap, dtype=np.int8)
+    pefu = np.zeros(cap)
+    nb = np.zeros(D, dtype=np.int64)
+    sf = np.zeros((3, D))
+    last = -1
+    for r in range(lo, hi):
+        g = trial0 + r
+        sc = g // per_scenario
+        if tm[4] == 2.0 and sc != last:  # the late-onset constants of this scenario's doses
+            for d in range(D):
+                late[0, d], late[1, d], late[2, d] = late_shape(tm, p_tox[sc, d])
+            last = sc
+        s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
+                                   p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
+                                   n_dlt[r], n_ae[r], n_drop[r], n_eff[r], pd, pe, pdlt, pon, pdo, ptox, pfu, pcen,
+                                   ns, ys, ms, mcs, stft, iwork, work, late, peff, peon, pres, pefu, nb, eb, sf)
+        sel[r] = s
+        reason[r] = rs
+        duration[r] = d
+        waited[r] = w
+        turned_away[r] = a
+
+
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
               trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
               turned_away, scratch):
     """Rows ``trial0 .. trial0 + len(sel) - 1`` of ``per_scenario`` trials under each scenario
     (the signature, outputs and per-thread ``scratch`` of ``trial.run_batch``; ``n_aux`` is unused)
-    for TITE-CRM and TITE-BOIN12, through :func:`run_trial` (TITE-BOIN: :func:`run_batch_boin`)."""
+    for TITE-CRM, through :func:`run_trial` (TITE-BOIN: :func:`run_batch_boin`; TITE-BOIN12:
+    :func:`run_batch12`)."""
+    n_rows = sel.shape[0]
+    n_chunks = (n_rows + CHUNK - 1) // CHUNK
+    for ch in prange(n_chunks):
+        lo = ch * CHUNK
+        _general_rows(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
+                      per_scenario, trial0, max_n, lo, min(n_rows, lo + CHUNK), sel, reason, n_pat, n_dlt, n_ae,
+                      n_drop, n_eff, duration, waited, turned_away, scratch[get_thread_id()],
+                      np.zeros(3 * n_pat.shape[1] + 2, dtype=np.int64), None)
+
+
+@jit(parallel=True)
+def run_batch12(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
+                trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
+                turned_away, scratch):
+    """:func:`run_batch` for TITE-BOIN12."""
     n_rows = sel.shape[0]
     D = n_pat.shape[1]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     for ch in prange(n_chunks):
-        cap = max(max_n, 1)
-        pd = np.zeros(cap, dtype=np.int64)
-        pe = np.zeros(cap)
-        pdlt = np.zeros(cap, dtype=np.int8)
-        pon = np.zeros(cap)
-        pdo = np.zeros(cap)
-        ptox = np.zeros(cap, dtype=np.int8)
-        pfu = np.zeros(cap)
-        pcen = np.zeros(cap, dtype=np.int8)
-        ns = np.zeros(D, dtype=np.int64)
-        ys = np.zeros(D, dtype=np.int64)
-        ms = np.zeros(D, dtype=np.int64)
-        mcs = np.zeros(D, dtype=np.int64)
-        stft = np.zeros(D)
-        iwork = np.zeros(3 * D + 2, dtype=np.int64)
-        work = scratch[get_thread_id()]
-        late = np.zeros((3, D))
-        peff = np.zeros(cap, dtype=np.int8)
-        peon = np.zeros(cap)
-        pres = np.zeros(cap, dtype=np.int8)
-        pefu = np.zeros(cap)
-        nb = np.zeros(D, dtype=np.int64)
-        eb = np.zeros((4, D), dtype=np.int64)
-        sf = np.zeros((3, D))
-        last = -1
         lo = ch * CHUNK
-        hi = min(n_rows, lo + CHUNK)
-        for r in range(lo, hi):
-            g = trial0 + r
-            sc = g // per_scenario
-            if tm[4] == 2.0 and sc != last:  # the late-onset constants of this scenario's doses
-                for d in range(D):
-                    late[0, d], late[1, d], late[2, d] = late_shape(tm, p_tox[sc, d])
-                last = sc
-            s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
-                                       p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
-                                       n_dlt[r], n_ae[r], n_drop[r], n_eff[r], pd, pe, pdlt, pon, pdo, ptox, pfu, pcen,
-                                       ns, ys, ms, mcs, stft, iwork, work, late, peff, peon, pres, pefu,
-                                       nb, eb, sf)
-            sel[r] = s
-            reason[r] = rs
-            duration[r] = d
-            waited[r] = w
-            turned_away[r] = a
+        _general_rows(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
+                      per_scenario, trial0, max_n, lo, min(n_rows, lo + CHUNK), sel, reason, n_pat, n_dlt, n_ae,
+                      n_drop, n_eff, duration, waited, turned_away, scratch[get_thread_id()], None,
+                      np.zeros((4, D), dtype=np.int64))
 
 
 @jit

@@ -30,7 +30,7 @@ from .._kernels import backfill as _bf
 from .._kernels import graded as _graded
 from .._kernels import tite as _tite
 from .._kernels import trial as _trial
-from .._kernels.codes import MAX_EVENTS, TITE_BOIN, TOO_LONG
+from .._kernels.codes import MAX_EVENTS, TITE_BOIN, TITE_BOIN12, TOO_LONG
 
 MIN_TASK_ROWS = 4096  # smallest block sent to another process (its overhead is ~1 ms)
 MAX_TASK_ROWS = 1 << 16
@@ -130,7 +130,7 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
         return scratch
     batch = _trial.run_batch
     if job.tite:
-        batch = _tite.run_batch_boin if job.code == TITE_BOIN else _tite.run_batch
+        batch = {TITE_BOIN: _tite.run_batch_boin, TITE_BOIN12: _tite.run_batch12}.get(job.code, _tite.run_batch)
     s = slice(at, at + hi - lo)
     pet = job.p_eff_t if job.p_eff_t is not None else job.p_tox
     pen = job.p_eff_n if job.p_eff_n is not None else job.p_tox
