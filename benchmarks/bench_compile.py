@@ -49,6 +49,17 @@ Levers tried, one at a time (cold CPU-s beside a baseline run at the same time; 
   from Python): cold simulate BOIN 81.6 against 94.9 CPU-s (-14%: numba's parfor lowering
   compiles the loop into a gufunc and links it again into the wrapper). Not done here: it moves
   threading out of numba (SPEC section 3 says prange).
+* per-design TITE kernels: ``tite.run_batch_boin`` for TITE-BOIN (the event loop alone, the
+  general loop's TITE-BOIN branch removed), ``run_batch`` / ``run_batch12`` for TITE-CRM /
+  TITE-BOIN12, which pass None for the other design's scratch so that numba prunes its branches
+  of ``run_trial``; and exact enumeration of phase I/II designs without EffTox's decisions. Cold
+  simulate (CPU-s, before -> after): TITE-BOIN 41.7 -> 11.0, TITE-CRM 45.6-47.0 -> 23-26,
+  TITE-BOIN12 48-50 -> 25; cold exact BOIN12 31.3 -> 10.8. Records unchanged, warm speed the same
+  or higher (``bench_warm.py``). Kept. Cold what-if at load 0.5-1, run back to back: 214.8
+  CPU-s (wall 181 s, 138 s compiling, 215 functions; entry points ``trial.run_batch`` 52,
+  ``exact.enumerate_states`` 50, ``graded.run_batch`` 15, ``tite.run_batch12`` 14) against
+  279.7 CPU-s (wall 245 s, 199 s compiling, 227 functions; ``tite.run_batch`` 57) for the code
+  before these changes (commit 422578b).
 
 Numba's code-generation settings can be compared by the environment, e.g.
 ``NUMBA_OPT=1 python benchmarks/bench_compile.py``: on this machine the cold compile of exact
