@@ -926,7 +926,7 @@ def _next_event12(W, WE, pe, pdlt, pon, ptox, pfu, peff, peon, pres, pefu, total
 
 
 @jit
-def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y,
+def run_trial(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y,
               ae, nd, ne, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork, work, late,
               peff, peon, pres, pefu, nb, eb, sf):
     """Simulate TITE-CRM or TITE-BOIN12 trial ``t`` (TITE-BOIN runs in :func:`_boin_rows`): one
@@ -1431,7 +1431,7 @@ def run_batch_boin(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum
 
 
 @jit
-def _general_rows(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
+def _general_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
                   trial0, max_n, lo, hi, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
                   turned_away, work, iwork, eb):
     """Rows ``lo .. hi - 1`` through :func:`run_trial`, with its per-trial arrays. TITE-CRM passes its
@@ -1467,7 +1467,7 @@ def _general_rows(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum,
             for d in range(D):
                 late[0, d], late[1, d], late[2, d] = late_shape(tm, p_tox[sc, d])
             last = sc
-        s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
+        s, rs, d, w, a = run_trial(ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
                                    p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
                                    n_dlt[r], n_ae[r], n_drop[r], n_eff[r], pd, pe, pdlt, pon, pdo, ptox, pfu, pcen,
                                    ns, ys, ms, mcs, stft, iwork, work, late, peff, peon, pres, pefu, nb, eb, sf)
@@ -1490,7 +1490,7 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     for ch in prange(n_chunks):
         lo = ch * CHUNK
-        _general_rows(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
+        _general_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
                       per_scenario, trial0, max_n, lo, min(n_rows, lo + CHUNK), sel, reason, n_pat, n_dlt, n_ae,
                       n_drop, n_eff, duration, waited, turned_away, scratch[get_thread_id()],
                       np.zeros(3 * n_pat.shape[1] + 2, dtype=np.int64), None)
@@ -1506,7 +1506,7 @@ def run_batch12(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     for ch in prange(n_chunks):
         lo = ch * CHUNK
-        _general_rows(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
+        _general_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys,
                       per_scenario, trial0, max_n, lo, min(n_rows, lo + CHUNK), sel, reason, n_pat, n_dlt, n_ae,
                       n_drop, n_eff, duration, waited, turned_away, scratch[get_thread_id()], None,
                       np.zeros((4, D), dtype=np.int64))
