@@ -22,7 +22,8 @@ target (``+ j * 1e-10`` breaks ties).
 ``ipar``: start dose, cohort size, n_earlystop (0: off), extrasafe; ``fpar``: target,
 lambda_e, lambda_d, cutoff_eli, offset, pseudo-count.
 
-The quasi-likelihood CRM (Yuan, Chappell & Bailey 2007; ``QUASI_CRM``) runs in the same loop:
+The quasi-likelihood CRM (Yuan, Chappell & Bailey 2007; ``QUASI_CRM``) runs in the same loop
+(its own batch kernel, :func:`run_batch_qcrm`):
 the CRM kernel (:mod:`.crm`, dfcrm's semantics) with the summed scores in place of the DLT
 counts (its likelihood ``y log p + (n - y) log(1 - p)`` is then the quasi-Bernoulli one) and
 the last cohort's summed score in place of its DLTs (dfcrm's no-escalation-after-a-bad-cohort
@@ -40,7 +41,7 @@ from .._jit import jit
 from . import crm as _crm
 from . import interval as _iv
 from .betafn import beta_sf
-from .codes import CONTINUE, GBOIN, MAX_N, RULE, SAFETY
+from .codes import CONTINUE, MAX_N, RULE, SAFETY
 from .rng import STREAM_TOLERANCE, draw, trial_key
 
 I_START = 0
@@ -147,9 +148,12 @@ def worst_grade(u, at_least, d):
 
 
 @jit
-def run_trial(code, ipar, fpar, tab, at_least, p_tox, p_ae_cum, key, t, max_n, n, y, ae, ysc, nf, aux, work):
-    """One graded trial: fills ``n``, ``y`` (DLTs), ``ae``, ``ysc`` (summed scores); ``nf`` is
-    float scratch (the patients per dose as floats). Returns (selected, reason)."""
+def run_trial(ipar, fpar, tab, at_least, p_tox, p_ae_cum, key, t, max_n, n, y, ae, ysc, nf, aux, work):
+    """One graded trial: fills ``n``, ``y`` (DLTs), ``ae``, ``ysc`` (summed scores). gBOIN passes
+    ``nf`` (float scratch: the patients per dose as floats) and ``aux`` None; the quasi-CRM passes
+    its integer state ``aux`` and ``nf`` None. Each design's branches test its own argument
+    (``... is not None``), which numba decides from the type when it is None, so each design
+    compiles only its own code. Returns (selected, reason)."""
     n_doses = n.shape[0]
     n_scores = at_least.shape[1] + 1
     scores = fpar[fpar.shape[0] - n_scores:]
@@ -158,12 +162,13 @@ def run_trial(code, ipar, fpar, tab, at_least, p_tox, p_ae_cum, key, t, max_n, n
         y[d] = 0
         ae[d] = 0
         ysc[d] = 0.0
-        nf[d] = 0.0
+    if nf is not None:
+        for d in range(n_doses):
+            nf[d] = 0.0
     tk = trial_key(key, t)
-    if code == GBOIN:
-        cur = ipar[I_START]
-        cs = ipar[I_COHORT]
-    else:
+    cur = ipar[I_START]
+    cs = ipar[I_COHORT]
+    if aux is not None:
         cur, cs = _crm.start(ipar, aux)
     elim_lo = n_doses
     total = 0
@@ -186,39 +191,65 @@ def run_trial(code, ipar, fpar, tab, at_least, p_tox, p_ae_cum, key, t, max_n, n
                 ae[cur] += 1
             pid += 1
         n[cur] += c
-        nf[cur] += c
         total += c
-        if code == GBOIN:
+        if nf is not None:  # gBOIN
+            nf[cur] += c
             cur, reason, elim_lo = decide(ipar, fpar, nf, ysc, cur, elim_lo, False)
-        else:
+        if aux is not None:  # quasi-CRM
             cur, cs, reason = _crm.decide(ipar, fpar, tab, n, ysc, aux, work, cur, c, kc)
         if reason != CONTINUE:
             break
     if reason == SAFETY:
         return -1, reason
-    if code == GBOIN:
+    if nf is not None:
         return select(ipar, fpar, nf, ysc, work), reason
-    return _crm.select(ipar, fpar, tab, n, ysc, work), reason
+    if aux is not None:
+        return _crm.select(ipar, fpar, tab, n, ysc, work), reason
+    return -1, reason
+
+
+@jit
+def _rows(ipar, fpar, tab, at_least, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, lo, hi, sel, reason, n_pat,
+          n_dlt, n_ae, score, nf, aux, work):
+    """Rows ``lo .. hi - 1`` through :func:`run_trial` (``nf`` / ``aux`` as there)."""
+    for r in range(lo, hi):
+        g = trial0 + r
+        sc = g // per_scenario
+        s, rs = run_trial(ipar, fpar, tab, at_least[sc], p_tox[sc], p_ae_cum[sc], keys[sc], g - sc * per_scenario,
+                          max_n, n_pat[r], n_dlt[r], n_ae[r], score[r], nf, aux, work)
+        sel[r] = s
+        reason[r] = rs
 
 
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, at_least, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, n_work, sel,
               reason, n_pat, n_dlt, n_ae, score, n_lanes=1):
     """Rows ``trial0 ..`` of a gBOIN run (``at_least``: (n_scenarios, n_doses, G); ``score``:
-    summed normalized scores per dose). Results do not depend on ``n_lanes``."""
+    summed normalized scores per dose). Results do not depend on ``n_lanes``. The quasi-CRM:
+    :func:`run_batch_qcrm` (``code`` is unused: the kernel is the design's)."""
     n_rows = sel.shape[0]
     n_doses = n_pat.shape[1]
     n_chunks = (n_rows + CHUNK - 1) // CHUNK
     n_lanes = max(1, min(n_lanes, n_chunks))
     for lane in prange(n_lanes):
         nf = np.zeros(n_doses)
+        work = np.zeros(max(n_work, 4 * n_doses))
+        for ch in range(lane, n_chunks, n_lanes):
+            _rows(ipar, fpar, tab, at_least, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, ch * CHUNK,
+                  min(n_rows, ch * CHUNK + CHUNK), sel, reason, n_pat, n_dlt, n_ae, score, nf, None, work)
+
+
+@jit(parallel=True)
+def run_batch_qcrm(code, ipar, fpar, tab, at_least, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, n_work, sel,
+                   reason, n_pat, n_dlt, n_ae, score, n_lanes=1):
+    """:func:`run_batch` for the quasi-CRM."""
+    n_rows = sel.shape[0]
+    n_doses = n_pat.shape[1]
+    n_chunks = (n_rows + CHUNK - 1) // CHUNK
+    n_lanes = max(1, min(n_lanes, n_chunks))
+    for lane in prange(n_lanes):
         aux = np.zeros(1, dtype=np.int64)
         work = np.zeros(max(n_work, 4 * n_doses))
         for ch in range(lane, n_chunks, n_lanes):
-            for r in range(ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK)):
-                g = trial0 + r
-                sc = g // per_scenario
-                s, rs = run_trial(code, ipar, fpar, tab, at_least[sc], p_tox[sc], p_ae_cum[sc], keys[sc],
-                                  g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r], score[r], nf, aux, work)
-                sel[r] = s
-                reason[r] = rs
+            _rows(ipar, fpar, tab, at_least, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, ch * CHUNK,
+                  min(n_rows, ch * CHUNK + CHUNK), sel, reason, n_pat, n_dlt, n_ae, score, None, aux, work)

@@ -30,7 +30,7 @@ from .._kernels import backfill as _bf
 from .._kernels import graded as _graded
 from .._kernels import tite as _tite
 from .._kernels import trial as _trial
-from .._kernels.codes import MAX_EVENTS, TITE_BOIN, TITE_BOIN12, TOO_LONG
+from .._kernels.codes import MAX_EVENTS, QUASI_CRM, TITE_BOIN, TITE_BOIN12, TOO_LONG
 
 MIN_TASK_ROWS = 4096  # smallest block sent to another process (its overhead is ~1 ms)
 MAX_TASK_ROWS = 1 << 16
@@ -112,9 +112,10 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
             out[f][s] = 0
         for f in ("duration", "waited"):
             out[f][s] = 0.0
-        _graded.run_batch(job.code, job.ipar, job.fpar, job.tab, job.p_grade_at_least, job.p_tox, job.p_ae_cum,
-                          job.keys, job.per_scenario, lo, job.max_n, job.n_work, *(out[f][s] for f in (
-                              "sel", "reason", "n_pat", "n_dlt", "n_ae", "score")), numba.get_num_threads())
+        batch = _graded.run_batch_qcrm if job.code == QUASI_CRM else _graded.run_batch
+        batch(job.code, job.ipar, job.fpar, job.tab, job.p_grade_at_least, job.p_tox, job.p_ae_cum, job.keys,
+              job.per_scenario, lo, job.max_n, job.n_work, *(out[f][s] for f in (
+                  "sel", "reason", "n_pat", "n_dlt", "n_ae", "score")), numba.get_num_threads())
         return scratch
     if job.backfill:
         s = slice(at, at + hi - lo)
