@@ -59,7 +59,9 @@ Levers tried, one at a time (cold CPU-s beside a baseline run at the same time; 
   CPU-s (wall 181 s, 138 s compiling, 215 functions; entry points ``trial.run_batch`` 52,
   ``exact.enumerate_states`` 50, ``graded.run_batch`` 15, ``tite.run_batch12`` 14) against
   279.7 CPU-s (wall 245 s, 199 s compiling, 227 functions; ``tite.run_batch`` 57) for the code
-  before these changes (commit 422578b).
+  before these changes (commit 422578b). Then the graded loop split the same way (gBOIN / the
+  quasi-CRM): cold gBOIN simulate 17.0 -> 6.7 CPU-s; cold what-if 205.9 CPU-s (wall 174 s, 133 s
+  compiling, 205 functions; ``graded.run_batch`` 4).
 
 Numba's code-generation settings can be compared by the environment, e.g.
 ``NUMBA_OPT=1 python benchmarks/bench_compile.py``: on this machine the cold compile of exact
