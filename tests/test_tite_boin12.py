@@ -2,8 +2,9 @@
 replaying the simulator (a plain-Python simulator driven by ``next_dose_tite``), threads,
 validation, the time model's efficacy fields, CLI and run files.
 
-The paper's (Zhou et al. 2022, Stat Med 41:1918; PMC9199061) simulation tables could not be read
-here (only its title page and summary were reachable), so no test reproduces them; see the
+The paper's worked example (Zhou et al. 2022, Stat Med 41:1918; PMC9199061, Table 2, as transcribed
+by a re-implementation) is replayed decision by decision below. Its simulation tables could not be
+read here (only its title page and summary were reachable), so no test reproduces them; see the
 class docstring."""
 
 import json

@@ -392,7 +392,8 @@ def b12_summaries(fpar, W, WE, pd, ptox, pfu, pres, pefu, npat, n, y, e, b, mt, 
     patient's toxicity and response, each 0 or 1 when known and, when pending, its conditional
     expectation ``p (1 - w) / (1 - p w)`` at the dose's ESS estimate p = y / ESS_T (e / ESS_E)
     and the patient's weight w (the paper's approximated-likelihood imputation). Summed in
-    order of enrolment."""
+    order of enrolment, and only at doses with an outcome pending (elsewhere ``sx`` stays 0:
+    :func:`_b12_score` uses BOIN12's own score there)."""
     D = n.shape[0]
     for d in range(D):
         n[d] = 0
