@@ -74,3 +74,43 @@ def test_cli_backend(capsys):
     assert cli.main(args + ["--backend", "many"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "--backend:" in err
+
+
+def test_decision_caches_kept_between_runs_never_change_records():
+    """A design's scratch (its decision cache) is kept between runs of this process, so a run
+    of the same design under another scenario starts with decisions already computed; the
+    records must be those of a run that starts empty."""
+    eff = dict(p_eff=[0.2, 0.4, 0.5, 0.5, 0.45], utility=(100, 40, 60, 0))
+    cases = [
+        (de.CRM(skeleton=P, target=0.25, cohort_size=1, max_n=12), {}),
+        (de.TITECRM(skeleton=P, target=0.25, max_n=12), dict(time=TM)),
+        (de.BLRM(doses=[1, 2, 4, 8, 16], d_ref=4, cohort_size=3, max_n=12), {}),
+        (de.EffTox(real_doses=(1.0, 2.0, 4.0, 8.0, 16.0), efficacy_hurdle=0.25, toxicity_hurdle=0.25, p_e=0.1,
+                   p_t=0.1, eff0=0.3, tox1=0.6, eff_star=0.5, tox_star=0.25, cohort_size=3, max_n=9), eff),
+    ]
+    other = [0.02, 0.05, 0.1, 0.25, 0.4]
+
+    def records(design, p, extra, n):
+        r = de.simulate(design, de.Scenario(p, target=0.25, **extra), n_trials=n, seed=11).records
+        return [np.asarray(getattr(r, f)) for f in ("selected", "n_patients", "n_dlt", "n_eff", "duration")
+                if getattr(r, f, None) is not None]
+
+    for design, extra in cases:
+        n = 40 if isinstance(design, de.EffTox) else 400
+        backends.clear_kept()
+        fresh = records(design, P, extra, n)
+        assert backends._KEPT, design.label()  # the run's scratch was kept
+        records(design, other, extra, n)  # fills the kept cache with another scenario's states
+        again = records(design, P, extra, n)
+        assert all(np.array_equal(a, b) for a, b in zip(fresh, again)), design.label()
+
+    # a design that waits for complete data shares its cache between runs with and without a
+    # time model (its decisions depend on counts alone); the timed run is unchanged by it
+    crm = de.CRM(skeleton=P, target=0.25, cohort_size=3, max_n=18)
+    backends.clear_kept()
+    timed = records(crm, P, dict(time=TM), 300)
+    backends.clear_kept()
+    records(crm, P, {}, 300)
+    assert len(backends._KEPT) == 1
+    assert all(np.array_equal(a, b) for a, b in zip(timed, records(crm, P, dict(time=TM), 300)))
+    assert len(backends._KEPT) == 1  # the same entry, taken out and put back

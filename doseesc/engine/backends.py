@@ -15,8 +15,10 @@ run anywhere, gives bit-identical records. This module cuts the rows into blocks
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import contextlib
+import hashlib
 import math
 import multiprocessing
 import os
@@ -102,6 +104,54 @@ def scratch_for(job: Job, scratch: np.ndarray | None = None) -> np.ndarray:
     return scratch
 
 
+# Scratch kept between runs of this process, by the design it serves. A model-based design's
+# decision cache (CRM, TITE-CRM, BLRM, EffTox) holds decisions as a pure function of the data
+# and the design, never of the scenario, so a later run of the same design (another scenario,
+# a time model, the next block of a sweep) starts with the decisions already computed. Records
+# are bit-identical either way (a cached value is what the computation returns); only the time
+# changes. A run takes its design's scratch out of this store and puts it back when it ends,
+# so two runs at once (threads of an executor) never share one.
+_KEPT: collections.OrderedDict[bytes, np.ndarray] = collections.OrderedDict()
+_KEPT_LOCK = threading.Lock()
+KEPT_BYTES = 256 << 20  # the store's limit; the least recently used scratch goes first
+
+
+def _design_key(job: Job) -> bytes:
+    """What a decision of ``job``'s design can depend on: its code, parameters, tables, sizes,
+    whether the rows carry efficacy, and for a TITE design the time model (the scenario's truth
+    is left out; a design that waits for complete data decides on counts alone, whatever the
+    clock)."""
+    h = hashlib.sha256(repr((job.code, job.n_work, job.n_aux, job.max_n, job.n_doses, job.tite,
+                             job.p_eff_t is None)).encode())
+    for a in (job.ipar, job.fpar, job.tab, job.rules, job.safety_tab) + ((job.tm,) if job.tite else ()):
+        a = np.ascontiguousarray(a)
+        h.update(repr((a.dtype.str, a.shape)).encode())
+        h.update(a.tobytes())
+    return h.digest()
+
+
+def _checkout(job: Job) -> tuple[bytes, np.ndarray | None]:
+    key = _design_key(job)
+    with _KEPT_LOCK:
+        return key, _KEPT.pop(key, None)
+
+
+def _checkin(key: bytes, scratch: np.ndarray | None) -> None:
+    if scratch is None or scratch.nbytes > KEPT_BYTES:
+        return
+    with _KEPT_LOCK:
+        _KEPT[key] = scratch
+        _KEPT.move_to_end(key)
+        while sum(a.nbytes for a in _KEPT.values()) > KEPT_BYTES:
+            _KEPT.popitem(last=False)
+
+
+def clear_kept() -> None:
+    """Forget every kept scratch (and with it every cached decision) of this process."""
+    with _KEPT_LOCK:
+        _KEPT.clear()
+
+
 def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
              scratch: np.ndarray | None = None) -> np.ndarray:
     """Simulate rows ``lo:hi`` into ``out[...][at:at + hi - lo]``; returns the scratch it used
@@ -164,11 +214,13 @@ def run_rows(job: Job, lo: int, hi: int, threads: int | None = None) -> dict[str
     old = numba.get_num_threads()
     if threads is not None:
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
+    key, scratch = _checkout(job)
     try:
         with _LAUNCH if _serialize() else contextlib.nullcontext():
-            run_into(job, lo, out, 0, hi)
+            scratch = run_into(job, lo, out, 0, hi, scratch)
     finally:
         numba.set_num_threads(old)
+    _checkin(key, scratch)
     return out
 
 
@@ -221,12 +273,13 @@ def run(job: Job, total: int, executor: Any, block: int, bar=None, threads: int 
     ``block`` rows or as tasks of ``executor``."""
     out = _empty(job, total - start)
     if executor is None:
-        scratch = None
+        key, scratch = _checkout(job)
         for lo in range(start, total, block):
             hi = min(total, lo + block)
             scratch = run_into(job, lo, out, lo - start, hi, scratch)
             if bar is not None:
                 bar.update(hi - lo)
+        _checkin(key, scratch)
         return out
     size = min(MAX_TASK_ROWS, max(MIN_TASK_ROWS, math.ceil((total - start) / (4 * _n_workers(executor)))))
     spans = [(lo, min(total, lo + size)) for lo in range(start, total, size)]
