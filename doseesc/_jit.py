@@ -69,6 +69,11 @@ def cache_dir() -> str:
     return os.path.join(base, "doseesc")
 
 
+def kernel_cache_path(root: str | None = None) -> str:
+    """The folder of this version's compiled kernels (one per version of the compiled sources)."""
+    return os.path.join(root or cache_dir(), "kernels-" + _package_stamp()[:20])
+
+
 def _fallback_dir() -> str:
     uid = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
     return os.path.join(tempfile.gettempdir(), f"doseesc-cache-{uid}")
@@ -94,7 +99,7 @@ def _install_locator() -> None:
             self._lineno = py_func.__code__.co_firstlineno
             # one folder per version of the compiled sources, wherever they are installed: a
             # `pip install .` and an editable install of the same sources share compiled code
-            self._cache_path = os.path.join(root or cache_dir(), "kernels-" + _package_stamp()[:20])
+            self._cache_path = kernel_cache_path(root)
 
         def get_source_stamp(self):
             return _package_stamp()

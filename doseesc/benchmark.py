@@ -201,8 +201,10 @@ def optimal_benchmark(scenario: Scenario | ScenarioSet, max_n: int, n_trials: in
     p = np.ascontiguousarray([s.p_tox for s in scs], dtype=np.float64)
     targets = np.array([s.target for s in scs], dtype=np.float64)
     sel = np.empty(n_trials * len(scs), dtype=np.int64)
+    from . import _ahead
     from .engine.api import _threads
 
+    _ahead.wait("benchmark")
     with _threads(threads):
         _k.run(p, targets, np.array(keys, dtype=np.uint64), n_trials, max_n, ties == "lowest", sel)
     return Benchmark(selected=sel, scenario=np.repeat(np.arange(len(scs), dtype=np.int64), n_trials), scenarios=scs,

@@ -939,11 +939,21 @@ def cmd_whatif(args) -> str:
         if not str(args.report).lower().endswith((".html", ".htm", ".md")):
             raise CLIError(f"--report: file name must end in .html or .md, got {args.report!r}")
         _io.check_output_file(args.report, "--report")
-    res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, discount=args.discount,
-                 evidence=args.evidence, blrm=args.blrm, n_scenarios=args.n_scenarios, n_trials=args.n_trials,
-                 seed=args.seed, progress=args.progress, phase12=args.phase12, phase12_max_n=args.phase12_max_n,
-                 eff_endpoint=args.eff_endpoint, eff_discount=args.eff_discount, graded=args.graded,
-                 efftox=args.efftox)
+    from . import _ahead
+
+    if _ahead.start():  # a cold kernel cache: compile the simulation loops in a second process
+        print("doseesc: the what-if's kernels are not cached yet; a helper process compiles the simulation loops "
+              "while this one compiles exact enumeration", file=sys.stderr, flush=True)
+    ok = False
+    try:
+        res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size,
+                     discount=args.discount, evidence=args.evidence, blrm=args.blrm, n_scenarios=args.n_scenarios,
+                     n_trials=args.n_trials, seed=args.seed, progress=args.progress, phase12=args.phase12,
+                     phase12_max_n=args.phase12_max_n, eff_endpoint=args.eff_endpoint,
+                     eff_discount=args.eff_discount, graded=args.graded, efftox=args.efftox)
+        ok = True
+    finally:
+        _ahead.finish(ok and trials == ["A", "B"] and args.phase12 and args.graded and args.efftox)
     if args.plot:
         from . import plot
 

@@ -14,6 +14,7 @@ from typing import Any
 import numba
 import numpy as np
 
+from .. import _ahead
 from .. import _validate as v
 from .. import timemodel as _time
 from .._kernels import exact as _exact
@@ -544,6 +545,7 @@ def _exact_records_eff(low: Lowered, sc: Scenario) -> TrialRecords:
     composition of the four joint outcomes, with its multinomial probability. States are
     expanded in chunks and merged as they come, so memory stays bounded by the distinct states."""
     q = np.ascontiguousarray(sc.p_joint, dtype=np.float64)
+    _ahead.wait("exact_eff")
     rows = _trial.initial_state_eff(low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
     probs = np.ones(1)
     track = 1 if low.efficacy >= 2 else 0

@@ -28,6 +28,7 @@ from typing import Any, NamedTuple
 import numba
 import numpy as np
 
+from .. import _ahead
 from .._kernels import backfill as _bf
 from .._kernels import graded as _graded
 from .._kernels import tite as _tite
@@ -157,6 +158,7 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
     """Simulate rows ``lo:hi`` into ``out[...][at:at + hi - lo]``; returns the scratch it used
     (pass it to the next call for the same job)."""
     if job.p_grade_at_least is not None:
+        _ahead.wait("graded")
         s = slice(at, at + hi - lo)
         for f in ("n_drop", "turned_away"):
             out[f][s] = 0
@@ -182,6 +184,7 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
     batch = _trial.run_batch
     if job.tite:
         batch = {TITE_BOIN: _tite.run_batch_boin, TITE_BOIN12: _tite.run_batch12}.get(job.code, _tite.run_batch)
+    _ahead.wait({_trial.run_batch: "cohort", _tite.run_batch12: "tite12"}.get(batch, ""))
     s = slice(at, at + hi - lo)
     pet = job.p_eff_t if job.p_eff_t is not None else job.p_tox
     pen = job.p_eff_n if job.p_eff_n is not None else job.p_tox

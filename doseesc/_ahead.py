@@ -1,0 +1,162 @@
+"""Compiling ahead in a second process, for a cold `doseesc whatif` (issue 11).
+
+numba compiles in one thread per process (its compiler holds a global lock), and a cold
+what-if spends most of its time compiling: exact enumeration first, then the simulation loops.
+On a cold kernel cache the what-if therefore starts one helper process (``python -m
+doseesc._ahead DIR STEP ...``) that compiles the simulation loops it will need later, each by
+running a tiny simulation through the public API (so the compiled signatures are exactly the
+ones the what-if calls), while this process compiles exact enumeration. The helper leaves its
+machine code in the shared kernel cache, from which this process then loads it.
+
+Who compiles what is settled by claims: before a step's kernel is first used here, or before
+the helper starts the step, the one that gets there first creates ``DIR/STEP.claim`` (an
+atomic exclusive create) and the other waits for ``DIR/STEP.done`` (this process), or skips
+the step (the helper). A step the helper claimed is waited for, never compiled twice. If the
+helper fails or ends early, this process stops waiting and compiles what it needs itself:
+results never depend on the helper, only the time does.
+
+The helper starts only when the what-if's kernels are not known to be cached: after a what-if
+completes, a marker in the kernel cache folder (one per version of the compiled sources) says
+that its kernels are there.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+#: the steps, in the helper's order: what the what-if needs after exact enumeration
+STEPS = ("cohort", "tite12", "graded", "benchmark", "exact_eff")
+
+#: what each step compiles, for the notice
+WHAT = {"cohort": "the trial loop", "tite12": "TITE-BOIN12's loop", "graded": "the graded loop",
+        "benchmark": "the complete-information benchmark", "exact_eff": "exact enumeration with efficacy"}
+
+_STATE: dict | None = None  # this process's helper: {"dir", "proc", "seen"}
+
+
+def _marker() -> str:
+    from ._jit import kernel_cache_path
+
+    return os.path.join(kernel_cache_path(), "whatif-kernels-cached")
+
+
+def _claim(folder: str, step: str) -> bool:
+    try:
+        os.close(os.open(os.path.join(folder, step + ".claim"), os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        return False
+
+
+def _done(folder: str, step: str) -> None:
+    with open(os.path.join(folder, step + ".done"), "w"):
+        pass
+
+
+def start() -> bool:
+    """Start the helper unless the what-if's kernels are known to be cached, ``DOSEESC_NO_AHEAD``
+    is set, or one already runs in this process; returns whether it started."""
+    global _STATE
+    if _STATE is not None or os.environ.get("DOSEESC_NO_AHEAD") or os.path.exists(_marker()):
+        return False
+    folder = tempfile.mkdtemp(prefix="doseesc-ahead-")
+    env = dict(os.environ)  # the helper imports this very doseesc, however this process found it
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    try:
+        proc = subprocess.Popen([sys.executable, "-m", "doseesc._ahead", folder, *STEPS], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return False
+    _STATE = {"dir": folder, "proc": proc, "seen": set()}
+    return True
+
+
+def wait(step: str) -> None:
+    """Before this process first uses ``step``'s kernel: claim it (compile it here), or wait
+    until the helper, which claimed it, has compiled it. Free when no helper runs."""
+    st = _STATE
+    if st is None or step in st["seen"]:
+        return
+    st["seen"].add(step)
+    folder, proc = st["dir"], st["proc"]
+    if _claim(folder, step):
+        return
+    done = os.path.join(folder, step + ".done")
+    said = False
+    while not os.path.exists(done) and proc.poll() is None:
+        if not said:
+            print(f"  waiting for the helper process compiling {WHAT.get(step, step)}", file=sys.stderr, flush=True)
+            said = True
+        time.sleep(0.05)
+
+
+def finish(ok: bool) -> None:
+    """After the what-if: stop the helper, and if the run completed, leave the marker that says
+    the what-if's kernels are cached."""
+    global _STATE
+    st, _STATE = _STATE, None
+    if st is not None:
+        proc = st["proc"]
+        if proc.poll() is None:
+            proc.terminate()
+            with contextlib.suppress(Exception):
+                proc.wait(timeout=10)
+        shutil.rmtree(st["dir"], ignore_errors=True)
+    if ok:
+        with contextlib.suppress(OSError):
+            os.makedirs(os.path.dirname(_marker()), exist_ok=True)
+            with open(_marker(), "w") as fh:
+                fh.write("the kernels of `doseesc whatif` are in this folder\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# the helper process
+
+
+def _run_step(step: str) -> None:
+    """Compile ``step``'s kernel by a tiny run of exactly the kinds of arrays the what-if passes."""
+    import doseesc as de
+
+    if step == "cohort":
+        de.simulate(de.BOIN(target=0.2, cohort_size=3, max_n=6), de.Scenario([0.1, 0.3], target=0.2), n_trials=2,
+                    seed=1)
+    elif step == "tite12":
+        sc = de.Scenario([0.1, 0.3], p_eff=[0.3, 0.5], target=0.2, utility=(100, 40, 60, 0),
+                         time=de.TimeModel(window=60.0, rate=0.1))
+        de.simulate(de.TITEBOIN12(phi_t=0.2, n_doses=2, cohort_size=3, max_n=6), sc, n_trials=2, seed=1)
+    elif step == "graded":
+        sc = de.Scenario.from_grades([[0.2, 0.1, 0.04], [0.3, 0.15, 0.1]], target=0.2)
+        de.simulate(de.gBOIN(target=0.2, cohort_size=3, max_n=6, scores=(0, 0, 0.5, 1)), sc, n_trials=2, seed=1)
+    elif step == "benchmark":
+        de.optimal_benchmark(de.Scenario([0.1, 0.3], target=0.2), 6, n_trials=2, seed=1)
+    elif step == "exact_eff":
+        sc = de.Scenario([0.1, 0.3], p_eff=[0.3, 0.5], target=0.2, utility=(100, 40, 60, 0))
+        de.exact(de.BOIN12(phi_t=0.2, n_doses=2, cohort_size=3, max_n=6), sc)
+    else:
+        raise ValueError(f"step: expected one of {', '.join(STEPS)}, got {step!r}")
+
+
+def main(argv: list[str]) -> int:
+    folder, steps = argv[0], argv[1:]
+    for step in steps:
+        if not os.path.isdir(folder):  # the what-if has ended
+            return 0
+        if _claim(folder, step):
+            try:
+                _run_step(step)
+            finally:
+                with contextlib.suppress(OSError):
+                    _done(folder, step)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

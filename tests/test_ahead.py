@@ -1,0 +1,77 @@
+"""The cold what-if's helper process (``doseesc._ahead``): claims settle who compiles a step,
+a step the helper claimed is waited for, a dead helper never leaves the what-if waiting, and
+the helper starts only while the what-if's kernels are not known to be cached."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from doseesc import _ahead
+
+
+@pytest.fixture
+def helper(tmp_path, monkeypatch):
+    """A stand-in helper: a sleeping process and a claims folder, installed as this process's."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    monkeypatch.setattr(_ahead, "_STATE", {"dir": str(tmp_path), "proc": proc, "seen": set()})
+    yield tmp_path, proc
+    proc.kill()
+    proc.wait()
+
+
+def test_an_unclaimed_step_is_claimed_and_compiled_here(helper):
+    folder, _ = helper
+    t0 = time.perf_counter()
+    _ahead.wait("cohort")
+    assert time.perf_counter() - t0 < 5
+    assert (folder / "cohort.claim").exists()
+    assert not _ahead._claim(str(folder), "cohort")  # the helper would now skip it
+
+
+def test_a_step_the_helper_claimed_is_waited_for_until_done(helper):
+    folder, _ = helper
+    assert _ahead._claim(str(folder), "tite12")  # the helper's claim
+    path = str(folder / "tite12.done")
+    done = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(1); open({path!r}, 'w')"])
+    t0 = time.perf_counter()
+    _ahead.wait("tite12")
+    waited = time.perf_counter() - t0
+    done.wait()
+    assert (folder / "tite12.done").exists() and waited > 0.5
+
+
+def test_a_dead_helper_is_not_waited_for(helper):
+    folder, proc = helper
+    assert _ahead._claim(str(folder), "graded")  # claimed, never done: the helper died
+    proc.kill()
+    proc.wait()
+    _ahead.wait("graded")  # returns: this process compiles it itself
+
+
+def test_the_helper_compiles_claimed_steps_and_skips_the_others(tmp_path):
+    assert _ahead._claim(str(tmp_path), "graded")  # the what-if's own claim
+    assert _ahead.main([str(tmp_path), "benchmark", "graded"]) == 0
+    assert (tmp_path / "benchmark.done").exists() and not (tmp_path / "graded.done").exists()
+    with pytest.raises(ValueError, match="step: expected one of"):
+        _ahead._run_step("nonsense")
+
+
+def test_the_helper_starts_only_while_the_kernels_are_not_known_to_be_cached(tmp_path, monkeypatch):
+    marker = tmp_path / "kernels" / "whatif-kernels-cached"
+    monkeypatch.setattr(_ahead, "_marker", lambda: str(marker))
+    monkeypatch.setattr(_ahead, "_STATE", None)
+    monkeypatch.setenv("DOSEESC_NO_AHEAD", "1")
+    assert not _ahead.start()
+    monkeypatch.delenv("DOSEESC_NO_AHEAD")
+    assert _ahead.start()
+    folder = _ahead._STATE["dir"]
+    _ahead.finish(False)  # stopped, folder removed, no marker
+    assert _ahead._STATE is None and not os.path.exists(folder) and not marker.exists()
+    _ahead.finish(True)
+    assert marker.exists()
+    assert not _ahead.start()  # cached now: no helper
