@@ -15,8 +15,13 @@ the step (the helper). A step the helper claimed is waited for, never compiled t
 helper fails or ends early, this process stops waiting and compiles what it needs itself:
 results never depend on the helper, only the time does.
 
-The helper starts only when the what-if's kernels are not known to be cached: after a what-if
-completes, a marker in the kernel cache folder (one per version of the compiled sources) says
+Both processes save into one kernel cache; numba's cache index is not safe for two writers at
+once (two signatures of one function saved at the same moment can be mapped to one data file),
+so ``_jit`` locks each index save and load across processes, and the helper starts only where
+that lock exists (POSIX).
+
+The helper starts only when the what-if's kernels are not known to be cached: after a complete
+what-if, a marker in the kernel cache folder (one per version of the compiled sources) says
 that its kernels are there.
 """
 
@@ -61,9 +66,13 @@ def _done(folder: str, step: str) -> None:
 
 def start() -> bool:
     """Start the helper unless the what-if's kernels are known to be cached, ``DOSEESC_NO_AHEAD``
-    is set, or one already runs in this process; returns whether it started."""
+    is set, numba's cache index cannot be locked across processes here (not POSIX), or one
+    already runs in this process; returns whether it started."""
     global _STATE
-    if _STATE is not None or os.environ.get("DOSEESC_NO_AHEAD") or os.path.exists(_marker()):
+    from ._jit import index_locked
+
+    if (_STATE is not None or os.environ.get("DOSEESC_NO_AHEAD") or not index_locked()
+            or os.path.exists(_marker())):
         return False
     folder = tempfile.mkdtemp(prefix="doseesc-ahead-")
     env = dict(os.environ)  # the helper imports this very doseesc, however this process found it

@@ -124,6 +124,53 @@ def _install_locator() -> None:
 _install_locator()
 
 
+def _install_index_lock() -> None:
+    """Make numba's cache index safe for several processes at once. numba saves a compiled
+    signature by reading the function's index, choosing a data-file name not yet in it, writing
+    the index and then the data; two processes saving two signatures of one function at the
+    same moment can both choose the same name, and the index then maps one signature to the
+    other's machine code. doseesc compiles in two processes (``_ahead``: the cold what-if's
+    helper; worker processes), so here each save and load holds an exclusive lock on a file in
+    the cache folder (POSIX ``flock``; elsewhere numba is left as it is, and the helper does not
+    start)."""
+    try:
+        import fcntl
+        from numba.core import caching
+    except ImportError:  # pragma: no cover
+        return
+    cls = getattr(caching, "IndexDataCacheFile", None)
+    if cls is None or getattr(cls, "_doseesc_locked", False):
+        return
+
+    def locked(method):
+        def wrapper(self, *args, **kwargs):
+            try:
+                fd = os.open(os.path.join(self._cache_path, ".index-lock"), os.O_CREAT | os.O_RDWR, 0o644)
+            except OSError:  # no writable cache folder: nothing is saved anyway
+                return method(self, *args, **kwargs)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                return method(self, *args, **kwargs)
+            finally:
+                os.close(fd)  # releases the lock
+
+        return wrapper
+
+    cls.save = locked(cls.save)
+    cls.load = locked(cls.load)
+    cls._doseesc_locked = True
+
+
+_install_index_lock()
+
+
+def index_locked() -> bool:
+    """Whether numba's cache index is locked across processes here (see ``_install_index_lock``)."""
+    from numba.core import caching
+
+    return bool(getattr(getattr(caching, "IndexDataCacheFile", None), "_doseesc_locked", False))
+
+
 def jit(func=None, *, parallel: bool = False, inline: bool = False, nrt: bool = True):
     """Compile ``func`` with the project options (``parallel`` only for batch kernels).
 
