@@ -135,6 +135,7 @@ def _install_index_lock() -> None:
     start)."""
     try:
         import fcntl
+
         from numba.core import caching
     except ImportError:  # pragma: no cover
         return
@@ -240,8 +241,11 @@ class _CompileNotice(_event.Listener):
     def finish(self) -> None:
         if self.t0 is not None:
             took = time.perf_counter() - self.t0
+            from . import _ahead
+
             self._say(("\n" if self.tty else "") + f"doseesc: compiled {_plural(self.count, 'function')} in "
-                      f"{took:.0f} s")
+                      f"{took:.0f} s" + (" (and the simulation loops in the helper process, alongside)"
+                                         if _ahead.helped else ""))
 
 
 @contextlib.contextmanager
