@@ -63,6 +63,14 @@ Levers tried, one at a time (cold CPU-s beside a baseline run at the same time; 
   quasi-CRM): cold gBOIN simulate 17.0 -> 6.7 CPU-s; cold what-if 205.9 CPU-s (wall 174 s, 133 s
   compiling, 205 functions; ``graded.run_batch`` 4).
 
+Then (this round's last changes): the what-if keeps each design's decision cache between runs
+(its time outside compilation 56 -> 25 s, one thread) and, on a cold cache, starts a helper
+process (``doseesc/_ahead.py``) that compiles the simulation loops while the what-if compiles
+exact enumeration. This script then counts only this process's compiling (the helper's is in
+its own process); the wall time is the whole run's: 97.0 and 101.0 s with NUMBA_NUM_THREADS=1,
+102.7 s with the default two threads (load 0.3-1.9), against 178.0 s (179.9 CPU-s, 121.5 s
+compiling, 205 functions) for a run of the code before them, made the same day.
+
 Numba's code-generation settings can be compared by the environment, e.g.
 ``NUMBA_OPT=1 python benchmarks/bench_compile.py``: on this machine the cold compile of exact
 enumeration took 55.6 CPU-s at the default NUMBA_OPT=3, 51.9 s at NUMBA_OPT=1 and 52.5 s
