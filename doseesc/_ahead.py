@@ -43,7 +43,6 @@ WHAT = {"cohort": "the trial loop", "tite12": "TITE-BOIN12's loop", "graded": "t
         "benchmark": "the complete-information benchmark", "exact_eff": "exact enumeration with efficacy"}
 
 _STATE: dict | None = None  # this process's helper: {"dir", "proc", "seen"}
-helped = False  # whether this process started a helper (for the compile notice)
 
 
 def _marker() -> str:
@@ -86,8 +85,6 @@ def start() -> bool:
         shutil.rmtree(folder, ignore_errors=True)
         return False
     _STATE = {"dir": folder, "proc": proc, "seen": set()}
-    global helped
-    helped = True
     return True
 
 

@@ -241,11 +241,8 @@ class _CompileNotice(_event.Listener):
     def finish(self) -> None:
         if self.t0 is not None:
             took = time.perf_counter() - self.t0
-            from . import _ahead
-
             self._say(("\n" if self.tty else "") + f"doseesc: compiled {_plural(self.count, 'function')} in "
-                      f"{took:.0f} s" + (" (and the simulation loops in the helper process, alongside)"
-                                         if _ahead.helped else ""))
+                      f"{took:.0f} s")
 
 
 @contextlib.contextmanager

@@ -943,7 +943,8 @@ def cmd_whatif(args) -> str:
 
     if _ahead.start():  # a cold kernel cache: compile the simulation loops in a second process
         print("doseesc: the what-if's kernels are not cached yet; a helper process compiles the simulation loops "
-              "while this one compiles exact enumeration", file=sys.stderr, flush=True)
+              "while this one compiles exact enumeration (the counts below are this process's)", file=sys.stderr,
+              flush=True)
     ok = False
     try:
         res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size,

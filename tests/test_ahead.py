@@ -65,7 +65,6 @@ def test_the_helper_starts_only_while_the_kernels_are_not_known_to_be_cached(tmp
     marker = tmp_path / "kernels" / "whatif-kernels-cached"
     monkeypatch.setattr(_ahead, "_marker", lambda: str(marker))
     monkeypatch.setattr(_ahead, "_STATE", None)
-    monkeypatch.setattr(_ahead, "helped", False)  # restored after the test (the compile notice reads it)
     monkeypatch.setenv("DOSEESC_NO_AHEAD", "1")
     assert not _ahead.start()
     monkeypatch.delenv("DOSEESC_NO_AHEAD")
