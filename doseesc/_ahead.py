@@ -20,9 +20,8 @@ once (two signatures of one function saved at the same moment can be mapped to o
 so ``_jit`` locks each index save and load across processes, and the helper starts only where
 that lock exists (POSIX).
 
-The helper starts only when the what-if's kernels are not known to be cached: after a complete
-what-if, a marker in the kernel cache folder (one per version of the compiled sources) says
-that its kernels are there.
+The helper starts only when the what-if compiles: at its first doseesc compile event (numba
+fires one only on a cache miss), so a warm run, or one refused for bad input, never starts it.
 """
 
 from __future__ import annotations
@@ -35,6 +34,8 @@ import sys
 import tempfile
 import time
 
+from numba.core import event as _event
+
 #: the steps, in the helper's order: what the what-if needs after exact enumeration
 STEPS = ("cohort", "tite12", "graded", "benchmark", "exact_eff")
 
@@ -43,12 +44,6 @@ WHAT = {"cohort": "the trial loop", "tite12": "TITE-BOIN12's loop", "graded": "t
         "benchmark": "the complete-information benchmark", "exact_eff": "exact enumeration with efficacy"}
 
 _STATE: dict | None = None  # this process's helper: {"dir", "proc", "seen"}
-
-
-def _marker() -> str:
-    from ._jit import kernel_cache_path
-
-    return os.path.join(kernel_cache_path(), "whatif-kernels-cached")
 
 
 def _claim(folder: str, step: str) -> bool:
@@ -65,14 +60,13 @@ def _done(folder: str, step: str) -> None:
 
 
 def start() -> bool:
-    """Start the helper unless the what-if's kernels are known to be cached, ``DOSEESC_NO_AHEAD``
-    is set, numba's cache index cannot be locked across processes here (not POSIX), or one
-    already runs in this process; returns whether it started."""
+    """Start the helper unless ``DOSEESC_NO_AHEAD`` is set, numba's cache index cannot be locked
+    across processes here (not POSIX), or one already runs in this process; returns whether it
+    started."""
     global _STATE
     from ._jit import index_locked
 
-    if (_STATE is not None or os.environ.get("DOSEESC_NO_AHEAD") or not index_locked()
-            or os.path.exists(_marker())):
+    if _STATE is not None or os.environ.get("DOSEESC_NO_AHEAD") or not index_locked():
         return False
     folder = tempfile.mkdtemp(prefix="doseesc-ahead-")
     env = dict(os.environ)  # the helper imports this very doseesc, however this process found it
@@ -107,9 +101,8 @@ def wait(step: str) -> None:
         time.sleep(0.05)
 
 
-def finish(ok: bool) -> None:
-    """After the what-if: stop the helper, and if the run completed, leave the marker that says
-    the what-if's kernels are cached."""
+def finish() -> None:
+    """After the what-if: stop the helper if it still runs, and remove its claims folder."""
     global _STATE
     st, _STATE = _STATE, None
     if st is not None:
@@ -119,11 +112,39 @@ def finish(ok: bool) -> None:
             with contextlib.suppress(Exception):
                 proc.wait(timeout=10)
         shutil.rmtree(st["dir"], ignore_errors=True)
-    if ok:
-        with contextlib.suppress(OSError):
-            os.makedirs(os.path.dirname(_marker()), exist_ok=True)
-            with open(_marker(), "w") as fh:
-                fh.write("the kernels of `doseesc whatif` are in this folder\n")
+
+
+class _FirstCompile(_event.Listener):
+    """Starts the helper at the first compile of a doseesc function (a cache miss)."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.fired = False
+
+    def on_start(self, event) -> None:
+        func = getattr(event.data.get("dispatcher"), "py_func", None)
+        if self.fired or not getattr(func, "__module__", "").startswith("doseesc."):
+            return
+        self.fired = True
+        if start():
+            print("doseesc: a helper process compiles the simulation loops while this one compiles exact "
+                  "enumeration (the counts below are this process's)", file=self.stream, flush=True)
+
+    def on_end(self, event) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def helping(stream=None):
+    """While active, the first compile of a doseesc kernel starts the helper (see the module
+    docstring); on exit the helper is stopped."""
+    listener = _FirstCompile(sys.stderr if stream is None else stream)
+    _event.register("numba:compile", listener)
+    try:
+        yield
+    finally:
+        _event.unregister("numba:compile", listener)
+        finish()
 
 
 # ---------------------------------------------------------------------------------------------

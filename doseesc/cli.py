@@ -941,20 +941,12 @@ def cmd_whatif(args) -> str:
         _io.check_output_file(args.report, "--report")
     from . import _ahead
 
-    if _ahead.start():  # a cold kernel cache: compile the simulation loops in a second process
-        print("doseesc: the what-if's kernels are not cached yet; a helper process compiles the simulation loops "
-              "while this one compiles exact enumeration (the counts below are this process's)", file=sys.stderr,
-              flush=True)
-    ok = False
-    try:
+    with _ahead.helping():  # on a cold kernel cache, a second process compiles the simulation loops
         res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size,
                      discount=args.discount, evidence=args.evidence, blrm=args.blrm, n_scenarios=args.n_scenarios,
                      n_trials=args.n_trials, seed=args.seed, progress=args.progress, phase12=args.phase12,
                      phase12_max_n=args.phase12_max_n, eff_endpoint=args.eff_endpoint,
                      eff_discount=args.eff_discount, graded=args.graded, efftox=args.efftox)
-        ok = True
-    finally:
-        _ahead.finish(ok and trials == ["A", "B"] and args.phase12 and args.graded and args.efftox)
     if args.plot:
         from . import plot
 

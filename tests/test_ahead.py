@@ -1,6 +1,6 @@
 """The cold what-if's helper process (``doseesc._ahead``): claims settle who compiles a step,
-a step the helper claimed is waited for, a dead helper never leaves the what-if waiting, and
-the helper starts only while the what-if's kernels are not known to be cached."""
+a step the helper claimed is waited for, a dead helper never leaves the what-if waiting, the
+helper starts at the what-if's first compile only, and numba's cache index is locked."""
 
 from __future__ import annotations
 
@@ -61,20 +61,43 @@ def test_the_helper_compiles_claimed_steps_and_skips_the_others(tmp_path):
         _ahead._run_step("nonsense")
 
 
-def test_the_helper_starts_only_while_the_kernels_are_not_known_to_be_cached(tmp_path, monkeypatch):
-    marker = tmp_path / "kernels" / "whatif-kernels-cached"
-    monkeypatch.setattr(_ahead, "_marker", lambda: str(marker))
+def test_the_helper_starts_at_the_first_doseesc_compile_and_stops_after(monkeypatch):
+    import io
+
+    import numba
+
+    started = []
+    monkeypatch.setattr(_ahead, "start", lambda: started.append(1) or True)
+
+    def other(x):
+        return x - 1
+
+    def add_two(x):
+        return x + 2
+
+    def add_three(x):
+        return x + 3
+
+    add_two.__module__ = add_three.__module__ = "doseesc.fake"
+    stream = io.StringIO()
+    with _ahead.helping(stream):
+        numba.njit(other)(1)  # somebody else's code (and a warm doseesc run compiles nothing)
+        assert started == [] and stream.getvalue() == ""
+        numba.njit(add_two)(1)
+        numba.njit(add_three)(1)
+    assert started == [1] and stream.getvalue().startswith("doseesc: a helper process compiles")
+
+
+def test_start_and_finish(monkeypatch):
     monkeypatch.setattr(_ahead, "_STATE", None)
     monkeypatch.setenv("DOSEESC_NO_AHEAD", "1")
     assert not _ahead.start()
     monkeypatch.delenv("DOSEESC_NO_AHEAD")
     assert _ahead.start()
-    folder = _ahead._STATE["dir"]
-    _ahead.finish(False)  # stopped, folder removed, no marker
-    assert _ahead._STATE is None and not os.path.exists(folder) and not marker.exists()
-    _ahead.finish(True)
-    assert marker.exists()
-    assert not _ahead.start()  # cached now: no helper
+    assert not _ahead.start()  # one helper per process
+    folder, proc = _ahead._STATE["dir"], _ahead._STATE["proc"]
+    _ahead.finish()  # stopped, its folder removed
+    assert _ahead._STATE is None and not os.path.exists(folder) and proc.poll() is not None
 
 
 def test_numba_cache_index_is_locked_across_writers(tmp_path):
