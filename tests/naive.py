@@ -436,3 +436,14 @@ def benchmark_exact(p_tox, target, n, ties="monotone"):
         for d in keep:
             out[d] += pr / len(keep)
     return out
+
+
+def default_sigint() -> None:
+    """``preexec_fn`` for a child that must see Ctrl-C as a shell would deliver it: SIGINT
+    unblocked and at its default action. A child inherits its parent's signal mask and ignored
+    signals; in full test-suite runs (not in smaller selections, and not traced further) children
+    of the test process ran on through SIGINT to exit 0."""
+    import signal
+
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    signal.signal(signal.SIGINT, signal.SIG_DFL)

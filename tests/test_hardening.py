@@ -22,6 +22,8 @@ from hypothesis import strategies as st
 import doseesc as de
 from doseesc.cli import main
 
+from . import naive
+
 T3 = ["--design", "3+3", "--truth", "0.05,0.1,0.2,0.3", "--target", "0.3"]
 BOIN = ["--design", "boin", "--target", "0.3", "--cohort-size", "3", "--max-n", "30"]
 TITE = ["--design", "tite-boin", "--truth", "0.05,0.1,0.2,0.3", "--target", "0.3", "--max-n", "24"]
@@ -264,7 +266,7 @@ def test_interrupted_run_leaves_no_complete_looking_file(tmp_path):
     out_dir = tmp_path / "out"
     proc = subprocess.Popen([sys.executable, "-m", "doseesc", "run", str(run_file), "--out", str(out_dir),
                              "--no-progress"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            env=dict(os.environ, NUMBA_NUM_THREADS="1"))
+                            env=dict(os.environ, NUMBA_NUM_THREADS="1"), preexec_fn=naive.default_sigint)
     time.sleep(8)
     assert proc.poll() is None
     proc.send_signal(signal.SIGINT)

@@ -19,6 +19,7 @@ import doseesc as de
 from doseesc import _json
 from doseesc.cli import main
 
+from . import naive
 from .naive_interval import lambdas, p_above
 
 
@@ -308,7 +309,7 @@ def test_single_trial_table_says_why_no_se(capsys):
 def _interrupt(argv, after=8.0):
     env = dict(os.environ, NUMBA_NUM_THREADS="1")
     proc = subprocess.Popen([sys.executable, "-m", "doseesc", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env=env)
+                            text=True, env=env, preexec_fn=naive.default_sigint)
     time.sleep(after)
     assert proc.poll() is None, "the command finished before it could be interrupted"
     sent = time.monotonic()
