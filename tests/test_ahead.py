@@ -134,3 +134,15 @@ def test_numba_cache_index_is_locked_across_writers(tmp_path):
         for x in ts:
             x.join()
         assert a.load(("sig", "A")) == b"A" and a.load(("sig", "B")) == b"B"
+
+
+def test_runs_of_loops_the_helper_does_not_compile_claim_nothing(helper):
+    import doseesc as de
+
+    folder, _ = helper
+    tm = de.TimeModel(window=28, rate=3 / 28)
+    de.simulate(de.TITEBOIN(target=0.25, max_n=6, cohort_size=3), de.Scenario([0.1, 0.3], target=0.25, time=tm),
+                n_trials=2, seed=1)
+    assert list(folder.iterdir()) == []
+    de.simulate(de.BOIN(target=0.25, max_n=6, cohort_size=3), de.Scenario([0.1, 0.3], target=0.25), n_trials=2, seed=1)
+    assert sorted(p.name for p in folder.iterdir()) == ["cohort.claim"]

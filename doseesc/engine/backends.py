@@ -184,7 +184,9 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
     batch = _trial.run_batch
     if job.tite:
         batch = {TITE_BOIN: _tite.run_batch_boin, TITE_BOIN12: _tite.run_batch12}.get(job.code, _tite.run_batch)
-    _ahead.wait({_trial.run_batch: "cohort", _tite.run_batch12: "tite12"}.get(batch, ""))
+    step = {_trial.run_batch: "cohort", _tite.run_batch12: "tite12"}.get(batch)
+    if step is not None:  # the loops the what-if's helper compiles
+        _ahead.wait(step)
     s = slice(at, at + hi - lo)
     pet = job.p_eff_t if job.p_eff_t is not None else job.p_tox
     pen = job.p_eff_n if job.p_eff_n is not None else job.p_tox
