@@ -155,9 +155,12 @@ def _run_step(step: str) -> None:
     """Compile ``step``'s kernel by a tiny run of exactly the kinds of arrays the what-if passes."""
     import doseesc as de
 
-    if step == "cohort":
-        de.simulate(de.BOIN(target=0.2, cohort_size=3, max_n=6), de.Scenario([0.1, 0.3], target=0.2), n_trials=2,
-                    seed=1)
+    from ._jit import all_families
+
+    if step == "cohort":  # the what-if's shared (every-family) trial loop: _jit.all_families
+        with all_families():
+            de.simulate(de.BOIN(target=0.2, cohort_size=3, max_n=6), de.Scenario([0.1, 0.3], target=0.2),
+                        n_trials=2, seed=1)
     elif step == "tite12":
         sc = de.Scenario([0.1, 0.3], p_eff=[0.3, 0.5], target=0.2, utility=(100, 40, 60, 0),
                          time=de.TimeModel(window=60.0, rate=0.1))

@@ -23,6 +23,7 @@ import numpy as np
 
 from . import _json
 from . import _validate as v
+from ._jit import all_families
 from .designs import BLRM, BOIN, CRM, MTPI2, Keyboard, ThreePlusThree, crm_skeleton
 from .engine import compare, exact
 from .scenario import Scenario
@@ -551,6 +552,7 @@ def _signed(x: float, dec: int) -> str:
 
 
 # ---------------------------------------------------------------------------- the what-if
+@all_families()  # six design families: one shared compile of the trial loop and of exact enumeration
 def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: int | None = None,
            cohort_size: int = 3, discount: float = 0.5, evidence: str = "others", blrm: bool = True,
            n_scenarios: int = 200, n_trials: int = 250, seed: int = 1, progress: bool | None = False,

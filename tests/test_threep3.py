@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import doseesc as de
+from doseesc._jit import for_code
 from doseesc._kernels import trial as ktrial
 from doseesc._kernels.rng import make_key
 
@@ -200,11 +201,11 @@ def test_results_do_not_depend_on_chunking():
     away = np.empty(n, np.int64)
     ndrop = np.empty((n, 5), np.int64)
     for lo, hi in ((0, 337), (337, 1000)):
-        ktrial.run_batch(d.code, d.ipar, d.fpar, d.tab, d.rules, d.safety_tab, np.zeros(8), p[None], p[None],
-                         p[None], p[None], np.array([make_key(3)]), 1000, lo, d.max_n, d.n_aux, d.n_work, sel[lo:hi],
-                         rs[lo:hi], npat[lo:hi], ndlt[lo:hi], nae[lo:hi], ndrop[lo:hi],
-                         np.empty((hi - lo, 0), np.int64), dur[lo:hi], wait[lo:hi], away[lo:hi],
-                         np.zeros((numba.get_num_threads(), max(d.n_work, 1))))
+        for_code(ktrial.run_batch, d.code, d.ipar, d.fpar, d.tab, d.rules, d.safety_tab, np.zeros(8), p[None],
+                 p[None], p[None], p[None], np.array([make_key(3)]), 1000, lo, d.max_n, d.n_aux, d.n_work,
+                 sel[lo:hi], rs[lo:hi], npat[lo:hi], ndlt[lo:hi], nae[lo:hi], ndrop[lo:hi],
+                 np.empty((hi - lo, 0), np.int64), dur[lo:hi], wait[lo:hi], away[lo:hi],
+                 np.zeros((numba.get_num_threads(), max(d.n_work, 1))))
     assert np.array_equal(whole.n_patients, npat)
     assert np.array_equal(whole.selected, sel + 1)
 

@@ -22,19 +22,51 @@ efficacy, so their decisions cannot depend on it. Exact enumeration calls ``deci
 and ``select_eff_exact``, which route only the phase I/II designs the exact engine accepts
 (BOIN12): EffTox is simulated only, and leaving its posterior out of the enumeration kernel
 saves about half of that kernel's compilation.
+
+Each verb is compiled for one family only: ``code`` reaches the kernels as a compile-time
+constant (numba's ``Literal[int]``; the Python layer calls the entry points through
+:func:`doseesc._jit.for_code`), and each verb's overload below picks that family's function
+while numba types the caller. A BOIN simulation therefore compiles BOIN's decisions and not
+the CRM's, BLRM's or EffTox's; every kernel that passes ``code`` on is compiled once per family
+it is used with (``benchmarks/bench_compile.py`` has the measurements). A ``code`` that is a
+run-time value (``_jit.all_families``: the what-if, which runs six families) gets the chain of
+branches over every family (``_generic_*``), compiled once for all of them; the same family
+functions run either way, so the records are the same (tested).
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numba import types
+from numba.extending import overload
 
 from .._jit import jit
 from . import blrm, boin12, crm, efftox, ewoc, interval, threep3
 from .codes import BLRM, BOIN12, CRM, EFFTOX, EWOC, INTERVAL, THREE_PLUS_THREE
 
 
-@jit
-def start(code, ipar, fpar, tab, aux):
+def _family(code) -> int | None:
+    """The design code of a ``Literal[int]`` type (typing time); None for a run-time code."""
+    return code.literal_value if isinstance(code, types.IntegerLiteral) else None
+
+
+def _verb(func, **options):
+    """Register ``func``'s overload (``func`` returns the implementation for one design code)."""
+    def stub(*args):  # pragma: no cover - only numba calls these, through the overload
+        raise NotImplementedError(f"dispatch.{func.__name__} runs in compiled code only")
+
+    stub.__name__ = stub.__qualname__ = func.__name__
+    stub.__doc__ = func.__doc__
+    overload(stub, prefer_literal=True, **options)(func)
+    return stub
+
+
+def _verb_inline(func):
+    """:func:`_verb`, inlined into its callers at numba-IR level (the per-cohort decision)."""
+    return _verb(func, inline="always")
+
+
+def _generic_start(code, ipar, fpar, tab, aux):
     if code == INTERVAL:
         return interval.start(ipar, aux)
     if code == THREE_PLUS_THREE:
@@ -52,8 +84,30 @@ def start(code, ipar, fpar, tab, aux):
     return -1, 0
 
 
-@jit(inline=True)
-def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
+@_verb
+def start(code, ipar, fpar, tab, aux):
+    """``(dose, cohort_size)`` of the first cohort."""
+    f = _family(code)
+    if f is None:  # a run-time code: every family, as one compiled chain
+        return _generic_start
+    if f == INTERVAL:
+        return lambda code, ipar, fpar, tab, aux: interval.start(ipar, aux)
+    if f == THREE_PLUS_THREE:
+        return lambda code, ipar, fpar, tab, aux: threep3.start(ipar, aux)
+    if f == CRM:
+        return lambda code, ipar, fpar, tab, aux: crm.start(ipar, aux)
+    if f == BLRM:
+        return lambda code, ipar, fpar, tab, aux: blrm.start(ipar, aux)
+    if f == EWOC:
+        return lambda code, ipar, fpar, tab, aux: ewoc.start(ipar, aux)
+    if f == BOIN12:
+        return lambda code, ipar, fpar, tab, aux: boin12.start(ipar, aux)
+    if f == EFFTOX:
+        return lambda code, ipar, fpar, tab, aux: efftox.start(ipar, aux)
+    return lambda code, ipar, fpar, tab, aux: (-1, 0)
+
+
+def _generic_decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
     if code == INTERVAL:
         return interval.decide(ipar, tab, n, y, aux, cur, c, k)
     if code == THREE_PLUS_THREE:
@@ -67,8 +121,30 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
     return -1, 0, -1
 
 
-@jit
-def select(code, ipar, fpar, tab, n, y, aux, work):
+@_verb_inline
+def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
+    """``(dose, cohort_size, reason)`` after a cohort (toxicity-only designs)."""
+    f = _family(code)
+    if f is None:  # a run-time code: every family, as one compiled chain
+        return _generic_decide
+    if f == INTERVAL:
+        return lambda code, ipar, fpar, tab, n, y, aux, work, cur, c, k: interval.decide(ipar, tab, n, y, aux, cur, c,
+                                                                                         k)
+    if f == THREE_PLUS_THREE:
+        return lambda code, ipar, fpar, tab, n, y, aux, work, cur, c, k: threep3.decide(ipar, n, y, aux, cur)
+    if f == CRM:
+        return lambda code, ipar, fpar, tab, n, y, aux, work, cur, c, k: crm.decide(ipar, fpar, tab, n, y, aux, work,
+                                                                                    cur, c, k)
+    if f == BLRM:
+        return lambda code, ipar, fpar, tab, n, y, aux, work, cur, c, k: blrm.decide(ipar, fpar, tab, n, y, aux,
+                                                                                     work, cur, c, k)
+    if f == EWOC:
+        return lambda code, ipar, fpar, tab, n, y, aux, work, cur, c, k: ewoc.decide(ipar, fpar, tab, n, y, aux,
+                                                                                     work, cur, c, k)
+    return lambda code, ipar, fpar, tab, n, y, aux, work, cur, c, k: (-1, 0, -1)
+
+
+def _generic_select(code, ipar, fpar, tab, n, y, aux, work):
     if code == INTERVAL:
         return interval.select(ipar, fpar, tab, n, y, work)
     if code == THREE_PLUS_THREE:
@@ -82,8 +158,34 @@ def select(code, ipar, fpar, tab, n, y, aux, work):
     return -2
 
 
+@_verb
+def select(code, ipar, fpar, tab, n, y, aux, work):
+    """The final selection (0-based; -1 none) of a toxicity-only design."""
+    f = _family(code)
+    if f is None:  # a run-time code: every family, as one compiled chain
+        return _generic_select
+    if f == INTERVAL:
+        return lambda code, ipar, fpar, tab, n, y, aux, work: interval.select(ipar, fpar, tab, n, y, work)
+    if f == THREE_PLUS_THREE:
+        return lambda code, ipar, fpar, tab, n, y, aux, work: threep3.select(n, y)
+    if f == CRM:
+        return lambda code, ipar, fpar, tab, n, y, aux, work: crm.select(ipar, fpar, tab, n, y, work)
+    if f == BLRM:
+        return lambda code, ipar, fpar, tab, n, y, aux, work: blrm.select(ipar, fpar, tab, n, y, aux, work)
+    if f == EWOC:
+        return lambda code, ipar, fpar, tab, n, y, aux, work: ewoc.select(ipar, fpar, tab, n, y, aux, work)
+    return lambda code, ipar, fpar, tab, n, y, aux, work: -2
+
+
 @jit
-def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
+def _observed(n, y, out):
+    """Observed DLT rates for designs without a model."""
+    for d in range(n.shape[0]):
+        out[d] = y[d] / n[d] if n[d] > 0 else np.nan
+    return np.nan
+
+
+def _generic_estimates(code, ipar, fpar, tab, n, y, aux, work, out):
     if code == INTERVAL:
         return interval.estimates(fpar, n, y, work, out)
     if code == CRM:
@@ -92,9 +194,24 @@ def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
         return blrm.estimates(ipar, fpar, tab, n, y, work, out)
     if code == EWOC:
         return ewoc.estimates(ipar, fpar, tab, n, y, work, out)
-    for d in range(n.shape[0]):
-        out[d] = y[d] / n[d] if n[d] > 0 else np.nan
-    return np.nan
+    return _observed(n, y, out)
+
+
+@_verb
+def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
+    """The per-dose DLT estimates into ``out``; returns a model parameter (NaN if none)."""
+    f = _family(code)
+    if f is None:  # a run-time code: every family, as one compiled chain
+        return _generic_estimates
+    if f == INTERVAL:
+        return lambda code, ipar, fpar, tab, n, y, aux, work, out: interval.estimates(fpar, n, y, work, out)
+    if f == CRM:
+        return lambda code, ipar, fpar, tab, n, y, aux, work, out: crm.estimates(ipar, fpar, tab, n, y, work, out)
+    if f == BLRM:
+        return lambda code, ipar, fpar, tab, n, y, aux, work, out: blrm.estimates(ipar, fpar, tab, n, y, work, out)
+    if f == EWOC:
+        return lambda code, ipar, fpar, tab, n, y, aux, work, out: ewoc.estimates(ipar, fpar, tab, n, y, work, out)
+    return lambda code, ipar, fpar, tab, n, y, aux, work, out: _observed(n, y, out)
 
 
 @jit(inline=True)
@@ -103,10 +220,7 @@ def uses_efficacy(code):
     return 30 <= code < 40
 
 
-@jit
-def decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
-    """``decide`` for phase I/II designs: also the per-dose responses ``e``, patients with both
-    ``b``, and the cohort's ``ke`` responses (``kb`` with both)."""
+def _generic_decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
     if code == BOIN12:
         return boin12.decide(ipar, fpar, tab, n, y, e, b, cur)
     if code == EFFTOX:
@@ -114,9 +228,23 @@ def decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
     return -1, 0, -1
 
 
-@jit
-def select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work):
-    """``select`` for phase I/II designs."""
+@_verb
+def decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
+    """``decide`` for phase I/II designs: also the per-dose responses ``e``, patients with both
+    ``b``, and the cohort's ``ke`` responses (``kb`` with both)."""
+    f = _family(code)
+    if f is None:  # a run-time code: every family, as one compiled chain
+        return _generic_decide_eff
+    if f == BOIN12:
+        return lambda code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb: boin12.decide(
+            ipar, fpar, tab, n, y, e, b, cur)
+    if f == EFFTOX:
+        return lambda code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb: efftox.decide(
+            ipar, fpar, tab, n, y, e, b, work)
+    return lambda code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb: (-1, 0, -1)
+
+
+def _generic_select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work):
     if code == BOIN12:
         return boin12.select(ipar, fpar, tab, n, y, e, b, work)
     if code == EFFTOX:
@@ -124,17 +252,14 @@ def select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work):
     return -2
 
 
-@jit
-def decide_eff_exact(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
-    """``decide_eff`` for exact enumeration: the phase I/II designs with ``exact_ok`` (BOIN12)."""
-    if code == BOIN12:
-        return boin12.decide(ipar, fpar, tab, n, y, e, b, cur)
-    return -1, 0, -1
-
-
-@jit
-def select_eff_exact(code, ipar, fpar, tab, n, y, e, b, aux, work):
-    """``select_eff`` for exact enumeration (BOIN12)."""
-    if code == BOIN12:
-        return boin12.select(ipar, fpar, tab, n, y, e, b, work)
-    return -2
+@_verb
+def select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work):
+    """``select`` for phase I/II designs."""
+    f = _family(code)
+    if f is None:  # a run-time code: every family, as one compiled chain
+        return _generic_select_eff
+    if f == BOIN12:
+        return lambda code, ipar, fpar, tab, n, y, e, b, aux, work: boin12.select(ipar, fpar, tab, n, y, e, b, work)
+    if f == EFFTOX:
+        return lambda code, ipar, fpar, tab, n, y, e, b, aux, work: efftox.select(ipar, fpar, tab, n, y, e, b, work)
+    return lambda code, ipar, fpar, tab, n, y, e, b, aux, work: -2

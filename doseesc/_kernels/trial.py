@@ -504,8 +504,8 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
                     total = 0
                     for d in range(n_doses):
                         total += n[d]
-                    nxt, c2, reason = dispatch.decide_eff_exact(code, ipar, fpar, tab, n, y, e, b, aux, work, cur,
-                                                                c, k, ke, k3)
+                    nxt, c2, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c,
+                                                          k, ke, k3)
                     nxt, c2, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c2, reason)
                     if reason == CONTINUE and total >= max_n:
                         reason = MAX_N
@@ -514,7 +514,7 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
                             term[nt, 0] = -1
                         else:
                             term[nt, 0] = _rules.restrict_selection(
-                                rules, n, dispatch.select_eff_exact(code, ipar, fpar, tab, n, y, e, b, aux, work))
+                                rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work))
                         term[nt, 1] = reason
                         term[nt, 2:2 + n_doses] = n
                         term[nt, 2 + n_doses:2 + 2 * n_doses] = y

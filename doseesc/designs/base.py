@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import _validate as v
 from .. import outcomes as _outcomes
+from .._jit import for_code
 from .._kernels import trial as _trial
 from .._kernels.codes import CONTINUE, STOP_REASONS
 from .._kernels.rules import NO_RULES, NO_SAFETY
@@ -421,11 +422,11 @@ class Design:
         work = np.zeros(max(low.n_work, 1))
         rec_dose = np.empty(len(cohorts), dtype=np.int64)
         rec_size = np.empty(len(cohorts), dtype=np.int64)
-        nxt, c, reason, stopped, sel = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules,
-                                                     low.safety_tab, low.max_n, dose, size, tox, None, None, n, y,
-                                                     None, None, aux, work, rec_dose, rec_size)
+        nxt, c, reason, stopped, sel = for_code(_trial.replay, low.code, low.ipar, low.fpar, low.tab, low.rules,
+                                                low.safety_tab, low.max_n, dose, size, tox, None, None, n, y, None,
+                                                None, aux, work, rec_dose, rec_size)
         est = np.full(n_doses, np.nan)
-        beta = _trial.estimates(low.code, low.ipar, low.fpar, low.tab, n, y, aux, work, est)
+        beta = for_code(_trial.estimates, low.code, low.ipar, low.fpar, low.tab, n, y, aux, work, est)
         stop = reason != CONTINUE
         notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
         warn_deviations(notes)
@@ -451,9 +452,9 @@ class Design:
         work = np.zeros(max(low.n_work, 1))
         rec_dose = np.empty(len(cohorts), dtype=np.int64)
         rec_size = np.empty(len(cohorts), dtype=np.int64)
-        nxt, c, reason, stopped, sel = _trial.replay(low.code, low.ipar, low.fpar, low.tab, low.rules,
-                                                     low.safety_tab, low.max_n, dose, size, tox, eff, both, n, y, e,
-                                                     b, aux, work, rec_dose, rec_size)
+        nxt, c, reason, stopped, sel = for_code(_trial.replay, low.code, low.ipar, low.fpar, low.tab, low.rules,
+                                                low.safety_tab, low.max_n, dose, size, tox, eff, both, n, y, e, b,
+                                                aux, work, rec_dose, rec_size)
         stop = reason != CONTINUE
         notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
         warn_deviations(notes)
@@ -473,7 +474,7 @@ class Design:
         aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
         work = np.zeros(max(low.n_work, 1))
         self._prepare_select_aux(low, aux, n, y)
-        sel = _trial.final_select(low.code, low.ipar, low.fpar, low.tab, low.rules, CONTINUE, n, y, aux, work)
+        sel = for_code(_trial.final_select, low.code, low.ipar, low.fpar, low.tab, low.rules, CONTINUE, n, y, aux, work)
         return None if sel < 0 else int(sel) + 1
 
     def _for_counts(self, n: np.ndarray) -> Design:

@@ -17,6 +17,7 @@ import numpy as np
 from .. import _ahead
 from .. import _validate as v
 from .. import timemodel as _time
+from .._jit import for_code
 from .._kernels import exact as _exact
 from .._kernels import trial as _trial
 from .._kernels.codes import BACKFILL_CODES, GRADED_CODES, TITE_BOIN12, TITE_CODES
@@ -469,9 +470,9 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
     if low.efficacy:
         return _exact_records_eff(low, sc)
     p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
-    status, term, term_p, n_states, cohort, need = _exact.enumerate_states(
-        low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, p_tox, low.max_n, low.n_aux,
-        low.n_work + low.n_cache, MAX_EXACT_STATES, memory_budget() // 2)
+    status, term, term_p, n_states, cohort, need = for_code(
+        _exact.enumerate_states, low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, p_tox, low.max_n,
+        low.n_aux, low.n_work + low.n_cache, MAX_EXACT_STATES, memory_budget() // 2, shared=True)
     if status == _exact.TOO_MUCH_MEMORY:
         raise ValueError(f"design: exact enumeration needs about {need / 2**30:,.1f} GiB at cohort {cohort} "
                          f"({n_states:,} trial states), more than this run may use; use simulate()")
@@ -484,7 +485,7 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
 
 def _exact_records_py(low: Lowered, sc: Scenario) -> TrialRecords:
     p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
-    rows = _trial.initial_state(low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
+    rows = for_code(_trial.initial_state, low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
     probs = np.ones(1)
     terms, term_ps = [], []
     n_states = 0
@@ -496,9 +497,9 @@ def _exact_records_py(low: Lowered, sc: Scenario) -> TrialRecords:
         if need > budget:
             raise ValueError(f"design: exact enumeration needs about {need / 2**30:,.1f} GiB at cohort {cohort} "
                              f"({rows.shape[0]:,} trial states), more than this run may use; use simulate()")
-        rows, probs, term, term_p = _trial.expand(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab,
-                                                  p_tox, low.max_n, low.n_aux, rows, probs,
-                                                  low.n_work + low.n_cache)
+        rows, probs, term, term_p = for_code(_trial.expand, low.code, low.ipar, low.fpar, low.tab, low.rules,
+                                             low.safety_tab, p_tox, low.max_n, low.n_aux, rows, probs,
+                                             low.n_work + low.n_cache)
         rows, probs = _merge_states(rows, probs)
         n_states += rows.shape[0]
         if n_states > MAX_EXACT_STATES:
@@ -546,7 +547,7 @@ def _exact_records_eff(low: Lowered, sc: Scenario) -> TrialRecords:
     expanded in chunks and merged as they come, so memory stays bounded by the distinct states."""
     q = np.ascontiguousarray(sc.p_joint, dtype=np.float64)
     _ahead.wait("exact_eff")
-    rows = _trial.initial_state_eff(low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
+    rows = for_code(_trial.initial_state_eff, low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
     probs = np.ones(1)
     track = 1 if low.efficacy >= 2 else 0
     terms, term_ps = [], []
@@ -557,9 +558,9 @@ def _exact_records_eff(low: Lowered, sc: Scenario) -> TrialRecords:
         kids, kid_ps = [], []
         n_kids = 0
         for lo in range(0, rows.shape[0], EXACT_CHUNK):
-            c, cp, t, tp = _trial.expand_eff(low.code, low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, q,
-                                             low.max_n, low.n_aux, rows[lo:lo + EXACT_CHUNK],
-                                             probs[lo:lo + EXACT_CHUNK], low.n_work, track)
+            c, cp, t, tp = for_code(_trial.expand_eff, low.code, low.ipar, low.fpar, low.tab, low.rules,
+                                    low.safety_tab, q, low.max_n, low.n_aux, rows[lo:lo + EXACT_CHUNK],
+                                    probs[lo:lo + EXACT_CHUNK], low.n_work, track)
             c, cp = _merge_eff(c, cp)
             kids.append(c)
             kid_ps.append(cp)

@@ -29,6 +29,7 @@ import numba
 import numpy as np
 
 from .. import _ahead
+from .._jit import for_code
 from .._kernels import backfill as _bf
 from .._kernels import graded as _graded
 from .._kernels import tite as _tite
@@ -191,9 +192,13 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
     pet = job.p_eff_t if job.p_eff_t is not None else job.p_tox
     pen = job.p_eff_n if job.p_eff_n is not None else job.p_tox
     scratch = scratch_for(job, scratch)
-    batch(job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum, pet, pen,
-          job.keys, job.per_scenario, lo, job.max_n, job.n_aux, job.n_work,
-          *(out[f][s] for f in FIELDS), scratch)
+    args = (job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum, pet,
+            pen, job.keys, job.per_scenario, lo, job.max_n, job.n_aux, job.n_work, *(out[f][s] for f in FIELDS),
+            scratch)
+    if batch is _trial.run_batch:  # compiled for this design's family only (_kernels/dispatch.py)
+        for_code(batch, *args, shared=True)
+    else:
+        batch(*args)
     if np.any(out["reason"][s] == TOO_LONG):
         raise ValueError(f"time: a simulated trial needed more than {MAX_EVENTS:,} arrivals or enrolments; the time "
                          "model (rate, window, dropout) makes trials too long to simulate")
