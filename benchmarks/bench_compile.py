@@ -71,6 +71,14 @@ its own process); the wall time is the whole run's: 97.0 and 101.0 s with NUMBA_
 102.7 s with the default two threads (load 0.3-1.9), against 178.0 s (179.9 CPU-s, 121.5 s
 compiling, 205 functions) for a run of the code before them, made the same day.
 
+Then per-family compilation (``_kernels/dispatch.py``, ``_jit.for_code``): outside the what-if,
+the design code reaches the kernels as a compile-time constant and each family compiles only its
+own decisions. Cold ``doseesc simulate --design boin`` (the second command above): 11.9 s
+compiling (13.5 CPU-s for the command; 27 doseesc functions), against about 87 CPU-s before. A
+cold what-if with a per-family compile of the trial loop and of exact enumeration took 146-149 s
+(six families, each compiling both); with the what-if keeping one shared compile for all its
+families (``_jit.all_families``) it is 107 s (load 0.9), as before within the machine's noise.
+
 Numba's code-generation settings can be compared by the environment, e.g.
 ``NUMBA_OPT=1 python benchmarks/bench_compile.py``: on this machine the cold compile of exact
 enumeration took 55.6 CPU-s at the default NUMBA_OPT=3, 51.9 s at NUMBA_OPT=1 and 52.5 s

@@ -235,8 +235,9 @@ def _plural(k: int, word: str) -> str:
 
 class _CompileNotice(_event.Listener):
     """Tells the user, on ``stream``, that doseesc kernels are being compiled (a cold cache
-    takes a few minutes) and how far it got; silent when everything loads from the cache.
-    numba fires its ``numba:compile`` event only on a cache miss."""
+    takes seconds for one design, about two minutes for the what-if) and how far it got; silent
+    when everything loads from the cache. numba fires its ``numba:compile`` event only on a cache
+    miss."""
 
     def __init__(self, stream):
         self.stream = stream
@@ -257,8 +258,8 @@ class _CompileNotice(_event.Listener):
         self.stack.append(ours)
         if ours and self.t0 is None:
             self.t0 = time.perf_counter()
-            self._say(f"doseesc: compiling the doseesc kernels once (a few minutes; later runs load them from "
-                      f"{cache_dir()})")
+            self._say(f"doseesc: compiling the doseesc kernels once (seconds for one design, about two minutes "
+                      f"for the what-if; later runs load them from {cache_dir()})")
 
     def on_end(self, event) -> None:
         if not (self.stack and self.stack.pop()):
