@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 from .. import _validate as v
 from ._beta import moment_ess
@@ -215,6 +215,8 @@ def _unpack(phi: np.ndarray) -> tuple:
 
 def _log_hyperprior(phi: np.ndarray, mu_mean, mu_sd, tau_scale) -> np.ndarray:
     """Hyperprior density in phi coordinates (with the Jacobians of the log and atanh maps)."""
+    from scipy import stats  # here, not at import: scipy.stats alone costs 0.4-2 s of start-up
+
     ma, mb, ta, tb, r = _unpack(phi)
     out = stats.norm.logpdf(ma, mu_mean[0], mu_sd[0]) + stats.norm.logpdf(mb, mu_mean[1], mu_sd[1])
     out += stats.halfnorm.logpdf(ta, scale=tau_scale[0]) + phi[:, 2]
@@ -243,6 +245,8 @@ def _log_lik(phi: np.ndarray, trials: list) -> np.ndarray:
 
 def _prior_points(n: int, seed: int, mu_mean, mu_sd, tau_scale) -> np.ndarray:
     """Quasi-random draws from the hyperprior, in phi coordinates."""
+    from scipy import stats  # here, not at import: scipy.stats alone costs 0.4-2 s of start-up
+
     q = stats.qmc.Sobol(d=5, scramble=True, seed=seed).random(n)
     q = np.clip(q, 1e-12, 1 - 1e-12)
     phi = np.empty((n, 5))
@@ -255,6 +259,8 @@ def _prior_points(n: int, seed: int, mu_mean, mu_sd, tau_scale) -> np.ndarray:
 
 
 def _t_points(n: int, seed: int, mean: np.ndarray, cov: np.ndarray, df: float) -> np.ndarray:
+    from scipy import stats  # here, not at import: scipy.stats alone costs 0.4-2 s of start-up
+
     q = stats.qmc.Sobol(d=6, scramble=True, seed=seed).random(n)
     q = np.clip(q, 1e-12, 1 - 1e-12)
     z = special.ndtri(q[:, :5])
@@ -268,6 +274,8 @@ def _posterior_sample(trials: list, n_points: int, seed: int, mu_mean, mu_sd, ta
     stage's weighted moments (covariance inflated 1.5^2) and n/4 more from the hyperprior
     (defensive mixture, weights by the balance heuristic). Points where the hyperprior or the
     likelihood is not finite (the proposal's far tails) get weight 0."""
+    from scipy import stats  # here, not at import: scipy.stats alone costs 0.4-2 s of start-up
+
     n1 = n_points // 4
     phi1 = _prior_points(n1, seed, mu_mean, mu_sd, tau_scale)
     lw1 = _log_lik(phi1, trials)
