@@ -67,20 +67,21 @@ def _verb_inline(func):
 
 
 def _generic_start(code, ipar, fpar, tab, aux):
+    """``start`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == INTERVAL:
-        return interval.start(ipar, aux)
+        return start(INTERVAL, ipar, fpar, tab, aux)
     if code == THREE_PLUS_THREE:
-        return threep3.start(ipar, aux)
+        return start(THREE_PLUS_THREE, ipar, fpar, tab, aux)
     if code == CRM:
-        return crm.start(ipar, aux)
+        return start(CRM, ipar, fpar, tab, aux)
     if code == BLRM:
-        return blrm.start(ipar, aux)
+        return start(BLRM, ipar, fpar, tab, aux)
     if code == EWOC:
-        return ewoc.start(ipar, aux)
+        return start(EWOC, ipar, fpar, tab, aux)
     if code == BOIN12:
-        return boin12.start(ipar, aux)
+        return start(BOIN12, ipar, fpar, tab, aux)
     if code == EFFTOX:
-        return efftox.start(ipar, aux)
+        return start(EFFTOX, ipar, fpar, tab, aux)
     return -1, 0
 
 
@@ -108,16 +109,17 @@ def start(code, ipar, fpar, tab, aux):
 
 
 def _generic_decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
+    """``decide`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == INTERVAL:
-        return interval.decide(ipar, tab, n, y, aux, cur, c, k)
+        return decide(INTERVAL, ipar, fpar, tab, n, y, aux, work, cur, c, k)
     if code == THREE_PLUS_THREE:
-        return threep3.decide(ipar, n, y, aux, cur)
+        return decide(THREE_PLUS_THREE, ipar, fpar, tab, n, y, aux, work, cur, c, k)
     if code == CRM:
-        return crm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        return decide(CRM, ipar, fpar, tab, n, y, aux, work, cur, c, k)
     if code == BLRM:
-        return blrm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        return decide(BLRM, ipar, fpar, tab, n, y, aux, work, cur, c, k)
     if code == EWOC:
-        return ewoc.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        return decide(EWOC, ipar, fpar, tab, n, y, aux, work, cur, c, k)
     return -1, 0, -1
 
 
@@ -145,16 +147,17 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
 
 
 def _generic_select(code, ipar, fpar, tab, n, y, aux, work):
+    """``select`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == INTERVAL:
-        return interval.select(ipar, fpar, tab, n, y, work)
+        return select(INTERVAL, ipar, fpar, tab, n, y, aux, work)
     if code == THREE_PLUS_THREE:
-        return threep3.select(n, y)
+        return select(THREE_PLUS_THREE, ipar, fpar, tab, n, y, aux, work)
     if code == CRM:
-        return crm.select(ipar, fpar, tab, n, y, work)
+        return select(CRM, ipar, fpar, tab, n, y, aux, work)
     if code == BLRM:
-        return blrm.select(ipar, fpar, tab, n, y, aux, work)
+        return select(BLRM, ipar, fpar, tab, n, y, aux, work)
     if code == EWOC:
-        return ewoc.select(ipar, fpar, tab, n, y, aux, work)
+        return select(EWOC, ipar, fpar, tab, n, y, aux, work)
     return -2
 
 
@@ -186,14 +189,15 @@ def _observed(n, y, out):
 
 
 def _generic_estimates(code, ipar, fpar, tab, n, y, aux, work, out):
+    """``estimates`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == INTERVAL:
-        return interval.estimates(fpar, n, y, work, out)
+        return estimates(INTERVAL, ipar, fpar, tab, n, y, aux, work, out)
     if code == CRM:
-        return crm.estimates(ipar, fpar, tab, n, y, work, out)
+        return estimates(CRM, ipar, fpar, tab, n, y, aux, work, out)
     if code == BLRM:
-        return blrm.estimates(ipar, fpar, tab, n, y, work, out)
+        return estimates(BLRM, ipar, fpar, tab, n, y, aux, work, out)
     if code == EWOC:
-        return ewoc.estimates(ipar, fpar, tab, n, y, work, out)
+        return estimates(EWOC, ipar, fpar, tab, n, y, aux, work, out)
     return _observed(n, y, out)
 
 
@@ -221,10 +225,11 @@ def uses_efficacy(code):
 
 
 def _generic_decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
+    """``decide_eff`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == BOIN12:
-        return boin12.decide(ipar, fpar, tab, n, y, e, b, cur)
+        return decide_eff(BOIN12, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb)
     if code == EFFTOX:
-        return efftox.decide(ipar, fpar, tab, n, y, e, b, work)
+        return decide_eff(EFFTOX, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb)
     return -1, 0, -1
 
 
@@ -245,10 +250,11 @@ def decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
 
 
 def _generic_select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work):
+    """``select_eff`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == BOIN12:
-        return boin12.select(ipar, fpar, tab, n, y, e, b, work)
+        return select_eff(BOIN12, ipar, fpar, tab, n, y, e, b, aux, work)
     if code == EFFTOX:
-        return efftox.select(ipar, fpar, tab, n, y, e, b, work)
+        return select_eff(EFFTOX, ipar, fpar, tab, n, y, e, b, aux, work)
     return -2
 
 
