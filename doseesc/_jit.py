@@ -27,6 +27,7 @@ import tempfile
 import time
 
 import numba
+import numpy as np
 from numba.core import event as _event
 
 _OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
@@ -221,12 +222,29 @@ def for_code(kernel, code: int, *args, shared: bool = False):
     ``doseesc simulate --design boin`` compiles in 13 CPU-s instead of 87. Loaded from the
     kernel cache like any signature; compiled on a miss (numba's compile event fires then).
     ``shared``: inside :func:`all_families`, call the every-family compile instead."""
+    code = int(code)
     if shared and _ALL_FAMILIES[0]:
-        return kernel(int(code), *args)
-    from numba import types
+        return kernel(code, *args)
+    key = (kernel, code) + tuple(map(_kind, args))
+    entry = _ENTRY.get(key)
+    if entry is None:  # numba's typing of every argument: about 80 us a call, so done once per kind
+        from numba import types
 
-    sig = (types.literal(int(code)),) + tuple(kernel.typeof_pyval(a) for a in args)
-    return kernel.compile(sig)(int(code), *args)
+        sig = (types.literal(code),) + tuple(kernel.typeof_pyval(a) for a in args)
+        entry = _ENTRY[key] = kernel.compile(sig)
+    return entry(code, *args)
+
+
+_ENTRY: dict = {}  # (kernel, code, argument kinds) -> compiled entry point, for :func:`for_code`
+
+
+def _kind(a):
+    """What numba's type of ``a`` depends on, at least (dtype, dimensions, layout, writability,
+    alignment of an array; the class of anything else), cheaper to read than numba's typing."""
+    if isinstance(a, np.ndarray):
+        f = a.flags
+        return a.dtype.str, a.ndim, f.c_contiguous, f.f_contiguous, f.writeable, f.aligned
+    return type(a)
 
 
 def _plural(k: int, word: str) -> str:

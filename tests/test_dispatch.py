@@ -70,3 +70,31 @@ def test_a_boin_run_compiles_no_other_familys_decisions(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.split()[0] == "1"
     assert out.strip().endswith("[0, 0, 0, 0, 0]")
+
+
+def test_for_code_keeps_one_entry_per_kind_of_arguments():
+    """``for_code`` looks the compiled entry point up by the arguments' kinds (dtype, dimensions,
+    layout, writability); a read-only array and a writable one are different numba types, so
+    each gets its own entry, and both compute the same estimates."""
+    from doseesc import _jit
+    from doseesc._kernels import trial
+
+    d = de.CRM(skeleton=[0.1, 0.2, 0.3, 0.4], target=0.25, cohort_size=3, max_n=12)
+    low = d.lower(4)
+    n = np.array([3, 3, 0, 0])
+    y = np.array([0, 1, 0, 0])
+    aux = np.zeros(max(low.n_aux, 1), dtype=np.int64)
+    work = np.zeros(max(low.n_work, 1))
+    n_ro = n.copy()
+    n_ro.flags.writeable = False
+    outs = []
+    for counts in (n, n_ro, n):
+        out = np.full(4, np.nan)
+        _jit.for_code(trial.estimates, low.code, low.ipar, low.fpar, low.tab, counts, y, aux, work, out)
+        outs.append(out)
+    assert np.array_equal(outs[0], outs[1]) and np.array_equal(outs[0], outs[2])
+    assert np.all(np.isfinite(outs[0]))
+    # key: (kernel, code, then one kind per argument: ipar, fpar, tab, n, ...); n's kind ends in
+    # (..., writeable, aligned)
+    n_kinds = {k[5] for k in _jit._ENTRY if k[0] is trial.estimates and k[1] == low.code}
+    assert {kind[4] for kind in n_kinds} == {True, False}  # the read-only n has an entry of its own
