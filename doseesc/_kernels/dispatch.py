@@ -67,21 +67,20 @@ def _verb_inline(func):
 
 
 def _generic_start(code, ipar, fpar, tab, aux):
-    """``start`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == INTERVAL:
-        return start(INTERVAL, ipar, fpar, tab, aux)
+        return interval.start(ipar, aux)
     if code == THREE_PLUS_THREE:
-        return start(THREE_PLUS_THREE, ipar, fpar, tab, aux)
+        return threep3.start(ipar, aux)
     if code == CRM:
-        return start(CRM, ipar, fpar, tab, aux)
+        return crm.start(ipar, aux)
     if code == BLRM:
-        return start(BLRM, ipar, fpar, tab, aux)
+        return blrm.start(ipar, aux)
     if code == EWOC:
-        return start(EWOC, ipar, fpar, tab, aux)
+        return ewoc.start(ipar, aux)
     if code == BOIN12:
-        return start(BOIN12, ipar, fpar, tab, aux)
+        return boin12.start(ipar, aux)
     if code == EFFTOX:
-        return start(EFFTOX, ipar, fpar, tab, aux)
+        return efftox.start(ipar, aux)
     return -1, 0
 
 
@@ -109,17 +108,16 @@ def start(code, ipar, fpar, tab, aux):
 
 
 def _generic_decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
-    """``decide`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == INTERVAL:
-        return decide(INTERVAL, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        return interval.decide(ipar, tab, n, y, aux, cur, c, k)
     if code == THREE_PLUS_THREE:
-        return decide(THREE_PLUS_THREE, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        return threep3.decide(ipar, n, y, aux, cur)
     if code == CRM:
-        return decide(CRM, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        return crm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
     if code == BLRM:
-        return decide(BLRM, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        return blrm.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
     if code == EWOC:
-        return decide(EWOC, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+        return ewoc.decide(ipar, fpar, tab, n, y, aux, work, cur, c, k)
     return -1, 0, -1
 
 
@@ -147,17 +145,16 @@ def decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k):
 
 
 def _generic_select(code, ipar, fpar, tab, n, y, aux, work):
-    """``select`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == INTERVAL:
-        return select(INTERVAL, ipar, fpar, tab, n, y, aux, work)
+        return interval.select(ipar, fpar, tab, n, y, work)
     if code == THREE_PLUS_THREE:
-        return select(THREE_PLUS_THREE, ipar, fpar, tab, n, y, aux, work)
+        return threep3.select(n, y)
     if code == CRM:
-        return select(CRM, ipar, fpar, tab, n, y, aux, work)
+        return crm.select(ipar, fpar, tab, n, y, work)
     if code == BLRM:
-        return select(BLRM, ipar, fpar, tab, n, y, aux, work)
+        return blrm.select(ipar, fpar, tab, n, y, aux, work)
     if code == EWOC:
-        return select(EWOC, ipar, fpar, tab, n, y, aux, work)
+        return ewoc.select(ipar, fpar, tab, n, y, aux, work)
     return -2
 
 
@@ -189,15 +186,14 @@ def _observed(n, y, out):
 
 
 def _generic_estimates(code, ipar, fpar, tab, n, y, aux, work, out):
-    """``estimates`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == INTERVAL:
-        return estimates(INTERVAL, ipar, fpar, tab, n, y, aux, work, out)
+        return interval.estimates(fpar, n, y, work, out)
     if code == CRM:
-        return estimates(CRM, ipar, fpar, tab, n, y, aux, work, out)
+        return crm.estimates(ipar, fpar, tab, n, y, work, out)
     if code == BLRM:
-        return estimates(BLRM, ipar, fpar, tab, n, y, aux, work, out)
+        return blrm.estimates(ipar, fpar, tab, n, y, work, out)
     if code == EWOC:
-        return estimates(EWOC, ipar, fpar, tab, n, y, aux, work, out)
+        return ewoc.estimates(ipar, fpar, tab, n, y, work, out)
     return _observed(n, y, out)
 
 
@@ -225,11 +221,10 @@ def uses_efficacy(code):
 
 
 def _generic_decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
-    """``decide_eff`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == BOIN12:
-        return decide_eff(BOIN12, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb)
+        return boin12.decide(ipar, fpar, tab, n, y, e, b, cur)
     if code == EFFTOX:
-        return decide_eff(EFFTOX, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb)
+        return efftox.decide(ipar, fpar, tab, n, y, e, b, work)
     return -1, 0, -1
 
 
@@ -250,11 +245,10 @@ def decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c, k, ke, kb):
 
 
 def _generic_select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work):
-    """``select_eff`` for a run-time code: the branch of each family calls the per-family overload."""
     if code == BOIN12:
-        return select_eff(BOIN12, ipar, fpar, tab, n, y, e, b, aux, work)
+        return boin12.select(ipar, fpar, tab, n, y, e, b, work)
     if code == EFFTOX:
-        return select_eff(EFFTOX, ipar, fpar, tab, n, y, e, b, aux, work)
+        return efftox.select(ipar, fpar, tab, n, y, e, b, work)
     return -2
 
 
