@@ -205,9 +205,8 @@ def all_families():
     """Within this block, the trial loop and exact enumeration (the kernels called with
     ``for_code(..., shared=True)``) are compiled once for every design family together, as
     one chain of branches on a run-time code, instead of once per family. The what-if runs six
-    families; their shared compile took 52 s (trial loop) and 50 s (exact enumeration) against
-    61 s and 61 s for the six per-family compiles (``benchmarks/bench_compile.py``). The records
-    are the same either way (tested)."""
+    families: compiled per family, its cold run took 146-149 s instead of about 100 s
+    (``benchmarks/bench_compile.py``). The records are the same either way (tested)."""
     _ALL_FAMILIES[0] += 1
     try:
         yield
