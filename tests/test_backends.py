@@ -114,3 +114,49 @@ def test_decision_caches_kept_between_runs_never_change_records():
     assert len(backends._KEPT) == 1
     assert all(np.array_equal(a, b) for a, b in zip(timed, records(crm, P, dict(time=TM), 300)))
     assert len(backends._KEPT) == 1  # the same entry, taken out and put back
+
+
+@pytest.mark.parametrize("case", ["untimed", "ae", "timed", "dropout", "tite"])
+def test_records_the_cohort_loop_never_writes_take_no_memory(monkeypatch, case):
+    # The cohort loop writes n_ae only for a scenario with AE probabilities, n_drop only with a
+    # drop-out hazard, and duration / waited / turned_away only with a time model. Otherwise the
+    # kernel gets those arrays with no room (a million untimed BOIN trials: 120 of 232 MB), and the
+    # records must be those of a run that records everything: equal counts, and zeros where skipped.
+    seen = []
+    real = backends.run
+
+    def spy(job, *a, **k):
+        seen.append(job)
+        return real(job, *a, **k)
+
+    monkeypatch.setattr(backends, "run", spy)
+    p = [0.1, 0.2, 0.35, 0.5]
+    tm = {"timed": de.TimeModel(window=1, rate=2), "dropout": de.TimeModel(window=1, rate=2, dropout=0.3),
+          "tite": de.TimeModel(window=1, rate=2)}.get(case)
+    sc = de.Scenario(p, target=0.3, p_ae=[0.2] * 4 if case == "ae" else None, time=tm)
+    d = de.TITEBOIN(target=0.3, max_n=12, cohort_size=3) if case == "tite" else de.BOIN(target=0.3, cohort_size=3,
+                                                                                       max_n=12)
+    oc = de.simulate(d, sc, n_trials=700, seed=4)
+    job = seen[0]
+    want = {"untimed": (False, False, False), "ae": (True, False, False), "timed": (False, False, True),
+            "dropout": (False, True, True), "tite": (True, True, True)}[case]
+    assert (job.ae, job.drop, job.timed) == want
+    slim = real(job, 700, None, 256)
+    full = real(job._replace(ae=True, drop=True, timed=True), 700, None, 256)
+    assert slim["n_ae"].shape[1] == (4 if job.ae else 0) and slim["n_drop"].shape[1] == (4 if job.drop else 0)
+    assert slim["duration"].shape == ((700,) if job.timed else (0,))
+    for f in backends.FIELDS:
+        if slim[f].size:
+            assert np.array_equal(slim[f], full[f]), f
+        else:
+            assert not full[f].any(), f
+    r = oc.records
+    assert np.array_equal(r.selected, full["sel"] + 1) and np.array_equal(r.n_patients, full["n_pat"])
+    assert r.n_ae.shape == (700, 4) and np.array_equal(r.n_ae, full["n_ae"])
+    assert (r.n_ae.sum() > 0) == (case == "ae")
+    if tm is None:
+        assert r.n_dropout is None and r.duration is None
+    else:
+        assert r.n_dropout.shape == (700, 4) and np.array_equal(r.n_dropout, full["n_drop"])
+        assert (r.n_dropout.sum() > 0) == (case == "dropout")
+        assert np.array_equal(r.duration, full["duration"])

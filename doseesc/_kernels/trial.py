@@ -205,7 +205,10 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
 def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
                trial0, max_n, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited, turned_away, nb, aux,
                work, slot, lo, hi):
-    """Rows lo .. hi - 1 of :func:`run_batch` (with efficacy when ``n_eff`` has columns)."""
+    """Rows lo .. hi - 1 of :func:`run_batch` (with efficacy when ``n_eff`` has columns; with a
+    time model when ``duration``, ``waited`` and ``turned_away`` have rows: without one they are
+    empty, so that a million untimed trials do not write 24 MB of zeros)."""
+    timed = duration.shape[0] > 0
     for r in range(lo, hi):
         g = trial0 + r
         sc = g // per_scenario
@@ -216,9 +219,10 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
                                    n_dlt[r], n_ae[r], n_drop[r], n_eff[r], nb, aux, work, slot)
         sel[r] = s
         reason[r] = rs
-        duration[r] = d
-        waited[r] = w
-        turned_away[r] = a
+        if timed:
+            duration[r] = d
+            waited[r] = w
+            turned_away[r] = a
 
 
 @jit

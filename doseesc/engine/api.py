@@ -119,6 +119,7 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
     if backfill:
         _check_backfill(scs)
     graded = low.code in GRADED_CODES
+    cohort_loop = not (tite or backfill or graded)  # trial.run_batch: it may skip n_ae and n_drop (Job)
     job = _backends.Job(
         code=low.code, ipar=low.ipar, fpar=low.fpar, tab=low.tab, rules=low.rules, safety_tab=low.safety_tab,
         tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
@@ -128,7 +129,10 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         p_eff_t=np.ascontiguousarray([sc.p_eff_given_tox for sc in scs], dtype=np.float64) if eff else None,
         p_eff_n=np.ascontiguousarray([sc.p_eff_given_no_tox for sc in scs], dtype=np.float64) if eff else None,
         backfill=backfill,
-        p_grade_at_least=np.ascontiguousarray([sc.p_grade_at_least for sc in scs]) if graded else None)
+        p_grade_at_least=np.ascontiguousarray([sc.p_grade_at_least for sc in scs]) if graded else None,
+        ae=not cohort_loop or any(np.any(sc.p_ae_array != 0) for sc in scs),
+        drop=not cohort_loop or (scs[0].time is not None and scs[0].time.dropout > 0),
+        timed=not cohort_loop or scs[0].time is not None)
     if start == 0:
         o = _backends.run(job, total, executor, BLOCK, bar, threads)
     else:  # rows s * n_trials + start .. (s + 1) * n_trials - 1 of each scenario s
@@ -136,8 +140,14 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
                  for s in range(S)]
         o = {f: np.concatenate([part[f] for part in parts]) for f in parts[0]}
     timed = scs[0].time is not None
-    return TrialRecords(selected=o["sel"] + 1, n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],
-                        stop_reason=o["reason"], scenario=np.repeat(np.arange(S, dtype=np.int64), n_trials - start),
+    rows, D = o["n_pat"].shape
+    for f in ("n_ae", "n_drop"):  # not recorded (Job.ae, Job.drop): zeros, untouched until read
+        if o[f].shape[1] != D:
+            o[f] = np.zeros((rows, D), dtype=np.int64)
+    o["sel"] += 1  # 1-based; in place, as the records of a million trials are hundreds of MB
+    scen = np.zeros(rows, dtype=np.int64) if S == 1 else np.repeat(np.arange(S, dtype=np.int64), n_trials - start)
+    return TrialRecords(selected=o["sel"], n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],
+                        stop_reason=o["reason"], scenario=scen,
                         duration=o["duration"] if timed else None,
                         waited=o["waited"] if timed else None, turned_away=o["turned_away"] if timed else None,
                         n_dropout=o["n_drop"] if timed else None, n_eff=o["n_eff"] if eff and not graded else None,

@@ -69,6 +69,16 @@ class Job(NamedTuple):
     # Graded-toxicity designs (``_kernels/graded.py``): P(worst grade >= g) per scenario, dose
     # and grade; they record the summed toxicity score per dose (``score``).
     p_grade_at_least: np.ndarray | None = None
+    # Whether the kernel records low-grade AEs (``n_ae``) and drop-outs (``n_drop``) per dose. The
+    # cohort loop writes neither when no scenario has an AE probability and no patient can drop out
+    # (``trial.run_trial``: ``ae[cur] += 1`` needs ``u < p_ae_cum`` after ``u >= p_tox``, and
+    # ``nd[cur] += 1`` a drop-out hazard); those arrays then have no columns and take no memory,
+    # and the records get zeros (``engine.api._run_mc``). The other loops always write both.
+    ae: bool = True
+    drop: bool = True
+    # Whether ``duration``, ``waited`` and ``turned_away`` are recorded: False only for the cohort
+    # loop without a time model (``trial._run_chunk`` then writes none of them; the arrays are empty).
+    timed: bool = True
 
 
 FIELDS = ("sel", "reason", "n_pat", "n_dlt", "n_ae", "n_drop", "n_eff", "duration", "waited", "turned_away")
@@ -79,18 +89,21 @@ def _fields(job: Job) -> tuple[str, ...]:
 
 
 def _empty(job: Job, n_rows: int) -> dict[str, np.ndarray]:
-    out = empty(n_rows, job.n_doses, job.p_eff_t is not None, job.backfill)
+    out = empty(n_rows, job.n_doses, job.p_eff_t is not None, job.backfill, job.ae, job.drop, job.timed)
     if job.p_grade_at_least is not None:
         out["score"] = np.empty((n_rows, job.n_doses))
     return out
 
 
-def empty(n_rows: int, n_doses: int, efficacy: bool = False, backfill: bool = False) -> dict[str, np.ndarray]:
+def empty(n_rows: int, n_doses: int, efficacy: bool = False, backfill: bool = False, ae: bool = True,
+          drop: bool = True, timed: bool = True) -> dict[str, np.ndarray]:
     i8 = np.int64
-    out = {"sel": np.empty(n_rows, i8), "reason": np.empty(n_rows, i8), "n_pat": np.empty((n_rows, n_doses), i8),
-            "n_dlt": np.empty((n_rows, n_doses), i8), "n_ae": np.empty((n_rows, n_doses), i8),
-            "n_drop": np.empty((n_rows, n_doses), i8), "n_eff": np.empty((n_rows, n_doses if efficacy else 0), i8),
-            "duration": np.empty(n_rows), "waited": np.empty(n_rows), "turned_away": np.empty(n_rows, i8)}
+    D = n_doses
+    T = n_rows if timed else 0
+    out = {"sel": np.empty(n_rows, i8), "reason": np.empty(n_rows, i8), "n_pat": np.empty((n_rows, D), i8),
+           "n_dlt": np.empty((n_rows, D), i8), "n_ae": np.empty((n_rows, D if ae else 0), i8),
+           "n_drop": np.empty((n_rows, D if drop else 0), i8), "n_eff": np.empty((n_rows, D if efficacy else 0), i8),
+           "duration": np.empty(T), "waited": np.empty(T), "turned_away": np.empty(T, i8)}
     if backfill:
         out["n_bf"] = np.empty((n_rows, n_doses), i8)
     return out
