@@ -26,7 +26,9 @@ class TrialRecords:
     selected : int array (T,)
         Selected dose, 1-based; 0 means no dose was selected.
     n_patients, n_dlt, n_ae : int arrays (T, D)
-        Patients, DLTs and low-grade (non-DLT) adverse events per dose.
+        Patients, DLTs and low-grade (non-DLT) adverse events per dose. Simulated counts are
+        int32 (a million trials of six doses: 24 MB per count; NumPy's sums of them are int64),
+        exact results' are int64 (``n_ae``: expected counts, float).
     stop_reason : int array (T,)
         Index into ``STOP_REASONS``.
     scenario : int array (T,)

@@ -21,8 +21,9 @@ def records_hash(rec) -> str:
     for f in ("selected", "n_patients", "n_dlt", "n_ae", "stop_reason", "duration", "waited", "turned_away"):
         x = getattr(rec, f)
         m.update(f.encode())
-        if x is not None:
-            m.update(np.ascontiguousarray(x).tobytes())
+        if x is not None:  # counts as int64 whatever the records' integer type: the hash pins values
+            x = np.asarray(x)
+            m.update(np.ascontiguousarray(x.astype(np.int64) if x.dtype.kind in "iu" else x).tobytes())
     return m.hexdigest()[:16]
 
 

@@ -192,19 +192,19 @@ def test_results_do_not_depend_on_chunking():
     n = 1000
     sel = np.empty(n, np.int64)
     rs = np.empty(n, np.int64)
-    npat = np.empty((n, 5), np.int64)
-    ndlt = np.empty((n, 5), np.int64)
-    nae = np.empty((n, 5), np.int64)
+    npat = np.empty((n, 5), np.int32)
+    ndlt = np.empty((n, 5), np.int32)
+    nae = np.empty((n, 5), np.int32)
     p = np.array(sc.p_tox)  # a writable copy: a read-only one would compile run_batch a second time
     dur = np.empty(n)
     wait = np.empty(n)
     away = np.empty(n, np.int64)
-    ndrop = np.empty((n, 5), np.int64)
+    ndrop = np.empty((n, 5), np.int32)
     for lo, hi in ((0, 337), (337, 1000)):
         for_code(ktrial.run_batch, d.code, d.ipar, d.fpar, d.tab, d.rules, d.safety_tab, np.zeros(8), p[None],
                  p[None], p[None], p[None], np.array([make_key(3)]), 1000, lo, d.max_n, d.n_aux, d.n_work,
                  sel[lo:hi], rs[lo:hi], npat[lo:hi], ndlt[lo:hi], nae[lo:hi], ndrop[lo:hi],
-                 np.empty((hi - lo, 0), np.int64), dur[lo:hi], wait[lo:hi], away[lo:hi],
+                 np.empty((hi - lo, 0), np.int32), dur[lo:hi], wait[lo:hi], away[lo:hi],
                  np.zeros((numba.get_num_threads(), max(d.n_work, 1))))
     assert np.array_equal(whole.n_patients, npat)
     assert np.array_equal(whole.selected, sel + 1)

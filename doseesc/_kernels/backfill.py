@@ -55,6 +55,7 @@ from . import crm as _crm
 from . import interval as _iv
 from . import threep3 as _t3
 from .codes import BF_3P3, BF_BLRM, BF_BOIN, BF_CRM, CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TOO_LONG
+from .records import store
 from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, trial_key
 from .timing import gap, onset
 
@@ -545,14 +546,20 @@ def run_batch(code, ipar, fpar, tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys
         cflag = np.zeros(max(cs, 1), dtype=np.int64)
         aux = np.zeros(4, dtype=np.int64)
         work = np.zeros(max(4 * n_doses, n_work))  # interval.select's scratch (interval.n_work), or the design's
+        cnt = np.zeros((5, n_doses), dtype=np.int64)  # the trial's counts, stored at its end (records.store)
         for ch in range(lane, n_chunks, n_lanes):
             for r in range(ch * CHUNK, min(n_rows, ch * CHUNK + CHUNK)):
                 g = trial0 + r
                 sc = g // per_scenario
                 s, rs, d, a = run_trial(code, ipar, fpar, tab, tm, p_tox[sc], p_ae_cum[sc], p_eff_t[sc], p_eff_n[sc],
-                                        keys[sc], g - sc * per_scenario, max_n, n_pat[r], n_dlt[r], n_ae[r],
-                                        n_eff[r], n_bf[r], ints[0], ints[1], ints[2], ints[3], ints[4], ints[5],
-                                        first_resp, bf_cal, bf_flag, cal, cflag, aux, work)
+                                        keys[sc], g - sc * per_scenario, max_n, cnt[0], cnt[1], cnt[2], cnt[3],
+                                        cnt[4], ints[0], ints[1], ints[2], ints[3], ints[4], ints[5], first_resp,
+                                        bf_cal, bf_flag, cal, cflag, aux, work)
+                store(n_pat, r, cnt[0])
+                store(n_dlt, r, cnt[1])
+                store(n_ae, r, cnt[2])
+                store(n_eff, r, cnt[3])
+                store(n_bf, r, cnt[4])
                 sel[r] = s
                 reason[r] = rs
                 duration[r] = d

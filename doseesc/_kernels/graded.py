@@ -42,6 +42,7 @@ from . import crm as _crm
 from . import interval as _iv
 from .betafn import beta_sf
 from .codes import CONTINUE, MAX_N, RULE, SAFETY
+from .records import store
 from .rng import STREAM_TOLERANCE, draw, trial_key
 
 I_START = 0
@@ -212,11 +213,16 @@ def run_trial(ipar, fpar, tab, at_least, p_tox, p_ae_cum, key, t, max_n, n, y, a
 def _rows(ipar, fpar, tab, at_least, p_tox, p_ae_cum, keys, per_scenario, trial0, max_n, lo, hi, sel, reason, n_pat,
           n_dlt, n_ae, score, nf, aux, work):
     """Rows ``lo .. hi - 1`` through :func:`run_trial` (``nf`` / ``aux`` as there)."""
+    D = n_pat.shape[1]
+    cnt = np.zeros((3, D), dtype=np.int64)  # the trial's counts, stored at its end (records.store)
     for r in range(lo, hi):
         g = trial0 + r
         sc = g // per_scenario
         s, rs = run_trial(ipar, fpar, tab, at_least[sc], p_tox[sc], p_ae_cum[sc], keys[sc], g - sc * per_scenario,
-                          max_n, n_pat[r], n_dlt[r], n_ae[r], score[r], nf, aux, work)
+                          max_n, cnt[0], cnt[1], cnt[2], score[r], nf, aux, work)
+        store(n_pat, r, cnt[0])
+        store(n_dlt, r, cnt[1])
+        store(n_ae, r, cnt[2])
         sel[r] = s
         reason[r] = rs
 

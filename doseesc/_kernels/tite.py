@@ -52,6 +52,7 @@ from . import interval as _iv
 from . import rules as _rules
 from .betafn import beta_cdf, beta_sf
 from .codes import CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TITE_BOIN, TOO_LONG
+from .records import store
 from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, dropout_s, eff_onset, gap, gap_s, gap_tk, late_shape, onset, onset_late, onset_s
 
@@ -1203,6 +1204,11 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
     lq = np.zeros(D)  # "late" onset constants per dose (timing.late_shape): q, a, 1 / k
     la = np.zeros(D)
     lk = np.zeros(D)
+    tn = np.zeros(D, dtype=np.int64)  # the trial's counts, stored in the records at its end (records.store)
+    ty = np.zeros(D, dtype=np.int64)
+    tae = np.zeros(D, dtype=np.int64)
+    tdr = np.zeros(D, dtype=np.int64)
+    tef = np.zeros(D, dtype=np.int64)
     W = tm[1]
     accrual = tm[2]  # 0 fixed, 1 Poisson, 2 uniform gaps
     rate = tm[3]
@@ -1240,17 +1246,15 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
         key = keys[sc]
         tk = trial_key(key, t)
         for d in range(D):
-            n_pat[r, d] = 0
-            n_dlt[r, d] = 0
-            n_ae[r, d] = 0
-            n_drop[r, d] = 0
+            tn[d] = 0
+            ty[d] = 0
+            tae[d] = 0
+            tdr[d] = 0
+            tef[d] = 0
             nn[d] = 0
             yy[d] = 0
             mm[d] = 0
             mc[d] = 0
-        if eff:
-            for d in range(D):
-                n_eff[r, d] = 0
         cur = start
         total = 0
         j = 0
@@ -1367,15 +1371,15 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
                     kind = K_DROP
                     x = gd
             if kind == K_DROP:
-                n_drop[r, cur] += 1
+                tdr[cur] += 1
             else:
                 if dlt:
-                    n_dlt[r, cur] += 1
+                    ty[cur] += 1
                 elif u < p_ae_cum[sc, cur]:
-                    n_ae[r, cur] += 1
-                n_pat[r, cur] += 1
+                    tae[cur] += 1
+                tn[cur] += 1
                 if eff and draw(tk, total, STREAM_EFFICACY) < (p_eff_t[sc, cur] if dlt else p_eff_n[sc, cur]):
-                    n_eff[r, cur] += 1
+                    tef[cur] += 1
             pd[total] = cur
             pe[total] = tnow
             px[total] = x
@@ -1397,6 +1401,11 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
             if j > gn:
                 gn = _gaps_ahead(gb, gn, accrual, rate, tk)
             arrival += gb[j & 63]
+        store(n_pat, r, tn)
+        store(n_dlt, r, ty)
+        store(n_ae, r, tae)
+        store(n_drop, r, tdr)
+        store(n_eff, r, tef)
         waited[r] = wt
         turned_away[r] = turned
         if too_long:
@@ -1411,7 +1420,7 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
             sel[r] = -1
             duration[r] = tnow
             continue
-        sel[r] = _rules.restrict_selection(rules, n_pat[r], _iv.select(ipar, fpar, tab, n_pat[r], n_dlt[r], work))
+        sel[r] = _rules.restrict_selection(rules, tn, _iv.select(ipar, fpar, tab, tn, ty, work))
         duration[r] = pe[total - 1] + W
 
 
@@ -1460,6 +1469,11 @@ def _general_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff
     pefu = np.zeros(cap)
     nb = np.zeros(D, dtype=np.int64)
     sf = np.zeros((3, D))
+    tn = np.zeros(D, dtype=np.int64)  # the trial's counts, stored in the records at its end (records.store)
+    ty = np.zeros(D, dtype=np.int64)
+    tae = np.zeros(D, dtype=np.int64)
+    tdr = np.zeros(D, dtype=np.int64)
+    tef = np.zeros(n_eff.shape[1], dtype=np.int64)
     last = -1
     for r in range(lo, hi):
         g = trial0 + r
@@ -1469,9 +1483,14 @@ def _general_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff
                 late[0, d], late[1, d], late[2, d] = late_shape(tm, p_tox[sc, d])
             last = sc
         s, rs, d, w, a = run_trial(ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
-                                   p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
-                                   n_dlt[r], n_ae[r], n_drop[r], n_eff[r], pd, pe, pdlt, pon, pdo, ptox, pfu, pcen,
-                                   ns, ys, ms, mcs, stft, iwork, work, late, peff, peon, pres, pefu, nb, eb, sf)
+                                   p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, tn, ty, tae,
+                                   tdr, tef, pd, pe, pdlt, pon, pdo, ptox, pfu, pcen, ns, ys, ms, mcs, stft, iwork,
+                                   work, late, peff, peon, pres, pefu, nb, eb, sf)
+        store(n_pat, r, tn)
+        store(n_dlt, r, ty)
+        store(n_ae, r, tae)
+        store(n_drop, r, tdr)
+        store(n_eff, r, tef)
         sel[r] = s
         reason[r] = rs
         duration[r] = d

@@ -13,6 +13,7 @@ from .._jit import jit
 from . import dispatch
 from . import rules as _rules
 from .codes import CONTINUE, MAX_EVENTS, MAX_N, SAFETY, TOO_LONG
+from .records import store
 from .rng import STREAM_EFFICACY, STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, gap, onset
 
@@ -207,16 +208,28 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
                work, slot, lo, hi):
     """Rows lo .. hi - 1 of :func:`run_batch` (with efficacy when ``n_eff`` has columns; with a
     time model when ``duration``, ``waited`` and ``turned_away`` have rows: without one they are
-    empty, so that a million untimed trials do not write 24 MB of zeros)."""
+    empty, so that a million untimed trials do not write 24 MB of zeros). The counts records
+    (int32, :mod:`.records`) are written once per trial from int64 scratch."""
     timed = duration.shape[0] > 0
+    D = n_pat.shape[1]
+    n = np.zeros(D, dtype=np.int64)  # the trial's counts (records.store puts them in the records)
+    y = np.zeros(D, dtype=np.int64)
+    ae = np.zeros(n_ae.shape[1], dtype=np.int64)
+    nd = np.zeros(n_drop.shape[1], dtype=np.int64)
+    ne = np.zeros(n_eff.shape[1], dtype=np.int64)
     for r in range(lo, hi):
         g = trial0 + r
         sc = g // per_scenario
-        # one call, one signature: without efficacy ``n_eff[r]`` and ``nb`` have length 0 (run_trial
+        # one call, one signature: without efficacy ``ne`` and ``nb`` have length 0 (run_trial
         # then skips every efficacy step), so run_trial is compiled once, not once per case
         s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
-                                   p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n_pat[r],
-                                   n_dlt[r], n_ae[r], n_drop[r], n_eff[r], nb, aux, work, slot)
+                                   p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n, y, ae, nd,
+                                   ne, nb, aux, work, slot)
+        store(n_pat, r, n)
+        store(n_dlt, r, y)
+        store(n_ae, r, ae)
+        store(n_drop, r, nd)
+        store(n_eff, r, ne)
         sel[r] = s
         reason[r] = rs
         if timed:

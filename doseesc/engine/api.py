@@ -143,7 +143,7 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
     rows, D = o["n_pat"].shape
     for f in ("n_ae", "n_drop"):  # not recorded (Job.ae, Job.drop): zeros, untouched until read
         if o[f].shape[1] != D:
-            o[f] = np.zeros((rows, D), dtype=np.int64)
+            o[f] = np.zeros((rows, D), dtype=o["n_pat"].dtype)
     o["sel"] += 1  # 1-based; in place, as the records of a million trials are hundreds of MB
     scen = np.zeros(rows, dtype=np.int64) if S == 1 else np.repeat(np.arange(S, dtype=np.int64), n_trials - start)
     return TrialRecords(selected=o["sel"], n_patients=o["n_pat"], n_dlt=o["n_dlt"], n_ae=o["n_ae"],

@@ -35,6 +35,7 @@ from .._kernels import graded as _graded
 from .._kernels import tite as _tite
 from .._kernels import trial as _trial
 from .._kernels.codes import MAX_EVENTS, QUASI_CRM, TITE_BOIN, TITE_BOIN12, TOO_LONG
+from .._kernels.records import COUNT
 
 MIN_TASK_ROWS = 4096  # smallest block sent to another process (its overhead is ~1 ms)
 MAX_TASK_ROWS = 1 << 16
@@ -98,14 +99,15 @@ def _empty(job: Job, n_rows: int) -> dict[str, np.ndarray]:
 def empty(n_rows: int, n_doses: int, efficacy: bool = False, backfill: bool = False, ae: bool = True,
           drop: bool = True, timed: bool = True) -> dict[str, np.ndarray]:
     i8 = np.int64
+    c = COUNT  # per-dose counts: int32 (_kernels/records.py)
     D = n_doses
     T = n_rows if timed else 0
-    out = {"sel": np.empty(n_rows, i8), "reason": np.empty(n_rows, i8), "n_pat": np.empty((n_rows, D), i8),
-           "n_dlt": np.empty((n_rows, D), i8), "n_ae": np.empty((n_rows, D if ae else 0), i8),
-           "n_drop": np.empty((n_rows, D if drop else 0), i8), "n_eff": np.empty((n_rows, D if efficacy else 0), i8),
+    out = {"sel": np.empty(n_rows, i8), "reason": np.empty(n_rows, i8), "n_pat": np.empty((n_rows, D), c),
+           "n_dlt": np.empty((n_rows, D), c), "n_ae": np.empty((n_rows, D if ae else 0), c),
+           "n_drop": np.empty((n_rows, D if drop else 0), c), "n_eff": np.empty((n_rows, D if efficacy else 0), c),
            "duration": np.empty(T), "waited": np.empty(T), "turned_away": np.empty(T, i8)}
     if backfill:
-        out["n_bf"] = np.empty((n_rows, n_doses), i8)
+        out["n_bf"] = np.empty((n_rows, n_doses), c)
     return out
 
 
