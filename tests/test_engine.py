@@ -87,19 +87,18 @@ def _signatures(dispatcher) -> set[str]:
 
 
 def test_trial_loop_is_compiled_once_with_and_without_efficacy():
-    """``run_trial`` takes length-0 efficacy arrays for a scenario without efficacy, so each
-    compiled ``_run_chunk`` holds one copy of it, not two (a second signature compiled the whole
+    """The trial loop takes length-0 efficacy arrays for a scenario without efficacy, so a design
+    compiles one ``_run_chunk`` for both cases, not two (a second signature compiled the whole
     decision tree again: issue 11's cold start)."""
     import doseesc as de
 
-    de.simulate(de.BOIN(target=0.3, cohort_size=3, max_n=9), de.Scenario([0.1, 0.3], target=0.3), n_trials=20,
-                seed=1)
-    de.simulate(de.BOIN12(phi_t=0.35, phi_e=0.25, cohort_size=3, max_n=9),
-                de.Scenario([0.1, 0.3], target=0.35, p_eff=[0.2, 0.4]), n_trials=20, seed=1)
-    chunk = _signatures(trial._run_chunk)
-    assert len(chunk) >= 1
-    # one run_trial per _run_chunk signature (other tests call run_batch with read-only arrays too)
-    assert len(_signatures(trial.run_trial)) == len(chunk)
+    d = de.BOIN(target=0.3, cohort_size=3, max_n=9)
+    de.simulate(d, de.Scenario([0.1, 0.3], target=0.3), n_trials=20, seed=1)
+    before = _signatures(trial._run_chunk)
+    assert len(before) >= 1
+    oc = de.simulate(d, de.Scenario([0.1, 0.3], target=0.3, p_eff=[0.2, 0.4]), n_trials=20, seed=1)
+    assert oc.records.n_eff is not None
+    assert _signatures(trial._run_chunk) == before
 
 
 def test_start_up_imports_no_scipy_stats():

@@ -20,160 +20,6 @@ from .timing import dropout, gap, onset
 CHUNK = 256  # trials per parallel task; results do not depend on it
 
 
-@jit
-def run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, key, t, max_n, n, y,
-              ae, nd, ne, nb, aux, work, slot):
-    """Simulate trial ``t``; fill ``n``, ``y``, ``ae``, ``nd`` and, with efficacy, ``ne`` and ``nb``
-    (all zeroed here).
-
-    Returns (selected, reason, duration, total waiting time, patients turned away). With a time
-    model (``tm[0] == 1``) each cohort's decision waits until all its patients have had a DLT
-    or completed the window; dose decisions are the same as without one.
-
-    Drop-out (``tm[7] > 0``): an enrolled patient who drops out before their outcome is known
-    (their DLT onset, or the end of the window) is not evaluable. The design never sees them:
-    their slot in the cohort is refilled by the first patient enrolled after the drop-out (at
-    the same dose; the next patient in enrolment order, so patient ``i`` of a trial has the same
-    random numbers under every design), and the cohort's decision waits for the replacement.
-    ``n``, ``y`` and ``ae`` count evaluable patients, ``nd`` drop-outs per dose; ``max_n``
-    bounds evaluable patients. ``slot`` (float scratch, at least the largest cohort) holds the
-    time each slot of the current cohort becomes free.
-
-    Efficacy: for a scenario without it, ``ne`` and ``nb`` have length 0 and every efficacy
-    step below is skipped (``p_eff_t`` and ``p_eff_n`` are then never read). One signature for
-    both cases, so this loop and everything it calls is compiled once (numba compiled a second,
-    efficacy-free copy before: a cold ``doseesc simulate --design boin`` took 95 CPU-s with it,
-    87 without; ``benchmarks/bench_compile.py``).
-    With efficacy, patient ``i`` also
-    draws ``v = draw(.., i, STREAM_EFFICACY)`` and responds iff ``v < p_eff_t[d]`` if they had a
-    DLT, ``v < p_eff_n[d]`` if not (the conditional probabilities of the scenario's joint
-    model). The toxicity draws are untouched, so every patient's DLT outcome, and every
-    toxicity-only design's trial, is the same with or without efficacy. ``ne`` counts responses
-    and ``nb`` patients with both, per dose (evaluable patients only); phase I/II designs
-    (``dispatch.uses_efficacy``) decide on them too. A response becomes known with the
-    patient's DLT outcome (no efficacy assessment window in this loop); a patient who drops out
-    is not evaluable for either outcome.
-    """
-    n[:] = 0
-    y[:] = 0
-    ae[:] = 0
-    nd[:] = 0
-    eff_design = False
-    has_eff = ne.shape[0] > 0  # length 0: a scenario without efficacy
-    if has_eff:
-        ne[:] = 0
-        nb[:] = 0
-        eff_design = dispatch.uses_efficacy(code)
-    cur, c = dispatch.start(code, ipar, fpar, tab, aux)
-    tk = trial_key(key, t)
-    total = 0  # evaluable patients
-    pid = 0  # patients enrolled (evaluable or not): the index of the next one's random numbers
-    reason = CONTINUE
-    timed = tm[0] != 0.0
-    drop = False
-    if timed:
-        drop = tm[7] > 0.0
-    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
-    now = 0.0  # time of the latest decision
-    # Time of the next arrival: the trial opens at 0 and the first patient arrives one gap later
-    # (dfcrm titesim's convention), so durations are measured from the opening.
-    arrival = gap(tm, key, t, 0) if timed else 0.0
-    j = 0  # index of that arrival
-    waited = 0.0
-    turned_away = 0
-    while True:
-        if total >= max_n:
-            reason = MAX_N
-            break
-        if c > max_n - total:
-            c = max_n - total
-        k = 0
-        ke = 0
-        kb = 0
-        pt = p_tox[cur]
-        pa = p_ae_cum[cur]
-        cohort_end = now
-        if drop:
-            for s in range(c):
-                slot[s] = now
-        filled = 0  # slots [0, filled) hold an evaluable patient
-        while filled < c:
-            if pid > MAX_EVENTS:
-                return -1, TOO_LONG, now, waited, turned_away
-            u = draw(tk, pid, STREAM_TOLERANCE)
-            dlt = u < pt
-            if timed:
-                free = now
-                s = filled
-                if drop:  # the slot that frees first (a drop-out frees theirs at the drop-out)
-                    for q in range(filled + 1, c):
-                        if slot[q] < slot[s]:
-                            s = q
-                    free = slot[s]
-                if tm[6] == 0.0:  # arrivals while no slot is free are turned away
-                    while arrival < free:
-                        if j > MAX_EVENTS:
-                            return -1, TOO_LONG, now, waited, turned_away
-                        turned_away += 1
-                        j += 1
-                        arrival += gap(tm, key, t, j)
-                    enrol = arrival
-                else:  # they queue
-                    enrol = max(arrival, free)
-                    waited += enrol - arrival
-                j += 1
-                arrival += gap(tm, key, t, j)
-                end = enrol + (onset(tm, key, t, pid, p_tox[cur]) if dlt else tm[1])
-                if drop:
-                    gone = enrol + dropout(tm, key, t, pid)
-                    if gone < end:  # dropped out before the outcome: not evaluable, the slot is refilled
-                        nd[cur] += 1
-                        slot[s] = gone
-                        cohort_end = max(cohort_end, gone)
-                        pid += 1
-                        continue
-                    slot[s] = slot[filled]  # keep the open slots at the back
-                cohort_end = max(cohort_end, end)
-            if dlt:
-                k += 1
-            elif u < pa:
-                ae[cur] += 1
-            if has_eff:
-                if draw(tk, pid, STREAM_EFFICACY) < (p_eff_t[cur] if dlt else p_eff_n[cur]):
-                    ke += 1
-                    if dlt:
-                        kb += 1
-            filled += 1
-            pid += 1
-        n[cur] += c
-        y[cur] += k
-        total += c
-        now = cohort_end
-        decided = False
-        if has_eff:
-            ne[cur] += ke
-            nb[cur] += kb
-            if eff_design:
-                nxt, c, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work, cur, c, k, ke,
-                                                     kb)
-                decided = True
-        if not decided:
-            nxt, c, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
-        if ruled:
-            nxt, c, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, reason)
-        cur = nxt
-        if reason != CONTINUE:
-            break
-    if reason == SAFETY:
-        return -1, reason, now, waited, turned_away
-    if has_eff:
-        if eff_design:
-            sel = dispatch.select_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work)
-            return _rules.restrict_selection(rules, n, sel), reason, now, waited, turned_away
-    sel = dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
-    return _rules.restrict_selection(rules, n, sel), reason, now, waited, turned_away
-
-
 @jit(parallel=True)
 def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
               trial0, max_n, n_aux, n_work, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited,
@@ -206,36 +52,194 @@ def run_batch(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_e
 def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, p_eff_n, keys, per_scenario,
                trial0, max_n, sel, reason, n_pat, n_dlt, n_ae, n_drop, n_eff, duration, waited, turned_away, nb, aux,
                work, slot, lo, hi):
-    """Rows lo .. hi - 1 of :func:`run_batch` (with efficacy when ``n_eff`` has columns; with a
-    time model when ``duration``, ``waited`` and ``turned_away`` have rows: without one they are
-    empty, so that a million untimed trials do not write 24 MB of zeros). The counts records
-    (int32, :mod:`.records`) are written once per trial from int64 scratch."""
-    timed = duration.shape[0] > 0
+    """Rows lo .. hi - 1 of :func:`run_batch`: trial ``t`` of scenario ``sc`` per row, its counts
+    in the records (int32, :mod:`.records`, from the int64 scratch ``n``, ``y``, ``ae``, ``nd``,
+    ``ne`` the decisions read), its selection (-1: none), stop reason, and with a time model its
+    duration, total waiting time and patients turned away (without one ``duration``, ``waited``
+    and ``turned_away`` are empty, so that a million untimed trials write no 24 MB of zeros).
+
+    One trial per loop iteration, written out here rather than called: a call per trial
+    passed some twenty arrays, and numba's reference counting of them (atomic increments and
+    decrements) took about a quarter of a BOIN trial's time (perf: NRT_incref/NRT_decref 24%
+    of the samples). Written out, BOIN ran 1.39-1.45 -> 1.79-1.89 million trials per CPU
+    second, 3+3 1.96-2.08 -> 3.13 million, the CRM 317-323k -> 345-357k, records identical.
+
+    With a time model (``tm[0] == 1``) each cohort's decision waits until all its patients have
+    had a DLT or completed the window; dose decisions are the same as without one.
+
+    Drop-out (``tm[7] > 0``): an enrolled patient who drops out before their outcome is known
+    (their DLT onset, or the end of the window) is not evaluable. The design never sees them:
+    their slot in the cohort is refilled by the first patient enrolled after the drop-out (at
+    the same dose; the next patient in enrolment order, so patient ``i`` of a trial has the same
+    random numbers under every design), and the cohort's decision waits for the replacement.
+    ``n``, ``y`` and ``ae`` count evaluable patients, ``nd`` drop-outs per dose; ``max_n``
+    bounds evaluable patients. ``slot`` (float scratch, at least the largest cohort) holds the
+    time each slot of the current cohort becomes free.
+
+    Efficacy: for a scenario without it, ``ne`` and ``nb`` have length 0 and every efficacy
+    step below is skipped (``p_eff_t`` and ``p_eff_n`` are then never read). One signature for
+    both cases, so this loop and everything it calls is compiled once (numba compiled a second,
+    efficacy-free copy before: a cold ``doseesc simulate --design boin`` took 95 CPU-s with it,
+    87 without; ``benchmarks/bench_compile.py``).
+    With efficacy, patient ``i`` also
+    draws ``v = draw(.., i, STREAM_EFFICACY)`` and responds iff ``v < p_eff_t[d]`` if they had a
+    DLT, ``v < p_eff_n[d]`` if not (the conditional probabilities of the scenario's joint
+    model). The toxicity draws are untouched, so every patient's DLT outcome, and every
+    toxicity-only design's trial, is the same with or without efficacy. ``ne`` counts responses
+    and ``nb`` patients with both, per dose (evaluable patients only); phase I/II designs
+    (``dispatch.uses_efficacy``) decide on them too. A response becomes known with the
+    patient's DLT outcome (no efficacy assessment window in this loop); a patient who drops out
+    is not evaluable for either outcome.
+    """
+    timed_rec = duration.shape[0] > 0
     D = n_pat.shape[1]
-    n = np.zeros(D, dtype=np.int64)  # the trial's counts (records.store puts them in the records)
+    n = np.zeros(D, dtype=np.int64)
     y = np.zeros(D, dtype=np.int64)
     ae = np.zeros(n_ae.shape[1], dtype=np.int64)
     nd = np.zeros(n_drop.shape[1], dtype=np.int64)
     ne = np.zeros(n_eff.shape[1], dtype=np.int64)
+    has_eff = ne.shape[0] > 0
+    eff_design = False
+    if has_eff:
+        eff_design = dispatch.uses_efficacy(code)
+    timed = tm[0] != 0.0
+    drop = False
+    if timed:
+        drop = tm[7] > 0.0
+    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
     for r in range(lo, hi):
         g = trial0 + r
         sc = g // per_scenario
-        # one call, one signature: without efficacy ``ne`` and ``nb`` have length 0 (run_trial
-        # then skips every efficacy step), so run_trial is compiled once, not once per case
-        s, rs, d, w, a = run_trial(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox[sc], p_ae_cum[sc],
-                                   p_eff_t[sc], p_eff_n[sc], keys[sc], g - sc * per_scenario, max_n, n, y, ae, nd,
-                                   ne, nb, aux, work, slot)
+        t = g - sc * per_scenario
+        key = keys[sc]
+        n[:] = 0
+        y[:] = 0
+        ae[:] = 0
+        nd[:] = 0
+        if has_eff:
+            ne[:] = 0
+            nb[:] = 0
+        cur, c = dispatch.start(code, ipar, fpar, tab, aux)
+        tk = trial_key(key, t)
+        total = 0
+        pid = 0
+        rs = CONTINUE
+        now = 0.0
+        arrival = gap(tm, key, t, 0) if timed else 0.0
+        j = 0
+        wt = 0.0
+        turned = 0
+        too_long = False
+        while True:
+            if total >= max_n:
+                rs = MAX_N
+                break
+            if c > max_n - total:
+                c = max_n - total
+            k = 0
+            ke = 0
+            kb = 0
+            pt = p_tox[sc, cur]
+            pa = p_ae_cum[sc, cur]
+            cohort_end = now
+            if drop:
+                for q in range(c):
+                    slot[q] = now
+            filled = 0
+            while filled < c:
+                if pid > MAX_EVENTS:
+                    too_long = True
+                    break
+                u = draw(tk, pid, STREAM_TOLERANCE)
+                dlt = u < pt
+                if timed:
+                    free = now
+                    s = filled
+                    if drop:
+                        for q in range(filled + 1, c):
+                            if slot[q] < slot[s]:
+                                s = q
+                        free = slot[s]
+                    if tm[6] == 0.0:
+                        while arrival < free:
+                            if j > MAX_EVENTS:
+                                too_long = True
+                                break
+                            turned += 1
+                            j += 1
+                            arrival += gap(tm, key, t, j)
+                        if too_long:
+                            break
+                        enrol = arrival
+                    else:
+                        enrol = max(arrival, free)
+                        wt += enrol - arrival
+                    j += 1
+                    arrival += gap(tm, key, t, j)
+                    end = enrol + (onset(tm, key, t, pid, pt) if dlt else tm[1])
+                    if drop:
+                        gone = enrol + dropout(tm, key, t, pid)
+                        if gone < end:
+                            nd[cur] += 1
+                            slot[s] = gone
+                            cohort_end = max(cohort_end, gone)
+                            pid += 1
+                            continue
+                        slot[s] = slot[filled]
+                    cohort_end = max(cohort_end, end)
+                if dlt:
+                    k += 1
+                elif u < pa:
+                    ae[cur] += 1
+                if has_eff:
+                    if draw(tk, pid, STREAM_EFFICACY) < (p_eff_t[sc, cur] if dlt else p_eff_n[sc, cur]):
+                        ke += 1
+                        if dlt:
+                            kb += 1
+                filled += 1
+                pid += 1
+            if too_long:
+                break
+            n[cur] += c
+            y[cur] += k
+            total += c
+            now = cohort_end
+            decided = False
+            if has_eff:
+                ne[cur] += ke
+                nb[cur] += kb
+                if eff_design:
+                    nxt, c, rs = dispatch.decide_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work, cur, c, k, ke,
+                                                     kb)
+                    decided = True
+            if not decided:
+                nxt, c, rs = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
+            if ruled:
+                nxt, c, rs = _rules.apply(rules, safety_tab, n, y, cur, nxt, c, rs)
+            cur = nxt
+            if rs != CONTINUE:
+                break
+        if too_long:
+            sl = -1
+            rs = TOO_LONG
+        elif rs == SAFETY:
+            sl = -1
+        elif eff_design:
+            sl = _rules.restrict_selection(rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, ne, nb, aux,
+                                                                         work))
+        else:
+            sl = _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y, aux, work))
         store(n_pat, r, n)
         store(n_dlt, r, y)
         store(n_ae, r, ae)
         store(n_drop, r, nd)
         store(n_eff, r, ne)
-        sel[r] = s
+        sel[r] = sl
         reason[r] = rs
-        if timed:
-            duration[r] = d
-            waited[r] = w
-            turned_away[r] = a
+        if timed_rec:
+            duration[r] = now
+            waited[r] = wt
+            turned_away[r] = turned
 
 
 @jit
@@ -251,7 +255,7 @@ def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_to
 
     Phase I/II designs also take the cohorts' responses ``c_eff`` (``c_both`` with a DLT too),
     counted into ``e`` and ``b``; for the others these four are ``None`` (branches numba prunes,
-    as in :func:`run_trial`).
+    as in :func:`_run_chunk`).
     """
     n[:] = 0
     y[:] = 0

@@ -60,7 +60,7 @@ class Job(NamedTuple):
     n_work: int
     n_doses: int
     tite: bool
-    # Efficacy: P(E | DLT) and P(E | no DLT) per scenario and dose (see ``trial.run_trial``);
+    # Efficacy: P(E | DLT) and P(E | no DLT) per scenario and dose (see ``trial._run_chunk``);
     # None when the scenarios have no efficacy (then nothing about efficacy is computed).
     p_eff_t: np.ndarray | None = None
     p_eff_n: np.ndarray | None = None
@@ -72,7 +72,7 @@ class Job(NamedTuple):
     p_grade_at_least: np.ndarray | None = None
     # Whether the kernel records low-grade AEs (``n_ae``) and drop-outs (``n_drop``) per dose. The
     # cohort loop writes neither when no scenario has an AE probability and no patient can drop out
-    # (``trial.run_trial``: ``ae[cur] += 1`` needs ``u < p_ae_cum`` after ``u >= p_tox``, and
+    # (``trial._run_chunk``: ``ae[cur] += 1`` needs ``u < p_ae_cum`` after ``u >= p_tox``, and
     # ``nd[cur] += 1`` a drop-out hazard); those arrays then have no columns and take no memory,
     # and the records get zeros (``engine.api._run_mc``). The other loops always write both.
     ae: bool = True
