@@ -106,7 +106,8 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
     drop = False
     if timed:
         drop = tm[7] > 0.0
-    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0
+    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0  # else rules.apply changes nothing
+    restrict = rules[5] > 0  # else rules.restrict_selection changes nothing
     for r in range(lo, hi):
         g = trial0 + r
         sc = g // per_scenario
@@ -224,11 +225,13 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
             rs = TOO_LONG
         elif rs == SAFETY:
             sl = -1
-        elif eff_design:
-            sl = _rules.restrict_selection(rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, ne, nb, aux,
-                                                                         work))
         else:
-            sl = _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y, aux, work))
+            if eff_design:
+                sl = dispatch.select_eff(code, ipar, fpar, tab, n, y, ne, nb, aux, work)
+            else:
+                sl = dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+            if restrict:
+                sl = _rules.restrict_selection(rules, n, sl)
         store(n_pat, r, n)
         store(n_dlt, r, y)
         store(n_ae, r, ae)
@@ -384,6 +387,8 @@ def expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, r
     n_doses = (width - 2 - n_aux) // 2
     nc = 0
     nt = 0
+    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0  # else rules.apply changes nothing (a call
+    # with four arrays per child state, reference-counted: 0.3 of exact 3+3's 1.15 ms)
     for r in range(n_rows):
         cur = rows[r, 0]
         c = rows[r, 1]
@@ -402,15 +407,16 @@ def expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, r
             for d in range(n_doses):
                 total += n[d]
             nxt, c2, reason = dispatch.decide(code, ipar, fpar, tab, n, y, aux, work, cur, c, k)
-            nxt, c2, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c2, reason)
+            if ruled:
+                nxt, c2, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c2, reason)
             if reason == CONTINUE and total >= max_n:
                 reason = MAX_N
             if reason != CONTINUE:
                 if reason == SAFETY:
                     term[nt, 0] = -1
                 else:
-                    term[nt, 0] = _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y,
-                                                                                       aux, work))
+                    sl = dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
+                    term[nt, 0] = _rules.restrict_selection(rules, n, sl) if rules[5] > 0 else sl
                 term[nt, 1] = reason
                 for d in range(n_doses):
                     term[nt, 2 + d] = n[d]
@@ -482,6 +488,7 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
     o = 2 + n_aux
     nc = 0
     nt = 0
+    ruled = rules[0] != 0 or rules[1] != 0 or rules[3] != 0  # else rules.apply changes nothing
     for r in range(n_rows):
         cur = rows[r, 0]
         c = rows[r, 1]
@@ -527,15 +534,16 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
                         total += n[d]
                     nxt, c2, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c,
                                                           k, ke, k3)
-                    nxt, c2, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c2, reason)
+                    if ruled:
+                        nxt, c2, reason = _rules.apply(rules, safety_tab, n, y, cur, nxt, c2, reason)
                     if reason == CONTINUE and total >= max_n:
                         reason = MAX_N
                     if reason != CONTINUE:
                         if reason == SAFETY:
                             term[nt, 0] = -1
                         else:
-                            term[nt, 0] = _rules.restrict_selection(
-                                rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work))
+                            sl = dispatch.select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work)
+                            term[nt, 0] = _rules.restrict_selection(rules, n, sl) if rules[5] > 0 else sl
                         term[nt, 1] = reason
                         term[nt, 2:2 + n_doses] = n
                         term[nt, 2 + n_doses:2 + 2 * n_doses] = y
