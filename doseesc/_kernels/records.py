@@ -5,8 +5,9 @@ patients per dose in int64 scratch of its own (what the decision functions read,
 compiled for one array type whatever the records' type) and stores each trial's counts in the
 records when the trial ends. The records hold them as int32: a million trials of six doses
 then take 24 MB per count instead of 48, and writing fresh memory is a large part of a long
-run (first-touch page faults: measured 0.07-0.08 s of system time per million BOIN trials
-after a pause with int64 counts, 0.02-0.04 s with int32; benchmarks/bench_peers.py).
+run (first-touch page faults: a million untimed BOIN trials run 3 s after the previous run took
+0.07-0.08 s of system time with int64 counts, 0.02-0.04 s with int32; against R in
+benchmarks/bench_peers.py's interleaved rounds, BOIN went from 939-941x to 1,040-1,057x).
 """
 
 from __future__ import annotations
