@@ -132,12 +132,15 @@ def main():
         rows.append((label, r1, r2, ratio, here, ex))
     print(f"doseesc {de.__version__}, numba {numba.__version__}, numpy {np.__version__}, "
           f"{os.cpu_count()} cores, Python {sys.version.split()[0]}\n")
-    print("| design | trials/s, 1 thread | trials/s, 2 threads | vs R peer (reference speed) "
-          "| vs R peer (timed here) | one exact computation |")
+    print("| design | trials/s, 1 thread | trials/s, 2 threads | vs R peer (SPEC reference rate) "
+          "| vs R peer (rate stored from an earlier run here) | one exact computation |")
     print("|---|---:|---:|---:|---:|---:|")
     for label, r1, r2, ratio, here, ex in rows:
         ext = "-" if ex is None else (f"{1e3 * ex:.1f} ms" if ex < 10 else f"{ex:.1f} s")
         print(f"| {label} | {r1:,.0f} | {r2:,.0f} | {ratio} | {here} | {ext} |")
+    print("\nThe R rates above are constants in this script, not timed in this run; ratios against R timed side "
+          "by side, in interleaved rounds: benchmarks/bench_peers.py (e.g. TITEgBOIN 0.4.0 ran 590-602 trials/s "
+          "there, against the 430/s stored here for 0.3.0).")
     with tempfile.TemporaryDirectory() as tmp:
         cold = first_call(tmp)
     warm = first_call()
