@@ -4,10 +4,10 @@ Every trial loop counts patients, DLTs, low-grade AEs, drop-outs, responses and 
 patients per dose in int64 scratch of its own (what the decision functions read, so they are
 compiled for one array type whatever the records' type) and stores each trial's counts in the
 records when the trial ends. The records hold them as int32: a million trials of six doses
-then take 24 MB per count instead of 48, and writing fresh memory is a large part of a long
-run (first-touch page faults: a million untimed BOIN trials run 3 s after the previous run took
-0.07-0.08 s of system time with int64 counts, 0.02-0.04 s with int32; against R in
-benchmarks/bench_peers.py's interleaved rounds, BOIN went from 939-941x to 1,040-1,057x).
+then take 24 MB per count instead of 48, and first writes to fresh memory cost system time in a
+long run, more so a few seconds after the previous run (benchmarks/bench_pause.py). Against R in
+benchmarks/bench_peers.py's interleaved rounds, two A/B pairs: BOIN 939-941x with int64 counts,
+1,040-1,057x with int32.
 """
 
 from __future__ import annotations
