@@ -98,7 +98,7 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
     ae = np.zeros(n_ae.shape[1], dtype=np.int64)
     nd = np.zeros(n_drop.shape[1], dtype=np.int64)
     ne = np.zeros(n_eff.shape[1], dtype=np.int64)
-    has_eff = ne.shape[0] > 0
+    has_eff = ne.shape[0] > 0  # length 0: a scenario without efficacy (one signature for both cases)
     eff_design = False
     if has_eff:
         eff_design = dispatch.uses_efficacy(code)
@@ -122,12 +122,14 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
             nb[:] = 0
         cur, c = dispatch.start(code, ipar, fpar, tab, aux)
         tk = trial_key(key, t)
-        total = 0
-        pid = 0
+        total = 0  # evaluable patients
+        pid = 0  # patients enrolled (evaluable or not): the index of the next one's random numbers
         rs = CONTINUE
-        now = 0.0
+        now = 0.0  # time of the latest decision
+        # Time of the next arrival: the trial opens at 0 and the first patient arrives one gap later
+        # (dfcrm titesim's convention), so durations are measured from the opening.
         arrival = gap(tm, key, t, 0) if timed else 0.0
-        j = 0
+        j = 0  # index of that arrival
         wt = 0.0
         turned = 0
         too_long = False
@@ -146,7 +148,7 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
             if drop:
                 for q in range(c):
                     slot[q] = now
-            filled = 0
+            filled = 0  # slots [0, filled) hold an evaluable patient
             while filled < c:
                 if pid > MAX_EVENTS:
                     too_long = True
@@ -156,12 +158,12 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
                 if timed:
                     free = now
                     s = filled
-                    if drop:
+                    if drop:  # the slot that frees first (a drop-out frees theirs at the drop-out)
                         for q in range(filled + 1, c):
                             if slot[q] < slot[s]:
                                 s = q
                         free = slot[s]
-                    if tm[6] == 0.0:
+                    if tm[6] == 0.0:  # arrivals while no slot is free are turned away
                         while arrival < free:
                             if j > MAX_EVENTS:
                                 too_long = True
@@ -172,7 +174,7 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
                         if too_long:
                             break
                         enrol = arrival
-                    else:
+                    else:  # they queue
                         enrol = max(arrival, free)
                         wt += enrol - arrival
                     j += 1
@@ -180,13 +182,13 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
                     end = enrol + (onset(tm, key, t, pid, pt) if dlt else tm[1])
                     if drop:
                         gone = enrol + dropout(tm, key, t, pid)
-                        if gone < end:
+                        if gone < end:  # dropped out before the outcome: not evaluable, the slot is refilled
                             nd[cur] += 1
                             slot[s] = gone
                             cohort_end = max(cohort_end, gone)
                             pid += 1
                             continue
-                        slot[s] = slot[filled]
+                        slot[s] = slot[filled]  # keep the open slots at the back
                     cohort_end = max(cohort_end, end)
                 if dlt:
                     k += 1
