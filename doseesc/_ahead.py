@@ -11,7 +11,9 @@ machine code in the shared kernel cache, from which this process then loads it.
 Who compiles what is settled by claims: before a step's kernel is first used here, or before
 the helper starts the step, the one that gets there first creates ``DIR/STEP.claim`` (an
 atomic exclusive create) and the other waits for ``DIR/STEP.done`` (this process), or skips
-the step (the helper). A step the helper claimed is waited for, never compiled twice. If the
+the step (the helper). A step the helper claimed is waited for, never compiled twice; while
+waiting, this process claims and compiles the helper's last unclaimed steps itself (work the
+helper would reach last) instead of idling. If the
 helper fails or ends early, this process stops waiting and compiles what it needs itself:
 results never depend on the helper, only the time does.
 
@@ -95,10 +97,38 @@ def wait(step: str) -> None:
     done = os.path.join(folder, step + ".done")
     said = False
     while not os.path.exists(done) and proc.poll() is None:
+        if _steal(st, step):
+            continue
         if not said:
             print(f"  waiting for the helper process compiling {WHAT.get(step, step)}", file=sys.stderr, flush=True)
             said = True
         time.sleep(0.05)
+
+
+def _steal(st: dict, waiting_for: str) -> bool:
+    """While waiting for the helper: compile here the last of its steps that nobody has claimed
+    yet (the helper takes them in order, so the ends of its list are the ones it would reach
+    last), instead of idling. Returns whether a step was compiled. Measured on a cold what-if:
+    this process finished exact enumeration 12 s before the helper finished the trial loop and
+    spent them waiting; it now compiles exact enumeration with efficacy (about 11 s) then."""
+    folder = st["dir"]
+    # never the step the helper takes next: it would be compiled here while the helper idles
+    after = STEPS[STEPS.index(waiting_for) + 2:] if waiting_for in STEPS else STEPS
+    for s in reversed(after):
+        if s in st["seen"]:
+            continue
+        if _claim(folder, s):
+            st["seen"].add(s)
+            print(f"  compiling {WHAT.get(s, s)} here while the helper compiles {WHAT.get(waiting_for, waiting_for)}",
+                  file=sys.stderr, flush=True)
+            try:  # a failure here is the real call's to report, when it compiles the kernel itself
+                with contextlib.suppress(Exception):
+                    _run_step(s)
+            finally:
+                with contextlib.suppress(OSError):
+                    _done(folder, s)
+            return True
+    return False
 
 
 def finish() -> None:

@@ -15,7 +15,15 @@ from doseesc import _ahead
 
 
 @pytest.fixture
-def helper(tmp_path, monkeypatch):
+def ran(monkeypatch):
+    """The steps this process compiles while it waits (recorded instead of compiled)."""
+    steps: list[str] = []
+    monkeypatch.setattr(_ahead, "_run_step", steps.append)
+    return steps
+
+
+@pytest.fixture
+def helper(tmp_path, monkeypatch, ran):
     """A stand-in helper: a sleeping process and a claims folder, installed as this process's."""
     proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
     monkeypatch.setattr(_ahead, "_STATE", {"dir": str(tmp_path), "proc": proc, "seen": set()})
@@ -43,6 +51,23 @@ def test_a_step_the_helper_claimed_is_waited_for_until_done(helper):
     waited = time.perf_counter() - t0
     done.wait()
     assert (folder / "tite12.done").exists() and waited > 0.5
+
+
+def test_while_waiting_this_process_compiles_the_helpers_last_steps(helper, ran):
+    folder, _ = helper
+    assert _ahead._claim(str(folder), "cohort")  # the helper's claim: its first step
+    path = str(folder / "cohort.done")
+    done = subprocess.Popen([sys.executable, "-c", f"import time; time.sleep(1.5); open({path!r}, 'w')"])
+    _ahead.wait("cohort")
+    done.wait()
+    # from the end of the helper's list, never the step it takes next (TITE-BOIN12's loop)
+    assert ran == ["exact_eff", "benchmark", "graded"]
+    assert all((folder / f"{s}.done").exists() for s in ran)
+    assert not (folder / "tite12.claim").exists()
+    t0 = time.perf_counter()
+    _ahead.wait("graded")  # compiled here already: neither waited for nor compiled again
+    assert time.perf_counter() - t0 < 1 and ran == ["exact_eff", "benchmark", "graded"]
+    assert _ahead.main([str(folder), *_ahead.STEPS]) == 0  # the helper then skips them
 
 
 def test_a_dead_helper_is_not_waited_for(helper):
