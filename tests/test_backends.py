@@ -116,12 +116,14 @@ def test_decision_caches_kept_between_runs_never_change_records():
     assert len(backends._KEPT) == 1  # the same entry, taken out and put back
 
 
-@pytest.mark.parametrize("case", ["untimed", "ae", "timed", "dropout", "tite"])
+@pytest.mark.parametrize("case", ["untimed", "ae", "timed", "dropout", "tite", "tite_ae", "tite_dropout",
+                                  "tite_crm"])
 def test_records_the_cohort_loop_never_writes_take_no_memory(monkeypatch, case):
     # The cohort loop writes n_ae only for a scenario with AE probabilities, n_drop only with a
     # drop-out hazard, and duration / waited / turned_away only with a time model. Otherwise the
     # kernel gets those arrays with no room (a million untimed BOIN trials: 120 of 232 MB), and the
     # records must be those of a run that records everything: equal counts, and zeros where skipped.
+    # The same for n_ae and n_drop in TITE-BOIN's loop; the general TITE loop (TITE-CRM) records all.
     seen = []
     real = backends.run
 
@@ -131,15 +133,19 @@ def test_records_the_cohort_loop_never_writes_take_no_memory(monkeypatch, case):
 
     monkeypatch.setattr(backends, "run", spy)
     p = [0.1, 0.2, 0.35, 0.5]
-    tm = {"timed": de.TimeModel(window=1, rate=2), "dropout": de.TimeModel(window=1, rate=2, dropout=0.3),
-          "tite": de.TimeModel(window=1, rate=2)}.get(case)
-    sc = de.Scenario(p, target=0.3, p_ae=[0.2] * 4 if case == "ae" else None, time=tm)
-    d = de.TITEBOIN(target=0.3, max_n=12, cohort_size=3) if case == "tite" else de.BOIN(target=0.3, cohort_size=3,
-                                                                                       max_n=12)
+    dropout = de.TimeModel(window=1, rate=2, dropout=0.3)
+    tm = {"timed": de.TimeModel(window=1, rate=2), "dropout": dropout, "tite_dropout": dropout}.get(
+        case, de.TimeModel(window=1, rate=2) if case.startswith("tite") else None)
+    sc = de.Scenario(p, target=0.3, p_ae=[0.2] * 4 if case.endswith("ae") else None, time=tm)
+    d = de.BOIN(target=0.3, cohort_size=3, max_n=12)
+    if case.startswith("tite"):
+        d = (de.TITECRM(skeleton=[0.1, 0.2, 0.3, 0.45], target=0.3, max_n=12) if case == "tite_crm"
+             else de.TITEBOIN(target=0.3, max_n=12, cohort_size=3))
     oc = de.simulate(d, sc, n_trials=700, seed=4)
     job = seen[0]
     want = {"untimed": (False, False, False), "ae": (True, False, False), "timed": (False, False, True),
-            "dropout": (False, True, True), "tite": (True, True, True)}[case]
+            "dropout": (False, True, True), "tite": (False, False, True), "tite_ae": (True, False, True),
+            "tite_dropout": (False, True, True), "tite_crm": (True, True, True)}[case]
     assert (job.ae, job.drop, job.timed) == want
     slim = real(job, 700, None, 256)
     full = real(job._replace(ae=True, drop=True, timed=True), 700, None, 256)
@@ -153,10 +159,10 @@ def test_records_the_cohort_loop_never_writes_take_no_memory(monkeypatch, case):
     r = oc.records
     assert np.array_equal(r.selected, full["sel"] + 1) and np.array_equal(r.n_patients, full["n_pat"])
     assert r.n_ae.shape == (700, 4) and np.array_equal(r.n_ae, full["n_ae"])
-    assert (r.n_ae.sum() > 0) == (case == "ae")
+    assert (r.n_ae.sum() > 0) == case.endswith("ae")
     if tm is None:
         assert r.n_dropout is None and r.duration is None
     else:
         assert r.n_dropout.shape == (700, 4) and np.array_equal(r.n_dropout, full["n_drop"])
-        assert (r.n_dropout.sum() > 0) == (case == "dropout")
+        assert (r.n_dropout.sum() > 0) == case.endswith("dropout")
         assert np.array_equal(r.duration, full["duration"])

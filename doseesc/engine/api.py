@@ -20,7 +20,7 @@ from .. import timemodel as _time
 from .._jit import for_code
 from .._kernels import exact as _exact
 from .._kernels import trial as _trial
-from .._kernels.codes import BACKFILL_CODES, GRADED_CODES, TITE_BOIN12, TITE_CODES
+from .._kernels.codes import BACKFILL_CODES, GRADED_CODES, TITE_BOIN, TITE_BOIN12, TITE_CODES
 from .._kernels.rng import make_key
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
@@ -120,6 +120,7 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         _check_backfill(scs)
     graded = low.code in GRADED_CODES
     cohort_loop = not (tite or backfill or graded)  # trial.run_batch: it may skip n_ae and n_drop (Job)
+    lean = cohort_loop or low.code == TITE_BOIN  # so may TITE-BOIN's own loop (tite.run_batch_boin)
     job = _backends.Job(
         code=low.code, ipar=low.ipar, fpar=low.fpar, tab=low.tab, rules=low.rules, safety_tab=low.safety_tab,
         tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
@@ -130,8 +131,8 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
         p_eff_n=np.ascontiguousarray([sc.p_eff_given_no_tox for sc in scs], dtype=np.float64) if eff else None,
         backfill=backfill,
         p_grade_at_least=np.ascontiguousarray([sc.p_grade_at_least for sc in scs]) if graded else None,
-        ae=not cohort_loop or any(np.any(sc.p_ae_array != 0) for sc in scs),
-        drop=not cohort_loop or (scs[0].time is not None and scs[0].time.dropout > 0),
+        ae=not lean or any(np.any(sc.p_ae_array != 0) for sc in scs),
+        drop=not lean or (scs[0].time is not None and scs[0].time.dropout > 0),
         timed=not cohort_loop or scs[0].time is not None)
     if start == 0:
         o = _backends.run(job, total, executor, BLOCK, bar, threads)
