@@ -53,7 +53,10 @@ def cached(name: str, key: Any, compute: Callable[[], Any]) -> Any:
     path = os.path.join(cache_dir(), "results", f"{name}-{digest}.pickle")
     with contextlib.suppress(OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
         with open(path, "rb") as fh:
-            return pickle.load(fh)
+            value = pickle.load(fh)
+        with contextlib.suppress(OSError):  # used now: _jit.prune_cache removes results unused for a month
+            os.utime(path)
+        return value
     value = compute()
     with contextlib.suppress(OSError, pickle.PicklingError):
         os.makedirs(os.path.dirname(path), exist_ok=True)

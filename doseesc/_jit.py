@@ -75,6 +75,80 @@ def kernel_cache_path(root: str | None = None) -> str:
     return os.path.join(root or cache_dir(), "kernels-" + _package_stamp()[:20])
 
 
+#: kernel folders and kept results unused for this long are removed (see :func:`prune_cache`)
+STALE_DAYS = 30
+_MARKED = [False]
+
+
+def mark_used(root: str | None = None) -> None:
+    """Stamp this version's kernel folder as used now (its ``last-used`` file), once per process,
+    so that :func:`prune_cache` in another installation never removes a folder still in use."""
+    if _MARKED[0]:
+        return
+    _MARKED[0] = True
+    path = kernel_cache_path(root)
+    with contextlib.suppress(OSError):
+        os.makedirs(path, exist_ok=True)
+        with open(os.path.join(path, "last-used"), "a"):
+            pass
+        os.utime(os.path.join(path, "last-used"))
+
+
+def prune_cache(root: str | None = None, days: float = STALE_DAYS, now: float | None = None) -> list[str]:
+    """Remove what earlier versions of doseesc left in the cache directory: kernel folders of
+    other versions of the compiled sources (each version compiles into a folder of its own, tens
+    of MB) and kept results (``results/*.pickle``, keyed by the package's sources) not used for
+    ``days`` days. A kernel folder's last use is its ``last-used`` stamp (:func:`mark_used`), or
+    its newest file for folders made before the stamp existed. Returns the paths removed; errors
+    (a folder another process removes at the same time, no permission) are skipped.
+
+    Called when this version first compiles (a new folder is being filled: the moment an
+    upgrade leaves the old one behind), never on a warm start."""
+    import shutil
+
+    root = root or cache_dir()
+    now = time.time() if now is None else now
+    limit = now - days * 86400.0
+    current = os.path.basename(kernel_cache_path(root))
+    removed = []
+    try:
+        names = os.listdir(root)
+    except OSError:
+        return removed
+    for name in names:
+        path = os.path.join(root, name)
+        if name == current or not (name.startswith("kernels-") or name.startswith("_kernels_")):
+            continue
+        if _last_use(path) < limit:
+            shutil.rmtree(path, ignore_errors=True)
+            if not os.path.exists(path):
+                removed.append(path)
+    results = os.path.join(root, "results")
+    with contextlib.suppress(OSError):
+        for name in os.listdir(results):
+            path = os.path.join(results, name)
+            with contextlib.suppress(OSError):
+                if name.endswith(".pickle") and os.stat(path).st_mtime < limit:
+                    os.remove(path)
+                    removed.append(path)
+    return removed
+
+
+def _last_use(folder: str) -> float:
+    """When a kernel folder was last used: its ``last-used`` stamp, else its newest entry."""
+    try:
+        return os.stat(os.path.join(folder, "last-used")).st_mtime
+    except OSError:
+        pass
+    newest = 0.0
+    with contextlib.suppress(OSError):
+        newest = os.stat(folder).st_mtime
+        for entry in os.scandir(folder):
+            with contextlib.suppress(OSError):
+                newest = max(newest, entry.stat().st_mtime)
+    return newest
+
+
 def _fallback_dir() -> str:
     uid = os.getuid() if hasattr(os, "getuid") else os.environ.get("USERNAME", "user")
     return os.path.join(tempfile.gettempdir(), f"doseesc-cache-{uid}")
@@ -113,6 +187,7 @@ def _install_locator() -> None:
                 self = cls(py_func, py_file, root)
                 try:
                     self.ensure_cache_path()
+                    mark_used(root)
                     return self
                 except OSError:
                     continue
@@ -123,6 +198,28 @@ def _install_locator() -> None:
 
 
 _install_locator()
+
+
+class _PruneOnCompile(_event.Listener):
+    """At this process's first compile of a doseesc kernel (a cache miss: typically the first run
+    after an install or upgrade), remove what :func:`prune_cache` finds stale."""
+
+    done = False
+
+    def on_start(self, event) -> None:
+        if _PruneOnCompile.done:
+            return
+        func = getattr(event.data.get("dispatcher"), "py_func", None)
+        if getattr(func, "__module__", "").startswith("doseesc."):
+            _PruneOnCompile.done = True
+            with contextlib.suppress(Exception):  # a cache is never worth an error
+                prune_cache()
+
+    def on_end(self, event) -> None:
+        pass
+
+
+_event.register("numba:compile", _PruneOnCompile())
 
 
 def _install_index_lock() -> None:

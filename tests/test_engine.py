@@ -1,5 +1,7 @@
 """Engine plumbing: the kernel cache is invalidated by a change in any package source."""
 
+import time
+
 import doseesc  # noqa: F401  (installs the cache locators)
 from doseesc import _jit
 from doseesc._kernels import trial
@@ -39,11 +41,57 @@ def test_compiled_kernels_are_cached_outside_the_package(tmp_path):
     env["XDG_CACHE_HOME"] = str(tmp_path)
     pkg = pathlib.Path(_jit.__file__).parent
     before = set(pkg.rglob("*.nb[ic]"))
+    # what an older version left behind: its kernel folder, unused for 40 days, and one used lately
+    old, recent = tmp_path / "doseesc" / "kernels-0ld", tmp_path / "doseesc" / "kernels-recent"
+    for folder, age in ((old, 40), (recent, 5)):
+        folder.mkdir(parents=True)
+        (folder / "last-used").touch()
+        t = time.time() - age * 86400
+        os.utime(folder / "last-used", (t, t))
     code = "from doseesc._kernels import rng; rng.mix64(1); from doseesc import _jit; print(_jit.cache_dir())"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout
     assert out.strip() == str(tmp_path / "doseesc")
-    assert list((tmp_path / "doseesc").glob("kernels-*/*mix64*.nbi"))
+    (current,) = [p for p in (tmp_path / "doseesc").glob("kernels-*") if list(p.glob("*mix64*.nbi"))]
+    assert (current / "last-used").exists()  # stamped as used by this version
+    assert not old.exists() and recent.exists()  # the first compile removed the stale folder only
     assert set(pkg.rglob("*.nb[ic]")) == before
+
+
+def test_prune_cache_removes_only_what_was_not_used_for_a_month(tmp_path, monkeypatch):
+    import os
+
+    now = 1_000_000_000.0
+
+    def make(rel, age_days):
+        path = tmp_path / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch()
+        t = now - age_days * 86400
+        os.utime(path, (t, t))
+        return path
+
+    make("kernels-a/last-used", 40)  # another version's folder, last used 40 days ago
+    make("kernels-a/fn.nbi", 1)  # its files' times do not count once it has a stamp
+    make("kernels-b/last-used", 29)  # used within the month
+    make("kernels-c/fn.nbi", 45)  # made before stamps existed: its newest file counts
+    os.utime(tmp_path / "kernels-c", (now - 45 * 86400,) * 2)
+    make("kernels-d/fn.nbi", 2)
+    make("_kernels_0123/fn.nbi", 60)  # the old folder naming
+    os.utime(tmp_path / "_kernels_0123", (now - 60 * 86400,) * 2)
+    make("other/file", 90)  # not doseesc's: never touched
+    make("results/x-1.pickle", 31)
+    make("results/x-2.pickle", 3)
+    current = _jit.kernel_cache_path(str(tmp_path))
+    make(os.path.relpath(os.path.join(current, "fn.nbi"), tmp_path), 400)  # this version's: always kept
+    removed = _jit.prune_cache(str(tmp_path), now=now)
+    names = sorted(os.path.relpath(p, tmp_path) for p in removed)
+    assert names == ["_kernels_0123", "kernels-a", "kernels-c", os.path.join("results", "x-1.pickle")]
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == sorted(["kernels-b", "kernels-d", "other", "results", os.path.basename(current)])
+    assert _jit.prune_cache(str(tmp_path / "missing"), now=now) == []
+    monkeypatch.setattr(_jit, "_MARKED", [False])
+    _jit.mark_used(str(tmp_path))
+    assert os.path.exists(os.path.join(current, "last-used"))
 
 
 def test_compile_notice_reports_only_doseesc_compilation():
