@@ -74,7 +74,8 @@ class Job(NamedTuple):
     # cohort loop writes neither when no scenario has an AE probability and no patient can drop out
     # (``trial._run_chunk``: ``ae[cur] += 1`` needs ``u < p_ae_cum`` after ``u >= p_tox``, and
     # ``nd[cur] += 1`` a drop-out hazard); those arrays then have no columns and take no memory,
-    # and the records get zeros (``engine.api._run_mc``). The other loops always write both.
+    # and the records get zeros (``engine.api._run_mc``). So does TITE-BOIN's loop
+    # (``tite._boin_rows``); the other loops always write both.
     ae: bool = True
     drop: bool = True
     # Whether ``duration``, ``waited`` and ``turned_away`` are recorded: False only for the cohort
