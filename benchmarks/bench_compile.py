@@ -79,6 +79,11 @@ cold what-if with a per-family compile of the trial loop and of exact enumeratio
 (six families, each compiling both); with the what-if keeping one shared compile for all its
 families (``_jit.all_families``) it is 107 s (load 0.9), as before within the machine's noise.
 
+Then the what-if compiles the helper's last unclaimed steps itself while it waits for the helper's
+trial loop (``_ahead._steal``): 87.6, 92.6 and 91.8 s wall against 96.1 and 97.5 s for the code
+before, run the same day (default two threads, load 0.5-1). The cold command from the shell (both
+processes' CPU: 186-194 s in 96-100 s of wall) did not move: the run is CPU-bound on two cores.
+
 Numba's code-generation settings can be compared by the environment, e.g.
 ``NUMBA_OPT=1 python benchmarks/bench_compile.py``: on this machine the cold compile of exact
 enumeration took 55.6 CPU-s at the default NUMBA_OPT=3, 51.9 s at NUMBA_OPT=1 and 52.5 s
