@@ -246,6 +246,39 @@ def test_exact_small_case_by_hand():
     assert ex.n_dlt[0] == pytest.approx(0.2, abs=1e-14)
 
 
+@pytest.mark.parametrize("dtype", [np.int16, np.int64])
+def test_merging_states_sums_equal_rows_in_order_of_first_appearance(dtype):
+    # the phase I/II path's merge (a hash table): the distinct rows in order of first appearance,
+    # each probability summed in order of appearance, as a plain-Python merge does it
+    from doseesc._kernels import trial
+
+    rng = np.random.default_rng(3)
+    rows = rng.integers(0, 3, size=(20_000, 9)).astype(dtype)  # many equal rows, many near-equal
+    probs = rng.random(20_000)
+    groups: dict = {}
+    for r, p in zip(map(tuple, rows.tolist()), probs.tolist()):
+        groups[r] = groups.get(r, 0.0) + p
+    out, out_p = trial.merge_hashed(rows, probs)
+    assert out.dtype == dtype and [tuple(r) for r in out.tolist()] == list(groups)
+    assert out_p.tolist() == list(groups.values())  # bit for bit
+    one, one_p = trial.merge_hashed(rows[:1], probs[:1])
+    assert one.tolist() == rows[:1].tolist() and one_p.tolist() == probs[:1].tolist()
+
+
+def test_exact_states_as_int16_or_int64_give_the_same_records(monkeypatch):
+    from doseesc.engine import api
+
+    d = de.BOIN12(max_n=18)
+    sc = de.Scenario([0.05, 0.1, 0.2, 0.3, 0.5], target=0.35, p_eff=[0.1, 0.3, 0.5, 0.5, 0.5])
+    low = d.lower(5)
+    small = api._exact_records_eff(low, sc)
+    monkeypatch.setattr(api, "EXACT_EFF_STATE", np.int64)  # the states' type: int64 instead
+    wide = api._exact_records_eff(low, sc)
+    for f in ("selected", "n_patients", "n_dlt", "n_eff", "weight", "stop_reason"):
+        a, b = getattr(small, f), getattr(wide, f)
+        assert a.dtype == b.dtype and np.array_equal(a, b), f
+
+
 def test_exact_enumeration_limit_is_a_clean_error(monkeypatch):
     from doseesc.engine import api
 

@@ -464,7 +464,8 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
     P(both), P(T no E) per dose).
 
     A state row is ``[dose, cohort size, aux..., n_1..n_D, y_1..y_D, e_1..e_D, b_1..b_D]``; a
-    terminal row ``[selected, reason, n_1..n_D, y_1..y_D, e_1..e_D]``. With ``track_both`` 0
+    terminal row ``[selected, reason, n_1..n_D, y_1..y_D, e_1..e_D]``, both of the integer type of
+    ``rows`` (the caller's choice: ``engine.api.EXACT_EFF_STATE``). With ``track_both`` 0
     (the design's decisions do not depend on ``b``) the states store ``b = 0``, so states that
     differ only in ``b`` merge.
     """
@@ -474,9 +475,9 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
     for r in range(n_rows):
         cmax = max(cmax, rows[r, 1])
     cap = n_rows * n_joint_outcomes(cmax)
-    child = np.empty((cap, width), dtype=np.int64)
+    child = np.empty((cap, width), dtype=rows.dtype)  # the states' integer type (the caller's choice)
     child_p = np.empty(cap)
-    term = np.empty((cap, 2 + 3 * n_doses), dtype=np.int64)
+    term = np.empty((cap, 2 + 3 * n_doses), dtype=rows.dtype)
     term_p = np.empty(cap)
     n = np.empty(n_doses, dtype=np.int64)
     y = np.empty(n_doses, dtype=np.int64)
@@ -566,39 +567,62 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
 
 
 @jit
-def merge_sorted(rows, probs, order, hashes):
-    """Merge equal rows given ``order``, which sorts ``hashes`` (the rows' :func:`row_hashes`):
-    equal hashes are compared in full, so a collision never merges different rows (rows with
-    equal hashes that differ are kept apart, by a linear scan within the run of equal hashes).
-    Returns the distinct rows (in hash order) and their summed probabilities."""
+def merge_hashed(rows, probs):
+    """Merge equal rows of ``rows`` (fewer than 2**31), adding their ``probs``: one pass over the
+    rows with an open-addressing table on a 64-bit hash of each row, each row compared in full with
+    the group it hashes to, so a collision never merges different rows. Returns the distinct rows
+    in order of first appearance and their probabilities, each summed in order of appearance (so
+    the result does not depend on the hash or the table's size).
+
+    The phase I/II path's merge (its states are millions of wide rows). Exact BOIN12, 5 doses and
+    24 patients, 21.3 million rows merged into 10.2 million: 7.3 s to hash int64 rows (a chain of
+    mix64 per column), sort the hashes and merge the sorted runs; with int16 rows and this table,
+    4.7 s with that hash and 2.7 s with this one, whose products per column are independent."""
     n, width = rows.shape
     out = np.empty((n, width), dtype=rows.dtype)
     out_p = np.empty(n)
+    out_h = np.empty(n, dtype=np.uint64)
+    mult = np.empty(width, dtype=np.uint64)  # the hash: mix64(sum_j (row[j] + 1) * mult[j])
+    for j in range(width):
+        mult[j] = mix64(np.uint64(j + 1)) | np.uint64(1)
+    size = 64  # slots, doubled whenever half are taken: groups are often far fewer than rows
+    while size < n // 4:
+        size *= 2
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, dtype=np.int32)
     m = 0
-    i = 0
-    while i < n:
-        j = i
-        h = hashes[order[i]]
-        while j < n and hashes[order[j]] == h:
-            j += 1
-        first = m  # rows of this run of equal hashes occupy out[first:m]
-        for t in range(i, j):
-            r = order[t]
-            hit = -1
-            for s in range(first, m):
+    for r in range(n):
+        acc = np.uint64(0)
+        for j in range(width):
+            acc += np.uint64(rows[r, j] + 1) * mult[j]
+        h = mix64(acc)
+        slot = h & mask
+        while True:
+            g = table[slot]
+            if g < 0:
+                table[slot] = m
+                out[m, :] = rows[r, :]
+                out_p[m] = probs[r]
+                out_h[m] = h
+                m += 1
+                if 2 * m > size:  # grow: re-insert every group by its hash
+                    size *= 2
+                    mask = np.uint64(size - 1)
+                    table = np.full(size, -1, dtype=np.int32)
+                    for q in range(m):
+                        s2 = out_h[q] & mask
+                        while table[s2] >= 0:
+                            s2 = (s2 + np.uint64(1)) & mask
+                        table[s2] = q
+                break
+            if out_h[g] == h:
                 same = True
                 for c in range(width):
-                    if out[s, c] != rows[r, c]:
+                    if out[g, c] != rows[r, c]:
                         same = False
                         break
                 if same:
-                    hit = s
+                    out_p[g] += probs[r]
                     break
-            if hit >= 0:
-                out_p[hit] += probs[r]
-            else:
-                out[m, :] = rows[r, :]
-                out_p[m] = probs[r]
-                m += 1
-        i = j
+            slot = (slot + np.uint64(1)) & mask
     return out[:m], out_p[:m]
