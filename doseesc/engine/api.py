@@ -544,7 +544,8 @@ EXACT_CHUNK = 1 << 15  # states expanded per kernel call (bounds the memory of t
 
 #: the integer type of the phase I/II path's states (counts, a dose, a cohort size: all at most
 #: max_n): millions of rows expanded, concatenated, hashed and merged move a quarter of the bytes of
-#: int64 (exact BOIN12, 5 doses, 24 patients: 14.9 -> 12.8 s; benchmarks/bench_boin12.py)
+#: int64 (exact BOIN12, 5 doses, 24 patients, both with the hash-table merge: 14.9 s with int64 states,
+#: 12.8 s with int16; with the merge's cheaper hash too, 9.81 s in benchmarks/bench_boin12.py)
 EXACT_EFF_STATE = np.int16
 
 
