@@ -311,6 +311,11 @@ def all_families():
         _ALL_FAMILIES[0] -= 1
 
 
+def in_all_families() -> bool:
+    """Whether this is inside :func:`all_families` (the what-if)."""
+    return _ALL_FAMILIES[0] > 0
+
+
 def for_code(kernel, code: int, *args, shared: bool = False):
     """Call ``kernel(code, *args)`` compiled for this one design code: ``code`` is typed as a
     compile-time constant (numba's ``Literal[int]``), so the kernel and every kernel it passes

@@ -98,3 +98,29 @@ def test_for_code_keeps_one_entry_per_kind_of_arguments():
     # (..., writeable, aligned)
     n_kinds = {k[5] for k in _jit._ENTRY if k[0] is trial.estimates and k[1] == low.code}
     assert {kind[4] for kind in n_kinds} == {True, False}  # the read-only n has an entry of its own
+
+
+TITE12 = de.Scenario([0.05, 0.15, 0.3], p_eff=[0.2, 0.4, 0.5], target=0.25, utility=(100, 40, 60, 0),
+                     time=de.TimeModel(window=30.0, rate=0.2, eff_window=90.0))
+
+
+@pytest.mark.parametrize("label,design,sc,n", [
+    ("BOIN", de.BOIN(target=0.25, cohort_size=3, max_n=24), SC, 3 * 4096 + 17),
+    ("CRM", de.CRM(skeleton=[0.1, 0.2, 0.3, 0.4], target=0.25, cohort_size=3, max_n=24), SC, 2 * 4096 + 5),
+    ("BOIN12", de.BOIN12(phi_t=0.25, n_doses=4, cohort_size=3, max_n=24), SC_EFF, 2 * 4096 + 3),
+    ("TITE-BOIN12", de.TITEBOIN12(phi_t=0.25, n_doses=3, cohort_size=3, max_n=18), TITE12, 2 * 4096 + 9),
+], ids=["BOIN", "CRM", "BOIN12", "TITE-BOIN12"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_the_whatifs_threaded_serial_loop_gives_the_prange_kernels_records(label, design, sc, n, threads):
+    """Inside ``all_families`` the trial loop and TITE-BOIN12's loop run as serial kernels called
+    from Python threads in blocks (``backends.rows_in_threads``: no ``parallel=True`` compile);
+    outside, as the ``prange`` kernels. Several blocks, one and two threads: the same records,
+    bit for bit."""
+    own = de.simulate(design, sc, n_trials=n, seed=5, threads=threads).records
+    with all_families():
+        shared = de.simulate(design, sc, n_trials=n, seed=5, threads=threads).records
+    for field in ("selected", "n_patients", "n_dlt", "n_eff", "stop_reason", "duration", "waited", "turned_away"):
+        a, b = getattr(own, field, None), getattr(shared, field, None)
+        assert (a is None) == (b is None), field
+        if a is not None:
+            assert np.array_equal(a, b), field

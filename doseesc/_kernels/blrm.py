@@ -1160,7 +1160,7 @@ def stop_rules(ipar, fpar, tab, n, work, nbd):
     return False
 
 
-@jit
+@jit(inline=True)
 def evaluate(ipar, fpar, tab, n, y, work, cur):
     """The design's decision after a cohort at dose ``cur`` (0-based; -1: none yet):
     (next best dose or -1, stop reason). Computed, not cached."""
@@ -1190,7 +1190,7 @@ def _key(n, y, cur, key):
     return w
 
 
-@jit
+@jit(inline=True)
 def cached_evaluate(ipar, fpar, tab, n, y, work, cur):
     """:func:`evaluate` through the per-state table in ``work`` (:func:`.cache.find`)."""
     cap = ipar[I_CACHE]

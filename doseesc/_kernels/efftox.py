@@ -584,7 +584,7 @@ def _clear(ipar, fpar, out, work, lo, hi, D, best):
     return True
 
 
-@jit
+@jit(inline=True)
 def evaluate(ipar, fpar, tab, n, y, e, b, work):
     """The recommended dose for the counts (0-based), or -1 when no dose is acceptable.
 
@@ -622,7 +622,7 @@ def _key(n, y, e, b, key):
         key[d] = (np.int64(n[d]) << 45) | (np.int64(y[d]) << 30) | (np.int64(e[d]) << 15) | np.int64(b[d])
 
 
-@jit
+@jit(inline=True)
 def cached_evaluate(ipar, fpar, tab, n, y, e, b, work):
     """:func:`evaluate` through the per-state table in ``work`` (:func:`.cache.find`)."""
     cap = ipar[I_CACHE]

@@ -19,6 +19,12 @@ import numpy as np
 from .._jit import jit
 from .trial import expand, initial_state, row_hashes
 
+# trial.expand, IR-inlined here: called as its own compiled function, its library (the whole
+# decision code of every family, in the what-if) was linked into this one and optimised and
+# machine-coded again (numba links a callee's module into each caller's); inlined, that happens
+# once. Measured with benchmarks/bench_compile.py (see there); same records (tests).
+_expand = jit(expand.py_func, inline=True)
+
 DONE = 0
 COLLISION = 1
 TOO_MANY_STATES = 2
@@ -107,8 +113,8 @@ def enumerate_states(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_a
         need = rows.shape[0] * (cmax + 1) * 8 * (2 * rows.shape[1] + 2)
         if need > budget:
             return TOO_MUCH_MEMORY, term[:0], term_p[:0], rows.shape[0], cohort, need
-        child, child_p, t, tp = expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs,
-                                       n_work)
+        child, child_p, t, tp = _expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs,
+                                        n_work)
         rows, probs, bad = merge(child, child_p)
         if bad:
             return COLLISION, term[:0], term_p[:0], n_states, cohort, 0

@@ -380,11 +380,13 @@ def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, 
     return child[:nc], child_p[:nc], term[:nt], term_p[:nt]
 
 
-@jit
+@jit(inline=True)
 def expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, child, child_p, term,
                 term_p, n, y, aux, work):
     """The loop of :func:`expand`, into arrays it allocated; returns the numbers of child and
-    terminal states."""
+    terminal states. IR-inlined into :func:`expand` (its only caller): compiled on its own, its
+    library (every family's decisions, in the what-if) was optimised and machine-coded once more
+    when linked into expand's."""
     n_rows, width = rows.shape
     n_doses = (width - 2 - n_aux) // 2
     nc = 0

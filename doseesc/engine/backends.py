@@ -29,7 +29,7 @@ import numba
 import numpy as np
 
 from .. import _ahead
-from .._jit import for_code
+from .._jit import for_code, in_all_families
 from .._kernels import backfill as _bf
 from .._kernels import graded as _graded
 from .._kernels import tite as _tite
@@ -211,7 +211,24 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
     args = (job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum, pet,
             pen, job.keys, job.per_scenario, lo, job.max_n, job.n_aux, job.n_work, *(out[f][s] for f in FIELDS),
             scratch)
-    if batch is _trial.run_batch:  # compiled for this design's family only (_kernels/dispatch.py)
+    if in_all_families() and batch in (_trial.run_batch, _tite.run_batch12):  # the what-if (rows_in_threads)
+        head = args[:14]
+        max_n, outs = job.max_n, args[17:-1]
+        if batch is _trial.run_batch:
+            n_eff_cols = out["n_eff"].shape[1]
+
+            def rows(lo_, hi_, work):
+                _trial._run_chunk(*head, max_n, *outs, np.zeros(n_eff_cols, dtype=np.int64),
+                                  np.zeros(max(job.n_aux, 1), dtype=np.int64), work,
+                                  np.zeros(max(max_n, 1)), lo_, hi_)
+        else:
+            n_doses = out["n_pat"].shape[1]
+
+            def rows(lo_, hi_, work):
+                _tite._general_rows(*head[1:], max_n, lo_, hi_, *outs, work, None,
+                                    np.zeros((4, n_doses), dtype=np.int64))
+        rows_in_threads(rows, hi - lo, scratch)
+    elif batch is _trial.run_batch:  # compiled for this design's family only (_kernels/dispatch.py)
         for_code(batch, *args, shared=True)
     else:
         batch(*args)
@@ -219,6 +236,45 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
         raise ValueError(f"time: a simulated trial needed more than {MAX_EVENTS:,} arrivals or enrolments; the time "
                          "model (rate, window, dropout) makes trials too long to simulate")
     return scratch
+
+
+#: rows per call of a trial loop in :func:`rows_in_threads`: at least the ``prange`` kernels'
+#: chunk, at most this, and about eight blocks per thread in between
+THREAD_BLOCK = 4096
+
+
+def rows_in_threads(rows, n_rows: int, scratch: np.ndarray) -> None:
+    """Rows ``0 .. n_rows - 1`` of a trial loop by ``rows(lo, hi, work)``, a compiled serial
+    loop over rows ``lo .. hi - 1`` that releases the GIL (``nogil``), called in blocks (of 256 to
+    :data:`THREAD_BLOCK` rows) from ``numba.get_num_threads()`` Python threads (thread ``t`` takes
+    blocks ``t, t + T, ...`` after the first and scratch row ``t``). The records are those of the ``prange``
+    kernel: a row depends only on its own random numbers, and a decision cache in ``work``
+    returns what the computation would.
+
+    Used by the what-if (:func:`doseesc._jit.all_families`) for the trial loop and TITE-BOIN12's
+    loop: numba's ``parallel=True`` compiles the ``prange`` body into a gufunc and re-optimises
+    and re-generates the whole loop in four more libraries (gufunc, its wrappers, the kernel), a
+    third of the what-if's trial-loop compile (``benchmarks/bench_compile.py``). The first block
+    runs in this thread, so that any compiling happens here."""
+    n_threads = max(1, min(numba.get_num_threads(), scratch.shape[0]))
+    size = min(THREAD_BLOCK, max(_trial.CHUNK, -(-n_rows // (8 * n_threads) // _trial.CHUNK) * _trial.CHUNK))
+    blocks = [(b, min(n_rows, b + size)) for b in range(0, n_rows, size)]
+    if not blocks:
+        return
+    rows(*blocks[0], scratch[0])
+    n_threads = min(n_threads, len(blocks) - 1)
+    rest = blocks[1:]
+    if n_threads == 1 or len(rest) < 2:
+        for lo, hi in rest:
+            rows(lo, hi, scratch[0])
+        return
+
+    def part(t: int) -> None:
+        for lo, hi in rest[t::n_threads]:
+            rows(lo, hi, scratch[t])
+
+    with cf.ThreadPoolExecutor(n_threads) as ex:
+        list(ex.map(part, range(n_threads)))
 
 
 _LAUNCH = threading.Lock()
