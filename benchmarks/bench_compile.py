@@ -84,6 +84,20 @@ trial loop (``_ahead._steal``): 87.6, 92.6 and 91.8 s wall against 96.1 and 97.5
 before, run the same day (default two threads, load 0.5-1). The cold command from the shell (both
 processes' CPU: 186-194 s in 96-100 s of wall) did not move: the run is CPU-bound on two cores.
 
+Then (this round): where the LLVM time goes. Timing numba's ``CPUCodeLibrary.finalize`` and
+counting each library's instructions before and after it links in the libraries of the functions
+it calls showed the duplication: in one process (DOSEESC_NO_AHEAD=1), 685,000 instructions after
+linking for 118,000 of their own, 73 of the 159 s of compiling spent finalising. The biggest
+copies were the ``parallel=True`` wrappers (gufunc, its two wrappers and the kernel, each a full
+copy of the 37,000-instruction every-family trial loop) and the exact-enumeration chain
+(``enumerate_states`` -> ``expand`` -> ``expand_into``). The what-if now runs its trial loop and
+TITE-BOIN12's as serial kernels from Python threads (``engine/backends.rows_in_threads``) and
+inlines the chain; with the BLRM's and EffTox's evaluation inlined into their caches: 40.9 s
+finalising, 120 s compiling in one process. The cold command from the shell, two processes:
+96-100 s before, 85.0 s after the first two changes, 79.6 s once the helper compiles the trial
+loop after the loops that need no toxicity family (it then loads the families' decisions from the
+kernel cache), 71.3 s once the overloads' implementations are cached too (128 CPU-s).
+
 Numba's code-generation settings can be compared by the environment, e.g.
 ``NUMBA_OPT=1 python benchmarks/bench_compile.py``: on this machine the cold compile of exact
 enumeration took 55.6 CPU-s at the default NUMBA_OPT=3, 51.9 s at NUMBA_OPT=1 and 52.5 s
