@@ -354,7 +354,8 @@ def _plural(k: int, word: str) -> str:
 
 class _CompileNotice(_event.Listener):
     """Tells the user, on ``stream``, that doseesc kernels are being compiled (a cold cache
-    takes seconds for one design, about two minutes for the what-if) and how far it got; silent
+    takes seconds for one design, a minute or two for the what-if: 71-74 s on a 2-core machine)
+    and how far it got; silent
     when everything loads from the cache. numba fires its ``numba:compile`` event only on a cache
     miss."""
 
@@ -377,7 +378,7 @@ class _CompileNotice(_event.Listener):
         self.stack.append(ours)
         if ours and self.t0 is None:
             self.t0 = time.perf_counter()
-            self._say(f"doseesc: compiling the doseesc kernels once (seconds for one design, about two minutes "
+            self._say(f"doseesc: compiling the doseesc kernels once (seconds for one design, a minute or two "
                       f"for the what-if; later runs load them from {cache_dir()})")
 
     def on_end(self, event) -> None:
