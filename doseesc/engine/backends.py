@@ -208,30 +208,30 @@ def run_into(job: Job, lo: int, out: dict[str, np.ndarray], at: int, hi: int,
     pet = job.p_eff_t if job.p_eff_t is not None else job.p_tox
     pen = job.p_eff_n if job.p_eff_n is not None else job.p_tox
     scratch = scratch_for(job, scratch)
-    args = (job.code, job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum, pet,
-            pen, job.keys, job.per_scenario, lo, job.max_n, job.n_aux, job.n_work, *(out[f][s] for f in FIELDS),
-            scratch)
+    design = (job.ipar, job.fpar, job.tab, job.rules, job.safety_tab, job.tm, job.p_tox, job.p_ae_cum, pet, pen,
+              job.keys, job.per_scenario, lo, job.max_n)
+    outs = tuple(out[f][s] for f in FIELDS)
     if in_all_families() and batch in (_trial.run_batch, _tite.run_batch12):  # the what-if (rows_in_threads)
-        head = args[:14]
-        max_n, outs = job.max_n, args[17:-1]
+        max_n = job.max_n
         if batch is _trial.run_batch:
             n_eff_cols = out["n_eff"].shape[1]
 
             def rows(lo_, hi_, work):
-                _trial._run_chunk(*head, max_n, *outs, np.zeros(n_eff_cols, dtype=np.int64),
-                                  np.zeros(max(job.n_aux, 1), dtype=np.int64), work,
-                                  np.zeros(max(max_n, 1)), lo_, hi_)
+                _trial._run_chunk(job.code, *design, *outs, np.zeros(n_eff_cols, dtype=np.int64),
+                                  np.zeros(max(job.n_aux, 1), dtype=np.int64), work, np.zeros(max(max_n, 1)),
+                                  lo_, hi_)
         else:
             n_doses = out["n_pat"].shape[1]
 
             def rows(lo_, hi_, work):
-                _tite._general_rows(*head[1:], max_n, lo_, hi_, *outs, work, None,
-                                    np.zeros((4, n_doses), dtype=np.int64))
+                _tite._general_rows(*design, lo_, hi_, *outs, work, None, np.zeros((4, n_doses), dtype=np.int64))
         rows_in_threads(rows, hi - lo, scratch)
-    elif batch is _trial.run_batch:  # compiled for this design's family only (_kernels/dispatch.py)
-        for_code(batch, *args, shared=True)
     else:
-        batch(*args)
+        args = (job.code, *design, job.n_aux, job.n_work, *outs, scratch)
+        if batch is _trial.run_batch:  # compiled for this design's family only (_kernels/dispatch.py)
+            for_code(batch, *args, shared=True)
+        else:
+            batch(*args)
     if np.any(out["reason"][s] == TOO_LONG):
         raise ValueError(f"time: a simulated trial needed more than {MAX_EVENTS:,} arrivals or enrolments; the time "
                          "model (rate, window, dropout) makes trials too long to simulate")
