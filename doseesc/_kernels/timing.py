@@ -81,12 +81,13 @@ def onset_late(tm, tk, i, q, a, k):
 
 
 @jit(inline=True)
-def onset_s(model, w, shape, tk, i, q, a, inv_k):
-    """:func:`onset` (:func:`onset_late` for the "late" model) from scalars: ``model = tm[4]``,
-    ``w = tm[1]``, ``shape = tm[5]``, the dose's :func:`late_shape` constants ``q``, ``a`` and
-    ``inv_k = 1 / k`` (the same double as :func:`onset_late`'s ``1.0 / k``), under the trial's
-    key ``tk``: the same arithmetic, so the same time to the last bit."""
-    v = draw(tk, i, STREAM_ONSET)
+def onset_v(model, w, shape, v, q, a, inv_k):
+    """:func:`onset` (:func:`onset_late` for the "late" model) from scalars and the patient's onset
+    draw ``v = draw(tk, i, STREAM_ONSET)``: ``model = tm[4]``, ``w = tm[1]``, ``shape = tm[5]``, the
+    dose's :func:`late_shape` constants ``q``, ``a`` and ``inv_k = 1 / k`` (the same double as
+    :func:`onset_late`'s ``1.0 / k``): the same arithmetic, so the same time to the last bit. The
+    time increases with ``v`` (0 at ``v = 0``, the window at ``v = 1``), which the TITE-BOIN loop
+    uses to bound it from a table before it needs the time itself."""
     if model == 2.0:
         return w * (-math.log1p(-v * q) / a) ** inv_k
     if model == 0.0:
