@@ -12,7 +12,9 @@ common rate is above the target are ordered, so the lowest of them is the closes
 target: the highest); one dose below and one above the target at the same distance, about which
 the complete information says nothing, are split by a coin, a uniform of the trial's own
 (``ties="lowest"``: always the lowest tied dose, as R's ``which.min`` would, which falls below
-designs in scenarios where two doses above the target have close probabilities).
+designs in scenarios where two doses above the target have close probabilities; ``ties="random"``:
+a uniform choice among the doses at exactly the smallest distance in double precision, as Wages &
+Varhegyi's benchmark application computes it, against which it is tested).
 
 It uses no model and no sequential allocation, only the assumption that a patient who has a DLT
 at a dose has one at every higher dose, so a design that learns from the same patients should
@@ -150,7 +152,7 @@ class Benchmark:
     __str__ = summary
 
 
-TIES = ("monotone", "lowest")
+TIES = ("monotone", "lowest", "random")  # _k.MONOTONE, _k.LOWEST, _k.RANDOM
 
 
 def optimal_benchmark(scenario: Scenario | ScenarioSet, max_n: int, n_trials: int = 10_000, seed: int = 1, *,
@@ -166,9 +168,11 @@ def optimal_benchmark(scenario: Scenario | ScenarioSet, max_n: int, n_trials: in
         outcome at every dose.
     n_trials, seed
         As for :func:`doseesc.simulate`; trial ``t`` here has the patients of trial ``t`` there.
-    ties : {"monotone", "lowest"}
+    ties : {"monotone", "lowest", "random"}
         How doses equally close to the target are decided: by monotonicity, then a coin
-        (default; see above), or always the lowest.
+        (default; see above), always the lowest, or ``"random"``: uniformly among the doses at
+        exactly the smallest distance in double precision, the rule of Wages & Varhegyi's
+        benchmark application (its ``npoptimal``; tested against it).
     threads : int, optional
         Numba threads (results do not depend on it).
 
@@ -206,6 +210,6 @@ def optimal_benchmark(scenario: Scenario | ScenarioSet, max_n: int, n_trials: in
 
     _ahead.wait("benchmark")
     with _threads(threads):
-        _k.run(p, targets, np.array(keys, dtype=np.uint64), n_trials, max_n, ties == "lowest", sel)
+        _k.run(p, targets, np.array(keys, dtype=np.uint64), n_trials, max_n, TIES.index(ties), sel)
     return Benchmark(selected=sel, scenario=np.repeat(np.arange(len(scs), dtype=np.int64), n_trials), scenarios=scs,
                      max_n=max_n, seed=seed, ties=ties)

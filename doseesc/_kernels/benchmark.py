@@ -22,17 +22,24 @@ from .rng import STREAM_BENCHMARK, STREAM_TOLERANCE, draw, trial_key
 TIE = 1e-9  # distances closer than this (in patients) are a tie: rounding in n * target must not decide
 
 
+#: how ties are settled (``ties`` of :func:`select_one`)
+MONOTONE, LOWEST, RANDOM = 0, 1, 2
+
+
 @jit
-def select_one(p_tox, target, tk, n, lowest, cnt):
+def select_one(p_tox, target, tk, n, ties, cnt):
     """The benchmark's selection (0-based) in one trial with key ``tk``; ``cnt`` is scratch of
     one count per dose. Distances are compared in patients, ``|count - n target|``.
 
-    Ties (``lowest`` False): doses tied with the same rate above the target are decided by
+    Ties (``ties`` MONOTONE): doses tied with the same rate above the target are decided by
     monotonicity -- their true probabilities are ordered, so the lowest of them is the closest
     -- and those below the target likewise by the highest; what is left is at most one dose on
     each side at the same distance (or doses exactly at the target), about which the complete
-    information says nothing: the trial's uniform picks one at random. ``lowest``: the lowest
-    tied dose (R's ``which.min``).
+    information says nothing: the trial's uniform picks one at random. LOWEST: the lowest tied
+    dose (R's ``which.min``). RANDOM: the rule of Wages & Varhegyi's benchmark application
+    (``npoptimal``): distances ``|count / n - target|`` computed in double precision, the doses
+    at exactly the smallest one tied (so equal distances on either side of the target may be
+    split by rounding, as there), and one of them chosen uniformly by the trial's uniform.
     """
     D = p_tox.shape[0]
     for d in range(D):
@@ -42,6 +49,21 @@ def select_one(p_tox, target, tk, n, lowest, cnt):
         for d in range(D):
             if u < p_tox[d]:
                 cnt[d] += 1
+    if ties == RANDOM:
+        best = np.inf
+        for d in range(D):
+            best = min(best, abs(cnt[d] / n - target))
+        k = 0
+        for d in range(D):
+            if abs(cnt[d] / n - target) == best:
+                k += 1
+        j = 0 if k == 1 else min(k - 1, int(draw(tk, 0, STREAM_BENCHMARK) * k))
+        for d in range(D):
+            if abs(cnt[d] / n - target) == best:
+                if j == 0:
+                    return d
+                j -= 1
+        return D - 1  # not reached: one dose is at the smallest distance
     goal = n * target
     bd = abs(cnt[0] - goal)
     for d in range(1, D):
@@ -54,7 +76,7 @@ def select_one(p_tox, target, tk, n, lowest, cnt):
         dd = cnt[d] - goal
         if abs(dd) > bd + TIE:
             continue
-        if lowest:
+        if ties == LOWEST:
             return d
         if abs(dd) <= TIE:
             if n_at == 0:
@@ -76,7 +98,7 @@ def select_one(p_tox, target, tk, n, lowest, cnt):
 
 
 @jit(parallel=True)
-def run(p_tox, targets, keys, per_scenario, n, lowest, sel):
+def run(p_tox, targets, keys, per_scenario, n, ties, sel):
     """``sel[r]`` (1-based) for rows ``r`` of ``per_scenario`` trials under each scenario (row r:
     scenario ``r // per_scenario``, trial ``r % per_scenario``, as in the designs' batches)."""
     rows = sel.shape[0]
@@ -86,4 +108,4 @@ def run(p_tox, targets, keys, per_scenario, n, lowest, sel):
         cnt = np.zeros(D, dtype=np.int64)
         for r in range(ch * chunk, min(rows, (ch + 1) * chunk)):
             s = r // per_scenario
-            sel[r] = select_one(p_tox[s], targets[s], trial_key(keys[s], r - s * per_scenario), n, lowest, cnt) + 1
+            sel[r] = select_one(p_tox[s], targets[s], trial_key(keys[s], r - s * per_scenario), n, ties, cnt) + 1
