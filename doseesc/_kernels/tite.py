@@ -1288,10 +1288,7 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
     eff = n_eff.shape[1] > 0
     gb = np.zeros(64)  # arrival gaps 1, 2, ... of the trial (_gaps_ahead)
     one = np.int64(1)
-    # DLT times computed only when a comparison needs them (ONSET_BINS): where accrual is turned
-    # away while suspended (in a queue, event times become the clock), with no drop-outs (whose
-    # times are compared with the DLT time at enrolment), for the onset models that need pow.
-    lazy = _lazy_onsets(tm)
+    lazy = _lazy_onsets(tm)  # DLT times bounded from xt, computed only when the clock needs them
     sc0 = trial0 // per_scenario  # xt[sc - sc0]: scenario sc's bounds (_onset_bounds)
     last = -1
     for r in range(r0, r1):
