@@ -46,7 +46,7 @@ def test_monte_carlo_matches_the_exact_selection_distribution(p, target, n, ties
     assert np.all(np.abs(b.selection - exact) <= 4 * se + 1e-12), (b.selection, exact)
 
 
-@pytest.mark.parametrize("ties", ["monotone", "lowest"])
+@pytest.mark.parametrize("ties", ["monotone", "lowest", "random"])
 def test_each_trial_uses_the_designs_own_patients(ties):
     from doseesc._kernels.rng import STREAM_BENCHMARK, make_key, uniform
 
@@ -65,6 +65,10 @@ def test_each_trial_uses_the_designs_own_patients(ties):
         above = [d for d in tied if counts[d] > n * target + 1e-9]
         if ties == "lowest":
             pick = tied[0]
+        elif ties == "random":  # npoptimal's reading: rates in double precision, equal distances tied
+            fd = [abs(c / n - target) for c in counts]
+            even = [d for d in range(len(p)) if fd[d] == min(fd)]
+            pick = even[0] if len(even) == 1 else even[min(len(even) - 1, int(coin * len(even)))]
         elif at:
             pick = at[min(len(at) - 1, int(coin * len(at)))]
         elif below and above:
@@ -169,13 +173,16 @@ def test_difference_needs_the_same_patients():
 
 
 @pytest.mark.parametrize("kw,field", [(dict(max_n=0), "max_n"), (dict(max_n=10**6), "max_n"),
-                                      (dict(n_trials=0), "n_trials"), (dict(seed=-1), "seed")])
+                                      (dict(n_trials=0), "n_trials"), (dict(seed=-1), "seed"),
+                                      (dict(ties="coin"), "ties")])
 def test_bad_input(kw, field):
     args = dict(scenario=de.Scenario([0.1, 0.3], target=0.25), max_n=12)
     args.update(kw)
     with pytest.raises(ValueError, match=f"^{field}: ") as e:
         de.optimal_benchmark(**args)
     assert "\n" not in str(e.value)
+    if field == "ties":  # the allowed values are named
+        assert all(t in str(e.value) for t in ("monotone", "lowest", "random"))
     with pytest.raises(ValueError, match="^scenario: "):
         de.optimal_benchmark([0.1, 0.2], 12)
 
