@@ -21,9 +21,12 @@ sampling with a Laplace-based proposal:
    scale ``F_SCALE``^2 times the inverse negative Hessian;
 3. ``I_M`` fixed proposal points: a scrambled Sobol sequence in 7 dimensions (six normal
    quantiles and the t radial factor), generated once in Python with a fixed seed and passed
-   in ``tab`` (rows ``0 .. M - 1``: z_1..z_6, w). The estimates are self-normalised weighted
+   in ``tab`` (rows ``0 .. M - 1``: z_1..z_6, w, and the point's log inverse proposal density up
+   to a constant, which depends on the point alone). The estimates are self-normalised weighted
    averages, so the result is a deterministic function of the counts (no Monte Carlo noise
-   between calls: a decision never changes with a seed or a thread count).
+   between calls: a decision never changes with a seed or a thread count). Each point's log
+   likelihood is the log of the product of its cell probabilities (one log for all the doses
+   while the product stays a normal double; the Newton steps and :func:`log_post` sum logs).
 
 Its error against a brute-force reference (a long random-walk Metropolis run) is measured in
 ``benchmarks/efftox_posterior_error.py``, whose results the tests read.
@@ -367,6 +370,34 @@ def _log_pq(z):
         return -l1, -z - l1, 1.0 / (1.0 + ex)
     return z - l1, -l1, ex / (1.0 + ex)
 
+
+@jit(inline=True)
+def _pq(z):
+    """``(pi, 1 - pi)`` for ``pi = 1 / (1 + exp(-z))``, both without cancellation: one exp and one
+    division."""
+    ex = np.exp(-abs(z))
+    r = 1.0 / (1.0 + ex)
+    if z >= 0:
+        return r, ex * r
+    return ex * r, r
+
+
+@jit(inline=True)
+def _ipow(x, c):
+    """``x ** c`` for an integer ``c >= 0``, by squaring."""
+    r = 1.0
+    while c > 0:
+        if c & 1:
+            r *= x
+        x *= x
+        c >>= 1
+    return r
+
+
+#: importance sampling multiplies doses' likelihoods while the product stays above this (the product
+#: of two such numbers is still a normal double), and sums logarithms below it
+_TINY = 1e-150
+
 @jit
 def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
     """Posterior summaries per dose into ``out`` (N_SUM x D, see ``S_*``) from the first ``m``
@@ -379,8 +410,6 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
     zz = work[O_STEP:O_STEP + N_PAR]
     v = work[O_TRY:O_TRY + N_PAR]
     o_pe = O_ACC + N_SUM * D
-    nu = float(ipar[I_NU])
-    half = 0.5 * (nu + N_PAR)
     scale = fpar[F_SCALE]
     mean_u = ipar[I_UTIL] != 0
     for r in range(N_SUM):
@@ -400,43 +429,68 @@ def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
         for i in range(D2):
             for j in range(D2):
                 Q[i, j] = 0.0
-    for i in range(m):
-        w = tab[i, N_PAR]
-        r2 = 0.0
-        for j in range(N_PAR):
-            zz[j] = tab[i, j] * w
-            r2 += zz[j] * zz[j]
-        # theta = mode + scale * L^-T zz, with L L^T = -H (so Cov = scale^2 (-H)^-1)
+    # theta = mode + A zz with A = scale * L^-T (upper triangular; L L^T = -H, so Cov = scale^2
+    # (-H)^-1), formed once here, column by column (L^T a_c = scale e_c), into the Hessian's
+    # space in ``work`` (no longer needed once the mode is found); the prior's 1 / sd beside it
+    A = work[O_HESS:O_HESS + N_PAR * N_PAR]
+    isd = work[O_GRAD:O_GRAD + N_PAR]
+    for c in range(N_PAR):
         for j in range(N_PAR - 1, -1, -1):
-            s = zz[j]
+            s = scale if j == c else 0.0
             for k in range(j + 1, N_PAR):
                 s -= L[k * N_PAR + j] * v[k]
             v[j] = s / L[j * N_PAR + j]
         for j in range(N_PAR):
-            th[j] = mode[j] + scale * v[j]
+            A[j * N_PAR + c] = v[j]
+    for j in range(N_PAR):
+        isd[j] = 1.0 / fpar[F_SD + j]
+    for i in range(m):
+        w = tab[i, N_PAR]
+        for j in range(N_PAR):
+            zz[j] = tab[i, j] * w
+        for j in range(N_PAR):
+            s = mode[j]
+            for k in range(j, N_PAR):
+                s += A[j * N_PAR + k] * zz[k]
+            th[j] = s
         # log posterior and the per-dose probabilities in one pass (as :func:`log_post`)
         lp = 0.0
         for j in range(N_PAR):
-            u = (th[j] - fpar[F_MEAN + j]) / fpar[F_SD + j]
+            u = (th[j] - fpar[F_MEAN + j]) * isd[j]
             lp -= 0.5 * u * u
-        k = np.tanh(0.5 * th[5])
+        ek = np.exp(-abs(th[5]))  # k = tanh(psi / 2) = (e^psi - 1) / (e^psi + 1), from one exp
+        k = (1.0 - ek) / (1.0 + ek)
+        if th[5] < 0:
+            k = -k
+        acc = 1.0  # a product of doses' likelihoods whose log is still to be added to lp
         for d in range(D):
             x = fpar[F_X + d]
             le = th[2] + th[3] * x + th[4] * x * x
             lt = th[0] + th[1] * x
-            lpe, lqe, pe = _log_pq(le)
-            lpt, lqt, pt = _log_pq(lt)
+            pe, qe = _pq(le)
+            pt, qt = _pq(lt)
             pes[d] = pe
             pts[d] = pt
             if n[d] > 0:
-                qe = 1.0 - pe
-                qt = 1.0 - pt
                 c3 = b[d]
                 c1 = e[d] - c3
                 c4 = y[d] - c3
                 c2 = n[d] - c1 - c3 - c4
-                lp = _add_cells(lp, c1, c2, c3, c4, lpe, lqe, lpt, lqt, pe, qe, pt, qt, k)
-        lw = lp + half * np.log1p(r2 / nu)
+                # the dose's likelihood as one product of its four cell probabilities, multiplied
+                # into acc, whose log is taken once (log_post's sum of log1p terms, six a dose, rounded
+                # differently: about 1e-15); acc and each factor stay above _TINY, so no underflow
+                pr = (_ipow(pe * qt * (1.0 - qe * pt * k), c1) * _ipow(qe * qt * (1.0 + pe * pt * k), c2)
+                      * _ipow(pe * pt * (1.0 + qe * qt * k), c3) * _ipow(qe * pt * (1.0 - pe * qt * k), c4))
+                if pr > _TINY:
+                    acc *= pr
+                    if acc < _TINY:
+                        lp += np.log(acc)
+                        acc = 1.0
+                else:
+                    lpe, lqe, _ = _log_pq(le)
+                    lpt, lqt, _ = _log_pq(lt)
+                    lp = _add_cells(lp, c1, c2, c3, c4, lpe, lqe, lpt, lqt, pe, qe, pt, qt, k)
+        lw = lp + np.log(acc) + tab[i, N_PAR + 1]
         if lw > lmax:
             if wsum > 0.0:
                 f = np.exp(lmax - lw)

@@ -150,15 +150,19 @@ def ess_priors(real_doses: Sequence[float], pi_t: Sequence[float], ess_t: float,
 
 @lru_cache(maxsize=8)
 def _proposal_points(m: int, nu: int) -> np.ndarray:
-    """M x 7 fixed proposal points: six N(0, 1) quantiles and the t radial factor sqrt(nu / chi2_nu),
-    from a scrambled Sobol sequence with a fixed seed."""
+    """M x 8 fixed proposal points: six N(0, 1) quantiles and the t radial factor w = sqrt(nu /
+    chi2_nu), from a scrambled Sobol sequence with a fixed seed, and the log of the point's inverse
+    proposal density up to a constant, (nu + 6) / 2 log(1 + r^2 / nu) with r^2 the squared length of
+    the point's t draw (the same for every posterior, so computed once here)."""
     from scipy import special, stats
     from scipy.stats import qmc
 
     u = qmc.Sobol(d=_k.N_PAR + 1, scramble=True, seed=SOBOL_SEED).random_base2(int(np.log2(m)))
-    out = np.empty((m, _k.N_PAR + 1))
+    out = np.empty((m, _k.N_PAR + 2))
     out[:, :_k.N_PAR] = special.ndtri(u[:, :_k.N_PAR])
     out[:, _k.N_PAR] = np.sqrt(nu / stats.chi2.ppf(u[:, _k.N_PAR], nu))
+    r2 = np.sum((out[:, :_k.N_PAR] * out[:, _k.N_PAR:_k.N_PAR + 1]) ** 2, axis=1)
+    out[:, _k.N_PAR + 1] = 0.5 * (nu + _k.N_PAR) * np.log1p(r2 / nu)
     return np.ascontiguousarray(out)
 
 
