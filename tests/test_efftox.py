@@ -336,3 +336,72 @@ def test_describe_states_the_rules_with_their_numbers():
     text = de.EffTox().describe()
     assert "P(pi_E > 0.5 | data) > 0.1" in text and "p = 0.9774" in text and "never skipped" in text
     assert dict(de.EffTox(utility_at="draws").spec_rows())["Utility"] == "draws"
+
+
+def _naive_is_summaries(low, n, y, e, b, mode, L):
+    """The importance-sampling estimator written out with numpy, as a sum of logarithms per cell
+    (the kernel multiplies the cell probabilities and takes one log): the same points, the same
+    proposal around the kernel's mode and scale."""
+    from scipy.special import expit
+
+    from doseesc._kernels import efftox as k
+
+    fpar, tab = low.fpar, low.tab
+    P = k.N_PAR
+    z = tab[:, :P] * tab[:, P:P + 1]
+    scale = fpar[k.F_SCALE]
+    # theta = mode + scale L^-T z
+    theta = mode[None, :] + scale * np.linalg.solve(L.T, z.T).T
+    mean, sd = fpar[k.F_MEAN:k.F_MEAN + P], fpar[k.F_SD:k.F_SD + P]
+    lp = -0.5 * np.sum(((theta - mean) / sd) ** 2, axis=1)
+    kk = np.tanh(0.5 * theta[:, 5])
+    D = n.size
+    pe_all, pt_all = [], []
+    for d in range(D):
+        x = fpar[k.F_X + d]
+        pe = expit(theta[:, 2] + theta[:, 3] * x + theta[:, 4] * x * x)
+        pt = expit(theta[:, 0] + theta[:, 1] * x)
+        pe_all.append(pe)
+        pt_all.append(pt)
+        qe, qt = 1 - pe, 1 - pt
+        c3 = b[d]
+        c1, c4 = e[d] - c3, y[d] - c3
+        c2 = n[d] - c1 - c3 - c4
+        for c, cell in ((c1, pe * qt * (1 - qe * pt * kk)), (c2, qe * qt * (1 + pe * pt * kk)),
+                        (c3, pe * pt * (1 + qe * qt * kk)), (c4, qe * pt * (1 - pe * qt * kk))):
+            if c:
+                lp = lp + c * np.log(cell)
+    nu = 5.0
+    r2 = np.sum(z * z, axis=1)
+    lw = lp + 0.5 * (nu + P) * np.log1p(r2 / nu)
+    w = np.exp(lw - lw.max())
+    w /= w.sum()
+    pe_all, pt_all = np.array(pe_all), np.array(pt_all)
+    return {"p_eff": pe_all @ w, "p_tox": pt_all @ w,
+            "prob_acc_eff": (pe_all > fpar[k.F_EFF_HURDLE]) @ w, "prob_acc_tox": (pt_all < fpar[k.F_TOX_HURDLE]) @ w}
+
+
+@pytest.mark.parametrize("counts", [
+    ([3, 3, 3, 0, 0], [0, 1, 1, 0, 0], [1, 2, 2, 0, 0], [0, 1, 0, 0, 0]),
+    ([6, 9, 6, 3, 0], [0, 1, 2, 2, 0], [2, 5, 4, 2, 0], [0, 1, 1, 1, 0]),
+    # hundreds of patients a dose: the product of a point's cell probabilities falls below 1e-150 and
+    # the kernel sums logarithms instead
+    ([300, 300, 300, 300, 300], [15, 30, 60, 105, 150], [60, 120, 180, 195, 210], [3, 12, 36, 68, 105]),
+], ids=["early", "mid-trial", "large"])
+def test_importance_sampler_equals_the_estimator_written_out(counts):
+    from doseesc._kernels import efftox as k
+
+    d = de.EffTox()
+    low = d.lower(5)
+    n, y, e, b = (np.asarray(c, dtype=np.int64) for c in counts)
+    work = np.zeros(k.n_work_base(5))
+    out = np.zeros((k.N_SUM, 5))
+    ipar = low.ipar.copy()
+    k.posterior_mode(low.fpar, n, y, e, b, work)
+    mode = work[k.O_MODE:k.O_MODE + k.N_PAR].copy()
+    L = work[k.O_CHOL:k.O_CHOL + k.N_PAR * k.N_PAR].reshape(k.N_PAR, k.N_PAR).copy()
+    k.posterior(ipar, low.fpar, low.tab, n, y, e, b, work, out, ipar[k.I_M], False)
+    ref = _naive_is_summaries(low, n, y, e, b, mode, L)
+    for key, row in (("p_eff", k.S_P_EFF), ("p_tox", k.S_P_TOX), ("prob_acc_eff", k.S_ACC_EFF),
+                     ("prob_acc_tox", k.S_ACC_TOX)):
+        np.testing.assert_allclose(out[row], ref[key], rtol=1e-9, atol=1e-12, err_msg=key)
