@@ -354,7 +354,7 @@ def _plural(k: int, word: str) -> str:
 
 class _CompileNotice(_event.Listener):
     """Tells the user, on ``stream``, that doseesc kernels are being compiled (a cold cache
-    takes seconds for one design, a minute or two for the what-if: 71-74 s on a 2-core machine)
+    takes seconds for one design, a minute or two for the what-if: 67-69 s on a 2-core machine)
     and how far it got; silent when everything loads from the cache. numba fires its
     ``numba:compile`` event only on a cache miss."""
 
