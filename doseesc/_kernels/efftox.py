@@ -60,7 +60,7 @@ N_PAR = 6
 I_START = 0
 I_COHORT = 1
 I_M = 2  # proposal points
-I_NU = 3  # degrees of freedom of the t proposal
+I_NU = 3  # degrees of freedom of the t proposal (kernels use it only through the points in tab, drawn with it)
 I_UTIL = 4  # 0: utility at the posterior means; 1: posterior mean of the utility
 I_CACHE = 5  # cache capacity (entries, a power of two; 0 = off)
 I_O_CACHE = 6  # offset of the cache in work
@@ -397,6 +397,7 @@ def _ipow(x, c):
 #: importance sampling multiplies doses' likelihoods while the product stays above this (the product
 #: of two such numbers is still a normal double), and sums logarithms below it
 _TINY = 1e-150
+
 
 @jit
 def posterior(ipar, fpar, tab, n, y, e, b, work, out, m, with_se):
