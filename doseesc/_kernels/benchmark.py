@@ -51,11 +51,13 @@ def select_one(p_tox, target, tk, n, ties, cnt):
                 cnt[d] += 1
     if ties == RANDOM:
         best = np.inf
+        k = 0  # doses at the smallest distance so far
         for d in range(D):
-            best = min(best, abs(cnt[d] / n - target))
-        k = 0
-        for d in range(D):
-            if abs(cnt[d] / n - target) == best:
+            dist = abs(cnt[d] / n - target)
+            if dist < best:
+                best = dist
+                k = 1
+            elif dist == best:
                 k += 1
         j = 0 if k == 1 else min(k - 1, int(draw(tk, 0, STREAM_BENCHMARK) * k))
         for d in range(D):
