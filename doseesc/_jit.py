@@ -27,6 +27,7 @@ import tempfile
 import time
 
 import numba
+import numba.core.registry
 import numpy as np
 from numba.core import event as _event
 
@@ -270,8 +271,43 @@ def index_locked() -> bool:
     return bool(getattr(getattr(caching, "IndexDataCacheFile", None), "_doseesc_locked", False))
 
 
+class _PlainCalls(numba.core.registry.CPUDispatcher):
+    """doseesc's dispatcher: a call from compiled code is compiled for the arguments' plain types
+    (``int64``, ``bool``), not for the constants the caller passes (numba's ``Literal[int](2)``,
+    ``Literal[bool](True)``), so a function called with different constants is compiled once
+    instead of once per constant (``rng.draw`` was compiled 13 times in a cold what-if, once per
+    random stream and patient index it was called with). The arithmetic is the same either way.
+    A parameter named ``code`` keeps its literal: the design code selects each family's
+    decisions at compile time (:func:`for_code`, ``_kernels/dispatch.py``)."""
+
+    _literal_at: tuple = ()
+
+    def get_call_template(self, args, kws):
+        keep = self._literal_at
+        args = tuple(a if i in keep else _unliteral(a) for i, a in enumerate(args))
+        kws = {k: (v if k == "code" else _unliteral(v)) for k, v in kws.items()}
+        return super().get_call_template(args, kws)
+
+
+def _unliteral(t):
+    from numba.core import types
+
+    return types.unliteral(t)
+
+
+def _plain_calls(disp):
+    """``disp`` (a dispatcher just made by numba) as a :class:`_PlainCalls`."""
+    import inspect
+
+    disp.__class__ = _PlainCalls
+    params = list(inspect.signature(disp.py_func).parameters)
+    disp._literal_at = tuple(i for i, name in enumerate(params) if name == "code")
+    return disp
+
+
 def jit(func=None, *, parallel: bool = False, inline: bool = False, nrt: bool = True):
-    """Compile ``func`` with the project options (``parallel`` only for batch kernels).
+    """Compile ``func`` with the project options (``parallel`` only for batch kernels), as a
+    :class:`_PlainCalls` dispatcher (calls from compiled code compiled once, not once per constant).
 
     ``inline=True`` inlines a small hot function into its callers at numba-IR level (the
     per-cohort decision functions: a measured 30-40 ns per call otherwise).
@@ -290,8 +326,8 @@ def jit(func=None, *, parallel: bool = False, inline: bool = False, nrt: bool = 
     if not nrt:
         opts["_nrt"] = False
     if func is None:
-        return lambda f: numba.njit(**opts)(f)
-    return numba.njit(**opts)(func)
+        return lambda f: _plain_calls(numba.njit(**opts)(f))
+    return _plain_calls(numba.njit(**opts)(func))
 
 
 _ALL_FAMILIES = [0]  # > 0 inside all_families()

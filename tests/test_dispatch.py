@@ -124,3 +124,44 @@ def test_the_whatifs_threaded_serial_loop_gives_the_prange_kernels_records(label
         assert (a is None) == (b is None), field
         if a is not None:
             assert np.array_equal(a, b), field
+
+
+def _add(x, k):
+    return x + k
+
+
+def _with_code(code, x):
+    return x + code
+
+
+def _make_plain_calls():
+    """Three compiled functions: ``add`` through doseesc's dispatcher, ``add_numba`` through
+    numba's own, and ``with_code`` (a ``code`` parameter) through doseesc's; uncached."""
+    import numba
+
+    from doseesc._jit import _plain_calls
+
+    add = _plain_calls(numba.njit(_add))
+    add_numba = numba.njit(_add)
+    with_code = _plain_calls(numba.njit(_with_code))
+
+    @numba.njit
+    def caller(x):
+        return add(x, 1) + add(x, 2) + add_numba(x, 1) + add_numba(x, 2) + with_code(7, x)
+
+    return caller, add, add_numba, with_code
+
+
+def test_calls_from_compiled_code_compile_once_whatever_constants_they_pass():
+    """numba compiles a function once per constant a caller passes it (``Literal[int](1)``,
+    ``Literal[int](2)``); doseesc's dispatcher (``_jit._PlainCalls``) compiles it once, for the
+    plain types, and keeps only the design ``code`` literal (each family's decisions are picked
+    at compile time by it)."""
+    from numba.core import types
+
+    caller, add, add_numba, with_code = _make_plain_calls()
+    assert caller(1.0) == 2.0 + 3.0 + 2.0 + 3.0 + 8.0
+    assert add.signatures == [(types.float64, types.int64)]
+    assert len(add_numba.signatures) == 2  # numba's: one per constant
+    (sig,) = with_code.signatures
+    assert isinstance(sig[0], types.IntegerLiteral) and sig[0].literal_value == 7
