@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import inspect
 import os
 import sys
 import tempfile
@@ -30,6 +31,7 @@ import numba
 import numba.core.registry
 import numpy as np
 from numba.core import event as _event
+from numba.core import types as _types
 
 _OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
@@ -284,21 +286,13 @@ class _PlainCalls(numba.core.registry.CPUDispatcher):
 
     def get_call_template(self, args, kws):
         keep = self._literal_at
-        args = tuple(a if i in keep else _unliteral(a) for i, a in enumerate(args))
-        kws = {k: (v if k == "code" else _unliteral(v)) for k, v in kws.items()}
+        args = tuple(a if i in keep else _types.unliteral(a) for i, a in enumerate(args))
+        kws = {k: (v if k == "code" else _types.unliteral(v)) for k, v in kws.items()}
         return super().get_call_template(args, kws)
-
-
-def _unliteral(t):
-    from numba.core import types
-
-    return types.unliteral(t)
 
 
 def _plain_calls(disp):
     """``disp`` (a dispatcher just made by numba) as a :class:`_PlainCalls`."""
-    import inspect
-
     disp.__class__ = _PlainCalls
     params = list(inspect.signature(disp.py_func).parameters)
     disp._literal_at = tuple(i for i, name in enumerate(params) if name == "code")

@@ -660,15 +660,12 @@ def evaluate(ipar, fpar, tab, n, y, e, b, work):
     out = work[O_ACC:O_ACC + N_SUM * D].reshape((N_SUM, D))
     posterior_mode(fpar, n, y, e, b, work)
     m1 = ipar[I_M1]
-    # posterior's with_se is passed as a run-time bool, never the literal True or False: numba
-    # compiles a function once per literal argument, and posterior is the largest here
-    staged = m1 > 0 and ipar[I_UTIL] == 0
-    if staged:
-        posterior(ipar, fpar, tab, n, y, e, b, work, out, m1, staged)
+    if m1 > 0 and ipar[I_UTIL] == 0:  # (posterior compiles once for both with_se: _jit._PlainCalls)
+        posterior(ipar, fpar, tab, n, y, e, b, work, out, m1, True)
         best = _choose(ipar, fpar, out, lo, hi, D)
         if _clear(ipar, fpar, out, work, lo, hi, D, best):
             return best
-    posterior(ipar, fpar, tab, n, y, e, b, work, out, ipar[I_M], m1 < 0)  # m1 >= 0: no SEs
+    posterior(ipar, fpar, tab, n, y, e, b, work, out, ipar[I_M], False)
     return _choose(ipar, fpar, out, lo, hi, D)
 
 
@@ -727,4 +724,4 @@ def select(ipar, fpar, tab, n, y, e, b, work):
 def summaries(ipar, fpar, tab, n, y, e, b, work, out):
     """Posterior summaries from all the proposal points (``out``: N_SUM x D), for live use."""
     posterior_mode(fpar, n, y, e, b, work)
-    posterior(ipar, fpar, tab, n, y, e, b, work, out, ipar[I_M], ipar[I_M] > 0)  # with SEs (see evaluate)
+    posterior(ipar, fpar, tab, n, y, e, b, work, out, ipar[I_M], True)
