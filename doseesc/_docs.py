@@ -15,19 +15,19 @@ GENERIC = {
     "n_doses": "number of dose levels, for live use without a scenario (default: from the scenario)",
     "name": "a label for this design in every table, figure and JSON output (default: generated from the design)",
 }
-_AS_FOR = re.compile(r"As for :class:`~?(?:doseesc\.)?([A-Za-z0-9_]+)`")
+_AS_FOR = re.compile(r"As (?:for )?:class:`~?(?:doseesc\.)?([A-Za-z0-9_]+)`")
 
 
 @functools.cache
-def parameters(cls) -> dict[str, str]:
-    """``{field: description}`` from the numpydoc ``Parameters`` section of ``cls``'s docstring
-    (one paragraph each; "name1, name2 : type" entries give every name the same text; "As for
-    :class:`X`" defers to X's docstring)."""
+def entries(cls) -> dict[str, tuple[tuple[str, ...], str, str]]:
+    """``{field: (names, type, description)}`` from the numpydoc ``Parameters`` section of
+    ``cls``'s docstring: one paragraph each; "name1, name2 : type" entries give every name the
+    same text (``names`` lists them all); "As for :class:`X`" defers to X's docstring."""
     doc = inspect.cleandoc(cls.__doc__ or "")
     m = re.search(r"^Parameters\n-+\n(.*?)(?:\n\n[A-Z][A-Za-z ]+\n-+\n|\Z)", doc, flags=re.S | re.M)
     if not m:
         return {}
-    out: dict[str, str] = {}
+    out: dict[str, tuple[tuple[str, ...], str, str]] = {}
     names: list[str] = []
     kind = ""
     body: list[str] = []
@@ -36,13 +36,17 @@ def parameters(cls) -> dict[str, str]:
         text = " ".join(" ".join(body).split())
         ref = _AS_FOR.search(text)
         for name in names:
-            own = text
+            own, group, own_kind = text, tuple(names), kind
             if ref:
                 other = _class(cls, ref.group(1))
-                base = parameters(other).get(name, "") if other is not None else ""
-                rest = text.replace(ref.group(0), "").strip(" .;")
-                own = base + (f" ({rest})" if rest else "")
-            out[name] = own or GENERIC.get(name, kind)
+                base = entries(other).get(name) if other is not None else None
+                rest = text.replace(ref.group(0), "").strip(" .;,")
+                if rest.startswith("(") and rest.endswith(")"):
+                    rest = rest[1:-1]
+                if base is not None:
+                    group, own_kind = base[0], base[1]
+                own = (base[2] if base else "") + (f" ({rest})" if rest else "")
+            out[name] = (group, own_kind, own)
     for line in m.group(1).splitlines():
         if line and not line.startswith(" "):
             if names:
@@ -58,9 +62,41 @@ def parameters(cls) -> dict[str, str]:
     return out
 
 
+@functools.cache
+def parameters(cls) -> dict[str, str]:
+    """``{field: description}`` (:func:`entries`); a field documented by its type alone gets the
+    generic text of :data:`GENERIC`, or its type."""
+    return {name: text or GENERIC.get(name, kind) for name, (_, kind, text) in entries(cls).items()}
+
+
+_ROLE = re.compile(r":(?:func|class|meth|attr|mod|data|obj):`~?([^`]+)`")
+
+
+def plain(text: str) -> str:
+    """``text`` without reST markup: Sphinx roles become their target, literals lose their quotes."""
+    return _ROLE.sub(r"\1", text).replace("``", "").replace("`", "")
+
+
+def choices(kind: str) -> list[str]:
+    """The allowed values of a numpydoc type ``{"a", "b"}``; empty for any other type."""
+    m = re.match(r"\{(.*)\}", kind.strip())
+    return [c.strip().strip("\"'") for c in m.group(1).split(",")] if m else []
+
+
+def stated_default(kind: str) -> str:
+    """The default a numpydoc type states (``float, default 0.6 x target``), or ''."""
+    m = re.search(r"\bdefault[: ]\s*(.+)$", kind)
+    return m.group(1).strip() if m else ""
+
+
 def _class(cls, name: str):
-    module = inspect.getmodule(cls)
-    return getattr(module, name, None)
+    """The class ``name`` as ``cls``'s module sees it, else doseesc's public one."""
+    found = getattr(inspect.getmodule(cls), name, None)
+    if found is None:
+        import doseesc
+
+        found = getattr(doseesc, name, None)
+    return found
 
 
 def first_sentences(text: str, limit: int = 400) -> str:

@@ -230,25 +230,67 @@ def _show_default(value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _option_help(name: str, kind: str, users: list[str]) -> str:
-    """An option's meaning (from the design classes' docstrings), allowed values and default."""
-    from ._docs import GENERIC, first_sentences, parameters
+_ALLOWED = {"bool": "true or false", "int": "an integer", "float": "a number", "floats": "comma-separated numbers"}
 
-    texts = {u: parameters(REGISTRY[u]).get(name, "") for u in users}
-    text = next((t for t in texts.values() if t), GENERIC.get(name, ""))
-    text = text.replace("``", "").replace(":class:", "").replace("`", "")
-    defaults = {u: _defaults(REGISTRY[u]).get(name, dataclasses.MISSING) for u in users}
-    shown = {u: "required" if d is dataclasses.MISSING else _show_default(d) for u, d in defaults.items()}
-    groups: dict[str, list[str]] = {}
-    for u, d in shown.items():
-        groups.setdefault(d, []).append(u)
-    if len(groups) == 1:
-        dflt = next(iter(groups))
+
+def _option_help(name: str, kind: str, users: list[str]) -> str:
+    """An option's meaning (from the design classes' docstrings), allowed values and default.
+
+    Where the designs differ (in the value's form or the default), each is given with the designs
+    it applies to. A text option lists the values its docstring's type allows (``{"a", "b"}``);
+    a default the class leaves as None but its docstring's type states (``float, default 0.6 x
+    target``) is shown as stated."""
+    from ._docs import GENERIC, choices, entries, first_sentences, parameters, plain, stated_default
+
+    # the meaning: one text, or one per group of designs where their docstrings say different
+    # things (a text that extends another, e.g. "As for BOIN, applied to ...", counts as the same)
+    meanings: dict[str, list[str]] = {}
+    for u in users:
+        t = first_sentences(plain(parameters(REGISTRY[u]).get(name, ""))).rstrip(".")
+        if not t:
+            continue
+        same = next((k for k in meanings if t.startswith(k) or k.startswith(t)), None)
+        if same is None:
+            meanings[t] = [u]
+        elif len(t) < len(same):  # the shorter text, in the first one's place
+            meanings = {(t if k == same else k): (us + [u] if k == same else us) for k, us in meanings.items()}
+        else:
+            meanings[same].append(u)
+    if not meanings:
+        text = plain(GENERIC.get(name, ""))
+    elif len(meanings) == 1 or name in GENERIC:
+        text = next(iter(meanings))
     else:
-        dflt = "; ".join(f"{d} ({', '.join(us)})" for d, us in groups.items())
-    allowed = {"bool": "true or false", "int": "an integer", "float": "a number",
-               "floats": "comma-separated numbers"}.get(kind, "text")
-    return f"[{', '.join(users)}] {first_sentences(text).rstrip('.')}. Value: {allowed}; default: {dflt}"
+        text = "; ".join(f"{t} ({', '.join(us)})" for t, us in meanings.items())
+    types = {u: entries(REGISTRY[u]).get(name, ((), "", ""))[1] for u in users}
+    fields = {u: {f.name: f.type for f in dataclasses.fields(REGISTRY[u])} for u in users}
+    kinds = {u: _kind(fields[u][name]) if name in fields[u] else kind for u in users}
+
+    def allowed(u: str) -> str:
+        if kinds[u] in _ALLOWED:
+            return _ALLOWED[kinds[u]]
+        options = choices(types[u])
+        return "one of " + ", ".join(options) if options else "text"
+
+    def default(u: str) -> str:
+        d = _defaults(REGISTRY[u]).get(name, dataclasses.MISSING)
+        if d is dataclasses.MISSING:
+            return "required"
+        if d is None and stated_default(types[u]):
+            return stated_default(types[u])
+        return _show_default(d)
+
+    def by_design(values: dict[str, str]) -> str:
+        groups: dict[str, list[str]] = {}
+        for u, val in values.items():
+            groups.setdefault(val, []).append(u)
+        if len(groups) == 1:
+            return next(iter(groups))
+        return "; ".join(f"{val} ({', '.join(us)})" for val, us in groups.items())
+
+    values = by_design({u: allowed(u) for u in users})
+    dflt = by_design({u: default(u) for u in users})
+    return f"[{', '.join(users)}] {text.rstrip('.')}. Value: {values}; default: {dflt}"
 
 
 MODIFIER_FLAGS = {

@@ -2,6 +2,7 @@
 prompts and the command line's arguments."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -142,11 +143,30 @@ def test_every_option_help_says_meaning_values_and_default(capsys):
                 continue
             text = (action.help or "").lower()
             assert len(text) > 20 and ("default" in text or "required" in text), (command, action.option_strings, text)
+    from doseesc._docs import entries
+
     for name, (kind, users) in cli.design_fields().items():
         text = cli._option_help(name, cli._kind(kind) if kind in ("list", "any") else kind, users)
         meaning = text.split("] ", 1)[1].split(". Value:")[0]
         assert len(meaning) > 10 and "``" not in text and "; default: " in text, (name, text)
+        # a meaning, not a type ("float, optional") or a pointer to text the help does not show
+        assert not re.match(r"(float|int|bool|str|sequence|\(float)\b", meaning), (name, meaning)
+        assert "see above" not in meaning and "details above" not in meaning, (name, meaning)
+        assert not re.search(r":[a-z]+:", text), (name, text)  # no reST roles
+        if "Value: text" in text:  # a text option lists its values where its docstring's type does
+            assert all("{" not in entries(cli.REGISTRY[u]).get(name, ((), "", ""))[1] for u in users), (name, text)
+        for u in users:  # an entry shared by several fields says which is which
+            names, _, own = entries(cli.REGISTRY[u]).get(name, ((name,), "", ""))
+            if len(names) > 1 and own and not own.startswith("As for"):
+                assert name in own, (u, name, own)
     assert "default: none" not in cli._option_help("safety_target", "float", ["boin"])  # no conflicting defaults
+    scheme = cli._option_help("scheme", "str", ["tite-crm"])
+    assert "Value: one of linear, adaptive; default: linear" in scheme, scheme
+    p_saf = cli._option_help("p_saf", "float", ["boin", "tite-boin", "gboin"])
+    assert "default: 0.6 x target" in p_saf and "default: none" not in p_saf, p_saf
+    prior_sd = cli._option_help("prior_sd", "float", ["crm", "blrm"])
+    assert "a number (crm); comma-separated numbers (blrm)" in prior_sd, prior_sd
+    assert "solve_p" in cli._option_help("eff0", "float", ["efftox"])
     with pytest.raises(SystemExit):
         main(["run", "--help"])
     out = capsys.readouterr().out

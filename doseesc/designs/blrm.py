@@ -448,9 +448,9 @@ class BLRM(Design):
     d_ref : float
         Reference dose ``d*`` (> 0).
     prior_mean, prior_sd : sequence of float
-        Means and sds of ``(log alpha, log beta)``; ``2 K`` numbers for a mixture of K
-        (``m_a1, m_b1, m_a2, m_b2, ...``). Default: the weakly informative
-        ``N(logit(0.2), 2^2)`` and ``N(0, 1)``.
+        ``prior_mean``: means, ``prior_sd``: standard deviations of ``(log alpha, log beta)``;
+        ``2 K`` numbers for a mixture of K (``m_a1, m_b1, m_a2, m_b2, ...``). Default: the weakly
+        informative ``N(logit(0.2), 2^2)`` and ``N(0, 1)``.
     prior_corr : float or sequence of float
         Correlation of log alpha and log beta (one per component).
     prior_weights : sequence of float, optional
@@ -460,14 +460,21 @@ class BLRM(Design):
     overdose_max : float
         Largest P(overdose) of an eligible dose (EWOC's feasibility bound), in (0, 1].
     rule : {"ncrm", "ewoc", "ncrm_loss", "mtd_quantile"}
+        Next-dose rule (crmPack's next best dose): the eligible dose with the largest
+        P(target) (``ncrm``), the highest eligible dose (``ewoc``), the eligible dose of smallest
+        posterior loss (``ncrm_loss``), or the dose closest to a quantile of the MTD's posterior
+        (``mtd_quantile``).
     cohort_size, max_n, start_dose : int
-        Constant cohort size; maximum sample size (the last cohort is truncated); 1-based
-        first dose.
+        ``cohort_size``: constant cohort size; ``max_n``: maximum sample size (the last cohort
+        is truncated); ``start_dose``: 1-based first dose.
     max_increment : float or sequence of float, optional
         Largest relative increase over the current dose (crmPack ``IncrementsRelative``): 1.0
         allows doubling. With ``increment_intervals`` (the lower ends of dose intervals,
         starting at 0), one increment per interval of the current dose.
     increment_intervals : sequence of float, optional
+        Lower ends of the dose intervals (starting at 0) that give ``max_increment`` one
+        increment each (crmPack ``IncrementsRelative(intervals=...)``); the current dose's
+        interval sets the largest increase. Default: one interval, one increment.
     skip_untried : bool
         False (default): never escalate more than one level above the highest dose tried
         (crmPack ``IncrementsDoseLevels(levels=1, basis_level="max")``).
@@ -485,7 +492,9 @@ class BLRM(Design):
         ``ncrm_loss`` with 4 intervals: excessive is (overdose_cut, unacceptable_cut], unacceptable
         above it.
     overdose_max_start, overdose_max_step : float
-        Increasing feasibility bound (see ``"ewoc"``); any rule. Off when start is None.
+        Increasing feasibility bound (see ``"ewoc"``), any rule: ``overdose_max_start`` for
+        the first cohort, rising by ``overdose_max_step`` per cohort up to ``overdose_max``.
+        Off (``overdose_max`` throughout) when ``overdose_max_start`` is None.
     prior : object, optional
         A mixture prior with ``weights``, ``means``, ``sds`` and ``corrs`` (overrides the
         ``prior_*`` fields), e.g. a MAP prior.

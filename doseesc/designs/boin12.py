@@ -83,11 +83,13 @@ class BOIN12(Design):
     phi_e : float
         Lowest acceptable efficacy probability, in (0, 1).
     u2, u3 : float
-        Utilities of neither outcome and of both, in [0, 100].
+        Utilities, in [0, 100], of neither efficacy nor toxicity (``u2``) and of both
+        (``u3``); efficacy without toxicity has 100, toxicity without efficacy 0.
     n_star : int
         With n >= n_star at the current dose and p between the boundaries, do not explore d + 1.
     c_t, c_e : float
-        Admissibility cut-offs for toxicity and efficacy, in (0, 1).
+        Admissibility cut-offs, in (0, 1): a dose is not admissible when P(p_T > phi_t | data)
+        >= ``c_t`` (toxicity) or P(p_E < phi_e | data) >= ``c_e`` (efficacy).
     cohort_size : int
     max_n : int
         Maximum sample size (the last cohort is truncated).

@@ -112,6 +112,8 @@ class CRM(Design):
     max_n : int
         Maximum number of patients (>= cohort_size).
     model : {"empiric", "logistic"}
+        Working model: empiric p_d = s_d^exp(beta), or logistic p_d = 1 / (1 + exp(-a0 -
+        exp(beta) x_d)) with x_d = logit(s_d) - a0 (dfcrm's two models).
     prior_sd : float
         Prior standard deviation of beta (> 0); dfcrm's default ``sqrt(1.34)``.
     intercept : float
@@ -126,6 +128,8 @@ class CRM(Design):
         last cohort's dose (no skipping in escalation), and never escalate right after a cohort
         whose observed DLT rate is >= target. ``False``: always follow the model.
     method : {"bayes", "likelihood"}
+        How beta is estimated: ``"bayes"``, its posterior mean under the ``N(0, prior_sd^2)``
+        prior; ``"likelihood"``, its maximum-likelihood estimate (needs a two-stage ``x0``).
     x0 : sequence of int, optional
         Two-stage design (dfcrm's ``x0`` vector): the 1-based dose for each of the ``max_n``
         patients, followed until the first DLT, after which the model takes over (constant

@@ -196,24 +196,33 @@ class EffTox(Design):
     real_doses : sequence of float
         The doses (positive, increasing); their number fixes the number of dose levels.
     efficacy_hurdle, toxicity_hurdle : float
-        Lowest acceptable efficacy probability and highest acceptable toxicity probability.
+        Lowest acceptable efficacy probability (``efficacy_hurdle``) and highest acceptable
+        toxicity probability (``toxicity_hurdle``).
     p_e, p_t : float
-        Acceptability cut-offs on the posterior probabilities above.
+        Acceptability cut-offs: a dose is acceptable when P(pi_E > efficacy_hurdle | data) >
+        ``p_e`` and P(pi_T < toxicity_hurdle | data) > ``p_t``.
     eff0, tox1, eff_star, tox_star : float
-        The trade-off contour's three points (see :func:`solve_p`).
+        The trade-off contour's three points: (``eff0``, 0), (1, ``tox1``) and (``eff_star``,
+        ``tox_star``) as (efficacy, toxicity) probabilities (see :func:`solve_p`).
     alpha_mean, alpha_sd : float
-        Normal prior of the toxicity intercept alpha (defaults of all priors: Thall et al.
-        2014's ESS-elicited priors, see :func:`doseesc.designs.efftox.ess_priors`).
+        Mean (``alpha_mean``) and standard deviation (``alpha_sd``) of the normal prior of the
+        toxicity intercept alpha (defaults of all priors: Thall et al. 2014's ESS-elicited
+        priors, see :func:`doseesc.designs.efftox.ess_priors`).
     beta_mean, beta_sd : float
-        Normal prior of the toxicity slope beta.
+        Mean (``beta_mean``) and standard deviation (``beta_sd``) of the normal prior of the
+        toxicity slope beta.
     gamma_mean, gamma_sd : float
-        Normal prior of the efficacy intercept gamma.
+        Mean (``gamma_mean``) and standard deviation (``gamma_sd``) of the normal prior of the
+        efficacy intercept gamma.
     zeta_mean, zeta_sd : float
-        Normal prior of the efficacy slope zeta.
+        Mean (``zeta_mean``) and standard deviation (``zeta_sd``) of the normal prior of the
+        efficacy slope zeta.
     eta_mean, eta_sd : float
-        Normal prior of the efficacy curvature eta (the x^2 coefficient).
+        Mean (``eta_mean``) and standard deviation (``eta_sd``) of the normal prior of the
+        efficacy curvature eta (the x^2 coefficient).
     psi_mean, psi_sd : float
-        Normal prior of the association psi between efficacy and toxicity.
+        Mean (``psi_mean``) and standard deviation (``psi_sd``) of the normal prior of the
+        association psi between efficacy and toxicity.
     cohort_size : int
         Patients per cohort.
     max_n : int

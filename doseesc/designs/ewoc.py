@@ -72,16 +72,27 @@ class EWOC(Design):
     alpha : float
         Feasibility bound: the posterior probability of exceeding the MTD that is accepted.
     min_dose, max_dose : float, optional
-        Dose range of the standardisation (default: the first and last dose).
+        Dose range of the standardisation: ``min_dose`` the lowest dose, taken to be safe
+        (default: the first dose), ``max_dose`` the highest (default: the last dose).
     rho_prior, mtd_prior : (float, float)
-        Beta parameters of ``v = rho0 / target`` and of ``gamma`` (each >= 1).
+        Beta parameters (each >= 1) of the prior of ``v = rho0 / target`` (``rho_prior``; rho0
+        is the DLT probability at ``min_dose``) and of the standardised MTD ``gamma``
+        (``mtd_prior``).
     rounding : {"down", "nearest"}
+        How the MTD quantile becomes a dose: rounded down to the dose set (ewoc's rule) or to
+        the closest dose.
     no_skip : bool
         Never more than one level above the current dose (ewoc's ``no_skip_dose``).
     alpha_start, alpha_step : float
-        Increasing feasibility bound (off when ``alpha_start`` is None).
+        Increasing feasibility bound: ``alpha_start`` for the first cohort, rising by
+        ``alpha_step`` per cohort up to ``alpha``. Off (``alpha`` throughout) when
+        ``alpha_start`` is None.
     safety_stop : float, optional
+        Stop the trial with no dose selected when P(p(first dose) > target | data) exceeds
+        this (ewoc's stopping rule, 0.95 there); in (0, 1). Off when None.
     cohort_size, max_n, start_dose : int
+        ``cohort_size``: patients per cohort; ``max_n``: maximum sample size (the last cohort is
+        truncated); ``start_dose``: 1-based first dose.
 
     Notes
     -----

@@ -292,8 +292,8 @@ def boin_boundaries(target: float, max_n: int, cohort_size: int = 1, p_saf: floa
     cohort_size : int
         Only changes which columns ``str()`` shows (multiples of the cohort size).
     p_saf, p_tox : float, optional
-        Highest DLT probability deemed too low and lowest deemed too high
-        (default 0.6 and 1.4 times the target).
+        ``p_saf``: the highest DLT probability deemed too low (default 0.6 x target);
+        ``p_tox``: the lowest deemed too high (default 1.4 x target).
     cutoff_eli : float
         Elimination cutoff on P(p > target | data).
     extrasafe, offset : bool, float
@@ -353,12 +353,15 @@ class BOIN(_IntervalDesign):
         Maximum sample size (R: ``ncohort * cohortsize``).
     start_dose : int
         1-based starting dose.
-    p_saf, p_tox : float, optional
-        Highest DLT probability deemed sub-therapeutic and lowest deemed overly toxic
-        (default 0.6 and 1.4 times the target). R requires target - p_saf >= 0.1 target and
-        p_tox - target >= 0.1 target.
+    p_saf : float, default 0.6 x target
+        Highest DLT probability deemed sub-therapeutic (it sets the escalation boundary).
+        R requires target - p_saf >= 0.1 target.
+    p_tox : float, default 1.4 x target
+        Lowest DLT probability deemed overly toxic (it sets the de-escalation boundary).
+        R requires p_tox - target >= 0.1 target.
     cutoff_eli : float
-        Elimination cutoff (0.95).
+        Elimination cutoff: a dose with at least 3 patients, and every dose above it, is
+        eliminated when P(p > target | data) > ``cutoff_eli`` under a Beta(1, 1) prior.
     extrasafe : bool
         Also stop when the lowest dose has n >= 3 and P(p_1 > target | data) > cutoff_eli - offset.
     offset : float
@@ -546,10 +549,14 @@ class MTPI(_EpsilonDesign):
     max_n : int
     start_dose : int
     epsilon1, epsilon2 : float
-        Equivalence-interval half widths (paper default 0.05).
+        Half widths of the equivalence interval (target - epsilon1, target + epsilon2)
+        (paper default 0.05 each).
     cutoff_eli : float
-        Exclusion threshold xi (paper default 0.95).
+        Elimination cutoff: a dose with at least 3 patients, and every dose above it, is
+        eliminated when P(p > target | data) > ``cutoff_eli`` under a Beta(1, 1) prior (the
+        papers' exclusion threshold xi).
     n_earlystop : int, optional
+        Stop when the current dose has this many patients and the decision is to stay.
     n_doses : int, optional
 
     Examples

@@ -406,7 +406,7 @@ class TITECRM(_TiteDesign):
     Parameters
     ----------
     skeleton : sequence of float
-        Prior guesses of the DLT probability per dose, strictly increasing in (0, 1).
+        Prior guesses of the DLT probabilities, strictly increasing in (0, 1); one per dose.
     target : float
         Target DLT probability, in (0, 1).
     max_n : int
@@ -417,13 +417,15 @@ class TITECRM(_TiteDesign):
         Empiric p_d = s_d^exp(beta); logistic p_d = 1 / (1 + exp(-a0 - exp(beta) x_d)) with
         x_d = logit(s_d) - a0.
     prior_sd : float
-        Prior standard deviation of beta (dfcrm's ``scale``, default sqrt(1.34)).
+        Prior standard deviation of beta (> 0); dfcrm's default ``sqrt(1.34)``.
     intercept : float
-        a0 of the logistic model.
+        Logistic intercept a0. It must exceed logit(max(skeleton)).
     restrict : bool
-        dfcrm ``titesim``'s restriction (see above).
+        dfcrm ``titesim``'s restriction: never more than one level above the previous
+        patient's dose. ``False``: always follow the model.
     scheme : {"linear", "adaptive"}
-        Weight function.
+        Weight of a pending patient: ``"linear"``, follow-up / window; ``"adaptive"``,
+        piecewise linear through the observed DLT times (Cheung & Chappell 2000).
     n_doses : int, optional
         Must equal ``len(skeleton)`` when given.
 
