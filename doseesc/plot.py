@@ -2,9 +2,10 @@
 
 ``save(obj, path)`` picks the figure for an ``OperatingCharacteristics`` (the true dose-toxicity
 curve, selection and allocation per dose, plus the trial-duration distribution when a time model
-is on) or a ``Comparison`` (PCS, no-selection and overdosing per design with 95% intervals, one
-panel row per scenario). ``run_figure`` draws every design under every scenario of a run on
-shared scales (``doseesc run --out`` and ``doseesc report``).
+is on) or a ``Comparison`` (selection per dose, PCS, no-selection and overdosing per design with
+95% intervals, one panel row per scenario, each column on one scale in every row).
+``run_figure`` draws every design under every scenario of a run on shared scales (``doseesc run
+--out`` and ``doseesc report``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,10 @@ from __future__ import annotations
 import numpy as np
 
 from .results import Comparison, OperatingCharacteristics
+from .scenario import Scenario, ScenarioSet
+
+COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B2", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974",
+          "#64B5CD"]
 
 
 def _plt():
@@ -26,9 +31,45 @@ def _plt():
 
 
 def _xlabels(sc):
+    """Tick labels (dose values, else levels 1, 2, ...) and axis label (with the unit) of a scenario's
+    doses; a ``ScenarioSet``'s curves share their doses, so its first scenario's are used."""
+    sc = sc.scenarios[0] if isinstance(sc, ScenarioSet) else sc
     labels = sc.dose_labels()
     unit = f"dose ({sc.dose_unit})" if sc.dose_unit else "dose level"
     return labels, unit
+
+
+def _shade_mtd(ax, sc, label: bool = False) -> None:
+    """Shade the true MTD's doses of a fixed scenario (a set of curves has no single MTD)."""
+    if not isinstance(sc, Scenario):
+        return
+    correct = sc.correct_doses - 1
+    for c in correct:
+        ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0,
+                   label="true MTD" if label and c == correct[0] else None)
+
+
+def _selection_panel(ax, sc, ocs, names, z: float, n_doses: int, none: bool = True) -> None:
+    """The percentage of trials selecting each dose (and none), one bar per design, doses labelled
+    by their values and unit; x from -0.6 to the last position + 0.6 of ``n_doses`` doses (so rows
+    with the same ``n_doses`` share their scale), y 0-100%."""
+    labels, unit = _xlabels(sc)
+    k = len(ocs)
+    width = 0.8 / k
+    offsets = (np.arange(k) - (k - 1) / 2) * width
+    xs = np.arange(len(labels) + (1 if none else 0))
+    _shade_mtd(ax, sc)
+    for i, oc in enumerate(ocs):
+        vals = 100 * np.r_[oc.selection, [oc.no_selection] if none else []]
+        err = z * 100 * np.r_[oc.se("selection"), [oc.se("no_selection")] if none else []] if z else None
+        ax.bar(xs + offsets[i], vals, width, yerr=err, color=COLORS[i % len(COLORS)], capsize=2,
+               error_kw={"lw": 0.8}, label=names[i])
+    ax.set_xticks(xs, [*labels, "none"] if none else labels)
+    ax.set_xlim(-0.6, n_doses + (0.6 if none else -0.4))
+    ax.set_ylim(0, 100)
+    ax.set_xlabel(unit + " selected as MTD")
+    ax.set_ylabel("trials selecting it (%)")
+    ax.grid(axis="y", alpha=0.3)
 
 
 def oc_figure(oc: OperatingCharacteristics):
@@ -95,39 +136,61 @@ def oc_figure(oc: OperatingCharacteristics):
 
 
 def comparison_figure(cmp: Comparison):
-    """Per scenario: PCS, no-selection and patients above the MTD for each design (95% CIs)."""
+    """One figure for a ``Comparison``: one row per scenario, one column per quantity, each column on
+    one scale in every row so that rows compare by eye. Columns: the percentage of trials selecting
+    each dose (doses labelled by their values and unit; the true MTD shaded for a fixed curve), then
+    per design the correct selection (%), no dose selected (%) and the mean number of patients
+    treated above the true MTD (patients per trial); bars: 95% CIs (none for exact results)."""
     plt = _plt()
-    metrics = [("pcs", "correct selection %", 100), ("no_selection", "no dose selected %", 100),
-               ("n_overdosed", "patients above the MTD", 1)]
+    metrics = [("pcs", "correct selection", "trials selecting the true MTD (%)", 100),
+               ("no_selection", "no dose selected", "trials selecting no dose (%)", 100),
+               ("n_overdosed", "patients above the MTD", "patients treated above the MTD (mean per trial)", 1)]
     ns = len(cmp.scenarios)
-    fig, axes = plt.subplots(ns, len(metrics), figsize=(4.3 * len(metrics), 0.55 * len(cmp.designs) + 1.6 * ns + 0.6),
-                             squeeze=False, constrained_layout=True)
+    k = len(cmp.designs)
     names = [d.label() for d in cmp.designs]
-    y = np.arange(len(names))[::-1]
-    colors = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B2", "#937860", "#DA8BC3", "#8C8C8C"]
+    exact = all(oc.exact for row in cmp.oc for oc in row)
+    z = 0.0 if exact else 1.96
+    fig, axes = plt.subplots(ns, 1 + len(metrics), figsize=(17.0, (0.28 * k + 2.6) * ns + 1.2), squeeze=False,
+                             constrained_layout=True, gridspec_kw={"width_ratios": [1.5] + [1.0] * len(metrics)})
+    vals = {key: np.array([[scale * float(getattr(cmp.oc[i][j], key)) for i in range(k)] for j in range(ns)])
+            for key, _, _, scale in metrics}
+    ses = {key: np.array([[z * scale * float(cmp.oc[i][j].se(key)) for i in range(k)] for j in range(ns)])
+           for key, _, _, scale in metrics}
+    # one x scale per column, the same in every row
+    his = {key: 100.0 if scale == 100 else max(1.0, float(np.max(vals[key] + ses[key])) * 1.25)
+           for key, _, _, scale in metrics}
+    n_doses = max(len(_xlabels(sc)[0]) for sc in cmp.scenarios)
+    y = np.arange(k)[::-1]
     for j, sc in enumerate(cmp.scenarios):
-        for m, (key, title, scale) in enumerate(metrics):
+        ax = axes[j, 0]
+        _selection_panel(ax, sc, [cmp.oc[i][j] for i in range(k)], [f"{i + 1}. {n}" for i, n in enumerate(names)],
+                         z, n_doses, none=False)
+        ax.set_title(f"S{j + 1}: {sc.label()}"[:70], fontsize=9, loc="left")
+        for m, (key, title, xlabel, _) in enumerate(metrics, start=1):
             ax = axes[j, m]
-            vals = np.array([scale * float(getattr(cmp.oc[i][j], key)) for i in range(len(names))])
-            ses = np.array([scale * float(cmp.oc[i][j].se(key)) for i in range(len(names))])
-            ax.barh(y, vals, xerr=1.96 * ses, color=[colors[i % len(colors)] for i in range(len(names))], capsize=3)
-            ax.set_yticks(y, names if m == 0 else [""] * len(names), fontsize=8)
+            hi = his[key]
+            v, e = vals[key][j], ses[key][j]
+            ax.barh(y, v, xerr=e if z else None, color=[COLORS[i % len(COLORS)] for i in range(k)], capsize=3)
+            ax.set_yticks(y, [f"{i + 1}. {n}"[:28] for i, n in enumerate(names)] if m == 1 else
+                          [f"{i + 1}" for i in range(k)], fontsize=8)
+            ax.set_ylabel("design" if m == 1 else "")
+            ax.set_xlim(0, hi)
+            ax.set_xlabel(xlabel, fontsize=9)
             if j == 0:
                 ax.set_title(title, fontsize=10)
-            if m == 0:
-                ax.set_ylabel(sc.label()[:40], fontsize=8)
-            hi = 100.0 if scale == 100 else max(1.0, float(np.max(vals + 1.96 * ses)) * 1.25)
-            ax.set_xlim(0, hi)
-            for yy, val, se in zip(y, vals, ses):
-                ax.text(val + 1.96 * se + 0.015 * hi, yy, f"{val:.1f}", va="center", ha="left", fontsize=8)
+            fmt = ".1f" if hi >= 10 else ".2f"
+            for yy, val, se in zip(y, v, e):
+                inside = val + se > 0.85 * hi  # a value near the top of the scale goes inside its bar
+                ax.text(val - se - 0.015 * hi if inside else val + se + 0.015 * hi, yy, f"{val:{fmt}}", va="center",
+                        ha="right" if inside else "left", fontsize=8, color="white" if inside else "black")
             ax.grid(axis="x", alpha=0.3)
-    fig.suptitle(f"Designs on common random numbers ({cmp.oc[0][0].n_trials:,} trials each, seed {cmp.seed}); "
-                 "bars: 95% CI", fontsize=10)
+    handles, labels = axes[0, 0].get_legend_handles_labels()
+    how = "exact" if exact else f"{cmp.oc[0][0].n_trials:,} trials each, seed {cmp.seed}; bars: 95% CI"
+    shaded = "; shaded: the true MTD" if any(isinstance(sc, Scenario) for sc in cmp.scenarios) else ""
+    fig.suptitle(f"{k} design{'s' if k != 1 else ''} on common random numbers under {ns} scenario"
+                 f"{'s' if ns != 1 else ''} ({how}){shaded}", fontsize=10)
+    fig.legend(handles, labels, loc="outside lower center", ncol=min(k, 4), fontsize=8, frameon=False)
     return fig
-
-
-COLORS = ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B2", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974",
-          "#64B5CD"]
 
 
 def run_figure(designs, scenarios, results):
@@ -193,22 +256,8 @@ def run_figure(designs, scenarios, results):
         ax.set_ylabel("true P(DLT) (probability)")
         ax.set_title(f"S{j + 1}: {sc.label()}"[:60], fontsize=9, loc="left")
         ax.legend(fontsize=7, frameon=False, loc="upper left")
-        ax = axes[j, 1]
-        xs = np.arange(D + 1)
-        for c in correct:
-            ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0)
-        for i in range(k):
-            oc = results[i][j]
-            vals = 100 * np.r_[oc.selection, oc.no_selection]
-            err = z * 100 * np.r_[oc.se("selection"), oc.se("no_selection")] if z else None
-            ax.bar(xs + offsets[i], vals, width, yerr=err, color=COLORS[i % len(COLORS)], capsize=2,
-                   error_kw={"lw": 0.8}, label=f"{i + 1}. {designs[i].label()}")
-        ax.set_xticks(xs, [*labels, "none"])
-        ax.set_xlim(-0.6, D + 0.6)
-        ax.set_ylim(0, 100)
-        ax.set_xlabel(unit + " selected as MTD")
-        ax.set_ylabel("trials selecting it (%)")
-        ax.grid(axis="y", alpha=0.3)
+        _selection_panel(axes[j, 1], sc, [results[i][j] for i in range(k)],
+                         [f"{i + 1}. {designs[i].label()}" for i in range(k)], z, D)
         ax = axes[j, 2]
         for c in correct:
             ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0)

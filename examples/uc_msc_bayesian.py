@@ -48,5 +48,5 @@ cmp = de.compare(designs, [draws], n_trials=max(1, n_trials // 200), seed=7)
 print("\n" + cmp.summary())
 oc = de.simulate(crm, scenarios[1], n_trials=n_trials, seed=3)
 print(f"\nCRM, toxic top dose: mean trial duration {oc.duration:.0f} days (SE {oc.se('duration'):.0f})")
-plot.save(oc, "uc_msc_bayesian.png")
+plot.save(cmp, "uc_msc_bayesian.png")  # CRM and BOIN on the prior-predictive curves
 print("wrote uc_msc_bayesian.png")
