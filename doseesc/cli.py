@@ -889,23 +889,46 @@ def cmd_next(args) -> str:
     if args.format == "json":
         return _json.dumps(rec.to_dict(), indent=2)
     if args.format == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\n")
-        if rec.n_eff is not None:  # phase I/II: every per-dose column the design reports
-            cols = [k for k in ("n_patients", "n_dlt", "n_eff", "p_tox", "p_eff", "prob_acc_tox", "prob_acc_eff",
-                                "utility", "acceptable") if getattr(rec, k) is not None]
-            w.writerow(["dose", *cols])
-            for j in range(len(rec.n_patients)):
-                w.writerow([j + 1, *(repr(float(getattr(rec, k)[j])) if k.startswith(("p_", "prob", "util"))
-                                     else (bool(getattr(rec, k)[j]) if k == "acceptable" else int(getattr(rec, k)[j]))
-                                     for k in cols)])
-            return buf.getvalue()
-        w.writerow(["dose", "n", "dlt", "p_tox"])
-        for j in range(len(rec.n_patients)):
-            p = "" if rec.p_tox is None or np.isnan(rec.p_tox[j]) else repr(float(rec.p_tox[j]))
-            w.writerow([j + 1, int(rec.n_patients[j]), int(rec.n_dlt[j]), p])
-        return buf.getvalue()
+        return _next_csv(rec)
     return f"{d.label()} after {what}:\n{rec}"
+
+
+def _next_csv(rec) -> str:
+    """``next --format csv``: one row per dose with the per-dose data, then the decision in the same
+    rows: ``next`` marks the dose of the next cohort (``next_cohort_size`` patients), ``selected_if_ended``
+    the dose selected if the trial ended now, and ``decision`` / ``reason`` (the same in every row)
+    say whether the trial continues, stops or waits (accrual suspended). The recommendation's notes
+    go to stderr (its warnings already do), as the table and JSON outputs carry them."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    decision = "stop" if rec.stop else ("suspended" if rec.dose is None else "continue")
+    if rec.n_eff is not None:  # phase I/II: every per-dose column the design reports
+        cols = [k for k in ("n_patients", "n_dlt", "n_eff", "p_tox", "p_eff", "prob_acc_tox", "prob_acc_eff",
+                            "utility", "acceptable") if getattr(rec, k) is not None]
+        head = ["dose", *cols]
+
+        def values(j: int) -> list:
+            return [j + 1, *(_csv_float(getattr(rec, k)[j]) if k.startswith(("p_", "prob", "util"))
+                             else (bool(getattr(rec, k)[j]) if k == "acceptable" else int(getattr(rec, k)[j]))
+                             for k in cols)]
+    else:
+        head = ["dose", "n", "dlt", "p_tox"]
+
+        def values(j: int) -> list:
+            return [j + 1, int(rec.n_patients[j]), int(rec.n_dlt[j]),
+                    "" if rec.p_tox is None else _csv_float(rec.p_tox[j])]
+    w.writerow([*head, "next", "next_cohort_size", "selected_if_ended", "decision", "reason"])
+    for j in range(len(rec.n_patients)):
+        is_next = rec.dose is not None and not rec.stop and rec.dose == j + 1
+        w.writerow([*values(j), is_next, rec.cohort_size if is_next else "", rec.selected == j + 1, decision,
+                    rec.reason])
+    for note in rec.notes:
+        print(f"doseesc: note: {note}", file=sys.stderr)
+    return buf.getvalue()
+
+
+def _csv_float(x) -> str:
+    return "" if x is None or np.isnan(float(x)) else repr(float(x))
 
 
 def cmd_paths(args) -> str:

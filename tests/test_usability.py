@@ -195,3 +195,30 @@ def test_every_recommendation_prints_its_notes_and_warnings():
             "eff_follow_up": [28, 10, 5]}
     rec = de.TITEBOIN12(max_n=30).next_dose_tite(data, window=28, eff_window=84, n_doses=3)
     assert rec.reason == "suspended" and rec.notes and all(f"note: {x}" in str(rec) for x in rec.notes)
+
+
+def test_next_csv_carries_the_decision_and_says_the_warnings_and_notes(capsys):
+    """``next --format csv`` once held only the per-dose counts: the decision itself, the
+    deviation warning and the notes were lost. Now each row says whether its dose gets the next
+    cohort (and how many), whether it is the selection if the trial ended now, and the decision;
+    warnings and notes go to stderr."""
+    import csv as _csv
+
+    code, out, err = run(capsys, "next", "--design", "boin", "--target", "0.25", "--cohort-size", "3", "--max-n",
+                         "24", "--n-doses", "5", "1NNN 3NNN", "--format", "csv")
+    assert code == 0
+    rows = list(_csv.DictReader(out.splitlines()))
+    assert [r["next"] for r in rows] == ["False", "False", "False", "True", "False"]
+    assert rows[3]["next_cohort_size"] == "3" and all(r["next_cohort_size"] == "" for r in rows[:3])
+    assert [r["selected_if_ended"] for r in rows].index("True") == 2
+    assert {r["decision"] for r in rows} == {"continue"}
+    assert "warning: cohort 2 ('3NNN') was given at dose 3; the design recommended dose 2" in err
+    # a stop: no dose gets a cohort
+    code, out, err = run(capsys, "next", "--design", "boin", "--target", "0.25", "--cohort-size", "3", "--max-n",
+                         "24", "--n-doses", "3", "1TTT", "--format", "csv")
+    rows = list(_csv.DictReader(out.splitlines()))
+    assert code == 0 and {r["decision"] for r in rows} == {"stop"} and all(r["next"] == "False" for r in rows)
+    # CRM's untried selection: its note reaches stderr
+    code, out, err = run(capsys, "next", "--design", "crm", "--skeleton", "0.05,0.1,0.2,0.3,0.4", "--target",
+                         "0.25", "--max-n", "24", "1NNN", "--format", "csv")
+    assert code == 0 and "note: dose 5, the selection if the trial ended now, has had no patients" in err
