@@ -992,9 +992,17 @@ def cmd_boundaries(args) -> str:
 
 
 def cmd_whatif(args) -> str:
-    from ._whatif import whatif
+    from ._whatif import TRIALS, whatif
 
-    trials = [t.strip().upper() for t in args.trial.split(",") if t.strip()] if args.trial else ["A", "B"]
+    trials = ["A", "B"]
+    if args.trial is not None:
+        trials = [t.strip().upper() for t in args.trial.split(",")]
+        if not all(trials):
+            raise CLIError(f"--trial: empty item in {args.trial!r}; give trials as A, B or A,B")
+        bad = [t for t in trials if t not in TRIALS]
+        if bad:
+            raise CLIError(f"--trial: must be one or more of {', '.join(TRIALS)} (comma-separated: the seed trials a "
+                           f"what-if re-designs), got {bad[0]!r}")
     if args.plot:
         from . import plot
 

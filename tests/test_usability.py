@@ -222,3 +222,11 @@ def test_next_csv_carries_the_decision_and_says_the_warnings_and_notes(capsys):
     code, out, err = run(capsys, "next", "--design", "crm", "--skeleton", "0.05,0.1,0.2,0.3,0.4", "--target",
                          "0.25", "--max-n", "24", "1NNN", "--format", "csv")
     assert code == 0 and "note: dose 5, the selection if the trial ended now, has had no patients" in err
+
+
+@pytest.mark.parametrize("value, says", [("A,,B", "empty item in 'A,,B'"), ("", "empty item in ''"),
+                                         ("C", "got 'C'")])
+def test_whatif_trial_list_refuses_empty_items_and_unknown_trials(capsys, value, says):
+    code, out, err = run(capsys, "whatif", "--trial", value)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert err.startswith("doseesc: error: --trial:") and says in err
