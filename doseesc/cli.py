@@ -334,6 +334,8 @@ def _apply_modifiers(design, args: argparse.Namespace, target: float | None):
         return design
     if "safety_threshold" in mods and mods.get("safety_target") is None and getattr(design, "target", None) is None:
         mods["safety_target"] = target
+    if design.name:  # --name names the design these options describe, rules included, as given
+        return Modified(base=dataclasses.replace(design, name=None), name=design.name, **mods)
     return Modified(base=design, **mods)
 
 

@@ -230,3 +230,26 @@ def test_whatif_trial_list_refuses_empty_items_and_unknown_trials(capsys, value,
     code, out, err = run(capsys, "whatif", "--trial", value)
     assert code == 2 and out == "" and err.count("\n") == 1
     assert err.startswith("doseesc: error: --trial:") and says in err
+
+
+def test_tables_say_what_was_run_and_where_a_design_beats_the_benchmark(capsys):
+    """Every table names the run's versions, and a named design's rules (its name alone hides them);
+    a design that selects better than the complete-information benchmark gets the caveat the
+    what-if prints. In this scenario doses 2 and 3 are 0.08 and 0.10 from the target: BOIN leads
+    the benchmark by about 6 points (SE 0.8 at 5,000 trials)."""
+    code, out, err = run(capsys, "simulate", "--design", "crm", "--skeleton", "0.05,0.12,0.25,0.4", "--target",
+                         "0.25", "--max-n", "12", "--cohort-size", "3", "--truth", "0.05,0.1,0.25,0.4",
+                         "--safety-threshold", "0.95", "--name", "CRM safe", "--n-trials", "200")
+    lines = out.splitlines()
+    assert code == 0 and lines[0].startswith("CRM safe under")
+    assert lines[1] == "CRM safe: CRM (empiric) + safety stop P(p1 > 0.25) > 0.95"
+    assert lines[2].startswith(f"doseesc {de.__version__}, numpy ") and "numba" in lines[2]
+    sc = de.Scenario([0.05, 0.12, 0.30], target=0.2, name="MTD at 2")
+    boin = de.BOIN(target=0.2, cohort_size=3, max_n=18)
+    text = de.compare([boin], [sc], n_trials=5000, seed=2024).summary()
+    assert "5,000 trials per design and scenario, seed 2024" in text.splitlines()[0]
+    assert "note: BOIN (target 0.2) exceeds the benchmark by more than 4 SE here" in text
+    assert "(here 0.08 and 0.10 away)" in text
+    # no note where the design does not exceed it
+    safe = de.Scenario([0.02, 0.04, 0.08], target=0.2)
+    assert "exceeds the benchmark" not in de.compare([boin], [safe], n_trials=2000, seed=2024).summary()
