@@ -230,98 +230,15 @@ class WhatIfResult:
         return plot.whatif_figure(self)
 
     def report(self):
-        """The what-if as a :class:`~doseesc.report.Report` (``.to_html()``, ``.to_markdown()``):
-        settings and versions, then per trial its facts, every design as a protocol states it
-        (``describe()``) with what was assumed, the coinciding designs, one table of operating
-        characteristics per scenario, the paired differences, the conclusion and figures;
-        finally the evidence priors."""
-        from . import plot
-        from .report import Report, decision_table
+        """The what-if as a :class:`~doseesc.report.Report` (``.to_html()``, ``.to_markdown()``),
+        built as the run report is (:func:`doseesc.report.whatif_report`): settings and versions,
+        then per trial its facts, every design as a protocol states it with what was assumed, its
+        decision table and dose-transition pathways, the coinciding designs, one table of operating
+        characteristics per scenario (with patients and DLTs per dose), the paired differences, the
+        conclusion and figures; finally the evidence priors."""
+        from .report import whatif_report
 
-        s = self.settings
-        ver = self.meta.get("versions", {})
-        r = Report("What if the MSC lupus trials had used other designs?")
-        r.paragraph(f"Target DLT rate {s['target']:g}; alternatives in cohorts of {s['cohort_size']}; every design "
-                    "at the same maximum sample size and on the same simulated patients. Fixed scenarios: exact "
-                    f"operating characteristics. Prior-predictive: {s['n_scenarios']} true curves drawn from the "
-                    f"evidence prior x {s['n_trials']} trials each, with Monte Carlo SEs in brackets. "
-                    f"Seed {s['seed']}; doseesc {ver.get('doseesc', '')}, numpy {ver.get('numpy', '')}, numba "
-                    f"{ver.get('numba', '')}.",
-                    lead="What was run")
-        for trial in s["trials"]:
-            t = TRIALS[trial]
-            r.heading(f"Trial {trial}: {t['label']}")
-            r.paragraph(f"Doses {', '.join(f'{d:g}' for d in t['doses'])} x10^6 cells/kg; {t['treated']}; maximum "
-                        f"sample size {s['max_n'][trial]}" + (f" ({s['max_n_notes'][trial]})"
-                                                              if trial in s["max_n_notes"] else "") + ".")
-            objs = self.objects.get(trial, {})
-            scs = objs.get("scenarios") or [None]
-            for k, d in enumerate(self.designs[trial]):
-                r.heading(f"Design {k + 1}: {d['label']}", level=3)
-                design = objs.get("all_designs", [None] * (k + 1))[k]
-                if design is None:
-                    r.paragraph(d["spec"])
-                else:
-                    proto = design._protocol(scs[0])
-                    for head, body in proto.sections:
-                        r.paragraph(body, lead=head)
-                    r.table(["parameter", "value"], proto.rows, caption=f"Trial {trial}, design {k + 1} "
-                                                                         f"({d['label']}): specification")
-                    dt = decision_table(design, len(t["doses"])) if scs[0] is not None else None
-                    if dt is not None:
-                        head, body, caption, notes = dt
-                        r.table(head, body, caption=f"Trial {trial}, design {k + 1}: {caption}", notes=notes)
-                for a in d["assumptions"]:
-                    r.paragraph(a, lead="Assumed")
-            for g in self.coincide.get(trial, []):
-                r.paragraph(f"{' = '.join(g['designs'])}: {g['why']}; shown once, as {g['designs'][0]}.",
-                            lead="Designs that coincide")
-            shown = [d["label"] for d in self.designs[trial]
-                     if d["label"] not in {x for g in self.coincide.get(trial, []) for x in g["designs"][1:]}]
-            doses = t["doses"]
-            header = ["design", *[f"{x:g}" for x in doses], *[h for _, h, _ in METRICS]]
-            by_sc: dict[str, list] = {}
-            for row in self.rows:
-                if row.trial == trial and row.design in shown:
-                    by_sc.setdefault(row.scenario, []).append(row)
-            for name, rows in by_sc.items():
-                ex = rows[0].method == "exact"
-                body = [[row.design, *[_cell(100 * x, 100 * e, ex) for x, e in zip(row.selection, row.selection_se)],
-                         *[_cell(sc * row.values[k], sc * row.ses[k], ex) for k, _, sc in METRICS]] for row in rows]
-                truth = (" (true P(DLT) " + ", ".join(f"{p:.3f}" for p in rows[0].true_p) + ")") if rows[0].true_p \
-                    else ""
-                r.table(header, body, caption=f"Trial {trial}, scenario '{name}'{truth}: {rows[0].method}",
-                        notes="Selection % per dose (x10^6 cells/kg) and none, PCS %, % selecting a dose above the "
-                              "MTD, mean N, mean patients above the MTD, mean DLTs.",
-                        groups=[("", 1), ("selection % per dose", len(doses)), ("per trial", len(METRICS))])
-            diffs = [d for d in self.differences if d["trial"] == trial and d["design"] in shown]
-            if diffs:
-                r.table(["design", *[text for _, text, _, _ in DIFFS]],
-                        [[d["design"], *[(f"{_signed(sc * d[k], 1)} ({sc * d[k + '_se']:.1f})" if unit == "points"
-                                          else f"{_signed(sc * d[k], 2)} ({sc * d[k + '_se']:.2f})")
-                                         for k, _, sc, unit in DIFFS]] for d in diffs],
-                        caption=f"Trial {trial}: paired differences, each design minus {diffs[0]['versus']}, over "
-                                "the prior-predictive curves (same simulated patients; SE in brackets)",
-                        notes="PCS and selection above the MTD in percentage points; patients and sample size per "
-                              "trial.")
-            r.paragraph(" ".join(self.conclusions[trial]), lead=f"Conclusion for trial {trial}")
-            if objs.get("scenarios"):
-                r.figure(plot.run_figure(objs["designs"], objs["scenarios"], objs["results"]),
-                         caption=f"Trial {trial}: the designs shown under the fixed scenarios (exact): the true curve "
-                                 "and target, % of trials selecting each dose, mean patients per dose")
-        if self.phase12 is not None:
-            self.phase12.add_to_report(r)
-        if self.graded is not None:
-            self.graded.add_to_report(r)
-        r.heading("Summary figure")
-        r.figure(self.figure(), caption="PCS and selection of a dose above the MTD for every design and scenario "
-                                        "(exact for the fixed curves; 95% intervals for the prior-predictive curves)")
-        r.heading("Evidence priors")
-        for key, text in self.priors.items():
-            r.paragraph(text, lead=key)
-        r.heading("Resolved run")
-        r.preformatted(_json.dumps({"settings": s, "versions": ver}, indent=2))
-        return r
+        return whatif_report(self)
 
 
 def _num(x: float) -> str:
@@ -692,6 +609,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         sset = _ev.sample_scenarios(prior, doses, n=n_scenarios, seed=seed, target=target,
                                     name=f"trial {trial} prior draw")
         cmp = compare(designs, [sset], n_trials=n_trials, seed=seed, progress=progress)
+        objects[trial]["comparison"] = cmp
         pp_name = f"prior-predictive ({n_scenarios} curves from the evidence prior)"
         method = f"Monte Carlo, {n_scenarios} x {n_trials} trials"
         for i, label in enumerate(labels):

@@ -20,13 +20,13 @@ import io
 import re
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from . import _json
 from . import _validate as v
 
-__all__ = ["Report", "run_report"]
+__all__ = ["Report", "run_report", "whatif_report"]
 
 
 # ---------------------------------------------------------------------------- blocks
@@ -366,8 +366,6 @@ def plural_patients(n: int) -> str:
 def _three_plus_three_table(design, n_doses: int) -> tuple[list[str], list[list[str]], str]:
     """The 3+3 rules as a table: each situation as an outcome string at a middle dose (or the
     lowest / highest), with the decision the design's own code takes there."""
-    from dataclasses import replace
-
     start = design.start_dose
     design = replace(design, start_dose=1, n_doses=None)  # the rules do not depend on the start dose
     D = max(n_doses, 3)
@@ -621,6 +619,147 @@ def _signed(m: float, s: float) -> str:
     return text if text.startswith("-") else "+" + text
 
 
+# ---------------------------------------------------------------------------- a design's section
+_NO_OWN_RULE = re.compile(r"[^.]*\bno safety stopping rule\b[^.]*(\([^)]*\))?[^.]*\.\s*")
+
+
+def design_protocol(design, scenario):
+    """The design's protocol wording (``design._protocol(scenario)``) with its safety stops stated
+    once and consistently.
+
+    A design's own wording and the wording of an added ``stop_for_safety`` rule (a
+    :class:`~doseesc.designs.Modified`) are written separately; put together they could give two
+    "Safety stop" rows ("none" and the rule), say the design has no safety stopping rule, and list
+    stopping rules without the safety stop. Here: one "Safety stop" row stating every safety stop
+    that applies (the design's own, e.g. a CRM's ``model_safety_threshold`` or EWOC's
+    ``safety_stop``, and the added one), the safety prose stating the added rule, and the
+    stopping rules listing the added rules that stop the trial (the safety stop, the stop at n
+    patients at a dose). A design without an added rule is returned as its wording states it (EWOC's
+    own safety stop also gets its row).
+    """
+    from .designs import EWOC
+    from .designs import _describe as w
+    from .designs.modifiers import Modified
+
+    p = design._protocol(scenario)
+    p = replace(p, sections=list(p.sections), rows=list(p.rows))  # edited below: never the design's own lists
+    mod = design if isinstance(design, Modified) else None
+    base = mod.base if mod is not None else design
+    added = mod is not None and mod.safety_threshold is not None
+
+    # the "Safety stop" row: one, stating every safety stop that applies
+    at = [i for i, (key, _) in enumerate(p.rows) if key == "Safety stop"]
+    values = [p.rows[i][1] for i in at if p.rows[i][1] != "none"]  # the design's own rule(s), then the added one
+    if isinstance(base, EWOC) and base.safety_stop is not None and not any("first dose" in x for x in values):
+        values.insert(0, f"P(p(first dose) > {w.num(base.target)} | data) > {w.num(base.safety_stop)}")
+    if len(values) > 1:
+        values = [f"{'; '.join(values[:-1])} (the design's own); {values[-1]} (added rule)" if added
+                  else "; ".join(values)]
+    if len(at) > 1 or (values and [p.rows[i][1] for i in at] != values):
+        where = at[0] if at else len(p.rows)
+        p.rows = [x for i, x in enumerate(p.rows) if i not in at]
+        p.rows.insert(where, ("Safety stop", values[0] if values else "none"))
+    if added:  # BLRM's "Stopping" row: no crmPack-style stopping rule, but now a safety stop
+        p.rows = [(key, f"{val} and the safety stop" if key == "Stopping" and val == "none beyond the above" else val)
+                  for key, val in p.rows]
+    if mod is None:
+        return p
+
+    # the prose: the safety section and the stopping rules state the added rules
+    stop_rules = []
+    if added:
+        k, (a, b) = mod.safety_dose, mod.safety_prior
+        rule = (f"at any decision at which {w.dose_name(k, scenario)} has at least {mod.safety_min_n} patients and "
+                f"P(p_{k} > {w.num(mod.safety_target)} | data) > {w.num(mod.safety_threshold)} under a "
+                f"Beta({w.num(a)}, {w.num(b)}) prior")
+        for j, (head, body) in enumerate(p.sections):
+            if head == "Additional rules" or not _NO_OWN_RULE.search(body):
+                continue
+            rest = _NO_OWN_RULE.sub("", body).strip()
+            if head == "Safety" or not rest:
+                body = (f"The trial stops early for safety, and no dose is selected, {rule} (the safety stop of the "
+                        "additional rules below, with the numbers of DLTs that trigger it)." + (" " + rest if rest
+                                                                                              else ""))
+            else:
+                body = rest
+            p.sections[j] = (head, body)
+        safety = p.section("Safety")
+        if safety is not None and "stops early for safety" not in safety:  # the design's own rule, then this one
+            p.set_section("Safety", f"{safety} In addition, the trial stops early for safety, and no dose is "
+                                    f"selected, {rule} (the safety stop of the additional rules below).")
+        stop_rules.append(f"the safety stop holds: P(p_{k} > {w.num(mod.safety_target)} | data) > "
+                          f"{w.num(mod.safety_threshold)} at {w.dose_name(k, scenario)}, with at least "
+                          f"{mod.safety_min_n} patients there (no dose selected)")
+    if mod.stop_n_at_dose is not None:
+        which = {"recommended": "the dose recommended for the next cohort", "current": "the dose just treated",
+                 "any": "any dose"}[mod.n_at_dose_of]
+        stop_rules.append(f"{which} already has {mod.stop_n_at_dose} or more patients (the design's final "
+                          "selection applies)")
+    stopping = p.section("Stopping rules")
+    if stop_rules and stopping is not None and "additional rules" not in stopping.lower():
+        first = len(set(re.findall(r"\(([a-z])\) ", stopping)))  # the items listed: (a), (b), ... go on
+        items = ("; ".join(f"({chr(97 + first + i)}) {x}" for i, x in enumerate(stop_rules))
+                 if first or len(stop_rules) > 1 else stop_rules[0])
+        p.set_section("Stopping rules", f"{stopping} Under the additional rules below, it also stops when {items}.")
+    return p
+
+
+def _design_section(r: Report, d, proto, n_doses: int, path_cohorts: int | None, who: str, spec_caption: str,
+                    decision_prefix: str = "", same_paths_as: str | None = None) -> None:
+    """A design's part of a report: its protocol wording (``proto``, from :func:`design_protocol`),
+    its specification table, its decision table where it has one and its dose-transition
+    pathways for the first cohorts where its decisions are those of N/T outcome strings.
+    ``who`` names the design in the pathway caption ("design 2"); ``same_paths_as`` names the
+    design whose pathway table this one's equals (designs that take the same decisions)."""
+    from .designs import Backfill, QuasiCRM, gBOIN
+
+    D = n_doses
+    for head, body in proto.sections:
+        r.paragraph(body, lead=head)
+    r.table(["parameter", "value"], proto.rows, caption=spec_caption)
+    backfilled = isinstance(d, Backfill)
+    no_paths = backfilled or isinstance(d, (gBOIN, QuasiCRM))  # decisions not from N/T outcome strings
+    dt = decision_table(d.base if backfilled else d, D)
+    if dt is None:
+        from .designs import CRM, TITECRM
+        from .designs.modifiers import Modified
+
+        base = d.base if isinstance(d, (Modified, Backfill)) else d
+        after = "" if no_paths else " The pathway table below shows them for the first cohorts."
+        if isinstance(base, (CRM, TITECRM)):
+            text = ("A model-based design has no fixed decision table: its decisions depend on every dose's data "
+                    f"through the model.{after}")
+        else:
+            text = f"This report does not tabulate decisions for this design.{after}"
+        r.paragraph(text, lead="Decision table")
+    else:
+        header, rows, caption, notes = dt
+        if backfilled:
+            notes += (" With backfill, the counts are those of every patient treated at the dose whose outcome is "
+                      "known at the decision (escalation and backfill), and the backfill rules above act on top.")
+        r.table(header, rows, caption=decision_prefix + caption, notes=notes)
+    if no_paths:
+        why = ("its decisions depend on when each patient's outcome becomes known (backfill)" if backfilled else
+               "its decisions depend on each patient's adverse-event grade, not on DLT/no-DLT outcomes")
+        r.paragraph(f"Not tabulated for this design: {why}.", lead="Dose-transition pathways")
+        return
+    if same_paths_as is not None:
+        r.paragraph(f"The same as those of {same_paths_as}: the two designs take the same decisions.",
+                    lead="Dose-transition pathways")
+        return
+    header, rows, k, n_paths = pathway_table(d, D, path_cohorts)
+    eff = getattr(d, "uses_efficacy", False)
+    letters = ("E response without DLT, N neither, B both, T DLT without response" if eff else
+               "N no DLT, T DLT; only the number of DLTs matters")
+    note = (f"Each cell: the cohort's dose level and outcomes ({letters}), then the next dose level or the stop "
+            "and the selected dose. Paths that stop early leave the later cells empty.")
+    if getattr(d, "time_to_event", False):
+        note += (" This design decides from partial follow-up; the pathways assume each cohort's "
+                 f"{'DLT and efficacy windows are' if eff else 'DLT window is'} complete before the next decision.")
+    r.table(header, rows, caption=f"Dose-transition pathways of {who} for the first {k} cohort"
+            f"{'s' if k != 1 else ''} ({n_paths} paths, {D} dose levels)", notes=note)
+
+
 def run_report(spec, results, *, title: str | None = None, path_cohorts: int | None = None,
                figure: bool = True) -> Report:
     """The protocol report of a run file.
@@ -705,50 +844,10 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
     # designs
     r.heading("Designs")
     for i, d in enumerate(designs):
-        proto = d._protocol(scenarios[0])
+        proto = design_protocol(d, scenarios[0])
         r.heading(f"Design {i + 1}: {proto.title}", 3)
-        for head, body in proto.sections:
-            r.paragraph(body, lead=head)
-        r.table(["parameter", "value"], proto.rows, caption=f"Specification of design {i + 1} ({d.label()})")
-        from .designs import Backfill, QuasiCRM, gBOIN
-
-        backfilled = isinstance(d, Backfill)
-        no_paths = backfilled or isinstance(d, (gBOIN, QuasiCRM))  # decisions not from N/T outcome strings
-        dt = decision_table(d.base if backfilled else d, D)
-        if dt is None:
-            from .designs import CRM, TITECRM
-            from .designs.modifiers import Modified
-
-            base = d.base if isinstance(d, (Modified, Backfill)) else d
-            after = "" if no_paths else " The pathway table below shows them for the first cohorts."
-            if isinstance(base, (CRM, TITECRM)):
-                text = ("A model-based design has no fixed decision table: its decisions depend on every dose's data "
-                        f"through the model.{after}")
-            else:
-                text = f"This report does not tabulate decisions for this design.{after}"
-            r.paragraph(text, lead="Decision table")
-        else:
-            header, rows, caption, notes = dt
-            if backfilled:
-                notes += (" With backfill, the counts are those of every patient treated at the dose whose outcome is "
-                          "known at the decision (escalation and backfill), and the backfill rules above act on top.")
-            r.table(header, rows, caption=caption, notes=notes)
-        if no_paths:
-            why = ("its decisions depend on when each patient's outcome becomes known (backfill)" if backfilled else
-                   "its decisions depend on each patient's adverse-event grade, not on DLT/no-DLT outcomes")
-            r.paragraph(f"Not tabulated for this design: {why}.", lead="Dose-transition pathways")
-            continue
-        header, rows, k, n_paths = pathway_table(d, D, path_cohorts)
-        eff = getattr(d, "uses_efficacy", False)
-        letters = ("E response without DLT, N neither, B both, T DLT without response" if eff else
-                   "N no DLT, T DLT; only the number of DLTs matters")
-        note = (f"Each cell: the cohort's dose level and outcomes ({letters}), then the next dose level or the stop "
-                "and the selected dose. Paths that stop early leave the later cells empty.")
-        if getattr(d, "time_to_event", False):
-            note += (" This design decides from partial follow-up; the pathways assume each cohort's "
-                     f"{'DLT and efficacy windows are' if eff else 'DLT window is'} complete before the next decision.")
-        r.table(header, rows, caption=f"Dose-transition pathways of design {i + 1} for the first {k} cohort"
-                f"{'s' if k != 1 else ''} ({n_paths} paths, {D} dose levels)", notes=note)
+        _design_section(r, d, proto, D, path_cohorts, f"design {i + 1}",
+                        spec_caption=f"Specification of design {i + 1} ({d.label()})")
 
     # operating characteristics
     r.heading("Operating characteristics")
@@ -803,6 +902,160 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
     r.paragraph("The run exactly as executed (designs with every parameter, scenarios, seed, software versions):")
     r.preformatted(_compact_json(spec.resolved()))
     return r
+
+
+# ---------------------------------------------------------------------------- the what-if report
+def whatif_report(res, *, path_cohorts: int | None = None) -> Report:
+    """The report of ``doseesc.whatif(...)`` (``doseesc whatif --report FILE``), built like the
+    run report: settings and versions; per trial its facts, every design as a protocol states it
+    (:func:`design_protocol`: wording, specification table) with what was assumed, its decision
+    table where it has one and its dose-transition pathways for the first cohorts, the coinciding
+    designs, one operating-characteristics table per scenario (selection per dose, per-trial
+    summaries, mean patients and DLTs per dose), the paired differences, the conclusion and the
+    figure; then the phase I/II and graded parts, the summary figure, the evidence priors and the
+    resolved run.
+
+    Parameters
+    ----------
+    res : doseesc._whatif.WhatIfResult
+    path_cohorts : int, optional
+        Cohorts in the pathway tables (1 to 3; default 3 for cohorts of 1-2 patients, else 2).
+
+    Returns
+    -------
+    Report
+
+    Notes
+    -----
+    Per-dose patients and DLTs come from the exact results of the fixed scenarios
+    (``res.objects[trial]["results"]``) and, for the prior-predictive scenario, from the
+    Comparison of that run when ``res.objects[trial]["comparison"]`` holds it; without it that
+    table says the per-dose values were not kept.
+    """
+    from . import _whatif as wi
+    from . import plot
+
+    if path_cohorts is not None:
+        path_cohorts = v.integer("path_cohorts", path_cohorts, low=1, high=3)
+    s = res.settings
+    ver = res.meta.get("versions", {})
+    r = Report("What if the MSC lupus trials had used other designs?")
+    r.paragraph(f"Target DLT rate {s['target']:g}; alternatives in cohorts of {s['cohort_size']}; every design "
+                "at the same maximum sample size and on the same simulated patients. Fixed scenarios: exact "
+                f"operating characteristics. Prior-predictive: {s['n_scenarios']} true curves drawn from the "
+                f"evidence prior x {s['n_trials']} trials each, with Monte Carlo SEs in brackets. "
+                f"Seed {s['seed']}; doseesc {ver.get('doseesc', '')}, numpy {ver.get('numpy', '')}, numba "
+                f"{ver.get('numba', '')}.",
+                lead="What was run")
+    for trial in s["trials"]:
+        t = wi.TRIALS[trial]
+        doses = t["doses"]
+        D = len(doses)
+        r.heading(f"Trial {trial}: {t['label']}")
+        r.paragraph(f"Doses {', '.join(f'{d:g}' for d in doses)} x10^6 cells/kg; {t['treated']}; maximum "
+                    f"sample size {s['max_n'][trial]}" + (f" ({s['max_n_notes'][trial]})"
+                                                          if trial in s["max_n_notes"] else "") + ".")
+        objs = res.objects.get(trial, {})
+        scs = objs.get("scenarios") or [None]
+        labels = [d["label"] for d in res.designs[trial]]
+        groups = res.coincide.get(trial, [])
+        hidden = {x: g["designs"][0] for g in groups for x in g["designs"][1:]}
+        for k, d in enumerate(res.designs[trial]):
+            r.heading(f"Design {k + 1}: {d['label']}", level=3)
+            design = objs.get("all_designs", [None] * (k + 1))[k]
+            if design is None:
+                r.paragraph(d["spec"])
+            else:
+                same = hidden.get(d["label"])  # identical decisions: its pathways are those of the design shown
+                _design_section(r, design, design_protocol(design, scs[0]), D, path_cohorts,
+                                f"trial {trial}, design {k + 1}",
+                                spec_caption=f"Trial {trial}, design {k + 1} ({d['label']}): specification",
+                                decision_prefix=f"Trial {trial}, design {k + 1}: ",
+                                same_paths_as=None if same is None else f"design {labels.index(same) + 1} ({same})")
+            for a in d["assumptions"]:
+                r.paragraph(a, lead="Assumed")
+        for g in groups:
+            r.paragraph(f"{' = '.join(g['designs'])}: {g['why']}; shown once, as {g['designs'][0]}.",
+                        lead="Designs that coincide")
+        shown = [lab for lab in labels if lab not in hidden]
+        _whatif_oc_tables(r, res, trial, shown, labels, objs)
+        diffs = [d for d in res.differences if d["trial"] == trial and d["design"] in shown]
+        if diffs:
+            r.table(["design", *[text for _, text, _, _ in wi.DIFFS]],
+                    [[d["design"], *[(f"{wi._signed(sc * d[k], 1)} ({sc * d[k + '_se']:.1f})" if unit == "points"
+                                      else f"{wi._signed(sc * d[k], 2)} ({sc * d[k + '_se']:.2f})")
+                                     for k, _, sc, unit in wi.DIFFS]] for d in diffs],
+                    caption=f"Trial {trial}: paired differences, each design minus {diffs[0]['versus']}, over "
+                            "the prior-predictive curves (same simulated patients; SE in brackets)",
+                    notes="PCS and selection above the MTD in percentage points; patients and sample size per "
+                          "trial.")
+        r.paragraph(" ".join(res.conclusions[trial]), lead=f"Conclusion for trial {trial}")
+        if objs.get("scenarios"):
+            r.figure(plot.run_figure(objs["designs"], objs["scenarios"], objs["results"]),
+                     caption=f"Trial {trial}: the designs shown under the fixed scenarios (exact): the true curve "
+                             "and target, % of trials selecting each dose, mean patients per dose")
+    if res.phase12 is not None:
+        res.phase12.add_to_report(r)
+    if res.graded is not None:
+        res.graded.add_to_report(r)
+    r.heading("Summary figure")
+    r.figure(res.figure(), caption="PCS and selection of a dose above the MTD for every design and scenario "
+                                   "(exact for the fixed curves; 95% intervals for the prior-predictive curves)")
+    r.heading("Evidence priors")
+    for key, text in res.priors.items():
+        r.paragraph(text, lead=key)
+    r.heading("Resolved run")
+    r.preformatted(_json.dumps({"settings": s, "versions": ver}, indent=2))
+    return r
+
+
+def _whatif_oc_tables(r: Report, res, trial: str, shown: list[str], labels: list[str], objs: dict) -> None:
+    """One operating-characteristics table per scenario of a what-if trial: selection % per dose,
+    the per-trial summaries and the mean patients and DLTs per dose of every design shown."""
+    from . import _whatif as wi
+
+    doses = wi.TRIALS[trial]["doses"]
+    D = len(doses)
+    fixed = {sc.name: j for j, sc in enumerate(objs.get("scenarios") or [])}
+    cmp = objs.get("comparison")
+
+    def per_dose(row):
+        """The row's OperatingCharacteristics (for patients and DLTs per dose), or None."""
+        if row.scenario in fixed and row.design in shown and objs.get("results"):
+            return objs["results"][shown.index(row.design)][fixed[row.scenario]]
+        if cmp is not None and row.design in labels:
+            return cmp.oc[labels.index(row.design)][0]
+        return None
+
+    dl = [f"{x:g}" for x in doses]
+    by_sc: dict[str, list] = {}
+    for row in res.rows:
+        if row.trial == trial and row.design in shown:
+            by_sc.setdefault(row.scenario, []).append(row)
+    for name, rows in by_sc.items():
+        ex = rows[0].method == "exact"
+        ocs = [per_dose(row) for row in rows]
+        dosewise = all(oc is not None for oc in ocs)
+        header = ["design", *dl, *[h for _, h, _ in wi.METRICS], *((dl + dl) if dosewise else [])]
+        groups = [("", 1), ("selection % per dose", D), ("per trial", len(wi.METRICS))]
+        if dosewise:
+            groups += [("mean patients per dose", D), ("mean DLTs per dose", D)]
+        body = []
+        for row, oc in zip(rows, ocs):
+            cells = [row.design, *[wi._cell(100 * x, 100 * e, ex) for x, e in zip(row.selection, row.selection_se)],
+                     *[wi._cell(sc * row.values[k], sc * row.ses[k], ex) for k, _, sc in wi.METRICS]]
+            if dosewise:
+                for key in ("n_patients", "n_dlt"):
+                    se = oc.se(key)
+                    cells += [wi._cell(float(getattr(oc, key)[j]), float(se[j]), ex) for j in range(D)]
+            body.append(cells)
+        truth = (" (true P(DLT) " + ", ".join(f"{p:.3f}" for p in rows[0].true_p) + ")") if rows[0].true_p else ""
+        notes = ("Selection % per dose (x10^6 cells/kg) and none, PCS %, % selecting a dose above the MTD, mean N, "
+                 "mean patients above the MTD, mean DLTs")
+        notes += (", then the mean patients and the mean DLTs at each dose (x10^6 cells/kg) per trial." if dosewise
+                  else ". Per-dose patients and DLTs: not kept for this scenario by this what-if run.")
+        r.table(header, body, caption=f"Trial {trial}, scenario '{name}'{truth}: {rows[0].method}", notes=notes,
+                groups=groups)
 
 
 def _compact_json(obj) -> str:

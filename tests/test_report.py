@@ -2,12 +2,14 @@
 figure, and a real headless browser rendering the HTML (skipped only when no Chromium is installed)."""
 
 import base64
+import contextlib
 import html
 import json
 import pathlib
 import re
 import shutil
 import subprocess
+import warnings
 from html.parser import HTMLParser
 
 import numpy as np
@@ -16,7 +18,7 @@ import pytest
 import doseesc as de
 from doseesc import config, plot
 from doseesc.cli import main
-from doseesc.report import decision_table, pathway_table
+from doseesc.report import decision_table, design_protocol, pathway_table, whatif_report
 
 DATA = pathlib.Path(__file__).parent / "data"
 
@@ -587,3 +589,210 @@ def test_headless_browser_renders_every_section_and_image(mc_run, tmp_path):
 
     img = np.asarray(Image.open(shot).convert("L"), dtype=float)
     assert img.shape == (4000, 1700) and img.std() > 10  # text, tables and lines, not an empty page
+
+
+# ---------------------------------------------------------------------------- safety stops, stated once
+SAFETY_RUN = """n_trials = 60
+[random]
+seed = 7
+[[designs]]
+design = "crm"
+name = "CRM safe"
+skeleton = [0.05, 0.12, 0.25, 0.40]
+target = 0.25
+cohort_size = 3
+max_n = 12
+safety_threshold = 0.95
+select_min_n = 6
+[[designs]]
+design = "crm"
+skeleton = [0.05, 0.12, 0.25, 0.40]
+target = 0.25
+cohort_size = 3
+max_n = 12
+model_safety_threshold = 0.9
+safety_threshold = 0.95
+[[designs]]
+design = "boin"
+target = 0.25
+cohort_size = 3
+max_n = 12
+safety_threshold = 0.9
+stop_n_at_dose = 9
+[[designs]]
+design = "3+3"
+safety_threshold = 0.95
+safety_target = 0.25
+[[scenarios]]
+p_tox = [0.05, 0.10, 0.25, 0.40]
+target = 0.25
+doses = [1, 2, 4, 8]
+dose_unit = "mg/kg"
+"""
+
+
+def _md_design_blocks(md):
+    """{design heading: its Markdown up to the next design or section} of a report."""
+    out = {}
+    for part in re.split(r"\n### ", md)[1:]:
+        head, body = part.split("\n", 1)
+        out[head] = body.split("\n## ")[0]
+    return out
+
+
+def _md_rows(block, key):
+    return [line for line in block.splitlines() if line.startswith(f"| {key} |")]
+
+
+def _paragraph(block, lead):
+    hits = [line for line in block.splitlines() if line.startswith(f"**{lead}.** ")]
+    return hits[0] if hits else None
+
+
+def test_run_report_states_each_safety_stop_once_and_consistently():
+    """The audit's CRM with a safety stop (and a CRM with its own rule too, a BOIN and a 3+3 with one):
+    one "Safety stop" row stating the rule(s), no "no safety stopping rule" sentence, a Safety paragraph
+    (where the design has one) saying the trial stops early for safety, and stopping rules that list it."""
+    spec = config.parse(SAFETY_RUN, "safety.toml")
+    cmp = de.compare(spec.designs, spec.scenarios, n_trials=spec.n_trials, seed=spec.seed)
+    md = de.run_report(spec, cmp, figure=False).to_markdown()
+    assert "no safety stopping rule" not in md
+    blocks = _md_design_blocks(md)
+    assert len(blocks) == 4
+    for head, block in blocks.items():
+        rows = _md_rows(block, "Safety stop")
+        assert len(rows) == 1 and "| none |" not in rows[0], (head, rows)
+        assert "P(p\\_1 > 0.25 \\| data) > 0.9" in rows[0], (head, rows)
+        stopping = _paragraph(block, "Stopping rules")
+        assert "the safety stop holds: P(p_1 > 0.25 | data) > 0.9" in stopping, (head, stopping)
+        safety = _paragraph(block, "Safety")
+        if safety is not None:  # the CRMs
+            assert "stops early for safety" in safety and "Beta(1, 1) prior" in safety, (head, safety)
+    crm, own = list(blocks.values())[:2]
+    assert "> 0.95, Beta(1, 1) prior, n >= 3 |" in _md_rows(crm, "Safety stop")[0]
+    row = _md_rows(own, "Safety stop")[0]  # the CRM's own rule and the added one, in one row
+    assert "> 0.9 (the design's own); P(p\\_1 > 0.25 \\| data) > 0.95, Beta(1, 1) prior, n >= 3 (added rule)" in row
+    assert "(b) the safety rule holds (no dose selected). Under the additional rules below, it also stops when (c) " \
+           "the safety stop holds" in _paragraph(own, "Stopping rules")
+    boin = list(blocks.values())[2]
+    assert "(c) the safety stop holds: P(p_1 > 0.25 | data) > 0.9 at dose level 1 (1 mg/kg), with at least 3 " \
+           "patients there (no dose selected); (d) the dose recommended for the next cohort already has 9 or more " \
+           "patients" in _paragraph(boin, "Stopping rules")
+
+
+@contextlib.contextmanager
+def _quiet():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+SC4 = de.Scenario([0.05, 0.10, 0.25, 0.40], target=0.25)
+SKEL = [0.05, 0.12, 0.25, 0.40]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: de.CRM(skeleton=SKEL, target=0.25, cohort_size=3, max_n=12).stop_for_safety(0.95),
+    lambda: de.TITECRM(skeleton=SKEL, target=0.25, max_n=12).stop_for_safety(0.95),
+    lambda: de.BOIN(target=0.25, cohort_size=3, max_n=12).stop_for_safety(0.95),
+    lambda: de.MTPI2(target=0.25, cohort_size=3, max_n=12).stop_for_safety(0.95),
+    lambda: de.ThreePlusThree().stop_for_safety(0.95, target=0.25),
+    lambda: de.EWOC(doses=[1, 2, 4, 8], target=0.25, max_n=12).stop_for_safety(0.95),
+    lambda: de.EWOC(doses=[1, 2, 4, 8], target=0.25, max_n=12, safety_stop=0.9).stop_for_safety(0.95),
+    lambda: de.BLRM(doses=[1, 2, 4, 8], d_ref=4, max_n=12).stop_for_safety(0.95, target=0.33),
+    lambda: de.BOIN12(phi_t=0.3, phi_e=0.4, max_n=12).stop_for_safety(0.95, target=0.3),
+    lambda: de.EffTox(real_doses=[1, 2, 4, 8]).stop_for_safety(0.95, target=0.3),
+], ids=["crm", "tite-crm", "boin", "mtpi2", "3+3", "ewoc", "ewoc-own", "blrm", "boin12", "efftox"])
+def test_every_family_states_an_added_safety_stop_once(make):
+    with _quiet():
+        d = make()
+        p = design_protocol(d, SC4)
+    rows = [v for k, v in p.rows if k == "Safety stop"]
+    assert len(rows) == 1 and "> 0.95, Beta(1, 1) prior, n >= 3" in rows[0], rows
+    assert not any("no safety stopping rule" in body for _, body in p.sections)
+    if p.section("Stopping rules") is not None:
+        assert "the safety stop holds: P(p_1 > " in p.section("Stopping rules")
+    if p.section("Safety") is not None:
+        assert "stops early for safety" in p.section("Safety")
+    assert "Safety stop: at every decision" in p.section("Additional rules")
+    if isinstance(d.base, de.EWOC) and d.base.safety_stop is not None:  # its own rule gets into the row too
+        assert rows[0].startswith("P(p(first dose) > 0.25 | data) > 0.9 (the design's own); ")
+    if isinstance(d.base, de.BLRM):
+        assert dict(p.rows)["Stopping"] == "none beyond the above and the safety stop"
+
+
+def test_design_protocol_leaves_designs_without_added_rules_as_worded():
+    for d in (de.CRM(skeleton=SKEL, target=0.25, cohort_size=3, max_n=12),
+              de.CRM(skeleton=SKEL, target=0.25, cohort_size=3, max_n=12, model_safety_threshold=0.9),
+              de.BOIN(target=0.25, cohort_size=3, max_n=12, extrasafe=True), de.ThreePlusThree()):
+        assert design_protocol(d, SC4) == d._protocol(SC4)
+    ewoc = de.EWOC(doses=[1, 2, 4, 8], target=0.25, max_n=12, safety_stop=0.9)  # its stop gets its row
+    assert dict(design_protocol(ewoc, SC4).rows)["Safety stop"] == "P(p(first dose) > 0.25 | data) > 0.9"
+    assert "Safety stop" not in dict(ewoc._protocol(SC4).rows)
+
+
+# ---------------------------------------------------------------------------- the what-if report
+@pytest.fixture(scope="module")
+def whatif_a():
+    res = de.whatif(["A"], n_scenarios=2, n_trials=10, seed=3, phase12=False, graded=False)
+    rep = whatif_report(res)
+    return res, rep, Doc(rep.to_html()), rep.to_markdown()
+
+
+def test_whatif_report_has_pathways_and_per_dose_patients_and_dlts(whatif_a):
+    """As the run report: a dose-transition pathway table for every design shown (the coinciding
+    ones refer to it), and the per-dose mean patients and DLTs in the OC tables, equal to the exact
+    results."""
+    res, rep, doc, md = whatif_a
+    objs = res.objects["A"]
+    labels = [d["label"] for d in res.designs["A"]]
+    hidden = {x for g in res.coincide["A"] for x in g["designs"][1:]}
+    assert hidden  # BOIN = mTPI-2 = Keyboard at 12 patients
+    for k, (label, d) in enumerate(zip(labels, objs["all_designs"])):
+        if label in hidden:
+            assert "the two designs take the same decisions" in _md_design_blocks(md)[f"Design {k + 1}: {label}"]
+            continue
+        t = doc.table(f"Dose-transition pathways of trial A, design {k + 1} ")
+        header, rows, _, _ = pathway_table(d, 2)
+        assert t["head"][-1] == header and t["body"] == rows
+    assert md.count("Dose-transition pathways of trial A") == len(labels) - len(hidden)
+    shown = [lab for lab in labels if lab not in hidden]
+    for j, sc in enumerate(objs["scenarios"]):
+        t = doc.table(f"Trial A, scenario '{sc.name}'")
+        assert t["head"][0][-4:] == ["mean patients per dose"] * 2 + ["mean DLTs per dose"] * 2
+        for row in t["body"]:
+            oc = objs["results"][shown.index(row[0])][j]
+            for c in range(2):
+                _close(row[-4 + c], oc.n_patients[c])
+                _close(row[-2 + c], oc.n_dlt[c])
+    # the CRM with its safety stop: one row, no contradiction
+    crm = _md_design_blocks(md)["Design 3: CRM (evidence MTD guess: dose 2)"]
+    assert len(_md_rows(crm, "Safety stop")) == 1 and "no safety stopping rule" not in md
+    assert "stops early for safety" in _paragraph(crm, "Safety")
+
+
+def test_whatif_report_prior_predictive_per_dose_from_the_comparison(whatif_a):
+    """The what-if keeps its prior-predictive Comparison in ``objects[trial]["comparison"]``: that
+    table's per-dose columns are read from it (checked here against a stand-in comparison);
+    without it, the table says they were not kept."""
+    import copy
+
+    res, _, doc, _ = whatif_a
+    pp = [t for t in doc.tables if t["caption"] and "prior-predictive" in t["caption"] and "scenario" in t["caption"]]
+    assert len(pp) == 1 and "mean patients per dose" in pp[0]["head"][0]
+    res2 = copy.copy(res)
+    res2.objects = {"A": dict(res.objects["A"])}
+    objs = res2.objects["A"]
+    del objs["comparison"]
+    bare = Doc(whatif_report(res2).to_html()).table("Trial A, scenario 'prior-predictive")
+    assert "mean patients per dose" not in bare["head"][0]
+    with _quiet():
+        cmp = de.compare(objs["all_designs"], [objs["scenarios"][1]], n_trials=30, seed=1)
+    objs["comparison"] = cmp
+    t = Doc(whatif_report(res2).to_html()).table("Trial A, scenario 'prior-predictive")
+    labels = [d["label"] for d in res.designs["A"]]
+    for row in t["body"]:
+        oc = cmp.oc[labels.index(row[0])][0]
+        for c in range(2):
+            _close(row[-4 + c], oc.n_patients[c], oc.se("n_patients")[c])
+            _close(row[-2 + c], oc.n_dlt[c], oc.se("n_dlt")[c])
