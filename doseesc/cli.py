@@ -888,11 +888,18 @@ def cmd_next(args) -> str:
         _require_n_doses(d, n_doses)
         rec = d.next_dose(args.outcomes, n_doses=n_doses)
         what = repr(args.outcomes)
-    if args.format == "json":
-        return _json.dumps(rec.to_dict(), indent=2)
+    if args.format == "json":  # the recommendation, then what produced it
+        return _json.dumps({**rec.to_dict(), "data": what, "design": d.to_dict(), "versions": _versions()},
+                           indent=2)
     if args.format == "csv":
         return _next_csv(rec)
     return f"{d.label()} after {what}:\n{rec}"
+
+
+def _versions() -> dict:
+    from .engine.api import _versions as versions
+
+    return versions()
 
 
 def _next_csv(rec) -> str:
@@ -944,7 +951,7 @@ def cmd_paths(args) -> str:
     _require_n_doses(d, sc.n_doses if sc is not None else args.n_doses)
     nodes = dose_paths(d, args.cohorts, args.outcomes, n_doses=args.n_doses, scenario=sc)
     if args.format == "json":
-        return paths_json(nodes)
+        return paths_json(nodes, design=d, scenario=sc, versions=_versions())
     if args.format == "csv":
         return paths_csv(nodes)
     root = nodes[0].outcomes
@@ -958,8 +965,13 @@ def cmd_boundaries(args) -> str:
     if args.design in (None, "boin"):
         b = boin_boundaries(target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, p_saf=args.p_saf,
                             p_tox=args.p_tox, cutoff_eli=args.cutoff_eli, extrasafe=args.extrasafe, offset=args.offset)
-        if args.format == "json":
-            return _json.dumps(b.to_dict(), indent=2)
+        if args.format == "json":  # the table's columns (n a multiple of the cohort size), as CSV and the table
+            d = b.to_dict()
+            keep = [i for i, n in enumerate(d["n"]) if n % args.cohort_size == 0]
+            for k in ("n", "escalate_if_le", "deescalate_if_ge", "eliminate_if_ge", "stop_if_ge"):
+                if d.get(k) is not None:  # no boundary at that n: null, as the CSV's empty cell
+                    d[k] = [None if d[k][i] < 0 else d[k][i] for i in keep]
+            return _json.dumps({"design": "boin", **d, "versions": _versions()}, indent=2)
         if args.format == "csv":
             d = b.to_dict()
             keys = [k for k in ("n", "escalate_if_le", "deescalate_if_ge", "eliminate_if_ge", "stop_if_ge")
@@ -967,8 +979,9 @@ def cmd_boundaries(args) -> str:
             buf = io.StringIO()
             w = csv.writer(buf, lineterminator="\n")
             w.writerow(keys)
-            for row in zip(*(d[k] for k in keys)):
-                w.writerow(["" if x < 0 else x for x in row])  # no boundary at that n: an empty cell
+            for row in zip(*(d[k] for k in keys)):  # the table's rows: n a multiple of the cohort size
+                if row[0] % args.cohort_size == 0:
+                    w.writerow(["" if x < 0 else x for x in row])  # no boundary at that n: an empty cell
             return buf.getvalue()
         return str(b)
     if args.design not in REGISTRY or not hasattr(REGISTRY[args.design], "decision_table"):
@@ -976,8 +989,9 @@ def cmd_boundaries(args) -> str:
         raise CLIError(f"--design: boundaries are defined for {', '.join(names)}, got {args.design!r}")
     d = REGISTRY[args.design](target=args.target, cohort_size=args.cohort_size, max_n=args.max_n)
     table = d.decision_table()
-    if args.format == "json":
-        return _json.dumps({str(k): v for k, v in table.items()}, indent=2)
+    if args.format == "json":  # the design, then its decision per number of patients n (one entry per DLT count)
+        return _json.dumps({"design": d.to_dict(), "table": {str(k): v for k, v in table.items()},
+                            "versions": _versions()}, indent=2)
     shown = {n: row for n, row in table.items() if n % args.cohort_size == 0 or args.cohort_size == 1}
     if args.format == "csv":  # one row per n, one column per number of DLTs y (empty where y > n)
         buf = io.StringIO()

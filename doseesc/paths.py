@@ -139,8 +139,12 @@ def paths_text(nodes: list[PathNode], root: str = "") -> str:
     return "\n".join(lines)
 
 
-def paths_json(nodes: list[PathNode]) -> str:
-    return _json.dumps([n.to_dict() for n in nodes], indent=2)
+def paths_json(nodes: list[PathNode], design=None, scenario=None, versions: dict | None = None) -> str:
+    """The paths as JSON: ``{"design": ..., "scenario": ..., "versions": ..., "paths": [node, ...]}``
+    (the design and scenario as their ``to_dict()``, None when not given)."""
+    return _json.dumps({"design": None if design is None else design.to_dict(),
+                        "scenario": None if scenario is None else scenario.to_dict(),
+                        "versions": versions, "paths": [n.to_dict() for n in nodes]}, indent=2)
 
 
 def paths_csv(nodes: list[PathNode]) -> str:

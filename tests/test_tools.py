@@ -48,12 +48,15 @@ def test_paths_agree_with_next_dose(design):
 
 def test_paths_cli_json(capsys):
     assert main(["paths", "--design", "3+3", "--cohorts", "2", "--n-doses", "3", "--format", "json"]) == 0
-    nodes = json.loads(capsys.readouterr().out)
+    got = json.loads(capsys.readouterr().out)
+    nodes = got["paths"]
     assert nodes[1] == {"outcomes": "1NNN", "depth": 1, "dose": 2, "stop": False, "cohort_size": 3, "selected": 1}
+    assert got["design"]["design"] == "3+3" and got["versions"]["doseesc"] == de.__version__
+    assert got["scenario"] is None
     assert main(["paths", "--design", "3+3", "--cohorts", "1", "--truth", "0.1,0.2", "--target", "0.3",
                  "--format", "json"]) == 0
-    nodes = json.loads(capsys.readouterr().out)
-    assert nodes[1]["probability"] == pytest.approx(0.9**3)
+    got = json.loads(capsys.readouterr().out)
+    assert got["paths"][1]["probability"] == pytest.approx(0.9**3) and got["scenario"]["p_tox"] == [0.1, 0.2]
 
 
 # ---------------------------------------------------------------- run files

@@ -253,3 +253,29 @@ def test_tables_say_what_was_run_and_where_a_design_beats_the_benchmark(capsys):
     # no note where the design does not exceed it
     safe = de.Scenario([0.02, 0.04, 0.08], target=0.2)
     assert "exceeds the benchmark" not in de.compare([boin], [safe], n_trials=2000, seed=2024).summary()
+
+
+def test_json_of_next_paths_and_boundaries_echoes_what_was_run(capsys):
+    """``next``, ``paths`` and ``boundaries`` JSON carry the design and the versions (every output
+    echoes the resolved run), and BOIN's boundary CSV and JSON hold the table's rows: n a multiple
+    of the cohort size."""
+    import csv as _csv
+
+    code, out, _ = run(capsys, "next", "--design", "boin", "--target", "0.3", "--cohort-size", "3", "--max-n", "12",
+                       "--n-doses", "4", "1NNN", "--format", "json")
+    got = json.loads(out)
+    assert code == 0 and got["dose"] == 2 and got["design"]["design"] == "boin" and got["design"]["max_n"] == 12
+    assert got["versions"]["doseesc"] == de.__version__ and got["data"] == "'1NNN'"
+    code, out, _ = run(capsys, "boundaries", "--target", "0.3", "--max-n", "12", "--cohort-size", "3", "--format",
+                       "json")
+    got = json.loads(out)
+    assert got["n"] == [3, 6, 9, 12] and got["escalate_if_le"] == [0, 1, 2, 2] and "versions" in got
+    code, out, _ = run(capsys, "boundaries", "--target", "0.3", "--max-n", "3", "--format", "json")
+    assert json.loads(out)["eliminate_if_ge"] == [None, None, 3]  # R's NA: no elimination below 3 patients
+    code, out, _ = run(capsys, "boundaries", "--target", "0.3", "--max-n", "12", "--cohort-size", "3", "--format",
+                       "csv")
+    assert [r["n"] for r in _csv.DictReader(out.splitlines())] == ["3", "6", "9", "12"]
+    code, out, _ = run(capsys, "boundaries", "--design", "mtpi2", "--target", "0.3", "--max-n", "6", "--cohort-size",
+                       "3", "--format", "json")
+    got = json.loads(out)
+    assert got["design"]["design"] == "mtpi2" and got["table"]["3"][:4] == ["E", "S", "D", "DU"]
