@@ -884,7 +884,7 @@ def cmd_next(args) -> str:
         from . import outcomes as _outcomes
 
         if not hasattr(d, "n_scores"):  # graded designs read grade digits ("1:012"), in their next_dose
-            _outcomes.parse(args.outcomes)  # a malformed string is the first thing to say
+            _outcomes.parse(args.outcomes, n_doses)  # a malformed string is the first thing to say
         _require_n_doses(d, n_doses)
         rec = d.next_dose(args.outcomes, n_doses=n_doses)
         what = repr(args.outcomes)

@@ -77,8 +77,8 @@ def parse(outcomes: str, n_doses: int | None = None) -> list[Cohort]:
             )
         dose = int(m.group(1))
         if dose < 1 or (n_doses is not None and dose > n_doses):
-            hi = "" if n_doses is None else f" to {n_doses}"
-            raise ValueError(f"outcomes: dose level {dose} in {tok!r} is out of range (allowed 1{hi})")
+            allowed = "dose levels start at 1" if n_doses is None else f"allowed 1 to {n_doses}"
+            raise ValueError(f"outcomes: dose level {dose} in {tok!r} is out of range ({allowed})")
         letters = m.group(2).upper()
         cohorts.append(Cohort(dose, tuple(ch in "TB" for ch in letters), tuple(ch in "EB" for ch in letters)))
     return cohorts
