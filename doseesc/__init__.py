@@ -25,7 +25,7 @@ _EXPORTS = {
     **dict.fromkeys(["compare", "exact", "simulate"], ".engine"),
     **dict.fromkeys(["PathNode", "dose_paths"], ".paths"),
     **dict.fromkeys(["Comparison", "OperatingCharacteristics", "TrialRecords"], ".results"),
-    **dict.fromkeys(["Scenario", "ScenarioSet"], ".scenario"),
+    **dict.fromkeys(["Scenario", "ScenarioSet", "NonMonotoneWarning"], ".scenario"),
     **dict.fromkeys(["Report", "run_report"], ".report"),
     "TimeModel": ".timemodel",
     "whatif": "._whatif",
@@ -34,7 +34,7 @@ _EXPORTS = {
 }
 
 __all__ = [
-    "Scenario", "ScenarioSet", "TimeModel", "Design",
+    "Scenario", "ScenarioSet", "NonMonotoneWarning", "TimeModel", "Design",
     "DeviationWarning", "Modified", "Recommendation", "ThreePlusThree",
     "BOIN", "MTPI", "MTPI2", "Keyboard", "I3plus3", "TITEBOIN", "TITECRM", "boin_boundaries", "BoinBoundaries",
     "CRM", "CRMPosterior", "crm_skeleton", "BLRM", "BLRMRecommendation", "Stopping", "EWOC",

@@ -26,7 +26,7 @@ import numpy as np
 from . import __version__, _io, _json
 from .designs import REGISTRY
 from .designs.base import option_kind
-from .scenario import Scenario
+from .scenario import NonMonotoneWarning, Scenario, falls_note, quiet_falls
 
 # Fields that come from the scenario flags, not from design flags.
 _SCENARIO_FIELDS = {"target", "n_doses", "doses"}  # design fields given by the scenario's flags
@@ -496,11 +496,9 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
         if not 1 <= dg <= max(lens):
             raise CLIError(f"--dlt-grade: must be from 1 to {max(lens)} (the number of grades in --grades), got {dg}")
         truth = [sum(r[dg - 1:]) for r in p_grade]
-    drops = [i + 1 for i in range(len(truth) - 1) if truth[i + 1] < truth[i]]
-    if drops:
-        warnings.warn(f"--truth: the DLT probability falls from dose {drops[0]} to dose {drops[0] + 1} "
-                      f"({truth[drops[0] - 1]:g} -> {truth[drops[0]]:g}); designs assume toxicity rises with dose "
-                      "(a falling curve is sometimes intended, e.g. to test robustness)", stacklevel=2)
+    note = falls_note(truth)
+    if note is not None:  # said here, naming the flag; the Scenario below is built quietly
+        warnings.warn(f"{'--grades' if args.truth is None else '--truth'}: {note}", NonMonotoneWarning, stacklevel=2)
     eff = {}
     if getattr(args, "eff", None) is not None:
         eff["p_eff"] = _floats("--eff", args.eff)
@@ -527,11 +525,12 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
                 raise CLIError(f"--{flag.replace('_', '-')}: only with --eff (a scenario with efficacy)")
     common = dict(doses=None if args.doses is None else _floats("--doses", args.doses), dose_unit=args.dose_unit,
                   time=time, **eff)
-    if grades is not None:
-        return Scenario.from_grades(p_grade, target=args.target, dlt_grade=3 if args.dlt_grade is None
-                                    else args.dlt_grade, **common)
-    return Scenario(p_tox=truth, target=args.target, p_ae=None if args.ae is None else _floats("--ae", args.ae),
-                    **common)
+    with quiet_falls():  # a falling curve was reported above, naming the flag
+        if grades is not None:
+            return Scenario.from_grades(p_grade, target=args.target, dlt_grade=3 if args.dlt_grade is None
+                                        else args.dlt_grade, **common)
+        return Scenario(p_tox=truth, target=args.target, p_ae=None if args.ae is None else _floats("--ae", args.ae),
+                        **common)
 
 
 def add_output_flags(p: argparse.ArgumentParser) -> None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,7 +43,7 @@ else:  # pragma: no cover
 from .designs import REGISTRY, Design
 from .designs.base import option_kind
 from .designs.modifiers import Modified
-from .scenario import Scenario
+from .scenario import NonMonotoneWarning, Scenario, falls_note, quiet_falls
 from .timemodel import TimeModel
 
 TOP_KEYS = {"n_trials", "mode", "threads", "random", "designs", "scenarios", "output", "calibrate"}
@@ -149,6 +150,16 @@ class _Ctx:
         where = f"{self.source} line {line}" if line else self.source
         return RunFileError(f"{where}: {_label(path)}: {message}")
 
+    def warn(self, path: tuple, message: str, category: type[Warning] = UserWarning) -> None:
+        """A warning located like an error: ``run.toml line 9: scenarios[2].p_tox: ...``."""
+        line = self.lines.line(*path)
+        where = f"{self.source} line {line}" if line else self.source
+        level, frame = 1, sys._getframe(1)
+        while frame is not None and frame.f_code.co_filename == __file__:  # point at the caller of parse/load
+            frame = frame.f_back
+            level += 1
+        warnings.warn(f"{where}: {_label(path)}: {message}", category, stacklevel=level)
+
     def from_value_error(self, table: tuple, exc: ValueError) -> RunFileError:
         msg = str(exc)
         m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*): (.*)$", msg)
@@ -210,9 +221,10 @@ def _design(ctx: _Ctx, i: int, spec: Any) -> Design:
             allowed = sorted(set(fields) | MODIFIER_KEYS | {"backfill"})
             raise ctx.error((*table, key), f"unknown key for design {name!r}; allowed: {', '.join(allowed)}")
     try:
-        label = kwargs.pop("name", None) if backfill is not None else None
+        label = kwargs.pop("name", None) if backfill is not None or mods else None
         d = cls(**kwargs)
-        d = Modified(base=d, **mods) if mods else d
+        if mods:  # the table's name names the design it describes, rules included, as given
+            d = Modified(base=d, name=None if backfill is not None else label, **mods)
     except ValueError as exc:
         raise ctx.from_value_error(table, exc) from None
     if backfill is None:
@@ -244,14 +256,24 @@ def _scenario(ctx: _Ctx, i: int, spec: Any) -> Scenario:
             kwargs["time"] = TimeModel(**t)
         except ValueError as exc:
             raise ctx.from_value_error((*table, "time"), exc) from None
+    graded = "p_grade" in kwargs and "p_tox" not in kwargs
     try:
-        if "p_grade" in kwargs and "p_tox" not in kwargs:  # graded: p_tox and p_ae follow from the grades
-            if "p_ae" in kwargs:
-                raise ValueError("p_ae: follows from p_grade (the grades below dlt_grade); give one or the other")
-            return Scenario.from_grades(kwargs.pop("p_grade"), **kwargs)
-        return Scenario(**kwargs)
+        with quiet_falls():  # warned below with the file, line and scenario
+            if graded:  # graded: p_tox and p_ae follow from the grades
+                if "p_ae" in kwargs:
+                    raise ValueError("p_ae: follows from p_grade (the grades below dlt_grade); give one or the other")
+                sc = Scenario.from_grades(kwargs.pop("p_grade"), **kwargs)
+            else:
+                sc = Scenario(**kwargs)
     except ValueError as exc:
         raise ctx.from_value_error(table, exc) from None
+    note = falls_note(sc.p_tox)
+    if note is not None:
+        what = "the DLT probability" + (f" of scenario {sc.name!r}" if sc.name else "") + \
+            (f" (grades >= {sc.dlt_grade})" if graded else "")
+        ctx.warn((*table, "p_grade" if graded else "p_tox"), note.replace("the DLT probability", what, 1),
+                 NonMonotoneWarning)
+    return sc
 
 
 def parse(text: str, source: str = "<run file>") -> RunSpec:

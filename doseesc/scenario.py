@@ -22,6 +22,10 @@ patient's toxicity outcome, and designs compared on it still see the same patien
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import sys
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -51,6 +55,57 @@ ASSOCIATIONS = ("independent", "gaussian", "odds_ratio", "gumbel")
 #: The default utility of the four outcomes (E no T, neither, both, T no E): BOIN12's.
 DEFAULT_UTILITY = (100.0, 40.0, 60.0, 0.0)
 JOINT_ORDER = ("E no T", "neither", "both", "T no E")
+
+
+class NonMonotoneWarning(UserWarning):
+    """A true DLT curve (``p_tox``) that falls from one dose to the next. Designs assume toxicity
+    rises with dose, but a falling curve is sometimes intended (e.g. to test robustness), so this
+    is a warning, not an error. Silence it with
+    ``warnings.simplefilter("ignore", doseesc.scenario.NonMonotoneWarning)``."""
+
+
+#: Set (by :func:`quiet_falls`) while scenarios are built by code that reports a falling curve
+#: itself (a run file names its line, a ScenarioSet gives one summary) or builds one on purpose.
+_QUIET_FALLS: contextvars.ContextVar[bool] = contextvars.ContextVar("doseesc_quiet_falls", default=False)
+#: Decreases smaller than this are floating-point noise (e.g. p_tox summed from grades), not a falling curve.
+_FALL_TOL = 1e-12
+
+
+@contextlib.contextmanager
+def quiet_falls() -> Iterator[None]:
+    """Build scenarios inside this block without the :class:`NonMonotoneWarning` of a falling
+    ``p_tox`` (for callers that report it themselves, see :func:`falls_note`)."""
+    token = _QUIET_FALLS.set(True)
+    try:
+        yield
+    finally:
+        _QUIET_FALLS.reset(token)
+
+
+def falls_note(p_tox: Any, max_listed: int = 3) -> str | None:
+    """Where a DLT curve falls with dose, as one sentence (without a field name), or None if it
+    never falls; e.g. ``falls_note([0.3, 0.1])`` says it falls from dose 1 to dose 2 (0.3 -> 0.1)."""
+    p = np.asarray(p_tox, dtype=float)
+    drops = np.flatnonzero(p[1:] < p[:-1] - _FALL_TOL)
+    if drops.size == 0:
+        return None
+    parts = [f"from dose {d + 1} to dose {d + 2} ({p[d]:g} -> {p[d + 1]:g})" for d in drops[:max_listed]]
+    more = drops.size - len(parts)
+    if more:
+        parts.append(f"{more} more place{'s' if more > 1 else ''}")
+    where = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return (f"the DLT probability falls {where}; designs assume toxicity rises with dose (a falling curve is "
+            "sometimes intended, e.g. to test robustness)")
+
+
+def _outside_stacklevel() -> int:
+    """The ``stacklevel`` of the first caller outside this module (and the dataclass ``__init__``)."""
+    level, frame = 1, sys._getframe(1)
+    while frame is not None and (frame.f_code.co_filename == __file__
+                                 or (frame.f_code.co_filename == "<string>" and frame.f_code.co_name == "__init__")):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def _bvn_cdf(h: float, k: float, rho: float) -> float:
@@ -135,7 +190,9 @@ class Scenario:
     Parameters
     ----------
     p_tox : sequence of float
-        True probability of a dose-limiting toxicity (DLT) at each dose level, lowest first.
+        True probability of a dose-limiting toxicity (DLT) at each dose level, lowest first. A
+        curve that falls anywhere is accepted with a :class:`NonMonotoneWarning` naming the doses
+        (designs assume toxicity rises with dose; a falling curve is sometimes intended).
     target : float
         Target DLT probability, strictly between 0 and 1. The true MTD is the dose (or doses)
         whose ``p_tox`` is closest to it, unless ``mtd_band`` is given.
@@ -248,6 +305,10 @@ class Scenario:
                 raise ValueError("time: expected a doseesc.TimeModel, e.g. TimeModel(window=28, rate=3 / 28)")
         self._init_efficacy(p)
         self._init_grades(p)
+        if not _QUIET_FALLS.get():
+            note = falls_note(p)
+            if note is not None:
+                warnings.warn(f"p_tox: {note}", NonMonotoneWarning, stacklevel=_outside_stacklevel())
 
     # ------------------------------------------------------------------ graded toxicity
     MAX_GRADES: ClassVar[int] = 10
@@ -649,14 +710,21 @@ class ScenarioSet:
             if len(tags) != p.shape[0]:
                 raise ValueError(f"tags: expected {p.shape[0]} labels (one per scenario), got {len(tags)}")
             object.__setattr__(self, "tags", tags)
-        scs = tuple(
-            Scenario(p_tox=p[i], target=self.target, doses=self.doses, dose_unit=self.dose_unit,
-                     p_ae=None if ae is None else ae[i],
-                     name=f"{self.name or 'draw'} {i + 1}" + (f" ({self.tags[i]})" if self.tags is not None else ""),
-                     p_eff=None if eff is None else eff[i],
-                     **(extra if self.p_grade is None else {**extra, "p_grade": np.asarray(self.p_grade)[i]}))
-            for i in range(p.shape[0])
-        )
+        with quiet_falls():  # one summary warning below, not one per scenario
+            scs = tuple(
+                Scenario(p_tox=p[i], target=self.target, doses=self.doses, dose_unit=self.dose_unit,
+                         p_ae=None if ae is None else ae[i],
+                         name=f"{self.name or 'draw'} {i + 1}" + (f" ({self.tags[i]})" if self.tags is not None
+                                                                 else ""),
+                         p_eff=None if eff is None else eff[i],
+                         **(extra if self.p_grade is None else {**extra, "p_grade": np.asarray(self.p_grade)[i]}))
+                for i in range(p.shape[0])
+            )
+        falling = np.flatnonzero((np.diff(p, axis=1) < -_FALL_TOL).any(axis=1))
+        if falling.size and not _QUIET_FALLS.get():
+            first = falls_note(p[falling[0]], max_listed=1)
+            warnings.warn(f"p_tox: {falling.size} of {p.shape[0]} scenarios fall with dose; the first, scenario "
+                          f"{falling[0] + 1}: {first}", NonMonotoneWarning, stacklevel=_outside_stacklevel())
         object.__setattr__(self, "p_tox", p)
         object.__setattr__(self, "p_ae", ae)
         object.__setattr__(self, "p_eff", eff)

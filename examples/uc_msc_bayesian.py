@@ -4,7 +4,9 @@ The trial (Cytotherapy 2024) treated 5 patients at 2 and 3 at 4 x10^6 cells/kg w
 (grade >= 3 treatment-related event within 10 days). Here:
 
 1. the live recommendation a CRM would give on those data (next dose, plug-in DLT estimates,
-   posterior mean of beta), with a skeleton whose prior MTD guess comes from the evidence;
+   posterior mean of beta), with a skeleton whose prior MTD guess comes from the evidence of the
+   *other* trials (A, C, D; leave-one-trial-out, as ``doseesc whatif`` does by default: a prior
+   that included trial B's own records would be circular);
 2. its operating characteristics (max 12 patients, cohorts of 3, target 0.2) under the
    evidence mean curve, a toxic top dose, and 200 prior-predictive curves, next to BOIN, with
    the trial's 10-day window and its slow accrual (8 patients in about 3.5 years).
@@ -19,11 +21,14 @@ from doseesc import evidence, plot
 
 n_trials = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
 doses, target = [1.0, 2.0, 4.0], 0.2
-prior = evidence.dose_response_prior(doses)
+others = [t for t in evidence.TRIALS if t != "B"]  # leave trial B's own data out of its prior
+prior = evidence.dose_response_prior(doses, trials=others)
 nu = prior.mtd_guess(target)
 skeleton = de.crm_skeleton(halfwidth=0.05, target=target, nu=nu, n_doses=3)
 crm = de.CRM(skeleton=skeleton, target=target, cohort_size=3, max_n=12)
-print(f"Evidence: prior MTD guess dose {nu}; skeleton {[round(float(s), 3) for s in skeleton]}")
+print(f"Evidence prior from trials {', '.join(others)} (trial B's own data left out, leave-one-trial-out as in "
+      f"`doseesc whatif`; records {', '.join(prior.records_used)}): prior MTD guess dose {nu}; skeleton "
+      f"{[round(float(s), 3) for s in skeleton]}")
 
 # 1. Live use on the trial's data: 5 patients at level 2 (2 x10^6/kg), then 3 at level 3 (4 x10^6/kg).
 rec = crm.next_dose("2NNN 2NN 3NNN")

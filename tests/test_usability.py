@@ -41,6 +41,17 @@ def test_designs_take_a_name_everywhere(capsys, tmp_path):
                  'max_n = 12\n[[scenarios]]\np_tox = [0.05, 0.1, 0.25]\ntarget = 0.25\n')
     code, out, err = run(capsys, "run", f, "--format", "json")
     assert code == 0 and json.loads(out)["results"][0]["design"] == "my BOIN"
+    # a run file's (or --name's) name labels the design with its rules as given, no suffixes
+    f.write_text('n_trials = 200\n[[designs]]\ndesign = "crm"\nname = "CRM safe"\nskeleton = [0.05, 0.12, 0.25]\n'
+                 'target = 0.25\ncohort_size = 3\nmax_n = 12\nsafety_threshold = 0.95\nselect_min_n = 6\n'
+                 '[[scenarios]]\np_tox = [0.05, 0.1, 0.25]\ntarget = 0.25\n')
+    code, out, err = run(capsys, "run", f, "--format", "json")
+    assert code == 0 and json.loads(out)["results"][0]["design"] == "CRM safe"
+    code, out, err = run(capsys, "simulate", "--design", "boin", "--target", "0.25", "--cohort-size", "3", "--max-n",
+                         "12", "--truth", "0.05,0.1,0.25", "--safety-threshold", "0.95", "--name", "BOIN safe",
+                         "--n-trials", "100", "--format", "json")
+    assert code == 0 and json.loads(out)["design"]["name"] == "BOIN safe"
+    assert json.loads(out)["design"]["safety_threshold"] == 0.95  # the rule is in the design's options
 
 
 @pytest.mark.parametrize("argv, msg", [
