@@ -123,7 +123,7 @@ class OBDWhatIf:
         out.append(textwrap.fill(
             f"Time (months, Monte Carlo, {s['time_trials']:,} trials, SE in brackets): patients arrive at "
             f"{s['accrual_per_month']:.3g} per month (the MSC trials' pace: {s['accrual_basis']}); each cohort "
-            f"waits {s['dlt_window_days']:g} days (DLT window) under the toxicity-only designs and "
+            f"waits {s['dlt_window_days']:g} days (trial B's DLT window) under the toxicity-only designs and "
             f"{s['eff_window_days']:g} days (the efficacy endpoint's assessment, {s['eff_time']}) under the phase I/II "
             "designs, which wait for complete efficacy data; arrivals while a "
             "cohort is in follow-up are turned away.", width=118, initial_indent="   ", subsequent_indent="   "))
@@ -212,8 +212,8 @@ def _late_table(late: list, s: dict) -> list[str]:
         f"-- Late-onset efficacy: waiting for complete data vs TITE-BOIN12 (Monte Carlo, {s['late_trials']:,} trials "
         f"per scenario and design, the same patients for both; SE in brackets). Patients arrive at "
         f"{s['accrual_per_month']:.3g} per month (evenly spaced, as in the rows above; {s['accrual_basis']}); "
-        f"DLTs within "
-        f"{s['dlt_window_days']:g} days, responses within {s['eff_window_days']:g} days ({s['eff_time']}), both at "
+        f"DLTs within {s['dlt_window_days']:g} days (trial B's DLT window), responses within "
+        f"{s['eff_window_days']:g} days ({s['eff_time']}), both at "
         "uniform times in their windows, independent of each other given dose; no drop-out; arrivals while the "
         "design suspends accrual are turned away. TITE-BOIN12 suspends while more than half the patients at "
         "the current dose have their toxicity outcome pending, or more than half their efficacy outcome (the "
@@ -409,7 +409,9 @@ def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_e
     accrual_month = 8 / 42.0  # trial B: 8 patients over about 3.5 years
     rate_day = accrual_month * 12 / 365.25
     ep = next(e for e in _ev.endpoints() if e.key == eff_endpoint)
-    dlt_window, eff_window = 28.0, assessment_days(ep.time)
+    # trial B's DLT window (a grade >= 3 treatment-related event within 10 days), with its accrual above
+    dlt_window = float(max(r.dlt_window_days for r in _ev.records("B") if r.dlt_window_days))
+    eff_window = assessment_days(ep.time)
     rows, diffs = [], []
     mean_tox = [float(x) for x in tox_prior.mean_curve()]
     toxic_top = [0.05 * target / 0.2, 0.15 * target / 0.2, min(0.95, 0.35 * target / 0.2)]

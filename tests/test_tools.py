@@ -202,6 +202,8 @@ def test_whatif_phase12_answers_which_dose_by_which_design():
     fixed = [r for r in d["rows"] if not r["scenario"].startswith("prior-predictive")]
     assert len(fixed) == 6 * len(labels) and "EffTox (phase I/II)" in labels
     assert all((r["method"] == "exact") != r["design"].startswith("EffTox") for r in fixed)
+    # the times use trial B's own DLT window (10 days, tests/test_evidence.py), beside its accrual
+    assert p.settings["dlt_window_days"] == 10 and "10 days (trial B's DLT window)" in " ".join(p.table().split())
     # the exact rows are de.exact of the design on the stated scenario (OBD from the stated utility)
     r = next(r for r in fixed if r["design"] == labels[0] and "plateau" in r["scenario"] and "safe" in r["scenario"])
     sc = de.Scenario(r["true_p_tox"], p_eff=r["true_p_eff"], target=0.2)
