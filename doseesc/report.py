@@ -620,88 +620,12 @@ def _signed(m: float, s: float) -> str:
 
 
 # ---------------------------------------------------------------------------- a design's section
-_NO_OWN_RULE = re.compile(r"[^.]*\bno safety stopping rule\b[^.]*(\([^)]*\))?[^.]*\.\s*")
-
-
 def design_protocol(design, scenario):
-    """The design's protocol wording (``design._protocol(scenario)``) with its safety stops stated
-    once and consistently.
-
-    A design's own wording and the wording of an added ``stop_for_safety`` rule (a
-    :class:`~doseesc.designs.Modified`) are written separately; put together they could give two
-    "Safety stop" rows ("none" and the rule), say the design has no safety stopping rule, and list
-    stopping rules without the safety stop. Here: one "Safety stop" row stating every safety stop
-    that applies (the design's own, e.g. a CRM's ``model_safety_threshold`` or EWOC's
-    ``safety_stop``, and the added one), the safety prose stating the added rule, and the
-    stopping rules listing the added rules that stop the trial (the safety stop, the stop at n
-    patients at a dose). A design without an added rule is returned as its wording states it (EWOC's
-    own safety stop also gets its row).
-    """
-    from .designs import EWOC
-    from .designs import _describe as w
-    from .designs.modifiers import Modified
-
-    p = design._protocol(scenario)
-    p = replace(p, sections=list(p.sections), rows=list(p.rows))  # edited below: never the design's own lists
-    mod = design if isinstance(design, Modified) else None
-    base = mod.base if mod is not None else design
-    added = mod is not None and mod.safety_threshold is not None
-
-    # the "Safety stop" row: one, stating every safety stop that applies
-    at = [i for i, (key, _) in enumerate(p.rows) if key == "Safety stop"]
-    values = [p.rows[i][1] for i in at if p.rows[i][1] != "none"]  # the design's own rule(s), then the added one
-    if isinstance(base, EWOC) and base.safety_stop is not None and not any("first dose" in x for x in values):
-        values.insert(0, f"P(p(first dose) > {w.num(base.target)} | data) > {w.num(base.safety_stop)}")
-    if len(values) > 1:
-        values = [f"{'; '.join(values[:-1])} (the design's own); {values[-1]} (added rule)" if added
-                  else "; ".join(values)]
-    if len(at) > 1 or (values and [p.rows[i][1] for i in at] != values):
-        where = at[0] if at else len(p.rows)
-        p.rows = [x for i, x in enumerate(p.rows) if i not in at]
-        p.rows.insert(where, ("Safety stop", values[0] if values else "none"))
-    if added:  # BLRM's "Stopping" row: no crmPack-style stopping rule, but now a safety stop
-        p.rows = [(key, f"{val} and the safety stop" if key == "Stopping" and val == "none beyond the above" else val)
-                  for key, val in p.rows]
-    if mod is None:
-        return p
-
-    # the prose: the safety section and the stopping rules state the added rules
-    stop_rules = []
-    if added:
-        k, (a, b) = mod.safety_dose, mod.safety_prior
-        rule = (f"at any decision at which {w.dose_name(k, scenario)} has at least {mod.safety_min_n} patients and "
-                f"P(p_{k} > {w.num(mod.safety_target)} | data) > {w.num(mod.safety_threshold)} under a "
-                f"Beta({w.num(a)}, {w.num(b)}) prior")
-        for j, (head, body) in enumerate(p.sections):
-            if head == "Additional rules" or not _NO_OWN_RULE.search(body):
-                continue
-            rest = _NO_OWN_RULE.sub("", body).strip()
-            if head == "Safety" or not rest:
-                body = (f"The trial stops early for safety, and no dose is selected, {rule} (the safety stop of the "
-                        "additional rules below, with the numbers of DLTs that trigger it)." + (" " + rest if rest
-                                                                                              else ""))
-            else:
-                body = rest
-            p.sections[j] = (head, body)
-        safety = p.section("Safety")
-        if safety is not None and "stops early for safety" not in safety:  # the design's own rule, then this one
-            p.set_section("Safety", f"{safety} In addition, the trial stops early for safety, and no dose is "
-                                    f"selected, {rule} (the safety stop of the additional rules below).")
-        stop_rules.append(f"the safety stop holds: P(p_{k} > {w.num(mod.safety_target)} | data) > "
-                          f"{w.num(mod.safety_threshold)} at {w.dose_name(k, scenario)}, with at least "
-                          f"{mod.safety_min_n} patients there (no dose selected)")
-    if mod.stop_n_at_dose is not None:
-        which = {"recommended": "the dose recommended for the next cohort", "current": "the dose just treated",
-                 "any": "any dose"}[mod.n_at_dose_of]
-        stop_rules.append(f"{which} already has {mod.stop_n_at_dose} or more patients (the design's final "
-                          "selection applies)")
-    stopping = p.section("Stopping rules")
-    if stop_rules and stopping is not None and "additional rules" not in stopping.lower():
-        first = len(set(re.findall(r"\(([a-z])\) ", stopping)))  # the items listed: (a), (b), ... go on
-        items = ("; ".join(f"({chr(97 + first + i)}) {x}" for i, x in enumerate(stop_rules))
-                 if first or len(stop_rules) > 1 else stop_rules[0])
-        p.set_section("Stopping rules", f"{stopping} Under the additional rules below, it also stops when {items}.")
-    return p
+    """The design's protocol wording, as ``design.describe()`` and ``design.spec_rows()`` state it
+    (``design._protocol(scenario)``): the report adds nothing to it. Composable rules (a
+    :class:`~doseesc.designs.Modified`) are worded with the design, so its safety stops are stated
+    once: one "Safety stop" row, the Safety section and the stopping rules stating the added ones."""
+    return design._protocol(scenario)
 
 
 def _design_section(r: Report, d, proto, n_doses: int, path_cohorts: int | None, who: str, spec_caption: str,

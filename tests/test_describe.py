@@ -469,3 +469,70 @@ def test_backfill_wording_says_whose_rules_they_are():
         own = f"These backfill rules for the {fam} are doseesc's own" in text
         assert own == (fam != "BOIN")
     assert "R bfboin's rules" in bf["BOIN"].with_backfill(cap=12).describe()
+
+
+# ---------------------------------------------------------------------------- added safety stops, stated once
+def _stopping_paragraph(text):
+    return next(par for par in text.split("\n\n") if par.startswith("Stopping rules: "))
+
+
+@pytest.mark.parametrize("make, own", [
+    (lambda: de.CRM(skeleton=[0.05, 0.12, 0.25, 0.4], target=0.25, cohort_size=3, max_n=24).stop_for_safety(0.95),
+     None),
+    (lambda: de.CRM(skeleton=[0.05, 0.12, 0.25, 0.4], target=0.25, cohort_size=3, max_n=24,
+                    model_safety_threshold=0.9).stop_for_safety(0.95), "P(p_1 > 0.25 | data) > 0.9"),
+    (lambda: de.BOIN(target=0.25, cohort_size=3, max_n=24).stop_for_safety(0.95), None),
+    (lambda: de.EWOC(doses=[1, 2, 4, 8], target=0.25, max_n=24).stop_for_safety(0.95), None),
+    (lambda: de.EWOC(doses=[1, 2, 4, 8], target=0.25, max_n=24, safety_stop=0.9).stop_for_safety(0.95),
+     "P(p(first dose) > 0.25 | data) > 0.9"),
+], ids=["crm", "crm-own", "boin", "ewoc", "ewoc-own"])
+def test_describe_and_spec_rows_state_an_added_safety_stop_once(make, own):
+    """describe() and spec_rows() themselves (not only the report): one "Safety stop" row with
+    every safety stop that applies, the design's own labelled as such; no sentence saying there is
+    no safety stopping rule; the stopping rules listing the added stop."""
+    d = make()
+    sc = de.Scenario([0.05, 0.10, 0.25, 0.40], target=0.25)
+    added = "P(p_1 > 0.25 | data) > 0.95, Beta(1, 1) prior, n >= 3"
+    for scenario in (None, sc):
+        rows = [v for k, v in d.spec_rows(scenario) if k == "Safety stop"]
+        assert rows == [added if own is None else f"{own} (the design's own); {added} (added rule)"]
+        text = d.describe(scenario)
+        assert "no safety stopping rule" not in text
+        assert text.count("Stopping rules: ") == 1
+        assert "it also stops when (" in _stopping_paragraph(text)
+        assert "the safety stop holds: P(p_1 > 0.25 | data) > 0.95 at dose level 1" in _stopping_paragraph(text)
+        if isinstance(d.base, de.CRM):  # its Safety section states the added rule (and its own first)
+            safety = next(par for par in text.split("\n\n") if par.startswith("Safety: "))
+            assert "stops early for safety" in safety and "Beta(1, 1) prior" in safety
+            assert safety.startswith("Safety: After every cohort") == (own is not None)
+
+
+def test_designs_without_added_rules_state_their_own_safety_stop():
+    crm = de.CRM(skeleton=[0.05, 0.12, 0.25, 0.4], target=0.25, cohort_size=3, max_n=24)
+    assert dict(crm.spec_rows())["Safety stop"] == "none"
+    assert "no safety stopping rule of its own" in crm.describe()
+    tite = de.TITECRM(skeleton=[0.05, 0.12, 0.25, 0.4], target=0.25, max_n=24)
+    assert dict(tite.spec_rows())["Safety stop"] == "none"
+    ewoc = de.EWOC(doses=[1, 2, 4, 8], target=0.25, max_n=24)
+    assert dict(ewoc.spec_rows())["Safety stop"] == "none"
+    ewoc = dataclasses.replace(ewoc, safety_stop=0.9)
+    assert dict(ewoc.spec_rows())["Safety stop"] == "P(p(first dose) > 0.25 | data) > 0.9"
+    assert "(b) the safety rule holds: P(p(first dose) > 0.25 | data) > 0.9 (no dose selected)." in ewoc.describe()
+
+
+def test_added_stops_are_listed_with_the_designs_own():
+    blrm = de.BLRM(doses=[1, 2, 4, 8], d_ref=4, max_n=12)
+    assert dict(blrm.spec_rows())["Stopping"] == "none beyond the above"
+    both = blrm.stop_for_safety(0.95, target=0.33).stop_when_n_at_dose(9)
+    assert dict(both.spec_rows())["Stopping"] == ("none beyond the above, the safety stop and the stop at 9 "
+                                                  "patients at a dose")
+    stopping = _stopping_paragraph(both.describe())
+    assert stopping.endswith("(b) no dose is eligible (no dose selected: safety). Under the additional rules below, "
+                             "it also stops when (c) the safety stop holds: P(p_1 > 0.33 | data) > 0.95 at dose level "
+                             "1, with at least 3 patients there (no dose selected); (d) the dose recommended for the "
+                             "next cohort already has 9 or more patients (the design's final selection applies).")
+    b12 = de.BOIN12(phi_t=0.3, phi_e=0.4, max_n=36).stop_when_n_at_dose(12, dose="any")
+    assert "it also stops when (c) any dose already has 12 or more patients" in _stopping_paragraph(b12.describe())
+    capped = de.ThreePlusThree().stop_at_n(12)  # the 3+3 has no maximum of its own: the cap is a stopping rule
+    assert "it also stops when (e) 12 patients have been treated (stop_at_n)" in _stopping_paragraph(
+        capped.describe(de.Scenario([0.05, 0.1, 0.2, 0.3, 0.45], target=0.25)))

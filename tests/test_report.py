@@ -728,7 +728,7 @@ def test_design_protocol_leaves_designs_without_added_rules_as_worded():
         assert design_protocol(d, SC4) == d._protocol(SC4)
     ewoc = de.EWOC(doses=[1, 2, 4, 8], target=0.25, max_n=12, safety_stop=0.9)  # its stop gets its row
     assert dict(design_protocol(ewoc, SC4).rows)["Safety stop"] == "P(p(first dose) > 0.25 | data) > 0.9"
-    assert "Safety stop" not in dict(ewoc._protocol(SC4).rows)
+    assert dict(ewoc.spec_rows(SC4))["Safety stop"] == "P(p(first dose) > 0.25 | data) > 0.9"  # as the report states it
 
 
 # ---------------------------------------------------------------------------- the what-if report

@@ -27,6 +27,12 @@ class Protocol:
     title: str
     sections: list[tuple[str, str]] = field(default_factory=list)
     rows: list[tuple[str, str]] = field(default_factory=list)
+    #: the "Stopping rules" section in parts (:meth:`set_stops`): the design's own rules, the
+    #: sentence that introduces them, a note after them, and the rules a :class:`Modified` adds
+    stops: list[str] = field(default_factory=list)
+    stops_intro: str = "The trial stops when "
+    stops_note: str = ""
+    added_stops: list[str] = field(default_factory=list)
 
     def text(self) -> str:
         return "\n\n".join([self.title] + [f"{head}: {body}" for head, body in self.sections])
@@ -50,6 +56,34 @@ class Protocol:
                 self.rows[i] = (key, value)
                 return
         self.rows.append((key, value))
+
+    def row(self, key: str) -> str | None:
+        for k, value in self.rows:
+            if k == key:
+                return value
+        return None
+
+    def set_stops(self, stops: list[str], intro: str = "The trial stops when ", note: str = "") -> None:
+        """The design's own stopping rules: ``stops`` listed after ``intro`` ((a), (b), ... when
+        there are several), then ``note``; written into the "Stopping rules" section."""
+        self.stops, self.stops_intro, self.stops_note = list(stops), intro, note
+        self._write_stops()
+
+    def add_stops(self, stops: list[str]) -> None:
+        """Stopping rules added by composable rules (:class:`Modified`): listed after the design's
+        own, lettered on from them."""
+        self.added_stops = self.added_stops + list(stops)
+        if self.stops:
+            self._write_stops()
+
+    def _write_stops(self) -> None:
+        everything = self.stops + self.added_stops
+        items = [f"({chr(97 + i)}) {s}" if len(everything) > 1 else s for i, s in enumerate(everything)]
+        own, added = items[: len(self.stops)], items[len(self.stops):]
+        text = self.stops_intro + "; ".join(own) + "." + (" " + self.stops_note if self.stops_note else "")
+        if added:
+            text += " Under the additional rules below, it also stops when " + "; ".join(added) + "."
+        self.set_section("Stopping rules", text)
 
 
 # ---------------------------------------------------------------------------- formatting
@@ -113,13 +147,6 @@ def sample_size_text(max_n: int, cohort: int) -> str:
             f"of {rest} (the last cohort is shortened so that the total is exactly {max_n}).")
 
 
-def enumerate_text(items: list[str]) -> str:
-    """``(a) x; (b) y`` for several items, the item itself for one."""
-    if len(items) == 1:
-        return items[0]
-    return "; ".join(f"({chr(97 + i)}) {s}" for i, s in enumerate(items))
-
-
 def article(word: str) -> str:
     return ("an " if word[:1].lower() in "aeiou" else "a ") + word
 
@@ -167,7 +194,7 @@ def three_plus_three(d, scenario) -> Protocol:
                  "a dose exceeding the MTD when the dose below already has 6 patients (the dose below is selected)",
                  "at most 1 DLT in 6 patients at a dose filled during de-escalation (it is selected)",
                  "the lowest dose exceeding the MTD (no dose selected)"]
-    p.sections.append(("Stopping rules", "The trial stops at " + enumerate_text(stops) + "."))
+    p.set_stops(stops, intro="The trial stops at ")
     p.sections.append(("Selection of the MTD", "The MTD is the highest dose with at least 3 patients and a DLT rate "
                        "of at most 1/6 (0/3, 0/6 or 1/6) below every dose with 2 or more DLTs; if there is none, no "
                        "dose is selected."))
@@ -288,7 +315,7 @@ def _interval_common(d, scenario, title_design: str, rule: str, rows_rule: list[
     es = _earlystop_text(d)
     if es:
         stops.append(es)
-    p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + "."))
+    p.set_stops(stops)
     p.sections.append(("Selection of the MTD", selection))
     p.sections.append(("Reference implementation", peer))
     p.rows = [("Design", d.family), ("Target DLT probability", num(d.target))] + _levels_row(d, scenario) + [
@@ -439,6 +466,8 @@ def _prior_text(d) -> str:
     return f"N(0, {num(sd)}^2) (variance {num(var)})"
 
 
+NO_OWN_SAFETY_RULE = ("The design has no safety stopping rule of its own (the composable stop_for_safety rule adds "
+                      "one).")
 UNTRIED = ("It may be a dose no patient has received; the select_min_n rule restricts the selection to doses with "
            "at least that many patients.")
 
@@ -487,12 +516,12 @@ def crm(d, scenario) -> Protocol:
         safety = (f"After every cohort the trial stops and no dose is selected when P(p_1 > {t} | data) > "
                   f"{num(d.model_safety_threshold)} under the CRM posterior.")
     else:
-        safety = "The design has no safety stopping rule of its own (the composable stop_for_safety rule adds one)."
+        safety = NO_OWN_SAFETY_RULE
     p.sections.append(("Safety", safety))
     stops = [f"{d.max_n} patients have been treated"]
     if d.model_safety_threshold is not None:
         stops.append("the safety rule holds (no dose selected)")
-    p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + "."))
+    p.set_stops(stops)
     p.sections.append(("Selection of the MTD", "The MTD is the dose the model recommends after the last patient "
                        "(closest to the target as above, without the restrictions): dfcrm crmsim's MTD. " + UNTRIED))
     if bayes:
@@ -549,10 +578,9 @@ def tite_crm(d, scenario) -> Protocol:
     p.sections.append(("Restrictions", "As dfcrm titesim's restrict = TRUE: never more than one level above the "
                        "previous patient's dose (no coherence rule)." if d.restrict else
                        "None: the model's recommendation is always followed."))
-    p.sections.append(("Safety", "The design has no safety stopping rule of its own (the composable stop_for_safety "
-                                 "rule adds one)."))
-    p.sections.append(("Stopping rules", f"The trial stops when {d.max_n} patients have been enrolled; it ends when "
-                       "the last patient's window is complete."))
+    p.sections.append(("Safety", NO_OWN_SAFETY_RULE))
+    p.set_stops([f"{d.max_n} patients have been enrolled (the trial ends when the last patient's window is "
+                 "complete)"])
     p.sections.append(("Selection of the MTD", "After the last patient's window, the dose the CRM recommends from the "
                        "complete data (every weight 1; a patient who dropped out before the end of the window keeps "
                        "the weight of their follow-up at the drop-out)."))
@@ -568,6 +596,7 @@ def tite_crm(d, scenario) -> Protocol:
                ("Start dose", dose_name(d.start_dose, scenario)),
                ("Maximum sample size", str(d.max_n)),
                ("Restriction", "at most one level above the previous patient" if d.restrict else "none"),
+               ("Safety stop", "none"),
                ("MTD selection", "CRM recommendation on complete data"),
                ("Peer", "dfcrm 0.2-2.1 titesim")]
     return p
@@ -633,7 +662,7 @@ def tite_boin(d, scenario) -> Protocol:
     es = _earlystop_text(d)
     if es:
         stops.append(es)
-    p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + "."))
+    p.set_stops(stops)
     p.sections.append(("Selection of the MTD", "BOIN's final selection, on the complete data once the last patient's "
                        "window is complete. " + _selection_text(d, None, d.extrasafe)))
     peer = ("R package TITEgBOIN 0.3.0 (get_oc_TITE_QuasiBOIN with TITE = TRUE): operating characteristics agree "
@@ -767,10 +796,10 @@ def boin12(b, scenario) -> Protocol:
     stops = [f"{b.max_n} patients have been treated (the OBD is selected)",
              "no dose is admissible under rule (4), or dose level 1 is not admissible under rule (3) (no dose "
              "selected); this is checked after every cohort, the last one included"]
-    p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + ". The design has no "
-                       "stop at a number of patients per dose of its own: the rule under which escalation's tests "
-                       "reproduce the published example (stop once 12 patients have been treated at any dose) is the "
-                       "composable rule stop_when_n_at_dose(12, dose=\"any\"), as escalation's stop_when_n_at_dose."))
+    p.set_stops(stops, note="The design has no stop at a number of patients per dose of its own: the rule under "
+                "which escalation's tests reproduce the published example (stop once 12 patients have been treated "
+                "at any dose) is the composable rule stop_when_n_at_dose(12, dose=\"any\"), as escalation's "
+                "stop_when_n_at_dose.")
     p.sections.append(("Selection of the OBD", _b12_selection_text(b)))
     p.sections.append(("Reference implementation", "R package escalation 0.2.3 (get_boin12, select_boin12_obd) and "
                        "the MD Anderson BOIN12 app: doseesc makes the 11 decisions of the published example trial "
@@ -907,8 +936,8 @@ def tite_boin12(d, scenario) -> Protocol:
              "(no dose selected)",
              "after (a), once the last patient's windows are complete, the decision on the complete data (as after "
              "any cohort) finds no admissible dose in the same way (no dose selected)"]
-    p.set_section("Stopping rules", "The trial stops when " + enumerate_text(stops) + ". The design has no stop at a "
-                  "number of patients per dose of its own (the composable rule stop_when_n_at_dose adds one).")
+    p.set_stops(stops, note="The design has no stop at a number of patients per dose of its own (the composable "
+                "rule stop_when_n_at_dose adds one).")
     p.set_section("Selection of the OBD", "BOIN12's OBD selection, on the complete data once the last patient's "
                   "toxicity and efficacy windows are complete. " + _b12_selection_text(b))
     p.set_section("Reference implementation", "No peer implementation of TITE-BOIN12 was run, and the paper's "
@@ -1025,7 +1054,7 @@ def gboin(d, scenario) -> Protocol:
     es = _earlystop_text(d)
     if es:
         stops.append(es + "; the final selection applies")
-    p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + "."))
+    p.set_stops(stops)
     sel = ("At the end of the trial, among the doses given to at least one patient below the lowest eliminated dose "
            "(elimination re-evaluated on the final data"
            + ("; no dose when dose level 1 meets the extra-safe rule" if d.extrasafe else "")
@@ -1100,8 +1129,8 @@ def quasi_crm(d, scenario) -> Protocol:
                  "last cohort's mean normalized score (its summed score / its size) was at or above the target "
                  "(coherence).")
     p.sections.append(("Restrictions", restr))
-    p.sections.append(("Stopping rules", f"The trial stops when {d.max_n} patients have been treated. The design has "
-                       "no safety stopping rule (the quasi-CRM has no model_safety_threshold)."))
+    p.set_stops([f"{d.max_n} patients have been treated"], note="The design has no safety stopping rule (the "
+                "quasi-CRM has no model_safety_threshold).")
     p.sections.append(("Selection of the MTD", "The dose the model recommends after the last patient (estimate "
                        "closest to the target on the normalized score scale, as above, without the restrictions): "
                        "dfcrm crm()'s mtd with the normalized scores as toxicities."))
@@ -1159,24 +1188,46 @@ def modified(m, scenario) -> Protocol:
     if m.dont_skip:
         rules.append("No skipping: an escalation never goes more than one level above the highest dose tried so far.")
         p.rows.append(("No skipping", "at most one level above the highest dose tried"))
+    added = []  # the names of the added rules that stop the trial, for BLRM's "Stopping" row
     if m.safety_threshold is not None:
         a, b = m.safety_prior
         k = m.safety_dose
         t = num(m.safety_target)
+        thr = num(m.safety_threshold)
         text = (f"Safety stop: at every decision, when {dose_name(k, scenario)} has at least {m.safety_min_n} patients "
-                f"and P(p_{k} > {t} | data) > {num(m.safety_threshold)} under a Beta({num(a)}, {num(b)}) prior "
+                f"and P(p_{k} > {t} | data) > {thr} under a Beta({num(a)}, {num(b)}) prior "
                 f"(posterior Beta({num(a)} + y, {num(b)} + n - y)), the trial stops and no dose is selected.")
         counts = _safety_counts(m, scenario)
         if counts:
             text += " In numbers of DLTs at that dose: " + ", ".join(f"{y} or more of {n}" for n, y in counts) + "."
         rules.append(text)
-        p.rows.append(("Safety stop", f"P(p_{k} > {t} | data) > {num(m.safety_threshold)}, Beta({num(a)}, {num(b)}) "
-                                      f"prior, n >= {m.safety_min_n}"))
+        # one "Safety stop" row: the design's own rule (a CRM's model_safety_threshold, EWOC's
+        # safety_stop), if any, then this one
+        rule = f"P(p_{k} > {t} | data) > {thr}, Beta({num(a)}, {num(b)}) prior, n >= {m.safety_min_n}"
+        own_rule = p.row("Safety stop")
+        p.set_row("Safety stop", rule if own_rule in (None, "none") else
+                  f"{own_rule} (the design's own); {rule} (added rule)")
+        # the Safety section, where the design has one, states the rule
+        stated = (f"the trial stops early for safety, and no dose is selected, at any decision at which "
+                  f"{dose_name(k, scenario)} has at least {m.safety_min_n} patients and P(p_{k} > {t} | data) > "
+                  f"{thr} under a Beta({num(a)}, {num(b)}) prior (the safety stop of the additional rules below, "
+                  "with the numbers of DLTs that trigger it).")
+        safety = p.section("Safety")
+        if safety == NO_OWN_SAFETY_RULE:  # the added rule is the design's only safety stop
+            p.set_section("Safety", stated[0].upper() + stated[1:])
+        elif safety is not None:  # the design's own rule, then this one
+            p.set_section("Safety", f"{safety} In addition, {stated}")
+        p.add_stops([f"the safety stop holds: P(p_{k} > {t} | data) > {thr} at {dose_name(k, scenario)}, with at "
+                     f"least {m.safety_min_n} patients there (no dose selected)"])
+        added.append("the safety stop")
     if m.stop_n_at_dose is not None:
         which = {"recommended": "the dose recommended for the next cohort", "current": "the dose just treated",
                  "any": "any dose"}[m.n_at_dose_of]
         rules.append(f"Stop at {m.stop_n_at_dose} patients at a dose: the trial stops when {which} already has "
                      f"{m.stop_n_at_dose} or more patients; the design's final selection applies.")
+        p.add_stops([f"{which} already has {m.stop_n_at_dose} or more patients (the design's final selection "
+                     "applies)"])
+        added.append(f"the stop at {m.stop_n_at_dose} patients at a dose")
         p.rows.append(("Stop when n at dose", f"{m.stop_n_at_dose} patients at {which}"))
     if m.stop_at is not None:
         effective = min(m.stop_at, getattr(m.base, "max_n", m.stop_at))
@@ -1190,6 +1241,8 @@ def modified(m, scenario) -> Protocol:
             text += f" (the design's own maximum, {own}, is smaller and applies)."
         else:
             text += f"; this overrides the design's own maximum ({own})."
+            p.add_stops([f"{effective} patients have been treated (stop_at_n)"])
+            added.append(f"the maximum of {effective} patients")
         rules.append(text)
         p.set_row("Maximum sample size", f"{effective} (stop_at_n {m.stop_at}; design's own: {own})")
     if m.select_min_n is not None:
@@ -1205,6 +1258,11 @@ def modified(m, scenario) -> Protocol:
             p.set_section("Selection of the MTD", sel.replace(UNTRIED, "It is then restricted as stated under "
                                                                        "Additional rules."))
         p.rows = [(key, val.replace(" (untried doses allowed)", "")) for key, val in p.rows]
+    listed = " and ".join(added) if len(added) < 3 else ", ".join(added[:-1]) + " and " + added[-1]
+    if added and p.row("Stopping") == "none beyond the above":  # BLRM: no crmPack-style rule of its own
+        p.set_row("Stopping", f"none beyond the above{' and ' if len(added) == 1 else ', '}{listed}")
+    elif added and p.row("Stopping") is not None:  # BLRM's crmPack-style rule, then the added ones
+        p.set_row("Stopping", f"{p.row('Stopping')}; added: {listed}")
     order = ("These rules are applied after the design's own decision, in this order: the design decides; no "
              "skipping caps an escalation; the safety stop; the stop at n patients at a dose; the maximum sample "
              "size; at the end, the restriction of the selection.")
@@ -1289,7 +1347,7 @@ def blrm(d, scenario) -> Protocol:
     stops = [f"{d.max_n} patients have been treated", "no dose is eligible (no dose selected: safety)"]
     if d.stopping is not None:
         stops.append(f"the rule {d.stopping} holds (crmPack-style stopping)")
-    p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + "."))
+    p.set_stops(stops)
     p.sections.append(("Selection of the MTD", "The dose the rule above recommends after the last cohort (crmPack's "
                        "recommendation)."))
     p.sections.append(("Reference implementation", "R package crmPack 2.0 (LogisticLogNormal with NextBestNCRM / "
@@ -1321,14 +1379,16 @@ def ewoc(d, scenario) -> Protocol:
                        f"posterior, rounded {'down' if d.rounding == 'down' else 'to the nearest dose'} to the dose "
                        "set" + (", at most one level above the current dose" if d.no_skip else "") + "."))
     stops = [f"{d.max_n} patients have been treated"]
-    if d.safety_stop is not None:
-        stops.append(f"P(p(first dose) > {num(d.target)}) > {num(d.safety_stop)} (no dose selected)")
-    p.sections.append(("Stopping rules", "The trial stops when " + enumerate_text(stops) + "."))
+    own_safety = None if d.safety_stop is None else f"P(p(first dose) > {num(d.target)} | data) > {num(d.safety_stop)}"
+    if own_safety is not None:
+        stops.append(f"the safety rule holds: {own_safety} (no dose selected)")
+    p.set_stops(stops)
     p.sections.append(("Selection of the MTD", "The dose recommended after the last cohort."))
     p.sections.append(("Reference implementation", "R package ewoc 0.3.0 (ewoc_d1classical): the posterior is "
                        "computed by quadrature where ewoc samples it by JAGS; checked against long JAGS runs."))
     p.rows = [("Design", "EWOC"), ("Doses", doses), ("Target", num(d.target)), ("Feasibility bound", bound),
-              ("Cohort size", str(d.cohort_size)), ("Maximum sample size", str(d.max_n))]
+              ("Cohort size", str(d.cohort_size)), ("Maximum sample size", str(d.max_n)),
+              ("Safety stop", own_safety or "none")]
     return p
 
 
