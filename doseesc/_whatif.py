@@ -128,20 +128,23 @@ class WhatIfResult:
         return _json.dumps(self.to_dict(), indent=2)
 
     def to_csv(self) -> str:
-        """Long format: one row per trial, scenario, design, metric and dose (empty: not per dose)."""
+        """Long format: one row per trial, scenario, design, metric and dose (``dose`` the 1-based
+        level, ``dose_value`` its value in x10^6 cells/kg, as in every doseesc CSV; both empty for a
+        metric that is not per dose)."""
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["trial", "scenario", "design", "method", "metric", "dose", "value", "se"])
+        w.writerow(["trial", "scenario", "design", "method", "metric", "dose", "dose_value", "value", "se"])
         for r in self.rows:
             doses = TRIALS[r.trial]["doses"]
             for j, (x, s) in enumerate(zip(r.selection, r.selection_se)):
-                w.writerow([r.trial, r.scenario, r.design, r.method, "selection", f"{doses[j]:g}", _num(x), _num(s)])
+                w.writerow([r.trial, r.scenario, r.design, r.method, "selection", j + 1, f"{doses[j]:g}", _num(x),
+                            _num(s)])
             for k in r.values:
-                w.writerow([r.trial, r.scenario, r.design, r.method, k, "", _num(r.values[k]), _num(r.ses[k])])
+                w.writerow([r.trial, r.scenario, r.design, r.method, k, "", "", _num(r.values[k]), _num(r.ses[k])])
         for part in (self.phase12, self.graded):
             if part is not None:
                 for row in part.csv_rows():
-                    w.writerow([*row[:6], _num(row[6]), _num(row[7])])
+                    w.writerow([*row[:7], _num(row[7]), _num(row[8])])
         return buf.getvalue()
 
     # ------------------------------------------------------------------ the table

@@ -47,11 +47,14 @@ class GradedWhatIf:
                 "paired_differences": self.differences, "conclusions": self.conclusions, "grade_prior": self.prior}
 
     def csv_rows(self):
+        """Rows (trial, scenario, design, method, metric, dose level, dose value, value, se) for the
+        what-if's CSV."""
         for r in self.rows:
             for j, (x, s) in enumerate(zip(r["selection"], r["selection_se"])):
-                yield ["graded", r["scenario"], r["design"], r["method"], "selection", f"{self.doses[j]:g}", x, s]
+                yield ["graded", r["scenario"], r["design"], r["method"], "selection", j + 1, f"{self.doses[j]:g}", x,
+                       s]
             for k in r["values"]:
-                yield ["graded", r["scenario"], r["design"], r["method"], k, "", r["values"][k], r["ses"][k]]
+                yield ["graded", r["scenario"], r["design"], r["method"], k, "", "", r["values"][k], r["ses"][k]]
 
     def table(self) -> str:
         s = self.settings

@@ -91,18 +91,20 @@ class OBDWhatIf:
                 "paired_differences": self.differences, "conclusions": self.conclusions}
 
     def csv_rows(self):
-        """Rows (trial, scenario, design, method, metric, dose, value, se) for the what-if's CSV."""
+        """Rows (trial, scenario, design, method, metric, dose level, dose value, value, se) for the
+        what-if's CSV."""
         for r in self.rows:
             for j, (x, s) in enumerate(zip(r.selection, r.selection_se)):
-                yield ["phase I/II", r.scenario, r.design, r.method, "selection", f"{self.doses[j]:g}", x, s]
+                yield ["phase I/II", r.scenario, r.design, r.method, "selection", j + 1, f"{self.doses[j]:g}", x, s]
             for k in r.values:
-                yield ["phase I/II", r.scenario, r.design, r.method, k, "", r.values[k], r.ses[k]]
+                yield ["phase I/II", r.scenario, r.design, r.method, k, "", "", r.values[k], r.ses[k]]
             if r.months is not None:
-                yield ["phase I/II", r.scenario, r.design, "Monte Carlo (time model)", "duration_months", "",
+                yield ["phase I/II", r.scenario, r.design, "Monte Carlo (time model)", "duration_months", "", "",
                        r.months, r.months_se]
         for r in self.late:
             for k in ("pcs_obd", "sample_size", "months", "turned_away"):
-                yield ["phase I/II late onset", r["scenario"], r["design"], r["method"], k, "", r[k], r[f"{k}_se"]]
+                yield ["phase I/II late onset", r["scenario"], r["design"], r["method"], k, "", "", r[k],
+                       r[f"{k}_se"]]
 
     def table(self) -> str:
         s = self.settings

@@ -626,19 +626,24 @@ def csv_number(x) -> str:
 
 
 def oc_csv(oc) -> str:
+    """Long format: one row per metric and dose (``dose`` the 1-based level, ``dose_value`` its value
+    where the scenarios give dose values; both empty for a metric that is not per dose)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["metric", "dose", "value", "se"])
+    w.writerow(["metric", "dose", "dose_value", "value", "se"])
+    values = {tuple(sc.doses) if sc.doses is not None else None for sc in oc.scenarios}
+    doses = next(iter(values)) if len(values) == 1 else None  # one dose set across the scenarios, or none
     for name in oc.metrics:
         val = np.atleast_1d(getattr(oc, name))
         se = np.atleast_1d(oc.se(name))
         if val.size == 1 and np.ndim(getattr(oc, name)) == 0:
-            w.writerow([name, "", csv_number(val[0]), csv_number(se[0])])
+            w.writerow([name, "", "", csv_number(val[0]), csv_number(se[0])])
         else:
             for j, (x, s) in enumerate(zip(val, se)):
-                w.writerow([name, j + 1, csv_number(x), csv_number(s)])
+                value = f"{doses[j]:g}" if doses is not None and j < len(doses) else ""
+                w.writerow([name, j + 1, value, csv_number(x), csv_number(s)])
     for name, frac in oc.stop_reasons.items():
-        w.writerow([f"stop_{name}", "", repr(frac), ""])
+        w.writerow([f"stop_{name}", "", "", repr(frac), ""])
     return buf.getvalue()
 
 
@@ -1174,7 +1179,7 @@ def _results_csv(run: dict, ocs, spec) -> str:
     run is in results.json and results.txt; a CSV file has no place for it)."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["design", "scenario", "metric", "dose", "value", "se"])
+    w.writerow(["design", "scenario", "metric", "dose", "dose_value", "value", "se"])
     for i, j, oc in ocs:
         body = oc_csv(oc).splitlines()[1:]
         for line in csv.reader(body):

@@ -35,7 +35,7 @@ def test_simulate_json_keys_equal_python_names(capsys):
 def test_simulate_same_seed_same_output(capsys):
     a = run(capsys, "simulate", *BASE, "--n-trials", "3000", "--seed", "9", "--format", "csv")[1]
     b = run(capsys, "simulate", *BASE, "--n-trials", "3000", "--seed", "9", "--format", "csv")[1]
-    assert a == b and a.startswith("metric,dose,value,se")
+    assert a == b and a.startswith("metric,dose,dose_value,value,se")
 
 
 def test_exact_json(capsys):

@@ -84,3 +84,21 @@ def test_boundaries_csv_values(capsys):
     assert rows[0] == ["n", "y_0", "y_1", "y_2", "y_3", "y_4", "y_5", "y_6"]
     assert rows[1] == ["3", "E", "S", "D", "DU", "", "", ""]
     assert rows[2] == ["6", "E", "E", "S", "D", "DU", "DU", "DU"]
+
+
+def test_dose_column_is_the_level_and_dose_value_the_value_everywhere(capsys):
+    """``dose`` held dose values in the what-if's CSV and levels in simulate's: now every CSV has
+    the 1-based level in ``dose`` and the value in ``dose_value`` (empty without dose values)."""
+    out = _csv(capsys, ["simulate", "--design", "boin", "--truth", "0.05,0.1,0.2,0.3", "--target", "0.3",
+                        "--cohort-size", "3", "--max-n", "12", "--doses", "1,2,4,8", "--n-trials", "50"])
+    sel = [r for r in csv.DictReader(io.StringIO(out)) if r["metric"] == "selection"]
+    assert [(r["dose"], r["dose_value"]) for r in sel] == [("1", "1"), ("2", "2"), ("3", "4"), ("4", "8")]
+    out = _csv(capsys, ["simulate", "--design", "boin", "--truth", "0.05,0.1", "--target", "0.3",
+                        "--cohort-size", "3", "--max-n", "6", "--n-trials", "50"])
+    sel = [r for r in csv.DictReader(io.StringIO(out)) if r["metric"] == "selection"]
+    assert [(r["dose"], r["dose_value"]) for r in sel] == [("1", ""), ("2", "")]
+    import doseesc as de
+
+    res = de.whatif(["A"], n_scenarios=2, n_trials=5, blrm=False, phase12=False, graded=False)
+    sel = [r for r in csv.DictReader(io.StringIO(res.to_csv())) if r["metric"] == "selection"]
+    assert {(r["dose"], r["dose_value"]) for r in sel} == {("1", "2"), ("2", "3")}  # trial A: 2, 3 x10^6/kg

@@ -84,7 +84,7 @@ def test_run_file_shape_from_the_issue(tmp_path, capsys):
     res = json.loads((out / "results.json").read_text())
     assert res["run"]["seed"] == 1 and res["run"]["n_trials"] == 2000 and "versions" in res["run"]
     assert len(res["results"]) == 2 and res["paired_differences"]
-    assert (out / "results.csv").read_text().startswith("design,scenario,metric,dose,value,se\n")  # plain CSV
+    assert (out / "results.csv").read_text().startswith("design,scenario,metric,dose,dose_value,value,se\n")
     # one comparison figure for the run; no per-scenario figures unless asked for
     assert sorted(p.name for p in out.glob("*.png")) == ["comparison.png"]
     # same seed, same numbers as the library
