@@ -789,23 +789,30 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
     bench = getattr(cmp, "benchmark", None) if cmp is not None else None
     if bench:
         r.heading("Upper reference: the complete-information benchmark")
-        rows = []
+        from .results import _benchmark_caveat, _exceeds
+
+        rows, caveats = [], []
         for j in range(len(scenarios)):
             for n, b in bench[j].items():
-                cells = []
+                cells, above = [], []
                 for i in range(len(designs)):
                     if cmp.benchmark_for(i, j) is b:
                         dm, ds = b.difference(cmp.oc[i][j], "pcs")
                         cells.append(f"{100 * dm:+.1f} ({100 * ds:.1f})")
+                        if _exceeds(dm, ds):
+                            above.append(f"design {i + 1}")
                     else:
                         cells.append("")
                 rows.append([f"S{j + 1}", str(n), f"{100 * b.pcs:.1f} ({100 * b.se('pcs'):.1f})", *cells])
+                if above:
+                    caveats.append(f"S{j + 1}: " + _benchmark_caveat(above, n, scenarios[j]).removeprefix("note: "))
         r.table(["scenario", "patients", "benchmark PCS %", *[f"design {i + 1} minus it" for i in range(len(designs))]],
                 rows, caption="The complete-information benchmark (O'Quigley, Paoletti & Maccario 2002) on the same "
                               "simulated patients: the dose closest to the target if every patient's outcome were "
                               "known at every dose; each design's PCS minus the benchmark's, in percentage points",
-                notes="Monte Carlo SE in brackets (paired differences). The benchmark is an upper reference in "
-                      "expectation, not a bound in every scenario (see help(doseesc.optimal_benchmark)).")
+                notes="Monte Carlo SE in brackets (paired differences). The benchmark is an upper reference, not "
+                      "a bound in every scenario (see help(doseesc.optimal_benchmark))." + "".join(" " + c
+                                                                                               for c in caveats))
 
     r.heading("Figure")
     if figure:
