@@ -37,7 +37,14 @@ class CLIError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        # no abbreviated options: "--utility" must not become "--utility-at" where only that exists
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
+
     def error(self, message: str) -> None:  # one line, no usage dump
+        if message.endswith("expected one argument"):  # e.g. "--utility -1,40,60,0": argparse reads an option
+            message += " (a value that starts with '-' is written --flag=VALUE, e.g. --utility=-1,40,60,0)"
         raise CLIError(message)
 
 
@@ -344,7 +351,7 @@ def build_design(args: argparse.Namespace, target: float | None):
     simulating = hasattr(args, "accrual")  # commands with the time-model flags
     if getattr(design, "time_to_event", False) and simulating and args.window is None:
         raise CLIError(f"--window: design {args.design!r} decides from partial follow-up and needs the DLT window "
-                       "(and --rate, arrivals per time unit)")
+                       "(--rate, arrivals per time unit, defaults to one per window)")
     return design
 
 
@@ -893,8 +900,10 @@ def cmd_next(args) -> str:
         rec = d.next_dose(args.outcomes, n_doses=n_doses)
         what = repr(args.outcomes)
     if args.format == "json":  # the recommendation, then what produced it
-        return _json.dumps({**rec.to_dict(), "data": what, "design": d.to_dict(), "versions": _versions()},
-                           indent=2)
+        design = d.to_dict()
+        if design.get("n_doses", 0) is None:  # the number of dose levels this recommendation used
+            design["n_doses"] = len(rec.n_patients)
+        return _json.dumps({**rec.to_dict(), "data": what, "design": design, "versions": _versions()}, indent=2)
     if args.format == "csv":
         return _next_csv(rec)
     return f"{d.label()} after {what}:\n{rec}"
@@ -1486,6 +1495,8 @@ def main(argv: Sequence[str] | None = None, *, interruptible: bool = False) -> i
         out, notes = _execute_interruptibly(args) if interruptible else _execute(args)
     except (CLIError, ValueError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        if msg.endswith("; use simulate()"):  # the library's advice, in this command line's words
+            msg = msg.removesuffix("simulate()") + "doseesc simulate (with --se-target for a stated precision)"
         print(f"doseesc: error: {msg}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

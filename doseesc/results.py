@@ -540,6 +540,10 @@ class OperatingCharacteristics:
         label = self.design.label() if hasattr(self.design, "label") else str(self.design)
         plural = "s" if self.n_trials != 1 else ""
         how = "exact" if self.exact else f"{self.n_trials:,} simulated trial{plural}, seed {self.seed}"
+        st = self.meta.get("se_target")
+        if st and not self.exact:  # a precision-targeted run: its target and whether it was met
+            how += (f"; precision target: SE of {', '.join(st['headline'])} below {st['target']:g}, "
+                    + ("met" if st["met"] else "NOT met: the n_trials cap stopped it"))
         head = f"{label} under {sc.label() if single else f'{len(self.scenarios)} scenarios'} ({how})"
         pm = "" if self.exact else " (SE)"
         unit = f" [{sc.dose_unit}]" if single and sc.dose_unit else ""
@@ -770,7 +774,7 @@ class Comparison:
                 if above:
                     lines.append("  " + _benchmark_caveat(above, n, sc))
             if self.oc[0][j].records.n_eff is not None:
-                lines.append(f"{'':<28}{'OBD %':>16}{'diff (SE)':>16}{'utility':>14}{'diff (SE)':>16}"
+                lines.append(f"{'':<{wd}}{'OBD %':>16}{'diff (SE)':>16}{'utility':>14}{'diff (SE)':>16}"
                              f"{'at OBD':>10}{'over-tox %':>12}")
                 for i, d in enumerate(self.designs):
                     oc = self.oc[i][j]
@@ -781,7 +785,7 @@ class Comparison:
                         dm, ds = self.difference("selected_utility", i, 0, j)
                         d2 = f"{dm:+.2f} ({ds:.2f})"
                     lines.append(
-                        f"{d.label()[:27]:<28}{_fmt(100 * oc.pcs_obd, 100 * oc.se('pcs_obd'), oc.exact):>16}{d1:>16}"
+                        f"{d.label():<{wd}}{_fmt(100 * oc.pcs_obd, 100 * oc.se('pcs_obd'), oc.exact):>16}{d1:>16}"
                         f"{oc.selected_utility:>14.2f}{d2:>16}{oc.n_at_obd:>10.2f}"
                         f"{100 * oc.over_toxic_selection:>12.2f}")
         return "\n".join(lines)

@@ -107,6 +107,23 @@ def test_api_refuses_mistakes(make, field):
         make()
 
 
+def _forbid_work(monkeypatch) -> None:
+    """Make every simulation and exact enumeration fail (an internal error, exit status 1), so a
+    test of an up-front refusal fails if the work was started first (not a wall-clock bound)."""
+    from doseesc.engine import api
+
+    def started(*args, **kwargs):
+        raise RuntimeError("the work started before the request was refused")
+
+    for name in ("_run_mc", "_run_summed", "_exact_records", "_exact_records_py", "_exact_records_eff"):
+        monkeypatch.setattr(api, name, started)
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    _forbid_work(monkeypatch)
+
+
 # ---------------------------------------------------------------- resources and hangs (1, 2)
 @pytest.mark.parametrize("argv, needles", [
     (["simulate", *T3, "--n-trials", "10000000000"], ["n_trials", "at most 1,000,000,000"]),
@@ -126,17 +143,15 @@ def test_api_refuses_mistakes(make, field):
     (["whatif", "--n-trials", "1000000000000"], ["n_trials"]),
     (["whatif", "--max-n", "1000000", "--n-scenarios", "5", "--n-trials", "20"], ["max_n"]),
 ])
-def test_cli_refuses_requests_beyond_limits(capsys, argv, needles):
-    t0 = time.monotonic()
-    assert_clean_error(*run(capsys, *argv), *needles)
-    assert time.monotonic() - t0 < 60  # refused up front, not after the work (a generous bound)
+def test_cli_refuses_requests_beyond_limits(capsys, argv, needles, no_work):
+    assert_clean_error(*run(capsys, *argv), *needles)  # refused up front: no_work makes any simulation fail
 
 
 @pytest.mark.slow
 def test_exact_state_explosion_is_refused(capsys):
     truth = ",".join(f"{0.01 * i:.2f}" for i in range(1, 51))
     assert_clean_error(*run(capsys, "exact", "--design", "3+3", "--truth", truth, "--target", "0.3"),
-                       "exact enumeration", "use simulate")
+                       "exact enumeration", "use doseesc simulate")
 
 
 # ---------------------------------------------------------------- input files (class 5)
@@ -169,10 +184,8 @@ def test_patient_data_files(capsys, tmp_path, name):
 def test_patient_data_beyond_max_n(capsys, tmp_path):
     path = tmp_path / "big.csv"
     path.write_text("dose,dlt,follow_up\n" + "1,0,28\n" * 200_000)
-    t0 = time.monotonic()
     assert_clean_error(*run(capsys, "next", "--design", "tite-boin", "--target", "0.25", "--max-n", "24",
                             "--n-doses", "5", "--window", "28", "--data", path), "200000 patients entered")
-    assert time.monotonic() - t0 < 30
 
 
 GOOD_RUN = """n_trials = 200
@@ -224,16 +237,15 @@ def test_run_file_that_is_not_a_regular_file(capsys, tmp_path):
 
 
 # ---------------------------------------------------------------- output paths (class 4)
-def test_output_paths_are_checked_before_simulating(capsys, tmp_path):
+def test_output_paths_are_checked_before_simulating(capsys, tmp_path, monkeypatch):
     slow = ["simulate", *T3, "--n-trials", "3000000"]  # seconds of work if it ran
-    t0 = time.monotonic()
+    _forbid_work(monkeypatch)  # checked before simulating: a simulation would fail the command
     assert_clean_error(*run(capsys, *slow, "--plot", tmp_path / "nope" / "x.png"), "--plot", "does not exist")
     (tmp_path / "fig.png").mkdir()
     assert_clean_error(*run(capsys, *slow, "--plot", tmp_path / "fig.png"), "--plot", "is a folder")
     assert_clean_error(*run(capsys, *slow, "--plot", tmp_path / "x.gif"), "--plot", ".png")
     assert_clean_error(*run(capsys, "compare", "--designs", "3+3,boin", *T3[2:], "--cohort-size", "3", "--max-n",
                             "12", "--plot", "/proc/doseesc/x.png"), "--plot")
-    assert time.monotonic() - t0 < 20
     run_file = tmp_path / "run.toml"
     run_file.write_text(GOOD_RUN)
     afile = tmp_path / "afile"
@@ -241,6 +253,7 @@ def test_output_paths_are_checked_before_simulating(capsys, tmp_path):
     assert_clean_error(*run(capsys, "run", run_file, "--out", afile), "--out", "not a folder")
     assert_clean_error(*run(capsys, "run", run_file, "--out", afile / "sub"), "--out")
     assert_clean_error(*run(capsys, "run", run_file, "--out", "/proc/doseesc_out"), "--out")
+    monkeypatch.undo()  # from here on, runs that should run
     out_dir = tmp_path / "results"
     code, out, err = run(capsys, "run", run_file, "--out", out_dir)
     assert code == 0 and (out_dir / "results.json").exists()
@@ -309,10 +322,8 @@ def test_backend_that_never_answers_times_out(capsys):
     srv = _silent_server()
     try:
         port = srv.getsockname()[1]
-        t0 = time.monotonic()
         assert_clean_error(*run(capsys, "simulate", *T3, "--n-trials", "100", "--backend", f"tcp://127.0.0.1:{port}",
                                 "--backend-timeout", "1"), "--backend", "no answer", "--backend-timeout")
-        assert time.monotonic() - t0 < 30
     finally:
         srv.close()
 

@@ -290,3 +290,32 @@ def test_json_of_next_paths_and_boundaries_echoes_what_was_run(capsys):
                        "3", "--format", "json")
     got = json.loads(out)
     assert got["design"]["design"] == "mtpi2" and got["table"]["3"][:4] == ["E", "S", "D", "DU"]
+
+
+def test_precision_targeted_table_states_its_target_and_whether_it_was_met(capsys):
+    base = ["simulate", "--design", "boin", "--truth", "0.05,0.1,0.2,0.3", "--target", "0.3", "--max-n", "12",
+            "--cohort-size", "3"]
+    code, out, err = run(capsys, *base, "--se-target", "0.01")
+    assert code == 0 and "precision target: SE of selection, no_selection, pcs, over_selection below 0.01, met" \
+        in out.splitlines()[0]
+    code, out, err = run(capsys, *base, "--se-target", "0.001", "--n-trials", "2000")
+    assert code == 0 and "below 0.001, NOT met: the n_trials cap stopped it" in out.splitlines()[0]
+
+
+def test_cli_errors_name_what_the_user_typed(capsys, monkeypatch):
+    """No abbreviated options (``--utility`` on ``next`` was read as ``--utility-at``); a value that
+    starts with '-' gets the --flag=VALUE hint; the library's 'use simulate()' is said in CLI words."""
+    code, out, err = run(capsys, "next", "--design", "boin12", "--n-doses", "3", "--utility", "100,40,60,0", "1NNN")
+    assert code == 2 and "--utility-at" not in err and "--utility" in err
+    code, out, err = run(capsys, "simulate", "--design", "boin", "--truth", "0.1,0.2", "--target", "0.3", "--max-n",
+                         "6", "--cohort-size", "3", "--utility", "-1,40,60,0")
+    assert code == 2 and "--flag=VALUE" in err and len(err.splitlines()) == 1
+    code, out, err = run(capsys, "simulate", "--design", "boin", "--truth", "0.1,0.2", "--target", "0.3", "--max-n",
+                         "6", "--cohort-size", "3", "--n-tri", "10")
+    assert code == 2 and "unrecognized arguments: --n-tri" in err
+    from doseesc.engine import api
+
+    monkeypatch.setattr(api, "MAX_EXACT_STATES", 1000)  # the refusal, without enumerating millions first
+    code, out, err = run(capsys, "exact", "--design", "boin12", "--truth", "0.05,0.1,0.2,0.3,0.4", "--eff",
+                         "0.2,0.3,0.4,0.5,0.5", "--target", "0.35", "--max-n", "12")
+    assert code == 2 and err.rstrip().endswith("use doseesc simulate (with --se-target for a stated precision)")
