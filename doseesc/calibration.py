@@ -27,6 +27,7 @@ import dataclasses
 import itertools
 import math
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,10 @@ from .scenario import Scenario, ScenarioSet
 #: per-trial summaries an objective or a constraint may use (means over trials)
 METRICS = ("pcs", "over_selection", "no_selection", "sample_size", "total_dlt", "n_at_mtd", "n_below_mtd",
            "n_overdosed", "overdose_fraction", "overdose_60", "overdose_80", "dlt_rate_above_target", "early_stop")
+#: per-trial efficacy (OBD) summaries, for scenarios with efficacy (``p_eff``): correct OBD selection,
+#: selecting an over-toxic dose, the true utility of the selected dose, patients at the OBD and at
+#: over-toxic doses, responses (the names of ``OperatingCharacteristics``)
+EFF_METRICS = ("pcs_obd", "over_toxic_selection", "selected_utility", "n_at_obd", "n_over_toxic", "total_eff")
 #: the CRM skeleton, by indifference-interval half-width and prior MTD (``crm_skeleton``)
 SKELETON_PARAMS = ("halfwidth", "nu")
 _CONSTRAINT = re.compile(r"^\s*(mean\s+|min\s+|max\s+|every\s+)?([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
@@ -218,18 +223,32 @@ class Constraint:
             " in every scenario" if self.scope == "every" else "")
 
 
-def parse_constraint(spec: Any) -> Constraint:
-    """``"over_selection <= 0.25"`` (every scenario), ``"mean pcs >= 0.6"``, or a Constraint."""
+def _check_metric(field: str, name: str, efficacy: bool | None) -> None:
+    """``name`` is a metric the scenarios give: the efficacy metrics need efficacy (``efficacy``
+    False: the scenarios have none; None: not known yet, any metric is accepted)."""
+    allowed = METRICS + (EFF_METRICS if efficacy is not False else ())
+    if name in allowed:
+        return
+    if name in EFF_METRICS:
+        raise ValueError(f"{field}: {name} needs scenarios with efficacy (p_eff), and these have none; choose one "
+                         f"of {', '.join(allowed)}")
+    raise ValueError(f"{field}: unknown metric {name!r}; choose one of {', '.join(allowed)}")
+
+
+def parse_constraint(spec: Any, efficacy: bool | None = None) -> Constraint:
+    """``"over_selection <= 0.25"`` (every scenario), ``"mean pcs >= 0.6"``, or a Constraint.
+    ``efficacy``: whether the scenarios have efficacy (the OBD metrics need it; None: unknown)."""
+    allowed = METRICS + (EFF_METRICS if efficacy is not False else ())
     if isinstance(spec, Constraint):
+        _check_metric("constraints", spec.metric, efficacy)
         return spec
     m = _CONSTRAINT.match(spec) if isinstance(spec, str) else None
     if not m:
         raise ValueError(f"constraints: expected 'METRIC <= X' or 'mean METRIC >= X' (METRIC one of "
-                         f"{', '.join(METRICS)}), got {spec!r}")
+                         f"{', '.join(allowed)}), got {spec!r}")
     scope = (m.group(1) or "every").strip()
     scope = "every" if scope in ("every", "max", "min") else "mean"
-    if m.group(2) not in METRICS:
-        raise ValueError(f"constraints: unknown metric {m.group(2)!r}; choose one of {', '.join(METRICS)}")
+    _check_metric("constraints", m.group(2), efficacy)
     return Constraint(metric=m.group(2), op=m.group(3), value=float(m.group(4)), scope=scope)
 
 
@@ -242,6 +261,8 @@ class Objective:
     weights: tuple[tuple[str, float], ...] = (("pcs", 1.0),)
     minimize: str | None = None
     maximize: str | None = None
+    #: why this objective, when it is the default (stated in the summary)
+    note: str = dataclasses.field(default="", compare=False)
 
     def __str__(self) -> str:
         utility = " + ".join(f"{w:g} x {m}" if w != 1 else m for m, w in self.weights)
@@ -252,22 +273,35 @@ class Objective:
         return utility
 
 
-def parse_objective(spec: Any) -> Objective:
-    """``"pcs"`` (default), ``{"pcs": 1, "over_selection": -0.5}``, ``"min:max_n"`` or ``"max:NAME"``."""
+def default_objective(design: Design | None = None) -> Objective:
+    """Correct selection: of the OBD (``pcs_obd``) for a design that uses efficacy (phase I/II),
+    of the MTD (``pcs``) otherwise."""
+    if design is not None and getattr(design, "uses_efficacy", False):
+        return Objective(weights=(("pcs_obd", 1.0),),
+                         note="the default for a design that uses efficacy: correct OBD selection")
+    return Objective(note="the default: correct MTD selection")
+
+
+def parse_objective(spec: Any, efficacy: bool | None = None, design: Design | None = None) -> Objective:
+    """``"pcs"``, ``{"pcs": 1, "over_selection": -0.5}``, ``"min:max_n"`` or ``"max:NAME"``; None:
+    the default (:func:`default_objective` of ``design``). ``efficacy``: whether the scenarios have
+    efficacy (the OBD metrics such as ``pcs_obd`` need it; None: unknown)."""
     if isinstance(spec, Objective):
+        for m, _ in spec.weights:
+            _check_metric("objective", m, efficacy)
         return spec
     if spec is None:
-        return Objective()
+        return default_objective(design)
     if isinstance(spec, str):
         if spec.startswith(("min:", "max:")):
-            return Objective(**{("minimize" if spec[:3] == "min" else "maximize"): spec[4:].strip()})
+            tie = default_objective(design).weights  # ties broken by the default objective
+            return Objective(weights=tie, **{("minimize" if spec[:3] == "min" else "maximize"): spec[4:].strip()})
         spec = {spec: 1.0}
     if not isinstance(spec, Mapping) or not spec:
         raise ValueError(f"objective: expected a metric name, {{metric: weight, ...}} or 'min:OPTION', got {spec!r}")
     weights = []
     for m, w in spec.items():
-        if m not in METRICS:
-            raise ValueError(f"objective: unknown metric {m!r}; choose one of {', '.join(METRICS)}")
+        _check_metric("objective", m, efficacy)
         weights.append((m, v.number("objective", w)))
     return Objective(weights=tuple(weights))
 
@@ -365,12 +399,19 @@ class Calibration:
     def summary(self, top: int = 5) -> str:
         sc = self.scenarios
         lines = [f"Calibration of {self.default.design.label()} over {len(sc)} scenario{'s' * (len(sc) != 1)}, "
-                 f"{self.n_trials:,} trials each, seed {self.seed} (the same patients for every candidate)",
-                 f"objective: {self.objective}"]
+                 f"{self.n_trials:,} trials each, seed {self.seed} (the same patients for every candidate)"]
+        versions = self.meta.get("versions")
+        if versions:  # as under the other tables: doseesc X, numpy Y, numba Z
+            lines.append(", ".join(f"{k} {x}" for k, x in versions.items()))
+        note = getattr(self.objective, "note", "")
+        lines.append(f"objective: {self.objective}" + (f" ({note})" if note else ""))
         if self.constraints:
             lines.append("constraints: " + "; ".join(str(c) for c in self.constraints))
-        lines.append(f"{len(self.candidates)} candidates evaluated"
-                     + (f" in {len(self.rounds)} rounds" if len(self.rounds) > 1 else ""))
+        n = len(self.candidates)
+        lines.append(f"{n} candidate{'s' * (n != 1)} evaluated"
+                     + (f" in {len(self.rounds)} rounds" if len(self.rounds) > 1 else "")
+                     + (" (the default design only: nothing was searched; give grid or search)"
+                        if not any(c.params for c in self.candidates) else ""))
         if not self.feasible:
             lines.append("NO candidate meets every constraint: the ranking below is of infeasible candidates")
         lines.append("")
@@ -399,9 +440,16 @@ class Calibration:
             lines.append("the default design is the best candidate")
         lines.append("")
         lines.append("per scenario (best | default):")
+        used = [m for m, _ in self.objective.weights] + [c.metric for c in self.constraints]
+        eff = "pcs_obd" in best.by_scenario and (getattr(best.design, "uses_efficacy", False)
+                                                 or any(m in EFF_METRICS for m in used))
+        shown = ["pcs_obd", "over_toxic_selection"] if eff else ["pcs", "over_selection"]
+        for m in used:
+            if m not in shown and m != "sample_size" and m in best.by_scenario:
+                shown.append(m)
         for j, s in enumerate(sc):
             parts = []
-            for m in ("pcs", "over_selection", "sample_size"):
+            for m in shown + ["sample_size"]:
                 b, dflt = best.by_scenario[m][j], self.default.by_scenario[m][j]
                 parts.append(f"{m} {b:.3f} | {dflt:.3f}" if m != "sample_size" else f"N {b:.1f} | {dflt:.1f}")
             lines.append(f"  {s.label()}: " + "; ".join(parts))
@@ -425,7 +473,8 @@ class Calibration:
                     "design": c.design.to_dict()}
 
         best = self.ranking[0]
-        out = {"objective": str(self.objective), "constraints": [str(c) for c in self.constraints],
+        out = {"objective": str(self.objective), "objective_note": getattr(self.objective, "note", ""),
+               "constraints": [str(c) for c in self.constraints],
                "n_trials": self.n_trials, "seed": self.seed, "scenarios": [s.to_dict() for s in self.scenarios],
                "feasible": self.feasible, "best": cand(best), "default": cand(self.default),
                "ranking": [cand(c) for c in self.ranking], "rounds": self.rounds, **self.meta}
@@ -478,7 +527,8 @@ class Calibration:
         return fig
 
     def __repr__(self) -> str:
-        return f"<Calibration best={self.ranking[0].label()!r} of {len(self.candidates)} candidates>"
+        n = len(self.candidates)
+        return f"<Calibration best={self.ranking[0].label()!r} of {n} candidate{'s' * (n != 1)}>"
 
 
 def _rank_key(objective: Objective, c: Candidate):
@@ -553,7 +603,7 @@ def _range(name: str, spec: Any) -> tuple[float, float]:
 
 
 def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None = None,
-              search: Mapping[str, Sequence[float]] | None = None, objective: Any = "pcs",
+              search: Mapping[str, Sequence[float]] | None = None, objective: Any = None,
               constraints: Sequence[Any] = (), n_trials: int = 2000, seed: int = 1, points: int = 5,
               rounds: int = 3, threads: int | None = None, backend: Any = None,
               progress: bool = False) -> Calibration:
@@ -575,15 +625,19 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
         option (all combinations, crossed with the grid), then ``rounds - 1`` times around the best
         candidate so far, one grid step either side, ``points`` values again. Integer options take
         integer values.
-    objective : str, dict or "min:NAME"
-        ``"pcs"`` (default: the average probability of correct selection), any metric of
-        :data:`METRICS`, a weighted utility ``{"pcs": 1, "over_selection": -0.5, "sample_size":
-        -0.005}`` (maximised), or ``"min:max_n"`` / ``"max:NAME"``: the smallest (largest) value
-        of an option among the candidates meeting the constraints (e.g. the sample size needed
-        for a target PCS, with the constraint ``"mean pcs >= 0.6"``).
+    objective : str, dict or "min:NAME", optional
+        Default: correct selection averaged over the scenarios -- of the MTD (``"pcs"``), or for a
+        design that uses efficacy (BOIN12, EffTox, TITE-BOIN12) of the OBD (``"pcs_obd"``). Any
+        metric of :data:`METRICS` (and, with scenarios that have efficacy, of :data:`EFF_METRICS`:
+        ``pcs_obd``, ``over_toxic_selection``, ``selected_utility``, ``n_at_obd``, ...), a weighted
+        utility ``{"pcs": 1, "over_selection": -0.5, "sample_size": -0.005}`` (maximised), or
+        ``"min:max_n"`` / ``"max:NAME"``: the smallest (largest) value of an option among the
+        candidates meeting the constraints (e.g. the sample size needed for a target PCS, with the
+        constraint ``"mean pcs >= 0.6"``).
     constraints : list of str
-        ``"over_selection <= 0.25"`` must hold in every scenario; ``"mean pcs >= 0.6"`` on the
-        average over scenarios. Point estimates decide (the report shows each candidate's).
+        ``"over_selection <= 0.25"`` (or ``"over_toxic_selection <= 0.2"``, ...) must hold in every
+        scenario; ``"mean pcs >= 0.6"`` on the average over scenarios. Point estimates decide (the
+        report shows each candidate's).
     n_trials, seed
         Simulated trials per scenario per candidate, and the seed: every candidate sees the same
         patients (trial ``t`` of scenario ``j`` is that of ``compare(..., seed=seed)``), so the
@@ -617,6 +671,10 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
     if len({s.n_doses for s in scs}) > 1:
         raise ValueError("scenarios: all scenarios must have the same number of doses")
     design.lower(scs[0].n_doses)
+    has_eff = {bool(s.has_efficacy) for s in scs}
+    if len(has_eff) > 1:
+        raise ValueError("scenarios: all scenarios must either all have efficacy (p_eff) or none")
+    efficacy = has_eff.pop()  # the OBD metrics need it (a phase I/II design without it fails in the engine)
     grid = dict(grid or {})
     search = dict(search or {})
     if not isinstance(grid, dict) or not isinstance(search, dict):
@@ -626,8 +684,11 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
         raise ValueError(f"search: {sorted(both)[0]} is also in grid; give each option once")
     grid_vals = {k: _values(k, vals) for k, vals in grid.items()}
     ranges = {k: _range(k, r) for k, r in search.items()}
-    obj = parse_objective(objective)
-    cons = [parse_constraint(c) for c in constraints]
+    obj = parse_objective(objective, efficacy, design)
+    if isinstance(constraints, (str, bytes)) or not isinstance(constraints, Iterable):
+        raise ValueError(f"constraints: expected a list such as ['over_selection <= 0.25'], got {constraints!r}")
+    cons = [parse_constraint(c, efficacy) for c in constraints]
+    metrics = METRICS + (EFF_METRICS if efficacy else ())
     for name in (obj.minimize, obj.maximize):
         if name and name not in grid and name not in search:
             raise ValueError(f"objective: {name} is not calibrated; put it in grid or search")
@@ -656,7 +717,12 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
         else:
             rec = api._run_mc(low, scs, keys, n_trials, None, executor, threads)
         per = OperatingCharacteristics(rec, scs, d, seed=seed)._per_trial()
-        by = {m: np.asarray(per[m], dtype=float).reshape(S, n_trials).mean(axis=1) for m in METRICS}
+        lost = [("objective", m) for m, _ in obj.weights if m not in per] + \
+            [("constraints", c.metric) for c in cons if c.metric not in per]
+        if lost:  # efficacy is not recorded for every design (e.g. graded ones)
+            raise ValueError(f"{lost[0][0]}: {lost[0][1]} is not recorded for {d.family} on these scenarios; choose "
+                             f"one of {', '.join(m for m in metrics if m in per)}")
+        by = {m: np.asarray(per[m], dtype=float).reshape(S, n_trials).mean(axis=1) for m in metrics if m in per}
         contrib = np.zeros((S, n_trials))
         for m, w in obj.weights:
             contrib += w * np.asarray(per[m], dtype=float).reshape(S, n_trials)
@@ -741,6 +807,11 @@ def from_run_file(path: str):
         if key in raw:
             config._check_type(ctx, ("calibrate", key), raw[key], "table")
             kwargs[key] = raw[key]
+    if not any(kwargs.get(key) for key in ("grid", "search")):
+        where = ("calibrate", "grid") if "grid" in raw else ("calibrate", "search") if "search" in raw else \
+            ("calibrate",)
+        raise ctx.error(where, "nothing to calibrate: add grid = { option = [values, ...] } and/or search = "
+                               "{ option = [low, high] }")
     if "objective" in raw:
         kwargs["objective"] = raw["objective"]
     if "constraints" in raw:
@@ -753,6 +824,36 @@ def from_run_file(path: str):
     if spec.threads is not None:
         kwargs["threads"] = spec.threads
     return spec.designs[0], spec.scenarios, kwargs, spec, ctx
+
+
+TOP_LEVEL = ("n_trials", "threads")
+
+
+def _error_path(raw: Mapping, spec_raw: Mapping, exc: ValueError) -> tuple[tuple, str]:
+    """Where in the run file a :func:`calibrate` error belongs, and its message: ``foo: ...`` for
+    an option of grid or search points at that option's key (``calibrate.grid.foo``),
+    ``grid: foo has no values`` at ``calibrate.grid.foo`` too, ``n_trials: ...`` at the key given."""
+    msg = str(exc)
+    m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*): (.*)$", msg, re.S)
+    if not m:
+        return ("calibrate",), msg
+    name, rest = m.groups()
+    tables = {t: raw[t] for t in ("grid", "search") if isinstance(raw.get(t), Mapping)}
+    if name in tables:  # "grid: p_saf has no values"
+        opt = rest.split(" ", 1)[0]
+        if opt in tables[name] and " " in rest:
+            return ("calibrate", name, opt), rest.split(" ", 1)[1]
+        return ("calibrate", name), rest
+    for t, opts in tables.items():
+        if name in opts:
+            return ("calibrate", t, name), rest
+    if name in raw:
+        return ("calibrate", name), rest
+    if name in spec_raw and name in TOP_LEVEL:  # n_trials at the top of the file
+        return (name,), rest
+    if name in ("scenario", "scenarios"):  # e.g. a phase I/II design on scenarios without p_eff
+        return ("scenarios", 0), rest
+    return ("calibrate", name), rest
 
 
 def _read(path: str) -> str:
@@ -772,11 +873,13 @@ RUN_FILE_HELP = """Calibrate one design by simulation: a TOML run file with the 
                 TITE-CRM, halfwidth and nu rebuild the skeleton (crm_skeleton); any other name is
                 an option of the design (max_n, prior_sd, p_saf, p_tox, cutoff_eli, ...)
   search      = { option = [low, high], ... }  searched adaptively (points per round, rounds)
-  objective   = "pcs" (default), another metric, { pcs = 1.0, over_selection = -0.5 }, or
+  objective   = "pcs" (the default; "pcs_obd" for a design that uses efficacy: BOIN12, EffTox,
+                TITE-BOIN12), another metric, { pcs = 1.0, over_selection = -0.5 }, or
                 "min:max_n" (the smallest value meeting the constraints)
   constraints = ["over_selection <= 0.25", "mean pcs >= 0.6"]  (without 'mean': in every scenario)
   n_trials    = 2000 trials per scenario per candidate; points = 5; rounds = 3; top = 5
-Metrics: """ + ", ".join(METRICS) + """.
+""" + textwrap.fill("Metrics: " + ", ".join(METRICS) + "; with efficacy in the scenarios (p_eff), the OBD "
+                  "metrics too: " + ", ".join(EFF_METRICS) + ".", 100) + """
 Outputs (--out DIR): calibration.json, calibration.txt, calibrated.toml (the winner as a run file
 with the scenarios, ready for 'doseesc run') and calibration.png. Example:
 
@@ -833,7 +936,7 @@ def cli(args) -> str:
         with _cli.backend_from(args.backend, args.backend_timeout) as backend:
             cal = calibrate(design, scenarios, backend=backend, **kwargs)
     except ValueError as exc:
-        raise ctx.from_value_error(("calibrate",), exc) from None
+        raise ctx.error(*_error_path(spec.raw.get("calibrate", {}), spec.raw, exc)) from None
     text = cal.summary(top)
     if out_dir:
         _io.write(os.path.join(out_dir, "calibration.json"), _json.dumps(cal.to_dict(), indent=2))

@@ -98,16 +98,24 @@ class RunSpec:
 
 
 class _Lines:
-    """Where each key of each table sits in the file (tomllib gives no positions)."""
+    """Where each key of each table sits in the file (tomllib gives no positions), keys of inline
+    tables included (``grid = { foo = [1, 2] }`` records ``(..., "grid", "foo")``), on the line
+    where each key is written even when a value spans several lines."""
 
     HEADER = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?\s*(#.*)?$")
     KEY = re.compile(r"^\s*([A-Za-z0-9_\-]+|\"[^\"]+\")\s*=")
+    _BARE = re.compile(r"[A-Za-z0-9_\-]+")
 
     def __init__(self, text: str):
         self.pos: dict[tuple, int] = {}
         counts: dict[str, int] = {}
         table: tuple = ()
+        self._stack: list[list] = []  # open inline tables ["{", path, key expected, value path] and arrays
+        self._string: str | None = None  # the delimiter of an open multi-line string
         for no, line in enumerate(text.splitlines(), start=1):
+            if self._stack or self._string:  # inside a value that began on an earlier line
+                self._scan(line, 0, no)
+                continue
             m = self.HEADER.match(line)
             if m:
                 name = m.group(2).strip()
@@ -123,7 +131,98 @@ class _Lines:
                 continue
             k = self.KEY.match(line)
             if k:
-                self.pos.setdefault((*table, k.group(1).strip('"')), no)
+                path = (*table, k.group(1).strip('"'))
+                self.pos.setdefault(path, no)
+                self._stack = [["=", path]]  # the value of this key
+                self._scan(line, k.end(), no)
+                if self._stack and self._stack[0][0] == "=":
+                    self._stack.pop(0)
+
+    def _scan(self, line: str, i: int, no: int) -> None:
+        """Follow a value from ``line[i:]``: strings, arrays and inline tables (whose keys are
+        recorded), carrying an open array, inline table or multi-line string to the next line."""
+        stack = self._stack
+        n = len(line)
+        while i < n:
+            if self._string:
+                end = line.find(self._string, i)
+                while end > 0 and self._string[0] == '"' and _escaped(line, end):
+                    end = line.find(self._string, end + 1)
+                if end < 0:
+                    if len(self._string) == 1:  # a one-line string cannot continue
+                        self._string = None
+                    return
+                i = end + len(self._string)
+                self._string = None
+                continue
+            c = line[i]
+            top = stack[-1] if stack else None
+            if c in " \t":
+                i += 1
+            elif c == "#":
+                return
+            elif top is not None and top[0] == "{" and top[2]:  # a key of an inline table
+                keys = []
+                while True:
+                    while i < n and line[i] in " \t":
+                        i += 1
+                    if i < n and line[i] in "\"'":
+                        end = line.find(line[i], i + 1)
+                        if end < 0:
+                            return
+                        keys.append(line[i + 1:end])
+                        i = end + 1
+                    else:
+                        m = self._BARE.match(line, i)
+                        if not m:
+                            break
+                        keys.append(m.group(0))
+                        i = m.end()
+                    while i < n and line[i] in " \t":
+                        i += 1
+                    if i < n and line[i] == ".":
+                        i += 1
+                        continue
+                    break
+                if not keys:  # "}" of an empty table, or a trailing comma
+                    top[2] = False
+                    continue
+                top[3] = (*top[1], *keys)
+                self.pos.setdefault(top[3], no)
+                top[2] = False
+                if i < n and line[i] == "=":
+                    i += 1
+            elif c in "\"'":
+                self._string = c * 3 if line.startswith(c * 3, i) else c
+                i += len(self._string)
+            elif c == "{":
+                stack.append(["{", self._value_path(), True, None])
+                i += 1
+            elif c == "[":
+                stack.append(["[", self._value_path(), 0])
+                i += 1
+            elif c in "}]":
+                if stack and stack[-1][0] != "=":
+                    stack.pop()
+                i += 1
+            elif c == ",":
+                if top is not None and top[0] == "{":
+                    top[2] = True
+                elif top is not None and top[0] == "[":
+                    top[2] += 1
+                i += 1
+            else:
+                i += 1
+
+    def _value_path(self) -> tuple:
+        top = self._stack[-1] if self._stack else None
+        if top is None:
+            return ()
+        if top[0] == "=":
+            return top[1]
+        if top[0] == "{":
+            return top[3] or top[1]
+        return (*top[1], top[2])
 
     def line(self, *path) -> int | None:
         while path:
@@ -131,6 +230,14 @@ class _Lines:
                 return self.pos[path]
             path = path[:-1]
         return None
+
+
+def _escaped(line: str, i: int) -> bool:
+    """Whether ``line[i]`` follows an odd number of backslashes."""
+    k = i - 1
+    while k >= 0 and line[k] == "\\":
+        k -= 1
+    return (i - 1 - k) % 2 == 1
 
 
 def _label(path: tuple) -> str:

@@ -241,3 +241,206 @@ def test_docstring_examples_run(module):
 
     res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.attempted > 0 and res.failed == 0
+
+
+# ---------------------------------------------------------------------------- phase I/II (OBD) metrics
+SC12 = de.Scenario([0.05, 0.1, 0.2, 0.35], p_eff=[0.2, 0.4, 0.5, 0.5], target=0.3)  # the OBD is dose 3
+
+
+def test_phase12_calibration_on_obd_selection_matches_exact_enumeration():
+    # BOIN12 (phi_t 0.3, phi_e 0.25, 12 patients) on SC12: exact P(select the OBD) by u2 is
+    # 20 -> 0.3560, 30 -> 0.3127, 40 (default) -> 0.3097, 50 -> 0.1963 (computed below), so the
+    # OBD-optimal u2 is 20, 0.043 ahead of the next; with 4,000 trials the paired SE of that gap is
+    # well under 0.01. Over-toxic selection is 0.098 (u2 20-40) and 0.023 (u2 50): under the
+    # constraint over_toxic_selection <= 0.05 only u2 = 50 is feasible.
+    base = de.BOIN12(phi_t=0.3, phi_e=0.25, max_n=12)
+    grid = {"u2": [20, 30, 50]}
+    exact = {u2: de.exact(apply(base, {"u2": u2}), SC12) for u2 in (20, 30, 40, 50)}
+    assert max(exact, key=lambda u: exact[u].pcs_obd) == 20
+    assert exact[20].pcs_obd - max(exact[u].pcs_obd for u in (30, 40, 50)) > 0.04
+    cal = de.calibrate(base, SC12, grid=grid, n_trials=4000, seed=3)  # the default objective: pcs_obd
+    assert cal.objective.weights == (("pcs_obd", 1.0),) and str(cal.objective) == "pcs_obd"
+    assert cal.best_candidate.params == {"u2": 20}
+    for c in cal.candidates:
+        e = exact[c.params.get("u2", 40)]
+        assert abs(c.objective - e.pcs_obd) < 4 * c.objective_se, (c.label(), c.objective, e.pcs_obd)
+        for m in ("pcs_obd", "over_toxic_selection", "selected_utility", "n_at_obd", "n_over_toxic", "total_eff"):
+            assert m in c.by_scenario
+    runner = cal.runner_up
+    d, se = cal.difference(cal.best_candidate, runner)
+    assert d > 4 * se and se < 0.01
+    # common random numbers: the default is compare's design on the same seed, and differences are paired
+    cmp = de.compare([base], [SC12], n_trials=4000, seed=3)
+    assert cal.default.by_scenario["pcs_obd"].tolist() == [cmp.oc[0][0].pcs_obd]
+    d, se = cal.difference(cal.best_candidate, cal.default)
+    assert se < 0.7 * math.hypot(cal.best_candidate.objective_se, cal.default.objective_se)
+    text = cal.summary()
+    assert "objective: pcs_obd (the default for a design that uses efficacy: correct OBD selection)" in text
+    assert "pcs_obd 0." in text and "over_toxic_selection 0." in text
+    # OBD metrics in constraints and weighted objectives
+    con = de.calibrate(base, SC12, grid=grid, n_trials=4000, seed=3, constraints=["over_toxic_selection <= 0.05"],
+                       objective={"pcs_obd": 1.0, "selected_utility": 0.01})
+    assert [c.params for c in con.candidates if c.feasible] == [{"u2": 50}] and con.best_candidate.params == {"u2": 50}
+    for c in con.candidates:
+        assert c.objective == pytest.approx(float(np.mean(c.by_scenario["pcs_obd"]
+                                                          + 0.01 * c.by_scenario["selected_utility"])))
+    same = de.calibrate(base, SC12, grid=grid, n_trials=4000, seed=3, threads=1)
+    assert [c.objective for c in same.ranking] == [c.objective for c in cal.ranking]
+
+
+def test_default_objective_by_design():
+    assert parse_objective(None, design=de.BOIN12(phi_t=0.3, phi_e=0.25)).weights == (("pcs_obd", 1.0),)
+    assert parse_objective(None, design=de.BOIN(target=0.25, cohort_size=3, max_n=12)).weights == (("pcs", 1.0),)
+    assert parse_objective("pcs_obd").weights == (("pcs_obd", 1.0),)
+    assert parse_constraint("mean n_at_obd >= 3").metric == "n_at_obd"
+    cal = de.calibrate(de.BOIN(target=0.25, cohort_size=3, max_n=12), SC5[:1], grid={"max_n": [9]}, n_trials=50)
+    assert str(cal.objective) == "pcs" and "objective: pcs (the default: correct MTD selection)" in cal.summary()
+    # a toxicity-only design on scenarios with efficacy: pcs by default, the OBD metrics allowed
+    cal = de.calibrate(de.BOIN(target=0.3, cohort_size=3, max_n=12), SC12, grid={"max_n": [9]}, n_trials=50,
+                       objective="pcs_obd")
+    assert "pcs_obd" in cal.best_candidate.by_scenario
+    with pytest.raises(ValueError, match="^scenarios: all scenarios must either all have efficacy"):
+        de.calibrate(de.BOIN(target=0.3, cohort_size=3, max_n=12),
+                     [SC12, de.Scenario([0.1, 0.2, 0.3, 0.4], target=0.3)], grid={"max_n": [9]}, n_trials=50)
+
+
+@pytest.mark.parametrize("kw,match", [
+    (dict(objective="pcs_obd"), "^objective: pcs_obd needs scenarios with efficacy \\(p_eff\\).*choose one of pcs, "),
+    (dict(objective={"pcs": 1, "selected_utility": 0.01}), "^objective: selected_utility needs scenarios with"),
+    (dict(constraints=["over_toxic_selection <= 0.1"]), "^constraints: over_toxic_selection needs scenarios with"),
+    (dict(constraints="pcs >= 0.5"), "^constraints: expected a list"),
+])
+def test_obd_metrics_need_efficacy(kw, match):
+    with pytest.raises(ValueError, match=match) as e:
+        de.calibrate(de.BOIN(target=0.25, cohort_size=3, max_n=24), SC5, grid={"max_n": [12]}, **kw)
+    assert "\n" not in str(e.value) and "pcs_obd" not in str(e.value).split("choose one of")[-1]
+
+
+# ---------------------------------------------------------------------------- run files
+HEAD = """[random]
+seed = 1
+[[designs]]
+design = "boin"
+target = 0.25
+cohort_size = 3
+max_n = 12
+[[scenarios]]
+p_tox = [0.1, 0.25, 0.4]
+target = 0.25
+"""
+
+
+@pytest.mark.parametrize("body,where", [
+    ('grid = { foo = [1, 2] }', "line 12: calibrate.grid.foo: not an option of BOIN"),
+    ('grid = { max_n = [12], p_saf = [0.1, 0.3] }', "line 12: calibrate.grid.p_saf: must be > 0"),
+    ('grid = { p_saf = [] }', "line 12: calibrate.grid.p_saf: has no values"),
+    ('grid = { halfwidth = [0.05] }', "line 12: calibrate.grid.halfwidth: only designs with a skeleton"),
+    ('grid = { cohort_size = [2.5] }', "line 12: calibrate.grid.cohort_size: an integer option, got 2.5"),
+    ('grid = { max_n = [12,\n  15] }\nsearch = { p_saf = [0.2, 0.1] }', "line 14: calibrate.search.p_saf: needs low"),
+    ('search = { p_tox = [0.3, 0.4] }\ngrid = { p_tox = [0.35] }', "line 12: calibrate.search.p_tox: is also in grid"),
+    ('grid = { max_n = [12] }\nobjective = "min:p_saf"', "line 13: calibrate.objective: p_saf is not calibrated"),
+    ('grid = { max_n = [12] }\nobjective = "pcs_obd"', "line 13: calibrate.objective: pcs_obd needs scenarios with"),
+    ('', "line 11: calibrate: nothing to calibrate: add grid = "),
+    ('grid = {}', "line 12: calibrate.grid: nothing to calibrate: add grid = "),
+])
+def test_run_file_errors_name_the_line_of_the_key(tmp_path, capsys, body, where):
+    from doseesc.cli import main
+
+    run = tmp_path / "cal.toml"
+    run.write_text(HEAD + "[calibrate]\n" + body + "\n")
+    assert main(["calibrate", str(run)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(f"doseesc: error: {run} {where}"), err
+    assert "\n" not in err
+
+
+def test_top_level_n_trials_error_points_at_it(tmp_path, capsys):
+    from doseesc.cli import main
+
+    run = tmp_path / "cal.toml"
+    run.write_text("n_trials = 1\n" + HEAD + "[calibrate]\ngrid = { max_n = [9] }\n")
+    assert main(["calibrate", str(run)]) == 2
+    assert f"{run} line 1: n_trials: must be an integer >= 2" in capsys.readouterr().err
+
+
+def test_cli_table_has_versions_and_phase12_default(tmp_path, capsys):
+    import numba
+
+    from doseesc.cli import main
+
+    run = tmp_path / "cal.toml"
+    run.write_text("""[random]
+seed = 1
+[[designs]]
+design = "boin12"
+phi_t = 0.3
+phi_e = 0.25
+max_n = 12
+[[scenarios]]
+p_tox = [0.05, 0.1, 0.2, 0.35]
+p_eff = [0.2, 0.4, 0.5, 0.5]
+target = 0.3
+[calibrate]
+grid = { u2 = [20, 50] }
+n_trials = 300
+""")
+    assert main(["calibrate", str(run)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1] == f"doseesc {de.__version__}, numpy {np.__version__}, numba {numba.__version__}"
+    assert lines[2] == "objective: pcs_obd (the default for a design that uses efficacy: correct OBD selection)"
+    assert lines[3] == "3 candidates evaluated"
+    assert main(["calibrate", str(run), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["objective"] == "pcs_obd" and data["versions"]["doseesc"] == de.__version__
+
+
+def test_one_candidate_grammar():
+    cal = de.calibrate(de.BOIN(target=0.25, cohort_size=3, max_n=12), SC5[:1], n_trials=50)
+    text = cal.summary()
+    assert "1 candidate evaluated (the default design only: nothing was searched; give grid or search)" in text
+    assert "1 candidates" not in text and repr(cal).endswith("of 1 candidate>")
+
+
+def test_run_file_lines_of_inline_and_multiline_keys():
+    text = """n_trials = 10 # c {
+[[designs]]
+design = "boin"  # "{ x = 1"
+name = "a { b = [ c \\" ["
+backfill = { cap = 12, "end_with_escalation" = true, sub = { x = [1, {y = 2}], z = 'q}' } }
+[[scenarios]]
+p_grade = [
+  [0.1, 0.2],   # comment [
+  [0.3]
+]
+target = 0.25
+note = \"\"\"multi
+x = { line
+\"\"\"
+time = {window = 1, rate = 3}
+[calibrate]
+grid = { p_saf = [0.1,
+    0.2], max_n = [12] }
+objective = "pcs"
+"""
+    import tomllib
+
+    tomllib.loads(text)
+    pos = config._Lines(text).pos
+    assert pos[("designs", 0, "backfill", "end_with_escalation")] == 5
+    assert pos[("designs", 0, "backfill", "sub", "x", 1, "y")] == 5
+    assert pos[("scenarios", 0, "target")] == 11  # the multi-line array's '[0.3]' is no table header
+    assert ("0.3",) not in pos and ("x",) not in pos and ("scenarios", 0, "x") not in pos
+    assert pos[("scenarios", 0, "time", "rate")] == 15
+    assert pos[("calibrate", "grid", "p_saf")] == 17 and pos[("calibrate", "grid", "max_n")] == 18
+    assert pos[("calibrate", "objective")] == 19
+
+
+def test_phase12_design_without_efficacy_points_at_the_scenarios(tmp_path, capsys):
+    from doseesc.cli import main
+
+    run = tmp_path / "cal.toml"
+    run.write_text(HEAD.replace('design = "boin"\ntarget = 0.25\ncohort_size = 3', 'design = "boin12"\nphi_t = 0.25')
+                   + "[calibrate]\ngrid = { u2 = [20, 50] }\n")
+    assert main(["calibrate", str(run)]) == 2
+    err = capsys.readouterr().err
+    assert f"{run} line 7: scenarios[1]: this design decides on efficacy too; give the scenario p_eff" in err
