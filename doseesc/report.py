@@ -108,7 +108,7 @@ pre { background: #f5f7fa; border: 1px solid #dde3ea; padding: .7rem; font-size:
 }
 """
 
-_NUMERIC = re.compile(r"^[-+]?[0-9][0-9,.]*(e[-+]?[0-9]+)?%?(\s\([0-9.,e+-]+%?\))?[*]?$|^NA$|^n/a$")
+_NUMERIC = re.compile(r"^[-+]?[0-9][0-9,.]*(e[-+]?[0-9]+)?%?(\s\([0-9.,e+-]+%?\))?[*]?\u2020?$|^NA$|^n/a$")
 
 
 def _text(name: str, value: Any) -> str:
@@ -534,8 +534,114 @@ def _results_grid(spec, results) -> tuple[list[list[Any]], Any]:
     return grid, None
 
 
+_OBD_MARK = "\u2020"  # the dagger that marks the true OBD (the asterisk marks the true MTD)
+
+
+def _has_eff(oc) -> bool:
+    """Whether a result carries the phase I/II (efficacy) measures: its scenario has ``p_eff``."""
+    return oc.records.n_eff is not None
+
+
+def _utility_digits(sc) -> int:
+    """Decimals of true utilities: 2 on BOIN12's 0-100 scale, 4 on a utility table within -10..10."""
+    return 2 if max(abs(float(u)) for u in sc.utility_table) >= 10 else 4
+
+
+def _association_text(sc) -> str:
+    if sc.p_both is not None:
+        return "P(both) as given"
+    if sc.association == "independent":
+        return "independent"
+    a = sc.association_param
+    a = f"{a:g}" if isinstance(a, float) else "(" + ", ".join(f"{x:g}" for x in a) + ")"
+    return {"gaussian": f"Gaussian copula, correlation {a}", "odds_ratio": f"odds ratio {a}",
+            "gumbel": f"Gumbel, psi {a}"}[sc.association]
+
+
+def _utility_text(sc) -> str:
+    from .scenario import JOINT_ORDER
+
+    text = ", ".join(f"{k} {u:g}" for k, u in zip(JOINT_ORDER, sc.utility_table))
+    return text + (" (BOIN12's default)" if sc.utility is None else "")
+
+
+def scenario_table(scenarios) -> tuple[list[str], list[list[str]], list[tuple[str, int]], str, str]:
+    """The scenarios table: (header, rows, groups, caption, notes). Per dose the true P(DLT) and
+    the true MTD; with efficacy (a scenario with ``p_eff``) also per dose the true P(response),
+    P(both) where a scenario gives it or an association model sets it, the true utility (the
+    true OBD marked), the true OBD, the association and the utility table."""
+    D = scenarios[0].n_doses
+    labels, unit = _dose_header(scenarios[0])
+    same = all(sc.dose_labels() == labels for sc in scenarios)
+    timed = any(sc.time is not None for sc in scenarios)
+    effs = [sc for sc in scenarios if sc.has_efficacy]
+    dl = labels if same else [str(k + 1) for k in range(D)]
+    at = f"at dose{unit if same else ' level'}"
+    if not effs:
+        header = ["scenario", "name", "target", *dl, "true MTD"]
+        if timed:
+            header.append("time model")
+        rows = []
+        for j, sc in enumerate(scenarios):
+            mtd = ", ".join(sc.dose_labels()[k - 1] for k in sc.correct_doses) or "none (no dose acceptable)"
+            row = [f"S{j + 1}", sc.label(), f"{sc.target:g}", *[f"{p:g}" for p in sc.p_tox], mtd]
+            if timed:
+                row.append("none" if sc.time is None else _time_text(sc.time))
+            rows.append(row)
+        groups = [("", 3), (f"true P(DLT) {at}", D), ("", 1 + timed)]
+        return (header, rows, groups, "Scenarios: true DLT probability per dose",
+                "True MTD: the dose(s) counted as a correct selection (closest to the target, or inside the scenario's "
+                "MTD band).")
+    both = any(sc.p_both is not None or sc.association != "independent" for sc in effs)
+    header = ["scenario", "name", "target", *dl, "true MTD", *dl, *(dl if both else []), *dl, "true OBD",
+              "association", "utility table (E no T, neither, both, T no E)"]
+    if timed:
+        header.append("time model")
+    groups = [("", 3), (f"true P(DLT) {at}", D), ("", 1), (f"true P(response) {at}", D),
+              *([(f"true P(response and DLT) {at}", D)] if both else []), (f"true utility {at}", D),
+              ("", 3 + timed)]
+    rows = []
+    for j, sc in enumerate(scenarios):
+        mtd = ", ".join(sc.dose_labels()[k - 1] for k in sc.correct_doses) or "none (no dose acceptable)"
+        row = [f"S{j + 1}", sc.label(), f"{sc.target:g}", *[f"{p:g}" for p in sc.p_tox], mtd]
+        if sc.has_efficacy:
+            obd = set(sc.obd_doses.tolist())
+            dec = _utility_digits(sc)
+            row += [f"{p:g}" for p in sc.p_eff]
+            if both:
+                row += [f"{p:g}" if sc.p_both is not None else f"{p:.3f}" for p in sc.p_both_array]
+            row += [f"{u:.{dec}f}" + (_OBD_MARK if k + 1 in obd else "") for k, u in enumerate(sc.true_utility)]
+            row += [", ".join(sc.dose_labels()[k - 1] for k in sorted(obd)) or "none (no dose acceptable)",
+                    _association_text(sc), _utility_text(sc)]
+        else:
+            row += [""] * (D * (2 + both)) + ["n/a (no efficacy)", "", ""]
+        if timed:
+            row.append("none" if sc.time is None else _time_text(sc.time, sc.has_efficacy))
+        rows.append(row)
+    notes = ("True MTD: the dose(s) counted as a correct selection (closest to the target, or inside the scenario's "
+             "MTD band). True utility: the utility table weighted by the true probabilities of the four outcomes "
+             f"(response without DLT, neither, both, DLT without response); {_OBD_MARK} marks the true OBD.")
+    given = [f"S{j + 1}" for j, sc in enumerate(scenarios) if sc.has_efficacy and sc.obd is not None]
+    mins = [f"S{j + 1} also P(response) >= {sc.eff_min:g}" for j, sc in enumerate(scenarios)
+            if sc.has_efficacy and sc.obd is None and sc.eff_min is not None]
+    notes += (" True OBD: the dose(s) with the highest true utility among the acceptable doses (true P(DLT) <= "
+              "target" + ("; " + "; ".join(mins) if mins else "") + ")"
+              + (f"; in {', '.join(given)} the OBD the scenario states" if given else "") + ".")
+    if both:
+        notes += (" P(response and DLT): the true probability that a patient has both, from the association model or "
+                  "as the scenario gives it.")
+    if len(effs) < len(scenarios):
+        notes += " Scenarios without efficacy (no p_eff) leave the efficacy columns empty."
+    return header, rows, groups, "Scenarios: true DLT and response probabilities and true utility per dose", notes
+
+
 def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list[tuple[str, int]], str]:
-    """One operating-characteristics table across all scenarios: (header, rows, groups, notes)."""
+    """One operating-characteristics table across all scenarios: (header, rows, groups, notes).
+
+    With efficacy (a scenario with ``p_eff``), the phase I/II measures too: the true OBD marked in
+    the selection per dose, correct-OBD selection, selection of an over-toxic dose, the true
+    utility of the selected dose, mean responses per dose and patients at the OBD and at
+    over-toxic doses, each with its SE (none when exact)."""
     D = scenarios[0].n_doses
     timed = any(sc.time is not None for sc in scenarios)
     labels, unit = _dose_header(scenarios[0])
@@ -543,28 +649,45 @@ def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list
     dl = labels if same_doses else [str(k + 1) for k in range(D)]
     methods = {grid[i][j].exact for i in range(len(designs)) for j in range(len(scenarios))}
     mixed = len(methods) > 1
-    header = ["scenario", "design", *(["method"] if mixed else []), *dl, "none", "correct %", "above MTD %", *dl,
-              *dl, "mean N"]
+    eff = any(_has_eff(grid[i][j]) for i in range(len(designs)) for j in range(len(scenarios)))
+    header = ["scenario", "design", *(["method"] if mixed else []), *dl, "none", "correct %", "above MTD %",
+              *(["correct OBD %", "over-toxic %", "utility of selected dose"] if eff else []), *dl, *dl,
+              *(dl if eff else []), "mean N", *(["at the OBD", "at over-toxic doses"] if eff else [])]
     groups = [("", 2 + mixed), (f"% of trials selecting the dose{unit if same_doses else ''}", D + 1),
-              ("selection", 2), ("mean patients per dose", D), ("mean DLTs per dose", D), ("", 1)]
+              ("selection", 2), *([("OBD selection", 3)] if eff else []), ("mean patients per dose", D),
+              ("mean DLTs per dose", D), *([("mean responses per dose", D)] if eff else []), ("", 1),
+              *([("mean patients", 2)] if eff else [])]
     if timed:
         header.append("mean duration")
         groups.append(("", 1))
     rows = []
     for j, sc in enumerate(scenarios):
         correct = set((sc.correct_doses - 1).tolist())
+        obd = set((sc.obd_doses - 1).tolist()) if sc.has_efficacy else None
         for i, d in enumerate(designs):
             oc = grid[i][j]
             ex = oc.exact
             method = "exact" if ex else f"MC, {oc.n_trials:,} trials"
             sel = [_fmt(oc.selection[k], oc.se("selection")[k], ex, 100) + ("*" if k in correct else "")
-                   for k in range(D)]
-            none = _fmt(oc.no_selection, oc.se("no_selection"), ex, 100) + ("*" if not correct else "")
+                   + (_OBD_MARK if obd is not None and k in obd else "") for k in range(D)]
+            none = (_fmt(oc.no_selection, oc.se("no_selection"), ex, 100) + ("*" if not correct else "")
+                    + (_OBD_MARK if obd is not None and not obd else ""))
+            obd_cells, resp, at = [], [], []
+            if eff and _has_eff(oc):
+                obd_cells = [_fmt(oc.pcs_obd, oc.se("pcs_obd"), ex, 100),
+                             _fmt(oc.over_toxic_selection, oc.se("over_toxic_selection"), ex, 100),
+                             _fmt(oc.selected_utility, oc.se("selected_utility"), ex,
+                                  digits=_utility_digits(oc.scenario))]
+                resp = [_fmt(oc.n_eff[k], oc.se("n_eff")[k], ex) for k in range(D)]
+                at = [_fmt(oc.n_at_obd, oc.se("n_at_obd"), ex), _fmt(oc.n_over_toxic, oc.se("n_over_toxic"), ex)]
+            elif eff:
+                obd_cells, resp, at = ["n/a"] * 3, ["n/a"] * D, ["n/a"] * 2
             row = [f"S{j + 1}", f"{i + 1}. {d.label()}", *([method] if mixed else []), *sel, none,
                    _fmt(oc.pcs, oc.se("pcs"), ex, 100), _fmt(oc.over_selection, oc.se("over_selection"), ex, 100),
+                   *obd_cells,
                    *[_fmt(oc.n_patients[k], oc.se("n_patients")[k], ex) for k in range(D)],
-                   *[_fmt(oc.n_dlt[k], oc.se("n_dlt")[k], ex) for k in range(D)],
-                   _fmt(oc.sample_size, oc.se("sample_size"), ex)]
+                   *[_fmt(oc.n_dlt[k], oc.se("n_dlt")[k], ex) for k in range(D)], *resp,
+                   _fmt(oc.sample_size, oc.se("sample_size"), ex), *at]
             if timed:
                 row.append(_fmt(oc.duration, oc.se("duration"), ex) if "duration" in oc.metrics else "n/a")
             rows.append(row)
@@ -572,6 +695,15 @@ def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list
              "enumerated) have none. * marks the true MTD (the dose(s) counted as a correct selection; 'none' when no "
              "dose is acceptable). Correct %: probability of correct selection; above MTD %: trials selecting a dose "
              "above the true MTD; mean N: patients per trial.")
+    if eff:
+        notes += (f" {_OBD_MARK} marks the true OBD (the dose(s) with the highest true utility among the acceptable "
+                  "doses, see the scenarios table; 'none' when no dose is acceptable). Correct OBD %: trials selecting "
+                  "the true OBD (no dose, when no dose is acceptable); over-toxic %: trials selecting a dose whose "
+                  "true P(DLT) exceeds the target; utility of selected dose: mean true utility of the selected dose "
+                  "(a trial selecting no dose scores the utility table's minimum); mean responses per dose: "
+                  "efficacy responses; mean patients at the OBD and at over-toxic doses: per trial.")
+        if any(not sc.has_efficacy for sc in scenarios):
+            notes += " n/a: a scenario without efficacy (no p_eff)."
     if timed:
         tm = [sc.time for sc in scenarios if sc.time is not None][0]
         notes += (f" Mean duration in the time unit of the DLT window (W = {tm.window:g}), from the trial's opening "
@@ -584,21 +716,33 @@ def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list
 _DIFF_METRICS = [("pcs", "correct selection (% points)", 100), ("no_selection", "no selection (% points)", 100),
                  ("over_selection", "selection above MTD (% points)", 100), ("sample_size", "mean N", 1),
                  ("n_overdosed", "patients above MTD", 1), ("total_dlt", "DLTs per trial", 1)]
+#: the phase I/II differences (``results.EFFICACY_DIFFS``), added when a scenario has efficacy
+_EFF_DIFF_METRICS = [("pcs_obd", "correct OBD selection (% points)", 100),
+                     ("over_toxic_selection", "over-toxic selection (% points)", 100),
+                     ("selected_utility", "utility of selected dose", 1), ("n_at_obd", "patients at the OBD", 1),
+                     ("total_eff", "responses per trial", 1)]
 
 
 def difference_table(designs, scenarios, grid, cmp) -> tuple[list[str], list[list[str]], str]:
-    """Each design minus the first, per scenario: paired (common random numbers) with SEs, or exact."""
-    header = ["scenario", "design", *[m[1] for m in _DIFF_METRICS]]
+    """Each design minus the first, per scenario: paired (common random numbers) with SEs, or exact;
+    with efficacy also the phase I/II measures (:data:`_EFF_DIFF_METRICS`)."""
+    eff = any(_has_eff(grid[i][j]) for i in range(len(designs)) for j in range(len(scenarios)))
+    metrics = _DIFF_METRICS + (_EFF_DIFF_METRICS if eff else [])
+    eff_keys = {m[0] for m in _EFF_DIFF_METRICS}
+    header = ["scenario", "design", *[m[1] for m in metrics]]
     rows = []
     exact_any = False
     for j in range(len(scenarios)):
         for i in range(1, len(designs)):
             cells = []
-            for key, _, scale in _DIFF_METRICS:
-                a, b = grid[i][j], grid[0][j]
-                if a.exact or b.exact or cmp is None:
+            a, b = grid[i][j], grid[0][j]
+            for key, _, scale in metrics:
+                if key in eff_keys and not (_has_eff(a) and _has_eff(b)):
+                    cells.append("n/a")
+                elif a.exact or b.exact or cmp is None:
                     exact_any = True
-                    cells.append(f"{scale * (float(getattr(a, key)) - float(getattr(b, key))):+.2f}")
+                    dec = _utility_digits(scenarios[j]) if key == "selected_utility" else 2
+                    cells.append(f"{scale * (float(getattr(a, key)) - float(getattr(b, key))):+.{dec}f}")
                 else:
                     dm, ds = cmp.difference(key, i, 0, j)
                     cells.append(_signed(scale * float(dm), scale * float(ds)))
@@ -609,6 +753,12 @@ def difference_table(designs, scenarios, grid, cmp) -> tuple[list[str], list[lis
     else:
         notes += (" Every design was simulated on the same patients (common random numbers), so the standard error "
                   "in brackets is that of the paired differences, trial by trial (Comparison.difference).")
+    if eff:
+        notes += (" Phase I/II measures as in the operating-characteristics table: correct OBD selection and "
+                  "over-toxic selection in percentage points, the true utility of the selected dose on the scale "
+                  "of the scenario's utility table, patients at the OBD and efficacy responses per trial.")
+        if any(not sc.has_efficacy for sc in scenarios):
+            notes += " n/a: a scenario without efficacy (no p_eff)."
     return header, rows, notes
 
 
@@ -747,23 +897,8 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
 
     # scenarios
     r.heading("Scenarios")
-    labels, unit = _dose_header(scenarios[0])
-    same = all(sc.dose_labels() == labels for sc in scenarios)
-    timed = any(sc.time is not None for sc in scenarios)
-    header = ["scenario", "name", "target", *(labels if same else [str(k + 1) for k in range(D)]), "true MTD"]
-    if timed:
-        header.append("time model")
-    rows = []
-    for j, sc in enumerate(scenarios):
-        mtd = ", ".join(sc.dose_labels()[k - 1] for k in sc.correct_doses) or "none (no dose acceptable)"
-        row = [f"S{j + 1}", sc.label(), f"{sc.target:g}", *[f"{p:g}" for p in sc.p_tox], mtd]
-        if timed:
-            row.append("none" if sc.time is None else _time_text(sc.time))
-        rows.append(row)
-    groups = [("", 3), (f"true P(DLT) at dose{unit if same else ' level'}", D), ("", 1 + timed)]
-    r.table(header, rows, caption="Scenarios: true DLT probability per dose", groups=groups,
-            notes="True MTD: the dose(s) counted as a correct selection (closest to the target, or inside the "
-                  "scenario's MTD band).")
+    header, rows, groups, caption, notes = scenario_table(scenarios)
+    r.table(header, rows, caption=caption, groups=groups, notes=notes)
 
     # designs
     r.heading("Designs")
@@ -812,7 +947,9 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
                               "known at every dose; each design's PCS minus the benchmark's, in percentage points",
                 notes="Monte Carlo SE in brackets (paired differences). The benchmark is an upper reference, not "
                       "a bound in every scenario (see help(doseesc.optimal_benchmark))." + "".join(" " + c
-                                                                                               for c in caveats))
+                                                                                               for c in caveats)
+                      + (" It selects the MTD, not the OBD: it is no reference for correct OBD selection."
+                         if any(sc.has_efficacy for sc in scenarios) else ""))
 
     r.heading("Figure")
     if figure:
@@ -996,8 +1133,17 @@ def _compact_json(obj) -> str:
                   r"\"[^\"\n]*\"))*)\s*\n\s*\]", lambda m: "[" + re.sub(r",\s*\n\s*", ", ", m.group(1)) + "]", text)
 
 
-def _time_text(tm) -> str:
+def _time_text(tm, efficacy: bool = False) -> str:
+    """The time model in words; with ``efficacy`` (a scenario with p_eff) also its efficacy window
+    (the DLT window unless ``eff_window`` sets it) and the onset of responses."""
     text = f"window {tm.window:g}, {tm.accrual} accrual at {tm.rate:.4g} per time unit, {tm.onset} onset"
     if tm.dropout:
         text += f", drop-out hazard {tm.dropout:g}"
+    if efficacy:
+        text += (f"; efficacy window {tm.efficacy_window:g}" + (" (the DLT window)" if tm.eff_window is None else "")
+                 + f", {tm.eff_onset} response onset")
+        if tm.eff_onset == "weibull":
+            text += f" (shape {tm.eff_shape:g})"
+        elif tm.eff_onset == "late":
+            text += f" ({tm.eff_late_share:g} of responses in the last {tm.eff_late_part:g} of the window)"
     return text
