@@ -180,6 +180,11 @@ def _utility(value: Any) -> tuple:
         raise ValueError(f"utility: expected 4 numbers (E no T, neither, both, T no E), got {value!r}") from None
     if u.shape != (4,) or not np.all(np.isfinite(u)):
         raise ValueError(f"utility: expected 4 finite numbers (E no T, neither, both, T no E), got {value!r}")
+    # on any scale, efficacy without toxicity is the best outcome and toxicity without efficacy the
+    # worst (a table such as (100, 40, 160, 0), or a constant one, makes every comparison meaningless)
+    if not (u[0] > u[3] and u[3] <= min(u[1], u[2]) and max(u[1], u[2]) <= u[0]):
+        raise ValueError("utility: (E no T, neither, both, T no E) needs E no T > T no E, with neither and both "
+                         f"between them (e.g. BOIN12's 100, 40, 60, 0), got {', '.join(f'{x:g}' for x in u)}")
     return tuple(float(x) for x in u)
 
 
@@ -225,7 +230,8 @@ class Scenario:
         The association model's parameter (one value, or one per dose).
     utility : sequence of 4 float, optional
         Utility of the outcomes (E no T, neither, both, T no E); BOIN12's (100, 40, 60, 0)
-        by default. Defines the true optimal biological dose (OBD).
+        by default, on any scale with E no T the best outcome and T no E the worst. Defines the
+        true optimal biological dose (OBD).
     obd : int or sequence of int, optional
         The true OBD(s), 1-based, given explicitly instead of from the utility; ``[]`` (or 0)
         means no dose is acceptable.

@@ -403,3 +403,14 @@ def test_efficacy_records_identical_across_thread_counts(design):
     b = de.simulate(design, sc, n_trials=1500, seed=5, threads=2).records
     assert naive.records_hash(a) == naive.records_hash(b)
     assert np.array_equal(a.n_eff, b.n_eff)
+
+
+@pytest.mark.parametrize("u", [(100, 40, 160, 0), (0, 0, 0, 0), (100, 40, 60, 120), (50, 40, 60, 0), (0, 40, 60, 100)])
+def test_utility_table_needs_efficacy_without_toxicity_best_and_toxicity_without_efficacy_worst(u):
+    with pytest.raises(ValueError, match=r"^utility: \(E no T, neither, both, T no E\) needs E no T > T no E"):
+        de.Scenario(P_TOX, target=0.25, p_eff=P_EFF, utility=u)
+
+
+@pytest.mark.parametrize("u", [(100, 40, 60, 0), (1, 0.4, 0.6, 0), (100, 20, 50, -10), (100, 100, 0, 0)])
+def test_utility_table_on_any_scale(u):
+    assert de.Scenario(P_TOX, target=0.25, p_eff=P_EFF, utility=u).utility == tuple(float(x) for x in u)
