@@ -3,6 +3,7 @@ with a stated discount), and prior-predictive joint toxicity-efficacy scenarios.
 
 import doctest
 import importlib
+import warnings
 
 import numpy as np
 import pytest
@@ -138,3 +139,15 @@ def test_joint_scenario_validation(kw, field):
 def test_docstring_examples_run(module):
     res = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0 and res.attempted > 0
+
+
+def test_pooling_endpoints_of_the_same_patients_says_so():
+    """Two endpoints of one trial are the same patients: pooling them counts each patient once per
+    endpoint (Beta(12, 6), ESS 18, from trial B's 8 patients), so it warns and describe() says so."""
+    with pytest.warns(UserWarning, match="B:status-M3 and B:response-M12 were measured on the same 8 patients"):
+        p = ev.efficacy_prior(["B:status-M3", "B:response-M12"], pool_discount=1)
+    assert p.components_text() == "Beta(12, 6)" and "so they count once per endpoint" in p.describe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # different trials' patients: no warning
+        q = ev.efficacy_prior(["C", "D"], pool_discount=0.5)
+    assert "same" not in q.describe()

@@ -9,6 +9,7 @@ as an explicit choice with a stated discount (``pool_discount``), never by defau
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -179,10 +180,29 @@ class EfficacyPrior(BetaMixture):
             txt += (f" updated with {len(self.endpoints)} DIFFERENT endpoints pooled by explicit choice, each at "
                     f"weight {self.discount:g} x pool_discount {self.pool_discount:g}: "
                     + "; ".join(self.descriptions))
+            shared = _same_patients([_endpoints_by_key()[k] for k in self.endpoints])
+            if shared:
+                txt += f" ({shared}, so they count once per endpoint)"
         if self.robust_weight > 0:
             txt += (f"; then mixed with a vague Beta({self.robust[0]:g}, {self.robust[1]:g}) of weight "
                     f"{self.robust_weight:g}")
         return txt + "."
+
+
+def _endpoints_by_key() -> dict:
+    """Every endpoint of the evidence, by its key."""
+    return {e.key: e for e in endpoints()}
+
+
+def _same_patients(eps) -> str:
+    """Which pooled endpoints were measured on the same trial's patients, as a phrase ('' if none):
+    pooling them counts those patients once per endpoint."""
+    by_trial: dict[str, list] = {}
+    for e in eps:
+        by_trial.setdefault(e.trial, []).append(e)
+    parts = [f"{' and '.join(e.key for e in same)} were measured on the same {max(e.n for e in same)} patients of "
+             f"trial {t}" for t, same in by_trial.items() if len(same) > 1]
+    return "; ".join(parts)
 
 
 def efficacy_prior(endpoint: Any, *, discount: float = 1.0, a0: float = 1.0, b0: float = 1.0,
@@ -252,6 +272,10 @@ def efficacy_prior(endpoint: Any, *, discount: float = 1.0, a0: float = 1.0, b0:
             raise ValueError("pool_discount: only for pooling two or more different endpoints")
         pd = None
         w_each = w
+    shared = _same_patients(eps)
+    if shared:
+        warnings.warn(f"pool_discount: {shared}; each of those patients counts once per endpoint (weight "
+                      f"{w_each:g} each time)", UserWarning, stacklevel=2)
     r = sum(e.responders for e in eps)
     n = sum(e.n for e in eps)
     a1, b1 = a0 + w_each * r, b0 + w_each * (n - r)
