@@ -427,9 +427,9 @@ def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_e
         name = sc.name
         for a in arms:
             row = _exact_row(name, a["label"], a["design"], sc, seed)
-            w = eff_window if a["phase12"] else dlt_window
+            # the engine makes the phase I/II designs, which decide on complete data, wait both windows
             tsc = Scenario(p_tox=list(sc.p_tox), p_eff=list(sc.p_eff), target=target, utility=utility,
-                           time=TimeModel(window=w, rate=rate_day))
+                           time=TimeModel(window=dlt_window, rate=rate_day, eff_window=eff_window))
             toc = simulate(a["design"], tsc, n_trials=time_trials, seed=seed)
             row.months, row.months_se = float(toc.duration) / 30.4375, float(toc.se("duration")) / 30.4375
             rows.append(row)

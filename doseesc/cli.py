@@ -449,8 +449,9 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
                    help="drop-out hazard per time unit (default: 0); cohort designs replace a patient who drops "
                         "out before their outcome, time-to-event designs censor them")
     t.add_argument("--eff-window", type=_num, metavar="X",
-                   help="efficacy assessment window, in the unit of --window (default: the DLT window; read by "
-                        "tite-boin12 only)")
+                   help="efficacy assessment window, in the unit of --window (default: the DLT window): "
+                        "tite-boin12 decides on partial efficacy follow-up; boin12 and efftox wait max(--window, "
+                        "--eff-window) after each cohort; toxicity-only designs ignore it")
     t.add_argument("--eff-onset", choices=("uniform", "weibull", "late"), default="uniform",
                    help="response time within the efficacy window (default: uniform; as --onset)")
     t.add_argument("--eff-shape", type=_num, default=1.0, metavar="X",

@@ -547,7 +547,11 @@ class OperatingCharacteristics:
         head = f"{label} under {sc.label() if single else f'{len(self.scenarios)} scenarios'} ({how})"
         pm = "" if self.exact else " (SE)"
         unit = f" [{sc.dose_unit}]" if single and sc.dose_unit else ""
-        lines = [head, *_run_lines([self.design], self.meta), ""]
+        lines = [head, *_run_lines([self.design], self.meta)]
+        ww = self.meta.get("waited_window")
+        if ww:  # a phase I/II design that decides on complete data: what each cohort waited
+            lines.append(f"each cohort waited {ww['length']:g} time units after its last enrolment: {ww['note']}")
+        lines.append("")
         eff = self.records.n_eff is not None
         wd = max(12, len("dose" + unit) + 1)
         lines.append(f"{'dose' + unit:<{wd}}" + ("  true p" if single else "")

@@ -77,8 +77,12 @@ class TimeModel:
         time 0 (R bfboin, TITEgBOIN and the BF-BOIN paper's durations).
     eff_window : float, optional
         Length of the efficacy assessment window (same time unit as ``window``; from 1e-6 to
-        1e9). Default: None, the DLT window. Only time-to-event phase I/II designs
-        (:class:`~doseesc.TITEBOIN12`) read it; every other design and record is unchanged.
+        1e9). Default: None, the DLT window. Time-to-event phase I/II designs
+        (:class:`~doseesc.TITEBOIN12`) decide on partial efficacy follow-up over it; phase I/II
+        designs that decide on complete data (:class:`~doseesc.BOIN12`, :class:`~doseesc.EffTox`
+        and their modified versions) wait, after each cohort, for every patient's complete
+        assessment: ``max(window, eff_window)`` after their enrolment (:func:`waits_complete`,
+        :meth:`TimeModel.pack`). Toxicity-only designs ignore it (their records are unchanged).
     eff_onset : {"uniform", "weibull", "late"}
         Time of a response within the efficacy window, given that it happens: the three models
         of ``onset`` with ``eff_window`` for ``window``, ``eff_shape`` for ``shape`` and
@@ -170,14 +174,47 @@ class TimeModel:
         """The efficacy assessment window in force (``eff_window``, else the DLT window)."""
         return self.window if self.eff_window is None else self.eff_window
 
-    def pack(self) -> np.ndarray:
+    @property
+    def assessment_window(self) -> float:
+        """How long a patient's complete assessment takes: ``max(window, efficacy_window)``."""
+        return max(self.window, self.efficacy_window)
+
+    def pack(self, complete: bool = False) -> np.ndarray:
         """[on, window, accrual, rate, onset, shape, waiting, dropout, late share, late part, clock,
         efficacy window, efficacy onset, efficacy shape, efficacy late share, efficacy late part]
-        for the kernels."""
-        return np.array([1.0, self.window, ACCRUALS.index(self.accrual), self.rate, ONSETS.index(self.onset),
-                         self.shape, WAITING.index(self.waiting), self.dropout, self.late_share, self.late_part,
-                         CLOCKS.index(self.clock_from), self.efficacy_window, ONSETS.index(self.eff_onset),
-                         self.eff_shape, self.eff_late_share, self.eff_late_part], dtype=np.float64)
+        for the kernels.
+
+        ``complete``: for a phase I/II design that decides on complete data in the cohort loop
+        (:func:`waits_complete`), which waits after each cohort until every patient has had a DLT
+        or completed the window ``tm[1]`` and knows a response with the DLT outcome. When the
+        efficacy window is the longer, each patient's assessment is complete only at its end,
+        DLT or not (a DLT, within the shorter DLT window, does not end the efficacy
+        assessment): the window becomes the efficacy window and the DLT onset the Weibull of
+        infinite shape, whose time is the window itself (``w * x ** (1 / inf) == w``). Only
+        the waits change: the toxicity, efficacy and arrival draws, and so every decision,
+        are the same. Otherwise (no ``eff_window``, or one no longer than the DLT window) the
+        efficacy assessment is taken to be within the DLT window, as without ``complete``.
+        """
+        a = np.array([1.0, self.window, ACCRUALS.index(self.accrual), self.rate, ONSETS.index(self.onset),
+                      self.shape, WAITING.index(self.waiting), self.dropout, self.late_share, self.late_part,
+                      CLOCKS.index(self.clock_from), self.efficacy_window, ONSETS.index(self.eff_onset),
+                      self.eff_shape, self.eff_late_share, self.eff_late_part], dtype=np.float64)
+        if complete and self.efficacy_window > self.window:
+            a[1] = self.efficacy_window
+            a[4] = ONSETS.index("weibull")
+            a[5] = math.inf
+        return a
+
+    def waited(self) -> dict:
+        """What a design that waits for complete data (:func:`waits_complete`) waits after each
+        cohort, for ``OperatingCharacteristics.meta["waited_window"]``: the ``length`` after the
+        last patient's enrolment and the ``window`` field it comes from."""
+        if self.efficacy_window > self.window:
+            return {"length": self.efficacy_window, "window": "eff_window",
+                    "note": "each patient's complete toxicity and efficacy assessment, max(window, eff_window)"}
+        return {"length": self.window, "window": "window",
+                "note": ("the DLT window; the efficacy assessment is taken to be within it"
+                         + (" (no eff_window)" if self.eff_window is None else " (eff_window <= window)"))}
 
     def to_dict(self) -> dict:
         return {"window": self.window, "accrual": self.accrual, "rate": self.rate, "onset": self.onset,
@@ -193,5 +230,29 @@ _EFF_DEFAULTS = {"eff_window": None, "eff_onset": "uniform", "eff_shape": 1.0, "
 NO_TIME = np.zeros(16, dtype=np.float64)
 
 
-def pack(tm: TimeModel | None) -> np.ndarray:
-    return NO_TIME if tm is None else tm.pack()
+def pack(tm: TimeModel | None, complete: bool = False) -> np.ndarray:
+    return NO_TIME if tm is None else tm.pack(complete)
+
+
+def waits_complete(design) -> bool:
+    """Whether ``design`` decides on complete efficacy and toxicity data after each cohort: a
+    phase I/II design that is not time-to-event (BOIN12, EffTox and their :class:`Modified`
+    versions; not TITE-BOIN12, which decides on pending data). Under a time model each of its
+    cohorts waits for the patients' complete assessment (:meth:`TimeModel.pack`)."""
+    return bool(getattr(design, "uses_efficacy", False)) and not getattr(design, "time_to_event", False)
+
+
+def waiting_text(tm: TimeModel) -> tuple[str, str]:
+    """What a design that waits for complete data (:func:`waits_complete`) waits after each cohort
+    under ``tm``: a protocol sentence and a specification row's value."""
+    left = "turned away" if tm.waiting == "turn_away" else "queue until the next decision"
+    if tm.efficacy_window > tm.window:
+        return (f"Each decision waits until every patient of the last cohort has completed the efficacy window "
+                f"({tm.efficacy_window:g} after enrolment; the DLT window is {tm.window:g}), so the design decides "
+                f"on complete toxicity and efficacy data; patients arriving meanwhile are {left}.",
+                f"{tm.efficacy_window:g} after the last enrolment (the efficacy window)")
+    why = "no efficacy window is given" if tm.eff_window is None else f"the efficacy window is {tm.eff_window:g}"
+    return (f"Each decision waits until every patient of the last cohort has had a DLT or completed the DLT window "
+            f"({tm.window:g}); {why}, so each response is taken to be assessed within the DLT window. Patients "
+            f"arriving meanwhile are {left}.",
+            f"{tm.window:g} after the last enrolment (the DLT window; efficacy assessed within it)")

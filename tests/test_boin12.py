@@ -104,7 +104,7 @@ def test_published_trial_step_by_step_output():
     assert rec.n_eff.tolist() == [0, 1, 2, 6, 3]
     assert rec.reason == "design_rule" and rec.selected == 4
     text = str(rec)
-    assert "STOP" in text and "utility" in text
+    assert "STOP" in text and " score " in text  # the printed column: the desirability score
     js = rec.to_dict()
     assert js["n_eff"] == [0, 1, 2, 6, 3] and len(js["utility"]) == 5
     # the base design alone keeps going at dose 4 (no n-at-dose rule)

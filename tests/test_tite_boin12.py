@@ -7,6 +7,7 @@ by a re-implementation) is replayed decision by decision below. Its simulation t
 read here (only its title page and summary were reachable), so no test reproduces them; see the
 class docstring."""
 
+import functools
 import json
 import math
 import pathlib
@@ -207,7 +208,9 @@ def test_pending_data_change_decisions():
     r1 = d.next_dose_tite(base + done + part, window=28, eff_window=90, n_doses=4)
     r2 = d.next_dose_tite(base + done + full, window=28, eff_window=90, n_doses=4)
     assert bool(r1.acceptable[1]) and not bool(r2.acceptable[1])
-    assert math.isclose(r1.p_eff[1], 0.0) and r1.utility[1] > r2.utility[1]
+    # p_eff: the quasi-posterior mean (1 + e) / (2 + ESS_E), 1 / 8.33 with the pending; 1 / 11 complete
+    assert math.isclose(r1.p_eff[1], 1 / (2 + 6 + 3 * 10 / 90)) and math.isclose(r2.p_eff[1], 1 / 11)
+    assert r1.utility[1] > r2.utility[1]
     assert r1.dose == r2.dose == 3  # BOIN12 exploration: more than 8 patients at dose 2, dose 3 untried
 
 
@@ -225,8 +228,10 @@ def test_quasi_beta_formulas_against_scipy():
         dict(dose=2, dlt=0, follow_up=10, eff=0, eff_follow_up=30)]
     rec = d.next_dose_tite(rows, window=28, eff_window=90, n_doses=3)
     ess_t, ess_e = 3 + 10 / 28, 2 + 60 / 90 + 30 / 90
-    pt, pe = 1 / ess_t, 1 / ess_e
-    assert rec.p_tox[1] == pytest.approx(pt, rel=1e-12) and rec.p_eff[1] == pytest.approx(pe, rel=1e-12)
+    pt, pe = 1 / ess_t, 1 / ess_e  # the ESS estimates the imputation and the decision use
+    # reported: the quasi-posteriors' means (with nothing pending, BOIN12's posterior means)
+    assert rec.p_tox[1] == pytest.approx(2 / (2 + ess_t), rel=1e-12)
+    assert rec.p_eff[1] == pytest.approx(2 / (2 + ess_e), rel=1e-12)
 
     def imputed(p, w):  # E[event | none yet, fraction w of the window followed]
         return p * (1 - w) / (1 - p * w)
@@ -306,7 +311,7 @@ def test_paper_example_day_315_where_the_rule_and_the_example_differ():
     are the scores here, so even without the de-escalation dose 2 would win the "d - 1 or d" branch)."""
     d = de.TITEBOIN12(phi_t=0.35, phi_e=0.25, cohort_size=3, max_n=18)
     rec = d.next_dose_tite(_paper_data(315), window=45, eff_window=60, n_doses=4)
-    assert rec.p_tox[2] == pytest.approx(3 / 7, rel=1e-12)
+    assert rec.p_tox[2] == pytest.approx((1 + 2) / (2 + 4 + 30 / 45), rel=1e-12)  # reported: the quasi-posterior mean
     assert rec.utility[1] == pytest.approx(15.58, abs=0.005) and rec.utility[2] == pytest.approx(11.72, abs=0.005)
     assert rec.dose == 2
     end = d.next_dose_tite(_paper_data(396), window=45, eff_window=60, n_doses=4)  # all 18 complete
@@ -355,13 +360,21 @@ def test_reproducible_across_threads():
 
 
 def test_efficacy_fields_leave_other_designs_unchanged():
-    """The efficacy window is read by TITE-BOIN12 only: another design's records do not move."""
+    """The efficacy window is read by TITE-BOIN12 and, for its waits alone, by the phase I/II
+    designs that decide on complete data (BOIN12 waits for it after each cohort,
+    tests/test_wait_complete.py): a toxicity-only design's records do not move, nor BOIN12's
+    decisions."""
     base = de.TimeModel(window=28, rate=3 / 28)
     other = de.TimeModel(window=28, rate=3 / 28, eff_window=300, eff_onset="weibull", eff_shape=3.0)
     for d in (de.TITEBOIN(target=0.3, max_n=18, cohort_size=3), de.BOIN12(max_n=18)):
         a = de.simulate(d, de.Scenario(SC5[0], target=0.35, p_eff=SC5[1], time=base), n_trials=100, seed=1).records
         b = de.simulate(d, de.Scenario(SC5[0], target=0.35, p_eff=SC5[1], time=other), n_trials=100, seed=1).records
-        assert naive.records_hash(a) == naive.records_hash(b)
+        if d.uses_efficacy:
+            for f in ("selected", "n_patients", "n_dlt", "n_eff", "stop_reason"):
+                assert np.array_equal(getattr(a, f), getattr(b, f)), f
+            assert np.all(b.duration >= 300 * np.ceil(b.n_patients.sum(axis=1) / 3)) and np.all(b.duration > a.duration)
+        else:
+            assert naive.records_hash(a) == naive.records_hash(b)
 
 
 def test_time_model_efficacy_fields():
@@ -464,3 +477,181 @@ plots = false
     run.write_text(text.replace('eff_onset = "weibull"', 'eff_onset = "soon"'))
     assert main(["run", str(run), "--format", "json"]) == 2
     assert "eff_onset" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ live use on complete data is BOIN12's
+def _complete_rows(outcomes, W=28.0, WE=56.0):
+    """Patient rows with every outcome known (events at mid-window, windows complete otherwise)."""
+    from doseesc import outcomes as _outcomes
+
+    rows = []
+    for c in _outcomes.parse(outcomes):
+        for t, r in zip(c.tox, c.eff or (False,) * c.size):
+            rows.append(dict(dose=c.dose, dlt=int(t), follow_up=W / 2 if t else W, eff=int(r),
+                             eff_follow_up=WE / 3 if r else WE))
+    return rows
+
+
+def _assert_same_recommendation(tite, b12, same_warnings=True):
+    """(``same_warnings`` False: patient rows, which do not say where their cohorts were given, carry
+    no warnings about cohorts off the design.)"""
+    for f in ("dose", "cohort_size", "stop", "reason", "selected") + (("warnings",) if same_warnings else ()):
+        assert getattr(tite, f) == getattr(b12, f), f
+    for f in ("n_patients", "n_dlt", "n_eff", "p_tox", "p_eff", "prob_acc_tox", "prob_acc_eff", "utility",
+              "acceptable"):
+        assert np.array_equal(getattr(tite, f), getattr(b12, f)), f
+    # the printed lines: the same decision line and per-dose table (the notes may differ: live use
+    # says where the cohorts are); the same headers, BOIN12's score included
+    t_lines = [x.split() for x in str(tite).splitlines() if not x.startswith(("note:", "warning:"))]
+    b_lines = [x.split() for x in str(b12).splitlines() if not x.startswith(("note:", "warning:"))]
+    assert t_lines == b_lines
+
+
+_PATH_CASES = [(g["setting"], dec["outcomes"]) for g in PATHS["groups"] for dec in g["decisions"][::48]]
+_CASES = [({"phi_t": r["setting"]["phi_t"], "phi_e": r["setting"]["phi_e"], "u2": r["setting"]["u2"],
+            "u3": r["setting"]["u3"], "n_star": r["setting"].get("n_star", 6), "c_t": r["setting"]["c_t"],
+            "c_e": r["setting"]["c_e"], "max_n": r["setting"].get("stop_at_n", 36), "num_doses":
+            r["setting"]["num_doses"], "stop_any": 12 if "stop_when_n_at_dose" in r["setting"] else None},
+           r["setting"]["outcomes"]) for r in DECISIONS] + \
+    [({**s, "stop_any": s["stop_any"]}, o) for s, o in _PATH_CASES] + \
+    [({"phi_t": 0.35, "phi_e": 0.25, "u2": 40, "u3": 60, "max_n": m, "num_doses": 3, "stop_any": None}, o)
+     for m, o in ((36, ""), (36, "1ENN"), (36, "1ENN 2EBT"), (36, "1TTT"), (36, "1TTB 1TTN"), (10, "1NNN 2NEN 3EEN"),
+                  (10, "1NNN 2NEN 3EEN 3N"), (9, "1NNN 2NEN 3EEN"), (12, "1EEE 2EEE 3TTT 3TTN"))]
+
+
+def _pair(s):
+    keys = ("phi_t", "phi_e", "u2", "u3", "max_n", "n_star", "c_t", "c_e", "start_dose", "stop_any")
+    return _pair_of(tuple((k, s[k]) for k in keys if k in s))
+
+
+@functools.cache
+def _pair_of(items):  # the designs once per setting: their tables are built at the first use
+    s = dict(items)
+    kw = {k: v for k, v in s.items() if k != "stop_any"}
+    tite, b12 = de.TITEBOIN12(**kw), de.BOIN12(**kw)
+    if s.get("stop_any"):
+        tite, b12 = tite.stop_when_n_at_dose(s["stop_any"], dose="any"), b12.stop_when_n_at_dose(s["stop_any"],
+                                                                                                  dose="any")
+    return tite, b12
+
+
+@pytest.mark.parametrize("s, outcomes", _CASES, ids=[f"{i}:{o or 'empty'}" for i, (_, o) in enumerate(_CASES)])
+def test_live_on_complete_data_is_boin12s_recommendation(s, outcomes):
+    """With every outcome known, ``next_dose_tite`` on the patients of whole cohorts gives BOIN12's
+    ``next_dose`` on the same outcomes: dose, cohort size, stop, reason, selection, every per-dose
+    estimate (posterior means, not observed rates; untried doses included) and the printed table.
+    (The audit's case: '1ENN 2EBT' gave 'dose 1 (1 patient)' with observed rates and '-' untried.)"""
+    tite, b12 = _pair(s)
+    rows = _complete_rows(outcomes)
+    if len(rows) % 3 and len(rows) < s["max_n"]:
+        pytest.skip("a partial cohort: BOIN12's next_dose decides after it, TITE-BOIN12 completes it")
+    D = s["num_doses"]
+    _assert_same_recommendation(tite.next_dose_tite(rows, window=28, eff_window=56, n_doses=D),
+                                b12.next_dose(outcomes, n_doses=D), same_warnings=False)
+    _assert_same_recommendation(tite.next_dose(outcomes, n_doses=D), b12.next_dose(outcomes, n_doses=D))
+
+
+@pytest.mark.parametrize("outcomes", ["1NNN 2NN", "1NNNN 2ENE", "1NNN 3ENE", "1TTT 1TTB 2NNN"])
+def test_outcome_strings_off_the_design_warn_as_boin12(outcomes):
+    """``next_dose`` on outcome strings: cohorts of another size or dose than recommended, and
+    cohorts after a stop, give BOIN12's warnings and recommendation."""
+    s = {"phi_t": 0.35, "phi_e": 0.25, "u2": 40, "u3": 60, "max_n": 36}
+    tite, b12 = _pair(s)
+    t, b = tite.next_dose(outcomes, n_doses=3), b12.next_dose(outcomes, n_doses=3)
+    assert t.warnings
+    _assert_same_recommendation(t, b)
+
+
+def test_audit_case_from_the_command_line(tmp_path, capsys):
+    """``next --data`` with every outcome complete prints BOIN12's table, with the score labelled."""
+    from doseesc.cli import main
+
+    data = tmp_path / "pts.csv"
+    data.write_text("dose,dlt,follow_up,eff,eff_follow_up\n1,0,28,1,20\n1,0,28,0,28\n1,0,28,0,28\n"
+                    "2,0,28,1,28\n2,1,5,1,5\n2,1,28,0,28\n")
+    assert main(["next", "--design", "tite-boin12", "--n-doses", "3", "--data", str(data), "--window", "28",
+                 "--eff-window", "28"]) == 0
+    out = capsys.readouterr().out
+    assert "next: dose 1 (3 patients)" in out
+    assert "   1  3    0    1  0.200  0.400      0.821      0.738  26.91         yes" in out
+    assert "   3  0    0    0  0.500  0.500      0.350      0.750  29.50         yes" in out
+    head = next(x for x in out.splitlines() if x.startswith("dose"))
+    assert head.split() == ["dose", "n", "DLT", "eff", "p_tox", "p_eff", "P(tox", "ok)", "P(eff", "ok)", "score",
+                            "acceptable"]
+    assert main(["next", "--design", "tite-boin12", "--n-doses", "3", "--data", str(data), "--window", "28",
+                 "--eff-window", "28", "--format", "json"]) == 0
+    js = json.loads(capsys.readouterr().out)  # the JSON names are unchanged: the score is still 'utility'
+    assert js["cohort_size"] == 3 and js["p_tox"] == pytest.approx([0.2, 0.6, 0.5])
+    assert len(js["utility"]) == 3 and "score" not in js and "column_heads" not in js
+
+
+# ------------------------------------------------------------------ cohorts in live use
+def _rows(doses, W=28, WE=56):
+    return [dict(dose=d, dlt=0, follow_up=W, eff=0, eff_follow_up=WE) for d in doses]
+
+
+def test_live_cohort_size_follows_the_simulators_cohorts():
+    """The simulator decides at each cohort's first arrival and gives the cohort's other patients
+    that dose with no new decision; live use says the same: a decision gives a whole cohort (fewer
+    at max_n), a cohort under way gets its remaining patients at the current dose."""
+    d = de.TITEBOIN12(cohort_size=3, max_n=10)
+    first = d.next_dose_tite([], window=28, eff_window=56, n_doses=3)
+    assert (first.dose, first.cohort_size) == (1, 3)
+    for k, want in ((1, 2), (2, 1)):  # cohort 1 under way
+        rec = d.next_dose_tite(_rows([1] * k), window=28, eff_window=56, n_doses=3)
+        assert (rec.dose, rec.cohort_size, rec.stop, rec.reason) == (1, want, False, "running")
+        assert any("cohort 1 (patients 1-3; cohorts of 3) is under way at dose 1" in x for x in rec.notes)
+    rec = d.next_dose_tite(_rows([1] * 3), window=28, eff_window=56, n_doses=3)  # a decision
+    assert rec.cohort_size == 3 and any("first arrival of cohort 2 (patients 4-6" in x for x in rec.notes)
+    assert rec.dose == de.BOIN12(cohort_size=3, max_n=10).next_dose("1NNN", n_doses=3).dose
+    rec = d.next_dose_tite(_rows([1] * 3 + [2] * 3 + [3] * 3), window=28, eff_window=56, n_doses=3)
+    assert rec.cohort_size == 1 and any("the last cohort (patient 10" in x for x in rec.notes)  # max_n 10
+    rec = d.next_dose_tite(_rows([1] * 3 + [2] * 3 + [3] * 3 + [rec.dose]), window=28, eff_window=56, n_doses=3)
+    assert rec.stop and rec.reason == "max_n" and rec.cohort_size == 0
+    # under way, the cohort's dose is kept even where a decision now would move or suspend
+    rows = _rows([1] * 3) + [dict(dose=2, dlt=1, follow_up=3, eff=0, eff_follow_up=3),
+                             dict(dose=2, dlt=0, follow_up=2, eff=0, eff_follow_up=2)]
+    rec = d.next_dose_tite(rows, window=28, eff_window=56, n_doses=3)
+    assert (rec.dose, rec.cohort_size, rec.reason) == (2, 1, "running")
+    assert any("were it taken now, the design would suspend accrual" in x for x in rec.notes)
+    assert "next: dose 2 (1 patient)" in str(rec)
+    # outcome strings: each cohort given is a decision point (as BOIN12's next_dose), whatever its size
+    assert d.next_dose("1NNN 2NN", n_doses=3).cohort_size == de.BOIN12(max_n=10).next_dose("1NNN 2NN", n_doses=3) \
+        .cohort_size == 3
+
+
+def test_cohort_size_under_a_modifier():
+    d = de.TITEBOIN12(cohort_size=2, max_n=12).stop_when_n_at_dose(6, dose="any")
+    rec = d.next_dose_tite(_rows([1] * 3), window=28, n_doses=3)
+    assert (rec.dose, rec.cohort_size) == (1, 1)
+    rec = d.next_dose_tite(_rows([1] * 4), window=28, n_doses=3)
+    assert rec.cohort_size == 2 and not rec.stop
+
+
+# ------------------------------------------------------------------ headers
+def test_headers_say_what_the_columns_are():
+    """BOIN12's family ranks by a desirability score, printed as 'score' (EffTox's utility stays
+    'utility'); with outcomes pending, the estimates are from the quasi-beta posteriors, so their
+    headers are starred and a note says where and how."""
+    rows = _rows([1] * 3) + [dict(dose=2, dlt=0, follow_up=28, eff=1, eff_follow_up=20),
+                             dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=30),
+                             dict(dose=2, dlt=0, follow_up=14, eff=0, eff_follow_up=14)]
+    d = de.TITEBOIN12(max_n=30)
+    rec = d.next_dose_tite(rows, window=28, eff_window=56, n_doses=3)
+    head = next(x for x in str(rec).splitlines() if x.startswith("dose"))
+    assert head.split() == ["dose", "n", "DLT", "eff", "p_tox*", "p_eff*", "P(tox", "ok)*", "P(eff", "ok)*", "score*",
+                            "acceptable"]
+    note = next(x for x in rec.notes if x.startswith("*:"))
+    assert "dose 2: 1 toxicity and 2 efficacy outcomes pending, ESS_T 2.50, ESS_E 1.79" in note
+    assert "dose 1" not in note.split("(", 1)[1].split(")")[0]
+    # nothing pending: the headers without stars, as BOIN12's
+    rec = d.next_dose_tite(_rows([1] * 3), window=28, eff_window=56, n_doses=3)
+    assert "*" not in str(rec) and " score " in str(rec) and " utility " not in str(rec)
+    eff = de.EffTox().next_dose("1NNN 2ENN")
+    assert " utility " in str(eff) and " score " not in str(eff)
+    assert "column_heads" not in rec.to_dict() and "utility" in rec.to_dict()
+
+
+def test_boin12_prints_its_desirability_score_as_score():
+    text = str(de.BOIN12().next_dose("1ENN 2EBT", n_doses=3))
+    assert " score " in text and " utility " not in text

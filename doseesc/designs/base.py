@@ -182,6 +182,10 @@ class Recommendation:
     notes : tuple of str
         What the recommendation needs said with it (e.g. who is pending while accrual is
         suspended, how to read estimates).
+    column_heads : tuple of (str, str)
+        Phase I/II designs: printed headers replacing the default ones, as (attribute, header)
+        pairs, e.g. ``(("utility", "score"),)`` for a desirability score (BOIN12's family).
+        Printing only: not in :meth:`to_dict` (whose names are the attributes').
     """
 
     dose: int | None
@@ -201,6 +205,13 @@ class Recommendation:
     acceptable: np.ndarray | None = None
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    column_heads: tuple[tuple[str, str], ...] = field(default=(), repr=False)
+
+    #: the default headers of the phase I/II table's columns (``column_heads`` replaces them)
+    EFFICACY_HEADS: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("n_patients", "n"), ("n_dlt", "DLT"), ("n_eff", "eff"), ("p_tox", "p_tox"), ("p_eff", "p_eff"),
+        ("prob_acc_tox", "P(tox ok)"), ("prob_acc_eff", "P(eff ok)"), ("utility", "utility"),
+        ("acceptable", "acceptable"))
 
     def __post_init__(self) -> None:
         # A selection nobody has received is legitimate for some designs (dfcrm's CRM selects the
@@ -215,6 +226,7 @@ class Recommendation:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d.pop("column_heads")  # printing only
         d["warnings"] = list(self.warnings)
         d["notes"] = list(self.notes)
         for k in ("n_patients", "n_dlt", "n_eff"):
@@ -255,17 +267,19 @@ class Recommendation:
         return "\n".join(lines)
 
     def _efficacy_rows(self) -> list[str]:
-        cols = [("n", self.n_patients, "{:d}"), ("DLT", self.n_dlt, "{:d}"), ("eff", self.n_eff, "{:d}"),
-                ("p_tox", self.p_tox, "{:.3f}"), ("p_eff", self.p_eff, "{:.3f}"),
-                ("P(tox ok)", self.prob_acc_tox, "{:.3f}"), ("P(eff ok)", self.prob_acc_eff, "{:.3f}"),
-                ("utility", self.utility, "{:.2f}"), ("acceptable", self.acceptable, "{}")]
+        heads = dict(self.EFFICACY_HEADS)
+        heads.update(dict(self.column_heads))
+        fmts = {"n_patients": "{:d}", "n_dlt": "{:d}", "n_eff": "{:d}", "utility": "{:.2f}", "acceptable": "{}"}
         table = []
-        for head, arr, fmt in cols:
+        for name, _ in self.EFFICACY_HEADS:
+            arr = getattr(self, name)
             if arr is None:
                 continue
+            fmt = fmts.get(name, "{:.3f}")
+            head = heads[name]
             cells = []
             for x in arr:
-                if head == "acceptable":
+                if name == "acceptable":
                     cells.append("yes" if x else "no")
                 elif isinstance(x, (float, np.floating)) and np.isnan(x):
                     cells.append("-")

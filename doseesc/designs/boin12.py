@@ -170,7 +170,7 @@ class BOIN12(Design):
     def _protocol(self, scenario):
         from . import _describe
 
-        return _describe.boin12(self, scenario)
+        return add_waiting(_describe.boin12(self, scenario), scenario)
 
     @property
     def utility_benchmark(self) -> float:
@@ -263,6 +263,7 @@ class BOIN12(Design):
             "prob_acc_eff": beta.sf(self.phi_e, 1 + e, 1 + n - e),
             "utility": np.array([_k.score(low.ipar, low.fpar, low.tab, n[d], y[d], e[d], b[d]) for d in range(D)]),
             "acceptable": acceptable,
+            "column_heads": (("utility", "score"),),  # printed as BOIN12's desirability score; JSON keeps 'utility'
         }
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int], n_eff: Sequence[int] | None = None,
@@ -345,3 +346,19 @@ class BOIN12(Design):
         for r in rows:
             r.setdefault("rds", None)
         return rows
+
+
+def add_waiting(p, scenario):
+    """Protocol ``p`` of a phase I/II design that decides on complete data (BOIN12, EffTox), with
+    what it waits after each cohort under the scenario's time model (:func:`doseesc.timemodel.waiting_text`):
+    a "Waiting for complete data" section (before the selection) and row."""
+    tm = getattr(scenario, "time", None)
+    if tm is None:
+        return p
+    from ..timemodel import waiting_text
+
+    text, row = waiting_text(tm)
+    at = next((i for i, (h, _) in enumerate(p.sections) if h.startswith("Selection")), len(p.sections))
+    p.sections.insert(at, ("Waiting for complete data", text))
+    p.set_row("Waited after each cohort", row)
+    return p

@@ -13,6 +13,7 @@ from .. import _validate as v
 from .._kernels import efftox as _k
 from .._kernels.codes import EFFTOX as _EFFTOX_CODE
 from .base import Design, Lowered, check_counts
+from .boin12 import add_waiting
 
 #: prior (mean, sd) of Thall et al. (2014)'s example, elicited by effective sample size
 THALL2014_PRIORS = dict(alpha_mean=-7.9593, alpha_sd=3.5487, beta_mean=1.5482, beta_sd=3.5018,
@@ -261,7 +262,7 @@ class EffTox(Design):
     >>> rec.dose
     3
     >>> [round(float(x), 2) for x in rec.p_eff]
-    [0.05, 0.26, 0.72, 0.86, 0.91]
+    [0.05, 0.27, 0.73, 0.87, 0.91]
     >>> sc = de.Scenario(p_tox=[0.05, 0.1, 0.15, 0.2, 0.4], target=0.3, p_eff=[0.2, 0.4, 0.6, 0.6, 0.6])
     >>> oc = de.simulate(d.replace(max_n=12), sc, n_trials=20, seed=1)
     >>> oc.n_trials
@@ -326,9 +327,9 @@ class EffTox(Design):
                                                     high=min(v.MAX_PATIENTS, 32767)))
         object.__setattr__(self, "start_dose", v.integer("start_dose", self.start_dose, low=1, high=len(doses)))
         object.__setattr__(self, "utility_at", v.choice("utility_at", self.utility_at, UTILITY_AT))
-        m = v.integer("posterior_points", self.posterior_points, low=1 << 10, high=1 << 20)
-        if m & (m - 1):
-            raise ValueError(f"posterior_points: must be a power of two from 1024 to 1048576, got {m}")
+        m = v.integer("posterior_points", self.posterior_points)
+        if not (1 << 10 <= m <= 1 << 20) or m & (m - 1):  # one message for every value out of the set
+            raise ValueError(f"posterior_points: must be a power of two from 1024 to 1048576 (2^10 to 2^20), got {m}")
         object.__setattr__(self, "posterior_points", m)
 
     @property
@@ -403,7 +404,7 @@ class EffTox(Design):
                    ("Contour points", f"({self.eff0:g}, 0), (1, {self.tox1:g}), ({self.eff_star:g}, "
                                       f"{self.tox_star:g}); p = {self.p:.4f}"),
                    ("Priors", pri), ("Utility", self.utility_at)]
-        return pr
+        return add_waiting(pr, scenario)
 
     # ------------------------------------------------------------ lowering
     def _lower(self, n_doses: int) -> Lowered:
@@ -453,7 +454,7 @@ class EffTox(Design):
         >>> import doseesc as de
         >>> post = de.EffTox().posterior([3, 3, 0, 0, 0], [0, 0, 0, 0, 0], [0, 1, 0, 0, 0], [0, 0, 0, 0, 0])
         >>> round(float(post["p_eff"][2]), 2)
-        0.72
+        0.73
         """
         n, y, e, b = self._check_counts(n_patients, n_dlt, n_eff, n_both)
         return self._summaries(n, y, e, b)

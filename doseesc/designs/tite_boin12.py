@@ -123,11 +123,11 @@ class TITEBOIN12(Design):
     >>> import doseesc as de
     >>> d = de.TITEBOIN12(phi_t=0.35, phi_e=0.25, cohort_size=3, max_n=30)
     >>> data = [dict(dose=1, dlt=0, follow_up=28, eff=1, eff_follow_up=40)] * 3 + \\
-    ...        [dict(dose=2, dlt=0, follow_up=28, eff=0, eff_follow_up=50)] * 2 + \\
+    ...        [dict(dose=2, dlt=0, follow_up=28, eff=1, eff_follow_up=50)] * 2 + \\
     ...        [dict(dose=2, dlt=0, follow_up=20, eff=0, eff_follow_up=20)]
     >>> rec = d.next_dose_tite(data, window=28, eff_window=90, n_doses=4)
-    >>> rec.dose, rec.reason
-    (3, 'running')
+    >>> rec.dose, rec.cohort_size, rec.reason  # a decision at cohort 3's first arrival: its 3 patients
+    (1, 3, 'running')
     >>> tm = de.TimeModel(window=28, rate=3 / 28, eff_window=84)
     >>> sc = de.Scenario([0.05, 0.1, 0.2, 0.4], target=0.35, p_eff=[0.2, 0.4, 0.5, 0.5], time=tm)
     >>> oc = de.simulate(d, sc, n_trials=200, seed=1)
@@ -194,7 +194,18 @@ class TITEBOIN12(Design):
     # ------------------------------------------------------------ live use
     def next_dose_tite(self, data: Any, window: float, eff_window: float | None = None, n_doses: int | None = None,
                        current_dose: int | None = None) -> Recommendation:
-        """Recommend the dose for the patient arriving now, from partially followed data.
+        """Recommend the dose for the patients arriving next, from partially followed data.
+
+        Cohorts are as the simulator (:func:`doseesc._kernels.tite.run_trial`) has them: the
+        patients in order of enrolment, ``cohort_size`` at a time (the last one truncated at
+        ``max_n``); the design decides at the arrival of each cohort's first patient, from the
+        data then, and the cohort's other patients receive that dose as they arrive, with no
+        new decision and no suspension check. So with a multiple of ``cohort_size`` patients
+        enrolled (or none) this is a decision: the dose for the next cohort, ``cohort_size`` =
+        its size (fewer if ``max_n`` leaves fewer), or a suspension or a stop; otherwise the
+        current cohort is under way: ``dose`` = the current dose and ``cohort_size`` = the
+        patients still to join it. A note says which (and, under way, whether a decision taken
+        now would stop or suspend).
 
         Parameters
         ----------
@@ -216,11 +227,17 @@ class TITEBOIN12(Design):
         -------
         Recommendation
             ``dose`` None with ``reason == "suspended"``: do not enrol now, wait for more
-            follow-up. ``p_tox`` / ``p_eff``: y / ESS_T and e / ESS_E per dose; ``utility``:
-            the desirability score; ``acceptable``: admissibility on the quasi-beta posteriors;
-            ``prob_acc_tox`` / ``prob_acc_eff``: P(p_T < phi_T) and P(p_E > phi_E) on them,
-            Beta(1 + y, 1 + ESS_T - y) and Beta(1 + e, 1 + ESS_E - e);
-            ``selected``: BOIN12's OBD from the patients whose both outcomes are known.
+            follow-up. Per dose, on the quasi-beta posteriors Beta(1 + y, 1 + ESS_T - y) and
+            Beta(1 + e, 1 + ESS_E - e) (with nothing pending at a dose, ESS = n: BOIN12's
+            Beta(1, 1) posteriors, so with complete data every field below is
+            :meth:`BOIN12.next_dose`'s): ``p_tox`` / ``p_eff`` their means (1 + y) / (2 +
+            ESS_T) and (1 + e) / (2 + ESS_E); ``prob_acc_tox`` / ``prob_acc_eff`` P(p_T <
+            phi_T) and P(p_E > phi_E); ``utility``: the desirability score (printed as
+            ``score``); ``acceptable``: admissibility of the decision's candidates d - 1, d,
+            d + 1 (d the current dose; before any patient, the start dose), as BOIN12 reports
+            it. With outcomes pending the printed estimate headers carry a ``*`` and a note
+            names the doses and their effective sample sizes. ``selected``: BOIN12's OBD from
+            the patients whose both outcomes are known.
 
         Examples
         --------
@@ -230,47 +247,118 @@ class TITEBOIN12(Design):
         ...         "eff": [0, 0, 0], "eff_follow_up": [28, 10, 5]}
         >>> d.next_dose_tite(data, window=28, eff_window=84, n_doses=3).reason
         'suspended'
+        >>> rec = d.next_dose_tite({k: v[:2] for k, v in data.items()}, window=28, eff_window=84, n_doses=3)
+        >>> rec.dose, rec.cohort_size  # cohort 1 is under way: its third patient gets dose 1 too
+        (1, 1)
         """
         window = v.positive("window", window, "length of the DLT window")
         eff_window = window if eff_window is None else v.positive("eff_window", eff_window,
                                                                   "length of the efficacy window")
-        dose, dlt, fu, eff, efu = _patient_table12(data, window, eff_window, self.max_n)
-        n_doses = self._resolve_n_doses(dose.tolist(), n_doses)
+        table = _patient_table12(data, window, eff_window, self.max_n)
+        n_doses = self._resolve_n_doses(table[0].tolist(), n_doses)  # (its warning points at the caller)
+        return TITEBOIN12._live(self, table, window, eff_window, n_doses, current_dose, decide=None)
+
+    def _live(self, table: tuple, window: float, eff_window: float, n_doses: int, current_dose: int | None,
+              decide: bool | None) -> Recommendation:
+        """:meth:`next_dose_tite` on the checked patient table (:func:`_patient_table12`);
+        ``decide`` True: a decision now whatever the cohorts (the cohorts of an outcome string,
+        :meth:`next_dose`), without the note on cohorts; None: as the simulator's cohorts say."""
+        from scipy import stats
+
+        dose, dlt, fu, eff, efu = table
         if dose.size and dose.max() > n_doses:
             raise ValueError(f"data: dose level {int(dose.max())} is out of range (allowed 1 to {n_doses})")
         low = self.lower(n_doses)
+        npat = int(dose.size)
         if current_dose is None:
-            cur = int(dose[-1]) - 1 if dose.size else int(low.ipar[0])
+            cur = int(dose[-1]) - 1 if npat else int(low.ipar[0])
         else:
             cur = v.integer("current_dose", current_dose, low=1, high=n_doses) - 1
         out = np.zeros((6, n_doses))
         nxt, reason, susp, sel = _k.live12(low.ipar, low.fpar, low.tab, low.rules, low.safety_tab, window, eff_window,
-                                           dose - 1, dlt, fu, eff, efu, dose.size, cur, low.max_n, n_doses,
+                                           dose - 1, dlt, fu, eff, efu, npat, cur, low.max_n, n_doses,
                                            low.n_work, out)
         stop = reason != CONTINUE
+        base = getattr(self, "base", self)  # a Modified design: its base's options
+        cs = int(low.ipar[1])
+        left = int(low.max_n) - npat
+        since = npat % cs
+        under_way = decide is None and since != 0 and left > 0
         notes = []
-        if susp:
-            base = getattr(self, "base", self)  # a Modified design: its base's options
-            notes.append(f"accrual suspended at dose {cur + 1}: too many of its patients have outcomes pending "
-                         f"(toxicity over {base.accrual_suspend:g}, efficacy over {base.eff_suspend:g} of them"
-                         f"{'; or any patient, wait_complete' if base.wait_complete else ''}); enrol again after "
-                         "more follow-up")
+        if under_way:  # the simulator's cohort: no decision before its last patient has arrived
+            first, last = npat - since + 1, min(npat - since + cs, int(low.max_n))
+            would = ("stop (" + STOP_REASONS[reason] + ")") if stop else ("suspend accrual" if susp else "")
+            notes.append(f"cohort {npat // cs + 1} (patients {first}-{last}; cohorts of {cs}) is under way at dose "
+                         f"{cur + 1}: patient{'s' if last > npat + 1 else ''} {npat + 1}"
+                         f"{f'-{last}' if last > npat + 1 else ''} join{'' if last > npat + 1 else 's'} it at that "
+                         "dose on arrival, with no new decision (the design decides at each cohort's first "
+                         f"arrival); the next decision is at the arrival of patient {last + 1}"
+                         + (f" (were it taken now, the design would {would})" if would else ""))
+            nxt, reason, stop, susp = cur, CONTINUE, False, False
+            size = min(cs - since, left)
+        else:
+            size = min(cs, left)
+            if susp:
+                notes.append(f"accrual suspended at dose {cur + 1}: too many of its patients have outcomes pending "
+                             f"(toxicity over {base.accrual_suspend:g}, efficacy over {base.eff_suspend:g} of them"
+                             f"{'; or any patient, wait_complete' if base.wait_complete else ''}); enrol again "
+                             "after more follow-up")
+            elif not stop and decide is None:
+                first, last = npat + 1, npat + size
+                notes.append(f"a decision at the first arrival of cohort {npat // cs + 1} (patients "
+                             f"{first}-{last}; cohorts of {cs}): enrol {'them' if size > 1 else 'it'} at dose "
+                             f"{nxt + 1}; the design decides again at the arrival of patient {last + 1}"
+                             if last < low.max_n else
+                             f"a decision at the first arrival of the last cohort (patient"
+                             f"{f's {first}-{last}' if size > 1 else f' {first}'}; cohorts of {cs}, max_n "
+                             f"{int(low.max_n)}): enrol {'them' if size > 1 else 'it'} at dose {nxt + 1}")
+        # Per-dose summaries on the quasi-beta posteriors (BOIN12's own with nothing pending)
+        idx = dose - 1
+        pend_t = (dlt == 0) & (fu < window)
+        pend_e = (eff == 0) & (efu < eff_window)
+        n = np.bincount(idx, minlength=n_doses).astype(np.int64)
+        y = np.bincount(idx, weights=dlt, minlength=n_doses).astype(np.int64)
+        e = np.bincount(idx, weights=eff, minlength=n_doses).astype(np.int64)
+        ess_t = np.bincount(idx, weights=np.where(pend_t, fu / window, 1.0), minlength=n_doses)
+        ess_e = np.bincount(idx, weights=np.where(pend_e, efu / eff_window, 1.0), minlength=n_doses)
+        m_t = np.bincount(idx, weights=pend_t, minlength=n_doses).astype(np.int64)
+        m_e = np.bincount(idx, weights=pend_e, minlength=n_doses).astype(np.int64)
+        acceptable = np.zeros(n_doses, dtype=bool)
+        if npat == 0:
+            acceptable[int(low.ipar[0])] = True
+        else:
+            for d in range(max(cur - 1, 0), min(cur + 1, n_doses - 1) + 1):
+                acceptable[d] = out[3, d] != 0
+        heads = [("utility", "score")]  # BOIN12's desirability score, not a utility
+        pending = np.flatnonzero(m_t + m_e > 0)
+        if pending.size:
+            heads = [(k, h + "*") for k, h in (("p_tox", "p_tox"), ("p_eff", "p_eff"), ("prob_acc_tox", "P(tox ok)"),
+                                                ("prob_acc_eff", "P(eff ok)"), ("utility", "score"))]
+            where = "; ".join(f"dose {d + 1}: {m_t[d]} toxicity and {m_e[d]} efficacy outcome"
+                              f"{'s' if m_e[d] != 1 else ''} pending, ESS_T {ess_t[d]:.2f}, ESS_E {ess_e[d]:.2f}"
+                              for d in pending)
+            notes.append(f"*: outcomes pending ({where}): at these doses p_tox, p_eff, P(tox ok) and P(eff ok) are "
+                         "from the quasi-beta posteriors Beta(1 + y, 1 + ESS_T - y) and Beta(1 + e, 1 + ESS_E - e) "
+                         "(each pending outcome counts as its follow-up over its window), and the score imputes "
+                         "the pending outcomes; at the other doses they are BOIN12's (Beta(1, 1) priors, complete "
+                         "data)")
         return Recommendation(
             notes=tuple(notes),
             dose=None if (stop or susp) else int(nxt) + 1,
-            cohort_size=0 if (stop or susp) else 1,
+            cohort_size=0 if (stop or susp) else int(size),
             stop=bool(stop),
             reason="suspended" if susp else STOP_REASONS[reason],
             selected=None if sel < 0 else int(sel) + 1,
-            n_patients=np.bincount(dose - 1, minlength=n_doses).astype(np.int64),
-            n_dlt=np.bincount(dose - 1, weights=dlt, minlength=n_doses).astype(np.int64),
-            n_eff=np.bincount(dose - 1, weights=eff, minlength=n_doses).astype(np.int64),
-            p_tox=out[0].copy(),
-            p_eff=out[1].copy(),
+            n_patients=n,
+            n_dlt=y,
+            n_eff=e,
+            p_tox=(1.0 + y) / (2.0 + ess_t),
+            p_eff=(1.0 + e) / (2.0 + ess_e),
+            prob_acc_tox=stats.beta.cdf(base.phi_t, 1 + y, 1 + ess_t - y),
+            prob_acc_eff=stats.beta.sf(base.phi_e, 1 + e, 1 + ess_e - e),
             utility=out[2].copy(),
-            acceptable=out[3] != 0,
-            prob_acc_tox=out[4].copy(),
-            prob_acc_eff=out[5].copy(),
+            acceptable=acceptable,
+            column_heads=tuple(heads),
         )
 
     def next_dose(self, outcomes: str = "", n_doses: int | None = None) -> Recommendation:
@@ -298,22 +386,27 @@ class TITEBOIN12(Design):
             rows.extend({"dose": c.dose, "dlt": int(t), "follow_up": 1.0, "eff": int(e), "eff_follow_up": 1.0}
                         for t, e in zip(c.tox, eff))
 
+        def decide():  # each cohort of the string is a decision point, as in BOIN12's next_dose
+            return TITEBOIN12._live(self, _patient_table12(rows, 1.0, 1.0, low.max_n), 1.0, 1.0, n_doses, None,
+                                    decide=True)
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeviationWarning)
-            rec = self.next_dose_tite(rows, window=1.0, n_doses=n_doses)
+            rec = decide()
             for i, c in enumerate(cohorts):
                 before.append(rec)
                 add(c)
-                rec = self.next_dose_tite(rows, window=1.0, n_doses=n_doses)
+                rec = decide()
                 if rec.stop:
                     stop_at, stop_rec = i, rec
                     break
             if 0 <= stop_at < len(cohorts) - 1:
                 for c in cohorts[stop_at + 1:]:
                     add(c)
-                rec = self.next_dose_tite(rows, window=1.0, n_doses=n_doses)
+                rec = decide()
         rec_dose = np.array([-1 if r.dose is None else r.dose - 1 for r in before], dtype=np.int64)
-        notes = deviations(cohorts, rec_dose, np.zeros(len(before), dtype=np.int64), stop_at,
+        rec_size = np.array([r.cohort_size for r in before], dtype=np.int64)
+        notes = deviations(cohorts, rec_dose, rec_size, stop_at,
                            "" if stop_rec is None else stop_rec.reason)
         warn_deviations(notes)
         if stop_rec is not None and not rec.stop:

@@ -20,7 +20,7 @@ from .. import timemodel as _time
 from .._jit import for_code
 from .._kernels import exact as _exact
 from .._kernels import trial as _trial
-from .._kernels.codes import BACKFILL_CODES, GRADED_CODES, TITE_BOIN, TITE_BOIN12, TITE_CODES
+from .._kernels.codes import BACKFILL_CODES, EFFICACY_CODES, GRADED_CODES, TITE_BOIN, TITE_BOIN12, TITE_CODES
 from .._kernels.rng import make_key
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
@@ -97,6 +97,20 @@ def _progress(total: int, enabled: bool | None, desc: str):
                 delay=0 if enabled else 1.0)
 
 
+def _waits_complete(low: Lowered) -> bool:
+    """Whether the cohort loop runs ``low`` as a phase I/II design that decides on complete data
+    (the kernel's ``dispatch.uses_efficacy`` outside the TITE, backfill and graded loops): what
+    :func:`doseesc.timemodel.waits_complete` says of its design. Under a time model its cohorts
+    wait for complete assessment (:meth:`doseesc.TimeModel.pack`)."""
+    return low.code in EFFICACY_CODES and low.code not in TITE_CODES + BACKFILL_CODES + GRADED_CODES
+
+
+def _time_meta(low: Lowered, scs: list[Scenario]) -> dict:
+    """``meta["waited_window"]`` of a run whose design waits for complete data under a time model."""
+    tm = scs[0].time
+    return {"waited_window": tm.waited()} if tm is not None and _waits_complete(low) else {}
+
+
 def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=None, executor=None,
             threads: int | None = None, start: int = 0) -> TrialRecords:
     """Trials ``start .. n_trials - 1`` under each scenario (one kernel launch per block, not per
@@ -123,7 +137,8 @@ def _run_mc(low: Lowered, scs: list[Scenario], keys: list, n_trials: int, bar=No
     lean = cohort_loop or low.code == TITE_BOIN  # so may TITE-BOIN's own loop (tite.run_batch_boin)
     job = _backends.Job(
         code=low.code, ipar=low.ipar, fpar=low.fpar, tab=low.tab, rules=low.rules, safety_tab=low.safety_tab,
-        tm=_time.pack(scs[0].time), p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
+        tm=_time.pack(scs[0].time, _waits_complete(low)),
+        p_tox=np.ascontiguousarray([sc.p_tox for sc in scs], dtype=np.float64),
         p_ae_cum=np.ascontiguousarray([sc.p_tox + sc.p_ae_array for sc in scs], dtype=np.float64),
         keys=np.array(keys, dtype=np.uint64), per_scenario=n_trials, max_n=low.max_n, n_aux=low.n_aux,
         n_work=low.n_work + low.n_cache, n_doses=low.n_doses, tite=tite,
@@ -358,7 +373,7 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
     finally:
         if bar is not None:
             bar.close()
-    meta = {"seconds": time.perf_counter() - t0, "versions": _versions()}
+    meta = {"seconds": time.perf_counter() - t0, "versions": _versions(), **_time_meta(low, scs)}
     if stream:
         meta["records"] = (f"not kept: {n_trials * len(scs):,} trials summed in blocks of {SUM_BLOCK:,} (records "
                            "need keep_records=True and the memory)")
@@ -446,7 +461,7 @@ def _simulate_to_target(design: Design, scenario, cap, seed, se_target, *, threa
         warnings.warn(f"se_target: {done:,} trials (the n_trials cap) leave the SE of {which} at {ses[which]:.4g}, "
                       f"above the target {target:g}", stacklevel=3)
     rec = _stitch(blocks, S)
-    meta = {"seconds": time.perf_counter() - t0, "versions": _versions(),
+    meta = {"seconds": time.perf_counter() - t0, "versions": _versions(), **_time_meta(low, scs),
             "se_target": {"target": target, "met": met, "headline": list(HEADLINE), "checkpoints": checkpoints}}
     return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
 
