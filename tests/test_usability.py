@@ -319,3 +319,19 @@ def test_cli_errors_name_what_the_user_typed(capsys, monkeypatch):
     code, out, err = run(capsys, "exact", "--design", "boin12", "--truth", "0.05,0.1,0.2,0.3,0.4", "--eff",
                          "0.2,0.3,0.4,0.5,0.5", "--target", "0.35", "--max-n", "12")
     assert code == 2 and err.rstrip().endswith("use doseesc simulate (with --se-target for a stated precision)")
+
+
+def test_tite_boin_live_recommendation_follows_its_cohorts():
+    """TITE-BOIN decides at each cohort's first arrival (its simulator); live use said '1 patient'
+    whatever the cohort size. Now a decision gives a whole cohort, within a cohort the rest of it
+    at its dose, with a note; TITE-CRM (one patient per arrival) is unchanged."""
+    d = de.TITEBOIN(target=0.25, max_n=24, cohort_size=3, n_doses=4)
+    done = [dict(dose=1, dlt=0, follow_up=28)] * 3
+    rec = d.next_dose_tite(done, window=28)
+    assert (rec.dose, rec.cohort_size) == (2, 3)
+    rec = d.next_dose_tite(done + [dict(dose=2, dlt=0, follow_up=5)], window=28)
+    assert (rec.dose, rec.cohort_size, rec.reason) == (2, 2, "running")
+    assert "cohort 2 (patients 4-6; cohorts of 3) is under way at dose 2" in rec.notes[0]
+    assert "would suspend accrual" in rec.notes[0]  # 1 of 1 pending at dose 2 if it decided now
+    crm = de.TITECRM(skeleton=[0.05, 0.1, 0.2, 0.3], target=0.25, max_n=20)
+    assert crm.next_dose_tite(done + [dict(dose=2, dlt=0, follow_up=5)], window=28).cohort_size == 1

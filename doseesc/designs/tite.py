@@ -160,6 +160,23 @@ class _TiteDesign(Design):
         n = np.bincount(dose - 1, weights=1 - gone, minlength=n_doses).astype(np.int64)  # evaluable
         y = np.bincount(dose - 1, weights=dlt, minlength=n_doses).astype(np.int64)
         notes = []
+        # The simulator's cohorts (TITE-BOIN; TITE-CRM has one patient per arrival): the design decides
+        # at each cohort's first arrival, and the cohort's other patients join it at that dose.
+        cs = int(getattr(getattr(self, "base", self), "cohort_size", 1))
+        npat, left = int(dose.size), int(low.max_n) - int(dose.size)
+        since = npat % cs
+        size = min(cs, left)
+        if since and left > 0:  # a cohort under way: no decision before its last patient
+            first, last = npat - since + 1, min(npat - since + cs, int(low.max_n))
+            would = ("stop (" + STOP_REASONS[reason] + ")") if stop else ("suspend accrual" if susp else "")
+            many = last > npat + 1
+            notes.append(f"cohort {npat // cs + 1} (patients {first}-{last}; cohorts of {cs}) is under way at dose "
+                         f"{cur + 1}: the next patient{'s' if many else ''} join{'' if many else 's'} it at that dose "
+                         "on arrival, with no new decision (the design decides at each cohort's first arrival); the "
+                         f"next decision is at the arrival of patient {last + 1}"
+                         + (f" (were it taken now, the design would {would})" if would else ""))
+            nxt, reason, stop, susp = cur, CONTINUE, False, False
+            size = min(cs - since, left)
         if susp:
             notes.append(self._suspension_note(low, dose, dlt, fu, gone, cur, window))
         if not stop and np.any(np.diff(est[~np.isnan(est)]) < 0):
@@ -167,7 +184,7 @@ class _TiteDesign(Design):
         return Recommendation(
             notes=tuple(notes),
             dose=None if (stop or susp) else int(nxt) + 1,
-            cohort_size=0 if (stop or susp) else 1,
+            cohort_size=0 if (stop or susp) else size,
             stop=bool(stop),
             reason="suspended" if susp else STOP_REASONS[reason],
             selected=None if sel < 0 else int(sel) + 1,
