@@ -335,3 +335,9 @@ def test_tite_boin_live_recommendation_follows_its_cohorts():
     assert "would suspend accrual" in rec.notes[0]  # 1 of 1 pending at dose 2 if it decided now
     crm = de.TITECRM(skeleton=[0.05, 0.1, 0.2, 0.3], target=0.25, max_n=20)
     assert crm.next_dose_tite(done + [dict(dose=2, dlt=0, follow_up=5)], window=28).cohort_size == 1
+
+
+def test_toxicity_only_design_says_it_ignores_responses_in_outcomes():
+    rec = de.BOIN(target=0.25, cohort_size=3, max_n=24, n_doses=4).next_dose("1NNE 2EBT")
+    assert rec.n_dlt.tolist()[:2] == [0, 2] and any("decides on DLTs only" in x for x in rec.notes)
+    assert not de.BOIN(target=0.25, cohort_size=3, max_n=24, n_doses=4).next_dose("1NNN 2NTT").notes

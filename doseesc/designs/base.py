@@ -444,6 +444,10 @@ class Design:
         stop = reason != CONTINUE
         notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
         warn_deviations(notes)
+        said = ()
+        if any(any(c.eff) for c in cohorts):  # E and B letters: this design decides on DLTs alone
+            said = (f"{self.label()} decides on DLTs only: the responses in the outcomes (E, B) are not used "
+                    "(E counts as no DLT, B as a DLT)",)
         return Recommendation(
             dose=None if stop else int(nxt) + 1,
             cohort_size=0 if stop else int(c),
@@ -455,6 +459,7 @@ class Design:
             p_tox=est if self.reports_estimates else None,
             beta=None if np.isnan(beta) else float(beta),
             warnings=notes,
+            notes=said,
         )
 
     def _next_dose_eff(self, low: Lowered, cohorts, n_doses: int) -> Recommendation:
