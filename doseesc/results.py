@@ -547,7 +547,7 @@ class OperatingCharacteristics:
         head = f"{label} under {sc.label() if single else f'{len(self.scenarios)} scenarios'} ({how})"
         pm = "" if self.exact else " (SE)"
         unit = f" [{sc.dose_unit}]" if single and sc.dose_unit else ""
-        lines = [head, *_run_lines([self.design], self.meta)]
+        lines = [head, *_run_lines([self.design], self.meta, sc if single else None)]
         ww = self.meta.get("waited_window")
         if ww:  # a phase I/II design that decides on complete data: what each cohort waited
             lines.append(f"each cohort waited {ww['length']:g} time units after its last enrolment: {ww['note']}")
@@ -645,13 +645,57 @@ def _jsonable(x):
     return x
 
 
-def _run_lines(designs, meta: dict) -> list[str]:
+def _changed_options(d) -> str:
+    """A design's options that differ from their defaults (``u2 = 30``), beyond what its label
+    states; '' when none. For a design with composable rules, its base design's options."""
+    import dataclasses
+
+    base = getattr(d, "base", d)
+    if not dataclasses.is_dataclass(base):
+        return ""
+    label = d.label()
+    out = []
+    for f in dataclasses.fields(base):
+        if not f.init or f.name in ("name", "n_doses", "prior") or f.default is dataclasses.MISSING:
+            continue
+        val = getattr(base, f.name)
+        if isinstance(val, np.ndarray) or isinstance(f.default, np.ndarray):
+            continue
+        try:
+            same = val == f.default or (isinstance(val, (tuple, list)) and list(val) == list(f.default or []))
+        except (TypeError, ValueError):
+            same = False
+        text = f"{val:g}" if isinstance(val, float) else str(val)
+        if not same and f"{f.name} {text}" not in label:
+            out.append(f"{f.name} = {text}")
+    return ", ".join(out)
+
+
+def _run_lines(designs, meta: dict, scenario=None) -> list[str]:
     """What was run, under a table's title: the full specification of each design a user named
-    (its name alone hides its rules), and the versions."""
+    (its name alone hides its rules), each design's options changed from their defaults, the
+    scenario's efficacy model and time model where it has them, and the versions."""
     out = []
     for d in designs:
         if getattr(d, "name", None) and hasattr(d, "_auto_label") and d._auto_label() != d.label():
             out.append(f"{d.label()}: {d._auto_label()}")
+        changed = _changed_options(d) if hasattr(d, "label") else ""
+        if changed:
+            out.append(f"{d.label()}, options changed from the defaults: {changed}")
+    if scenario is not None and getattr(scenario, "has_efficacy", False):
+        u = ", ".join(f"{x:g}" for x in scenario.utility_table)
+        assoc = getattr(scenario, "association", "independent")
+        param = getattr(scenario, "association_param", None)
+        out.append(f"efficacy: association {assoc}" + (f" ({param})" if param is not None else "")
+                   + f"; utility of (E no T, neither, both, T no E) = ({u})")
+    tm = getattr(scenario, "time", None) if scenario is not None else None
+    if tm is not None:  # its window, accrual and rate, and every other setting changed from its default
+        import dataclasses
+
+        defaults = {f.name: f.default for f in dataclasses.fields(tm) if f.default is not dataclasses.MISSING}
+        shown = [f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in tm.to_dict().items()
+                 if v is not None and (k in ("window", "accrual", "rate") or defaults.get(k, v) != v)]
+        out.append("time model: " + ", ".join(shown))
     v = meta.get("versions")
     if v:
         out.append(", ".join(f"{k} {x}" for k, x in v.items()))

@@ -254,7 +254,8 @@ def test_tables_say_what_was_run_and_where_a_design_beats_the_benchmark(capsys):
     lines = out.splitlines()
     assert code == 0 and lines[0].startswith("CRM safe under")
     assert lines[1] == "CRM safe: CRM (empiric) + safety stop P(p1 > 0.25) > 0.95"
-    assert lines[2].startswith(f"doseesc {de.__version__}, numpy ") and "numba" in lines[2]
+    assert lines[2] == "CRM safe, options changed from the defaults: cohort_size = 3, max_n = 12"
+    assert lines[3].startswith(f"doseesc {de.__version__}, numpy ") and "numba" in lines[3]
     sc = de.Scenario([0.05, 0.12, 0.30], target=0.2, name="MTD at 2")
     boin = de.BOIN(target=0.2, cohort_size=3, max_n=18)
     text = de.compare([boin], [sc], n_trials=5000, seed=2024).summary()
@@ -341,3 +342,15 @@ def test_toxicity_only_design_says_it_ignores_responses_in_outcomes():
     rec = de.BOIN(target=0.25, cohort_size=3, max_n=24, n_doses=4).next_dose("1NNE 2EBT")
     assert rec.n_dlt.tolist()[:2] == [0, 2] and any("decides on DLTs only" in x for x in rec.notes)
     assert not de.BOIN(target=0.25, cohort_size=3, max_n=24, n_doses=4).next_dose("1NNN 2NTT").notes
+
+
+def test_simulate_table_states_changed_options_efficacy_model_and_time_model(capsys):
+    code, out, err = run(capsys, "simulate", "--design", "boin12", "--truth", "0.05,0.1,0.2", "--eff", "0.2,0.3,0.4",
+                         "--target", "0.3", "--max-n", "12", "--u2", "30", "--association", "gaussian",
+                         "--association-param", "0.3", "--window", "28", "--rate", "0.1", "--eff-window", "90",
+                         "--n-trials", "100")
+    head = out.split("\n\n")[0]
+    assert code == 0 and "options changed from the defaults: u2 = 30, max_n = 12" in head
+    assert "efficacy: association gaussian (0.3); utility of (E no T, neither, both, T no E) = (100, 40, 60, 0)" in head
+    assert "time model: window 28, accrual fixed, rate 0.1, eff_window 90" in head
+    assert "each cohort waited 90 time units" in head
