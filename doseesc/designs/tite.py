@@ -40,6 +40,23 @@ from .interval import BOIN, _bool
 
 
 # ---------------------------------------------------------------------------- live data
+def cohort_under_way_note(npat: int, cs: int, max_n: int, cur: int, reason: int, stop: bool, susp: bool) -> str:
+    """The note of a live recommendation made while a cohort is under way (``npat`` patients
+    enrolled, cohorts of ``cs``, 0-based current dose ``cur``): its other patients join it at that
+    dose with no new decision, as in the simulators of TITE-BOIN and TITE-BOIN12, which decide at
+    each cohort's first arrival; and what a decision taken now would do (``reason``, ``stop``,
+    ``susp`` from the live kernel)."""
+    since = npat % cs
+    first, last = npat - since + 1, min(npat - since + cs, max_n)
+    would = ("stop (" + STOP_REASONS[reason] + ")") if stop else ("suspend accrual" if susp else "")
+    many = last > npat + 1
+    return (f"cohort {npat // cs + 1} (patients {first}-{last}; cohorts of {cs}) is under way at dose {cur + 1}: "
+            f"patient{'s' if many else ''} {npat + 1}{f'-{last}' if many else ''} join{'' if many else 's'} it at "
+            "that dose on arrival, with no new decision (the design decides at each cohort's first arrival); the "
+            f"next decision is at the arrival of patient {last + 1}"
+            + (f" (were it taken now, the design would {would})" if would else ""))
+
+
 def _patient_rows(data: Any, need: tuple, optional: tuple = (), max_n: int = v.MAX_PATIENTS) -> list:
     """The patients of live data as a list of mappings, each with every ``need`` key: from a list
     of dicts or a dict of equal-length columns (``optional`` columns are kept when present)."""
@@ -167,14 +184,7 @@ class _TiteDesign(Design):
         since = npat % cs
         size = min(cs, left)
         if since and left > 0:  # a cohort under way: no decision before its last patient
-            first, last = npat - since + 1, min(npat - since + cs, int(low.max_n))
-            would = ("stop (" + STOP_REASONS[reason] + ")") if stop else ("suspend accrual" if susp else "")
-            many = last > npat + 1
-            notes.append(f"cohort {npat // cs + 1} (patients {first}-{last}; cohorts of {cs}) is under way at dose "
-                         f"{cur + 1}: the next patient{'s' if many else ''} join{'' if many else 's'} it at that dose "
-                         "on arrival, with no new decision (the design decides at each cohort's first arrival); the "
-                         f"next decision is at the arrival of patient {last + 1}"
-                         + (f" (were it taken now, the design would {would})" if would else ""))
+            notes.append(cohort_under_way_note(npat, cs, int(low.max_n), cur, reason, stop, susp))
             nxt, reason, stop, susp = cur, CONTINUE, False, False
             size = min(cs - since, left)
         if susp:

@@ -16,7 +16,7 @@ from .._kernels.codes import CONTINUE, STOP_REASONS, TITE_BOIN12
 from .base import Design, DeviationWarning, Lowered, Recommendation, check_total, deviations, warn_deviations
 from .boin12 import BOIN12
 from .interval import _bool
-from .tite import _flag, _patient_rows
+from .tite import _flag, _patient_rows, cohort_under_way_note
 
 
 def _patient_table12(data: Any, window: float, eff_window: float, max_n: int):
@@ -286,14 +286,7 @@ class TITEBOIN12(Design):
         under_way = decide is None and since != 0 and left > 0
         notes = []
         if under_way:  # the simulator's cohort: no decision before its last patient has arrived
-            first, last = npat - since + 1, min(npat - since + cs, int(low.max_n))
-            would = ("stop (" + STOP_REASONS[reason] + ")") if stop else ("suspend accrual" if susp else "")
-            notes.append(f"cohort {npat // cs + 1} (patients {first}-{last}; cohorts of {cs}) is under way at dose "
-                         f"{cur + 1}: patient{'s' if last > npat + 1 else ''} {npat + 1}"
-                         f"{f'-{last}' if last > npat + 1 else ''} join{'' if last > npat + 1 else 's'} it at that "
-                         "dose on arrival, with no new decision (the design decides at each cohort's first "
-                         f"arrival); the next decision is at the arrival of patient {last + 1}"
-                         + (f" (were it taken now, the design would {would})" if would else ""))
+            notes.append(cohort_under_way_note(npat, cs, int(low.max_n), cur, reason, stop, susp))
             nxt, reason, stop, susp = cur, CONTINUE, False, False
             size = min(cs - since, left)
         else:
