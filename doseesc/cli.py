@@ -1349,7 +1349,8 @@ def make_parser() -> argparse.ArgumentParser:
                     help="html (one self-contained file) or md (Markdown); default: from the --output name, else html")
     rp.add_argument("--path-cohorts", type=_int, metavar="K",
                     help="cohorts in the dose-transition pathway tables, 1 to 3 (default: 3 for cohorts of 1-2 "
-                         "patients, else 2)")
+                         "patients, else 2; phase I/II designs, with 20 outcomes for a cohort of 3: 2 for cohorts of "
+                         "1, else 1)")
     rp.add_argument("--no-figure", action="store_true", help="leave out the comparison figure (default: included)")
     rp.add_argument("--progress", dest="progress", action="store_true", default=None,
                     help="always show progress (default: on a terminal)")

@@ -493,9 +493,12 @@ def pathway_table(design, n_doses: int, cohorts: int | None = None) -> tuple[lis
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        if cohorts is None:
+        if cohorts is None:  # about 10-400 rows: a phase I/II cohort of 3 has 20 outcomes, a DLT-only one 4
             first = dose_paths(design, 1, n_doses=n_doses)[0]
-            cohorts = 3 if first.cohort_size <= 2 else 2
+            if getattr(design, "uses_efficacy", False):
+                cohorts = 2 if first.cohort_size <= 1 else 1
+            else:
+                cohorts = 3 if first.cohort_size <= 2 else 2
         nodes = dose_paths(design, cohorts, n_doses=n_doses)
     by_outcomes = {n.outcomes: n for n in nodes}
     leaves = [n for n in nodes if n.depth == cohorts or (n.stop and n.depth > 0)]
@@ -849,7 +852,8 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
     title : str, optional
         Default: "Dose-escalation design report" and the run file's name.
     path_cohorts : int, optional
-        Cohorts in the pathway tables (1 to 3; default 3 for cohorts of 1-2 patients, else 2).
+        Cohorts in the pathway tables (1 to 3; default 3 for cohorts of 1-2 patients, else 2; for a
+        phase I/II design, whose cohort of 3 has 20 outcomes, 2 for cohorts of 1, else 1).
     figure : bool
         Include the comparison figure (needs matplotlib; without it the report says so).
 
@@ -987,7 +991,8 @@ def whatif_report(res, *, path_cohorts: int | None = None) -> Report:
     ----------
     res : doseesc._whatif.WhatIfResult
     path_cohorts : int, optional
-        Cohorts in the pathway tables (1 to 3; default 3 for cohorts of 1-2 patients, else 2).
+        Cohorts in the pathway tables (1 to 3; default 3 for cohorts of 1-2 patients, else 2; for a
+        phase I/II design, whose cohort of 3 has 20 outcomes, 2 for cohorts of 1, else 1).
 
     Returns
     -------

@@ -342,3 +342,15 @@ time = { window = 28, rate = 0.1, eff_window = 90 }
     _, header, rows, _ = md_table(md, "Differences from design 1")
     assert re.fullmatch(r"[-+][0-9.]+ \([0-9.]+\)", rows[0][col(header, "correct OBD selection (% points)")])
     assert "no reference for correct OBD selection" in md
+
+
+def test_phase12_pathway_tables_default_to_the_first_cohort():
+    """A phase I/II cohort of 3 has 20 outcomes: two cohorts made a 400-row table per design; the
+    default is now the first cohort (20 rows), and --path-cohorts still asks for more."""
+    from doseesc.report import pathway_table
+
+    d = de.BOIN12(max_n=12)
+    header, rows, k, n_paths = pathway_table(d, 3)
+    assert k == 1 and len(rows) == 20 and header == ["start", "cohort 1"]
+    assert pathway_table(d, 3, 2)[2] == 2 and len(pathway_table(d, 3, 2)[1]) > 100
+    assert pathway_table(de.BOIN(target=0.3, cohort_size=3, max_n=12), 3)[2] == 2  # DLT-only designs as before
