@@ -49,6 +49,25 @@ def _shade_mtd(ax, sc, label: bool = False) -> None:
                    label="true MTD" if label and c == correct[0] else None)
 
 
+OBD_COLOR = "#7B3294"  # the true OBD's hatching
+EFF_COLOR = "#1B7837"  # the true response curve
+
+
+def _mark_obd(ax, sc, label: bool = False) -> None:
+    """Hatch the true OBD's doses of a scenario with efficacy (over the MTD's shading, so a dose that is
+    both stays readable as both)."""
+    if not (isinstance(sc, Scenario) and sc.has_efficacy):
+        return
+    obd = sc.obd_doses - 1
+    for c in obd:
+        ax.axvspan(c - 0.45, c + 0.45, facecolor="none", edgecolor=OBD_COLOR, hatch="///", lw=0, alpha=0.6,
+                   label="true OBD" if label and c == obd[0] else None)
+
+
+def _num(x: float) -> str:
+    return f"{x:.3g}"
+
+
 def _selection_panel(ax, sc, ocs, names, z: float, n_doses: int, none: bool = True) -> None:
     """The percentage of trials selecting each dose (and none), one bar per design, doses labelled
     by their values and unit; x from -0.6 to the last position + 0.6 of ``n_doses`` doses (so rows
@@ -203,6 +222,12 @@ def run_figure(designs, scenarios, results):
     Carlo results). The true MTD's doses are shaded. Dose values and their unit label every
     x axis.
 
+    A scenario with efficacy (``p_eff``; phase I/II designs aim at the optimal biological dose)
+    also shows its true response probability per dose on the same probability axis as the DLT
+    curve (a green line with square markers; the minimum response ``eff_min`` dotted if given),
+    its true utility per dose and OBD in the row title, and the true OBD's doses hatched in every
+    panel of its row. A run without efficacy draws exactly what it drew before.
+
     Parameters
     ----------
     designs : list of Design
@@ -235,7 +260,10 @@ def run_figure(designs, scenarios, results):
     offsets = (np.arange(k) - (k - 1) / 2) * width
     exact = all(results[i][j].exact for i in range(k) for j in range(S))
     z = 0.0 if exact else 1.96
-    pmax = max(float(sc.p_tox.max()) for sc in scenarios)
+    eff = [sc.has_efficacy for sc in scenarios]
+    # the response curves (and a minimum response) share the probability axis with the DLT curves
+    pmax = max([float(sc.p_tox.max()) for sc in scenarios]
+               + [max(float(sc.p_eff.max()), sc.eff_min or 0.0) for sc in scenarios if sc.has_efficacy])
     ptop = 0.6 if pmax <= 0.55 and max(sc.target for sc in scenarios) <= 0.55 else 1.0
     nmax = max(float(np.max(results[i][j].n_patients + z * results[i][j].se("n_patients")))
                for i in range(k) for j in range(S))
@@ -247,20 +275,37 @@ def run_figure(designs, scenarios, results):
         for c in correct:
             ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0,
                        label="true MTD" if c == correct[0] else None)
+        _mark_obd(ax, sc, label=True)
         ax.plot(x, sc.p_tox, "o-", color="#333333", label="true P(DLT)")
+        if eff[j]:
+            ax.plot(x, sc.p_eff, "s-", color=EFF_COLOR, label="true P(response)")
+            if sc.eff_min is not None:
+                ax.axhline(sc.eff_min, color=EFF_COLOR, ls=":", lw=1.2, label=f"min. response {sc.eff_min:g}")
         ax.axhline(sc.target, color="#C44E52", ls="--", lw=1.2, label=f"target {sc.target:g}")
         ax.set_xticks(x, labels)
         ax.set_xlim(-0.6, D - 0.4)
         ax.set_ylim(0, ptop)
         ax.set_xlabel(unit)
-        ax.set_ylabel("true P(DLT) (probability)")
-        ax.set_title(f"S{j + 1}: {sc.label()}"[:60], fontsize=9, loc="left")
-        ax.legend(fontsize=7, frameon=False, loc="upper left")
+        title = f"S{j + 1}: {sc.label()}"[:60]
+        if eff[j]:
+            ax.set_ylabel("true P(DLT), P(response) (probability)")
+            obd = sc.obd_doses - 1
+            where = ", ".join(labels[c] for c in obd) + (f" {sc.dose_unit}" if sc.dose_unit else "")
+            title += (f"\ntrue utility {', '.join(_num(u) for u in sc.true_utility)}; "
+                      + (f"OBD {'dose' if sc.doses is not None else 'level'} {where}" if obd.size else "no OBD"))
+        else:
+            ax.set_ylabel("true P(DLT) (probability)")
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.legend(fontsize=7, frameon=False, loc="best" if eff[j] else "upper left")
         _selection_panel(axes[j, 1], sc, [results[i][j] for i in range(k)],
                          [f"{i + 1}. {designs[i].label()}" for i in range(k)], z, D)
+        if eff[j]:
+            _mark_obd(axes[j, 1], sc)
+            axes[j, 1].set_xlabel(unit + " selected (as MTD or OBD)")
         ax = axes[j, 2]
         for c in correct:
             ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0)
+        _mark_obd(ax, sc)
         for i in range(k):
             oc = results[i][j]
             err = z * oc.se("n_patients") if z else None
@@ -274,9 +319,18 @@ def run_figure(designs, scenarios, results):
         ax.grid(axis="y", alpha=0.3)
     handles, names = axes[0, 1].get_legend_handles_labels()
     how = "exact" if exact else f"{results[0][0].n_trials:,} simulated trials each; error bars: 95% CI"
-    fig.suptitle(f"{k} design{'s' if k != 1 else ''} under {S} scenario{'s' if S != 1 else ''} ({how}); shaded: "
-                 "the true MTD", fontsize=10)
-    fig.legend(handles, names, loc="outside lower center", ncol=min(k, 4), fontsize=8, frameon=False)
+    marks = "shaded: the true MTD"
+    if any(eff):
+        from matplotlib.patches import Patch
+
+        marks += "; hatched: the true OBD (optimal biological dose: the phase I/II designs' aim)"
+        handles = [*handles, Patch(color="#2a9d8f", alpha=0.15, lw=0),
+                   Patch(facecolor="none", edgecolor=OBD_COLOR, hatch="///", lw=0, alpha=0.6)]
+        names = [*names, "true MTD (shaded)", "true OBD (hatched)"]
+    fig.suptitle(f"{k} design{'s' if k != 1 else ''} under {S} scenario{'s' if S != 1 else ''} ({how}); {marks}",
+                 fontsize=10)
+    fig.legend(handles, names, loc="outside lower center", ncol=min(k, 4) if not any(eff) else min(k + 2, 4),
+               fontsize=8, frameon=False)
     return fig
 
 

@@ -964,8 +964,12 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
         except ValueError as exc:  # matplotlib missing
             r.paragraph(f"No figure: {exc}.")
         else:
-            r.figure(fig, "Per scenario (rows): the true DLT curve and target, the percentage of trials selecting "
-                          "each dose and the mean patients per dose, for every design; the same scales in every row"
+            eff = any(getattr(sc, "has_efficacy", False) for sc in scenarios)
+            r.figure(fig, "Per scenario (rows): the true DLT curve and target"
+                          + (" (with efficacy: the true response curve, the true utility per dose in the row's title, "
+                             "and the true OBD hatched in every panel; the true MTD is shaded)" if eff else "")
+                          + ", the percentage of trials selecting each dose and the mean patients per dose, for every "
+                            "design; the same scales in every row"
                           + ("." if exact else "; error bars are 95% Monte Carlo confidence intervals."))
     else:
         r.paragraph("Figure not requested.")
