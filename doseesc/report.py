@@ -944,7 +944,7 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
                         cells.append("")
                 rows.append([f"S{j + 1}", str(n), f"{100 * b.pcs:.1f} ({100 * b.se('pcs'):.1f})", *cells])
                 if above:
-                    caveats.append(f"S{j + 1}: " + _benchmark_caveat(above, n, scenarios[j]).removeprefix("note: "))
+                    caveats.append(f"S{j + 1}: " + _benchmark_caveat(above, b, scenarios[j]).removeprefix("note: "))
         r.table(["scenario", "patients", "benchmark PCS %", *[f"design {i + 1} minus it" for i in range(len(designs))]],
                 rows, caption="The complete-information benchmark (O'Quigley, Paoletti & Maccario 2002) on the same "
                               "simulated patients: the dose closest to the target if every patient's outcome were "

@@ -809,5 +809,6 @@ def test_report_says_where_a_design_exceeds_the_benchmark(tmp_path, capsys):
     out = tmp_path / "bm.md"
     assert main(["report", str(run_file), "--format", "md", "--no-figure", "-o", str(out)]) == 0
     text = " ".join(out.read_text().split())
-    assert "S1: design 1 exceeds the benchmark by more than 4 SE here" in text and "(here 0.08 and 0.10 away)" in text
+    assert "S1: design 1 exceeds the benchmark by more than 4 SE here" in text and (
+        "against distances from the target of 0.08 (dose 2) and 0.10 (dose 3)") in text
     assert "S2: design 1 exceeds" not in text

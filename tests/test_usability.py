@@ -261,7 +261,12 @@ def test_tables_say_what_was_run_and_where_a_design_beats_the_benchmark(capsys):
     text = de.compare([boin], [sc], n_trials=5000, seed=2024).summary()
     assert "5,000 trials per design and scenario, seed 2024" in text.splitlines()[0]
     assert "note: BOIN (target 0.2) exceeds the benchmark by more than 4 SE here" in text
-    assert "(here 0.08 and 0.10 away)" in text
+    # why, in the benchmark's own numbers: its per-dose SE against the two nearest doses' distances,
+    # and how often it selected another dose (from the benchmark itself)
+    b = de.optimal_benchmark(sc, 18, n_trials=5000, seed=2024)
+    assert ("from 18 patients alone (SE 0.08 at the true MTD, dose 2), against distances from the target of 0.08 "
+            "(dose 2) and 0.10 (dose 3): it selected another dose in "
+            f"{100 * (1 - b.pcs):.0f}% of trials (dose 3 {100 * b.selection[2]:.0f}%, dose 1") in text
     # no note where the design does not exceed it
     safe = de.Scenario([0.02, 0.04, 0.08], target=0.2)
     assert "exceeds the benchmark" not in de.compare([boin], [safe], n_trials=2000, seed=2024).summary()
