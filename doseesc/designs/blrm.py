@@ -339,6 +339,27 @@ def _floats(name: str, value: Any, size: int | None = None) -> tuple:
     return tuple(float(x) for x in arr)
 
 
+#: largest |prior mean| of log alpha (logit P(DLT) at d_ref: 20 is P = 2e-9) and of log beta (the
+#: slope exp(10) = 22026 per unit of log dose); beyond these the prior says P(DLT) is 0 or 1
+PRIOR_MEAN_MAX = (20.0, 10.0)
+#: prior SD ranges of log alpha and log beta: the grid spans each mean +- 9 SDs, and exp(log beta)
+#: over that box must stay representable (log beta SD 5: slopes from e^-45 to e^45 around the mean)
+PRIOR_SD_RANGES = ((1e-3, 20.0), (1e-3, 5.0))
+
+
+def _check_prior_scale(mean_field: str, sd_field: str, means: np.ndarray, sds: np.ndarray) -> None:
+    """Bound the prior means and SDs of (log alpha, log beta) (per mixture component)."""
+    for j, par in enumerate(("log alpha", "log beta")):
+        m = means[:, j]
+        if np.any(np.abs(m) > PRIOR_MEAN_MAX[j]):
+            raise ValueError(f"{mean_field}: the {par} means must be finite numbers with |value| <= "
+                             f"{PRIOR_MEAN_MAX[j]:g}, got {m.tolist()}")
+        lo, hi = PRIOR_SD_RANGES[j]
+        sd = sds[:, j]
+        if np.any(sd < lo) or np.any(sd > hi):
+            raise ValueError(f"{sd_field}: the {par} SDs must be from {lo:g} to {hi:g}, got {sd.tolist()}")
+
+
 @dataclass(frozen=True)
 class PriorComponents:
     """A mixture of bivariate normal priors on (log alpha, log beta), as the design uses it.
@@ -398,6 +419,8 @@ def _prior_from_fields(d: BLRM) -> PriorComponents:
         raise ValueError(f"prior_weights: must be > 0, got {list(w)}")
     if np.any(sds <= 0):
         raise ValueError(f"prior_sd: must be > 0, got {sds.ravel().tolist()}")
+    _check_prior_scale("prior" if d.prior is not None else "prior_mean", "prior" if d.prior is not None
+                       else "prior_sd", means, sds)
     if any(not -1 < r < 1 for r in corrs):
         raise ValueError(f"prior_corr: must be strictly between -1 and 1, got {list(corrs)}")
     tot = sum(w)
@@ -450,7 +473,8 @@ class BLRM(Design):
     prior_mean, prior_sd : sequence of float
         ``prior_mean``: means, ``prior_sd``: standard deviations of ``(log alpha, log beta)``;
         ``2 K`` numbers for a mixture of K (``m_a1, m_b1, m_a2, m_b2, ...``). Default: the weakly
-        informative ``N(logit(0.2), 2^2)`` and ``N(0, 1)``.
+        informative ``N(logit(0.2), 2^2)`` and ``N(0, 1)``. Means: |log alpha| <= 20, |log beta|
+        <= 10; SDs: log alpha 0.001 to 20, log beta 0.001 to 5.
     prior_corr : float or sequence of float
         Correlation of log alpha and log beta (one per component).
     prior_weights : sequence of float, optional

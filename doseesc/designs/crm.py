@@ -30,6 +30,10 @@ RANGE_SD = 10.0
 SAFETY_STEP = {"empiric": 0.08, "logistic": 0.04}
 #: dfcrm's optimisation interval for the maximum likelihood estimate
 MLE_RANGE = 10.0
+#: logistic intercept a0: the scaled doses are about -a0, so the posterior of beta narrows like 1 / a0
+#: and the model degenerates as a0 grows (at 1e300 every p is 0 or 1); a skeleton needs a0 >
+#: logit(max skeleton), and expit(10) = 0.99995 leaves room for any skeleton in practice
+INTERCEPT_RANGE = (-10.0, 10.0)
 #: simulations keep a decision cache (``_kernels/cache.py``) for designs with up to this many doses
 CACHE_MAX_DOSES = 40
 
@@ -117,7 +121,7 @@ class CRM(Design):
     prior_sd : float
         Prior standard deviation of beta (> 0); dfcrm's default ``sqrt(1.34)``.
     intercept : float
-        Logistic intercept ``a0``. It must exceed ``logit(max(skeleton))``, so that every
+        Logistic intercept ``a0``, from -10 to 10. It must exceed ``logit(max(skeleton))``, so that every
         scaled dose ``x_d`` is negative: then every ``p_d`` decreases in beta and stays below
         ``expit(a0)``, which is what makes "closest to target" and the restrictions coherent
         (dfcrm refuses the same set-ups). Ignored by the empiric model.
@@ -211,7 +215,8 @@ class CRM(Design):
         sd = v.in_range("prior_sd", self.prior_sd, *v.PRIOR_SD_RANGE, "prior SD of beta; dfcrm's default is "
                         "sqrt(1.34) = 1.16")
         object.__setattr__(self, "prior_sd", sd)
-        a0 = v.number("intercept", self.intercept)
+        a0 = v.in_range("intercept", self.intercept, *INTERCEPT_RANGE, "the logistic working model's a0; dfcrm's "
+                        "default is 3")
         if self.model == "logistic" and not a0 > float(_logit(sk[-1])):
             raise ValueError(
                 f"intercept: must exceed logit(max skeleton) = {float(_logit(sk[-1])):.4g} so that every scaled "
@@ -324,6 +329,13 @@ class CRM(Design):
         nodes = anchor + h * np.arange(K)
         return nodes, h, jstar
 
+    def _max_step(self) -> float:
+        """The kernel's largest sub-lattice step (``_kernels.crm.max_step``, whose logistic bound
+        assumes a0 > 0); for a0 <= 0, 0: no sub-lattice (stride 1), as any negative value gives."""
+        if self.model == "logistic" and self.intercept <= 0:
+            return 0.0
+        return _k.max_step(_k.EMPIRIC if self.model == "empiric" else _k.LOGISTIC, self.intercept)
+
     def _lower(self, n_doses: int) -> Lowered:
         D = len(self.skeleton)
         nodes, h, jstar = self._grid()
@@ -361,7 +373,7 @@ class CRM(Design):
         fpar[_k.F_PRIOR_SD] = self.prior_sd
         fpar[_k.F_LO] = nodes[0]
         fpar[_k.F_HI] = nodes[-1]
-        fpar[_k.F_HMAX] = _k.max_step(_k.EMPIRIC if self.model == "empiric" else _k.LOGISTIC, self.intercept)
+        fpar[_k.F_HMAX] = self._max_step()
         fpar[_k.F_DOSE:_k.F_DOSE + D] = self.skeleton
         fpar[_k.F_DOSE + D:_k.F_DOSE + 2 * D] = xd
         fpar[_k.F_DOSE + 2 * D:_k.F_DOSE + 3 * D - 1] = self._boundaries()
@@ -531,10 +543,10 @@ def crm_skeleton(halfwidth: float, target: float, nu: int, n_doses: int, model: 
     hw = v.number("halfwidth", halfwidth)
     if not (hw > 0 and 0 < target - hw and target + hw < 1):
         raise ValueError(f"halfwidth: must be > 0 with target -+ halfwidth inside (0, 1), got {halfwidth!r}")
-    n_doses = v.integer("n_doses", n_doses, low=1)
+    n_doses = v.integer("n_doses", n_doses, low=1, high=v.MAX_DOSES)
     nu = v.integer("nu", nu, low=1, high=n_doses)
     model = v.choice("model", model, MODELS)
-    a0 = v.number("intercept", intercept)
+    a0 = v.in_range("intercept", intercept, *INTERCEPT_RANGE, "the logistic working model's a0; dfcrm's default is 3")
     lo, hi = target - hw, target + hw
     x = np.empty(n_doses)  # scaled doses: log s (empiric) or logit(s) - a0 (logistic)
     if model == "empiric":
@@ -550,6 +562,22 @@ def crm_skeleton(halfwidth: float, target: float, nu: int, n_doses: int, model: 
         x[k - 1] = flo * x[k] / fhi
     for k in range(nu - 1, n_doses - 1):
         x[k + 1] = fhi * x[k] / flo
-    if model == "empiric":
-        return np.exp(x)
-    return _expit(a0 + x)
+    sk = np.exp(x) if model == "empiric" else _expit(a0 + x)
+    _check_skeleton_range(sk, hw, target, nu)
+    return sk
+
+
+def _check_skeleton_range(sk: np.ndarray, hw: float, target: float, nu: int) -> None:
+    """Refuse a calibrated skeleton that reached 0 or 1, or stopped increasing, in double precision:
+    the spacing is geometric in the scaled dose, so far from ``nu`` the values saturate."""
+    what = f"with halfwidth {hw:g}, target {target:g} and the prior MTD at dose {nu} (nu)"
+    up = next((k for k in range(nu, sk.size) if not (sk[k] > sk[k - 1] and sk[k] < 1)), None)
+    if up is not None:
+        fault = "P(DLT) = 1" if sk[k := up] >= 1 else "the same P(DLT) as the dose below"
+        raise ValueError(f"n_doses: {what}, dose {k + 1} onward would have {fault} in double precision; use at most "
+                         f"{k} doses (or a smaller halfwidth, or a higher nu)")
+    down = next((k for k in range(nu - 2, -1, -1) if not (0 < sk[k] < sk[k + 1])), None)
+    if down is not None:
+        fault = "P(DLT) = 0" if sk[k := down] <= 0 else "the same P(DLT) as the dose above"
+        raise ValueError(f"nu: {what}, dose {k + 1} and below would have {fault} in double precision; use nu <= "
+                         f"{nu - k - 1} (or a smaller halfwidth)")

@@ -86,6 +86,20 @@ def parse_graded(outcomes: str, n_grades: int, n_doses: int | None = None) -> li
     return out
 
 
+def _scores(value) -> tuple:
+    """The toxicity score of each worst AE grade 0, 1, ..., G: 2 to 11 non-negative numbers with a
+    positive maximum, non-decreasing in grade (a worse AE never scores less)."""
+    s = v.numbers("scores", value, max_len=11)
+    if s.ndim != 1 or s.size < 2 or not np.all(np.isfinite(s)) or np.any(s < 0) or s.max() <= 0:
+        raise ValueError(f"scores: expected 2 to 11 non-negative numbers (grades 0, 1, ...) with a positive "
+                         f"maximum, got {value!r}")
+    if np.any(np.diff(s) < 0):
+        shown = "(" + ", ".join(f"{x:g}" for x in s) + ")"
+        raise ValueError(f"scores: must be non-decreasing in grade (0 <= score of grade 0 <= score of grade 1 <= "
+                         f"...; a worse adverse event never scores less), got {shown}")
+    return tuple(float(x) for x in s)
+
+
 def _live(design, outcomes: str, n_doses: int | None):
     """Shared part of the graded designs' ``next_dose``: parse, resolve the number of doses and
     tally patients, summed normalized scores and DLTs (grade >= LIVE_DLT_GRADE) per dose."""
@@ -114,7 +128,7 @@ class gBOIN(Design):
         As for :class:`doseesc.BOIN` (``max_n`` = ``ncohort * cohortsize``).
     scores : sequence of float
         Score of each worst AE grade 0, 1, ..., G (G = the scenario's number of grades),
-        non-negative with a positive maximum; divided by the maximum. The graded scenario
+        non-negative, non-decreasing in grade, with a positive maximum; divided by the maximum. The graded scenario
         (``Scenario.from_grades``) must have G grades. TITEgBOIN's four categories with scores
         ``(0, 0.5, 1, 1.5)`` are ``scores=(0, 0, 0.5, 1, 1.5)`` on grades 0-4 (grade 1 scores 0).
     p_saf, p_tox, cutoff_eli, extrasafe, offset, n_earlystop
@@ -167,11 +181,7 @@ class gBOIN(Design):
         object.__setattr__(self, "cohort_size", v.integer("cohort_size", self.cohort_size, low=1))
         object.__setattr__(self, "max_n", v.integer("max_n", self.max_n, low=self.cohort_size, high=v.MAX_PATIENTS))
         object.__setattr__(self, "start_dose", v.integer("start_dose", self.start_dose, low=1))
-        s = v.numbers("scores", self.scores, max_len=11)
-        if s.ndim != 1 or s.size < 2 or not np.all(np.isfinite(s)) or np.any(s < 0) or s.max() <= 0:
-            raise ValueError(f"scores: expected 2 to 11 non-negative numbers (grades 0, 1, ...) with a positive "
-                             f"maximum, got {self.scores!r}")
-        object.__setattr__(self, "scores", tuple(float(x) for x in s))
+        object.__setattr__(self, "scores", _scores(self.scores))
         phi1 = 0.6 * t if self.p_saf is None else v.number("p_saf", self.p_saf)
         phi2 = 1.4 * t if self.p_tox is None else v.number("p_tox", self.p_tox)
         if not 0 < phi1 <= 0.9 * t * (1 + 1e-12):
@@ -375,11 +385,7 @@ class QuasiCRM(CRM):
         CRM.__post_init__(self)
         if self.x0 is not None or self.model_safety_threshold is not None:
             raise ValueError("x0: QuasiCRM has no two-stage start or model safety rule (use CRM for those)")
-        s = v.numbers("scores", self.scores, max_len=11)
-        if s.ndim != 1 or s.size < 2 or not np.all(np.isfinite(s)) or np.any(s < 0) or s.max() <= 0:
-            raise ValueError(f"scores: expected 2 to 11 non-negative numbers (grades 0, 1, ...) with a positive "
-                             f"maximum, got {self.scores!r}")
-        object.__setattr__(self, "scores", tuple(float(x) for x in s))
+        object.__setattr__(self, "scores", _scores(self.scores))
 
     @property
     def n_scores(self) -> int:

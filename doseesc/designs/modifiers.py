@@ -78,6 +78,29 @@ class Modified(Design):
         if self.select_min_n is not None:
             object.__setattr__(self, "select_min_n", v.integer("select_min_n", self.select_min_n, low=1,
                                                                high=v.MAX_PATIENTS))
+            self._check_select_min_n(self.max_n)
+
+    def _check_select_min_n(self, max_n: int | None) -> None:
+        """``select_min_n`` must be reachable: a dose with fewer patients is never selected, so with
+        more than any dose can hold no trial would select a dose. ``max_n``: the trial's maximum
+        sample size (None: not known before lowering)."""
+        from .backfill import Backfill
+        from .threep3 import ThreePlusThree
+
+        k = self.select_min_n
+        if isinstance(self.base, ThreePlusThree):
+            most, what = 6, "6 (the 3+3 treats at most 6 patients at a dose)"
+        elif max_n is None:
+            return
+        elif isinstance(self.base, Backfill):
+            most = max_n + self.base.cap + 1
+            what = f"{most} (with backfill a dose holds at most max_n {max_n} + cap {self.base.cap} + 1 patients)"
+        else:
+            most = max_n
+            capped = self.stop_at is not None and self.stop_at <= max_n and getattr(self.base, "max_n", None) != max_n
+            what = f"stop_at_n ({max_n})" if capped else f"max_n ({max_n})"
+        if k > most:
+            raise ValueError(f"select_min_n: must be at most {what}, got {k} (no dose could ever be selected)")
 
     # the wrapped design's identity
     @property
@@ -205,6 +228,8 @@ class Modified(Design):
         rules[0] = int(self.dont_skip)
         rules[5] = 0 if self.select_min_n is None else self.select_min_n
         max_n = low.max_n if self.stop_at is None else min(low.max_n, self.stop_at)
+        if self.select_min_n is not None:  # a design without max_n (the 3+3): known only now
+            self._check_select_min_n(max_n)
         if self.stop_n_at_dose is not None:
             rules[1] = self.stop_n_at_dose
             rules[2] = ("recommended", "current", "any").index(self.n_at_dose_of)

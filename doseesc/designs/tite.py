@@ -36,6 +36,7 @@ from .base import (
     deviations,
     warn_deviations,
 )
+from .crm import INTERCEPT_RANGE
 from .interval import BOIN, _bool
 
 
@@ -60,7 +61,11 @@ def cohort_under_way_note(npat: int, cs: int, max_n: int, cur: int, reason: int,
 def _patient_rows(data: Any, need: tuple, optional: tuple = (), max_n: int = v.MAX_PATIENTS) -> list:
     """The patients of live data as a list of mappings, each with every ``need`` key: from a list
     of dicts or a dict of equal-length columns (``optional`` columns are kept when present)."""
+    allowed = ", ".join((*need, *optional))
     if isinstance(data, Mapping):
+        unknown = [k for k in data if k not in need and k not in optional]
+        if unknown:  # a misspelt column would silently lose its data
+            raise ValueError(f"data: unknown column {unknown[0]!r}; allowed: {allowed}")
         missing = [k for k in need if k not in data]
         if missing:
             raise ValueError(f"data: missing column {missing[0]!r} (need {', '.join(need)})")
@@ -77,15 +82,23 @@ def _patient_rows(data: Any, need: tuple, optional: tuple = (), max_n: int = v.M
             raise ValueError(f"data: expected a list of patient records or a dict of columns, got {data!r}") from None
     check_total(len(rows), max_n, "data")
     for i, r in enumerate(rows):
-        if not isinstance(r, Mapping) or any(k not in r for k in need):
-            raise ValueError(f"data: patient {i + 1} must have {', '.join(need)}, got {r!r}")
+        if not isinstance(r, Mapping):
+            raise ValueError(f"data: patient {i + 1} must be a mapping (a dict with keys {allowed}), got a "
+                             f"{type(r).__name__} {v._short(r)}")
+        unknown = [k for k in r if k not in need and k not in optional]
+        if unknown:  # a misspelt key would silently lose its data
+            raise ValueError(f"data: patient {i + 1} has unknown key {unknown[0]!r}; allowed: {allowed}")
+        if any(k not in r for k in need):
+            raise ValueError(f"data: patient {i + 1} must have {', '.join(need)}, got {v._short(r, 120)}")
     return rows
 
 
 def _patient_table(data: Any, window: float, max_n: int = v.MAX_PATIENTS
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(dose 1-based, dlt 0/1, follow-up, dropped 0/1) arrays from a list of dicts or a dict of arrays."""
-    rows = _patient_rows(data, ("dose", "dlt", "follow_up"), ("dropped",), max_n)
+    # efficacy columns are accepted (and ignored) so that one phase I/II data set can be given to a
+    # toxicity-only design too; any other key is refused as a likely misspelling
+    rows = _patient_rows(data, ("dose", "dlt", "follow_up"), ("dropped", "eff", "eff_follow_up"), max_n)
     dose = np.empty(len(rows), dtype=np.int64)
     dlt = np.empty(len(rows), dtype=np.int8)
     fu = np.empty(len(rows))
@@ -413,6 +426,8 @@ class TITEBOIN(_TiteDesign):
 
 # ---------------------------------------------------------------------------- TITE-CRM
 GRID_HALF_WIDTH = 10.0  # dfcrm integrates the posterior mean's numerator over (-10, 10)
+#: logistic intercepts above this get a proportionally finer grid (see ``TITECRM._grid``)
+LOGISTIC_A0_FINE = 4.0
 CACHE_MAX_DOSES = 40  # simulations keep a decision cache (_kernels/cache.py) up to this many doses
 
 
@@ -446,7 +461,7 @@ class TITECRM(_TiteDesign):
     prior_sd : float
         Prior standard deviation of beta (> 0); dfcrm's default ``sqrt(1.34)``.
     intercept : float
-        Logistic intercept a0. It must exceed logit(max(skeleton)).
+        Logistic intercept a0, from -10 to 10. It must exceed logit(max(skeleton)).
     restrict : bool
         dfcrm ``titesim``'s restriction: never more than one level above the previous
         patient's dose. ``False``: always follow the model.
@@ -491,7 +506,8 @@ class TITECRM(_TiteDesign):
         v.choice("model", self.model, ("empiric", "logistic"))
         object.__setattr__(self, "prior_sd", v.in_range("prior_sd", self.prior_sd, *v.PRIOR_SD_RANGE,
                                                         "prior SD of beta; dfcrm's default is sqrt(1.34) = 1.16"))
-        a0 = v.number("intercept", self.intercept)
+        a0 = v.in_range("intercept", self.intercept, *INTERCEPT_RANGE, "the logistic working model's a0; dfcrm's "
+                        "default is 3")
         object.__setattr__(self, "intercept", a0)
         if self.model == "logistic" and np.any(np.log(sk / (1 - sk)) - a0 >= 0):
             raise ValueError(f"intercept: too small for the skeleton (logit(skeleton) - intercept must be < 0 for "
@@ -520,6 +536,10 @@ class TITECRM(_TiteDesign):
         # step: well below the posterior SD at this sample size (trapezoid sums of these smooth,
         # rapidly decaying integrands converge geometrically in SD / step)
         h = min(0.1, 0.45 / math.sqrt(self.max_n))
+        if self.model == "logistic" and self.intercept > LOGISTIC_A0_FINE:
+            # the logistic model's information about beta grows like intercept^2 (the scaled doses are
+            # about -intercept), so the posterior narrows like 1 / intercept: refine the step with it
+            h *= LOGISTIC_A0_FINE / self.intercept
         k = int(round(2 * GRID_HALF_WIDTH / h)) + 1
         return np.linspace(-GRID_HALF_WIDTH, GRID_HALF_WIDTH, k)
 
