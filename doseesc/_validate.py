@@ -18,6 +18,8 @@ import numpy as np
 MAX_PATIENTS = 1000
 #: Largest number of dose levels a scenario or design accepts.
 MAX_DOSES = 1000
+#: Most simulated trials (all scenarios together) one Monte Carlo run accepts.
+MAX_TRIALS = 1_000_000_000
 
 
 def _is_real(x: Any) -> bool:
@@ -151,3 +153,30 @@ MAX_SEED = 2**64 - 1
 
 def seed(value: Any) -> int:
     return integer("seed", value, low=0, high=MAX_SEED)
+
+
+def trials(value: Any, name: str = "n_trials") -> int:
+    """The number of simulated trials of a Monte Carlo run: an integer >= 1 (one trial has no
+    standard errors: tables show them as n/a, JSON as null). The upper bound (``MAX_TRIALS``,
+    over all scenarios) is the caller's."""
+    return integer(name, value, low=1)
+
+
+def label(name: str, value: Any) -> str | None:
+    """An optional label that is shown: None or a non-empty string (an empty one would print as
+    a blank row)."""
+    value = text(name, value)
+    if value is not None and not value.strip():
+        raise ValueError(f"{name}: expected a non-empty label (or leave it out), got {value!r}")
+    return value
+
+
+def index(name: str, value: Any, n: int, what: str) -> int:
+    """A 0-based index into ``n`` items (``what`` names them, for the error message)."""
+    if isinstance(value, (float, np.floating)):
+        raise ValueError(f"{name}: expected an integer index of the {what} (0 to {n - 1}), got {value!r}")
+    try:
+        return integer(name, value, low=0, high=n - 1)
+    except ValueError:
+        raise ValueError(f"{name}: expected an index of the {what}, an integer from 0 to {n - 1}, "
+                         f"got {_short(value)}") from None

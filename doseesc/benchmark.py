@@ -157,6 +157,9 @@ class Benchmark:
     __str__ = summary
 
 
+#: bytes the benchmark holds per trial (selection, scenario index, the per-trial flags and their
+#: temporaries)
+BYTES_PER_TRIAL = 40
 TIES = ("monotone", "lowest", "random")  # _k.MONOTONE, _k.LOWEST, _k.RANDOM
 
 
@@ -172,7 +175,8 @@ def optimal_benchmark(scenario: Scenario | ScenarioSet, max_n: int, n_trials: in
         Patients per trial (a design's maximum sample size): the benchmark knows each one's
         outcome at every dose.
     n_trials, seed
-        As for :func:`doseesc.simulate`; trial ``t`` here has the patients of trial ``t`` there.
+        As for :func:`doseesc.simulate` (``n_trials`` from 2 to 1,000,000,000 over all scenarios);
+        trial ``t`` here has the patients of trial ``t`` there.
     ties : {"monotone", "lowest", "random"}
         How doses equally close to the target are decided: by monotonicity, then a coin
         (default; see above), always the lowest, or ``"random"``: uniformly among the doses at
@@ -205,7 +209,16 @@ def optimal_benchmark(scenario: Scenario | ScenarioSet, max_n: int, n_trials: in
         raise ValueError(f"scenario: expected a doseesc.Scenario or ScenarioSet, got {scenario!r}")
     max_n = v.integer("max_n", max_n, low=1, high=v.MAX_PATIENTS)
     ties = v.choice("ties", ties, TIES)
-    n_trials = v.integer("n_trials", n_trials, low=1)
+    from .engine.api import check_trials, memory_budget
+
+    per = f" ({len(scs):,} scenarios)" if len(scs) > 1 else ""
+    n_trials = check_trials(n_trials, len(scs), per, hint="run several seeds")
+    rows = n_trials * len(scs)
+    need, budget = rows * BYTES_PER_TRIAL, memory_budget()
+    if need > budget:
+        raise ValueError(f"n_trials: {rows:,} benchmark trials{per} need {need / 2**30:,.1f} GiB, more than the "
+                         f"{budget / 2**30:,.1f} GiB this run may use (half this machine's memory); at most "
+                         f"{budget // BYTES_PER_TRIAL:,} trials fit")
     seed = v.seed(seed)
     p = np.ascontiguousarray([s.p_tox for s in scs], dtype=np.float64)
     targets = np.array([s.target for s in scs], dtype=np.float64)

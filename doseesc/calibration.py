@@ -294,6 +294,8 @@ def parse_objective(spec: Any, efficacy: bool | None = None, design: Design | No
         return default_objective(design)
     if isinstance(spec, str):
         if spec.startswith(("min:", "max:")):
+            if not spec[4:].strip():
+                raise ValueError(f"objective: {spec!r} needs the option to minimise or maximise, e.g. 'min:max_n'")
             tie = default_objective(design).weights  # ties broken by the default objective
             return Objective(weights=tie, **{("minimize" if spec[:3] == "min" else "maximize"): spec[4:].strip()})
         spec = {spec: 1.0}
@@ -397,6 +399,8 @@ class Calibration:
         return float(d.mean(axis=1).mean()), se
 
     def summary(self, top: int = 5) -> str:
+        """The report: the ``top`` candidates (an integer >= 1), the default, the differences."""
+        top = v.integer("top", top, low=1)
         sc = self.scenarios
         lines = [f"Calibration of {self.default.design.label()} over {len(sc)} scenario{'s' * (len(sc) != 1)}, "
                  f"{self.n_trials:,} trials each, seed {self.seed} (the same patients for every candidate)"]
@@ -584,19 +588,27 @@ def _scenarios(scenarios) -> tuple[list[Scenario], bool]:
 
 
 def _values(name: str, values: Any) -> list:
-    if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
-        raise ValueError(f"grid: {name} needs a list of values, got {values!r}")
+    if isinstance(values, (str, bytes, Mapping)) or not isinstance(values, Iterable):
+        raise ValueError(f"grid: {name} needs a list of values, got {v._short(values)}")
     out = list(values)
     if not out:
         raise ValueError(f"grid: {name} has no values")
+    bad = next((x for x in out if not isinstance(x, (str, bool, int, float, np.number, np.bool_))), None)
+    if bad is not None:
+        how = (" (a CRM or TITE-CRM skeleton is calibrated through halfwidth and nu: crm_skeleton)"
+               if name == "skeleton" else "")
+        raise ValueError(f"grid.{name}: each value must be a number, got {v._short(bad)}; only numeric options "
+                         f"can be calibrated{how}")
     return out
 
 
 def _range(name: str, spec: Any) -> tuple[float, float]:
-    try:
-        lo, hi = (float(x) for x in spec)
-    except (TypeError, ValueError):
-        raise ValueError(f"search: {name} needs a range [low, high], got {spec!r}") from None
+    if isinstance(spec, (str, bytes, Mapping)) or not isinstance(spec, Iterable):
+        raise ValueError(f"search: {name} needs a range [low, high] of two numbers, got {v._short(spec)}")
+    spec = list(spec)
+    if len(spec) != 2 or not all(v._is_real(x) for x in spec):
+        raise ValueError(f"search: {name} needs a range [low, high] of two numbers, got {v._short(spec)}")
+    lo, hi = (float(x) for x in spec)
     if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
         raise ValueError(f"search: {name} needs low < high, got {spec!r}")
     return lo, hi
@@ -675,17 +687,23 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
     if len(has_eff) > 1:
         raise ValueError("scenarios: all scenarios must either all have efficacy (p_eff) or none")
     efficacy = has_eff.pop()  # the OBD metrics need it (a phase I/II design without it fails in the engine)
+    if grid is not None and not isinstance(grid, Mapping):
+        raise ValueError(f"grid: expected a dict {{option: [values]}}, got {v._short(grid)}")
+    if search is not None and not isinstance(search, Mapping):
+        raise ValueError(f"search: expected a dict {{option: [low, high]}}, got {v._short(search)}")
     grid = dict(grid or {})
     search = dict(search or {})
-    if not isinstance(grid, dict) or not isinstance(search, dict):
-        raise ValueError("grid: expected {option: [values]} and search {option: [low, high]}")
+    for table, opts in (("grid", grid), ("search", search)):
+        bad = next((k for k in opts if not isinstance(k, str)), None)
+        if bad is not None:
+            raise ValueError(f"{table}: option names must be strings, got {v._short(bad)}")
     both = set(grid) & set(search)
     if both:
         raise ValueError(f"search: {sorted(both)[0]} is also in grid; give each option once")
     grid_vals = {k: _values(k, vals) for k, vals in grid.items()}
     ranges = {k: _range(k, r) for k, r in search.items()}
     obj = parse_objective(objective, efficacy, design)
-    if isinstance(constraints, (str, bytes)) or not isinstance(constraints, Iterable):
+    if isinstance(constraints, (str, bytes, Mapping)) or not isinstance(constraints, Iterable):
         raise ValueError(f"constraints: expected a list such as ['over_selection <= 0.25'], got {constraints!r}")
     cons = [parse_constraint(c, efficacy) for c in constraints]
     metrics = METRICS + (EFF_METRICS if efficacy else ())
@@ -693,6 +711,10 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
         if name and name not in grid and name not in search:
             raise ValueError(f"objective: {name} is not calibrated; put it in grid or search")
     n_trials = v.integer("n_trials", n_trials, low=2)
+    per = f" ({n_trials:,} x {len(scs):,} scenarios)" if len(scs) > 1 else ""
+    api.check_trials(n_trials, len(scs), per + " per candidate", hint="fewer trials separate the candidates well "
+                     "on common random numbers")
+    api.check_memory(n_trials * len(scs), scs[0].n_doses, per=per + " per candidate")
     seed = v.seed(seed)
     points = v.integer("points", points, low=2, high=50)
     rounds = v.integer("rounds", rounds, low=1, high=20)
@@ -834,11 +856,14 @@ def _error_path(raw: Mapping, spec_raw: Mapping, exc: ValueError) -> tuple[tuple
     an option of grid or search points at that option's key (``calibrate.grid.foo``),
     ``grid: foo has no values`` at ``calibrate.grid.foo`` too, ``n_trials: ...`` at the key given."""
     msg = str(exc)
+    tables = {t: raw[t] for t in ("grid", "search") if isinstance(raw.get(t), Mapping)}
+    m = re.match(r"^(grid|search)\.([A-Za-z_][A-Za-z0-9_]*): (.*)$", msg, re.S)  # "grid.skeleton: ..."
+    if m and m.group(1) in tables and m.group(2) in tables[m.group(1)]:
+        return ("calibrate", m.group(1), m.group(2)), m.group(3)
     m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*): (.*)$", msg, re.S)
     if not m:
         return ("calibrate",), msg
     name, rest = m.groups()
-    tables = {t: raw[t] for t in ("grid", "search") if isinstance(raw.get(t), Mapping)}
     if name in tables:  # "grid: p_saf has no values"
         opt = rest.split(" ", 1)[0]
         if opt in tables[name] and " " in rest:

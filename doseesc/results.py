@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from . import _json
+from . import _validate as v
 from ._kernels.codes import STOP_REASONS
 
 
@@ -625,6 +626,12 @@ OperatingCharacteristics.__doc__ = OperatingCharacteristics.__doc__.format(
     metrics="\n    ".join(f"- ``{k}``: {text}" for k, text in METRICS.items()))
 
 
+def _diff(m: float, s: float, scale: float = 100.0) -> str:
+    """A paired difference and its SE, signed, two decimals; n/a for the SE of one trial."""
+    se = f"{scale * s:.2f}" if np.isfinite(s) else "n/a"
+    return f"{scale * m:+.2f} ({se})"
+
+
 def _fmt(m: float, s: float, exact: bool) -> str:
     """Value (SE), with the SE to two significant digits and the value to the same decimals."""
     m = float(m)
@@ -757,18 +764,38 @@ class Comparison:
     def benchmark_for(self, i: int, scenario: int = 0):
         """The benchmark with design ``i``'s maximum sample size under scenario ``scenario``
         (None without benchmarks)."""
+        i, scenario = self._index(i, "i"), self._scenario(scenario)
         if self.benchmark is None:
             return None
         n = self.designs[i].lower(self.oc[i][scenario].scenario.n_doses).max_n
         return self.benchmark[scenario].get(n)
 
+    def _index(self, i, name: str) -> int:
+        return v.index(name, i, len(self.designs), "designs")
+
+    def _scenario(self, scenario) -> int:
+        return v.index("scenario", scenario, len(self.scenarios), "scenarios")
+
     def difference(self, metric: str, i: int, j: int = 0, scenario: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """Paired difference (design ``i`` minus design ``j``, 0-based indices into ``designs``)
+        of the per-trial summary ``metric`` under scenario ``scenario`` (0-based), and its SE."""
+        i, j, scenario = self._index(i, "i"), self._index(j, "j"), self._scenario(scenario)
         a = self.oc[i][scenario]
         b = self.oc[j][scenario]
+
+        def check(have) -> None:
+            if not isinstance(metric, str) or metric not in have:
+                known = [m for m in METRICS if m in have] + sorted(m for m in have if m not in METRICS)
+                raise ValueError(f"metric: unknown per-trial summary {v._short(metric)}; choose one of "
+                                 f"{', '.join(known)}")
+
         if a.exact or b.exact:
+            check({m: None for m in a._values if m in b._values and m in METRICS})
             return np.asarray(a._values[metric]) - np.asarray(b._values[metric]), np.zeros_like(a._values[metric])
         onehot = metric == "selection"
-        xa = a._per_trial(onehot)[metric]
+        per_a = a._per_trial(onehot)
+        check({**per_a, "selection": None})
+        xa = per_a[metric]
         xb = b._per_trial(onehot)[metric]
         d = np.asarray(xa, dtype=float) - np.asarray(xb, dtype=float)
         return _wmean_se(d, None, False)
@@ -814,7 +841,7 @@ class Comparison:
                 diff = ""
                 if i > 0:
                     dm, ds = self.difference("pcs", i, 0, j)
-                    diff = f"{100 * dm:+.2f} ({100 * ds:.2f})"
+                    diff = _diff(dm, ds)
                 lines.append(
                     f"{d.label():<{wd}}{_fmt(100 * oc.pcs, 100 * oc.se('pcs'), oc.exact):>16}{diff:>16}"
                     f"{100 * oc.no_selection:>14.2f}{oc.sample_size:>14.2f}{oc.n_overdosed:>14.2f}"
@@ -824,7 +851,7 @@ class Comparison:
                 for i, d in enumerate(self.designs):
                     if self.benchmark_for(i, j) is b:
                         dm, ds = b.difference(self.oc[i][j], "pcs")
-                        short.append(f"{d.label()} {100 * dm:+.2f} ({100 * ds:.2f})")
+                        short.append(f"{d.label()} {_diff(dm, ds)}")
                 lines.append(f"{'complete information, ' + str(n) + ' pts':<{wd}}"
                              f"{_fmt(100 * b.pcs, 100 * b.se('pcs'), False):>16}"
                              f"{'':>16}{0.0:>14.2f}{float(n):>14.2f}{'-':>14}")
@@ -842,9 +869,9 @@ class Comparison:
                     d1 = d2 = ""
                     if i > 0:
                         dm, ds = self.difference("pcs_obd", i, 0, j)
-                        d1 = f"{100 * dm:+.2f} ({100 * ds:.2f})"
+                        d1 = _diff(dm, ds)
                         dm, ds = self.difference("selected_utility", i, 0, j)
-                        d2 = f"{dm:+.2f} ({ds:.2f})"
+                        d2 = _diff(dm, ds, 1.0)
                     lines.append(
                         f"{d.label():<{wd}}{_fmt(100 * oc.pcs_obd, 100 * oc.se('pcs_obd'), oc.exact):>16}{d1:>16}"
                         f"{oc.selected_utility:>14.2f}{d2:>16}{oc.n_at_obd:>10.2f}"

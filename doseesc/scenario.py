@@ -640,6 +640,26 @@ def _grade_matrix(p_grade: Any) -> np.ndarray:
     return g
 
 
+
+def _set_array(name: str, values: Any) -> np.ndarray:
+    """A scenario set's array (one row per scenario) as floats, with a one-line error naming
+    ``name`` when its rows differ in length or it holds something other than numbers."""
+    try:
+        raw = np.asarray(values)
+    except (ValueError, TypeError):
+        raw = None
+    if raw is None or raw.dtype == object:
+        rows = list(values) if isinstance(values, (list, tuple, np.ndarray)) else []
+        lens = [len(r) if isinstance(r, (list, tuple, np.ndarray)) else None for r in rows]
+        if len(set(lens)) > 1 and None not in lens:
+            a = lens[0]
+            b = next(x for x in lens if x != a)
+            raise ValueError(f"{name}: every scenario in the set needs the same number of doses (got {a} and {b})")
+        raise ValueError(f"{name}: expected an array of numbers (n_scenarios, n_doses), got {v._short(values)}")
+    if raw.dtype.kind not in "iuf":
+        raise ValueError(f"{name}: expected an array of numbers (n_scenarios, n_doses), got an array of {raw.dtype}")
+    return raw.astype(float)
+
 @dataclass(frozen=True, eq=False)
 class ScenarioSet:
     """Many true dose-toxicity curves that share doses and target, e.g. drawn from a prior.
@@ -686,13 +706,13 @@ class ScenarioSet:
     scenarios: tuple = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        p = np.asarray(self.p_tox, dtype=float)
+        p = _set_array("p_tox", self.p_tox)
         if p.ndim != 2 or p.shape[0] < 1 or p.shape[1] < 1:
             raise ValueError(f"p_tox: expected a 2-d array (n_scenarios, n_doses), got shape {p.shape}")
-        ae = None if self.p_ae is None else np.asarray(self.p_ae, dtype=float)
+        ae = None if self.p_ae is None else _set_array("p_ae", self.p_ae)
         if ae is not None and ae.shape != p.shape:
             raise ValueError(f"p_ae: expected shape {p.shape}, got {ae.shape}")
-        eff = None if self.p_eff is None else np.asarray(self.p_eff, dtype=float)
+        eff = None if self.p_eff is None else _set_array("p_eff", self.p_eff)
         if eff is not None and eff.shape != p.shape:
             raise ValueError(f"p_eff: expected shape {p.shape}, got {eff.shape}")
         if eff is None:
@@ -704,7 +724,7 @@ class ScenarioSet:
         extra = {} if eff is None else {"association": self.association, "association_param": self.association_param,
                                         "utility": self.utility, "eff_min": self.eff_min}
         if self.p_grade is not None:
-            g = np.asarray(self.p_grade, dtype=float)
+            g = _set_array("p_grade", self.p_grade)
             if g.ndim != 3 or g.shape[:2] != p.shape:
                 raise ValueError(f"p_grade: expected shape ({p.shape[0]}, {p.shape[1]}, n_grades), got {g.shape}")
             extra["p_grade"] = None

@@ -227,7 +227,19 @@ def _concat(recs: list[TrialRecords]) -> TrialRecords:
 
 
 #: the most simulated trials (all scenarios together) one ``simulate`` call runs
-MAX_TRIALS = 1_000_000_000
+MAX_TRIALS = v.MAX_TRIALS
+
+
+def check_trials(n_trials: Any, n_scenarios: int = 1, per: str = "",
+                 hint: str = "run several seeds, or use se_target= to stop at a precision") -> int:
+    """``n_trials`` of a Monte Carlo run (``simulate``, ``compare``, ``calibrate``,
+    ``optimal_benchmark``): an integer >= 1 (one trial has no standard errors) whose total over
+    ``n_scenarios`` scenarios is at most ``MAX_TRIALS``."""
+    n_trials = v.trials(n_trials)
+    if n_trials * n_scenarios > MAX_TRIALS:
+        raise ValueError(f"n_trials: {n_trials * n_scenarios:,} simulated trials{per} in one run; at most "
+                         f"{MAX_TRIALS:,} ({hint})")
+    return n_trials
 #: trials per block of a run whose records are not kept (``keep_records=False``)
 SUM_BLOCK = 1 << 18
 
@@ -278,8 +290,9 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
         With a ScenarioSet, ``n_trials`` trials are run under each of its scenarios and the
         summaries average over them (each scenario weighted equally).
     n_trials : int, optional
-        Number of simulated trials (per scenario), >= 1; default 10,000. With ``se_target``:
-        the most trials to run (default 10,000,000).
+        Number of simulated trials (per scenario), >= 1 (with one, no standard errors: n/a);
+        default 10,000; at most ``MAX_TRIALS`` (1,000,000,000) over all scenarios. With
+        ``se_target``: the most trials to run (default 10,000,000).
     seed : int
         Random numbers are a pure function of (seed, scenario index, trial, patient), so the
         same seed gives bit-identical results for any thread count.
@@ -333,7 +346,9 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
     if se_target is not None:
         return _simulate_to_target(design, scenario, n_trials, seed, se_target, threads=threads, progress=progress,
                                    backend=backend, _scenario_index=_scenario_index)
-    n_trials = v.integer("n_trials", 10_000 if n_trials is None else n_trials, low=1)
+    n_trials = v.trials(10_000 if n_trials is None else n_trials)
+    per = f" ({n_trials:,} x {len(scs):,} scenarios)" if len(scs) > 1 else ""
+    check_trials(n_trials, len(scs), per)
     seed = v.seed(seed)
     low = design.lower(scs[0].n_doses)
     if low.code in GRADED_CODES:
@@ -348,10 +363,6 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
         threads = v.integer("threads", threads, low=1, high=numba.config.NUMBA_NUM_THREADS)
     if keep_records is not None and not isinstance(keep_records, (bool, np.bool_)):
         raise ValueError(f"keep_records: expected True, False or None, got {keep_records!r}")
-    per = f" ({n_trials:,} x {len(scs):,} scenarios)" if len(scs) > 1 else ""
-    if n_trials * len(scs) > MAX_TRIALS:
-        raise ValueError(f"n_trials: {n_trials * len(scs):,} simulated trials{per} in one run; at most "
-                         f"{MAX_TRIALS:,} (run several seeds, or use se_target= to stop at a precision)")
     fits = n_trials * len(scs) * record_bytes(scs[0].n_doses) <= memory_budget()
     stream = keep_records is False or (keep_records is None and not fits)
     if stream and (scs[0].time is not None or low.code in GRADED_CODES):
@@ -419,7 +430,7 @@ def _simulate_to_target(design: Design, scenario, cap, seed, se_target, *, threa
     target = v.number("se_target", se_target)
     if not 0 < target < 0.5:
         raise ValueError(f"se_target: the largest standard error to accept must be in (0, 0.5), got {se_target!r}")
-    cap = v.integer("n_trials", SE_MAX_TRIALS if cap is None else cap, low=2)
+    cap = check_trials(SE_MAX_TRIALS if cap is None else cap, len(scs))
     seed = v.seed(seed)
     low = design.lower(scs[0].n_doses)
     keys = ([make_key(seed, _scenario_index, i) for i in range(len(scs))] if isinstance(scenario, ScenarioSet)
@@ -650,10 +661,35 @@ def exact(design: Design, scenario: Scenario | ScenarioSet) -> OperatingCharacte
     return OperatingCharacteristics(_concat(recs), scs, design, exact=True, meta=meta)
 
 
-def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Iterable, n_trials: int = 10_000,
+def _design_list(designs) -> list[Design]:
+    """``compare``'s designs: one design or a list of them, labelled distinctly where named."""
+    if isinstance(designs, Design):
+        designs = [designs]
+    elif isinstance(designs, (str, bytes, dict)) or not isinstance(designs, Iterable):
+        raise ValueError(f"designs: expected a design or a list of designs, got {v._short(designs)}")
+    designs = [_check_design(d) for d in designs]
+    if not designs:
+        raise ValueError("designs: give at least one design")
+    seen: dict[str, Design] = {}
+    for d in designs:
+        lab = d.label()
+        other = seen.get(lab)
+        # two unnamed identical designs are allowed (the same design twice: a check of the common
+        # random numbers); a name given explicitly must tell its design apart
+        if other is not None and (d.name or other.name):
+            raise ValueError(f"designs: two designs are labelled {lab!r}; give each a distinct name=")
+        seen[lab] = d
+    return designs
+
+
+def compare(designs: Design | Sequence[Design], scenarios: Scenario | ScenarioSet | Iterable, n_trials: int = 10_000,
             seed: int = 1, *, threads: int | None = None, progress: bool | None = False,
             backend: Any = None, benchmark: bool = True) -> Comparison:
     """Simulate several designs on the same patients (common random numbers).
+
+    ``designs`` is a list of designs (or one design); designs given a ``name`` must be named
+    distinctly (the name labels their rows). ``n_trials`` (per design and scenario) as for
+    :func:`simulate`.
 
     Patient i of trial t in scenario s has the same latent tolerance under every design, so
     paired differences (``Comparison.difference``) have much smaller Monte Carlo error than
@@ -672,16 +708,17 @@ def compare(designs: Sequence[Design], scenarios: Scenario | ScenarioSet | Itera
     >>> cmp = de.compare([de.ThreePlusThree(), de.ThreePlusThree(deescalate=False)], [sc], n_trials=2000)
     >>> diff, se = cmp.difference("pcs", 1, 0)
     """
-    designs = [_check_design(d) for d in designs]
-    if not designs:
-        raise ValueError("designs: give at least one design")
+    designs = _design_list(designs)
     if isinstance(scenarios, (Scenario, ScenarioSet)):
         scenarios = [scenarios]
+    if isinstance(scenarios, (str, bytes, dict)) or not isinstance(scenarios, Iterable):
+        raise ValueError(f"scenarios: expected a Scenario, a ScenarioSet or a list of them, got {v._short(scenarios)}")
     scenarios = list(scenarios)
     if not scenarios:
         raise ValueError("scenarios: give at least one scenario")
-    n_trials = v.integer("n_trials", n_trials, low=1)
-    rows = sum(len(_scenario_list(sc)) for sc in scenarios) * n_trials * len(designs)
+    S = sum(len(_scenario_list(sc)) for sc in scenarios)
+    n_trials = check_trials(n_trials, S, f" per design ({S:,} scenarios)" if S > 1 else " per design")
+    rows = S * n_trials * len(designs)
     check_memory(rows, _scenario_list(scenarios[0])[0].n_doses,
                  per=f" ({len(designs)} designs x {len(scenarios)} scenarios, all kept for the paired comparison)")
     with _backends.opened(backend) as executor:  # one pool of workers for every run

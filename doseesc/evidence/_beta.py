@@ -22,6 +22,19 @@ def _positive(name: str, value: Any) -> float:
     return x
 
 
+#: the largest Beta shape parameter a prior is built from (a prior worth a million patients)
+MAX_SHAPE = 1e6
+
+
+def _shape(name: str, value: Any) -> float:
+    """A Beta shape parameter: > 0 and at most ``MAX_SHAPE`` (beyond it the prior is a point mass
+    to double precision and its variance and ESS are not representable)."""
+    x = v.number(name, value)
+    if not 0 < x <= MAX_SHAPE:
+        raise ValueError(f"{name}: must be > 0 and at most {MAX_SHAPE:,.0f} (a Beta shape parameter), got {value!r}")
+    return x
+
+
 def _unit_closed(name: str, value: Any) -> float:
     x = v.number(name, value)
     if not 0 <= x <= 1:
@@ -34,13 +47,16 @@ def _beta_pair(name: str, value: Any) -> tuple:
         a, b = (float(x) for x in value)
     except (TypeError, ValueError):
         raise ValueError(f"{name}: expected (a, b) with a > 0 and b > 0, got {value!r}") from None
-    if not (np.isfinite(a) and np.isfinite(b) and a > 0 and b > 0):
-        raise ValueError(f"{name}: expected (a, b) with a > 0 and b > 0, got {value!r}")
+    if not (np.isfinite(a) and np.isfinite(b) and 0 < a <= MAX_SHAPE and 0 < b <= MAX_SHAPE):
+        raise ValueError(f"{name}: expected (a, b) with 0 < a, b <= {MAX_SHAPE:,.0f}, got {value!r}")
     return a, b
 
 
 def moment_ess(mean: float, var: float) -> float:
-    """ESS of the Beta with this mean and variance: ``mean*(1-mean)/var - 1`` (= a + b for a Beta)."""
+    """ESS of the Beta with this mean and variance: ``mean*(1-mean)/var - 1`` (= a + b for a Beta);
+    infinite when the variance is zero to double precision (a prior certain of the value)."""
+    if not var > 0:
+        return float("inf")
     return float(mean * (1.0 - mean) / var - 1.0)
 
 
@@ -268,7 +284,7 @@ def beta_prior(event: str = "dlt", trials: Any = None, dose_range: Any = None, d
     discount : float
         Power-prior weight ``w`` in [0, 1] applied to every record's likelihood.
     a0, b0 : float
-        The initial Beta (before the evidence); > 0.
+        The initial Beta (before the evidence); > 0 and at most 1,000,000.
     robust_weight : float
         Weight in [0, 1) of the vague component.
     robust : (float, float)
@@ -304,8 +320,8 @@ def beta_prior(event: str = "dlt", trials: Any = None, dose_range: Any = None, d
     v.choice("event", event, EVENTS)
     v.choice("ae_unstated_patients", ae_unstated_patients, AE_UNSTATED)
     w = _unit_closed("discount", discount)
-    a0 = _positive("a0", a0)
-    b0 = _positive("b0", b0)
+    a0 = _shape("a0", a0)
+    b0 = _shape("b0", b0)
     rw = v.number("robust_weight", robust_weight)
     if not 0 <= rw < 1:
         raise ValueError(f"robust_weight: must be in [0, 1), got {robust_weight!r}")

@@ -191,11 +191,14 @@ def load() -> tuple:
     return tuple(_record(r) for r in data["records"])
 
 
-def _trial_list(trials: Any) -> tuple | None:
+def _trial_list(trials: Any, name: str = "trials") -> tuple | None:
     if trials is None:
         return None
     if isinstance(trials, str):
         trials = (trials,)
+    if not isinstance(trials, (list, tuple, set, frozenset)):
+        raise ValueError(f"{name}: expected a trial key ({', '.join(map(repr, TRIALS))}), a list of them or None "
+                         f"(all), got {v._short(trials)}")
     out = tuple(trials)
     if not out:
         raise ValueError(f"trials: must not be empty; allowed values {', '.join(map(repr, TRIALS))}")
@@ -222,7 +225,7 @@ def records(trial: Any = None) -> tuple:
     ...
     ValueError: trial: must be one of 'A', 'B', 'C', 'D', got 'E'
     """
-    wanted = _trial_list(trial)
+    wanted = _trial_list(trial, "trial")
     return tuple(r for r in load() if wanted is None or r.trial in wanted)
 
 
@@ -269,7 +272,8 @@ def table(trial: Any = None) -> str:
 
 def _filter(trials: Any, dose_range: Any) -> tuple:
     """Records of ``trials`` whose dose lies in ``dose_range`` (inclusive), validated."""
-    recs = records(trials)
+    wanted = _trial_list(trials)
+    recs = tuple(r for r in load() if wanted is None or r.trial in wanted)
     if dose_range is None:
         return recs
     try:

@@ -18,13 +18,31 @@ DEFAULT_MEAN = (float(special.logit(0.2)), 0.0)   # (alpha, log_beta)
 DEFAULT_SD = (2.0, 1.0)
 
 
+#: the most prior-predictive scenarios one ``sample_*`` call draws (``n``)
+MAX_DRAWS = 1_000_000
+#: bounds of the prior of (alpha, log_beta): |mean| and sd of alpha (logit scale) at most
+#: ALPHA_LIMIT, of log_beta (log slope) at most LOG_BETA_LIMIT -- beyond them the grid over
+#: mean +- 6 sd overflows (exp(log_beta)) and the curves become NaN; the bounds are far wider
+#: than any informative or vague prior (alpha sd 100: any dose equally likely to be certain
+#: toxicity or none; log_beta sd 10: slopes from e^-60 to e^60)
+ALPHA_LIMIT = 100.0
+LOG_BETA_LIMIT = 10.0
+
+
+def check_draws(value: Any) -> int:
+    """``n`` of a prior-predictive sampler: an integer from 1 to ``MAX_DRAWS``."""
+    return v.integer("n", value, low=1, high=MAX_DRAWS)
+
+
 def _dose_array(name: str, doses: Any) -> np.ndarray:
     try:
         d = np.atleast_1d(np.asarray(doses, dtype=float))
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: expected a list of positive numbers, got {doses!r}") from None
+        raise ValueError(f"{name}: expected a list of positive numbers, got {v._short(doses)}") from None
     if d.ndim != 1 or d.size == 0:
-        raise ValueError(f"{name}: expected a non-empty list of positive numbers, got {doses!r}")
+        raise ValueError(f"{name}: expected a non-empty list of positive numbers, got {v._short(doses)}")
+    if d.size > v.MAX_DOSES:
+        raise ValueError(f"{name}: at most {v.MAX_DOSES} doses allowed, got {d.size}")
     if np.any(~np.isfinite(d)) or np.any(d <= 0) or np.any(np.diff(d) <= 0):
         raise ValueError(f"{name}: must be positive and strictly increasing, got {d.tolist()}")
     return d
@@ -198,7 +216,8 @@ def dose_response_prior(doses: Any, *, d_ref: float | None = None, trials: Any =
     discount : float
         Power-prior weight in [0, 1] on the records' likelihood.
     mean, sd : (float, float)
-        Prior means and sds of ``(alpha, log_beta)``.
+        Prior means and sds of ``(alpha, log_beta)``: ``|mean(alpha)|`` and ``sd(alpha)`` at most
+        100 (logit scale), ``|mean(log_beta)|`` and ``sd(log_beta)`` at most 10 (log slope); sds > 0.
     corr : float
         Prior correlation of ``alpha`` and ``log_beta``, in (-1, 1).
 
@@ -217,16 +236,25 @@ def dose_response_prior(doses: Any, *, d_ref: float | None = None, trials: Any =
     ref = float(d[-1]) if d_ref is None else v.number("d_ref", d_ref)
     if ref <= 0:
         raise ValueError(f"d_ref: must be > 0, got {d_ref!r}")
+    with np.errstate(all="ignore"):
+        finite = bool(np.all(np.isfinite(np.log(d / ref))))
+    if not finite:
+        what, got = ("d_ref", d_ref) if d_ref is not None else ("doses", d.tolist())
+        raise ValueError(f"{what}: every dose / d_ref must be a finite positive ratio (d_ref near the planned doses, "
+                         f"doses within a representable range), got {v._short(got)}")
     w = _unit_closed("discount", discount)
     try:
         m = tuple(float(x) for x in mean)
         s = tuple(float(x) for x in sd)
     except (TypeError, ValueError):
         raise ValueError(f"mean: expected (alpha, log_beta) numbers, got mean={mean!r}, sd={sd!r}") from None
-    if len(m) != 2 or not all(np.isfinite(m)):
-        raise ValueError(f"mean: expected two finite numbers (alpha, log_beta), got {mean!r}")
-    if len(s) != 2 or not all(np.isfinite(s)) or min(s) <= 0:
-        raise ValueError(f"sd: expected two positive numbers (alpha, log_beta), got {sd!r}")
+    lim = (ALPHA_LIMIT, LOG_BETA_LIMIT)
+    if len(m) != 2 or not all(np.isfinite(m)) or abs(m[0]) > lim[0] or abs(m[1]) > lim[1]:
+        raise ValueError(f"mean: expected two finite numbers (alpha, log_beta), alpha from -{lim[0]:g} to "
+                         f"{lim[0]:g} and log_beta from -{lim[1]:g} to {lim[1]:g}, got {v._short(mean)}")
+    if len(s) != 2 or not all(np.isfinite(s)) or min(s) <= 0 or s[0] > lim[0] or s[1] > lim[1]:
+        raise ValueError(f"sd: expected two positive numbers (alpha, log_beta), sd(alpha) at most {lim[0]:g} "
+                         f"(logit scale) and sd(log_beta) at most {lim[1]:g} (log slope), got {v._short(sd)}")
     r = v.number("corr", corr)
     if not -1 < r < 1:
         raise ValueError(f"corr: must be strictly between -1 and 1, got {corr!r}")

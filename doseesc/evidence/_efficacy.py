@@ -17,9 +17,9 @@ import numpy as np
 
 from .. import _validate as v
 from ..scenario import ASSOCIATIONS, ScenarioSet
-from ._beta import BetaMixture, _beta_pair, _positive, _unit_closed
+from ._beta import BetaMixture, _beta_pair, _shape, _unit_closed
 from ._data import TRIALS, load
-from ._dose_response import _dose_array
+from ._dose_response import _dose_array, check_draws
 from ._scenarios import DOSE_UNIT, _draw_sorted, _label, _per_dose, sample_scenarios
 
 SHAPES = ("increasing", "plateau", "umbrella")
@@ -223,7 +223,7 @@ def efficacy_prior(endpoint: Any, *, discount: float = 1.0, a0: float = 1.0, b0:
     discount : float
         Power-prior weight in [0, 1] of the endpoint's data.
     a0, b0 : float
-        The initial Beta; > 0.
+        The initial Beta; > 0 and at most 1,000,000.
     robust_weight : float
         Weight in [0, 1) of the vague component ``Beta(*robust)``.
     robust : (float, float)
@@ -253,8 +253,8 @@ def efficacy_prior(endpoint: Any, *, discount: float = 1.0, a0: float = 1.0, b0:
     """
     eps = _resolve(endpoint)
     w = _unit_closed("discount", discount)
-    a0 = _positive("a0", a0)
-    b0 = _positive("b0", b0)
+    a0 = _shape("a0", a0)
+    b0 = _shape("b0", b0)
     rw = v.number("robust_weight", robust_weight)
     if not 0 <= rw < 1:
         raise ValueError(f"robust_weight: must be in [0, 1), got {robust_weight!r}")
@@ -337,6 +337,7 @@ def sample_joint_scenarios(tox_prior: Any, eff_prior: Any, doses: Any, n: int, s
         Prior of the response probability (one shared, or one per dose).
     doses : sequence of float
     n : int
+        Number of scenarios, from 1 to 1,000,000.
     seed : int
         Seed of ``numpy.random.default_rng``; efficacy uses a third child stream (toxicity and
         AEs use the first two, as in :func:`sample_scenarios`).
@@ -372,8 +373,8 @@ def sample_joint_scenarios(tox_prior: Any, eff_prior: Any, doses: Any, n: int, s
     """
     d = _dose_array("doses", doses)
     K = d.size
-    n = v.integer("n", n, low=1)
-    seed = v.integer("seed", seed, low=0)
+    n = check_draws(n)
+    seed = v.seed(seed)
     shapes = [shapes] if isinstance(shapes, str) else list(shapes)
     if not shapes:
         raise ValueError(f"shapes: give at least one of {', '.join(SHAPES)}")

@@ -18,7 +18,7 @@ from .. import _validate as v
 from ..scenario import ScenarioSet
 from ._beta import _unit_closed
 from ._data import _filter, records
-from ._dose_response import _dose_array
+from ._dose_response import _dose_array, check_draws
 
 CATEGORIES = ("none", "grade 1", "grade 2", "grade >= 3")
 
@@ -183,7 +183,7 @@ def sample_graded_scenarios(prior: GradePrior, doses: Any, n: int, seed: int, ta
     doses : sequence of float
         Dose values (labels; their number sets the number of doses).
     n : int
-        Number of scenarios.
+        Number of scenarios, from 1 to 1,000,000.
     seed : int
     target : float
         The scenarios' DLT target.
@@ -204,7 +204,7 @@ def sample_graded_scenarios(prior: GradePrior, doses: Any, n: int, seed: int, ta
     if not isinstance(prior, GradePrior):
         raise ValueError(f"prior: expected an evidence.GradePrior (evidence.grade_prior()), got {v._short(prior)}")
     d = _dose_array("doses", doses)
-    n = v.integer("n", n, low=1, high=1_000_000)
+    n = check_draws(n)
     rng = np.random.default_rng(v.seed(seed))
     draws = prior.sample(n * d.size, rng).reshape(n, d.size, 4)
     at_least = np.cumsum(draws[:, :, ::-1], axis=2)[:, :, ::-1][:, :, 1:]  # P(>= 1), P(>= 2), P(>= 3)

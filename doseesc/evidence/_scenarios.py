@@ -10,7 +10,7 @@ from .. import _validate as v
 from ..scenario import ScenarioSet
 from ._beta import BetaMixture
 from ._data import load
-from ._dose_response import DoseResponsePrior, _dose_array
+from ._dose_response import DoseResponsePrior, _dose_array, check_draws
 
 DOSE_UNIT = load()[0].dose_unit
 
@@ -63,7 +63,7 @@ def sample_scenarios(prior: Any, doses: Any, n: int, seed: int, target: float = 
     doses : sequence of float
         Positive, strictly increasing doses (10^6 cells/kg).
     n : int
-        Number of curves (>= 1).
+        Number of curves, from 1 to 1,000,000.
     seed : int
         Seed (>= 0) of ``numpy.random.default_rng``; same seed, same arrays. The DLT and AE draws
         come from two independent child streams, so adding ``ae_prior`` does not change ``p_tox``.
@@ -97,7 +97,7 @@ def sample_scenarios(prior: Any, doses: Any, n: int, seed: int, target: float = 
     """
     d = _dose_array("doses", doses)
     k = d.size
-    n = v.integer("n", n, low=1)
+    n = check_draws(n)
     s = _seed(seed)
     target = v.open_unit("target", target)
     dlt_rng, ae_rng = (np.random.default_rng(c) for c in np.random.SeedSequence(s).spawn(2))
