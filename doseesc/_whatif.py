@@ -544,8 +544,10 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     trials = list(trials) if not isinstance(trials, str) else [trials]
     if not trials:
         raise ValueError("trials: give at least one of 'A', 'B'")
-    for t in trials:
+    for i, t in enumerate(trials):
         v.choice("trials", t, tuple(TRIALS))
+        if t in trials[:i]:
+            raise ValueError(f"trials: {t!r} given twice")
     target = v.open_unit("target", target)
     cohort_size = v.integer("cohort_size", cohort_size, low=1, high=v.MAX_PATIENTS)
     discount = v.number("discount", discount)

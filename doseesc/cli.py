@@ -339,6 +339,10 @@ def _apply_modifiers(design, args: argparse.Namespace, target: float | None):
             mods[name] = _convert(name, "bool" if kind == "flag" else kind, text)
     if not mods:
         return design
+    for name, needs in (("safety_target", "safety_threshold"), ("n_at_dose_of", "stop_n_at_dose")):
+        if name in mods and needs not in mods:
+            flag, other = "--" + name.replace("_", "-"), "--" + needs.replace("_", "-")
+            raise CLIError(f"{flag}: only with {other} (without it the design has no such rule)")
     if "safety_threshold" in mods and mods.get("safety_target") is None and getattr(design, "target", None) is None:
         mods["safety_target"] = target
     if design.name:  # --name names the design these options describe, rules included, as given
@@ -348,7 +352,8 @@ def _apply_modifiers(design, args: argparse.Namespace, target: float | None):
 
 def build_design(args: argparse.Namespace, target: float | None):
     design = _apply_backfill(_apply_modifiers(_build_base_design(args, target), args, target), args)
-    simulating = hasattr(args, "accrual")  # commands with the time-model flags
+    # commands that simulate with the time-model flags (exact has them, to refuse them: see cmd_exact)
+    simulating = hasattr(args, "accrual") and getattr(args, "func", None) is not cmd_exact
     if getattr(design, "time_to_event", False) and simulating and args.window is None:
         raise CLIError(f"--window: design {args.design!r} decides from partial follow-up and needs the DLT window "
                        "(--rate, arrivals per time unit, defaults to one per window)")
@@ -432,18 +437,18 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
     t.add_argument("--window", type=_num, metavar="X",
                    help="DLT observation window length, 1e-6 to 1e9 in any time unit (turns the time model on; "
                         "default: no time model)")
-    t.add_argument("--accrual", choices=("fixed", "poisson", "uniform"), default="fixed",
+    t.add_argument("--accrual", choices=("fixed", "poisson", "uniform"), default=None,
                    help="arrival process (default: fixed; uniform: gaps uniform on (0, 2 / rate))")
     t.add_argument("--rate", type=_num, metavar="X", help="mean arrivals per time unit (default: 1 per window)")
-    t.add_argument("--onset", choices=("uniform", "weibull", "late"), default="uniform",
+    t.add_argument("--onset", choices=("uniform", "weibull", "late"), default=None,
                    help="DLT onset time within the window (default: uniform; late: the TITE-BOIN papers' Weibull "
                         "with --late-share of the DLTs in the last --late-part of the window)")
-    t.add_argument("--shape", type=_num, default=1.0, metavar="X", help="Weibull onset shape (default: 1)")
-    t.add_argument("--late-share", type=_num, default=0.5, metavar="X",
+    t.add_argument("--shape", type=_num, default=None, metavar="X", help="Weibull onset shape (default: 1)")
+    t.add_argument("--late-share", type=_num, default=None, metavar="X",
                    help="with --onset late: share of the DLTs in the last part of the window (default: 0.5)")
-    t.add_argument("--late-part", type=_num, default=0.5, metavar="X",
+    t.add_argument("--late-part", type=_num, default=None, metavar="X",
                    help="with --onset late: that last fraction of the window (default: 0.5)")
-    t.add_argument("--waiting", choices=("turn_away", "queue"), default="turn_away",
+    t.add_argument("--waiting", choices=("turn_away", "queue"), default=None,
                    help="patients arriving while the trial waits for follow-up (default: turn_away)")
     t.add_argument("--dropout", type=_num, metavar="X",
                    help="drop-out hazard per time unit (default: 0); cohort designs replace a patient who drops "
@@ -452,14 +457,40 @@ def add_scenario_flags(p: argparse.ArgumentParser, required: bool = True) -> Non
                    help="efficacy assessment window, in the unit of --window (default: the DLT window): "
                         "tite-boin12 decides on partial efficacy follow-up; boin12 and efftox wait max(--window, "
                         "--eff-window) after each cohort; toxicity-only designs ignore it")
-    t.add_argument("--eff-onset", choices=("uniform", "weibull", "late"), default="uniform",
+    t.add_argument("--eff-onset", choices=("uniform", "weibull", "late"), default=None,
                    help="response time within the efficacy window (default: uniform; as --onset)")
-    t.add_argument("--eff-shape", type=_num, default=1.0, metavar="X",
+    t.add_argument("--eff-shape", type=_num, default=None, metavar="X",
                    help="Weibull shape of the response time (default: 1)")
-    t.add_argument("--eff-late-share", type=_num, default=0.5, metavar="X",
+    t.add_argument("--eff-late-share", type=_num, default=None, metavar="X",
                    help="with --eff-onset late: share of the responses in the last part of the window (default: 0.5)")
-    t.add_argument("--eff-late-part", type=_num, default=0.5, metavar="X",
+    t.add_argument("--eff-late-part", type=_num, default=None, metavar="X",
                    help="with --eff-onset late: that last fraction of the efficacy window (default: 0.5)")
+
+
+#: every time-model flag but --window (which turns the time model on); None in the parser, so
+#: that a flag given is seen (TimeModel's defaults apply to the others)
+_TIME_FLAGS = ("accrual", "rate", "onset", "shape", "late_share", "late_part", "waiting", "dropout", "eff_window",
+               "eff_onset", "eff_shape", "eff_late_share", "eff_late_part")
+
+
+def _given_time_flags(args: argparse.Namespace) -> list[str]:
+    return ["--" + k.replace("_", "-") for k in _TIME_FLAGS if getattr(args, k, None) is not None]
+
+
+def _check_time_flags(args: argparse.Namespace) -> None:
+    """A time-model flag that would change nothing is an error: any of them without --window,
+    an onset's parameters without that onset (--late-share without --onset late, ...)."""
+    given = _given_time_flags(args)
+    if getattr(args, "window", None) is None:
+        if given:
+            raise CLIError(f"--window: required with {given[0]} (the DLT window turns the time model on)")
+        return
+    for prefix, what in (("", "--onset"), ("eff_", "--eff-onset")):
+        onset = getattr(args, prefix + "onset", None) or "uniform"
+        for key, needs in (("shape", "weibull"), ("late_share", "late"), ("late_part", "late")):
+            if getattr(args, prefix + key, None) is not None and onset != needs:
+                flag = "--" + (prefix + key).replace("_", "-")
+                raise CLIError(f"{flag}: only with {what} {needs} (got {what} {onset})")
 
 
 def build_scenario(args: argparse.Namespace) -> Scenario:
@@ -483,19 +514,11 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
             raise CLIError("--dlt-grade: only with --grades (a graded scenario)")
         truth = _floats("--truth", args.truth)
     time = None
+    _check_time_flags(args)
     if getattr(args, "window", None) is not None:
-        rate = args.rate if args.rate is not None else (1.0 / args.window if args.window else 1.0)
-        time = TimeModel(window=args.window, accrual=args.accrual, rate=rate, onset=args.onset, shape=args.shape,
-                         late_share=args.late_share, late_part=args.late_part, waiting=args.waiting,
-                         dropout=0.0 if args.dropout is None else args.dropout,
-                         eff_window=getattr(args, "eff_window", None),
-                         eff_onset=getattr(args, "eff_onset", "uniform"), eff_shape=getattr(args, "eff_shape", 1.0),
-                         eff_late_share=getattr(args, "eff_late_share", 0.5),
-                         eff_late_part=getattr(args, "eff_late_part", 0.5))
-    elif getattr(args, "rate", None) is not None:
-        raise CLIError("--window: required with --rate (the DLT window turns the time model on)")
-    elif getattr(args, "dropout", None) is not None:
-        raise CLIError("--window: required with --dropout (the DLT window turns the time model on)")
+        given = {k: x for k in _TIME_FLAGS if (x := getattr(args, k, None)) is not None}
+        given.setdefault("rate", 1.0 / args.window if args.window else 1.0)
+        time = TimeModel(window=args.window, **given)
     if truth is None:  # graded: the DLT probabilities are the grades' at and above --dlt-grade
         lens = {len(r) for r in p_grade}
         if len(lens) > 1:
@@ -697,6 +720,10 @@ def cmd_simulate(args) -> str:
 def cmd_exact(args) -> str:
     from .engine import exact
 
+    given = _given_time_flags(args) + (["--window"] if args.window is not None else [])
+    if given:
+        raise CLIError(f"{given[-1] if args.window is not None else given[0]}: not used by exact (exact enumeration "
+                       "has no time model: it gives no trial duration; doseesc simulate does)")
     _check_plot(args)
     sc = build_scenario(args)
     d = build_design(args, sc.target)
@@ -863,7 +890,35 @@ def _require_n_doses(d, n_doses) -> None:
         raise CLIError("--n-doses: required: the number of dose levels in the trial (the design does not fix it)")
 
 
+def _check_n_doses(args) -> None:
+    """--n-doses before anything that uses it (the outcomes' dose levels are checked against it)."""
+    from . import _validate as v
+
+    n = getattr(args, "n_doses", None)
+    if n is not None and not 1 <= n <= v.MAX_DOSES:
+        raise CLIError(f"--n-doses: must be an integer from 1 to {v.MAX_DOSES} (the number of dose levels), got {n}")
+
+
+def _check_next_flags(args) -> None:
+    """next and paths: --doses and --target only for the designs that use them (a value the
+    recommendation ignores is an error, not a silent no-op)."""
+    if args.design not in REGISTRY:
+        return  # build_design says so
+    fields = {f.name for f in dataclasses.fields(REGISTRY[args.design]) if f.init}
+    if getattr(args, "doses", None) is not None and "doses" not in fields and getattr(args, "truth", None) is None:
+        users = [n for n, c in REGISTRY.items() if "doses" in {f.name for f in dataclasses.fields(c)}]
+        cmd = getattr(args, "command", None) or "next"
+        raise CLIError(f"--doses: not used by {cmd} with design {args.design!r} (only {', '.join(users)} model dose "
+                       "values)")
+    if args.target is not None and "target" not in fields and getattr(args, "truth", None) is None:
+        if args.m_safety_threshold is not None and args.m_safety_target is None:
+            return  # the safety stop's target
+        raise CLIError(f"--target: not used by design {args.design!r} (it has no target DLT probability)")
+
+
 def cmd_next(args) -> str:
+    _check_n_doses(args)
+    _check_next_flags(args)
     d = build_design(args, args.target)
     args.outcomes = _outcomes_arg(args)
     n_doses = args.n_doses
@@ -957,6 +1012,8 @@ def _csv_float(x) -> str:
 def cmd_paths(args) -> str:
     from .paths import dose_paths, paths_csv, paths_json, paths_text
 
+    _check_n_doses(args)
+    _check_next_flags(args)
     args.outcomes = _outcomes_arg(args)
     sc = build_scenario(args) if args.truth is not None else None
     if sc is not None and args.n_doses is not None and args.n_doses != sc.n_doses:
@@ -977,8 +1034,11 @@ def cmd_boundaries(args) -> str:
     from .designs.interval import boin_boundaries
 
     if args.design in (None, "boin"):
+        if args.offset is not None and not args.extrasafe:
+            raise CLIError("--offset: only with --extrasafe (the offset of its stricter rule at the lowest dose)")
         b = boin_boundaries(target=args.target, max_n=args.max_n, cohort_size=args.cohort_size, p_saf=args.p_saf,
-                            p_tox=args.p_tox, cutoff_eli=args.cutoff_eli, extrasafe=args.extrasafe, offset=args.offset)
+                            p_tox=args.p_tox, cutoff_eli=0.95 if args.cutoff_eli is None else args.cutoff_eli,
+                            extrasafe=args.extrasafe, offset=0.05 if args.offset is None else args.offset)
         if args.format == "json":  # the table's columns (n a multiple of the cohort size), as CSV and the table
             d = b.to_dict()
             keep = [i for i, n in enumerate(d["n"]) if n % args.cohort_size == 0]
@@ -1001,7 +1061,14 @@ def cmd_boundaries(args) -> str:
     if args.design not in REGISTRY or not hasattr(REGISTRY[args.design], "decision_table"):
         names = [k for k, c in REGISTRY.items() if hasattr(c, "decision_table")]
         raise CLIError(f"--design: boundaries are defined for {', '.join(names)}, got {args.design!r}")
-    d = REGISTRY[args.design](target=args.target, cohort_size=args.cohort_size, max_n=args.max_n)
+    fields = {f.name for f in dataclasses.fields(REGISTRY[args.design]) if f.init}
+    opts = {"p_saf": args.p_saf, "p_tox": args.p_tox, "cutoff_eli": args.cutoff_eli,
+            "extrasafe": args.extrasafe or None, "offset": args.offset}
+    for key, value in opts.items():
+        if value is not None and key not in fields:
+            raise CLIError(f"--{key.replace('_', '-')}: not an option of design {args.design!r} (only boin)")
+    kwargs = {k: x for k, x in opts.items() if x is not None}
+    d = REGISTRY[args.design](target=args.target, cohort_size=args.cohort_size, max_n=args.max_n, **kwargs)
     table = d.decision_table()
     if args.format == "json":  # the design, then its decision per number of patients n (one entry per DLT count)
         return _json.dumps({"design": d.to_dict(), "table": {str(k): v for k, v in table.items()},
@@ -1033,23 +1100,37 @@ def cmd_whatif(args) -> str:
         if bad:
             raise CLIError(f"--trial: must be one or more of {', '.join(TRIALS)} (comma-separated: the seed trials a "
                            f"what-if re-designs), got {bad[0]!r}")
+        twice = [t for i, t in enumerate(trials) if t in trials[:i]]
+        if twice:
+            raise CLIError(f"--trial: {twice[0]} given twice in {args.trial!r}")
+    # the phase I/II and graded parts run on trial B only: their options without it change nothing
+    phase12_opts = {"--eff-endpoint": args.eff_endpoint, "--eff-discount": args.eff_discount,
+                    "--phase12-max-n": args.phase12_max_n, "--no-efftox": args.efftox}
+    given = [f for f, x in {**phase12_opts, "--no-phase12": args.phase12, "--no-graded": args.graded}.items()
+             if x is not None]
+    if given and "B" not in trials:
+        raise CLIError(f"{given[0]}: only with trial B (the phase I/II and graded parts run on trial B's doses), "
+                       f"got --trial {','.join(trials)}")
+    if args.phase12 is False:
+        used = [f for f, x in phase12_opts.items() if x is not None]
+        if used:
+            raise CLIError(f"{used[0]}: not used with --no-phase12 (it is an option of the phase I/II part)")
     if args.plot:
         from . import plot
 
         plot.check_path(args.plot, "--plot")
         plot._plt()
     if args.report:
-        if not str(args.report).lower().endswith((".html", ".htm", ".md")):
-            raise CLIError(f"--report: file name must end in .html or .md, got {args.report!r}")
-        _io.check_output_file(args.report, "--report")
+        _check_report_file(args.report, "--report")
     from . import _ahead
 
+    # the trial-B options given (the others keep whatif's defaults)
+    opts = {k: x for k in ("phase12_max_n", "eff_endpoint", "eff_discount", "phase12", "graded", "efftox")
+            if (x := getattr(args, k)) is not None}
     with _ahead.helping():  # on a cold kernel cache, a second process compiles the simulation loops
         res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size,
                      discount=args.discount, evidence=args.evidence, blrm=args.blrm, n_scenarios=args.n_scenarios,
-                     n_trials=args.n_trials, seed=args.seed, progress=args.progress, phase12=args.phase12,
-                     phase12_max_n=args.phase12_max_n, eff_endpoint=args.eff_endpoint,
-                     eff_discount=args.eff_discount, graded=args.graded, efftox=args.efftox)
+                     n_trials=args.n_trials, seed=args.seed, progress=args.progress, **opts)
     if args.plot:
         from . import plot
 
@@ -1057,7 +1138,8 @@ def cmd_whatif(args) -> str:
         print(f"wrote {args.plot}", file=sys.stderr)
     if args.report:
         rep = res.report()
-        _io.write(args.report, rep.to_markdown() if str(args.report).lower().endswith(".md") else rep.to_html())
+        _io.write(args.report, rep.to_markdown() if str(args.report).lower().endswith((".md", ".markdown"))
+                  else rep.to_html())
         print(f"wrote {args.report}", file=sys.stderr)
     if args.format == "json":
         return res.to_json()
@@ -1139,6 +1221,9 @@ def cmd_run(args) -> str:
 def cmd_calibrate(args) -> str:
     from . import calibration
 
+    if args.top is not None and args.top < 1:
+        raise CLIError(f"--top: must be an integer >= 1 (the number of candidates listed), got {args.top}")
+    _check_plot(args)  # before the calibration's work, as simulate, compare and whatif
     return calibration.cli(args)
 
 
@@ -1219,6 +1304,25 @@ def _run_figures(out_dir, run, results, spec, scenario_plots: bool) -> list[str]
     return names
 
 
+_REPORT_SUFFIXES = {"html": (".html", ".htm"), "md": (".md", ".markdown")}
+
+
+def _check_report_file(path: str, flag: str, fmt: str | None = None) -> None:
+    """Before any work: a report's file name ends in its format's extension (.html/.htm, .md;
+    ``fmt`` None: either) and can be written; a folder is met with a report's file name."""
+    name = str(path)
+    if os.path.isdir(name):
+        raise CLIError(f"{flag}: {name} is a folder; give a file name such as {os.path.join(name, 'report.html')}")
+    low = name.lower()
+    if fmt is None:
+        if not low.endswith(_REPORT_SUFFIXES["html"] + _REPORT_SUFFIXES["md"]):
+            raise CLIError(f"{flag}: file name must end in .html or .md (the report's format), got {name!r}")
+    elif not low.endswith(_REPORT_SUFFIXES[fmt]):
+        want = " or ".join(_REPORT_SUFFIXES[fmt])
+        raise CLIError(f"{flag}: file name must end in {want} for --format {fmt}, got {name!r}")
+    _io.check_output_file(name, flag)
+
+
 def cmd_report(args) -> str:
     """The protocol report of a run file (HTML or Markdown), from the results ``run`` computes."""
     from . import config
@@ -1227,8 +1331,8 @@ def cmd_report(args) -> str:
     fmt = args.format
     if fmt is None:
         fmt = "md" if args.output and args.output.lower().endswith((".md", ".markdown")) else "html"
-    if args.output:  # before any work
-        _io.check_output_file(args.output, "--output")
+    if args.output:  # before any work: a file name that says its format, in a folder we can write
+        _check_report_file(args.output, "--output", fmt if args.format is not None else None)
     spec = config.load(args.file)
     if not args.no_figure:
         try:
@@ -1382,10 +1486,10 @@ def make_parser() -> argparse.ArgumentParser:
                                                            "(default 0.6 * target)")
     b.add_argument("--p-tox", type=_num, metavar="X", help="BOIN: lowest DLT rate deemed overly toxic "
                                                            "(default 1.4 * target)")
-    b.add_argument("--cutoff-eli", type=_num, default=0.95, metavar="X", help="elimination cutoff (default: 0.95)")
+    b.add_argument("--cutoff-eli", type=_num, metavar="X", help="elimination cutoff (default: 0.95)")
     b.add_argument("--extrasafe", action="store_true",
                    help="BOIN: also the stricter rule at the lowest dose (default: off)")
-    b.add_argument("--offset", type=_num, default=0.05, metavar="X", help="BOIN extrasafe offset (default: 0.05)")
+    b.add_argument("--offset", type=_num, metavar="X", help="BOIN extrasafe offset (default: 0.05)")
     b.add_argument("--format", choices=("table", "json", "csv"), default="table", help="output format (default: table)")
     b.set_defaults(func=cmd_boundaries)
 
@@ -1404,22 +1508,22 @@ def make_parser() -> argparse.ArgumentParser:
     w.add_argument("--no-blrm", dest="blrm", action="store_false",
                    help="leave out the BLRM with the MAP prior from the evidence trials (default: included; its "
                         "prior's fit takes a few seconds once, then it is cached)")
-    w.add_argument("--no-phase12", dest="phase12", action="store_false",
+    w.add_argument("--no-phase12", dest="phase12", action="store_false", default=None,
                    help="leave out the phase I/II question on trial B's doses 1/2/4 (which dose is the optimal "
                         "biological dose: BOIN12 beside the toxicity-only designs; default: included with trial B)")
-    w.add_argument("--no-efftox", dest="efftox", action="store_false",
+    w.add_argument("--no-efftox", dest="efftox", action="store_false", default=None,
                    help="leave EffTox out of the phase I/II part (default: included; it simulates more slowly than "
                         "BOIN12, about 10-20 s on the default settings, and its results are kept on disk)")
-    w.add_argument("--no-graded", dest="graded", action="store_false",
+    w.add_argument("--no-graded", dest="graded", action="store_false", default=None,
                    help="leave out what counting grade 1-2 adverse events changes (gBOIN beside BOIN on trial B's "
                         "doses, priors from the trials that state AE grades; default: included with trial B)")
-    w.add_argument("--phase12-max-n", type=_int, default=18, metavar="N",
+    w.add_argument("--phase12-max-n", type=_int, metavar="N",
                    help="maximum sample size of every design in the phase I/II part (default: 18)")
-    w.add_argument("--eff-endpoint", default="B:response-M12", metavar="KEY",
+    w.add_argument("--eff-endpoint", metavar="KEY",
                    help="the seed-trial efficacy endpoint behind the phase I/II prior-predictive curves and the "
                         "efficacy assessment time, one of B:status-M3, B:response-M12, C:renal-CR-M3, C:renal-PR-M3, "
                         "C:renal-CRPR-M3, D:SRI4-W20 (default: B:response-M12, trial B's month-12 clinical response)")
-    w.add_argument("--eff-discount", type=_num, default=0.5, metavar="W",
+    w.add_argument("--eff-discount", type=_num, metavar="W",
                    help="weight, in [0, 1], of each of that endpoint's patients in the efficacy prior (default: 0.5)")
     w.add_argument("--evidence", choices=("others", "all"), default="others",
                    help="which trials inform each trial's prior: 'others' leaves the redesigned trial's own data "

@@ -327,6 +327,13 @@ def _design(ctx: _Ctx, i: int, spec: Any) -> Design:
         else:
             allowed = sorted(set(fields) | MODIFIER_KEYS | {"backfill"})
             raise ctx.error((*table, key), f"unknown key for design {name!r}; allowed: {', '.join(allowed)}")
+    missing = [f.name for f in fields.values() if f.name not in kwargs and f.default is dataclasses.MISSING
+               and f.default_factory is dataclasses.MISSING]
+    if missing:  # said here: the constructor's TypeError would name no key and no line
+        raise ctx.error((*table, missing[0]), f"missing (required by design {name!r})")
+    for key, needs in (("safety_target", "safety_threshold"), ("n_at_dose_of", "stop_n_at_dose")):
+        if key in mods and needs not in mods:
+            raise ctx.error((*table, key), f"only with {needs} (without it the design has no such rule)")
     try:
         label = kwargs.pop("name", None) if backfill is not None or mods else None
         d = cls(**kwargs)
@@ -359,6 +366,8 @@ def _scenario(ctx: _Ctx, i: int, spec: Any) -> Scenario:
         for key in t:
             if key not in TIME_KEYS:
                 raise ctx.error((*table, "time", key), f"unknown key; allowed: {', '.join(sorted(TIME_KEYS))}")
+        if "window" not in t:  # said here: TimeModel's TypeError would name no key and no line
+            raise ctx.error((*table, "time", "window"), "missing (the length of the DLT window)")
         try:
             kwargs["time"] = TimeModel(**t)
         except ValueError as exc:
@@ -442,6 +451,12 @@ def parse(text: str, source: str = "<run file>") -> RunSpec:
         if key not in raw:
             raise ctx.error((key,), f"missing: add at least one [[{key}]] table")
         _check_type(ctx, (key,), raw[key], "list")
+    cal = raw.get("calibrate")
+    if isinstance(cal, dict) and "top" in cal:  # the rest of [calibrate] is read by doseesc.calibration
+        _check_type(ctx, ("calibrate", "top"), cal["top"], "int")
+        if cal["top"] < 1:
+            raise ctx.error(("calibrate", "top"), f"must be an integer >= 1 (the number of candidates listed), "
+                                                  f"got {cal['top']}")
     spec.designs = [_design(ctx, i, d) for i, d in enumerate(raw["designs"])]
     spec.scenarios = [_scenario(ctx, i, s) for i, s in enumerate(raw["scenarios"])]
     n = {s.n_doses for s in spec.scenarios}

@@ -67,7 +67,7 @@ def assert_clean_error(code, out, err, *needles):
     (["simulate", "--design", "crm", "--truth", "0.1,0.2,0.3", "--target", "0.25", "--skeleton", "0.1,0.2,0.3",
       "--prior-sd", "1e-300"], ["prior_sd"]),
     (["simulate", *TITE, "--window", "0"], ["window"]),
-    (["next", "--design", "3+3", "--n-doses", "1000000000", "1NNN"], ["n_doses", "1000"]),
+    (["next", "--design", "3+3", "--n-doses", "1000000000", "1NNN"], ["--n-doses", "1000"]),
     (["next", "--design", "3+3", "--n-doses", "3", "999999999N"], ["outcomes", "dose level"]),
     (["next", "--design", "3+3", "1NNN"], ["--n-doses", "required"]),
     (["paths", "--design", "boin", "--target", "0.3", "--cohort-size", "3", "--max-n", "12"], ["--n-doses"]),
