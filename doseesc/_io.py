@@ -92,6 +92,13 @@ def check_output_file(path: str, flag: str) -> None:
     if os.path.isdir(full):
         raise ValueError(f"{flag}: {path} is a folder; give a file name such as {os.path.join(path, 'oc.png')}")
     if not os.path.isdir(folder):
+        # name the first part of the path that is in the way: a missing folder, or a file where a
+        # folder should be (``out.csv/x.png``)
+        part = folder
+        while not os.path.exists(part) and os.path.dirname(part) != part:
+            part = os.path.dirname(part)
+        if os.path.exists(part) and not os.path.isdir(part):
+            raise ValueError(f"{flag}: {path}: {part} is a file, not a folder")
         raise ValueError(f"{flag}: {path}: the folder {folder} does not exist")
     _probe(folder, flag, path)
 

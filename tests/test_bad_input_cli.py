@@ -63,7 +63,7 @@ def test_run_file_rule_option_without_its_rule(tmp_path, capsys, key, needs):
 # ---------------------------------------------------------------- 2, 3: calibrate's --plot and --top up front
 @pytest.mark.parametrize("plot, needle", [
     ("missing-folder/x.png", "the folder"),
-    ("afile/x.png", "afile/x.png"),
+    ("afile/x.png", "afile is a file, not a folder"),
     ("x.txt", "file name must end in .png, .pdf or .svg"),
 ])
 def test_calibrate_checks_plot_before_any_work(tmp_path, capsys, monkeypatch, plot, needle):
