@@ -93,7 +93,9 @@ def _selection_panel(ax, sc, ocs, names, z: float, n_doses: int, none: bool = Tr
 
 def oc_figure(oc: OperatingCharacteristics):
     """The true DLT curve with the target (its own probability axis), the selection percentage per
-    dose and the patients and DLTs per dose (plus the trial-duration distribution with a time model)."""
+    dose and the patients and DLTs per dose (plus the trial-duration distribution with a time model).
+    A scenario with efficacy adds its true response curve, hatches the true OBD's doses and states
+    the correct OBD selection."""
     plt = _plt()
     sc = oc.scenario
     single = len(oc.scenarios) == 1
@@ -105,39 +107,55 @@ def oc_figure(oc: OperatingCharacteristics):
     x = np.arange(len(labels))
     z = 0 if oc.exact else 1.96
     correct = sc.correct_doses - 1 if single else np.array([], dtype=int)
+    eff = single and sc.has_efficacy  # a phase I/II scenario: the response curve and the true OBD too
     if single:
         ax = axes["truth"]
         for c in correct:
             ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0,
                        label="true MTD" if c == correct[0] else None)
+        _mark_obd(ax, sc, label=True)
         ax.plot(x, sc.p_tox, "o-", color="#333333", label="true P(DLT)")
+        top = max(float(sc.p_tox.max()), sc.target)
+        if eff:
+            ax.plot(x, sc.p_eff, "s-", color=EFF_COLOR, label="true P(response)")
+            top = max(top, float(sc.p_eff.max()), sc.eff_min or 0.0)
+            if sc.eff_min is not None:
+                ax.axhline(sc.eff_min, color=EFF_COLOR, ls=":", lw=1.2, label=f"min. response {sc.eff_min:g}")
         ax.axhline(sc.target, color="#C44E52", ls="--", lw=1.2, label=f"target {sc.target:g}")
         ax.set_xticks(x, labels)
         ax.set_xlim(-0.6, len(x) - 0.4)
-        ax.set_ylim(0, 0.6 if sc.p_tox.max() <= 0.55 and sc.target <= 0.55 else 1.0)
+        ax.set_ylim(0, 0.6 if top <= 0.55 else 1.0)
         ax.set_xlabel(unit)
-        ax.set_ylabel("true P(DLT) (probability)")
-        ax.set_title("True dose-toxicity curve")
+        ax.set_ylabel("true P(DLT), P(response) (probability)" if eff else "true P(DLT) (probability)")
+        ax.set_title("True dose-response curves" if eff else "True dose-toxicity curve")
         ax.legend(fontsize=8, frameon=False, loc="upper left")
     ax = axes["selection"]
     sel = 100 * oc.selection
     for c in correct:
         ax.axvspan(c - 0.45, c + 0.45, color="#2a9d8f", alpha=0.15, lw=0)
+    if eff:
+        _mark_obd(ax, sc)
     ax.bar(x, sel, yerr=z * 100 * oc.se("selection") if z else None, color="#4C72B0", capsize=3)
     ax.set_xticks(x, labels)
     ax.set_xlabel(unit)
     ax.set_ylabel("trials selecting the dose (%)")
     ax.set_ylim(0, 100)
-    none_ok = single and sc.correct_doses.size == 0
-    ax.set_title(f"Dose selection (none: {100 * oc.no_selection:.1f}%{', correct here' if none_ok else ''})")
+    none_ok = single and (sc.obd_doses if eff else sc.correct_doses).size == 0
+    title = f"Dose selection (none: {100 * oc.no_selection:.1f}%{', correct here' if none_ok else ''})"
+    if eff:
+        title += f"\ncorrect OBD selection {100 * oc.pcs_obd:.1f}%"
+    ax.set_title(title)
     ax = axes["allocation"]
-    w = 0.38
-    ax.bar(x - w / 2, oc.n_patients, w, yerr=z * oc.se("n_patients") if z else None, color="#55A868", capsize=3,
-           label="patients")
-    ax.bar(x + w / 2, oc.n_dlt, w, yerr=z * oc.se("n_dlt") if z else None, color="#C44E52", capsize=3, label="DLTs")
+    bars = [("n_patients", "patients", "#55A868"), ("n_dlt", "DLTs", "#C44E52")]
+    if oc.records.n_eff is not None:  # patients in grey then: the responses take the green
+        bars = [("n_patients", "patients", "#9A9A9A"), bars[1], ("n_eff", "responses", EFF_COLOR)]
+    w = 0.76 / len(bars)
+    for b, (key, name, color) in enumerate(bars):
+        ax.bar(x + (b - (len(bars) - 1) / 2) * w, getattr(oc, key), w, yerr=z * oc.se(key) if z else None,
+               color=color, capsize=3, label=name)
     ax.set_xticks(x, labels)
     ax.set_xlabel(unit)
-    ax.set_ylabel("patients or DLTs (mean per trial)")
+    ax.set_ylabel(f"{', '.join(n for _, n, _ in bars[:-1])} or {bars[-1][1]} (mean per trial)")
     ax.set_title(f"Allocation (mean N = {oc.sample_size:.1f})")
     ax.legend(fontsize=8, frameon=False)
     if timed:
@@ -150,7 +168,8 @@ def oc_figure(oc: OperatingCharacteristics):
         ax.legend(fontsize=8, frameon=False)
     how = "exact" if oc.exact else f"{oc.n_trials:,} trials; bars: 95% CI"
     fig.suptitle(f"{oc.design.label()} - {sc.label() if single else f'{len(oc.scenarios)} scenarios'} ({how})"
-                 + ("; shaded: the true MTD" if correct.size else ""), fontsize=10)
+                 + ("; shaded: the true MTD" if correct.size else "")
+                 + ("; hatched: the true OBD" if eff and sc.obd_doses.size else ""), fontsize=10)
     return fig
 
 
@@ -159,11 +178,25 @@ def comparison_figure(cmp: Comparison):
     one scale in every row so that rows compare by eye. Columns: the percentage of trials selecting
     each dose (doses labelled by their values and unit; the true MTD shaded for a fixed curve), then
     per design the correct selection (%), no dose selected (%) and the mean number of patients
-    treated above the true MTD (patients per trial); bars: 95% CIs (none for exact results)."""
+    treated above the true MTD (patients per trial); bars: 95% CIs (none for exact results).
+
+    When every scenario has efficacy (``p_eff``: the phase I/II question), the per-design columns
+    are the optimal biological dose's instead: the correct OBD selection (%), the selection of an
+    over-toxic dose (true P(DLT) > target, %) and the mean number of patients treated at the true
+    OBD, for every design (a toxicity-only design's selections are scored against the OBD too), and
+    the true OBD's doses are hatched in the per-dose panel."""
     plt = _plt()
-    metrics = [("pcs", "correct selection", "trials selecting the true MTD (%)", 100),
-               ("no_selection", "no dose selected", "trials selecting no dose (%)", 100),
-               ("n_overdosed", "patients above the MTD", "patients treated above the MTD (mean per trial)", 1)]
+    # scenarios with efficacy (the phase I/II question): the OBD's columns, for every design (a
+    # toxicity-only design's selections are scored against the OBD too, as in the comparison's table)
+    eff = all(getattr(sc, "has_efficacy", False) for sc in cmp.scenarios)
+    metrics = ([("pcs_obd", "correct OBD selection", "trials selecting the true OBD (%)", 100),
+                ("over_toxic_selection", "over-toxic dose selected",
+                 "trials selecting a dose with true P(DLT) > target (%)", 100),
+                ("n_at_obd", "patients at the OBD", "patients treated at the true OBD (mean per trial)", 1)]
+               if eff else
+               [("pcs", "correct selection", "trials selecting the true MTD (%)", 100),
+                ("no_selection", "no dose selected", "trials selecting no dose (%)", 100),
+                ("n_overdosed", "patients above the MTD", "patients treated above the MTD (mean per trial)", 1)])
     ns = len(cmp.scenarios)
     k = len(cmp.designs)
     names = [d.label() for d in cmp.designs]
@@ -184,7 +217,14 @@ def comparison_figure(cmp: Comparison):
         ax = axes[j, 0]
         _selection_panel(ax, sc, [cmp.oc[i][j] for i in range(k)], [f"{i + 1}. {n}" for i, n in enumerate(names)],
                          z, n_doses, none=False)
-        ax.set_title(f"S{j + 1}: {sc.label()}"[:70], fontsize=9, loc="left")
+        title = f"S{j + 1}: {sc.label()}"[:70]
+        if eff:
+            _mark_obd(ax, sc, label=j == 0)
+            ax.set_xlabel(_xlabels(sc)[1] + " selected (as MTD or OBD)")
+            if isinstance(sc, Scenario):  # the truth behind the hatching
+                title += (f"\ntrue P(DLT) {', '.join(_num(p) for p in sc.p_tox)}; "
+                          f"P(response) {', '.join(_num(p) for p in sc.p_eff)}")
+        ax.set_title(title, fontsize=9, loc="left")
         for m, (key, title, xlabel, _) in enumerate(metrics, start=1):
             ax = axes[j, m]
             hi = his[key]
@@ -206,6 +246,8 @@ def comparison_figure(cmp: Comparison):
     handles, labels = axes[0, 0].get_legend_handles_labels()
     how = "exact" if exact else f"{cmp.oc[0][0].n_trials:,} trials each, seed {cmp.seed}; bars: 95% CI"
     shaded = "; shaded: the true MTD" if any(isinstance(sc, Scenario) for sc in cmp.scenarios) else ""
+    if eff and any(isinstance(sc, Scenario) for sc in cmp.scenarios):
+        shaded += "; hatched: the true OBD (optimal biological dose)"
     fig.suptitle(f"{k} design{'s' if k != 1 else ''} on common random numbers under {ns} scenario"
                  f"{'s' if ns != 1 else ''} ({how}){shaded}", fontsize=10)
     fig.legend(handles, labels, loc="outside lower center", ncol=min(k, 4), fontsize=8, frameon=False)

@@ -95,3 +95,71 @@ def test_comparison_figure_of_prior_predictive_curves(tmp_path):
         plt.close(fig)
     plot.save(cmp, str(tmp_path / "set.png"))
     assert (tmp_path / "set.png").stat().st_size > 10_000
+
+
+# ---------------------------------------------------------------- scenarios with efficacy (phase I/II)
+EFF_SCENARIOS = [
+    de.Scenario([0.05, 0.10, 0.30], target=0.3, p_eff=[0.20, 0.50, 0.55], doses=DOSES, dose_unit=UNIT,
+                name="plateau"),
+    de.Scenario([0.05, 0.20, 0.45], target=0.3, p_eff=[0.30, 0.35, 0.60], doses=DOSES, dose_unit=UNIT,
+                name="toxic top"),
+]
+EFF_DESIGNS = [de.BOIN(target=0.3, cohort_size=3, max_n=18), de.BOIN12(phi_t=0.3, phi_e=0.3, max_n=18)]
+
+
+def _hatched(ax):
+    """The x centres of the hatched (true OBD) spans of an axis."""
+    return sorted(round(p.get_x() + p.get_width() / 2, 6) for p in ax.patches if p.get_hatch())
+
+
+def test_comparison_figure_with_efficacy_shows_the_obd():
+    cmp = de.compare(EFF_DESIGNS, EFF_SCENARIOS, n_trials=300, seed=3)
+    fig = plot.comparison_figure(cmp)
+    try:
+        check_comparison_figure(fig, cmp)
+        axes = _grid(fig, 2)
+        assert [ax.get_title() for ax in axes[0, 1:]] == ["correct OBD selection", "over-toxic dose selected",
+                                                          "patients at the OBD"]
+        for j, sc in enumerate(EFF_SCENARIOS):
+            assert _hatched(axes[j, 0]) == [float(d - 1) for d in sc.obd_doses]
+            assert "P(response) " + ", ".join(f"{p:.3g}" for p in sc.p_eff) in axes[j, 0].get_title(loc="left")
+            for m, key, scale in ((1, "pcs_obd", 100), (2, "over_toxic_selection", 100), (3, "n_at_obd", 1)):
+                widths = [b.get_width() for b in axes[j, m].patches]  # bars top to bottom: design 1 first
+                assert widths == pytest.approx([scale * getattr(cmp.oc[i][j], key) for i in range(2)])
+        assert "hatched: the true OBD" in fig.get_suptitle()
+    finally:
+        plt.close(fig)
+    # the figure's numbers are the table's: BOIN12 finds the plateau's OBD (dose 2) far more often here
+    diff, se = cmp.difference("pcs_obd", 1, 0, scenario=0)
+    assert diff == pytest.approx(cmp.oc[1][0].pcs_obd - cmp.oc[0][0].pcs_obd) and diff > 4 * se
+
+
+def test_comparison_figure_without_efficacy_keeps_the_mtd_columns(cmp):
+    fig = plot.comparison_figure(cmp)
+    try:
+        axes = _grid(fig, 3)
+        assert [ax.get_title() for ax in axes[0, 1:]] == ["correct selection", "no dose selected",
+                                                          "patients above the MTD"]
+        assert not any(_hatched(ax) for ax in axes.ravel())
+    finally:
+        plt.close(fig)
+
+
+def test_single_design_figure_with_efficacy():
+    sc = EFF_SCENARIOS[0]
+    oc = de.exact(de.BOIN12(phi_t=0.3, phi_e=0.3, max_n=9), sc)
+    fig = plot.oc_figure(oc)
+    try:
+        truth, sel, alloc = fig.axes[:3]
+        lines = {ln.get_label(): ln.get_ydata() for ln in truth.get_lines()}
+        np.testing.assert_allclose(lines["true P(response)"], sc.p_eff)
+        np.testing.assert_allclose(lines["true P(DLT)"], sc.p_tox)
+        assert _hatched(truth) == _hatched(sel) == [float(d - 1) for d in sc.obd_doses]
+        assert f"correct OBD selection {100 * oc.pcs_obd:.1f}%" in sel.get_title()
+        heights = {}
+        for c in alloc.containers:
+            heights[c.get_label()] = [b.get_height() for b in c]
+        np.testing.assert_allclose(heights["responses"], oc.n_eff)
+        np.testing.assert_allclose(heights["patients"], oc.n_patients)
+    finally:
+        plt.close(fig)
