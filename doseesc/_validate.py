@@ -163,11 +163,12 @@ def trials(value: Any, name: str = "n_trials") -> int:
 
 
 def label(name: str, value: Any) -> str | None:
-    """An optional label that is shown: None or a non-empty string (an empty one would print as
-    a blank row)."""
+    """An optional label that is shown (a design's ``name``): None (a generated label) or a
+    non-empty string (an empty one would print as a blank row)."""
     value = text(name, value)
     if value is not None and not value.strip():
-        raise ValueError(f"{name}: expected a non-empty label (or leave it out), got {value!r}")
+        raise ValueError(f"{name}: must be a non-empty string (a label for tables; leave it out for the generated "
+                         f"one), got {value!r}")
     return value
 
 

@@ -207,6 +207,6 @@ def test_exact_comparison_metric_is_validated():
 def test_label_helper_refuses_empty_names():
     from doseesc import _validate as v
 
-    raises(r"^name: expected a non-empty label", v.label, "name", "")
-    raises(r"^name: expected a non-empty label", v.label, "name", "  ")
+    raises(r"^name: must be a non-empty string", v.label, "name", "")
+    raises(r"^name: must be a non-empty string", v.label, "name", "  ")
     assert v.label("name", None) is None and v.label("name", "A") == "A"

@@ -293,15 +293,6 @@ class Recommendation:
         return out
 
 
-def _name(value: Any) -> str | None:
-    """A design's ``name``: None (a generated label) or a non-empty string (every table prints it)."""
-    name = v.text("name", value)
-    if name is not None and not name.strip():
-        raise ValueError(f"name: must be a non-empty string (a label for tables; leave it out for the generated "
-                         f"one), got {name!r}")
-    return name
-
-
 @dataclass(frozen=True)
 class Design:
     """Base class: a frozen, self-validating description of a dose-escalation design.
@@ -333,7 +324,7 @@ class Design:
         own = cls.__dict__.get("__post_init__")
         if own is not None and not getattr(own, "_checks_name", False):
             def __post_init__(self, _own=own):
-                object.__setattr__(self, "name", _name(self.name))
+                object.__setattr__(self, "name", v.label("name", self.name))
                 _own(self)
 
             __post_init__._checks_name = True
