@@ -1138,7 +1138,7 @@ def cmd_whatif(args) -> str:
         print(f"wrote {args.plot}", file=sys.stderr)
     if args.report:
         rep = res.report()
-        _io.write(args.report, rep.to_markdown() if str(args.report).lower().endswith((".md", ".markdown"))
+        _io.write(args.report, rep.to_markdown() if str(args.report).lower().endswith(_REPORT_SUFFIXES["md"])
                   else rep.to_html())
         print(f"wrote {args.report}", file=sys.stderr)
     if args.format == "json":
@@ -1330,7 +1330,7 @@ def cmd_report(args) -> str:
 
     fmt = args.format
     if fmt is None:
-        fmt = "md" if args.output and args.output.lower().endswith((".md", ".markdown")) else "html"
+        fmt = "md" if args.output and args.output.lower().endswith(_REPORT_SUFFIXES["md"]) else "html"
     if args.output:  # before any work: a file name that says its format, in a folder we can write
         _check_report_file(args.output, "--output", fmt if args.format is not None else None)
     spec = config.load(args.file)
