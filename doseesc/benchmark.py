@@ -175,7 +175,7 @@ def optimal_benchmark(scenario: Scenario | ScenarioSet, max_n: int, n_trials: in
         Patients per trial (a design's maximum sample size): the benchmark knows each one's
         outcome at every dose.
     n_trials, seed
-        As for :func:`doseesc.simulate` (``n_trials`` from 2 to 1,000,000,000 over all scenarios);
+        As for :func:`doseesc.simulate` (``n_trials`` from 1 to 1,000,000,000 over all scenarios);
         trial ``t`` here has the patients of trial ``t`` there.
     ties : {"monotone", "lowest", "random"}
         How doses equally close to the target are decided: by monotonicity, then a coin

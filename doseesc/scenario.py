@@ -640,7 +640,6 @@ def _grade_matrix(p_grade: Any) -> np.ndarray:
     return g
 
 
-
 def _set_array(name: str, values: Any) -> np.ndarray:
     """A scenario set's array (one row per scenario) as floats, with a one-line error naming
     ``name`` when its rows differ in length or it holds something other than numbers."""
@@ -659,6 +658,7 @@ def _set_array(name: str, values: Any) -> np.ndarray:
     if raw.dtype.kind not in "iuf":
         raise ValueError(f"{name}: expected an array of numbers (n_scenarios, n_doses), got an array of {raw.dtype}")
     return raw.astype(float)
+
 
 @dataclass(frozen=True, eq=False)
 class ScenarioSet:
