@@ -225,7 +225,12 @@ def records(trial: Any = None) -> tuple:
     ...
     ValueError: trial: must be one of 'A', 'B', 'C', 'D', got 'E'
     """
-    wanted = _trial_list(trial, "trial")
+    return _select(trial, "trial")
+
+
+def _select(trials: Any, name: str) -> tuple:
+    """The records of ``trials`` (validated; errors name the argument ``name``)."""
+    wanted = _trial_list(trials, name)
     return tuple(r for r in load() if wanted is None or r.trial in wanted)
 
 
@@ -272,8 +277,7 @@ def table(trial: Any = None) -> str:
 
 def _filter(trials: Any, dose_range: Any) -> tuple:
     """Records of ``trials`` whose dose lies in ``dose_range`` (inclusive), validated."""
-    wanted = _trial_list(trials)
-    recs = tuple(r for r in load() if wanted is None or r.trial in wanted)
+    recs = _select(trials, "trials")
     if dose_range is None:
         return recs
     try:
