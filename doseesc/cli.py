@@ -218,7 +218,10 @@ def add_design_flags(p: argparse.ArgumentParser, required: bool = True) -> None:
         help="the graded design's target on the normalized toxicity-score scale (ETS / max score, e.g. 0.47/1.5 = "
              "0.313); default: --target")
     names = ", ".join(REGISTRY)
-    p.add_argument("--design", required=required, metavar="NAME", help=f"design (required): one of {names}")
+    # compare (required False) takes its designs from --designs: --design is accepted there only to
+    # say so (cmd_compare), and not listed in its help
+    p.add_argument("--design", required=required, metavar="NAME",
+                   help=f"design (required): one of {names}" if required else argparse.SUPPRESS)
     g = p.add_argument_group("design options (each applies to the designs listed in brackets; the text is the "
                              "design's docstring)")
     for name, (kind, users) in design_fields().items():
@@ -710,6 +713,7 @@ def cmd_simulate(args) -> str:
     _check_plot(args)
     sc = build_scenario(args)
     d = build_design(args, sc.target)
+    _check_fits(d, sc)
     with backend_from(args.backend, args.backend_timeout) as backend:
         oc = simulate(d, sc, n_trials=args.n_trials, seed=args.seed, se_target=args.se_target, threads=args.threads,
                       progress=args.progress, backend=backend)
@@ -727,6 +731,7 @@ def cmd_exact(args) -> str:
     _check_plot(args)
     sc = build_scenario(args)
     d = build_design(args, sc.target)
+    _check_fits(d, sc)
     oc = exact(d, sc)
     _maybe_plot(args, oc)
     return emit_oc(oc, args.format)
@@ -750,6 +755,7 @@ def cmd_compare(args) -> str:
         ns = _only_fields_of(args, name)
         ns.__dict__.update({_BRACKET_BACKFILL.get(k, "d_" + k): text for k, text in own.items()})
         designs.append(build_design(ns, sc.target))
+        _check_fits(designs[-1], sc)
     with backend_from(args.backend, args.backend_timeout) as backend:
         cmp = compare(designs, [sc], n_trials=args.n_trials, seed=args.seed, threads=args.threads,
                       progress=args.progress, backend=backend)
@@ -761,9 +767,12 @@ def cmd_compare(args) -> str:
         buf = io.StringIO()
         keys = ["design", "scenario", "pcs", "pcs_se", "no_selection", "no_selection_se", "sample_size",
                 "sample_size_se", "n_overdosed", "n_overdosed_se", "pcs_diff_vs_first", "pcs_diff_vs_first_se"]
+        if cmp.benchmark is not None:  # the complete-information benchmark at each design's sample size
+            keys += ["pcs_benchmark", "pcs_benchmark_se", "pcs_diff_vs_benchmark", "pcs_diff_vs_benchmark_se"]
         if sc.has_efficacy:
             keys += ["pcs_obd", "pcs_obd_se", "selected_utility", "selected_utility_se", "pcs_obd_diff_vs_first",
-                     "pcs_obd_diff_vs_first_se", "selected_utility_diff_vs_first", "selected_utility_diff_vs_first_se"]
+                     "pcs_obd_diff_vs_first_se", "selected_utility_diff_vs_first", "selected_utility_diff_vs_first_se",
+                     "n_at_obd", "n_at_obd_se", "over_toxic_selection", "over_toxic_selection_se"]
         w = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
         w.writeheader()
         for r in rows:
@@ -884,10 +893,42 @@ def _outcomes_arg(args) -> str:
     return args.outcomes or args.outcomes_flag or ""
 
 
-def _require_n_doses(d, n_doses) -> None:
-    """Live use must know the trial's dose levels: guessing them from the data is a silent error."""
+def _require_n_doses(d, n_doses, what: str = "--n-doses") -> None:
+    """Live use must know the trial's dose levels: guessing them from the data is a silent error.
+    Then ``n_doses`` (from ``what``) must be the design's own number where it fixes one."""
     if n_doses is None and d.fixed_n_doses is None:
         raise CLIError("--n-doses: required: the number of dose levels in the trial (the design does not fix it)")
+    _check_dose_count(d, n_doses, what)
+
+
+#: the option that fixes a design's number of doses, where one does (first found on the design)
+_DOSE_LIST_FIELDS = ("skeleton", "real_doses", "doses")
+
+
+def _check_dose_count(d, n_doses, what: str) -> None:
+    """A design that fixes its number of doses (a CRM's skeleton, EffTox's real doses, ...) against
+    the ``n_doses`` that ``what`` (--truth, --n-doses) gives: name the option that fixes it."""
+    fixed = d.fixed_n_doses
+    if n_doses is None or fixed is None or fixed == n_doses:
+        return
+    inner = getattr(d, "base", d)
+    field = next((f for f in _DOSE_LIST_FIELDS if getattr(inner, f, None) is not None), None)
+    if field is None:
+        raise CLIError(f"{what}: {n_doses} doses, but design {d.label()!r} has {fixed}")
+    values = ",".join(f"{x:g}" for x in getattr(inner, field))
+    default = next((f.default for f in dataclasses.fields(type(inner)) if f.name == field), None)
+    given = (", its default" if isinstance(default, (tuple, list)) and tuple(default) == tuple(getattr(inner, field))
+             else "")
+    raise CLIError(f"--{field.replace('_', '-')}: design {d.label()!r} has {fixed} doses ({field} {values}{given}) "
+                   f"but {what} gives {n_doses}; give --{field.replace('_', '-')} with {n_doses} values")
+
+
+def _check_fits(d, sc) -> None:
+    """Before simulating: the design and the scenario built from the flags agree (doses, efficacy)."""
+    _check_dose_count(d, sc.n_doses, "--truth" if sc.p_grade is None else "--grades")
+    if getattr(d, "uses_efficacy", False) and not sc.has_efficacy:
+        raise CLIError(f"--eff: design {d.label()!r} decides on efficacy too; give the true response probability "
+                       "per dose (e.g. --eff 0.2,0.4,0.5)")
 
 
 def _check_n_doses(args) -> None:

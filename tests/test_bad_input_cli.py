@@ -199,3 +199,45 @@ def test_one_trial_prints_no_nan(capsys, command):
     argv[argv.index("--n-trials") + 1] = "1"
     code, out, err = run(capsys, *argv)
     assert code == 0 and "nan" not in out.lower() and "n/a" in out
+
+
+# ---------------------------------------------------------------- 9-11: a phase I/II user audit
+def test_compare_help_does_not_offer_design(capsys):
+    with pytest.raises(SystemExit):
+        main(["compare", "--help"])
+    out = capsys.readouterr().out
+    assert "--designs" in out and "--design NAME" not in out and "design (required)" not in out
+    assert_refused(run(capsys, "compare", "--design", "boin", "--designs", "boin,3+3", "--truth", "0.1,0.2,0.3",
+                       "--target", "0.3", "--cohort-size", "3", "--max-n", "12"), "--design: compare takes")
+
+
+@pytest.mark.parametrize("argv, needles", [
+    (["simulate", "--design", "boin12", "--truth", "0.02,0.05,0.1", "--target", "0.2", "--max-n", "18"],
+     ["--eff: design 'BOIN12", "decides on efficacy too", "--eff 0.2,0.4,0.5"]),
+    (["next", "--design", "efftox", "--n-doses", "3", "1NNN"],
+     ["--real-doses: design 'EffTox", "has 5 doses (real_doses 1,2,4,6.6,10, its default)", "--n-doses gives 3"]),
+    (["simulate", "--design", "efftox", "--truth", "0.02,0.05,0.1", "--eff", "0.3,0.4,0.5", "--target", "0.2",
+      "--max-n", "18"], ["--real-doses: design 'EffTox", "but --truth gives 3"]),
+    (["paths", "--design", "crm", "--skeleton", "0.1,0.2", "--target", "0.3", "--n-doses", "3", "--cohorts", "1"],
+     ["--skeleton: design 'CRM (empiric)' has 2 doses (skeleton 0.1,0.2) but --n-doses gives 3"]),
+    (["compare", "--designs", "boin,crm[skeleton=0.1,0.2]", "--truth", "0.1,0.2,0.3", "--target", "0.3",
+      "--cohort-size", "3", "--max-n", "12"], ["--skeleton: design 'CRM (empiric)' has 2 doses", "--truth gives 3"]),
+])
+def test_mismatches_name_the_flag_not_the_python_api(capsys, argv, needles):
+    assert_refused(run(capsys, *argv), *needles)
+
+
+def test_compare_csv_carries_what_the_table_prints(capsys):
+    import csv
+    import io
+
+    argv = ["compare", "--designs", "boin,boin12", "--truth", "0.05,0.1,0.3", "--eff", "0.2,0.5,0.55", "--target",
+            "0.3", "--cohort-size", "3", "--max-n", "9", "--n-trials", "200", "--no-progress"]
+    code, out, err = run(capsys, *argv, "--format", "json")
+    assert code == 0, err
+    res = json.loads(out)["results"]
+    code, out, err = run(capsys, *argv, "--format", "csv")
+    assert code == 0, err
+    rows = list(csv.DictReader(io.StringIO(out)))
+    for key in ("n_at_obd", "over_toxic_selection", "pcs_benchmark", "pcs_diff_vs_benchmark"):
+        assert [float(r[key]) for r in rows] == pytest.approx([r[key] for r in res]), key
