@@ -323,11 +323,14 @@ class Candidate:
     feasible: bool
     violations: tuple
     _per_trial: np.ndarray  # objective contribution per trial, (scenarios, trials)
+    #: the default design, met again as a grid or search point (then ``params`` are that point's)
+    is_default: bool = False
 
     def label(self) -> str:
         if not self.params:
             return "default"
-        return ", ".join(f"{k}={_show(v)}" for k, v in self.params.items())
+        return ", ".join(f"{k}={_show(v)}" for k, v in self.params.items()) + (" (= default)" if self.is_default
+                                                                               else "")
 
 
 def _show(x: Any) -> str:
@@ -732,6 +735,13 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
         if key in evaluated:
             return evaluated[key]
         d = apply(design, params)
+        default = evaluated.get(())
+        if default is not None and d == default.design:
+            # the default met as a point of the grid or search: one candidate, named by the point
+            c = dataclasses.replace(default, params=dict(params), design=d, is_default=True)
+            order[order.index(default)] = c
+            evaluated[()] = evaluated[key] = c
+            return c
         low = d.lower(scs[0].n_doses)
         if executor is None:
             with api._threads(threads):
@@ -765,7 +775,7 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
 
     history = []
     with _backends.opened(backend) as executor:
-        default = evaluate({}, executor)
+        evaluate({}, executor)  # the default first (evaluated[()]): every candidate is measured against it
         grid_combos = [dict(zip(grid_vals, combo)) for combo in itertools.product(*grid_vals.values())] or [{}]
         box = dict(ranges)
         for rnd in range(rounds if ranges else 1):
@@ -793,7 +803,7 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
                 if box[k][1] - box[k][0] <= 0 or (k in int_opts and box[k][1] - box[k][0] < 1):
                     box[k] = (centre - 1e-12, centre + 1e-12) if k not in int_opts else (centre, centre)
     meta = {"versions": api._versions(), "design": design.to_dict()}
-    return Calibration(order, default, obj, cons, scs, n_trials, seed, history, meta)
+    return Calibration(order, evaluated[()], obj, cons, scs, n_trials, seed, history, meta)
 
 
 def _is_int_option(design: Design, name: str) -> bool:
