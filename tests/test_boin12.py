@@ -72,7 +72,11 @@ def test_vignette_admissibility_and_obd():
     d = de.BOIN12(phi_t=st["phi_t"], phi_e=st["phi_e"], u2=st["u2"], u3=st["u3"], n_star=st["n_star"], max_n=36)
     rec = d.next_dose(st["outcomes"], n_doses=st["num_doses"])
     assert rec.dose == row["values"]["recommended_dose"]
-    assert rec.acceptable.tolist() == row["values"]["escalation_dose_admissible"]
+    # escalation's dose_admissible evaluates only d - 1, d, d + 1 around the current dose (2) and
+    # reports the rest as False; doseesc's column applies the rule to every dose (untried doses 4
+    # and 5 on the Beta(1, 1) prior: admissible), so the peer's numbers are compared where it looks
+    assert rec.acceptable.tolist()[:3] == row["values"]["escalation_dose_admissible"][:3]
+    assert rec.acceptable.tolist()[3:] == [True, True]
     row = rows["BOIN12-ESC-VIGNETTE-OBD"]
     st = row["setting"]
     d = de.BOIN12(phi_t=st["phi_t"], phi_e=st["phi_e"], u2=st["u2"], u3=st["u3"], n_star=st["n_star"],
@@ -344,7 +348,7 @@ def test_cli(capsys):
     assert "pcs_obd" in capsys.readouterr().out
     assert main(["simulate", "--design", "boin12", "--truth", "0.1,0.2,0.3", "--target", "0.35",
                  "--n-trials", "200", "--no-progress"]) == 2
-    assert "p_eff" in capsys.readouterr().err
+    assert "--eff: design 'BOIN12" in capsys.readouterr().err
     assert main(["next", "--design", "boin12", "--n-doses", "5", "--n-at-dose-of", "all", "--stop-n-at-dose", "9",
                  "1NNN"]) == 2
     assert "n_at_dose_of" in capsys.readouterr().err

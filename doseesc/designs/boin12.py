@@ -104,6 +104,11 @@ class BOIN12(Design):
     doses (admissibility is re-evaluated from the data at each decision, for d - 1, d, d + 1
     only); at dose 1 with p >= lambda_d the design stays at dose 1 rather than stopping.
 
+    *Live use.* :meth:`next_dose`'s ``acceptable`` is this admissibility rule for every dose, on
+    its own data (an untried dose on the priors alone, as the decision judges an untried
+    d + 1); a note says which doses the decision weighs. (escalation's ``dose_admissible``
+    reports only d - 1, d, d + 1 and False for every other dose.)
+
     *Exact results.* Decisions depend only on the per-dose counts of patients, DLTs,
     responses and (unless u2 + u3 = 100) patients with both, and on the current dose, so
     :func:`doseesc.exact` applies; cohorts branch into every composition of the four outcomes.
@@ -250,12 +255,10 @@ class BOIN12(Design):
     def _efficacy_estimates(self, low: Lowered, n, y, e, b, cur: int | None) -> dict:
         beta = _beta()
         D = n.size
-        acceptable = np.zeros(D, dtype=bool)
-        if cur is None:
-            acceptable[self.start_dose - 1] = True
-        else:
-            for d in range(max(cur - 1, 0), min(cur + 1, D - 1) + 1):
-                acceptable[d] = _k.admissible(low.ipar, low.tab, n[d], y[d], e[d])
+        # every dose by the decision's own rule (the kernel's admissible), on that dose's data alone:
+        # an untried dose on the Beta(1, 1) priors, as the decision judges an untried d + 1
+        acceptable = np.array([bool(_k.admissible(low.ipar, low.tab, n[d], y[d], e[d])) for d in range(D)],
+                              dtype=bool)
         return {
             "p_tox": (1.0 + y) / (2.0 + n),
             "p_eff": (1.0 + e) / (2.0 + n),
@@ -264,6 +267,7 @@ class BOIN12(Design):
             "utility": np.array([_k.score(low.ipar, low.fpar, low.tab, n[d], y[d], e[d], b[d]) for d in range(D)]),
             "acceptable": acceptable,
             "column_heads": (("utility", "score"),),  # printed as BOIN12's desirability score; JSON keeps 'utility'
+            "notes": (acceptable_note(self, n, cur),),
         }
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int], n_eff: Sequence[int] | None = None,
@@ -346,6 +350,31 @@ class BOIN12(Design):
         for r in rows:
             r.setdefault("rds", None)
         return rows
+
+
+def acceptable_note(design, n, cur: int | None, quasi: bool = False) -> str:
+    """The footnote of ``next``'s ``acceptable`` column for BOIN12 and TITE-BOIN12: what it means
+    for every dose (the admissibility rule, on each dose's own data; untried doses on the prior) and
+    which doses the next-dose decision weighs (d - 1, d, d + 1; ``cur`` 0-based, None before any
+    patient). ``quasi``: TITE-BOIN12's quasi-beta posteriors where outcomes are pending."""
+    post = ("the quasi-beta posteriors where outcomes are pending, else Beta(1, 1) priors" if quasi
+            else "Beta(1, 1) priors")
+    text = (f"acceptable: admissible by BOIN12's rule, P(p_T > {design.phi_t:g} | data) < {design.c_t:g} and "
+            f"P(p_E < {design.phi_e:g} | data) < {design.c_e:g} ({post}), for every dose on its own data (no "
+            "dose is eliminated by another's)")
+    untried = np.flatnonzero(np.asarray(n) == 0)
+    if untried.size:
+        text += (f"; untried dose{'s' if untried.size > 1 else ''} "
+                 f"{', '.join(str(d + 1) for d in untried)}: judged on the prior alone")
+    D = len(n)
+    if cur is None:
+        text += f"; the first cohort goes to the start dose {design.start_dose}"
+    else:
+        lo, hi = max(cur - 1, 0) + 1, min(cur + 1, D - 1) + 1
+        doses = f"doses {lo}-{hi}" if hi > lo else f"dose {lo}"
+        text += (f"; the next-dose decision weighs only d - 1, d, d + 1 around the current dose d = {cur + 1} "
+                 f"({doses})")
+    return text
 
 
 def add_waiting(p, scenario):

@@ -14,7 +14,7 @@ from .. import outcomes as _outcomes
 from .._kernels import tite as _k
 from .._kernels.codes import CONTINUE, STOP_REASONS, TITE_BOIN12
 from .base import Design, DeviationWarning, Lowered, Recommendation, check_total, deviations, warn_deviations
-from .boin12 import BOIN12
+from .boin12 import BOIN12, acceptable_note
 from .interval import _bool
 from .tite import _flag, _patient_rows, cohort_under_way_note
 
@@ -233,9 +233,10 @@ class TITEBOIN12(Design):
             :meth:`BOIN12.next_dose`'s): ``p_tox`` / ``p_eff`` their means (1 + y) / (2 +
             ESS_T) and (1 + e) / (2 + ESS_E); ``prob_acc_tox`` / ``prob_acc_eff`` P(p_T <
             phi_T) and P(p_E > phi_E); ``utility``: the desirability score (printed as
-            ``score``); ``acceptable``: admissibility of the decision's candidates d - 1, d,
-            d + 1 (d the current dose; before any patient, the start dose), as BOIN12 reports
-            it. With outcomes pending the printed estimate headers carry a ``*`` and a note
+            ``score``); ``acceptable``: BOIN12's admissibility rule on these posteriors, for
+            every dose on its own data (an untried dose on the priors alone), as the decision
+            applies it; a note says which doses the decision weighs (d - 1, d, d + 1 around the
+            current dose d). With outcomes pending the printed estimate headers carry a ``*`` and a note
             names the doses and their effective sample sizes. ``selected``: BOIN12's OBD from
             the patients whose both outcomes are known.
 
@@ -316,12 +317,8 @@ class TITEBOIN12(Design):
         ess_e = np.bincount(idx, weights=np.where(pend_e, efu / eff_window, 1.0), minlength=n_doses)
         m_t = np.bincount(idx, weights=pend_t, minlength=n_doses).astype(np.int64)
         m_e = np.bincount(idx, weights=pend_e, minlength=n_doses).astype(np.int64)
-        acceptable = np.zeros(n_doses, dtype=bool)
-        if npat == 0:
-            acceptable[int(low.ipar[0])] = True
-        else:
-            for d in range(max(cur - 1, 0), min(cur + 1, n_doses - 1) + 1):
-                acceptable[d] = out[3, d] != 0
+        # every dose by the decision's own rule (the kernel's admissibility, out[3]) on that dose's data alone
+        acceptable = out[3] != 0
         heads = [("utility", "score")]  # BOIN12's desirability score, not a utility
         pending = np.flatnonzero(m_t + m_e > 0)
         if pending.size:
@@ -335,6 +332,7 @@ class TITEBOIN12(Design):
                          "(each pending outcome counts as its follow-up over its window), and the score imputes "
                          "the pending outcomes; at the other doses they are BOIN12's (Beta(1, 1) priors, complete "
                          "data)")
+        notes.append(acceptable_note(base, n, cur if npat else None, quasi=True))
         return Recommendation(
             notes=tuple(notes),
             dose=None if (stop or susp) else int(nxt) + 1,
