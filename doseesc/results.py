@@ -153,7 +153,9 @@ METRICS = {
     "overdose_60": "fraction of trials with >= 60% of patients above the true MTD",
     "overdose_80": "fraction of trials with >= 80% of patients above the true MTD",
     "dlt_rate_above_target": "fraction of trials whose observed DLT rate exceeds the target",
-    "early_stop": "fraction of trials stopped for safety (no dose selected)",
+    "early_stop": ("fraction of trials stopped early with no dose selected: for safety (toxicity-only designs), or "
+                   "with no admissible dose (phase I/II designs: the toxicity or the efficacy admissibility rule "
+                   "failed; which one is not recorded)"),
     "duration": "mean trial duration (time model only)",
     "waiting": "mean time a patient waited for a slot (time model, waiting='queue')",
     "turned_away": "mean patients turned away while the trial waited for follow-up (time model)",
@@ -492,7 +494,12 @@ class OperatingCharacteristics:
 
     @property
     def stop_reasons(self) -> dict[str, float]:
-        return {name: float(self._values[f"stop_{name}"]) for name in STOP_REASONS[1:]}
+        """Fraction of trials per stop reason. A phase I/II design (``uses_efficacy``) stops with no
+        dose selected when no dose is admissible (its toxicity or its efficacy rule; which one is not
+        recorded): its key is ``"no_admissible_dose"``, a toxicity-only design's ``"safety"``."""
+        eff = _uses_efficacy(self.design)
+        return {(_NO_ADMISSIBLE if eff and name == "safety" else name): float(self._values[f"stop_{name}"])
+                for name in STOP_REASONS[1:]}
 
     @property
     def metrics(self) -> list[str]:
@@ -582,7 +589,7 @@ class OperatingCharacteristics:
             ("mean DLTs", 1, "total_dlt"),
             ("patients above MTD", 1, "n_overdosed"),
             ("P(>= 60% above MTD) %", 100, "overdose_60"),
-            ("stopped for safety %", 100, "early_stop"),
+            (_EARLY_STOP_EFF if _uses_efficacy(self.design) else "stopped for safety %", 100, "early_stop"),
         ]
         if self._values.get("total_ae", 0) > 0 or np.any(self.records.n_ae):
             rows.insert(4, ("mean low-grade AEs", 1, "total_ae"))
@@ -602,16 +609,19 @@ class OperatingCharacteristics:
         if any(s.time is not None and s.time.dropout > 0 for s in self.scenarios):
             rows.append(("drop-outs", 1, "dropouts"))
             rows.append(("patients enrolled", 1, "enrolled"))
+        wl = max(24, *(len(text) for text, _, _ in rows))  # 24, as always, unless a label is longer
         for text, scale, key in rows:
-            lines.append(f"{text:<24}{_fmt(scale * self._values[key], scale * self._se[key], self.exact):>18}")
+            lines.append(f"{text:<{wl}}{_fmt(scale * self._values[key], scale * self._se[key], self.exact):>18}")
         if "pcs_quantiles" in self._values:
             q = self._values["pcs_quantiles"]
             lines.append("PCS across scenarios: " + ", ".join(f"{k} {100 * x:.1f}" for k, x in q.items()))
         if "pcs_obd_quantiles" in self._values:
             q = self._values["pcs_obd_quantiles"]
             lines.append("OBD selection across scenarios: " + ", ".join(f"{k} {100 * x:.1f}" for k, x in q.items()))
-        if obd:
-            lines.append("* true OBD (highest true utility among doses with p_tox <= target)")
+        if single and eff:
+            lines.append(_obd_note(sc))
+        if _uses_efficacy(self.design):
+            lines.append(_EARLY_STOP_NOTE)
         if not self.exact and self.n_trials is not None and self.n_trials < 2:
             lines.append("SE n/a: a standard error needs at least 2 simulated trials (null in JSON)")
         return "\n".join(lines)
@@ -652,9 +662,11 @@ def _jsonable(x):
     return x
 
 
-def _changed_options(d) -> str:
+def _changed_options(d, required: bool = False) -> str:
     """A design's options that differ from their defaults (``u2 = 30``), beyond what its label
-    states; '' when none. For a design with composable rules, its base design's options."""
+    states; '' when none. For a design with composable rules, its base design's options.
+    ``required``: instead, the options without a default (BOIN's ``max_n``, ``cohort_size``),
+    beyond what the label states."""
     import dataclasses
 
     base = getattr(d, "base", d)
@@ -663,19 +675,78 @@ def _changed_options(d) -> str:
     label = d.label()
     out = []
     for f in dataclasses.fields(base):
-        if not f.init or f.name in ("name", "n_doses", "prior") or f.default is dataclasses.MISSING:
+        if not f.init or f.name in ("name", "n_doses", "prior") or (f.default is dataclasses.MISSING) != required:
             continue
         val = getattr(base, f.name)
         if isinstance(val, np.ndarray) or isinstance(f.default, np.ndarray):
             continue
         try:
-            same = val == f.default or (isinstance(val, (tuple, list)) and list(val) == list(f.default or []))
+            same = not required and (val == f.default or (isinstance(val, (tuple, list))
+                                                          and list(val) == list(f.default or [])))
         except (TypeError, ValueError):
             same = False
-        text = f"{val:g}" if isinstance(val, float) else str(val)
+        if isinstance(val, (tuple, list)):
+            text = "(" + ", ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in val) + ")"
+        else:
+            text = f"{val:g}" if isinstance(val, float) else str(val)
         if not same and f"{f.name} {text}" not in label:
             out.append(f"{f.name} = {text}")
     return ", ".join(out)
+
+
+_NO_ADMISSIBLE = "no_admissible_dose"  # stop_reasons' key for stop code SAFETY of a phase I/II design
+_EARLY_STOP_EFF = "stopped, no admissible dose %"
+_EARLY_STOP_NOTE = ("stopped, no admissible dose: no dose passed the design's admissibility rule, its toxicity or its "
+                    "efficacy criterion (the trial does not record which); no dose selected")
+
+
+def _uses_efficacy(design) -> bool:
+    """Whether a design decides on efficacy too (BOIN12, EffTox, TITE-BOIN12): its stop with no
+    dose selected means no admissible dose, not a safety stop."""
+    return bool(getattr(design, "uses_efficacy", False))
+
+
+def _efficacy_line(sc) -> str:
+    """A scenario's efficacy model: the association (and its parameter), or P(both) as given (the
+    report's wording), and the utility table."""
+    u = ", ".join(f"{x:g}" for x in sc.utility_table)
+    if getattr(sc, "p_both", None) is not None:
+        assoc = "P(both) as given"
+    else:
+        a, param = getattr(sc, "association", "independent"), getattr(sc, "association_param", None)
+        assoc = f"association {a}" + (f" ({param})" if param is not None else "")
+    return f"efficacy: {assoc}; utility of (E no T, neither, both, T no E) = ({u})"
+
+
+def _obd_rule(sc) -> tuple[str, str]:
+    """How the scenario defines its true OBD, and why it has none: (rule, when none)."""
+    if sc.obd is not None:
+        given = "given by the scenario: obd=" + (",".join(str(k) for k in sc.obd) or "0")
+        return given, f"{given}, no dose acceptable"
+    acc = "p_tox <= target" + (f" and p_eff >= {sc.eff_min:g}" if sc.eff_min is not None else "")
+    return f"highest true utility among doses with {acc}", f"no dose with {acc}"
+
+
+def _obd_note(sc, marked: bool = True) -> str:
+    """The true OBD line of a scenario with efficacy, with how it is defined there: a footnote to
+    the doses marked ``*`` (``marked``), or naming the doses; 'true OBD: none (...)' without one."""
+    rule, none = _obd_rule(sc)
+    obd = sc.obd_doses.tolist()
+    if not obd:
+        return f"true OBD: none ({none})"
+    if marked:
+        return f"* true OBD ({rule})"
+    labels = sc.dose_labels()
+    return f"true OBD: dose {', '.join(labels[k - 1] for k in obd)} ({rule})"
+
+
+def _efficacy_lines(sc) -> list[str]:
+    """A scenario's efficacy model, true utility per dose and true OBD (the compare table's; the
+    simulate table shows the utilities per dose in its rows and the same OBD note)."""
+    labels = sc.dose_labels()
+    return [_efficacy_line(sc),
+            "true utility per dose: " + ", ".join(f"{labels[k]}: {u:.2f}" for k, u in enumerate(sc.true_utility)),
+            _obd_note(sc, marked=False)]
 
 
 def _run_lines(designs, meta: dict, scenario=None) -> list[str]:
@@ -686,15 +757,14 @@ def _run_lines(designs, meta: dict, scenario=None) -> list[str]:
     for d in designs:
         if getattr(d, "name", None) and hasattr(d, "_auto_label") and d._auto_label() != d.label():
             out.append(f"{d.label()}: {d._auto_label()}")
+        required = _changed_options(d, required=True) if hasattr(d, "label") else ""
+        if required:  # options without a default (max_n, cohort_size, a skeleton): two runs differ in them
+            out.append(f"{d.label()}: {required}")
         changed = _changed_options(d) if hasattr(d, "label") else ""
         if changed:
             out.append(f"{d.label()}, options changed from the defaults: {changed}")
     if scenario is not None and getattr(scenario, "has_efficacy", False):
-        u = ", ".join(f"{x:g}" for x in scenario.utility_table)
-        assoc = getattr(scenario, "association", "independent")
-        param = getattr(scenario, "association_param", None)
-        out.append(f"efficacy: association {assoc}" + (f" ({param})" if param is not None else "")
-                   + f"; utility of (E no T, neither, both, T no E) = ({u})")
+        out.append(_efficacy_line(scenario))
     tm = getattr(scenario, "time", None) if scenario is not None else None
     if tm is not None:  # its window, accrual and rate, and every other setting changed from its default
         import dataclasses
@@ -835,6 +905,9 @@ class Comparison:
         for j, sc in enumerate(self.scenarios):
             lines.append("")
             lines.append(f"Scenario: {sc.label()}")
+            first = self.oc[0][j]
+            if len(first.scenarios) == 1 and getattr(first.scenario, "has_efficacy", False):
+                lines += _efficacy_lines(first.scenario)
             lines.append(f"{'design':<{wd}}{'PCS %':>16}{'diff (SE)':>16}{'no sel. %':>14}{'N':>14}{'above MTD':>14}")
             for i, d in enumerate(self.designs):
                 oc = self.oc[i][j]
