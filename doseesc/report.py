@@ -25,6 +25,7 @@ from typing import Any
 
 from . import _json
 from . import _validate as v
+from .results import association_text
 
 __all__ = ["Report", "run_report", "whatif_report"]
 
@@ -550,17 +551,6 @@ def _utility_digits(sc) -> int:
     return 2 if max(abs(float(u)) for u in sc.utility_table) >= 10 else 4
 
 
-def _association_text(sc) -> str:
-    if sc.p_both is not None:
-        return "P(both) as given"
-    if sc.association == "independent":
-        return "independent"
-    a = sc.association_param
-    a = f"{a:g}" if isinstance(a, float) else "(" + ", ".join(f"{x:g}" for x in a) + ")"
-    return {"gaussian": f"Gaussian copula, correlation {a}", "odds_ratio": f"odds ratio {a}",
-            "gumbel": f"Gumbel, psi {a}"}[sc.association]
-
-
 def _utility_text(sc) -> str:
     from .scenario import JOINT_ORDER
 
@@ -615,7 +605,7 @@ def scenario_table(scenarios) -> tuple[list[str], list[list[str]], list[tuple[st
                 row += [f"{p:g}" if sc.p_both is not None else f"{p:.3f}" for p in sc.p_both_array]
             row += [f"{u:.{dec}f}" + (_OBD_MARK if k + 1 in obd else "") for k, u in enumerate(sc.true_utility)]
             row += [", ".join(sc.dose_labels()[k - 1] for k in sorted(obd)) or "none (no dose acceptable)",
-                    _association_text(sc), _utility_text(sc)]
+                    association_text(sc), _utility_text(sc)]
         else:
             row += [""] * (D * (2 + both)) + ["n/a (no efficacy)", "", ""]
         if timed:

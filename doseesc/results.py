@@ -706,15 +706,26 @@ def _uses_efficacy(design) -> bool:
     return bool(getattr(design, "uses_efficacy", False))
 
 
-def _efficacy_line(sc) -> str:
-    """A scenario's efficacy model: the association (and its parameter), or P(both) as given (the
-    report's wording), and the utility table."""
-    u = ", ".join(f"{x:g}" for x in sc.utility_table)
+def association_text(sc) -> str:
+    """A scenario's toxicity-efficacy association in words, one wording for every table and
+    report: 'independent', the model with its parameter, or 'P(both) as given'."""
     if getattr(sc, "p_both", None) is not None:
-        assoc = "P(both) as given"
-    else:
-        a, param = getattr(sc, "association", "independent"), getattr(sc, "association_param", None)
-        assoc = f"association {a}" + (f" ({param})" if param is not None else "")
+        return "P(both) as given"
+    a = getattr(sc, "association", "independent")
+    if a == "independent":
+        return "independent"
+    param = sc.association_param
+    param = f"{param:g}" if isinstance(param, float) else "(" + ", ".join(f"{x:g}" for x in param) + ")"
+    return {"gaussian": f"Gaussian copula, correlation {param}", "odds_ratio": f"odds ratio {param}",
+            "gumbel": f"Gumbel, psi {param}"}[a]
+
+
+def _efficacy_line(sc) -> str:
+    """A scenario's efficacy model: the association (:func:`association_text`) and the utility
+    table."""
+    u = ", ".join(f"{x:g}" for x in sc.utility_table)
+    assoc = association_text(sc)
+    assoc = assoc if assoc.startswith("P(both)") else "association " + assoc
     return f"efficacy: {assoc}; utility of (E no T, neither, both, T no E) = ({u})"
 
 

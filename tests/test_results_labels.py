@@ -77,7 +77,8 @@ def test_compare_states_the_efficacy_scenario():
     text = c.summary()
     blocks = text.split("\nScenario: ")[1:]
     assert len(blocks) == 4
-    assert "efficacy: association gaussian (0.3); utility of (E no T, neither, both, T no E) = (100, 40, 60, 0)" \
+    assert ("efficacy: association Gaussian copula, correlation 0.3; "
+            "utility of (E no T, neither, both, T no E) = (100, 40, 60, 0)") \
         in blocks[0]
     assert "true utility per dose: 1: " in blocks[0]
     assert "true OBD: dose 2 (highest true utility among doses with p_tox <= target)" in blocks[0]
