@@ -548,6 +548,8 @@ class OperatingCharacteristics:
         label = self.design.label() if hasattr(self.design, "label") else str(self.design)
         plural = "s" if self.n_trials != 1 else ""
         how = "exact" if self.exact else f"{self.n_trials:,} simulated trial{plural}, seed {self.seed}"
+        if not self.exact and not single and self.n_trials:  # n_trials= (and se_target's count) is per scenario
+            how = how.replace(", seed", f" ({self.n_trials // len(self.scenarios):,} per scenario), seed", 1)
         st = self.meta.get("se_target")
         if st and not self.exact:  # a precision-targeted run: its target and whether it was met
             how += (f"; precision target: SE of {', '.join(st['headline'])} below {st['target']:g}, "

@@ -85,7 +85,10 @@ def test_scenario_set_and_backend():
     ss = de.ScenarioSet(np.array([[0.05, 0.1, 0.2, 0.3, 0.45, 0.6], [0.1, 0.2, 0.3, 0.45, 0.6, 0.7]]), target=0.3)
     a = de.simulate(BOIN, ss, se_target=0.006, seed=5)
     assert all(se < 0.006 for se in _max_se(a).values())
-    b = de.simulate(BOIN, ss, n_trials=a.n_trials // 2, seed=5)
+    per = a.meta["se_target"]["checkpoints"][-1]["n_trials"]  # per scenario, as n_trials= counts
+    assert a.n_trials == 2 * per  # over both scenarios
+    assert f"{a.n_trials:,} simulated trials ({per:,} per scenario), seed 5" in a.summary()
+    b = de.simulate(BOIN, ss, n_trials=per, seed=5)
     assert naive.records_hash(a.records) == naive.records_hash(b.records)
     from concurrent.futures import ThreadPoolExecutor
 

@@ -300,11 +300,13 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
         Precision-targeted run: simulate blocks of trials until the Monte Carlo SE of every
         headline metric (:data:`HEADLINE`: the selection fraction of every dose, no selection,
         correct selection, selection above the MTD) is below ``se_target``, then report the
-        trials used (``oc.n_trials``; ``oc.meta["se_target"]`` has the checkpoints). The block
+        trials used (``oc.n_trials``, over all scenarios of a ScenarioSet; ``oc.meta["se_target"]``
+        has the checkpoints, whose ``n_trials`` count per scenario, as ``n_trials=`` does). The block
         schedule is a function of the results so far alone (first 2,048 trials, then the count
         the largest SE predicts, times 1.05, rounded up to a multiple of 1,024), so the result
         depends only on the seed, the target, the design and the scenario -- not on threads,
-        backend or timing -- and equals ``simulate(..., n_trials=oc.n_trials)``. In (0, 0.5).
+        backend or timing -- and equals ``simulate(..., n_trials=N)`` with ``N`` the last
+        checkpoint's ``n_trials`` (``oc.n_trials`` for one Scenario). In (0, 0.5).
     threads : int, optional
         Number of threads (default: numba's, i.e. ``NUMBA_NUM_THREADS``); with a ``backend``,
         the numba threads each of its tasks uses (default: the worker's setting; one in the
