@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
+
 from . import _json
 from . import _validate as v
 from .results import association_text
@@ -369,8 +371,8 @@ def _three_plus_three_table(design, n_doses: int) -> tuple[list[str], list[list[
     lowest / highest), with the decision the design's own code takes there."""
     start = design.start_dose
     design = replace(design, start_dose=1, n_doses=None)  # the rules do not depend on the start dose
-    D = max(n_doses, 3)
-    m, top = 2, D
+    D = n_doses  # the trial's own dose levels: a table drawn for more would name doses it does not have
+    m, top = (2 if D >= 3 else 1), D  # a middle dose where there is one, else the lowest
     esc = list(range(1, m))  # doses below the middle one, each 0/3
     pre = " ".join(f"{k}NNN" for k in esc)
     cases = [
@@ -379,10 +381,10 @@ def _three_plus_three_table(design, n_doses: int) -> tuple[list[str], list[list[
         ("1 of 3, then 0 of 3 (1 of 6)", f"{pre} {m}NNT {m}NNN"),
         ("1 of 3, then 1 or more of 3 (2 or more of 6)", f"{pre} {m}NNT {m}NNT"),
         ("2 or more of 3", f"{pre} {m}NTT"),
-        ("2 or more of 3 at the lowest dose", "1NTT"),
-        ("0 of 3 at the highest dose", " ".join(f"{k}NNN" for k in range(1, top + 1))),
+        *([("2 or more of 3 at the lowest dose", "1NTT")] if m > 1 else []),
+        *([("0 of 3 at the highest dose", " ".join(f"{k}NNN" for k in range(1, top + 1)))] if top > m else []),
     ]
-    if design.deescalate:
+    if design.deescalate and m + 1 <= D:
         down = " ".join(f"{k}NNN" for k in range(1, m + 1)) + f" {m + 1}NTT"
         cases += [("dose above had 2 or more DLTs; this dose refilled to 6 with at most 1 of 6", f"{down} {m}NNN"),
                   ("dose above had 2 or more DLTs; this dose refilled to 6 with 2 or more of 6", f"{down} {m}NTT")]
@@ -394,9 +396,11 @@ def _three_plus_three_table(design, n_doses: int) -> tuple[list[str], list[list[
             warnings.simplefilter("ignore")
             rec = design.next_dose(outcomes, n_doses=D)
         rows.append([situation, outcomes, _decision_cell(rec, cur)])
-    note = (f"Decisions taken by the design's own code on these outcome strings with {D} dose levels (cohorts in "
-            "order: dose level, then N (no DLT) or T (DLT) per patient); the situations are at dose "
-            f"{m} unless stated.")
+    where = ("the lowest dose (level 1)" if m == 1 and D > 1 else "the only dose level" if D == 1
+             else f"dose level {m}")
+    note = (f"Decisions taken by the design's own code on these outcome strings with {D} dose level"
+            f"{'s' if D != 1 else ''} (cohorts in order: dose level, then N (no DLT) or T (DLT) per patient); the "
+            f"situations are at {where} unless stated.")
     if start != 1:
         note += f" (Shown from dose level 1; the design starts at dose level {start}, with the same rules.)"
     return ["situation at the current dose", "example outcomes", "decision"], rows, note
@@ -628,7 +632,83 @@ def scenario_table(scenarios) -> tuple[list[str], list[list[str]], list[tuple[st
     return header, rows, groups, "Scenarios: true DLT and response probabilities and true utility per dose", notes
 
 
-def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list[tuple[str, int]], str]:
+def report_labels(designs) -> list[str]:
+    """Each design's label in a report's tables: ``design.label()``, and where two designs share a
+    label, each with the options that tell them apart (those changed from the defaults, and those
+    without a default), e.g. 'BOIN (target 0.3) [cohort_size = 1, max_n = 12, extrasafe = True]'."""
+    from .results import _changed_options
+
+    labels = [d.label() for d in designs]
+    out = []
+    for d, lab in zip(designs, labels):
+        if labels.count(lab) > 1:
+            opts = ", ".join(x for x in (_changed_options(d, required=True), _changed_options(d)) if x)
+            lab = f"{lab} [{opts or 'as the other'}]"
+        out.append(lab)
+    return out
+
+
+def _coinciding(grid) -> list[list[int]]:
+    """Groups (two or more) of designs whose results are the same in every scenario: equal per-trial
+    records (selection, patients and DLTs per dose, stop reason) in Monte Carlo, equal selection,
+    patients and DLTs per dose when exact (to 1e-12)."""
+
+    def same(a, b) -> bool:
+        if a.exact != b.exact:
+            return False
+        if a.exact:
+            return all(np.allclose(getattr(a, k), getattr(b, k), rtol=0, atol=1e-12)
+                       for k in ("selection", "n_patients", "n_dlt", "no_selection"))
+        ra, rb = a.records, b.records
+        return len(ra) > 0 and len(ra) == len(rb) and all(
+            np.array_equal(np.asarray(getattr(ra, k)), np.asarray(getattr(rb, k)))
+            for k in ("selected", "n_patients", "n_dlt", "stop_reason"))
+
+    groups, seen = [], set()
+    for i in range(len(grid)):
+        if i in seen:
+            continue
+        g = [i] + [k for k in range(i + 1, len(grid)) if k not in seen
+                   and all(same(grid[i][j], grid[k][j]) for j in range(len(grid[i])))]
+        if len(g) > 1:
+            groups.append(g)
+            seen.update(g)
+    return groups
+
+
+def overdose_table(designs, scenarios, grid, names=None) -> tuple[list[str], list[list[str]], str]:
+    """Overdosing and early stopping per design and scenario (SPEC section 5): mean patients above
+    the true MTD and their share of the trial's patients, the chance that 60% / 80% or more of a
+    trial's patients are above the MTD, the chance that the observed DLT rate exceeds the target,
+    DLTs per trial and early stops without a selected dose, each with its SE (none when exact)."""
+    from .results import _EARLY_STOP_EFF, _uses_efficacy
+
+    names = names or [d.label() for d in designs]
+    mixed = len({oc.exact for row in grid for oc in row}) > 1
+    cols = [("n_overdosed", 1, "patients above MTD"), ("overdose_fraction", 100, "% of patients above MTD"),
+            ("overdose_60", 100, ">= 60% of patients above MTD, % of trials"),
+            ("overdose_80", 100, ">= 80% of patients above MTD, % of trials"),
+            ("dlt_rate_above_target", 100, "observed DLT rate > target, % of trials"),
+            ("total_dlt", 1, "DLTs per trial"), ("early_stop", 100, "stopped early, no dose selected %")]
+    header = ["scenario", "design", *(["method"] if mixed else []), *[c[2] for c in cols]]
+    rows = []
+    for j in range(len(scenarios)):
+        for i in range(len(designs)):
+            oc = grid[i][j]
+            method = "exact" if oc.exact else f"MC, {oc.n_trials:,} trials"
+            rows.append([f"S{j + 1}", f"{i + 1}. {names[i]}", *([method] if mixed else []),
+                         *[_fmt(getattr(oc, k), oc.se(k), oc.exact, sc) for k, sc, _ in cols]])
+    notes = ("Per trial, then averaged over trials: patients treated above the true MTD (the doses above those "
+             "marked * in the operating-characteristics table) and their share of the trial's patients; the share of "
+             "trials in which 60% / 80% or more of the patients were treated above the MTD; the share of trials whose "
+             "observed DLT rate (DLTs / patients) exceeds the target; DLTs; and trials stopped before selecting a "
+             "dose: for safety in a toxicity-only design")
+    if any(_uses_efficacy(d) for d in designs):
+        notes += f"; in a phase I/II design, '{_EARLY_STOP_EFF.removesuffix(' %')}' (toxicity or efficacy rule)"
+    return header, rows, notes + ". Monte Carlo values carry their SE in brackets."
+
+
+def oc_table(designs, scenarios, grid, names=None) -> tuple[list[str], list[list[str]], list[tuple[str, int]], str]:
     """One operating-characteristics table across all scenarios: (header, rows, groups, notes).
 
     With efficacy (a scenario with ``p_eff``), the phase I/II measures too: the true OBD marked in
@@ -636,6 +716,7 @@ def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list
     utility of the selected dose, mean responses per dose and patients at the OBD and at
     over-toxic doses, each with its SE (none when exact)."""
     D = scenarios[0].n_doses
+    names = names or [d.label() for d in designs]
     timed = any(sc.time is not None for sc in scenarios)
     labels, unit = _dose_header(scenarios[0])
     same_doses = all(sc.dose_labels() == labels for sc in scenarios)
@@ -657,7 +738,7 @@ def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list
     for j, sc in enumerate(scenarios):
         correct = set((sc.correct_doses - 1).tolist())
         obd = set((sc.obd_doses - 1).tolist()) if sc.has_efficacy else None
-        for i, d in enumerate(designs):
+        for i in range(len(designs)):
             oc = grid[i][j]
             ex = oc.exact
             method = "exact" if ex else f"MC, {oc.n_trials:,} trials"
@@ -675,7 +756,7 @@ def oc_table(designs, scenarios, grid) -> tuple[list[str], list[list[str]], list
                 at = [_fmt(oc.n_at_obd, oc.se("n_at_obd"), ex), _fmt(oc.n_over_toxic, oc.se("n_over_toxic"), ex)]
             elif eff:
                 obd_cells, resp, at = ["n/a"] * 3, ["n/a"] * D, ["n/a"] * 2
-            row = [f"S{j + 1}", f"{i + 1}. {d.label()}", *([method] if mixed else []), *sel, none,
+            row = [f"S{j + 1}", f"{i + 1}. {names[i]}", *([method] if mixed else []), *sel, none,
                    _fmt(oc.pcs, oc.se("pcs"), ex, 100), _fmt(oc.over_selection, oc.se("over_selection"), ex, 100),
                    *obd_cells,
                    *[_fmt(oc.n_patients[k], oc.se("n_patients")[k], ex) for k in range(D)],
@@ -716,9 +797,10 @@ _EFF_DIFF_METRICS = [("pcs_obd", "correct OBD selection (% points)", 100),
                      ("total_eff", "responses per trial", 1)]
 
 
-def difference_table(designs, scenarios, grid, cmp) -> tuple[list[str], list[list[str]], str]:
+def difference_table(designs, scenarios, grid, cmp, names=None) -> tuple[list[str], list[list[str]], str]:
     """Each design minus the first, per scenario: paired (common random numbers) with SEs, or exact;
     with efficacy also the phase I/II measures (:data:`_EFF_DIFF_METRICS`)."""
+    names = names or [d.label() for d in designs]
     eff = any(_has_eff(grid[i][j]) for i in range(len(designs)) for j in range(len(scenarios)))
     metrics = _DIFF_METRICS + (_EFF_DIFF_METRICS if eff else [])
     eff_keys = {m[0] for m in _EFF_DIFF_METRICS}
@@ -739,8 +821,8 @@ def difference_table(designs, scenarios, grid, cmp) -> tuple[list[str], list[lis
                 else:
                     dm, ds = cmp.difference(key, i, 0, j)
                     cells.append(_signed(scale * float(dm), scale * float(ds)))
-            rows.append([f"S{j + 1}", f"{i + 1}. {designs[i].label()}", *cells])
-    notes = f"Difference = design minus {designs[0].label()} in the same scenario."
+            rows.append([f"S{j + 1}", f"{i + 1}. {names[i]}", *cells])
+    notes = f"Difference = design minus design 1 ({names[0]}) in the same scenario."
     if exact_any:
         notes += " Exact results: exact differences, no Monte Carlo error."
     else:
@@ -771,13 +853,23 @@ def design_protocol(design, scenario):
     return design._protocol(scenario)
 
 
+def level_note(labels: Sequence[str] | None, unit: str = "") -> str:
+    """' Dose levels 1, 2 are 2, 3 x10^6 cells/kg.': how the dose levels of decision and pathway
+    tables map to the doses the other tables label them by; '' when the doses are the levels."""
+    if not labels or list(labels) == [str(k + 1) for k in range(len(labels))]:
+        return ""
+    levels = ", ".join(str(k + 1) for k in range(len(labels)))
+    return f" Dose levels {levels} are the doses {', '.join(labels)}{(' ' + unit) if unit else ''}, in that order."
+
+
 def _design_section(r: Report, d, proto, n_doses: int, path_cohorts: int | None, who: str, spec_caption: str,
-                    decision_prefix: str = "", same_paths_as: str | None = None) -> None:
+                    decision_prefix: str = "", same_paths_as: str | None = None, levels: str = "") -> None:
     """A design's part of a report: its protocol wording (``proto``, from :func:`design_protocol`),
     its specification table, its decision table where it has one and its dose-transition
     pathways for the first cohorts where its decisions are those of N/T outcome strings.
     ``who`` names the design in the pathway caption ("design 2"); ``same_paths_as`` names the
-    design whose pathway table this one's equals (designs that take the same decisions)."""
+    design whose pathway table this one's equals (designs that take the same decisions);
+    ``levels`` (:func:`level_note`) maps the dose levels these tables name to the doses."""
     from .designs import Backfill, QuasiCRM, gBOIN
 
     D = n_doses
@@ -804,7 +896,8 @@ def _design_section(r: Report, d, proto, n_doses: int, path_cohorts: int | None,
         if backfilled:
             notes += (" With backfill, the counts are those of every patient treated at the dose whose outcome is "
                       "known at the decision (escalation and backfill), and the backfill rules above act on top.")
-        r.table(header, rows, caption=decision_prefix + caption, notes=notes)
+        r.table(header, rows, caption=decision_prefix + caption,
+                notes=notes + (levels if re.search(r"dose [0-9]", " ".join(map(str, rows))) else ""))
     if no_paths:
         why = ("its decisions depend on when each patient's outcome becomes known (backfill)" if backfilled else
                "its decisions depend on each patient's adverse-event grade, not on DLT/no-DLT outcomes")
@@ -819,7 +912,7 @@ def _design_section(r: Report, d, proto, n_doses: int, path_cohorts: int | None,
     letters = ("E response without DLT, N neither, B both, T DLT without response" if eff else
                "N no DLT, T DLT; only the number of DLTs matters")
     note = (f"Each cell: the cohort's dose level and outcomes ({letters}), then the next dose level or the stop "
-            "and the selected dose. Paths that stop early leave the later cells empty.")
+            "and the selected dose level. Paths that stop early leave the later cells empty." + levels)
     if getattr(d, "time_to_event", False):
         note += (" This design decides from partial follow-up; the pathways assume each cohort's "
                  f"{'DLT and efficacy windows are' if eff else 'DLT window is'} complete before the next decision.")
@@ -872,6 +965,7 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
 
     grid, cmp = _results_grid(spec, results)
     designs, scenarios = list(spec.designs), list(spec.scenarios)
+    names = report_labels(designs)
     if path_cohorts is not None:
         path_cohorts = v.integer("path_cohorts", path_cohorts, low=1, high=3)
     D = scenarios[0].n_doses
@@ -884,7 +978,9 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
     else:
         how = (f"from {first.n_trials:,} simulated trials per design and scenario (seed {first.seed}); every design "
                "saw the same simulated patients (common random numbers), and every Monte Carlo value carries its "
-               "standard error")
+               "standard error. A scenario's simulated patients depend on the seed and on the scenario's position in "
+               "the run file (S1 first): run this file to reproduce them, since a scenario run on its own, as the "
+               "first, gets other patients (and numbers within Monte Carlo error)")
     r.paragraph(f"{len(designs)} design{'s' if len(designs) != 1 else ''} under {len(scenarios)} scenario"
                 f"{'s' if len(scenarios) != 1 else ''} of {D} dose levels; operating characteristics computed {how}. "
                 f"Generated by doseesc {__version__} from {source}; the resolved run is at the end.")
@@ -896,24 +992,37 @@ def run_report(spec, results, *, title: str | None = None, path_cohorts: int | N
 
     # designs
     r.heading("Designs")
+    labels, unit = _dose_header(scenarios[0])
+    same_doses = all(sc.dose_labels() == labels for sc in scenarios)
+    levels = level_note(labels, unit.strip(" ()")) if same_doses else ""
     for i, d in enumerate(designs):
         proto = design_protocol(d, scenarios[0])
         r.heading(f"Design {i + 1}: {proto.title}", 3)
         _design_section(r, d, proto, D, path_cohorts, f"design {i + 1}",
-                        spec_caption=f"Specification of design {i + 1} ({d.label()})")
+                        spec_caption=f"Specification of design {i + 1} ({names[i]})", levels=levels)
+    for group in _coinciding(grid):
+        which = " and ".join(f"design {i + 1}" for i in group)
+        r.paragraph(f"{which[0].upper()}{which[1:]} have the same operating characteristics in every scenario, "
+                    + ("exactly: their decisions coincide on every path these scenarios reach, or differ only where "
+                       "no summary shows it" if exact else
+                       "trial by trial: on the same simulated patients they selected the same dose and treated the "
+                       "same patients at the same doses in every trial")
+                    + ". Their rows below are identical for that reason.", lead="Designs that coincide")
 
     # operating characteristics
     r.heading("Operating characteristics")
-    header, rows, groups, notes = oc_table(designs, scenarios, grid)
+    header, rows, groups, notes = oc_table(designs, scenarios, grid, names)
     how = "exact" if exact else (f"Monte Carlo, {first.n_trials:,} simulated trials each, seed {first.seed}"
                                  if all(not oc.exact for row in grid for oc in row) else "exact and Monte Carlo")
     r.table(header, rows, caption=f"Operating characteristics of every design under every scenario ({how})",
             groups=groups, notes=notes)
+    header, rows, notes = overdose_table(designs, scenarios, grid, names)
+    r.table(header, rows, caption=f"Overdosing, toxicity and early stopping ({how})", notes=notes)
 
     if len(designs) > 1:
-        r.heading(f"Paired comparison with design 1 ({designs[0].label()})")
-        header, rows, notes = difference_table(designs, scenarios, grid, cmp)
-        r.table(header, rows, caption=f"Differences from design 1 ({designs[0].label()})", notes=notes)
+        r.heading(f"Paired comparison with design 1 ({names[0]})")
+        header, rows, notes = difference_table(designs, scenarios, grid, cmp, names)
+        r.table(header, rows, caption=f"Differences from design 1 ({names[0]})", notes=notes)
 
     bench = getattr(cmp, "benchmark", None) if cmp is not None else None
     if bench:
@@ -1038,7 +1147,8 @@ def whatif_report(res, *, path_cohorts: int | None = None) -> Report:
                                 f"trial {trial}, design {k + 1}",
                                 spec_caption=f"Trial {trial}, design {k + 1} ({d['label']}): specification",
                                 decision_prefix=f"Trial {trial}, design {k + 1}: ",
-                                same_paths_as=None if same is None else f"design {labels.index(same) + 1} ({same})")
+                                same_paths_as=None if same is None else f"design {labels.index(same) + 1} ({same})",
+                                levels=level_note([f"{x:g}" for x in doses], "x10^6 cells/kg"))
             for a in d["assumptions"]:
                 r.paragraph(a, lead="Assumed")
         for g in groups:

@@ -345,6 +345,20 @@ def test_three_plus_three_table_follows_the_rules():
     assert decision_table(de.CRM(skeleton=[0.1, 0.2, 0.3], target=0.25), 3) is None
 
 
+@pytest.mark.parametrize("n_doses", [1, 2, 3])
+def test_three_plus_three_table_names_only_the_trials_doses(n_doses):
+    # audit: a 2-dose trial's table was drawn for 3 levels ("escalate: 3 patients at dose 3", "select dose 3")
+    header, rows, caption, notes = decision_table(de.ThreePlusThree(), n_doses)
+    named = [int(x) for r in rows for x in re.findall(r"[0-9]+", r[1] + " " + r[2].replace("3 patients", ""))]
+    assert max(named) == n_doses and f"with {n_doses} dose level" in notes
+    got = {r[0]: r[2] for r in rows}
+    if n_doses == 2:
+        assert got["0 of 3 DLTs"] == "escalate: 3 patients at dose 2"
+        assert got["0 of 3 at the highest dose"] == "stop, select dose 2" and "lowest dose (level 1)" in notes
+    if n_doses == 1:
+        assert got["0 of 3 DLTs"] == "stop, select dose 1" and "0 of 3 at the highest dose" not in got
+
+
 def test_decision_tables_follow_start_dose_and_caps():
     header, rows, caption, notes = decision_table(de.ThreePlusThree(start_dose=3, n_doses=4), 4)
     assert rows == decision_table(de.ThreePlusThree(), 4)[1] and "starts at dose level 3" in notes
