@@ -151,11 +151,29 @@ def _convert(name: str, kind: str, text: str) -> Any:
             return parse_number(text)
         if kind == "floats":
             return parse_numbers(flag, text)
+        if name == "prior":  # BLRM's mixture prior: a JSON table, as a run file's prior = {...}
+            return _json_prior(flag, text)
         return text
     except ValueError:
         allowed = {"bool": "true or false", "int": "an integer", "float": "a number",
                    "floats": "comma-separated numbers"}.get(kind, "a string")
         raise CLIError(f"{flag}: expected {allowed}, got {text!r}") from None
+
+
+def _json_prior(flag: str, text: str) -> dict:
+    """``--prior`` text: a JSON table with the keys weights, means, sds and corrs (one entry per
+    mixture component), the form of a run file's ``prior = {...}``."""
+    import json
+
+    example = '{"weights": [1], "means": [[-3, 0]], "sds": [[2, 1]], "corrs": [0]}'
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        value = None
+    if not isinstance(value, dict):
+        raise CLIError(f"{flag}: expected a JSON table with weights, means, sds and corrs per mixture component, such "
+                       f"as '{example}' (or a run file's prior = {{...}}), got {text[:60]!r}")
+    return value
 
 
 BACKFILL_FLAGS = {
@@ -279,6 +297,9 @@ def _option_help(name: str, kind: str, users: list[str]) -> str:
     def allowed(u: str) -> str:
         if kinds[u] in _ALLOWED:
             return _ALLOWED[kinds[u]]
+        if name == "prior":
+            return ('a JSON table, e.g. \'{"weights": [1], "means": [[-3, 0]], "sds": [[2, 1]], "corrs": [0]}\' '
+                    "(log alpha, log beta per component)")
         options = choices(types[u])
         return "one of " + ", ".join(options) if options else "text"
 

@@ -269,9 +269,9 @@ class _Ctx:
 
     def from_value_error(self, table: tuple, exc: ValueError) -> RunFileError:
         msg = str(exc)
-        m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*): (.*)$", msg)
-        if m:
-            return self.error((*table, m.group(1)), m.group(2))
+        m = re.match(r"^([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*): (.*)$", msg)
+        if m:  # a field, or a part of one ('prior.sds': the sds of a prior table, on the prior's line)
+            return self.error((*table, *m.group(1).split(".")), m.group(2))
         return self.error(table, msg)
 
 

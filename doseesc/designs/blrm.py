@@ -412,17 +412,20 @@ def _prior_from_fields(d: BLRM) -> PriorComponents:
             corrs = corrs * K
         w = (1.0,) * K if d.prior_weights is None else _floats("prior_weights", d.prior_weights)
     K = means.shape[0]
+    given = d.prior is not None  # a mixture object or table: name its parts, not the prior_* fields left unset
+    f_w, f_sd, f_corr = ("prior.weights", "prior.sds", "prior.corrs") if given else \
+        ("prior_weights", "prior_sd", "prior_corr")
     if len(w) != K or len(corrs) != K or sds.shape != (K, 2):
-        raise ValueError(f"prior_weights: expected one weight, correlation and pair of means and sds per component "
-                         f"({K} components), got {len(w)} weights and {len(corrs)} correlations")
+        raise ValueError(f"{'prior' if given else 'prior_weights'}: expected one weight, correlation and pair of "
+                         f"means and sds per component ({K} components), got {len(w)} weights and {len(corrs)} "
+                         "correlations")
     if any(x <= 0 for x in w):
-        raise ValueError(f"prior_weights: must be > 0, got {list(w)}")
+        raise ValueError(f"{f_w}: must be > 0, got {list(w)}")
     if np.any(sds <= 0):
-        raise ValueError(f"prior_sd: must be > 0, got {sds.ravel().tolist()}")
-    _check_prior_scale("prior" if d.prior is not None else "prior_mean", "prior" if d.prior is not None
-                       else "prior_sd", means, sds)
+        raise ValueError(f"{f_sd}: must be > 0, got {sds.ravel().tolist()}")
+    _check_prior_scale("prior" if given else "prior_mean", "prior" if given else "prior_sd", means, sds)
     if any(not -1 < r < 1 for r in corrs):
-        raise ValueError(f"prior_corr: must be strictly between -1 and 1, got {list(corrs)}")
+        raise ValueError(f"{f_corr}: must be strictly between -1 and 1, got {list(corrs)}")
     tot = sum(w)
     return PriorComponents(weights=tuple(x / tot for x in w), means=tuple(map(tuple, means.tolist())),
                            sds=tuple(map(tuple, sds.tolist())), corrs=tuple(corrs))

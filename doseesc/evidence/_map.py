@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -244,6 +245,9 @@ def map_prior(event: str = "dlt", trials: Any = None, dose_range: Any = None, *,
     y = np.array([d[1] for d in data], dtype=float)
     n = np.array([d[2] for d in data], dtype=float)
 
+    if not data:  # the hyperprior's predictive alone: disclosed in describe(), and said here too
+        warnings.warn("map_prior: no record of any trial is left (see trials= and dose_range=): the prior "
+                      "is the hyperprior's predictive, informed by no trial", UserWarning, stacklevel=2)
     mu, tau, w = _posterior_grid(y, n, mu_mean, mu_sd, tau_sd)
     for arr in (mu, tau, w):
         arr.setflags(write=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -517,6 +518,9 @@ def blrm_map_prior(doses: Sequence[float], d_ref: float, *, trials: Any = None, 
     hist = [(np.array([g[0] for g in gs]), np.array([g[1] for g in gs]), np.array([g[2] for g in gs]))
             for gs in grouped.values()]
 
+    if not hist:  # the hyperprior's predictive alone: disclosed in describe(), and said here too
+        warnings.warn("blrm_map_prior: no record of any trial is left (see trials=, exclude=, dose_range=): the prior "
+                      "is the hyperprior's predictive, informed by no trial", UserWarning, stacklevel=2)
     phi, w = _posterior_sample(hist, n_points, seed, mu_mean, mu_sd, tau_scale)
     is_ess = float(1.0 / np.sum(w * w))
     ma, mb, ta, tb, _ = _unpack(phi)
