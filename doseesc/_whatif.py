@@ -28,7 +28,8 @@ from .designs import BLRM, BOIN, CRM, MTPI2, Keyboard, ThreePlusThree, crm_skele
 from .engine import compare, exact
 from .scenario import Scenario
 
-UNIT = "1e6 cells/kg"
+#: the unit of every dose value the what-if prints (its tables, the design sections of its report)
+UNIT = "x10^6 cells/kg"
 
 #: The seed trials the what-if redesigns (figures from ../shared/evidence.md via doseesc.evidence).
 TRIALS = {
@@ -180,7 +181,8 @@ class WhatIfResult:
                f"   doses {', '.join(f'{d:g}' for d in doses)} x10^6 cells/kg; {t['treated']}; "
                f"maximum sample size {s['max_n'][trial]}"
                + (f" ({s['max_n_notes'][trial]})" if trial in s["max_n_notes"] else ""),
-               "   Designs:"]
+               "   Designs (dose levels " + ", ".join(f"{k + 1} = {d:g}" for k, d in enumerate(doses))
+               + " x10^6 cells/kg):"]
         for d in self.designs[trial]:
             out.append(textwrap.fill(f"- {d['label']}: {d['spec']}", width=118, initial_indent="   ",
                                      subsequent_indent="       "))
@@ -193,22 +195,24 @@ class WhatIfResult:
         shown = {d["label"] for d in self.designs[trial]} - {x for g in self.coincide.get(trial, [])
                                                              for x in g["designs"][1:]}
         wd = max([len(lab) for lab in shown] + [24]) + 1
-        head = f"   {'design':<{wd}}" + "".join(f"{f'{x:g}':>13}" for x in doses) + "".join(
-            f"{h:>13}" for _, h, _ in METRICS)
-        key = None
-        for r in self.rows:
-            if r.trial != trial or r.design not in shown:
-                continue
+        mine = [r for r in self.rows if r.trial == trial and r.design in shown]
+        cells_of = {}
+        for r in mine:
+            exact_row = r.method == "exact"
+            cells = [_cell(100 * x, 100 * e, exact_row) for x, e in zip(r.selection, r.selection_se)]
+            cells += [_cell(sc * float(r.values[k]), sc * float(r.ses[k]), exact_row) for k, _, sc in METRICS]
+            cells_of[id(r)] = cells
+        names = [f"{x:g}" for x in doses] + [h for _, h, _ in METRICS]
+        key, cw = None, []
+        for r in mine:
             if r.scenario != key:
                 key = r.scenario
                 truth = ("true P(DLT) " + ", ".join(f"{p:.3f}" for p in r.true_p)) if r.true_p else ""
                 out.append("")
                 out.append(f"-- {r.scenario}{': ' + truth if truth else ''}  [{r.method}]")
-                out.append(head)
-            exact_row = r.method == "exact"
-            cells = [_cell(100 * x, 100 * e, exact_row) for x, e in zip(r.selection, r.selection_se)]
-            cells += [_cell(sc * float(r.values[k]), sc * float(r.ses[k]), exact_row) for k, _, sc in METRICS]
-            out.append(f"   {r.design:<{wd}}" + "".join(f"{c:>13}" for c in cells))
+                cw = _widths([cells_of[id(x)] for x in mine if x.scenario == key], 13)  # SE-driven cells vary
+                out.append(f"   {'design':<{wd}}" + "".join(f"{h:>{w}}" for h, w in zip(names, cw)))
+            out.append(f"   {r.design:<{wd}}" + "".join(f"{c:>{w}}" for c, w in zip(cells_of[id(r)], cw)))
             if r.pcs_quantiles:
                 q = r.pcs_quantiles
                 out.append(f"   {'':<{wd}}PCS across the curves: 5% {100 * q['5%']:.0f}, median "
@@ -251,9 +255,53 @@ def _num(x: float) -> str:
 
 
 def _cell(m: float, se: float, exact_row: bool) -> str:
+    """A table cell: an exact value alone; a Monte Carlo value with its SE in brackets, the
+    decimals set by the SE (:func:`_mc`)."""
     if exact_row:
         return f"{m:.1f}" if abs(m) >= 1 or m == 0 else f"{m:.2f}"
-    return f"{m:.1f} ({se:.1f})" if se >= 0.05 else f"{m:.2f} ({se:.2f})"
+    return _mc(m, se)
+
+
+def _widths(rows: list[list[str]], minimum: int) -> list[int]:
+    """Right-aligned column widths of a text table's cells: each column its widest cell plus two
+    spaces, and at least ``minimum``."""
+    return [max([minimum] + [len(cells[j]) + 2 for cells in rows]) for j in range(len(rows[0]))] if rows else []
+
+
+def _mc_parts(m: float, se: float) -> tuple[str, str]:
+    """A Monte Carlo value and its SE as two strings with the same decimals, set by the SE as
+    everywhere in doseesc (``results._fmt``: the SE to two significant digits, one to four
+    decimals); the SE is "n/a" where there is none (one simulated trial)."""
+    from .results import _fmt
+
+    value, se_text = _fmt(float(m), float(se), False)[:-1].split(" (")
+    return value, se_text
+
+
+def _mc(m: float, se: float) -> str:
+    """``value (SE)``, decimals set by the SE (:func:`_mc_parts`)."""
+    value, se_text = _mc_parts(m, se)
+    return f"{value} ({se_text})"
+
+
+def _signed_parts(m: float, se: float) -> tuple[str, str]:
+    """A paired difference with its sign (``+`` for a value that rounds to zero) and its SE, decimals
+    set by the SE (:func:`_mc_parts`)."""
+    value, se_text = _mc_parts(m, se)
+    if float(value) == 0:
+        value = value.lstrip("-")
+    return (value if value.startswith("-") else "+" + value), se_text
+
+
+def _signed_se(m: float, se: float) -> str:
+    """``+value (SE)``: a paired difference, decimals set by the SE (:func:`_signed_parts`)."""
+    value, se_text = _signed_parts(m, se)
+    return f"{value} ({se_text})"
+
+
+def _dose_text(x: float) -> str:
+    """A dose value with its unit, as every what-if table labels doses: ``3 x10^6 cells/kg``."""
+    return f"{x:g} {UNIT}"
 
 
 # ---------------------------------------------------------------------------- designs
@@ -340,7 +388,7 @@ def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior, map
     out.append(dict(label="BOIN", design=BOIN(target=target, cohort_size=cohort_size, max_n=max_n), assumptions=[]))
     nu = prior.mtd_guess(target)
     sk = crm_skeleton(halfwidth=0.05, target=target, nu=nu, n_doses=n_doses)
-    out.append(dict(label=f"CRM (evidence MTD guess: dose {nu})",
+    out.append(dict(label=f"CRM (evidence MTD guess: {_dose_text(t['doses'][nu - 1])})",
                     design=CRM(skeleton=sk, target=target, cohort_size=cohort_size, max_n=max_n).stop_for_safety(0.95),
                     assumptions=[]))
     if map_prior is not None:
@@ -392,34 +440,38 @@ def _conclusions(trial: str, rows: list, diffs: list, as_used: str, labels: list
                  ) -> list[str]:
     """Sentences that only restate the numbers: the prior-predictive ranking by paired PCS
     difference (with SEs; a difference within 2 SE is called indistinguishable here), and the
-    exact results under the fixed toxic scenarios."""
+    exact results under the fixed toxic scenarios. Each line is a sentence of its own, ending
+    with a full stop (the report sets them one after the other); Monte Carlo values carry their
+    SEs, with the decimals set by the SE."""
     mine = [d for d in diffs if d["trial"] == trial and d["method"] != "exact"]
     lines = []
     if mine:
-        lines.append(f"Scenario '{mine[0]['scenario']}', each alternative minus {as_used}, best PCS first:")
+        lines.append(f"Scenario '{mine[0]['scenario']}': each alternative minus {as_used}, best PCS first "
+                     f"({mine[0]['method']}; paired SEs).")
         for d in sorted(mine, key=lambda d: -d["pcs"]):
             parts = []
             for k, text, sc, unit in DIFFS:
-                val, se = sc * d[k], sc * d[f"{k}_se"]
-                parts.append(f"{text} {_signed(val, 1)} {unit} (SE {se:.1f})" if unit == "points" else
-                             f"{text} {_signed(val, 2)} (SE {se:.2f})")
-            tag = "" if abs(d["pcs"]) > 2 * d["pcs_se"] else " [PCS difference within 2 SE]"
-            lines.append(f"  {d['design']}: " + "; ".join(parts) + tag)
+                val, se = _signed_parts(sc * d[k], sc * d[f"{k}_se"])
+                parts.append(f"{text} {val}{' points' if unit == 'points' else ''} (SE {se})")
+            tag = "" if abs(d["pcs"]) > 2 * d["pcs_se"] else "; PCS difference within 2 SE"
+            lines.append(f"  {d['design']}: " + "; ".join(parts) + tag + ".")
     by = {(r.scenario, r.design): r for r in rows if r.trial == trial}
     if mine:
         pp = [by[(mine[0]["scenario"], lab)] for lab in labels if (mine[0]["scenario"], lab) in by]
         top = max(pp, key=lambda r: r.values["pcs"])
         safe = min(pp, key=lambda r: (r.values["over_selection"], r.values["n_overdosed"]))
-        lines.append(f"Highest PCS there: {top.design} ({100 * top.values['pcs']:.1f}%); least selection "
-                     f"above the MTD: {safe.design} ({100 * safe.values['over_selection']:.1f}%, "
-                     f"{safe.values['n_overdosed']:.2f} patients above it per trial).")
+        pcs, pcs_se = _mc_parts(100 * top.values["pcs"], 100 * top.ses["pcs"])
+        over, over_se = _mc_parts(100 * safe.values["over_selection"], 100 * safe.ses["over_selection"])
+        n_over, n_over_se = _mc_parts(safe.values["n_overdosed"], safe.ses["n_overdosed"])
+        lines.append(f"Highest PCS there: {top.design} ({pcs}%, SE {pcs_se}); least selection above the MTD: "
+                     f"{safe.design} ({over}%, SE {over_se}; {n_over} patients above it per trial, SE {n_over_se}).")
     for name in fixed_names:
         cells = []
         for lab in labels:
             r = by.get((name, lab))
             if r is not None:
                 cells.append(f"{lab} {100 * r.values['pcs']:.1f}% / {100 * r.values['over_selection']:.1f}%")
-        lines.append(f"'{name}' (exact; PCS / selection above the MTD): " + ", ".join(cells))
+        lines.append(f"'{name}' (exact; PCS / selection above the MTD): " + ", ".join(cells) + ".")
     return lines
 
 
@@ -431,8 +483,9 @@ def _benchmark_lines(cmp, max_n: int, labels: list[str], shown: list[int], scena
                      seed: int) -> list[str]:
     """The complete-information benchmark (O'Quigley, Paoletti & Maccario 2002) as the upper
     reference: its PCS on the prior-predictive curves (the designs' own patients, so each
-    design's shortfall is a paired difference with its SE) and, by Monte Carlo, under the fixed
-    toxic scenarios."""
+    design's shortfall is a paired difference with its SE) and, by Monte Carlo, under every fixed
+    scenario with a correct dose; one sentence names the fixed scenarios left out (where the
+    correct answer is no dose, which the benchmark never gives) and why."""
     from .benchmark import optimal_benchmark
 
     lines = []
@@ -441,12 +494,14 @@ def _benchmark_lines(cmp, max_n: int, labels: list[str], shown: list[int], scena
         parts, above = [], []
         for lab, i in zip(labels, shown):
             dm, ds = b.difference(cmp.oc[i][0], "pcs")
-            parts.append(f"{lab} {_signed(100 * dm, 1)} (SE {100 * ds:.1f})")
+            val, se = _signed_parts(100 * dm, 100 * ds)
+            parts.append(f"{lab} {val} (SE {se})")
             if dm > 4 * ds:
                 above.append(lab)
+        pcs, pcs_se = _mc_parts(100 * b.pcs, 100 * b.se("pcs"))
         lines.append(f"Upper reference, the complete-information benchmark on the same simulated patients (the dose "
                      f"closest to the target if every patient's outcome were known at every dose; O'Quigley, "
-                     f"Paoletti & Maccario 2002): PCS {100 * b.pcs:.1f}% (SE {100 * b.se('pcs'):.1f}); each design "
+                     f"Paoletti & Maccario 2002): PCS {pcs}% (SE {pcs_se}); each design "
                      f"minus it, in points: " + ", ".join(parts) + ".")
         if above:
             lines.append(f"{', '.join(above)} {'exceeds' if len(above) == 1 else 'exceed'} the benchmark by more than "
@@ -454,21 +509,23 @@ def _benchmark_lines(cmp, max_n: int, labels: list[str], shown: list[int], scena
                          f"{max_n} patients alone, while these true curves are drawn from the evidence that also "
                          "shapes the designs' priors, so a design whose prior carries that evidence can select better. "
                          "The benchmark is an upper reference for designs without such information, not a bound.")
-    cells = []
-    for sc, (name, _, band) in zip(scenarios[1:], fixed[1:]):
+    cells, left_out = [], []
+    for sc, (name, _, band) in zip(scenarios, fixed):
         if band is not None:  # the correct answer is no dose, which the benchmark never gives
+            left_out.append(name)
             continue
         fb = optimal_benchmark(sc, max_n, n_trials=BENCH_TRIALS, seed=seed)
-        cells.append(f"'{name}' {100 * fb.pcs:.1f}% (SE {100 * fb.se('pcs'):.1f})")
+        pcs, pcs_se = _mc_parts(100 * fb.pcs, 100 * fb.se("pcs"))
+        cells.append(f"'{name}' {pcs}% (SE {pcs_se})")
     if cells:
         lines.append(f"Benchmark PCS under the fixed scenarios (Monte Carlo, {BENCH_TRIALS:,} trials): "
                      + ", ".join(cells) + ".")
+    if left_out:
+        quoted = ", ".join(f"'{x}'" for x in left_out)
+        lines.append(f"No benchmark for {quoted}: there the correct decision is to select no dose, and the benchmark "
+                     "always selects a dose (the one whose complete-information estimate is closest to the target), "
+                     "so its PCS would be 0 by construction.")
     return lines
-
-
-def _signed(x: float, dec: int) -> str:
-    text = f"{x:+.{dec}f}"
-    return text.replace("-", "+") if float(text) == 0 else text  # no "-0.00"
 
 
 # ---------------------------------------------------------------------------- the what-if
@@ -659,11 +716,18 @@ def _row(trial, scenario, label, method, oc, true_p, quantiles=None) -> WhatIfRo
 
 
 def _prior_text(prior, trial: str, sources: list[str], discount: float) -> str:
+    from . import evidence as _ev
+
     own = "its own data included" if trial in sources else f"trial {trial}'s own data left out"
     ess = ", ".join(f"{d:g}: {e:.1f}" for d, e in zip(prior.doses, prior.ess))
+    n = sum(r.n for r in _ev.records() if r.id in prior.records_used and r.n is not None)
     med = ", ".join(f"{x:.3f}" for x in prior.skeleton())
     return (f"from trials {', '.join(sources)} ({own}), records {', '.join(prior.records_used)}, at discount "
             f"{discount:g} (each of their patients counts as {discount:g} of a patient; --discount 1 pools them at "
             f"full weight); logistic in log dose, initial (alpha, log slope) ~ N(({prior.prior_mean[0]:.2f}, "
             f"{prior.prior_mean[1]:.2f}), sd ({prior.prior_sd[0]:g}, {prior.prior_sd[1]:g})); median P(DLT) "
-            f"{med}; weight as effective sample size in patients per dose ({ess})")
+            f"{med}; weight per dose as a moment-matched effective sample size (a + b of the Beta with the prior's "
+            f"mean and variance), in patients: {ess}. With DLTs this rare it also counts what the logistic "
+            f"dose-response model adds (near p = 0 a patient tells little about logit p, so a prior of given "
+            f"precision on that scale is worth many patients), so it can exceed the {discount * n:g} patients' worth "
+            f"of data ({n} patients at discount {discount:g})")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import textwrap
 from dataclasses import dataclass
 
+from ._whatif import UNIT, _mc, _mc_parts, _signed_parts, _widths
 from .designs import BOIN, gBOIN
 from .engine import compare
 from .scenario import Scenario
@@ -70,10 +71,10 @@ class GradedWhatIf:
             out.append(textwrap.fill(f"- {d['label']}: {d['spec']}", width=118, initial_indent="   ",
                                      subsequent_indent="       "))
         wd = max([len(d["label"]) for d in self.designs] + [24]) + 1
-        head = f"   {'design':<{wd}}" + "".join(f"{f'{x:g}':>12}" for x in self.doses) + "".join(
-            f"{h:>12}" for _, h, _ in METRICS)
-        key = None
-        for r in self.rows:
+        cells_of = [_row_cells(r) for r in self.rows]
+        names = [f"{x:g}" for x in self.doses] + [h for _, h, _ in METRICS]
+        key, cw = None, []
+        for r, cells in zip(self.rows, cells_of):
             if r["scenario"] != key:
                 key = r["scenario"]
                 out.append("")
@@ -82,10 +83,9 @@ class GradedWhatIf:
                     truth = ": P(grade 1, 2, >=3) per dose " + "; ".join(
                         "(" + ", ".join(f"{p:.2f}" for p in g) + ")" for g in r["p_grade"])
                 out.append(f"-- {r['scenario']}{truth}  [{r['method']}]")
-                out.append(head)
-            cells = [f"{100 * x:.1f} ({100 * e:.1f})" for x, e in zip(r["selection"], r["selection_se"])]
-            cells += [f"{sc * r['values'][k]:.1f} ({sc * r['ses'][k]:.1f})" for k, _, sc in METRICS]
-            out.append(f"   {r['design']:<{wd}}" + "".join(f"{c:>12}" for c in cells))
+                cw = _widths([c for x, c in zip(self.rows, cells_of) if x["scenario"] == key], 12)  # SE-driven
+                out.append(f"   {'design':<{wd}}" + "".join(f"{h:>{w}}" for h, w in zip(names, cw)))
+            out.append(f"   {r['design']:<{wd}}" + "".join(f"{c:>{w}}" for c, w in zip(cells, cw)))
         out.append("")
         out.append("   Conclusion (graded toxicity):")
         out.extend(textwrap.fill(c, width=118, initial_indent="   ", subsequent_indent="     ")
@@ -106,16 +106,21 @@ class GradedWhatIf:
         for row in self.rows:
             by.setdefault(row["scenario"], []).append(row)
         for name, rows in by.items():
-            body = [[row["design"], *[f"{100 * x:.1f} ({100 * e:.1f})" for x, e in zip(row["selection"],
-                                                                                       row["selection_se"])],
-                     *[f"{sc * row['values'][k]:.1f} ({sc * row['ses'][k]:.1f})" for k, _, sc in METRICS]]
-                    for row in rows]
+            body = [[row["design"], *_row_cells(row)] for row in rows]
             r.table(header, body, caption=f"Graded toxicity, scenario '{name}': {rows[0]['method']}",
                     notes="Selection % per dose (x10^6 cells/kg), PCS % (the DLT-rate MTD), % selecting a dose "
                           "above it, none %, mean N, mean DLTs, mean patients with a grade 1-2 AE; Monte Carlo SE "
                           "in brackets.")
-        r.paragraph(" ".join(self.conclusions), lead="Conclusion (graded toxicity)")
+        for k, line in enumerate(self.conclusions):  # one sentence per paragraph
+            r.paragraph(line.strip(), lead="Conclusion (graded toxicity)" if k == 0 else None)
         r.paragraph(self.prior, lead="Grade prior")
+
+
+def _row_cells(r: dict) -> list[str]:
+    """Selection % per dose and ``METRICS`` of one (Monte Carlo) row, each with its SE, the decimals
+    set by the SE."""
+    return [*[_mc(100 * x, 100 * e) for x, e in zip(r["selection"], r["selection_se"])],
+            *[_mc(sc * r["values"][k], sc * r["ses"][k]) for k, _, sc in METRICS]]
 
 
 def _row(name, label, method, oc, p_grade=None) -> dict:
@@ -124,11 +129,6 @@ def _row(name, label, method, oc, p_grade=None) -> dict:
             "selection": [float(x) for x in oc.selection], "selection_se": [float(x) for x in oc.se("selection")],
             "values": {k: float(getattr(oc, k)) for k in keys}, "ses": {k: float(oc.se(k)) for k in keys},
             "p_grade": [] if p_grade is None else [[float(x) for x in g] for g in p_grade]}
-
-
-def _signed(x: float, dec: int) -> str:
-    text = f"{x:+.{dec}f}"
-    return text.replace("-", "+") if float(text) == 0 else text
 
 
 def graded(doses, *, target: float, max_n: int, cohort_size: int, n_scenarios: int, n_trials: int, seed: int,
@@ -161,7 +161,7 @@ def graded(doses, *, target: float, max_n: int, cohort_size: int, n_scenarios: i
     labels = [a["label"] for a in arms]
     rows, diffs = [], []
     for name, pg in FIXED:
-        sc = Scenario.from_grades(pg, target=target, doses=list(doses), dose_unit="1e6 cells/kg", name=name)
+        sc = Scenario.from_grades(pg, target=target, doses=list(doses), dose_unit=UNIT, name=name)
         cmp = compare(designs, [sc], n_trials=fixed_trials, seed=seed, benchmark=False)
         for i, lab in enumerate(labels):
             rows.append(_row(name, lab, f"Monte Carlo, {fixed_trials:,} trials", cmp.oc[i][0], pg))
@@ -198,13 +198,16 @@ def _conclusions(rows, diffs, labels, fixed_names, doses) -> list[str]:
         cells = []
         for lab in labels:
             r = by[(name, lab)]
-            cells.append(f"{lab} selects " + ", ".join(f"{d:g}: {100 * x:.0f}%" for d, x in zip(doses, r["selection"])))
-        out.append(f"'{name}': " + "; ".join(cells) + ".")
+            cells.append(f"{lab} selects " + ", ".join(
+                "{}: {}% (SE {})".format(d, *_mc_parts(100 * x, 100 * e))
+                for d, x, e in zip((f"{d:g}" for d in doses), r["selection"], r["selection_se"])))
+        out.append(f"'{name}' ({by[(name, labels[0])]['method']}): " + "; ".join(cells) + ".")
     for d in diffs:
-        sel = ", ".join(f"{x:g}: {_signed(100 * m, 1)} (SE {100 * s:.1f})"
+        sel = ", ".join("{}: {} (SE {})".format(f"{x:g}", *_signed_parts(100 * m, 100 * s))
                         for x, m, s in zip(doses, d["selection"], d["selection_se"]))
+        pcs, pcs_se = _signed_parts(100 * d["pcs"], 100 * d["pcs_se"])
+        dlt, dlt_se = _signed_parts(d["total_dlt"], d["total_dlt_se"])
+        ae, ae_se = _signed_parts(d["total_ae"], d["total_ae_se"])
         out.append(f"'{d['scenario']}', {d['design']} minus {d['versus']}: selection per dose in points {sel}; PCS "
-                   f"{_signed(100 * d['pcs'], 1)} (SE {100 * d['pcs_se']:.1f}); DLTs {_signed(d['total_dlt'], 2)} "
-                   f"(SE {d['total_dlt_se']:.2f}); patients with a grade 1-2 AE {_signed(d['total_ae'], 2)} "
-                   f"(SE {d['total_ae_se']:.2f}).")
+                   f"{pcs} (SE {pcs_se}); DLTs {dlt} (SE {dlt_se}); patients with a grade 1-2 AE {ae} (SE {ae_se}).")
     return out

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ._whatif import UNIT, _mc, _mc_parts, _signed_parts, _signed_se, _widths
 from .designs import BOIN12, TITEBOIN12
 from .engine import compare, exact, simulate
 from .scenario import Scenario
@@ -130,9 +131,9 @@ class OBDWhatIf:
             "designs, which wait for complete efficacy data; arrivals while a "
             "cohort is in follow-up are turned away.", width=118, initial_indent="   ", subsequent_indent="   "))
         wd = max([len(d["label"]) for d in self.designs] + [24]) + 1
-        head = f"   {'design':<{wd}}" + "".join(f"{f'{x:g}':>12}" for x in self.doses) + "".join(
-            f"{h:>12}" for _, h, _ in METRICS) + f"{'months':>13}"
-        key = None
+        cells_of = {id(r): _row_cells(r) for r in self.rows}
+        names = [f"{x:g}" for x in self.doses] + [h for _, h, _ in METRICS] + ["months"]
+        key, cw = None, []
         for r in self.rows:
             if r.scenario != key:
                 key = r.scenario
@@ -142,15 +143,11 @@ class OBDWhatIf:
                     truth = (": P(DLT) " + ", ".join(f"{p:.3f}" for p in r.true_p) + "; P(response) "
                              + ", ".join(f"{p:.2f}" for p in r.true_e) + "; OBD "
                              + (", ".join(f"{self.doses[k - 1]:g}" for k in r.obd) if r.obd else "none"))
-                methods = list(dict.fromkeys(x.method for x in self.rows if x.scenario == r.scenario))
-                out.append(f"-- {r.scenario}{truth}  [{'; '.join(methods)}]")
-                out.append(head)
-            ex = r.method == "exact"
-            cells = [_cell(100 * x, 100 * e, ex) for x, e in zip(r.selection, r.selection_se)]
-            mets = [_cell(sc * r.values[k], sc * r.ses[k], ex) for k, _, sc in METRICS]
-            t = "-" if r.months is None else f"{r.months:.1f} ({r.months_se:.1f})"
-            out.append(f"   {r.design:<{wd}}" + "".join(f"{c:>12}" for c in cells) + "".join(f"{c:>12}" for c in mets)
-                       + f"{t:>13}")
+                methods = _methods_text([x for x in self.rows if x.scenario == r.scenario])
+                out.append(f"-- {r.scenario}{truth}  [{methods}]")
+                cw = _widths([cells_of[id(x)] for x in self.rows if x.scenario == key], 12)  # SE-driven cells vary
+                out.append(f"   {'design':<{wd}}" + "".join(f"{h:>{w}}" for h, w in zip(names, cw)))
+            out.append(f"   {r.design:<{wd}}" + "".join(f"{c:>{w}}" for c, w in zip(cells_of[id(r)], cw)))
         out.extend(_late_table(self.late, self.settings))
         out.append("")
         out.append("   Conclusion (phase I/II):")
@@ -175,33 +172,28 @@ class OBDWhatIf:
         for row in self.rows:
             by.setdefault(row.scenario, []).append(row)
         for name, rows in by.items():
-            ex = rows[0].method == "exact"
-            body = [[row.design, *[_cell(100 * x, 100 * e, ex) for x, e in zip(row.selection, row.selection_se)],
-                     *[_cell(sc * row.values[k], sc * row.ses[k], ex) for k, _, sc in METRICS],
-                     "" if row.months is None else f"{row.months:.1f} ({row.months_se:.1f})"] for row in rows]
+            body = [[row.design, *["" if c == "-" else c for c in _row_cells(row)]] for row in rows]
             truth = ""
             if rows[0].true_p:
                 truth = (" (P(DLT) " + ", ".join(f"{p:.3f}" for p in rows[0].true_p) + "; P(response) "
                          + ", ".join(f"{p:.2f}" for p in rows[0].true_e) + ")")
-            methods = "; ".join(dict.fromkeys(row.method for row in rows))
-            r.table(header, body, caption=f"Phase I/II, scenario '{name}'{truth}: {methods}",
+            r.table(header, body, caption=f"Phase I/II, scenario '{name}'{truth}: {_methods_text(rows)}",
                     notes=f"Selection % per dose (x10^6 cells/kg); OBD % = selecting the true OBD; utility of the "
                           f"selected dose (table {tuple(s['utility'])}); over-tox % = selecting a dose with P(DLT) > "
-                          f"{s['target']:g}; months = mean duration under the time model (Monte Carlo).")
+                          f"{s['target']:g}; months = mean duration under the time model (Monte Carlo, "
+                          f"{s['time_trials']:,} trials per design, every row). A value with a bracket is Monte Carlo "
+                          "with its SE in brackets; a value without one is exact.")
         if self.late:
             body = []
             for row in self.late:
                 tag = "TITE-BOIN12 minus waiting (paired)" if row["design"] == "difference" else row["design"]
-                f = _signed if row["design"] == "difference" else (lambda x, k: f"{x:.{k}f}")
-                body.append([row["scenario"], tag, f"{f(100 * row['pcs_obd'], 1)} ({100 * row['pcs_obd_se']:.1f})",
-                             f"{f(row['sample_size'], 2)} ({row['sample_size_se']:.2f})",
-                             f"{f(row['months'], 1)} ({row['months_se']:.1f})",
-                             f"{f(row['turned_away'], 2)} ({row['turned_away_se']:.2f})"])
+                body.append([row["scenario"], tag, *_late_cells(row)])
             r.table(["scenario", "design", "OBD %", "mean N", "months", "turned away"], body,
                     caption="Late-onset efficacy: BOIN12 waiting for complete data vs TITE-BOIN12 (Monte Carlo, SE in "
                             "brackets)",
                     notes=" ".join(_late_table(self.late, s)[1].split()))
-        r.paragraph(" ".join(self.conclusions), lead="Conclusion (phase I/II)")
+        for k, line in enumerate(self.conclusions):  # one sentence per paragraph
+            r.paragraph(line.strip(), lead="Conclusion (phase I/II)" if k == 0 else None)
         for k, text in self.priors.items():
             r.paragraph(text, lead=k)
 
@@ -223,21 +215,28 @@ def _late_table(late: list, s: dict) -> list[str]:
         "it happens, so a responder's wait ends early: the waiting design is "
         "shorter here than BOIN12's 'months' above, where every patient is followed for the whole window (its "
         "selections are the same, trial by trial).", width=118, initial_indent="   ", subsequent_indent="   ")]
-    head = f"   {'scenario / design':<55}{'OBD %':>12}{'mean N':>14}{'months':>14}{'turned away':>13}"
+    cells_of = [_late_cells(r) for r in late]
+    w = [max([len(h) + 2] + [len(c[j]) + 2 for c in cells_of]) for j, h in
+         enumerate(("OBD %", "mean N", "months", "turned away"))]
+    head = f"   {'scenario / design':<55}" + "".join(f"{h:>{w[j]}}" for j, h in
+                                                    enumerate(("OBD %", "mean N", "months", "turned away")))
     out.append(head)
     key = None
-    for r in late:
+    for r, cells in zip(late, cells_of):
         if r["scenario"] != key:
             key = r["scenario"]
             out.append(f"   {key}")
-        diff = r["design"] == "difference"
-        f = _signed if diff else (lambda x, k: f"{x:.{k}f}")
-        cells = [f"{f(100 * r['pcs_obd'], 1)} ({100 * r['pcs_obd_se']:.1f})",
-                 f"{f(r['sample_size'], 2)} ({r['sample_size_se']:.2f})", f"{f(r['months'], 1)} ({r['months_se']:.1f})",
-                 f"{f(r['turned_away'], 2)} ({r['turned_away_se']:.2f})"]
-        label = "TITE-BOIN12 minus waiting (paired)" if diff else r["design"]
-        out.append(f"     {label:<53}{cells[0]:>12}{cells[1]:>14}{cells[2]:>14}{cells[3]:>13}")
+        label = "TITE-BOIN12 minus waiting (paired)" if r["design"] == "difference" else r["design"]
+        out.append(f"     {label:<53}" + "".join(f"{c:>{w[j]}}" for j, c in enumerate(cells)))
     return out
+
+
+def _late_cells(r: dict) -> list[str]:
+    """OBD %, mean N, months and arrivals turned away of one late-onset row, each with its SE (a
+    paired difference signed), the decimals set by the SE."""
+    f = _signed_se if r["design"] == "difference" else _mc
+    return [f(100 * r["pcs_obd"], 100 * r["pcs_obd_se"]), f(r["sample_size"], r["sample_size_se"]),
+            f(r["months"], r["months_se"]), f(r["turned_away"], r["turned_away_se"])]
 
 
 def _late_onset(fixed, *, target, D, cohort_size, max_n, rate_day, dlt_window, eff_window, utility, n_trials, seed):
@@ -293,12 +292,30 @@ def _spec12(d) -> str:
 
 
 def _cell(m: float, se: float, exact_row: bool) -> str:
-    return f"{m:.1f}" if exact_row else f"{m:.1f} ({se:.1f})"
+    """An exact value alone, one decimal; a Monte Carlo value with its SE, decimals set by the SE."""
+    return f"{m:.1f}" if exact_row else _mc(m, se)
 
 
-def _signed(x: float, dec: int) -> str:
-    text = f"{x:+.{dec}f}"
-    return text.replace("-", "+") if float(text) == 0 else text
+def _row_cells(r: OBDRow) -> list[str]:
+    """The cells of one row: selection % per dose, ``METRICS``, months ("-" where not simulated); each
+    row exact or Monte Carlo by its own method (EffTox's fixed-scenario rows are Monte Carlo beside
+    exact ones), the months always Monte Carlo."""
+    ex = r.method == "exact"
+    return [*[_cell(100 * x, 100 * e, ex) for x, e in zip(r.selection, r.selection_se)],
+            *[_cell(sc * r.values[k], sc * r.ses[k], ex) for k, _, sc in METRICS],
+            "-" if r.months is None else _mc(r.months, r.months_se)]
+
+
+def _methods_text(rows: list) -> str:
+    """Which rows of a scenario's table are exact and which Monte Carlo (with the trial counts)."""
+    groups: dict = {}
+    for row in rows:
+        groups.setdefault(row.method, []).append(row.design)
+    if len(groups) == 1:
+        method = next(iter(groups))
+        return method + ("" if method == "exact" else " (SE in brackets)")
+    return "; ".join(f"{method}{' (SE in brackets)' if method != 'exact' else ''}: {', '.join(labels)}"
+                     for method, labels in groups.items())
 
 
 #: trials per fixed scenario for designs without exact enumeration (EffTox)
@@ -386,10 +403,14 @@ def phase12(doses, tox_prior, tox_designs: list[dict], *, target: float, max_n: 
                                            for a in tox_designs + (extra_designs or [])],
            target, max_n, cohort_size, eff_endpoint, eff_discount, n_scenarios, n_trials, seed, time_trials, efftox,
            _package_stamp())
-    return _diskcache.cached("whatif_phase12", key, lambda: _phase12(
+    res = _diskcache.cached("whatif_phase12", key, lambda: _phase12(
         doses, tox_prior, tox_designs, target=target, max_n=max_n, cohort_size=cohort_size, eff_endpoint=eff_endpoint,
         eff_discount=eff_discount, n_scenarios=n_scenarios, n_trials=n_trials, seed=seed, time_trials=time_trials,
         extra_designs=extra_designs, efftox=efftox, progress=progress))
+    # the key holds the numbers' inputs, not this module's wording: the sentences are written afresh
+    res.conclusions = _all_conclusions(res.rows, res.differences, [d["label"] for d in res.designs], res.doses,
+                                       res.late)
+    return res
 
 
 def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_endpoint, eff_discount, n_scenarios,
@@ -422,7 +443,7 @@ def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_e
     for tname, pt in tox_curves:
         for ename, pe in EFF_SHAPES:
             fixed.append(Scenario(p_tox=pt, p_eff=list(pe), target=target, doses=list(doses),
-                                  dose_unit="1e6 cells/kg", utility=utility, name=f"{tname}; {ename}"))
+                                  dose_unit=UNIT, utility=utility, name=f"{tname}; {ename}"))
     for sc in fixed:
         name = sc.name
         for a in arms:
@@ -450,7 +471,6 @@ def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_e
             m, se = cmp.difference(k, i, 0)
             d[k], d[f"{k}_se"] = float(m), float(se)
         diffs.append(d)
-    conclusions = _conclusions(rows, diffs, labels, [sc.name for sc in fixed], doses)
     priors = {"phase I/II efficacy prior": (
         f"{eff_prior.describe()} -- endpoint {ep.key}: {ep.name}, assessed at {ep.time}, {ep.responders}/{ep.n} "
         f"responders (trial {ep.trial}, doses {', '.join(f'{x:g}' for x in ep.doses)}), each patient counting as "
@@ -467,9 +487,15 @@ def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_e
                     seed=seed, time_trials=time_trials, accrual_per_month=accrual_month,
                     accrual_basis="trial B treated 8 patients in about 3.5 years", dlt_window_days=dlt_window,
                     eff_window_days=eff_window, eff_time=ep.time, late_trials=late_trials)
-    conclusions.append(_late_conclusion(late))
     return OBDWhatIf(list(doses), settings, [{"label": a["label"], "spec": a["spec"]} for a in arms], rows, diffs,
-                     conclusions, priors, late)
+                     _all_conclusions(rows, diffs, labels, doses, late), priors, late)
+
+
+def _all_conclusions(rows, diffs, labels, doses, late) -> list[str]:
+    """The part's sentences: :func:`_conclusions` on the fixed scenarios (in the order of the rows)
+    and the prior-predictive differences, then the late-onset one."""
+    fixed = list(dict.fromkeys(r.scenario for r in rows if r.true_p))  # the prior-predictive rows have no curve
+    return _conclusions(rows, diffs, labels, fixed, doses) + ([_late_conclusion(late)] if late else [])
 
 
 def _late_conclusion(late: list) -> str:
@@ -477,12 +503,18 @@ def _late_conclusion(late: list) -> str:
     diffs = [r for r in late if r["design"] == "difference"]
     lo = min(diffs, key=lambda r: r["months"])
     hi = max(diffs, key=lambda r: r["months"])
-    po = [100 * r["pcs_obd"] for r in diffs]
+    po_lo = min(diffs, key=lambda r: r["pcs_obd"])
+    po_hi = max(diffs, key=lambda r: r["pcs_obd"])
+    m_se = max(r["months_se"] for r in diffs)
+    p_se = max(100 * r["pcs_obd_se"] for r in diffs)
+    # the range's ends and the largest SE to the decimals that SE sets
+    m_lo, m_se_text = _signed_parts(lo["months"], m_se)
+    m_hi = _signed_parts(hi["months"], m_se)[0]
+    p_lo, p_se_text = _signed_parts(100 * po_lo["pcs_obd"], p_se)
+    p_hi = _signed_parts(100 * po_hi["pcs_obd"], p_se)[0]
     return (f"Late-onset efficacy: deciding on pending responses (TITE-BOIN12) instead of waiting for complete data "
-            f"changes the trial duration by {_signed(lo['months'], 1)} to {_signed(hi['months'], 1)} months across the "
-            f"fixed scenarios (paired SE at most {max(r['months_se'] for r in diffs):.1f}) and OBD selection by "
-            f"{_signed(min(po), 1)} to {_signed(max(po), 1)} points (paired SE at most "
-            f"{max(100 * r['pcs_obd_se'] for r in diffs):.1f}).")
+            f"changes the trial duration by {m_lo} to {m_hi} months across the fixed scenarios (paired SE at most "
+            f"{m_se_text}) and OBD selection by {p_lo} to {p_hi} points (paired SE at most {p_se_text}).")
 
 
 def _conclusions(rows, diffs, labels, fixed_names, doses) -> list[str]:
@@ -501,19 +533,29 @@ def _conclusions(rows, diffs, labels, fixed_names, doses) -> list[str]:
         for lab in labels:
             r = by[(name, lab)]
             modal = int(np.argmax(r.selection))
-            cells.append(f"{lab} selects it in {100 * r.values['pcs_obd']:.0f}% (most often {doses[modal]:g}, "
-                         f"{100 * r.selection[modal]:.0f}%; {r.months:.0f} months)")
-        out.append(f"'{name}' (OBD {obd}): " + "; ".join(cells) + ".")
+            months, months_se = _mc_parts(r.months, r.months_se)
+            if r.method == "exact":
+                sel = (f"selects it in {100 * r.values['pcs_obd']:.0f}% (most often {doses[modal]:g}, "
+                       f"{100 * r.selection[modal]:.0f}%")
+            else:  # Monte Carlo (EffTox): every value with its SE
+                p, p_se = _mc_parts(100 * r.values["pcs_obd"], 100 * r.ses["pcs_obd"])
+                m, m_se = _mc_parts(100 * r.selection[modal], 100 * r.selection_se[modal])
+                sel = f"selects it in {p}% (SE {p_se}; most often {doses[modal]:g}, {m}%, SE {m_se}"
+            cells.append(f"{lab} {sel}; {months} months, SE {months_se})")
+        out.append(f"'{name}' (OBD {obd}; {_methods_text([by[(name, lab)] for lab in labels])}; months by Monte "
+                   "Carlo): " + "; ".join(cells) + ".")
     if diffs:
         pp = diffs[0]["scenario"]
         parts = []
         for d in sorted(diffs, key=lambda d: -d["pcs_obd"]):
             tag = " [within 2 SE]" if abs(d["pcs_obd"]) <= 2 * d["pcs_obd_se"] else ""
-            parts.append(f"{d['design']}: OBD selection {_signed(100 * d['pcs_obd'], 1)} points (SE "
-                         f"{100 * d['pcs_obd_se']:.1f}){tag}, utility {_signed(d['selected_utility'], 1)} (SE "
-                         f"{d['selected_utility_se']:.1f}), mean N {_signed(d['sample_size'], 2)} (SE "
-                         f"{d['sample_size_se']:.2f})")
+            po, po_se = _signed_parts(100 * d["pcs_obd"], 100 * d["pcs_obd_se"])
+            ut, ut_se = _signed_parts(d["selected_utility"], d["selected_utility_se"])
+            n, n_se = _signed_parts(d["sample_size"], d["sample_size_se"])
+            parts.append(f"{d['design']}: OBD selection {po} points (SE {po_se}){tag}, utility {ut} (SE {ut_se}), "
+                         f"mean N {n} (SE {n_se})")
         top = by[(pp, labels[0])]
-        out.append(f"'{pp}': {labels[0]} selects the OBD in {100 * top.values['pcs_obd']:.1f}% (SE "
-                   f"{100 * top.ses['pcs_obd']:.1f}); each other design minus it: " + "; ".join(parts) + ".")
+        p, p_se = _mc_parts(100 * top.values["pcs_obd"], 100 * top.ses["pcs_obd"])
+        out.append(f"'{pp}': {labels[0]} selects the OBD in {p}% (SE {p_se}); each other design minus it: "
+                   + "; ".join(parts) + ".")
     return out

@@ -1159,14 +1159,14 @@ def whatif_report(res, *, path_cohorts: int | None = None) -> Report:
         diffs = [d for d in res.differences if d["trial"] == trial and d["design"] in shown]
         if diffs:
             r.table(["design", *[text for _, text, _, _ in wi.DIFFS]],
-                    [[d["design"], *[(f"{wi._signed(sc * d[k], 1)} ({sc * d[k + '_se']:.1f})" if unit == "points"
-                                      else f"{wi._signed(sc * d[k], 2)} ({sc * d[k + '_se']:.2f})")
-                                     for k, _, sc, unit in wi.DIFFS]] for d in diffs],
+                    [[d["design"], *[wi._signed_se(sc * d[k], sc * d[k + "_se"]) for k, _, sc, _ in wi.DIFFS]]
+                     for d in diffs],
                     caption=f"Trial {trial}: paired differences, each design minus {diffs[0]['versus']}, over "
                             "the prior-predictive curves (same simulated patients; SE in brackets)",
                     notes="PCS and selection above the MTD in percentage points; patients and sample size per "
                           "trial.")
-        r.paragraph(" ".join(res.conclusions[trial]), lead=f"Conclusion for trial {trial}")
+        for k, line in enumerate(res.conclusions[trial]):  # one sentence per paragraph
+            r.paragraph(line.strip(), lead=f"Conclusion for trial {trial}" if k == 0 else None)
         if objs.get("scenarios"):
             r.figure(plot.run_figure(objs["designs"], objs["scenarios"], objs["results"]),
                      caption=f"Trial {trial}: the designs shown under the fixed scenarios (exact): the true curve "

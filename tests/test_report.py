@@ -780,7 +780,7 @@ def test_whatif_report_has_pathways_and_per_dose_patients_and_dlts(whatif_a):
                 _close(row[-4 + c], oc.n_patients[c])
                 _close(row[-2 + c], oc.n_dlt[c])
     # the CRM with its safety stop: one row, no contradiction
-    crm = _md_design_blocks(md)["Design 3: CRM (evidence MTD guess: dose 2)"]
+    crm = _md_design_blocks(md)["Design 3: CRM (evidence MTD guess: 3 x10^6 cells/kg)"]  # level 2 = 3 x10^6
     assert len(_md_rows(crm, "Safety stop")) == 1 and "no safety stopping rule" not in md
     assert "stops early for safety" in _paragraph(crm, "Safety")
 

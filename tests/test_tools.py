@@ -159,7 +159,9 @@ def test_whatif_small_and_honest():
     assert any("start at dose 2" in a for a in b_used["assumptions"])
     # leave-one-trial-out priors, with their weight in patients
     assert "trial A's own data left out" in res.priors["trial A"] and "A@2" not in res.priors["trial A"]
-    assert "A@2" in res.priors["trial B"] and "effective sample size in patients" in res.priors["trial B"]
+    assert "A@2" in res.priors["trial B"] and "moment-matched effective sample size" in res.priors["trial B"]
+    # ... and what it is weighed against: the discounted patients behind it (audit: 18.7 at dose 1 from 22 at 0.5)
+    assert "11 patients' worth of data (22 patients at discount 0.5)" in res.priors["trial B"]
     # designs said to coincide really give identical rows
     for trial, groups in d["coincide"].items():
         for g in groups:
@@ -179,8 +181,8 @@ def test_whatif_small_and_honest():
     for trial in ("A", "B"):
         bench = [line for line in res.conclusions[trial] if line.startswith("Upper reference")]
         assert len(bench) == 1
-        diffs_b = [float(x) for x in re.findall(r" ([+-]\d+\.\d) \(SE", bench[0])]
-        ses_b = [float(x) for x in re.findall(r"\(SE (\d+\.\d)\)", bench[0])][1:]
+        diffs_b = [float(x) for x in re.findall(r" ([+-]\d+\.\d+) \(SE", bench[0])]
+        ses_b = [float(x) for x in re.findall(r"\(SE (\d+\.\d+)\)", bench[0])][1:]
         assert len(diffs_b) == len(ses_b) >= 3
         said = [line for line in res.conclusions[trial] if "the benchmark by more than 4 SE" in line]
         if trial == "B":
@@ -188,7 +190,8 @@ def test_whatif_small_and_honest():
         if any(dd > 4 * ss + 0.15 for dd, ss in zip(diffs_b, ses_b)):
             assert len(said) == 1 and "not a bound" in said[0]
     text = res.table()
-    assert "Designs:" in text and "Conclusion for trial B" in text and "assumed:" in text
+    assert "Designs (dose levels 1 = 1, 2 = 2, 3 = 4 x10^6 cells/kg):" in text and "Conclusion for trial B" in text \
+        and "assumed:" in text
     assert "low-gr" not in text.split("== Graded")[0]  # no AE column: it only restated the sample size
     assert all(len(line) < 400 for line in text.splitlines())
 
@@ -358,7 +361,7 @@ def test_whatif_says_when_a_design_beats_the_benchmark():
     output names it and says the benchmark is no bound there."""
     res = de.whatif(["A"], seed=1, phase12=False, graded=False)
     bench = next(line for line in res.conclusions["A"] if line.startswith("Upper reference"))
-    m = re.search(r"BLRM \(MAP prior from trials B, C, D\) ([+-]\d+\.\d) \(SE (\d+\.\d)\)", bench)
+    m = re.search(r"BLRM \(MAP prior from trials B, C, D\) ([+-]\d+\.\d+) \(SE (\d+\.\d+)\)", bench)
     assert m and float(m.group(1)) > 4 * float(m.group(2))
     said = [line for line in res.conclusions["A"] if "the benchmark by more than 4 SE" in line]
     assert len(said) == 1 and said[0].startswith("BLRM (MAP prior from trials B, C, D) exceeds")

@@ -114,7 +114,7 @@ class BLRMMapPrior:
                f"({self.mu_posterior_mean[0]:.2f}, "
                f"{self.mu_posterior_mean[1]:.2f}), tau ({self.tau_posterior_mean[0]:.2f}, "
                f"{self.tau_posterior_mean[1]:.2f}). At doses " + ", ".join(f"{d:g}" for d in self.doses)
-               + ": prior mean p " + ", ".join(f"{x:.3f}" for x in self.mean_p) + "; ESS " +
+               + ": prior mean p " + ", ".join(f"{x:.3f}" for x in self.mean_p) + "; moment-matched ESS " +
                ", ".join(f"{x:.1f}" for x in self.ess) + " patients (exact predictive: " +
                ", ".join(f"{x:.1f}" for x in self.ess_predictive) + ")")
         if self.robust_weight > 0:
