@@ -28,9 +28,9 @@ print(prior.describe().split(". Assumptions")[0], "\n")
 # 8 patients in about 3.5 years in the MSC trials: ~0.0063 arrivals a day (Poisson).
 tm = de.TimeModel(window=28, accrual="poisson", rate=8 / (3.5 * 365))
 scenarios = [
-    de.Scenario(prior.mean_curve(), target=0.2, doses=doses, dose_unit="1e6 cells/kg", time=tm,
+    de.Scenario(prior.mean_curve(), target=0.2, doses=doses, dose_unit="x10^6 cells/kg", time=tm,
                 name="evidence mean curve"),
-    de.Scenario([0.15, 0.35], target=0.2, doses=doses, dose_unit="1e6 cells/kg", time=tm, name="toxic 3.0"),
+    de.Scenario([0.15, 0.35], target=0.2, doses=doses, dose_unit="x10^6 cells/kg", time=tm, name="toxic 3.0"),
 ]
 design = de.ThreePlusThree()
 for sc in scenarios:

@@ -12,7 +12,7 @@ import sys
 import doseesc as de
 
 n_trials = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-doses, unit, target = [1.0, 2.0, 4.0], "1e6 cells/kg", 0.2
+doses, unit, target = [1.0, 2.0, 4.0], "x10^6 cells/kg", 0.2
 designs = [de.ThreePlusThree(), de.BOIN(target=target, cohort_size=3, max_n=18),
            de.MTPI2(target=target, cohort_size=3, max_n=18), de.Keyboard(target=target, cohort_size=3, max_n=18)]
 if hasattr(de, "CRM"):

@@ -38,7 +38,7 @@ print(f"target {target}, 12 patients, {window:g}-day DLT window, doses {doses} x
 for pace, rate in paces.items():
     tm = de.TimeModel(window=window, accrual="poisson", rate=rate, waiting="queue")
     for name, p in curves.items():
-        sc = de.Scenario(p, target=target, doses=doses, dose_unit="1e6 cells/kg", time=tm, name=name)
+        sc = de.Scenario(p, target=target, doses=doses, dose_unit="x10^6 cells/kg", time=tm, name=name)
         print(f"\n== {pace}; {name}: true P(DLT) {[round(float(x), 3) for x in sc.p_tox]}")
         print(f"   {'design':<34}{'PCS % (SE)':>14}{'pts > MTD':>11}{'days (SE)':>16}{'95th pct':>10}"
               f"{'wait/pt':>9}")
@@ -61,7 +61,7 @@ print(rec)
 
 # The figure: the three designs under both curves at one patient a week, as compared above
 tm = de.TimeModel(window=window, accrual="poisson", rate=1 / 7, waiting="queue")
-scs = [de.Scenario(p, target=target, doses=doses, dose_unit="1e6 cells/kg", time=tm, name=name)
+scs = [de.Scenario(p, target=target, doses=doses, dose_unit="x10^6 cells/kg", time=tm, name=name)
        for name, p in curves.items()]
 plot.save(de.compare(designs, scs, n_trials=n_trials, seed=11), "tite_msc_accrual.png")
 print("wrote tite_msc_accrual.png")

@@ -37,7 +37,7 @@ print(rec)
 
 # 2. Operating characteristics, with the trial's window and accrual.
 tm = de.TimeModel(window=10, accrual="poisson", rate=8 / (3.5 * 365))
-unit = "1e6 cells/kg"
+unit = "x10^6 cells/kg"
 scenarios = [
     de.Scenario(prior.mean_curve(), target=target, doses=doses, dose_unit=unit, time=tm, name="evidence mean curve"),
     de.Scenario([0.05, 0.15, 0.35], target=target, doses=doses, dose_unit=unit, time=tm, name="toxic top dose"),
