@@ -96,7 +96,12 @@ def decide(ipar, tab, n, y, aux, cur, c, k):
         aux[A_PHASE] = 1
         return cur, cs - 1, CONTINUE
     code = _entry(ipar, tab, n[cur], y[cur])
-    return apply_action(ipar, n, aux, cur, code, code & ACTION_MASK)
+    nxt, c, reason = apply_action(ipar, n, aux, cur, code, code & ACTION_MASK)
+    if reason == CONTINUE and nxt >= aux[A_ELIM]:  # only in live use: a cohort given at an eliminated dose;
+        if aux[A_ELIM] == 0:  # eliminated doses are never used again, so go to the highest one left
+            return -1, 0, SAFETY
+        nxt = aux[A_ELIM] - 1
+    return nxt, c, reason
 
 
 @jit(inline=True)

@@ -37,6 +37,9 @@ def decide(ipar, n, y, aux, cur):
     yd = y[cur]
     if yd >= 2:
         return _step_down(ipar, n, aux, cur)
+    for t in range(cur):  # only reachable in live use: a cohort given above a dose already found too toxic,
+        if y[t] >= 2:  # where the rules act as at that dose (never a dose at or above it again)
+            return _step_down(ipar, n, aux, t)
     if nd < 3:
         return cur, 3 - nd, CONTINUE
     if nd < 6 and (yd == 1 or aux[0] == 1):

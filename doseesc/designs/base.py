@@ -444,10 +444,10 @@ class Design:
         stop = reason != CONTINUE
         notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
         warn_deviations(notes)
-        said = ()
+        said = self._live_notes(low, cohorts)
         if any(any(c.eff) for c in cohorts):  # E and B letters: this design decides on DLTs alone
-            said = (f"{self.label()} decides on DLTs only: the responses in the outcomes (E, B) are not used "
-                    "(E counts as no DLT, B as a DLT)",)
+            said += (f"{self.label()} decides on DLTs only: the responses in the outcomes (E, B) are not used "
+                     "(E counts as no DLT, B as a DLT)",)
         return Recommendation(
             dose=None if stop else int(nxt) + 1,
             cohort_size=0 if stop else int(c),
@@ -461,6 +461,11 @@ class Design:
             warnings=notes,
             notes=said,
         )
+
+    def _live_notes(self, low: Lowered, cohorts) -> tuple[str, ...]:
+        """Hook: notes on how the design read the data in live use (e.g. a cohort given at a dose
+        the design had eliminated)."""
+        return ()
 
     def _next_dose_eff(self, low: Lowered, cohorts, n_doses: int) -> Recommendation:
         """``next_dose`` of a phase I/II design: the same kernels, with the cohorts' responses."""

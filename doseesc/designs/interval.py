@@ -197,6 +197,33 @@ class _IntervalDesign(Design):
         """
         return Design.select(self, n_patients, n_dlt)
 
+    def _live_notes(self, low, cohorts) -> tuple[str, ...]:
+        """Where cohorts were given at a dose the design had eliminated: which doses are eliminated
+        and since when (the design never recommends them again: its next dose is the highest dose
+        left). Elimination is checked, as in the design, at each decision at the cohort's dose."""
+        n = np.zeros(low.n_doses, dtype=np.int64)
+        y = np.zeros(low.n_doses, dtype=np.int64)
+        T = low.tab.shape[0] - 1
+        elim, since, at_elim = low.n_doses, None, []
+        for i, c in enumerate(cohorts):
+            d = c.dose - 1
+            if d >= elim:
+                at_elim.append(i + 1)
+            n[d] += c.size
+            y[d] += sum(c.tox)
+            if n[d] <= T and d < elim and int(low.tab[n[d], min(y[d], n[d])]) & _k.ELIM:
+                elim, since = d, (i + 1, int(n[d]), int(y[d]))
+        if not at_elim:
+            return ()
+        top = low.n_doses
+        doses = f"doses {elim + 1}-{top}" if elim + 1 < top else f"dose {top}"
+        which = ", ".join(str(k) for k in at_elim)
+        return (f"{doses} eliminated after cohort {since[0]} ({since[2]} of {since[1]} DLTs at dose {elim + 1}: "
+                f"P(p > {self.target:g} | data) > {self.cutoff_eli:g}); cohort{'s' if len(at_elim) > 1 else ''} "
+                f"{which} {'were' if len(at_elim) > 1 else 'was'} given there anyway; the design never "
+                "recommends an eliminated dose again (its selection if the trial ended now re-evaluates elimination "
+                "on the final counts, as R BOIN's select.mtd does)",)
+
     def _for_counts(self, n: np.ndarray):
         need = int(n.max()) if n.size else 0
         return self if need <= self.max_n else replace(self, max_n=need)

@@ -1,0 +1,63 @@
+"""Live use after protocol deviations (a DMC audit): a design never recommends a dose its own rules
+have ruled out, whatever dose the data were given at."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+import doseesc as de
+
+
+@pytest.mark.parametrize("cls", [de.BOIN, de.MTPI2, de.Keyboard, de.I3plus3])
+def test_interval_designs_never_recommend_an_eliminated_dose(cls):
+    d = cls(target=0.3, cohort_size=3, max_n=30)
+    # 3 of 3 at dose 3: P(p > 0.3 | Beta(4, 1)) = 1 - 0.3^4 = 0.9919 > 0.95, so doses 3-5 are eliminated
+    assert 1 - stats.beta.cdf(0.3, 4, 1) > 0.95
+    assert d.next_dose("1NNN 2NNN 3TTT", n_doses=5).dose == 2
+    with pytest.warns(de.DeviationWarning):
+        r = d.next_dose("1NNN 2NNN 3TTT 4NNN", n_doses=5)
+    assert r.dose == 2 and not r.stop  # was dose 4 (the cohort's dose, eliminated)
+    with pytest.warns(de.DeviationWarning):
+        r = d.next_dose("1NNN 2NNN 3TTT 4NNN 4NNN", n_doses=5)
+    assert r.dose == 2
+    assert [w for w in r.warnings if "cohort 5" in w]  # following the old advice to stay at 4 is a deviation too
+    assert any("doses 3-5 eliminated after cohort 3" in n and "cohorts 4, 5" in n for n in r.notes)
+    with pytest.warns(de.DeviationWarning):  # back at the eliminated dose itself
+        assert d.next_dose("1NNN 2NNN 3TTT 2NNN 3NNN 3NNN", n_doses=5).dose == 2
+    r = d.next_dose("1NNN 2NNN 3NTN", n_doses=5)  # nothing eliminated: no note
+    assert not r.notes
+
+
+def test_interval_design_stops_when_the_cohort_at_dose_1_eliminates_it():
+    r = de.BOIN(target=0.3, cohort_size=3, max_n=30).next_dose("1TTT", n_doses=3)
+    assert r.stop and r.reason == "safety" and r.selected is None
+
+
+def test_three_plus_three_after_a_cohort_above_a_too_toxic_dose():
+    d = de.ThreePlusThree()
+    assert d.next_dose("1NNN 2TTN", n_doses=5).dose == 1  # 2/3 at dose 2: fill dose 1 to 6
+    with pytest.warns(de.DeviationWarning):
+        r = d.next_dose("1NNN 2TTN 3NNN", n_doses=5)
+    assert (r.dose, r.cohort_size) == (1, 3)  # was: 3 more at dose 3
+    with pytest.warns(de.DeviationWarning):
+        r = d.next_dose("1NNN 2TTN 3NNN 3NNN", n_doses=5)
+    assert (r.dose, r.cohort_size, r.stop) == (1, 3, False)  # was: stop, select dose 1 with 3 patients
+    with pytest.warns(de.DeviationWarning):
+        r = d.next_dose("1NNN 2TTN 3NNN 1NNN", n_doses=5)
+    assert r.stop and r.selected == 1 and list(r.n_patients[:1]) == [6]
+    with pytest.warns(de.DeviationWarning):
+        r = d.next_dose("1NNN 2TTN 3NNN 1NTT", n_doses=5)
+    assert r.stop and r.selected is None
+
+
+def test_simulation_is_unchanged_by_the_live_only_rules():
+    # the new branches are reachable only from data a design never generates: exact = Monte Carlo
+    # (within 4 SE) and the exact 3+3 equals the pinned reference of tests/test_exact.py's kind
+    sc = de.Scenario([0.05, 0.15, 0.3, 0.5], target=0.3)
+    for d in (de.ThreePlusThree(), de.BOIN(target=0.3, cohort_size=3, max_n=18)):
+        ex = de.exact(d, sc)
+        mc = de.simulate(d, sc, n_trials=4000, seed=3)
+        se = np.sqrt(np.maximum(ex.selection * (1 - ex.selection), 1e-4) / 4000)
+        assert np.all(np.abs(mc.selection - ex.selection) <= 4 * se + 1e-12)
