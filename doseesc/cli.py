@@ -412,7 +412,12 @@ def _build_base_design(args: argparse.Namespace, target: float | None):
     if missing:
         flag = "--" + missing[0].replace("_", "-")
         raise CLIError(f"{flag}: required for design {name!r}")
-    return cls(**kwargs)
+    try:
+        return cls(**kwargs)
+    except ValueError as exc:  # the graded designs' target came from --score-target: name the flag given
+        if score_target is not None and str(exc).startswith("target: "):
+            raise CLIError("--score-target: " + str(exc).removeprefix("target: ")) from None
+        raise
 
 
 # ---------------------------------------------------------------------- scenario flags
@@ -1021,7 +1026,8 @@ def cmd_next(args) -> str:
         design = d.to_dict()
         if design.get("n_doses", 0) is None:  # the number of dose levels this recommendation used
             design["n_doses"] = len(rec.n_patients)
-        return _json.dumps({**rec.to_dict(), "data": what, "design": design, "versions": _versions()}, indent=2)
+        data = args.outcomes if args.data is None else what  # the outcome string itself, not its repr
+        return _json.dumps({**rec.to_dict(), "data": data, "design": design, "versions": _versions()}, indent=2)
     if args.format == "csv":
         return _next_csv(rec)
     return f"{d.label()} after {what}:\n{rec}"

@@ -558,6 +558,8 @@ class OperatingCharacteristics:
         pm = "" if self.exact else " (SE)"
         unit = f" [{sc.dose_unit}]" if single and sc.dose_unit else ""
         lines = [head, *_run_lines([self.design], self.meta, sc if single else None)]
+        if single:
+            lines += _target_lines(self.design, sc)
         ww = self.meta.get("waited_window")
         if ww:  # a phase I/II design that decides on complete data: what each cohort waited
             lines.append(f"each cohort waited {ww['length']:g} time units after its last enrolment: {ww['note']}")
@@ -720,6 +722,29 @@ def association_text(sc) -> str:
     param = f"{param:g}" if isinstance(param, float) else "(" + ", ".join(f"{x:g}" for x in param) + ")"
     return {"gaussian": f"Gaussian copula, correlation {param}", "odds_ratio": f"odds ratio {param}",
             "gumbel": f"Gumbel, psi {param}"}[a]
+
+
+def _target_lines(design, sc) -> list[str]:
+    """Where the design's target is not the scenario's (a graded design targets a normalized
+    toxicity score; any design may be run against a scenario with another target): what the
+    correct selection and the MTD are judged against, and for a graded design the true mean
+    normalized score per dose, the scale it targets."""
+    base = getattr(design, "base", design)
+    tgt = getattr(base, "target", None)
+    scores = getattr(base, "scores", None)
+    if tgt is None or (scores is None and abs(float(tgt) - sc.target) < 1e-12):
+        return []
+    mtd = ", ".join(sc.dose_labels()[k - 1] for k in sc.correct_doses) or "none"
+    out = [f"the MTD and correct selection are judged on the DLT scale: true P(DLT) closest to the scenario's target "
+           f"{sc.target:g} (dose {mtd})" + ("" if scores is not None else f"; the design targets {float(tgt):g}")]
+    g = getattr(sc, "p_grade", None)
+    if scores is not None and g is not None and np.shape(g)[1] == len(scores) - 1:
+        g = np.asarray(g, dtype=float)
+        s = np.asarray(scores, dtype=float) / max(scores)
+        ets = (1 - g.sum(axis=1)) * s[0] + g @ s[1:]
+        out.append(f"the design targets a normalized toxicity score of {float(tgt):g}; true mean normalized score per "
+                   "dose: " + ", ".join(f"{x:.3f}" for x in ets))
+    return out
 
 
 def _efficacy_line(sc) -> str:
