@@ -61,3 +61,17 @@ def test_simulation_is_unchanged_by_the_live_only_rules():
         mc = de.simulate(d, sc, n_trials=4000, seed=3)
         se = np.sqrt(np.maximum(ex.selection * (1 - ex.selection), 1e-4) / 4000)
         assert np.all(np.abs(mc.selection - ex.selection) <= 4 * se + 1e-12)
+
+
+def test_a_stop_made_by_an_added_rule_says_so():
+    # audit: a stop from stop_when_n_at_dose read 'design_rule', as the design's own stops do
+    d = de.BOIN(target=0.3, cohort_size=3, max_n=30).stop_when_n_at_dose(6)
+    r = d.next_dose("1NNN 2NNN 3NTN 3NNN", n_doses=3)
+    assert r.stop and r.reason == "design_rule"
+    assert any(n.startswith("the stop (design_rule) comes from the added rules (stop at 6 on the recommended dose): "
+                            "BOIN (target 0.3) alone would continue with 3 at dose 3") for n in r.notes)
+    crm = de.CRM(skeleton=[0.1, 0.2, 0.3], target=0.25, cohort_size=3, max_n=30).stop_for_safety(0.5)
+    r = crm.next_dose("1TTN", n_doses=3)
+    assert r.stop and r.reason == "safety" and any("comes from the added rules (safety stop" in n for n in r.notes)
+    own = de.ThreePlusThree().stop_at_n(30).next_dose("1NNN 2NTT 1NNN", n_doses=3)  # the 3+3's own stop
+    assert own.stop and not any("added rules" in n for n in own.notes)

@@ -150,9 +150,28 @@ class Modified(Design):
             from .tite import _TiteDesign
 
             return _TiteDesign.next_dose(self, outcomes, n_doses)
-        return Design.next_dose(self, outcomes, n_doses)
+        rec = Design.next_dose(self, outcomes, n_doses)
+        return self._said_which_stop(rec, outcomes, n_doses)
 
     next_dose.__doc__ = Design.next_dose.__doc__
+
+    def _said_which_stop(self, rec, outcomes: str, n_doses: int | None):
+        """A stop that an added rule made (the base design alone would go on, or stop for another
+        reason) says so in the notes: both share the stop reasons ('design_rule', 'safety')."""
+        import warnings as _warnings
+
+        if not rec.stop or rec.reason == "max_n":
+            return rec
+        with _warnings.catch_warnings():
+            _warnings.simplefilter("ignore")
+            alone = self.base.next_dose(outcomes, n_doses=len(rec.n_patients) if n_doses is None else n_doses)
+        if alone.stop and alone.reason == rec.reason:
+            return rec
+        added = self._auto_label().removeprefix(self.base.label() + " + ")
+        would = (f"stop ({alone.reason})" if alone.stop else
+                 f"continue with {alone.cohort_size} at dose {alone.dose}")
+        note = f"the stop ({rec.reason}) comes from the added rules ({added}): {self.base.label()} alone would {would}"
+        return replace(rec, notes=(*rec.notes, note))
 
     def next_dose_tite(self, data, window: float, n_doses: int | None = None, current_dose: int | None = None,
                        eff_window: float | None = None):
