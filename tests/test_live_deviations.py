@@ -75,3 +75,15 @@ def test_a_stop_made_by_an_added_rule_says_so():
     assert r.stop and r.reason == "safety" and any("comes from the added rules (safety stop" in n for n in r.notes)
     own = de.ThreePlusThree().stop_at_n(30).next_dose("1NNN 2NTT 1NNN", n_doses=3)  # the 3+3's own stop
     assert own.stop and not any("added rules" in n for n in own.notes)
+
+
+def test_boin12_says_when_doses_above_a_toxic_dose_stay_open():
+    d = de.BOIN12(phi_t=0.3, phi_e=0.25, cohort_size=3, max_n=30)
+    with pytest.warns(de.DeviationWarning):
+        r = d.next_dose("1NNN 2NNN 3TTT 4NNN", n_doses=5)
+    # escalation's get_boin12 (the app's rules) judges d - 1, d, d + 1 on their own data: dose 5 is open
+    assert r.dose == 5 and not r.acceptable[2]
+    p = 1 - stats.beta.cdf(0.3, 4, 1)
+    assert any(n.startswith(f"dose 3 fails the toxicity rule (P(p_T > 0.3 | data) = {p:.3f} >= 0.95)") for n in r.notes)
+    plain = d.next_dose("1NNN 2NNN 3TTT", n_doses=5)
+    assert not any("fails the toxicity rule" in n for n in plain.notes)

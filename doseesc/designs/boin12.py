@@ -267,7 +267,7 @@ class BOIN12(Design):
             "utility": np.array([_k.score(low.ipar, low.fpar, low.tab, n[d], y[d], e[d], b[d]) for d in range(D)]),
             "acceptable": acceptable,
             "column_heads": (("utility", "score"),),  # printed as BOIN12's desirability score; JSON keeps 'utility'
-            "notes": (acceptable_note(self, n, cur),),
+            "notes": (acceptable_note(self, n, cur), *above_toxic_note(self, n, y, cur)),
         }
 
     def select(self, n_patients: Sequence[int], n_dlt: Sequence[int], n_eff: Sequence[int] | None = None,
@@ -375,6 +375,25 @@ def acceptable_note(design, n, cur: int | None, quasi: bool = False) -> str:
         text += (f"; the next-dose decision weighs only d - 1, d, d + 1 around the current dose d = {cur + 1} "
                  f"({doses})")
     return text
+
+
+def above_toxic_note(design, n, y, cur: int | None) -> tuple[str, ...]:
+    """Where the last cohort was given above a dose that fails BOIN12's toxicity rule (a deviation:
+    the design never goes there): say that doses above it can still be recommended, since the
+    rule (the MD Anderson app's, as escalation's get_boin12) eliminates no dose by another's."""
+    if cur is None:
+        return ()
+    beta = _beta()
+    n, y = np.asarray(n), np.asarray(y)
+    bad = [d for d in range(cur) if n[d] > 0 and beta.sf(design.phi_t, 1 + y[d], 1 + n[d] - y[d]) >= design.c_t]
+    if not bad:
+        return ()
+    d = bad[0]
+    p = float(beta.sf(design.phi_t, 1 + y[d], 1 + n[d] - y[d]))
+    return (f"dose {d + 1} fails the toxicity rule (P(p_T > {design.phi_t:g} | data) = {p:.3f} >= {design.c_t:g}), "
+            f"yet the last cohort was given above it, at dose {cur + 1}: the design's rules (the MD Anderson app's, "
+            "as escalation's get_boin12) eliminate no dose by another's toxicity, so the doses above it stay open "
+            "to the next-dose decision",)
 
 
 def add_waiting(p, scenario):
