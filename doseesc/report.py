@@ -27,7 +27,8 @@ import numpy as np
 
 from . import _json
 from . import _validate as v
-from .results import association_text
+from .results import OBD_MARK as _OBD_MARK  # the dagger of the true OBD (* marks the true MTD)
+from .results import association_text, mtd_above_target_text
 
 __all__ = ["Report", "run_report", "whatif_report"]
 
@@ -542,9 +543,6 @@ def _results_grid(spec, results) -> tuple[list[list[Any]], Any]:
     return grid, None
 
 
-_OBD_MARK = "\u2020"  # the dagger that marks the true OBD (the asterisk marks the true MTD)
-
-
 def _has_eff(oc) -> bool:
     """Whether a result carries the phase I/II (efficacy) measures: its scenario has ``p_eff``."""
     return oc.records.n_eff is not None
@@ -627,6 +625,10 @@ def scenario_table(scenarios) -> tuple[list[str], list[list[str]], list[tuple[st
     if both:
         notes += (" P(response and DLT): the true probability that a patient has both, from the association model or "
                   "as the scenario gives it.")
+    for j, sc in enumerate(scenarios):
+        text = mtd_above_target_text(sc)
+        if text:
+            notes += f" S{j + 1}: {text[0].upper()}{text[1:]}."
     if len(effs) < len(scenarios):
         notes += " Scenarios without efficacy (no p_eff) leave the efficacy columns empty."
     return header, rows, groups, "Scenarios: true DLT and response probabilities and true utility per dose", notes

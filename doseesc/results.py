@@ -37,9 +37,12 @@ class TrialRecords:
     weight : float array (T,) or None
         Exact results only: the probability of each terminal state.
     duration : float array (T,) or None
-        Trial duration, when a time model is on: from the first arrival to the last decision.
+        Trial duration, when a time model is on: to the last decision from the trial's opening
+        (one inter-arrival gap before the first patient), or from the first patient's arrival
+        with ``TimeModel(clock_from="first_patient")``.
     waited : float array (T,) or None
-        Total time patients spent queueing for a slot (time model with ``waiting="queue"``).
+        Total time patients (every enrolled patient, drop-outs included) spent queueing for a
+        slot (time model with ``waiting="queue"``).
     turned_away : int array (T,) or None
         Patients who arrived while the trial waited for follow-up and were turned away.
     n_dropout : int array (T, D) or None
@@ -157,7 +160,7 @@ METRICS = {
                    "with no admissible dose (phase I/II designs: the toxicity or the efficacy admissibility rule "
                    "failed; which one is not recorded)"),
     "duration": "mean trial duration (time model only)",
-    "waiting": "mean time a patient waited for a slot (time model, waiting='queue')",
+    "waiting": "mean time an enrolled patient (drop-outs included) waited for a slot (time model, waiting='queue')",
     "turned_away": "mean patients turned away while the trial waited for follow-up (time model)",
     "n_dropout": "mean drop-outs per dose (time model; not evaluable, not in n_patients)",
     "dropouts": "mean drop-outs per trial (time model)",
@@ -236,7 +239,8 @@ class OperatingCharacteristics:
         out = {}
         if r.duration is not None:
             out["duration"] = r.duration
-            out["waiting"] = r.waited / np.where(N > 0, N, 1)
+            enrolled = N if r.n_dropout is None else N + r.n_dropout.sum(axis=1)  # drop-outs queued too
+            out["waiting"] = r.waited / np.where(enrolled > 0, enrolled, 1)
             out["turned_away"] = r.turned_away
         if r.n_dropout is not None:
             nd = r.n_dropout.sum(axis=1)
@@ -572,7 +576,7 @@ class OperatingCharacteristics:
         labels = sc.dose_labels()
         obd = set(sc.obd_doses.tolist()) if single and eff else set()
         for j in range(len(self.selection)):
-            row = f"{labels[j] + (' *' if j + 1 in obd else '') if single else str(j + 1):<{wd}}"
+            row = f"{labels[j] + (' ' + OBD_MARK if j + 1 in obd else '') if single else str(j + 1):<{wd}}"
             if single:
                 row += f"  {sc.p_tox[j]:6.3f}"
                 if eff:
@@ -624,6 +628,7 @@ class OperatingCharacteristics:
             lines.append("OBD selection across scenarios: " + ", ".join(f"{k} {100 * x:.1f}" for k, x in q.items()))
         if single and eff:
             lines.append(_obd_note(sc))
+            lines += _mtd_above_target(sc)
         if _uses_efficacy(self.design):
             lines.append(_EARLY_STOP_NOTE)
         if not self.exact and self.n_trials is not None and self.n_trials < 2:
@@ -641,9 +646,14 @@ OperatingCharacteristics.__doc__ = OperatingCharacteristics.__doc__.format(
 
 
 def _diff(m: float, s: float, scale: float = 100.0) -> str:
-    """A paired difference and its SE, signed, two decimals; n/a for the SE of one trial."""
-    se = f"{scale * s:.2f}" if np.isfinite(s) else "n/a"
-    return f"{scale * m:+.2f} ({se})"
+    """A paired difference and its SE, signed, the decimals set by the SE as in :func:`_fmt` (two
+    where the SE is zero); n/a for the SE of one trial."""
+    if not np.isfinite(s):
+        return f"{scale * m:+.2f} (n/a)"
+    text = _fmt(scale * m, scale * s, False)
+    if float(text.split(" ")[0]) == 0:
+        text = text.lstrip("-")
+    return text if text.startswith("-") else "+" + text
 
 
 def _fmt(m: float, s: float, exact: bool) -> str:
@@ -773,9 +783,21 @@ def _obd_note(sc, marked: bool = True) -> str:
     if not obd:
         return f"true OBD: none ({none})"
     if marked:
-        return f"* true OBD ({rule})"
-    labels = sc.dose_labels()
-    return f"true OBD: dose {', '.join(labels[k - 1] for k in obd)} ({rule})"
+        return f"{OBD_MARK} true OBD ({rule})"
+    return f"true OBD: {', '.join(dose_name(sc, k) for k in obd)} ({rule})"
+
+
+#: the mark of the true OBD in every table (the report's asterisk marks the true MTD)
+OBD_MARK = "\u2020"
+
+
+def dose_name(sc, k: int) -> str:
+    """Dose level ``k`` (1-based) as the tables label it: 'dose 2' where the doses are the levels,
+    '4 mg/kg (dose level 3)' where the scenario gives dose values."""
+    if getattr(sc, "doses", None) is None:
+        return f"dose {k}"
+    unit = f" {sc.dose_unit}" if sc.dose_unit else ""
+    return f"{sc.dose_labels()[k - 1]}{unit} (dose level {k})"
 
 
 def _efficacy_lines(sc) -> list[str]:
@@ -784,7 +806,23 @@ def _efficacy_lines(sc) -> list[str]:
     labels = sc.dose_labels()
     return [_efficacy_line(sc),
             "true utility per dose: " + ", ".join(f"{labels[k]}: {u:.2f}" for k, u in enumerate(sc.true_utility)),
-            _obd_note(sc, marked=False)]
+            _obd_note(sc, marked=False), *_mtd_above_target(sc)]
+
+
+def mtd_above_target_text(sc) -> str:
+    """Where a scenario's true MTD (the dose closest to the target) has a true P(DLT) above the
+    target, selecting it is both a correct selection and an over-toxic one: say so ('' otherwise)."""
+    over = [k for k in sc.correct_doses.tolist() if sc.p_tox[k - 1] > sc.target + 1e-12]
+    if not over or not getattr(sc, "has_efficacy", False):
+        return ""
+    which = ", ".join(f"{dose_name(sc, k)}, P(DLT) {sc.p_tox[k - 1]:g}," for k in over)
+    return (f"the true MTD, {which} is above the target {sc.target:g}: selecting it counts as a correct "
+            "selection (the dose closest to the target) and as an over-toxic one (P(DLT) above the target)")
+
+
+def _mtd_above_target(sc) -> list[str]:
+    text = mtd_above_target_text(sc)
+    return [f"note: {text}"] if text else []
 
 
 def _run_lines(designs, meta: dict, scenario=None) -> list[str]:
@@ -803,18 +841,28 @@ def _run_lines(designs, meta: dict, scenario=None) -> list[str]:
             out.append(f"{d.label()}, options changed from the defaults: {changed}")
     if scenario is not None and getattr(scenario, "has_efficacy", False):
         out.append(_efficacy_line(scenario))
-    tm = getattr(scenario, "time", None) if scenario is not None else None
-    if tm is not None:  # its window, accrual and rate, and every other setting changed from its default
-        import dataclasses
-
-        defaults = {f.name: f.default for f in dataclasses.fields(tm) if f.default is not dataclasses.MISSING}
-        shown = [f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in tm.to_dict().items()
-                 if v is not None and (k in ("window", "accrual", "rate") or defaults.get(k, v) != v)]
-        out.append("time model: " + ", ".join(shown))
+    line = _time_line(scenario)
+    if line:
+        out.append(line)
     v = meta.get("versions")
     if v:
         out.append(", ".join(f"{k} {x}" for k, x in v.items()))
     return out
+
+
+def _time_line(scenario) -> str:
+    """'time model: window 28, accrual fixed, rate 0.1, onset uniform, waiting turn_away, dropout 0':
+    every setting of the scenario's time model that applies (the onset's shape or late split only
+    for the onset that uses it); '' without one."""
+    tm = getattr(scenario, "time", None) if scenario is not None else None
+    if tm is None:
+        return ""
+    d = tm.to_dict()
+    skip = ({"shape"} if d.get("onset") != "weibull" else set()) | \
+        ({"late_share", "late_part"} if d.get("onset") != "late" else set())
+    shown = [f"{k} {v:g}" if isinstance(v, float) else f"{k} {v}" for k, v in d.items() if v is not None
+             and k not in skip]
+    return "time model: " + ", ".join(shown)
 
 
 def _exceeds(diff: float, se: float) -> bool:
@@ -944,19 +992,32 @@ class Comparison:
             lines.append("")
             lines.append(f"Scenario: {sc.label()}")
             first = self.oc[0][j]
-            if len(first.scenarios) == 1 and getattr(first.scenario, "has_efficacy", False):
-                lines += _efficacy_lines(first.scenario)
-            lines.append(f"{'design':<{wd}}{'PCS %':>16}{'diff (SE)':>16}{'no sel. %':>14}{'N':>14}{'above MTD':>14}")
+            if len(first.scenarios) == 1:
+                if getattr(first.scenario, "has_efficacy", False):
+                    lines += _efficacy_lines(first.scenario)
+                if _time_line(first.scenario):
+                    lines.append(_time_line(first.scenario))
+            timed = [("duration" in self.oc[i][j].metrics) for i in range(len(self.designs))]
+            lines.append(f"{'design':<{wd}}{'PCS %':>18}{'diff (SE)':>18}{'no sel. %':>18}{'N':>18}"
+                         f"{'above MTD':>18}" + (f"{'duration':>18}{'diff (SE)':>18}" if any(timed) else ""))
             for i, d in enumerate(self.designs):
                 oc = self.oc[i][j]
                 diff = ""
                 if i > 0:
                     dm, ds = self.difference("pcs", i, 0, j)
                     diff = _diff(dm, ds)
-                lines.append(
-                    f"{d.label():<{wd}}{_fmt(100 * oc.pcs, 100 * oc.se('pcs'), oc.exact):>16}{diff:>16}"
-                    f"{100 * oc.no_selection:>14.2f}{oc.sample_size:>14.2f}{oc.n_overdosed:>14.2f}"
-                )
+                row = (f"{d.label():<{wd}}{_fmt(100 * oc.pcs, 100 * oc.se('pcs'), oc.exact):>18}{diff:>18}"
+                       f"{_fmt(100 * oc.no_selection, 100 * oc.se('no_selection'), oc.exact):>18}"
+                       f"{_fmt(oc.sample_size, oc.se('sample_size'), oc.exact):>18}"
+                       f"{_fmt(oc.n_overdosed, oc.se('n_overdosed'), oc.exact):>18}")
+                if any(timed):
+                    dur = _fmt(oc.duration, oc.se("duration"), oc.exact) if timed[i] else "n/a"
+                    dd = ""
+                    if i > 0 and timed[i] and timed[0]:
+                        dm, ds = self.difference("duration", i, 0, j)
+                        dd = _diff(dm, ds, 1.0)
+                    row += f"{dur:>18}{dd:>18}"
+                lines.append(row)
             for n, b in ({} if self.benchmark is None else self.benchmark[j]).items():
                 short = []
                 for i, d in enumerate(self.designs):
@@ -964,8 +1025,8 @@ class Comparison:
                         dm, ds = b.difference(self.oc[i][j], "pcs")
                         short.append(f"{d.label()} {_diff(dm, ds)}")
                 lines.append(f"{'complete information, ' + str(n) + ' pts':<{wd}}"
-                             f"{_fmt(100 * b.pcs, 100 * b.se('pcs'), False):>16}"
-                             f"{'':>16}{0.0:>14.2f}{float(n):>14.2f}{'-':>14}")
+                             f"{_fmt(100 * b.pcs, 100 * b.se('pcs'), False):>18}"
+                             f"{'':>18}{'0 (always selects)':>18}{n:>18}{'-':>18}")
                 lines.append(f"  (upper reference: the dose closest to the target if every patient's outcome were "
                              f"known at every dose; paired PCS difference from it: {'; '.join(short)})")
                 above = [d.label() for i, d in enumerate(self.designs) if self.benchmark_for(i, j) is b
@@ -973,8 +1034,8 @@ class Comparison:
                 if above:
                     lines.append("  " + _benchmark_caveat(above, b, sc))
             if self.oc[0][j].records.n_eff is not None:
-                lines.append(f"{'':<{wd}}{'OBD %':>16}{'diff (SE)':>16}{'utility':>14}{'diff (SE)':>16}"
-                             f"{'at OBD':>10}{'over-tox %':>12}")
+                lines.append(f"{'':<{wd}}{'OBD %':>18}{'diff (SE)':>18}{'utility':>18}{'diff (SE)':>18}"
+                             f"{'at OBD':>18}{'over-tox %':>18}")
                 for i, d in enumerate(self.designs):
                     oc = self.oc[i][j]
                     d1 = d2 = ""
@@ -984,9 +1045,10 @@ class Comparison:
                         dm, ds = self.difference("selected_utility", i, 0, j)
                         d2 = _diff(dm, ds, 1.0)
                     lines.append(
-                        f"{d.label():<{wd}}{_fmt(100 * oc.pcs_obd, 100 * oc.se('pcs_obd'), oc.exact):>16}{d1:>16}"
-                        f"{oc.selected_utility:>14.2f}{d2:>16}{oc.n_at_obd:>10.2f}"
-                        f"{100 * oc.over_toxic_selection:>12.2f}")
+                        f"{d.label():<{wd}}{_fmt(100 * oc.pcs_obd, 100 * oc.se('pcs_obd'), oc.exact):>18}{d1:>18}"
+                        f"{_fmt(oc.selected_utility, oc.se('selected_utility'), oc.exact):>18}{d2:>18}"
+                        f"{_fmt(oc.n_at_obd, oc.se('n_at_obd'), oc.exact):>18}"
+                        f"{_fmt(100 * oc.over_toxic_selection, 100 * oc.se('over_toxic_selection'), oc.exact):>18}")
         return "\n".join(lines)
 
     __str__ = summary

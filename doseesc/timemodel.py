@@ -72,9 +72,10 @@ class TimeModel:
         ``n_dropout``.
 
     clock_from : {"opening", "first_patient"}
-        Where durations start: the trial's opening, the first patient arriving one
-        inter-arrival gap later (default; dfcrm ``titesim``), or the first patient's arrival at
-        time 0 (R bfboin, TITEgBOIN and the BF-BOIN paper's durations).
+        Where durations start. ``"opening"`` (default, as dfcrm ``titesim``): at the trial's
+        opening, with the first patient arriving one inter-arrival gap later.
+        ``"first_patient"``: at the first patient's arrival, at time 0 (as R bfboin, TITEgBOIN
+        and the BF-BOIN paper count durations).
     eff_window : float, optional
         Length of the efficacy assessment window (same time unit as ``window``; from 1e-6 to
         1e9). Default: None, the DLT window. Time-to-event phase I/II designs

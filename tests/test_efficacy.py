@@ -339,7 +339,7 @@ def test_monte_carlo_summaries_and_outputs():
     for k in ("pcs_obd", "pcs_obd_se", "n_eff", "n_eff_se", "selected_utility", "obd", "true_utility"):
         assert k in js
     text = oc.summary()
-    assert "correct OBD selection" in text and "responses" in text and "*" in text
+    assert "correct OBD selection" in text and "responses" in text and "\u2020" in text
     from doseesc.cli import oc_csv
 
     assert "selected_utility" in oc_csv(oc)

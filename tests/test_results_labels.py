@@ -46,17 +46,17 @@ def test_toxicity_only_design_keeps_safety():
 
 def test_obd_footnote_default_given_and_eff_min():
     text = de.exact(_boin12(), de.Scenario(**PH2)).summary()
-    assert "* true OBD (highest true utility among doses with p_tox <= target)" in text
-    assert "\n2 *" in text
+    assert "\u2020 true OBD (highest true utility among doses with p_tox <= target)" in text
+    assert "\n2 \u2020" in text
     text = de.exact(_boin12(), de.Scenario(**PH2, obd=3)).summary()
-    assert "* true OBD (given by the scenario: obd=3)" in text
+    assert "\u2020 true OBD (given by the scenario: obd=3)" in text
     assert "highest true utility" not in text
-    assert "\n3 *" in text and "\n2 *" not in text
+    assert "\n3 \u2020" in text and "\n2 \u2020" not in text
     text = de.exact(_boin12(), de.Scenario(**PH2, eff_min=0.75)).summary()
-    assert "* true OBD (highest true utility among doses with p_tox <= target and p_eff >= 0.75)" in text
+    assert "\u2020 true OBD (highest true utility among doses with p_tox <= target and p_eff >= 0.75)" in text
     text = de.exact(_boin12(), de.Scenario(**PH2, eff_min=0.85)).summary()
     assert "true OBD: none (no dose with p_tox <= target and p_eff >= 0.85)" in text
-    assert " *" not in text
+    assert " \u2020" not in text
     text = de.exact(_boin12(), de.Scenario(**PH2, obd=0)).summary()
     assert "true OBD: none (given by the scenario: obd=0, no dose acceptable)" in text
 

@@ -348,3 +348,31 @@ def test_tite_loops_draw_the_documented_arrival_gaps(accrual):
     gaps = np.array(gaps)
     if accrual == 2.0:
         assert gaps.max() < 2 / 3 and abs(gaps.mean() - 1 / 3) < 4 * (2 / 3) / np.sqrt(12 * gaps.size)
+
+
+def test_mean_wait_counts_every_enrolled_patient():
+    # audit: the total wait (drop-outs' waits included) was divided by the evaluable patients only
+    tm = de.TimeModel(window=10, accrual="fixed", rate=0.25, waiting="queue", dropout=0.05)
+    oc = de.simulate(de.ThreePlusThree(), de.Scenario([0.0, 0.0, 0.0], target=0.3, time=tm), n_trials=2000, seed=4)
+    r = oc.records
+    enrolled = r.n_patients.sum(axis=1) + r.n_dropout.sum(axis=1)
+    assert r.n_dropout.sum() > 0
+    assert oc.waiting == pytest.approx(np.mean(r.waited / enrolled))
+    assert oc.waiting < np.mean(r.waited / r.n_patients.sum(axis=1))
+
+
+def test_compare_states_the_time_model_and_durations_with_ses():
+    # audit: compare's table named no time model, gave no durations and printed N without SEs
+    tm = de.TimeModel(window=28, accrual="poisson", rate=0.2, dropout=0.01)
+    sc = de.Scenario([0.05, 0.15, 0.3], target=0.25, time=tm)
+    cmp = de.compare([de.BOIN(target=0.25, cohort_size=3, max_n=18), de.TITEBOIN(target=0.25, cohort_size=3, max_n=18)],
+                     [sc], n_trials=500, seed=1)
+    text = cmp.summary()
+    assert "time model: window 28, accrual poisson, rate 0.2, onset uniform, waiting turn_away, dropout 0.01" in text
+    row = [line for line in text.splitlines() if line.startswith("TITE-BOIN") and "(" in line and ":" not in line][0]
+    fmt = de.results._fmt
+    oc = cmp.oc[1][0]
+    dm, ds = cmp.difference("duration", 1, 0)
+    assert fmt(oc.duration, oc.se("duration"), False) in row
+    assert fmt(dm, ds, False) in row
+    assert fmt(oc.sample_size, oc.se("sample_size"), False) in row  # N with its SE

@@ -359,5 +359,6 @@ def test_simulate_table_states_changed_options_efficacy_model_and_time_model(cap
     assert code == 0 and "options changed from the defaults: u2 = 30, max_n = 12" in head
     assert ("efficacy: association Gaussian copula, correlation 0.3; "
             "utility of (E no T, neither, both, T no E) = (100, 40, 60, 0)") in head
-    assert "time model: window 28, accrual fixed, rate 0.1, eff_window 90" in head
+    assert ("time model: window 28, accrual fixed, rate 0.1, onset uniform, waiting turn_away, dropout 0, "
+            "eff_window 90") in head
     assert "each cohort waited 90 time units" in head
