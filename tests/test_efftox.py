@@ -335,7 +335,13 @@ def test_operating_characteristics_against_trialr(name):
 def test_describe_states_the_rules_with_their_numbers():
     text = de.EffTox().describe()
     assert "P(pi_E > 0.5 | data) > 0.1" in text and "p = 0.9774" in text and "never skipped" in text
-    assert dict(de.EffTox(utility_at="draws").spec_rows())["Utility"] == "draws"
+    assert dict(de.EffTox(utility_at="draws").spec_rows())["Utility"] == "averaged over the posterior"
+    rows = dict(de.EffTox().spec_rows())
+    assert rows["Utility"] == "at the posterior means of pi_E and pi_T" and rows["Start dose"] == "dose level 1"
+    assert "possibly untried" in rows["Selection"] and "no acceptable dose" in rows["Stopping"]
+    # the protocol's safety warning holds: 3 DLTs in 3 at dose level 1 and the design escalates
+    assert "recommends dose level 2 after 1TTT" in text
+    assert de.EffTox().next_dose("1TTT", n_doses=5).dose == 2
 
 
 def _naive_is_summaries(low, n, y, e, b, mode, L):

@@ -367,9 +367,11 @@ class EffTox(Design):
 
     # ------------------------------------------------------------ protocol wording
     def _protocol(self, scenario):
-        from ._describe import Protocol
+        from ._describe import Protocol, dose_name
 
-        doses = ", ".join(f"{x:g}" for x in self.real_doses)
+        unit = f" {scenario.dose_unit}" if scenario is not None and getattr(scenario, "dose_unit", None) else ""
+        doses = ", ".join(f"{x:g}" for x in self.real_doses) + unit
+        start = dose_name(self.start_dose, scenario)
         pri = "; ".join(f"{par} ~ N({getattr(self, par + '_mean'):g}, {getattr(self, par + '_sd'):g}^2)"
                         for par in ("alpha", "beta", "gamma", "zeta", "eta", "psi"))
         util = ("evaluated at the posterior means of pi_E and pi_T (as the MD Anderson EffTox software)"
@@ -377,7 +379,7 @@ class EffTox(Design):
         pr = Protocol(title=self.label())
         pr.sections = [
             ("Design", f"EffTox (Thall & Cook 2004; Thall et al. 2014) with {self.n_doses} doses ({doses}), cohorts "
-                       f"of {self.cohort_size}, at most {self.max_n} patients, starting at dose {self.start_dose}."),
+                       f"of {self.cohort_size}, at most {self.max_n} patients, starting at {start}."),
             ("Model", "logit pi_T(x) = alpha + beta x, logit pi_E(x) = gamma + zeta x + eta x^2 at the coded dose "
                       "x = log(dose) - mean(log dose), with the Gumbel-type association psi between a patient's "
                       f"efficacy and toxicity; independent normal priors: {pri}."),
@@ -390,7 +392,14 @@ class EffTox(Design):
                              f"{self.p:.4f}, the contour through (pi_E, pi_T) = ({self.eff0:g}, 0), (1, "
                              f"{self.tox1:g}) and ({self.eff_star:g}, {self.tox_star:g}); the utility is {util}. "
                              "With no acceptable dose the trial stops and no dose is selected."),
-            ("Selection", f"after {self.max_n} patients, the dose the same rule recommends on the final data."),
+            ("Safety", "the toxicity slope beta is not constrained to be positive (as in trialr's model), so DLTs "
+                       "at the lowest dose can make the model place less toxicity at higher doses, and the design can "
+                       "escalate after DLTs in every patient at dose level 1 (EffTox() with its default settings "
+                       "recommends dose level 2 after 1TTT). It has no safety stop besides acceptability; "
+                       "stop_for_safety(...) adds one."),
+            ("Selection", f"after {self.max_n} patients, the dose the same rule recommends on the final data; it can "
+                          "be a dose no patient received (at most one level above the highest tried); "
+                          "select_among_treated(k) restricts it to doses with at least k patients."),
             ("Computation", f"the posterior by importance sampling ({self.posterior_points} fixed Sobol points, a "
                             "Student-t proposal at the posterior mode), a deterministic function of the data; "
                             "its error against a long MCMC reference is below 0.006 on the states checked "
@@ -398,12 +407,17 @@ class EffTox(Design):
                             "efftox_process decision rule, whose operating characteristics doseesc matches "
                             "within 4 combined standard errors on the scenarios checked."),
         ]
-        pr.rows = [("Doses", doses), ("Cohort size", str(self.cohort_size)), ("Maximum sample size", str(self.max_n)),
+        pr.rows = [("Doses", doses), ("Start dose", start), ("Cohort size", str(self.cohort_size)),
+                   ("Maximum sample size", str(self.max_n)),
                    ("Efficacy hurdle, p_e", f"{self.efficacy_hurdle:g}, {self.p_e:g}"),
                    ("Toxicity hurdle, p_t", f"{self.toxicity_hurdle:g}, {self.p_t:g}"),
                    ("Contour points", f"({self.eff0:g}, 0), (1, {self.tox1:g}), ({self.eff_star:g}, "
                                       f"{self.tox_star:g}); p = {self.p:.4f}"),
-                   ("Priors", pri), ("Utility", self.utility_at)]
+                   ("Priors", pri),
+                   ("Utility", "at the posterior means of pi_E and pi_T" if self.utility_at == "posterior_means"
+                    else "averaged over the posterior"),
+                   ("Stopping", f"no acceptable dose (no dose selected), or {self.max_n} patients treated"),
+                   ("Selection", "the dose the decision rule recommends on the final data (possibly untried)")]
         return add_waiting(pr, scenario)
 
     # ------------------------------------------------------------ lowering
