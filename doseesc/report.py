@@ -804,7 +804,9 @@ def difference_table(designs, scenarios, grid, cmp, names=None) -> tuple[list[st
     with efficacy also the phase I/II measures (:data:`_EFF_DIFF_METRICS`)."""
     names = names or [d.label() for d in designs]
     eff = any(_has_eff(grid[i][j]) for i in range(len(designs)) for j in range(len(scenarios)))
-    metrics = _DIFF_METRICS + (_EFF_DIFF_METRICS if eff else [])
+    timed = [[("duration" in grid[i][j].metrics) for j in range(len(scenarios))] for i in range(len(designs))]
+    metrics = (_DIFF_METRICS + (_EFF_DIFF_METRICS if eff else [])
+               + ([("duration", "duration (time unit of the window)", 1)] if any(map(any, timed)) else []))
     eff_keys = {m[0] for m in _EFF_DIFF_METRICS}
     header = ["scenario", "design", *[m[1] for m in metrics]]
     rows = []
@@ -814,7 +816,8 @@ def difference_table(designs, scenarios, grid, cmp, names=None) -> tuple[list[st
             cells = []
             a, b = grid[i][j], grid[0][j]
             for key, _, scale in metrics:
-                if key in eff_keys and not (_has_eff(a) and _has_eff(b)):
+                if (key in eff_keys and not (_has_eff(a) and _has_eff(b))) or (
+                        key == "duration" and not (timed[i][j] and timed[0][j])):
                     cells.append("n/a")
                 elif a.exact or b.exact or cmp is None:
                     exact_any = True

@@ -106,3 +106,20 @@ def test_level_note():
     assert level_note(["1", "2", "3"]) == ""
     note = level_note(["2", "3"], "x10^6 cells/kg")
     assert note == " Dose levels 1, 2 are the doses 2, 3 x10^6 cells/kg, in that order."
+
+
+def test_paired_table_has_the_duration_difference_under_a_time_model():
+    # audit: TITE-BOIN12's main benefit (hundreds of days) was absent from the report's paired table
+    from doseesc.report import difference_table
+
+    tm = de.TimeModel(window=28, accrual="poisson", rate=0.2)
+    sc = de.Scenario([0.05, 0.15, 0.3], target=0.25, time=tm)
+    ds = [de.BOIN(target=0.25, cohort_size=3, max_n=18), de.TITEBOIN(target=0.25, cohort_size=3, max_n=18)]
+    cmp = de.compare(ds, [sc], n_trials=300, seed=1)
+    header, rows, notes = difference_table(ds, [sc], cmp.oc, cmp)
+    assert header[-1] == "duration (time unit of the window)"
+    dm, dse = cmp.difference("duration", 1, 0)
+    _close(rows[0][-1].lstrip("+"), dm, dse)
+    untimed = de.Scenario([0.05, 0.15, 0.3], target=0.25)
+    c2 = de.compare(ds[:1] * 2, [untimed], n_trials=50, seed=1)
+    assert "duration (time unit of the window)" not in difference_table(ds[:1] * 2, [untimed], c2.oc, c2)[0]
