@@ -744,9 +744,9 @@ def _target_lines(design, sc) -> list[str]:
     scores = getattr(base, "scores", None)
     if tgt is None or (scores is None and abs(float(tgt) - sc.target) < 1e-12):
         return []
-    mtd = ", ".join(sc.dose_labels()[k - 1] for k in sc.correct_doses) or "none"
+    mtd = ", ".join(dose_name(sc, k) for k in sc.correct_doses) or "no dose"
     out = [f"the MTD and correct selection are judged on the DLT scale: true P(DLT) closest to the scenario's target "
-           f"{sc.target:g} (dose {mtd})" + ("" if scores is not None else f"; the design targets {float(tgt):g}")]
+           f"{sc.target:g} ({mtd})" + ("" if scores is not None else f"; the design targets {float(tgt):g}")]
     g = getattr(sc, "p_grade", None)
     if scores is not None and g is not None and np.shape(g)[1] == len(scores) - 1:
         g = np.asarray(g, dtype=float)
