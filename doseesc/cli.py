@@ -703,7 +703,7 @@ def oc_csv(oc) -> str:
                 value = f"{doses[j]:g}" if doses is not None and j < len(doses) else ""
                 w.writerow([name, j + 1, value, csv_number(x), csv_number(s)])
     for name, frac in oc.stop_reasons.items():
-        w.writerow([f"stop_{name}", "", "", repr(frac), ""])
+        w.writerow([f"stop_{name}", "", "", repr(frac), csv_number(float(oc.se(f"stop_{name}")))])
     return buf.getvalue()
 
 

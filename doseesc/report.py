@@ -683,7 +683,7 @@ def overdose_table(designs, scenarios, grid, names=None) -> tuple[list[str], lis
     the true MTD and their share of the trial's patients, the chance that 60% / 80% or more of a
     trial's patients are above the MTD, the chance that the observed DLT rate exceeds the target,
     DLTs per trial and early stops without a selected dose, each with its SE (none when exact)."""
-    from .results import _EARLY_STOP_EFF, _uses_efficacy
+    from .results import _uses_efficacy
 
     names = names or [d.label() for d in designs]
     mixed = len({oc.exact for row in grid for oc in row}) > 1
@@ -692,6 +692,8 @@ def overdose_table(designs, scenarios, grid, names=None) -> tuple[list[str], lis
             ("overdose_80", 100, ">= 80% of patients above MTD, % of trials"),
             ("dlt_rate_above_target", 100, "observed DLT rate > target, % of trials"),
             ("total_dlt", 1, "DLTs per trial"), ("early_stop", 100, "stopped early, no dose selected %")]
+    if any(_uses_efficacy(d) for d in designs):
+        cols += [("stop_safety", 100, "of which for safety %"), ("stop_futility", 100, "of which for futility %")]
     header = ["scenario", "design", *(["method"] if mixed else []), *[c[2] for c in cols]]
     rows = []
     for j in range(len(scenarios)):
@@ -706,7 +708,9 @@ def overdose_table(designs, scenarios, grid, names=None) -> tuple[list[str], lis
              "observed DLT rate (DLTs / patients) exceeds the target; DLTs; and trials stopped before selecting a "
              "dose: for safety in a toxicity-only design")
     if any(_uses_efficacy(d) for d in designs):
-        notes += f"; in a phase I/II design, '{_EARLY_STOP_EFF.removesuffix(' %')}' (toxicity or efficacy rule)"
+        notes += ("; a phase I/II design stops so when no dose it considers is admissible: for safety when none of "
+                  "them passes its toxicity criterion, for futility when one does (its efficacy criterion excluded "
+                  "it)")
     return header, rows, notes + ". Monte Carlo values carry their SE in brackets."
 
 

@@ -153,12 +153,13 @@ METRICS = {
     "n_below_mtd": "mean patients treated below the true MTD",
     "n_overdosed": "mean patients treated above the true MTD",
     "overdose_fraction": "mean fraction of patients treated above the true MTD",
-    "overdose_60": "fraction of trials with >= 60% of patients above the true MTD",
+    "overdose_60": ("fraction of trials with >= 60% of their patients above the true MTD (R BOIN's get.oc counts "
+                    "more than 60% of the maximum sample size instead: from ``records``, "
+                    "``(records.n_patients[:, over].sum(1) > 0.6 * max_n).mean()``)"),
     "overdose_80": "fraction of trials with >= 80% of patients above the true MTD",
     "dlt_rate_above_target": "fraction of trials whose observed DLT rate exceeds the target",
-    "early_stop": ("fraction of trials stopped early with no dose selected: for safety (toxicity-only designs), or "
-                   "with no admissible dose (phase I/II designs: the toxicity or the efficacy admissibility rule "
-                   "failed; which one is not recorded)"),
+    "early_stop": ("fraction of trials stopped early with no dose selected: for safety, or (phase I/II designs) "
+                   "for futility; ``stop_reasons`` splits them"),
     "duration": "mean trial duration (time model only)",
     "waiting": "mean time an enrolled patient (drop-outs included) waited for a slot (time model, waiting='queue')",
     "turned_away": "mean patients turned away while the trial waited for follow-up (time model)",
@@ -283,7 +284,7 @@ class OperatingCharacteristics:
             "overdose_60": flags[3],
             "overdose_80": flags[4],
             "dlt_rate_above_target": flags[5],
-            "early_stop": r.stop_reason == STOP_REASONS.index("safety"),
+            "early_stop": r.stop_reason >= STOP_REASONS.index("safety"),  # safety or futility
         }
         if onehot:
             sel0 = r.selected - 1
@@ -418,7 +419,7 @@ class OperatingCharacteristics:
         out["overdose_fraction"] = mean_se(fsum, fsq)
         for j, name in enumerate(("overdose_60", "overdose_80", "dlt_rate_above_target"), start=3):
             out[name] = flag(counts[j])
-        out["early_stop"] = flag(counts[6 + STOP_REASONS.index("safety")])
+        out["early_stop"] = flag(counts[6 + STOP_REASONS.index("safety")] + counts[6 + STOP_REASONS.index("futility")])
         for name, (m, se) in out.items():
             self._values[name] = m
             self._se[name] = se
@@ -498,12 +499,13 @@ class OperatingCharacteristics:
 
     @property
     def stop_reasons(self) -> dict[str, float]:
-        """Fraction of trials per stop reason. A phase I/II design (``uses_efficacy``) stops with no
-        dose selected when no dose is admissible (its toxicity or its efficacy rule; which one is not
-        recorded): its key is ``"no_admissible_dose"``, a toxicity-only design's ``"safety"``."""
+        """Fraction of trials per stop reason: ``"max_n"``, ``"design_rule"``, ``"safety"`` and, for a
+        phase I/II design (``uses_efficacy``), ``"futility"``. A phase I/II design stops with no dose
+        selected when no dose it considers is admissible: for safety when none of them passes its
+        toxicity criterion, for futility when one does (its efficacy criterion excluded it). Each
+        fraction's SE is ``se("stop_<reason>")``."""
         eff = _uses_efficacy(self.design)
-        return {(_NO_ADMISSIBLE if eff and name == "safety" else name): float(self._values[f"stop_{name}"])
-                for name in STOP_REASONS[1:]}
+        return {name: float(self._values[f"stop_{name}"]) for name in STOP_REASONS[1:] if eff or name != "futility"}
 
     @property
     def metrics(self) -> list[str]:
@@ -531,6 +533,7 @@ class OperatingCharacteristics:
             out[name] = _jsonable(self._values[name])
             out[f"{name}_se"] = _jsonable(self._se[name])
         out["stop_reasons"] = self.stop_reasons
+        out["stop_reasons_se"] = {k: _jsonable(self._se[f"stop_{k}"]) for k in self.stop_reasons}
         if self.records.n_eff is not None:
             out["obd"] = [self.scenarios[i].obd_doses.tolist() for i in range(len(self.scenarios))] \
                 if len(self.scenarios) > 1 else self.scenario.obd_doses.tolist()
@@ -597,8 +600,11 @@ class OperatingCharacteristics:
             ("mean DLTs", 1, "total_dlt"),
             ("patients above MTD", 1, "n_overdosed"),
             ("P(>= 60% above MTD) %", 100, "overdose_60"),
-            (_EARLY_STOP_EFF if _uses_efficacy(self.design) else "stopped for safety %", 100, "early_stop"),
         ]
+        if _uses_efficacy(self.design):
+            rows += [("stopped for safety %", 100, "stop_safety"), ("stopped for futility %", 100, "stop_futility")]
+        else:
+            rows.append(("stopped for safety %", 100, "early_stop"))
         if self._values.get("total_ae", 0) > 0 or np.any(self.records.n_ae):
             rows.insert(4, ("mean low-grade AEs", 1, "total_ae"))
         if eff:
@@ -708,10 +714,9 @@ def _changed_options(d, required: bool = False) -> str:
     return ", ".join(out)
 
 
-_NO_ADMISSIBLE = "no_admissible_dose"  # stop_reasons' key for stop code SAFETY of a phase I/II design
-_EARLY_STOP_EFF = "stopped, no admissible dose %"
-_EARLY_STOP_NOTE = ("stopped, no admissible dose: no dose passed the design's admissibility rule, its toxicity or its "
-                    "efficacy criterion (the trial does not record which); no dose selected")
+_EARLY_STOP_NOTE = ("stopped early, no dose selected, when no dose the design considered was admissible: for safety "
+                    "when none of them passed the toxicity criterion, for futility when one did (the efficacy "
+                    "criterion excluded it)")
 
 
 def _uses_efficacy(design) -> bool:

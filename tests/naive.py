@@ -282,12 +282,15 @@ def patient_outcome(sc, d, u, v):
     return bool(t), bool(v < pe)
 
 
-def boin12_trial(design, sc, us, vs, stop_any=None):
+def boin12_trial(design, sc, us, vs, stop_any=None, reasons=None):
     """One BOIN12 trial written out from escalation's R code (boin12_next_dose,
     boin12_admissible, boin12_pbenchmark, select_boin12_obd) with scipy's Beta functions.
 
     ``us``/``vs``: toxicity and efficacy uniforms per patient; ``stop_any``: escalation's
     ``stop_when_n_at_dose(stop_any, dose = "any")``. Returns (selected 1-based or 0, n, y, e).
+    A stop with no admissible dose appends its kind to ``reasons`` (when given): "safety" when no
+    dose the decision considered passes the toxicity criterion, else "futility" (doseesc's split;
+    escalation records neither).
     """
     from scipy import stats
 
@@ -315,6 +318,12 @@ def boin12_trial(design, sc, us, vs, stop_any=None):
                 continue
             out.append(d)
         return out
+
+    def stop_kind(cands):
+        tox_ok = [d for d in cands
+                  if stats.beta.sf(phi_t, 1 + counts(d)[1], 1 + counts(d)[0] - counts(d)[1]) < design.c_t]
+        if reasons is not None:
+            reasons.append("futility" if tox_ok else "safety")
 
     def pbench(d):
         n, t, e, b = counts(d)
@@ -352,8 +361,10 @@ def boin12_trial(design, sc, us, vs, stop_any=None):
             else:
                 nxt = cur if cur in adm else 1
             if nxt == 0:  # escalation's next dose 0: stop, no dose
+                stop_kind([1])
                 return 0, *(np.array([counts(d)[k] for d in range(1, D + 1)]) for k in range(3))
         elif not adm:
+            stop_kind(cands)
             return 0, *(np.array([counts(d)[k] for d in range(1, D + 1)]) for k in range(3))
         else:
             s = [pbench(d) for d in adm]

@@ -194,7 +194,9 @@ SCENARIOS = [
 @pytest.mark.parametrize("si", range(len(SCENARIOS)))
 @pytest.mark.parametrize("kw, stop_any", [
     (dict(max_n=36), 12), (dict(max_n=24, u2=50, u3=30, phi_t=0.3, phi_e=0.4, c_t=0.9, c_e=0.8), None),
-    (dict(max_n=30, start_dose=2, n_star=9), None)])
+    (dict(max_n=30, start_dose=2, n_star=9), None),
+    # lax admissibility cut-offs: stops for safety as well as for futility (scenario 3: 6 and 32 of 60)
+    (dict(max_n=24, c_t=0.6, c_e=0.6, start_dose=2), None)])
 def test_kernel_matches_plain_python_trial_by_trial(si, kw, stop_any):
     sc = SCENARIOS[si]
     base = de.BOIN12(**kw)
@@ -207,8 +209,13 @@ def test_kernel_matches_plain_python_trial_by_trial(si, kw, stop_any):
     for t in range(60):
         us = naive.tolerances(seed, t, base.max_n)
         vs = naive.efficacies(seed, t, base.max_n)
-        sel, n, y, e = naive.boin12_trial(base, sc, us, vs, stop_any)
+        reasons = []
+        sel, n, y, e = naive.boin12_trial(base, sc, us, vs, stop_any, reasons)
         assert r.selected[t] == sel, t
+        # a stop with no admissible dose: for safety or futility, as the plain code classifies it
+        assert de.results.STOP_REASONS[r.stop_reason[t]] == (reasons[0] if reasons else
+                                                             de.results.STOP_REASONS[r.stop_reason[t]]), t
+        assert bool(reasons) == (r.stop_reason[t] >= 3), t
         assert r.n_patients[t].tolist() == n.tolist()
         assert r.n_dlt[t].tolist() == y.tolist()
         assert r.n_eff[t].tolist() == e.tolist()
@@ -231,7 +238,7 @@ def test_exact_equals_monte_carlo_within_4_se(d, sc):
     mc = de.simulate(d, sc, n_trials=200_000, seed=5)
     assert abs(ex.selection.sum() + ex.no_selection - 1) < 1e-12
     for name in ("selection", "no_selection", "n_patients", "n_dlt", "n_eff", "pcs_obd", "selected_utility",
-                 "n_at_obd", "sample_size"):
+                 "n_at_obd", "sample_size", "stop_safety", "stop_futility"):
         e = np.atleast_1d(getattr(ex, name))
         m = np.atleast_1d(getattr(mc, name))
         se = np.atleast_1d(mc.se(name))
@@ -419,7 +426,7 @@ def test_invariants(p, model, cs, max_n, n_star, start, seed):
     assert np.all(r.n_eff <= r.n_patients) and np.all(r.n_dlt <= r.n_patients)
     assert np.all(r.n_patients.sum(axis=1) <= d.max_n)
     assert np.all((r.selected >= 0) & (r.selected <= len(p)))
-    assert np.all((r.selected == 0) == (r.stop_reason == 3))  # no selection exactly when stopped for safety
+    assert np.all((r.selected == 0) == (r.stop_reason >= 3))  # no selection exactly when stopped (safety, futility)
     # never more than one level above the highest dose tried so far: every treated dose has a
     # treated neighbour below it, or is the start dose
     treated = r.n_patients > 0

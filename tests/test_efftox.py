@@ -102,8 +102,13 @@ def test_no_acceptable_dose_stops_without_selection():
     d = de.EffTox()
     assert d.next_dose("1TTT").dose == 2  # P(pi_T(2) < 0.3) = 0.40 > p_t under this prior
     rec = d.next_dose("1TTT 1TTT")
-    assert rec.stop and rec.selected is None and rec.reason == "safety"
-    assert not rec.acceptable.any()
+    assert rec.stop and rec.selected is None and not rec.acceptable.any()
+    # 6 DLTs in 6 at dose 1, yet a futility stop: the unconstrained slope leaves dose 2 (in range)
+    # passing the toxicity criterion, P(pi_T(2) < 0.3) > p_t, so efficacy is what excludes it
+    assert rec.prob_acc_tox[1] > d.p_t and rec.reason == "futility"
+    d3 = de.EffTox(real_doses=[1, 2, 4], max_n=18)
+    rec = d3.next_dose("1TTT 2TTT 3TTT")  # no dose passes the toxicity criterion: a safety stop
+    assert rec.stop and rec.reason == "safety" and (rec.prob_acc_tox <= d3.p_t).all()
 
 
 def test_no_skipping_and_select():
@@ -411,3 +416,22 @@ def test_importance_sampler_equals_the_estimator_written_out(counts):
     for key, row in (("p_eff", k.S_P_EFF), ("p_tox", k.S_P_TOX), ("prob_acc_eff", k.S_ACC_EFF),
                      ("prob_acc_tox", k.S_ACC_TOX)):
         np.testing.assert_allclose(out[row], ref[key], rtol=1e-9, atol=1e-12, err_msg=key)
+
+
+@pytest.mark.parametrize("outcomes", ["1TTT 2TTT 3TTT", "1BBB 2TTT 3TTT", "1TTN 2TTT", "1BTT 2BTT 3TTT",
+                                      "1NNN 2TTT 3TTT", "1ETT 2TTT 3TTT 3TTT", "1NNN 2NNN 3TTT 3TTN",
+                                      "1NNN 2NNN 3NNN 3TTT", "1NNN 2NNN 3NNN"])
+def test_stop_is_for_safety_unless_a_dose_in_range_passes_the_toxicity_criterion(outcomes):
+    # with no acceptable dose EffTox stops: for futility when a dose it may give (the tried ones
+    # and one level either side) has P(pi_T < toxicity_hurdle | data) > p_t, else for safety;
+    # the probabilities are the live summaries of the full posterior
+    import warnings
+
+    d = de.EffTox(real_doses=[1, 2, 4], max_n=18)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        r = d.next_dose(outcomes)
+    assert r.stop and r.selected is None
+    tried = [k for k in range(3) if r.n_patients[k] > 0]
+    in_range = range(max(tried[0] - 1, 0), min(tried[-1] + 1, 2) + 1)
+    assert r.reason == ("futility" if any(r.prob_acc_tox[k] > d.p_t for k in in_range) else "safety")

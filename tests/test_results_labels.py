@@ -1,4 +1,4 @@
-"""Labels of the printed result tables: a phase I/II design's stop with no admissible dose, how
+"""Labels of the printed result tables: a phase I/II design's stop for safety or futility, how
 the true OBD is defined, P(both) as given, and the efficacy scenario in the compare table."""
 import json
 
@@ -12,31 +12,42 @@ def _boin12():
     return de.BOIN12(phi_t=0.2, phi_e=0.5, max_n=18)
 
 
-def test_phase12_stop_is_no_admissible_dose_not_safety():
+TOXIC = de.Scenario([0.5, 0.6, 0.7], target=0.2, p_eff=[0.6, 0.7, 0.8])
+
+
+def test_phase12_stop_split_into_safety_and_futility():
+    # no DLTs and a response rate of 0.05: every stop is for futility (efficacy excluded the doses)
     oc = de.exact(_boin12(), FUTILE)
     assert oc.early_stop > 0.9
-    assert set(oc.stop_reasons) == {"max_n", "design_rule", "no_admissible_dose"}
-    assert oc.stop_reasons["no_admissible_dose"] == oc.early_stop
-    assert "no_admissible_dose" in json.loads(oc.to_json())["stop_reasons"]
+    assert list(oc.stop_reasons) == ["max_n", "design_rule", "safety", "futility"]
+    assert oc.stop_reasons["futility"] == oc.early_stop and oc.stop_reasons["safety"] == 0.0
+    assert json.loads(oc.to_json())["stop_reasons"]["futility"] == oc.early_stop
     text = oc.summary()
-    assert "stopped for safety" not in text
-    assert "stopped, no admissible dose %" in text
-    assert "toxicity or its efficacy criterion (the trial does not record which)" in text
-    assert "phase I/II designs" in de.results.METRICS["early_stop"]
+    assert "stopped for futility %" in text and "stopped for safety %" in text
+    assert "for futility when one did (the efficacy criterion excluded it)" in text
+    assert "futility" in de.results.METRICS["early_stop"]
 
 
 def test_phase12_stop_label_simulated():
     oc = de.simulate(_boin12(), FUTILE, 500, seed=1)
-    assert "no_admissible_dose" in oc.stop_reasons and "safety" not in oc.stop_reasons
-    assert "stopped, no admissible dose %" in oc.summary()
+    assert oc.stop_reasons["futility"] == oc.early_stop > 0.9 and oc.stop_reasons["safety"] == 0.0
+    assert oc.se("stop_futility") > 0
+    assert "stopped for futility %" in oc.summary()
+
+
+def test_efftox_toxic_scenario_stops_for_safety():
+    # EffTox on doses with P(DLT) 0.5-0.7: no dose passes the toxicity criterion, a safety stop
+    oc = de.simulate(de.EffTox(real_doses=[1, 2, 4], max_n=18), TOXIC, 400, seed=1)
+    assert oc.stop_reasons["safety"] > 0.3
+    assert abs(oc.stop_reasons["safety"] + oc.stop_reasons["futility"] - oc.early_stop) < 1e-12
 
 
 def test_toxicity_only_design_keeps_safety():
     sc = de.Scenario([0.3, 0.45, 0.6], target=0.25)
     oc = de.exact(de.ThreePlusThree(), sc)
-    assert list(oc.stop_reasons) == ["max_n", "design_rule", "safety"]
+    assert list(oc.stop_reasons) == ["max_n", "design_rule", "safety"]  # no futility key
     text = oc.summary()
-    assert "stopped for safety %" in text and "no admissible" not in text
+    assert "stopped for safety %" in text and "futility" not in text
     row = next(line for line in text.splitlines() if line.startswith("stopped for safety %"))
     assert len(row) == 24 + 18
     # a toxicity-only design on a scenario with efficacy: still a safety stop
@@ -111,3 +122,21 @@ def test_tables_echo_the_options_without_defaults():
     assert "CRM (empiric): skeleton = (0.05, 0.1, 0.2), target = 0.2" in crm
     cmp = de.compare([de.BOIN(target=0.2, cohort_size=3, max_n=9), _boin12()], [de.Scenario(**PH2)], n_trials=50)
     assert "BOIN (target 0.2): cohort_size = 3, max_n = 9" in cmp.summary().splitlines()
+
+
+def test_stop_reasons_carry_their_standard_errors_in_json_and_csv():
+    import csv
+    import io
+
+    from doseesc.cli import oc_csv
+
+    oc = de.simulate(_boin12(), FUTILE, 500, seed=1)
+    d = json.loads(oc.to_json())
+    assert set(d["stop_reasons_se"]) == set(d["stop_reasons"]) == {"max_n", "design_rule", "safety", "futility"}
+    p = d["stop_reasons"]["futility"]
+    assert d["stop_reasons_se"]["futility"] == oc.se("stop_futility") > 0
+    assert abs(oc.se("stop_futility") - (p * (1 - p) / 499) ** 0.5) < 1e-12
+    rows = {r["metric"]: r for r in csv.DictReader(io.StringIO(oc_csv(oc)))}
+    assert float(rows["stop_futility"]["se"]) == oc.se("stop_futility")
+    ex = de.exact(_boin12(), FUTILE)  # exact: every SE is 0
+    assert set(json.loads(ex.to_json())["stop_reasons_se"].values()) == {0.0}

@@ -160,11 +160,11 @@ def _naive_trial(d, sc, tm, seed, t):
     y = np.bincount([p[0] - 1 for p in pats], weights=[p[2] for p in pats], minlength=D).astype(int)
     e = np.bincount([p[0] - 1 for p in pats], weights=[p[4] for p in pats], minlength=D).astype(int)
     b = np.bincount([p[0] - 1 for p in pats], weights=[p[2] and p[4] for p in pats], minlength=D).astype(int)
-    if stopped == "safety":
+    if stopped in ("safety", "futility"):
         return 0, n, y, e, tnow, turned
     end = pats[-1][1] + max(W, WE)
     last = None if stopped else d.next_dose_tite(rows(end), W, eff_window=WE, n_doses=D, current_dose=cur)
-    if last is not None and last.reason == "safety":
+    if last is not None and last.reason in ("safety", "futility"):
         return 0, n, y, e, end, turned  # BOIN12's decision after the last cohort, on the complete data
     sel = d.select(n, y, e, b) or 0
     return sel, n, y, e, pats[-1][1] + max(W, WE), turned
@@ -655,3 +655,34 @@ def test_headers_say_what_the_columns_are():
 def test_boin12_prints_its_desirability_score_as_score():
     text = str(de.BOIN12().next_dose("1ENN 2EBT", n_doses=3))
     assert " score " in text and " utility " not in text
+
+
+@pytest.mark.parametrize("c_t, c_e, rows, want", [
+    # every dose fails the efficacy criterion (c_e 0.5: no response in >= 2 patients), all pass toxicity
+    (0.95, 0.5, [(1, 0, 28, 90)] * 3 + [(3, 0, 28, 90)] * 3 + [(2, 0, 28, 90)] * 2 + [(2, 0, 10, 30)], "futility"),
+    # c_t 0.15: doses 1 and 3 (2 DLTs in 3) and dose 2 (0 DLTs, ESS 2 + 20/28, one pending) fail toxicity
+    (0.15, 0.9, [(1, 0, 28, 90), (1, 1, 10, 90), (1, 1, 10, 90), (3, 0, 28, 90), (3, 1, 10, 90), (3, 1, 10, 90),
+                 (2, 0, 28, 90), (2, 0, 28, 90), (2, 0, 20, 30)], "safety"),
+])
+def test_no_admissible_dose_stop_is_for_safety_or_futility(c_t, c_e, rows, want):
+    """A stop with no admissible dose among d - 1, d, d + 1 is for safety when none of them passes
+    the toxicity criterion, P(p_T > phi_t) < c_t on the quasi-beta posterior (pending data counted
+    by their follow-up), for futility otherwise; the criterion computed here with scipy."""
+    import warnings
+
+    from scipy import stats
+
+    d = de.TITEBOIN12(max_n=30, c_t=c_t, c_e=c_e)
+    data = [dict(dose=k, dlt=t, follow_up=fu, eff=0, eff_follow_up=efu) for k, t, fu, efu in rows]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cohorts given at doses the design would not have chosen
+        rec = d.next_dose_tite(data, window=28, eff_window=90, n_doses=3, current_dose=2)
+    assert rec.stop and rec.reason == want and rec.selected is None
+    tox_ok = []
+    for k in (1, 2, 3):
+        at = [r for r in rows if r[0] == k]
+        y = sum(r[1] for r in at)
+        ess = sum(1.0 if r[1] or r[2] >= 28 else r[2] / 28 for r in at)
+        tox_ok.append(stats.beta.sf(0.35, 1 + y, 1 + ess - y) < c_t)
+        assert rec.prob_acc_tox[k - 1] == pytest.approx(stats.beta.cdf(0.35, 1 + y, 1 + ess - y), rel=1e-9)
+    assert want == ("futility" if any(tox_ok) else "safety")

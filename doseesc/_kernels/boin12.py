@@ -25,7 +25,7 @@ import numpy as np
 
 from .._jit import jit
 from .betafn import beta_sf
-from .codes import CONTINUE, SAFETY
+from .codes import CONTINUE, FUTILITY, SAFETY
 
 TOX_BAD = 1
 EFF_BAD = 2
@@ -66,6 +66,17 @@ def _entry(ipar, tab, nd, k):
 def admissible(ipar, tab, nd, yd, ed):
     """The dose passes both admissibility rules (escalation's ``boin12_admissible``)."""
     return (_entry(ipar, tab, nd, yd) & TOX_BAD) == 0 and (_entry(ipar, tab, nd, ed) & EFF_BAD) == 0
+
+
+@jit(inline=True)
+def no_admissible(ipar, tab, n, y, lo, hi):
+    """The stop code when no dose in ``lo .. hi`` (the doses the decision considered) is
+    admissible: ``FUTILITY`` if one of them passes the toxicity rule (efficacy excluded it), else
+    ``SAFETY``."""
+    for d in range(lo, hi + 1):
+        if (_entry(ipar, tab, n[d], y[d]) & TOX_BAD) == 0:
+            return FUTILITY
+    return SAFETY
 
 
 @jit
@@ -128,7 +139,8 @@ def decide(ipar, fpar, tab, n, y, e, b, cur):
             return cur - 1, cs, CONTINUE
         if a_cur:  # at dose 1
             return 0, cs, CONTINUE
-        return -1, 0, SAFETY  # dose 1 not admissible: escalation's next dose 0, the trial stops
+        # dose 1 not admissible: escalation's next dose 0, the trial stops
+        return -1, 0, no_admissible(ipar, tab, n, y, 0, 0)
     # the most desirable admissible dose among d - 1, d, d + 1 (a tie goes to the higher dose)
     best = -1
     best_s = -np.inf
@@ -139,7 +151,7 @@ def decide(ipar, fpar, tab, n, y, e, b, cur):
                 best_s = s
                 best = d
     if best < 0:
-        return -1, 0, SAFETY
+        return -1, 0, no_admissible(ipar, tab, n, y, max(cur - 1, 0), min(cur + 1, D - 1))
     return best, cs, CONTINUE
 
 

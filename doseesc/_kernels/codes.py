@@ -40,8 +40,12 @@ CONTINUE = 0
 MAX_N = 1  # reached the maximum sample size
 RULE = 2  # the design's own completion rule (3+3 finished, n at dose reached, ...)
 SAFETY = 3  # stopped for toxicity: no dose is selected
+# Phase I/II designs only: stopped with no dose selected because no dose is acceptable, while at
+# least one dose the design considered passes its toxicity criterion (so efficacy excluded it).
+# Codes >= SAFETY select no dose.
+FUTILITY = 4
 
-STOP_REASONS = ("running", "max_n", "design_rule", "safety")
+STOP_REASONS = ("running", "max_n", "design_rule", "safety", "futility")
 
 # Not a stop reason: a simulated trial exceeded MAX_EVENTS arrivals or enrolments (the time
 # model's ranges make this unreachable; the bound keeps every kernel loop finite). The Python

@@ -53,7 +53,7 @@ import numpy as np
 
 from .._jit import jit
 from . import cache as _cache
-from .codes import CONTINUE, SAFETY
+from .codes import CONTINUE, FUTILITY, SAFETY
 
 N_PAR = 6
 
@@ -594,14 +594,20 @@ def _diff_se(fpar, out, Q, D, i, j):
 
 @jit
 def _choose(ipar, fpar, out, lo, hi, D):
-    """The acceptable in-range dose with the highest utility (-1: none)."""
+    """The acceptable in-range dose with the highest utility; with none, -2 where an in-range dose
+    passes the toxicity criterion (efficacy excluded it: futility), else -1 (safety)."""
     row = S_UTIL_PLUGIN if ipar[I_UTIL] == 0 else S_UTIL_MEAN
     best = -1
     best_u = -np.inf
+    tox_ok = False
     for d in range(max(lo - 1, 0), min(hi + 1, D - 1) + 1):
-        if out[S_ACC_EFF, d] > fpar[F_P_E] and out[S_ACC_TOX, d] > fpar[F_P_T] and out[row, d] > best_u:
-            best_u = out[row, d]
-            best = d
+        if out[S_ACC_TOX, d] > fpar[F_P_T]:
+            tox_ok = True
+            if out[S_ACC_EFF, d] > fpar[F_P_E] and out[row, d] > best_u:
+                best_u = out[row, d]
+                best = d
+    if best < 0 and tox_ok:
+        return -2
     return best
 
 
@@ -613,7 +619,8 @@ def _clear(ipar, fpar, out, work, lo, hi, D, best):
     either clearly below it in utility (by more than F_Z SEs of the difference, from the
     covariance of the estimates: :func:`_diff_se`) or
     clearly unacceptable (a probability more than F_Z SEs short of its cut-off). With no
-    acceptable dose, every in-range dose must be clearly unacceptable."""
+    acceptable dose, every in-range dose must be clearly unacceptable, and clearly on one side of
+    the toxicity cut-off (which decides between a safety and a futility stop)."""
     z = fpar[F_Z]
     pe_cut = fpar[F_P_E]
     pt_cut = fpar[F_P_T]
@@ -627,6 +634,8 @@ def _clear(ipar, fpar, out, work, lo, hi, D, best):
             return False
         ub = out[S_UTIL_PLUGIN, best]
     for d in range(max(lo - 1, 0), min(hi + 1, D - 1) + 1):
+        if best < 0 and not abs(out[S_ACC_TOX, d] - pt_cut) > z * out[S_SE + 3, d]:
+            return False  # which stop it is (safety or futility) rests on this dose's toxicity criterion
         if d == best:
             continue
         if best >= 0 and ub - out[S_UTIL_PLUGIN, d] > z * _diff_se(fpar, out, Q, D, best, d):
@@ -641,7 +650,8 @@ def _clear(ipar, fpar, out, work, lo, hi, D, best):
 
 @jit(inline=True)
 def evaluate(ipar, fpar, tab, n, y, e, b, work):
-    """The recommended dose for the counts (0-based), or -1 when no dose is acceptable.
+    """The recommended dose for the counts (0-based); when no dose is acceptable, -2 if an in-range
+    dose passes the toxicity criterion (futility), else -1 (safety).
 
     Staged precision (``I_M1`` > 0, utility at the posterior means): the posterior is first
     computed from the first ``I_M1`` proposal points (a Sobol prefix) with importance-sampling
@@ -705,7 +715,7 @@ def start(ipar, aux):
 def decide(ipar, fpar, tab, n, y, e, b, work):
     best = cached_evaluate(ipar, fpar, tab, n, y, e, b, work)
     if best < 0:
-        return -1, 0, SAFETY
+        return -1, 0, (FUTILITY if best == -2 else SAFETY)
     return best, ipar[I_COHORT], CONTINUE
 
 
@@ -717,7 +727,7 @@ def select(ipar, fpar, tab, n, y, e, b, work):
         tot += n[d]
     if tot == 0:
         return -1
-    return cached_evaluate(ipar, fpar, tab, n, y, e, b, work)
+    return max(cached_evaluate(ipar, fpar, tab, n, y, e, b, work), -1)
 
 
 @jit

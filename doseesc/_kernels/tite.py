@@ -51,7 +51,7 @@ from . import crm as _crm
 from . import interval as _iv
 from . import rules as _rules
 from .betafn import beta_cdf, beta_sf
-from .codes import CONTINUE, MAX_EVENTS, MAX_N, RULE, SAFETY, TITE_BOIN, TOO_LONG
+from .codes import CONTINUE, FUTILITY, MAX_EVENTS, MAX_N, RULE, SAFETY, TITE_BOIN, TOO_LONG
 from .records import store
 from .rng import STREAM_EFFICACY, STREAM_ONSET, STREAM_TOLERANCE, draw, mix64, trial_key
 from .timing import dropout, dropout_s, eff_onset, gap, gap_s, gap_tk, late_shape, onset, onset_late, onset_v
@@ -324,6 +324,19 @@ def _b12_admissible(ipar, fpar, tab, n, y, e, mt, me, st, se, d):
     return beta_cdf(fpar[B_PHI_E], 1.0 + e[d], 1.0 + se[d] - e[d]) < fpar[B_C_E]
 
 
+@jit(inline=True)
+def _b12_no_admissible(ipar, fpar, tab, n, y, mt, me, st, lo, hi):
+    """The stop code when no dose in ``lo .. hi`` is admissible (:func:`_b12_admissible`):
+    ``FUTILITY`` if one of them passes the toxicity rule (on the same data), else ``SAFETY``."""
+    for d in range(lo, hi + 1):
+        if not _b12_pending(mt, me, d):
+            if (_b12._entry(ipar, tab, n[d], y[d]) & _b12.TOX_BAD) == 0:
+                return FUTILITY
+        elif beta_sf(fpar[_b12.F_PHI_T], 1.0 + y[d], 1.0 + st[d] - y[d]) < fpar[B_C_T]:
+            return FUTILITY
+    return SAFETY
+
+
 @jit
 def _b12_score(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, d):
     """BOIN12's desirability score at dose ``d``: BOIN12's own when no outcome is pending
@@ -362,7 +375,7 @@ def _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, cur):
             return cur - 1, cs, CONTINUE
         if a_cur:
             return 0, cs, CONTINUE
-        return -1, 0, SAFETY
+        return -1, 0, _b12_no_admissible(ipar, fpar, tab, n, y, mt, me, st, 0, 0)
     best = -1
     best_s = -np.inf
     for d in range(max(cur - 1, 0), min(cur + 1, D - 1) + 1):
@@ -372,7 +385,7 @@ def _b12_decide_tite(ipar, fpar, tab, n, y, e, b, mt, me, st, se, sx, cur):
                 best_s = sc
                 best = d
     if best < 0:
-        return -1, 0, SAFETY
+        return -1, 0, _b12_no_admissible(ipar, fpar, tab, n, y, mt, me, st, max(cur - 1, 0), min(cur + 1, D - 1))
     return best, cs, CONTINUE
 
 
@@ -522,7 +535,7 @@ def live12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu,
             if ptox[i] != 0 and pres[i] != 0:
                 bc[d] += 1
     sel = -1
-    if reason != SAFETY and nc.sum() > 0:
+    if reason < SAFETY and nc.sum() > 0:
         sel = _rules.restrict_selection(rules, nc, _b12.select(ipar, fpar, tab, nc, yc, ec, bc,
                                                                np.zeros(max(n_work, 1))))
     return nxt, reason, susp, sel
@@ -1100,7 +1113,7 @@ def run_trial(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, 
         arrival += gap_tk(tm, tk, j)
     if reason == CONTINUE:
         reason = MAX_N
-    if reason == SAFETY:
+    if reason >= SAFETY:
         return -1, reason, tnow, waited, turned
     if eb is not None:  # on the complete data, after the last patient's longer window
         end = pe[total - 1] + max(W, WE)
@@ -1112,8 +1125,8 @@ def run_trial(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t, 
                 pefu[i] = peon[i] if peff[i] != 0 else WE
             nxt, rs, susp = decide12(ipar, fpar, tab, rules, safety_tab, W, WE, pd, ptox, pfu, pres, pefu, total, cur,
                                      ns, ys, eb[0], eb[1], eb[2], eb[3], sf[0], sf[1], sf[2])
-            if rs == SAFETY:
-                return -1, SAFETY, end, waited, turned
+            if rs >= SAFETY:
+                return -1, rs, end, waited, turned
         sel = _rules.restrict_selection(rules, n, _b12.select(ipar, fpar, tab, n, y, ne, nb, work))
         return sel, reason, end, waited, turned
     sel = -1
@@ -1508,7 +1521,7 @@ def _boin_rows(ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_eff_t,
         if rs == CONTINUE:
             rs = MAX_N
         reason[r] = rs
-        if rs == SAFETY:
+        if rs >= SAFETY:
             sel[r] = -1
             duration[r] = tnow
             continue
@@ -1655,6 +1668,6 @@ def live(code, ipar, fpar, tab, rules, safety_tab, window, pd, ptox, pfu, pcen, 
         sel = -1
     else:
         beta = estimates(code, ipar, fpar, tab, window, pd, ptox, pfu, npat, ns, ys, ms, stft, iwork, work, est)
-        sel = -1 if reason == SAFETY else _rules.restrict_selection(rules, ns, current_select(
+        sel = -1 if reason >= SAFETY else _rules.restrict_selection(rules, ns, current_select(
             code, ipar, fpar, tab, window, pd, ptox, pfu, npat, ns, ys, ms, iwork, work))
     return nxt, reason, susp, sel, beta

@@ -225,7 +225,7 @@ def _run_chunk(code, ipar, fpar, tab, rules, safety_tab, tm, p_tox, p_ae_cum, p_
         if too_long:
             sl = -1
             rs = TOO_LONG
-        elif rs == SAFETY:
+        elif rs >= SAFETY:
             sl = -1
         else:
             if eff_design:
@@ -299,7 +299,7 @@ def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_to
         c = max_n - total
     sel = -1
     if e is not None:
-        if reason != SAFETY and n.sum() > 0:
+        if reason < SAFETY and n.sum() > 0:
             sel = _rules.restrict_selection(rules, n, dispatch.select_eff(code, ipar, fpar, tab, n, y, e, b, aux,
                                                                           work))
     else:
@@ -309,7 +309,7 @@ def replay(code, ipar, fpar, tab, rules, safety_tab, max_n, c_dose, c_size, c_to
 
 @jit
 def final_select(code, ipar, fpar, tab, rules, reason, n, y, aux, work):
-    if reason == SAFETY:
+    if reason >= SAFETY:
         return -1
     return _rules.restrict_selection(rules, n, dispatch.select(code, ipar, fpar, tab, n, y, aux, work))
 
@@ -416,7 +416,7 @@ def expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, r
             if reason == CONTINUE and total >= max_n:
                 reason = MAX_N
             if reason != CONTINUE:
-                if reason == SAFETY:
+                if reason >= SAFETY:
                     term[nt, 0] = -1
                 else:
                     sl = dispatch.select(code, ipar, fpar, tab, n, y, aux, work)
@@ -544,7 +544,7 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
                     if reason == CONTINUE and total >= max_n:
                         reason = MAX_N
                     if reason != CONTINUE:
-                        if reason == SAFETY:
+                        if reason >= SAFETY:
                             term[nt, 0] = -1
                         else:
                             sl = dispatch.select_eff(code, ipar, fpar, tab, n, y, e, b, aux, work)

@@ -825,7 +825,9 @@ def boin12(b, scenario) -> Protocol:
                        "Beta(1, 1) priors"),
         ("Exploration", f"escalate to an untried d + 1 when d has more than {N_EXPLORE} patients and p < lambda_d"),
         ("n_star", f"{b.n_star}: between the boundaries with n >= {b.n_star}, only d - 1 or d"),
-        ("Stop, no dose selected", "no admissible dose among d - 1, d, d + 1 (or dose 1 under rule 3)"),
+        ("Stop, no dose selected", "no admissible dose among d - 1, d, d + 1 (or dose 1 under rule 3): recorded as "
+                                   "a stop for safety when none of them passes the toxicity criterion, for futility "
+                                   "when one does"),
         ("OBD selection", "highest score among doses 1 to the isotonic MTD (select_boin12_obd)"),
         ("Peer", "R escalation 0.2.3 (get_boin12, select_boin12_obd); MD Anderson BOIN12 app decisions")]
     return p
@@ -933,7 +935,8 @@ def tite_boin12(d, scenario) -> Protocol:
     stops = [f"{d.max_n} patients have been enrolled (the trial ends when the last patient's longer window, "
              "max(W_T, W_E), is complete)",
              "no dose is admissible at a decision under rule (4), or dose level 1 is not admissible under rule (3) "
-             "(no dose selected)",
+             "(no dose selected; a stop for safety when none of the doses considered passes the toxicity criterion, "
+             "for futility when one does)",
              "after (a), once the last patient's windows are complete, the decision on the complete data (as after "
              "any cohort) finds no admissible dose in the same way (no dose selected)"]
     p.set_stops(stops, note="The design has no stop at a number of patients per dose of its own (the composable "

@@ -391,7 +391,8 @@ class EffTox(Design):
                              f"(((1 - pi_E) / {1 - self.eff0:g})^p + (pi_T / {self.tox1:g})^p)^(1/p), p = "
                              f"{self.p:.4f}, the contour through (pi_E, pi_T) = ({self.eff0:g}, 0), (1, "
                              f"{self.tox1:g}) and ({self.eff_star:g}, {self.tox_star:g}); the utility is {util}. "
-                             "With no acceptable dose the trial stops and no dose is selected."),
+                             "With no acceptable dose the trial stops and no dose is selected: a stop for safety "
+                             "when no dose in that range passes the toxicity criterion, for futility when one does."),
             ("Safety", "the toxicity slope beta is not constrained to be positive (as in trialr's model), so DLTs "
                        "at the lowest dose can make the model place less toxicity at higher doses, and the design can "
                        "escalate after DLTs in every patient at dose level 1 (EffTox() with its default settings "
@@ -416,7 +417,8 @@ class EffTox(Design):
                    ("Priors", pri),
                    ("Utility", "at the posterior means of pi_E and pi_T" if self.utility_at == "posterior_means"
                     else "averaged over the posterior"),
-                   ("Stopping", f"no acceptable dose (no dose selected), or {self.max_n} patients treated"),
+                   ("Stopping", f"no acceptable dose (no dose selected; safety or futility), or {self.max_n} "
+                                "patients treated"),
                    ("Selection", "the dose the decision rule recommends on the final data (possibly untried)")]
         return add_waiting(pr, scenario)
 
