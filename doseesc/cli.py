@@ -333,7 +333,7 @@ MODIFIER_FLAGS = {
     "safety_target": ("float", "with --safety-threshold: the DLT rate it guards against, in (0, 1); default: the "
                                "design's target (--target)"),
     "n_at_dose_of": ("str", "with --stop-n-at-dose: which dose it counts: recommended (the next dose), current "
-                            "(the dose just treated) or any; default: recommended"),
+                            "(the dose just treated), any, or a dose level (1-based); default: recommended"),
     "dont_skip": ("flag", "never escalate more than one level above the highest dose tried; default: off"),
     "stop_at": ("int", "cap the total sample size at N (the last cohort is truncated); default: the design's max_n"),
     "select_min_n": ("int", "the final selection must be a dose with at least N patients (1: never an untried "

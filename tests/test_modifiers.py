@@ -99,3 +99,36 @@ def test_time_to_event_outcome_strings_recommend_whole_cohorts():
     assert tb.next_dose("1NNN " * 5 + "2NN").cohort_size == 1
     paths = de.dose_paths(tb, 1, n_doses=4)
     assert [n.outcomes for n in paths] == ["", "1NNN", "1NNT", "1NTT", "1TTT"]
+
+
+def test_stop_when_n_at_a_given_dose_level():
+    # R escalation's stop_when_n_at_dose(n, dose = 2): stop once dose level 2 has n patients,
+    # whatever the recommendation; the design's selection stands
+    import warnings
+
+    d = de.CRM(skeleton=[0.05, 0.1, 0.25, 0.4, 0.6], target=0.25, max_n=100).stop_when_n_at_dose(12, dose=2)
+    assert not d.next_dose("1NNN 2NTN 2TNN 2NNN").stop
+    rec = d.next_dose("1NNN 2NTN 2TNN 2NNN 2NTT")
+    assert rec.stop and rec.reason == "design_rule" and rec.selected == 2
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # cohorts given where the design would not have
+        assert not d.next_dose("1NNN 2NTN 2TNN 3NNN 3NNT 3NNN 3NNN").stop  # 12 at dose 3, not dose 2
+    assert "stop at 12 on dose level 2" in d.label()
+    assert de.CRM(skeleton=[0.05, 0.1, 0.25], target=0.25, max_n=30).stop_when_n_at_dose(6, dose="2").n_at_dose_of == 2
+    # exact = Monte Carlo within 4 SE, and every trial that stops by the rule has 9 at dose level 2
+    b = de.BOIN(target=0.3, cohort_size=3, max_n=30).stop_when_n_at_dose(9, dose=2)
+    sc = de.Scenario([0.1, 0.2, 0.35, 0.5], target=0.3)
+    ex, mc = de.exact(b, sc), de.simulate(b, sc, 20_000, seed=2)
+    assert np.all(np.abs(ex.selection - mc.selection) <= 4 * mc.se("selection"))
+    assert abs(ex.sample_size - mc.sample_size) <= 4 * mc.se("sample_size")
+    r = mc.records
+    ruled = r.stop_reason == 2
+    assert ruled.mean() > 0.5 and np.all(r.n_patients[ruled, 1] >= 9)
+    assert np.all(r.n_patients[~ruled, 1] < 9 + 3)
+
+
+@pytest.mark.parametrize("dose, msg", [(0, "from 1 to 1000, got 0"), (5, "from 1 to 4, got 5"),
+                                       ("two", "or a dose level (an integer >= 1), got 'two'"), (True, "got True")])
+def test_stop_when_n_at_dose_bad_dose(dose, msg):
+    with pytest.raises(ValueError, match=r"^n_at_dose_of: .*" + msg.replace("(", r"\(").replace(")", r"\)")):
+        de.BOIN(target=0.3, cohort_size=3, max_n=30).stop_when_n_at_dose(9, dose=dose).lower(4)

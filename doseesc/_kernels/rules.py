@@ -1,7 +1,8 @@
 """Composable rules applied after any design's own decision (SPEC section 4, last paragraph).
 
 ``rules`` (int64): [dont_skip, stop_n_at_dose (0 = off), which dose it looks at
-(0 = the recommended next dose, 1 = the dose just treated, 2 = any dose), safety (0/1), safety
+(0 = the recommended next dose, 1 = the dose just treated, 2 = any dose, 3 + d = dose d, 0-based),
+safety (0/1), safety
 dose (0-based), select_min_n (0 = off)].
 ``safety_tab[n, y]`` is 1 where the safety rule stops the trial with ``y`` DLTs among ``n``
 patients at the safety dose (precomputed in Python from the Beta posterior).
@@ -43,7 +44,7 @@ def apply(rules, safety_tab, n, y, cur, nxt, c, reason):
                 if n[d] >= rules[1]:
                     return -1, 0, RULE
         else:
-            look = nxt if rules[2] == 0 else cur
+            look = nxt if rules[2] == 0 else (cur if rules[2] == 1 else rules[2] - 3)  # 3 + d: dose d (0-based)
             if n[look] >= rules[1]:
                 return -1, 0, RULE
     return nxt, c, reason

@@ -1224,8 +1224,9 @@ def modified(m, scenario) -> Protocol:
                      f"least {m.safety_min_n} patients there (no dose selected)"])
         added.append("the safety stop")
     if m.stop_n_at_dose is not None:
-        which = {"recommended": "the dose recommended for the next cohort", "current": "the dose just treated",
-                 "any": "any dose"}[m.n_at_dose_of]
+        which = (dose_name(m.n_at_dose_of, scenario) if isinstance(m.n_at_dose_of, int) else
+                 {"recommended": "the dose recommended for the next cohort", "current": "the dose just treated",
+                  "any": "any dose"}[m.n_at_dose_of])
         rules.append(f"Stop at {m.stop_n_at_dose} patients at a dose: the trial stops when {which} already has "
                      f"{m.stop_n_at_dose} or more patients; the design's final selection applies.")
         p.add_stops([f"{which} already has {m.stop_n_at_dose} or more patients (the design's final selection "

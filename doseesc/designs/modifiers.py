@@ -33,7 +33,7 @@ class Modified(Design):
 
     base: Design = None  # type: ignore[assignment]
     stop_n_at_dose: int | None = None
-    n_at_dose_of: str = "recommended"
+    n_at_dose_of: str | int = "recommended"
     safety_threshold: float | None = None
     safety_target: float | None = None
     safety_prior: tuple = (1.0, 1.0)
@@ -55,7 +55,14 @@ class Modified(Design):
         if self.stop_n_at_dose is not None:
             object.__setattr__(self, "stop_n_at_dose", v.integer("stop_n_at_dose", self.stop_n_at_dose, low=1,
                                                                     high=v.MAX_PATIENTS))
-        v.choice("n_at_dose_of", self.n_at_dose_of, ("recommended", "current", "any"))
+        of = self.n_at_dose_of
+        if isinstance(of, str) and of.strip().isdigit():  # from the command line or a run file
+            of = int(of)
+        if isinstance(of, (int, np.integer)) and not isinstance(of, bool):
+            object.__setattr__(self, "n_at_dose_of", v.integer("n_at_dose_of", of, low=1, high=v.MAX_DOSES))
+        elif of not in ("recommended", "current", "any"):
+            raise ValueError(f"n_at_dose_of: must be one of 'recommended', 'current', 'any' or a dose level (an "
+                             f"integer >= 1), got {of!r}")
         if self.safety_threshold is not None:
             object.__setattr__(self, "safety_threshold", v.open_unit("safety_threshold", self.safety_threshold))
             tgt = self.safety_target if self.safety_target is not None else getattr(self.base, "target", None)
@@ -198,7 +205,9 @@ class Modified(Design):
         if self.safety_threshold is not None:
             parts.append(f"safety stop P(p{self.safety_dose} > {self.safety_target:g}) > {self.safety_threshold:g}")
         if self.stop_n_at_dose is not None:
-            where = "any dose" if self.n_at_dose_of == "any" else f"the {self.n_at_dose_of} dose"
+            of = self.n_at_dose_of
+            where = ("any dose" if of == "any" else f"dose level {of}" if isinstance(of, int)
+                     else f"the {of} dose")
             parts.append(f"stop at {self.stop_n_at_dose} on {where}")
         if self.stop_at is not None:
             parts.append(f"max {self.stop_at} patients")
@@ -251,7 +260,13 @@ class Modified(Design):
             self._check_select_min_n(max_n)
         if self.stop_n_at_dose is not None:
             rules[1] = self.stop_n_at_dose
-            rules[2] = ("recommended", "current", "any").index(self.n_at_dose_of)
+            of = self.n_at_dose_of
+            if isinstance(of, int):
+                if of > n_doses:
+                    raise ValueError(f"n_at_dose_of: the dose level must be from 1 to {n_doses}, got {of}")
+                rules[2] = 3 + of - 1  # (_kernels/rules.py: 3 + the 0-based dose)
+            else:
+                rules[2] = ("recommended", "current", "any").index(of)
         safety_tab = low.safety_tab
         if self.safety_threshold is not None:
             if self.safety_dose > n_doses:
@@ -276,10 +291,11 @@ def _modify(design: Design, **changes) -> Modified:
     return Modified(base=design, **changes)
 
 
-def stop_when_n_at_dose(self: Design, n: int, dose: str = "recommended") -> Modified:
+def stop_when_n_at_dose(self: Design, n: int, dose: str | int = "recommended") -> Modified:
     """Stop once ``n`` patients have been treated at the recommended next dose
-    (``dose="recommended"``), at the dose just treated (``dose="current"``) or at any dose
-    (``dose="any"``; R escalation's ``stop_when_n_at_dose(n, dose = "any")``)."""
+    (``dose="recommended"``), at the dose just treated (``dose="current"``), at any dose
+    (``dose="any"``) or at a given dose level (``dose=2``, 1-based), as R escalation's
+    ``stop_when_n_at_dose(n, dose = ...)`` with ``"recommended"``, ``"any"`` or an integer."""
     return _modify(self, stop_n_at_dose=n, n_at_dose_of=dose)
 
 
