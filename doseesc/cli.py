@@ -733,9 +733,35 @@ def _maybe_plot(args, what) -> None:
 
 
 # ---------------------------------------------------------------------- commands
+#: simulate's flags required without a run file (argparse is told they are optional: a run file replaces them)
+_SIMULATE_REQUIRED = ("design", "target")
+#: the flags that may go with ``doseesc simulate FILE``
+_SIMULATE_FILE_FLAGS = ("--format", "--progress", "--no-progress", "--backend", "--backend-timeout")
+
+
+def _simulate_run_file(args) -> str:
+    """``doseesc simulate FILE``: the run file, as ``doseesc run FILE`` runs it."""
+    given = sorted({tok.split("=")[0] for tok in getattr(args, "argv", ()) if tok.startswith("--")}
+                   - set(_SIMULATE_FILE_FLAGS))
+    if given:
+        raise CLIError(f"file: a run file sets the designs, scenarios and run settings: {', '.join(given)} cannot "
+                       f"be given with it (allowed: {', '.join(_SIMULATE_FILE_FLAGS)})")
+    fmt = args.format if "--format" in getattr(args, "argv", ()) or any(
+        t.startswith("--format=") for t in getattr(args, "argv", ())) else None
+    run_args = argparse.Namespace(file=args.file, out=None, force=False, format=fmt, progress=args.progress,
+                                  scenario_plots=False, backend=args.backend, backend_timeout=args.backend_timeout)
+    return cmd_run(run_args)
+
+
 def cmd_simulate(args) -> str:
     from .engine import simulate
 
+    if args.file is not None:
+        return _simulate_run_file(args)
+    missing = [f"--{name.replace('_', '-')}" for name in _SIMULATE_REQUIRED if getattr(args, name, None) is None]
+    if missing:
+        raise CLIError(f"the following arguments are required: {', '.join(missing)} (or give a run file: doseesc "
+                       "simulate FILE)")
     _check_plot(args)
     sc = build_scenario(args)
     d = build_design(args, sc.target)
@@ -1216,9 +1242,31 @@ def cmd_whatif(args) -> str:
     return res.table()
 
 
+def evidence_csv(recs) -> str:
+    """The evidence records as one long CSV table: per record (trial and dose) one row for its
+    DLTs and one per efficacy endpoint, with the counts, how each was obtained (stated, derived or
+    missing) and whether it is per dose or for the whole trial."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(["record", "trial", "registry", "cell_source", "dose", "dose_unit", "outcome", "key", "endpoint",
+                "time", "events", "n", "basis", "scope", "headline"])
+    for r in recs:
+        window = f"{r.dlt_window_days} days" if r.dlt_window_days is not None else ""
+        w.writerow([r.id, r.trial, r.registry or "", r.cell_source, f"{r.dose:g}", r.dose_unit, "dlt", "",
+                    r.dlt_definition, window, "" if r.dlt is None else r.dlt, "" if r.n is None else r.n,
+                    r.basis("dlt"), "dose", ""])
+        for e in r.efficacy:
+            w.writerow([r.id, r.trial, r.registry or "", r.cell_source, f"{r.dose:g}", r.dose_unit, "efficacy",
+                        e.key, e.name, e.time, "" if e.responders is None else e.responders, e.n, e.basis, e.scope,
+                        "true" if e.headline else "false"])
+    return buf.getvalue()
+
+
 def cmd_evidence(args) -> str:
     from . import evidence
 
+    if args.format == "csv":
+        return evidence_csv(evidence.records(args.trial)).rstrip("\n")
     if args.format == "json":
         return _json.dumps([r.to_dict() if hasattr(r, "to_dict") else dataclasses.asdict(r)
                            for r in evidence.records(args.trial)], indent=2, default=str)
@@ -1427,9 +1475,17 @@ def make_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
 
-    s = sub.add_parser("simulate", help="Monte Carlo operating characteristics of one design")
+    s = sub.add_parser("simulate", help="Monte Carlo operating characteristics of one design (flags or a TOML run "
+                                        "file)")
+    s.add_argument("file", nargs="?", default=None,
+                   help="a TOML run file instead of the design, scenario and run flags: runs it as 'doseesc run "
+                        "FILE' does (every design and scenario in it; --format, --progress and --backend apply) "
+                        "(default: none, the flags)")
     add_design_flags(s)
     add_scenario_flags(s)
+    for action in s._actions:  # required unless a run file is given (checked in cmd_simulate)
+        if action.dest in _SIMULATE_REQUIRED:
+            action.required = False
     add_run_flags(s)
     s.add_argument("--se-target", type=_num, metavar="X",
                    help="precision-targeted run: simulate until the SE of every headline metric (selection of each "
@@ -1612,7 +1668,9 @@ def make_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("evidence", help="the MSC lupus trials behind the built-in priors")
     ev.add_argument("--trial", metavar="ID", help="one trial only: A, B, C or D (default: all)")
-    ev.add_argument("--format", choices=("table", "json"), default="table", help="output format (default: table)")
+    ev.add_argument("--format", choices=("table", "json", "csv"), default="table",
+                    help="output format: table, json (every field), or csv (one row per trial, dose and outcome: "
+                         "DLTs and each efficacy endpoint) (default: table)")
     ev.set_defaults(func=cmd_evidence)
     return p
 
@@ -1666,6 +1724,7 @@ def main(argv: Sequence[str] | None = None, *, interruptible: bool = False) -> i
     parser = make_parser()
     try:
         args = parser.parse_args(argv)
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # the flags as given (simulate FILE checks them)
         out, notes = _execute_interruptibly(args) if interruptible else _execute(args)
     except (CLIError, ValueError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__

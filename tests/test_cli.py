@@ -146,3 +146,41 @@ def test_next_data_errors_are_one_line(capsys, tmp_path, argv, msg):
     argv = [sub.get(a, a) for a in argv]
     code, out, err = run(capsys, "next", "--target", "0.25", "--max-n", "24", *argv)
     assert code == 2 and err.count("\n") == 1 and msg in err and "Traceback" not in err
+
+
+RUN_FILE = """n_trials = 300
+[random]
+seed = 4
+[[designs]]
+design = "boin"
+target = 0.25
+cohort_size = 3
+max_n = 12
+[[designs]]
+design = "3+3"
+[[scenarios]]
+p_tox = [0.05, 0.10, 0.25, 0.40]
+target = 0.25
+"""
+
+
+def test_simulate_takes_a_run_file_as_run_does(capsys, tmp_path):
+    # SPEC section 7: doseesc simulate (flags or a TOML run file)
+    f = tmp_path / "run.toml"
+    f.write_text(RUN_FILE)
+    assert main(["simulate", str(f), "--format", "json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert main(["run", str(f), "--format", "json"]) == 0
+    want = json.loads(capsys.readouterr().out)
+    for r in got["results"] + want["results"]:
+        r.pop("seconds")  # wall-clock time, the one field that differs between two runs
+    assert got == want and len(got["results"]) == 2
+    assert main(["simulate", str(f)]) == 0
+    assert "BOIN" in capsys.readouterr().out
+    # a run file sets the designs, scenarios and run: design or run flags beside it are refused
+    assert main(["simulate", str(f), "--n-trials", "100"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "file: a run file sets" in err and "--n-trials" in err
+    # without a run file, --design and --target stay required
+    assert main(["simulate", "--truth", "0.1,0.2"]) == 2
+    assert "required: --design, --target (or give a run file" in capsys.readouterr().err

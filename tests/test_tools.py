@@ -296,6 +296,26 @@ def test_evidence_cli(capsys):
     assert main(["evidence", "--trial", "X"]) == 2
 
 
+def test_evidence_csv_one_row_per_trial_dose_and_outcome(capsys):
+    # SPEC section 7: every command's output as csv; the records' counts, as in the data file
+    import csv
+    import io
+
+    from doseesc import evidence
+
+    assert main(["evidence", "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    recs = evidence.records()
+    assert len(rows) == sum(1 + len(r.efficacy) for r in recs)
+    tox = [r for r in rows if r["outcome"] == "dlt"]
+    assert [(r["record"], int(r["events"]), int(r["n"])) for r in tox] == [(r.id, r.dlt, r.n) for r in recs]
+    assert sum(int(r["n"]) for r in tox) == 30 and sum(int(r["events"]) for r in tox) == 0  # 0 DLTs in 30
+    d = next(r for r in rows if r["key"] == "D:SRI4-W20")
+    assert (d["events"], d["n"], d["time"], d["headline"]) == ("5", "6", "week 20", "true")
+    assert main(["evidence", "--format", "csv", "--trial", "C"]) == 0
+    assert {r["trial"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))} == {"C"}
+
+
 # ---------------------------------------------------------------- figures
 def test_figures_are_written(tmp_path):
     pytest.importorskip("matplotlib")
