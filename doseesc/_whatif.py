@@ -615,14 +615,22 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     n_trials = v.integer("n_trials", n_trials, low=1)
     seed = v.seed(seed)
     if max_n is not None:
-        max_n = v.integer("max_n", max_n, low=cohort_size, high=v.MAX_PATIENTS)
+        max_n = v.integer("max_n", max_n, low=1, high=v.MAX_PATIENTS)
+    for t in trials:  # the cohort size against the maximum sample size it must fit in
+        m = max_n if max_n is not None else TRIALS[t]["max_n"]
+        if cohort_size > m:
+            raise ValueError(f"cohort_size: must be at most the maximum sample size ({m} for trial {t}"
+                             f"{'' if max_n is not None else ', max_n'}), got {cohort_size}")
     if not isinstance(phase12, (bool, np.bool_)):
         raise ValueError(f"phase12: expected True or False, got {phase12!r}")
     if not isinstance(efftox, (bool, np.bool_)):
         raise ValueError(f"efftox: expected True or False, got {efftox!r}")
     if not isinstance(graded, (bool, np.bool_)):
         raise ValueError(f"graded: expected True or False, got {graded!r}")
-    phase12_max_n = v.integer("phase12_max_n", phase12_max_n, low=cohort_size, high=v.MAX_PATIENTS)
+    phase12_max_n = v.integer("phase12_max_n", phase12_max_n, low=1, high=v.MAX_PATIENTS)
+    if phase12 and "B" in trials and cohort_size > phase12_max_n:
+        raise ValueError(f"cohort_size: must be at most the phase I/II maximum sample size (phase12_max_n = "
+                         f"{phase12_max_n}), got {cohort_size}")
     eff_discount = v.number("eff_discount", eff_discount)
     if not 0 <= eff_discount <= 1:
         raise ValueError(f"eff_discount: must be in [0, 1], got {eff_discount}")

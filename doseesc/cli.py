@@ -217,8 +217,15 @@ def _apply_backfill(design, args: argparse.Namespace):
             first = flags[next(iter(opts))]
             detail = msg.split(": ", 1)[1]
             if detail.startswith("available"):
-                detail = ("backfill is available for the designs boin, 3+3, crm and blrm (without composable rules), "
-                          f"got {args.design!r}")
+                from .designs.modifiers import Modified
+
+                if isinstance(design, Modified):  # a composable rule came with it: name that flag
+                    given = [f"--{k.replace('_', '-')}" for k, (kind, _) in MODIFIER_FLAGS.items()
+                             if getattr(args, "m_" + k, None) is not None]
+                    detail = (f"backfill cannot be combined with the composable rules ({', '.join(given) or 'given'}): "
+                              "the backfill design applies its own escalation rules")
+                else:
+                    detail = f"backfill is available for the designs boin, 3+3, crm and blrm, got {args.design!r}"
             raise CLIError(f"{first}: {detail}") from None
         if field in flags:
             raise CLIError(f"{flags[field]}:{msg.split(':', 1)[1]}") from None
@@ -585,12 +592,31 @@ def build_scenario(args: argparse.Namespace) -> Scenario:
                 raise CLIError(f"--{flag.replace('_', '-')}: only with --eff (a scenario with efficacy)")
     common = dict(doses=None if args.doses is None else _floats("--doses", args.doses), dose_unit=args.dose_unit,
                   time=time, **eff)
-    with quiet_falls():  # a falling curve was reported above, naming the flag
-        if grades is not None:
-            return Scenario.from_grades(p_grade, target=args.target, dlt_grade=3 if args.dlt_grade is None
-                                        else args.dlt_grade, **common)
-        return Scenario(p_tox=truth, target=args.target, p_ae=None if args.ae is None else _floats("--ae", args.ae),
-                        **common)
+    if args.target is None:
+        raise CLIError(f"--target: required with {'--grades' if grades is not None else '--truth'}: the scenario's "
+                       "target DLT rate, against which selections are judged (e.g. --target 0.25)")
+    try:
+        with quiet_falls():  # a falling curve was reported above, naming the flag
+            if grades is not None:
+                return Scenario.from_grades(p_grade, target=args.target, dlt_grade=3 if args.dlt_grade is None
+                                            else args.dlt_grade, **common)
+            return Scenario(p_tox=truth, target=args.target,
+                            p_ae=None if args.ae is None else _floats("--ae", args.ae), **common)
+    except ValueError as exc:  # the library names its fields; name the flags that set them
+        field, sep, rest = str(exc).partition(": ")
+        flag = _SCENARIO_FLAGS.get(field)
+        if flag is None or not sep:
+            raise
+        if grades is not None and field == "p_tox":
+            flag = "--grades"
+        raise CLIError(f"{flag}: {rest}") from None
+
+
+#: the flags that set each Scenario field (errors from the library name the field)
+_SCENARIO_FLAGS = {"p_tox": "--truth", "p_eff": "--eff", "p_ae": "--ae", "p_both": "--p-both", "doses": "--doses",
+                   "dose_unit": "--dose-unit", "target": "--target", "obd": "--obd", "utility": "--utility",
+                   "association": "--association", "association_param": "--association-param",
+                   "eff_min": "--eff-min", "p_grade": "--grades", "dlt_grade": "--dlt-grade"}
 
 
 def add_output_flags(p: argparse.ArgumentParser) -> None:
@@ -649,6 +675,8 @@ def _connect(address: str, timeout: float):
 @contextlib.contextmanager
 def backend_from(text: str | None, timeout: float = 10.0):
     """The ``backend`` argument for ``--backend`` (a Dask client is closed afterwards)."""
+    if not 0 < timeout <= 3600:  # checked whatever the backend: a bad value is never silently kept
+        raise CLIError(f"--backend-timeout: must be more than 0 and at most 3600 seconds, got {timeout:g}")
     if text is None or text == "processes":
         yield text
         return
@@ -662,8 +690,6 @@ def backend_from(text: str | None, timeout: float = 10.0):
     if m is None or not 0 < int(m.group(3)) < 65536:
         raise CLIError(f"--backend: expected 'processes', a number of worker processes or a Dask scheduler address "
                        f"such as tcp://host:8786, got {text[:80]!r}")
-    if not 0 < timeout <= 3600:
-        raise CLIError(f"--backend-timeout: must be from 0 to 3600 seconds, got {timeout:g}")
     try:
         import dask.distributed  # noqa: F401
     except ImportError:
@@ -889,10 +915,11 @@ def _only_fields_of(args, name: str) -> argparse.Namespace:
     return ns
 
 
-def _read_patients(path: str) -> list[dict]:
+def _read_patients(path: str, efficacy: bool = False) -> list[dict]:
     """Live time-to-event data: a CSV with a header naming dose, dlt, follow_up (and optionally
-    dropped), one row per patient in order of enrolment; ``-`` reads standard input. Every
-    malformed file is a one-line error naming the file and line."""
+    dropped; with ``efficacy``, TITE-BOIN12's, also eff and eff_follow_up), one row per patient in
+    order of enrolment; ``-`` reads standard input. Every malformed file is a one-line error
+    naming the file and line; a column the design does not read is an error too."""
     try:
         text = _io.read_text(path, "--data")
     except ValueError as exc:
@@ -904,10 +931,15 @@ def _read_patients(path: str) -> list[dict]:
     while table and not any(c.strip() for c in table[-1]):
         table.pop()  # trailing blank lines
     header = [c.strip() for c in table[0]] if table else []
-    need = [c for c in ("dose", "dlt", "follow_up") if c not in header]
+    cols = ("dose", "dlt", "follow_up") + (("eff", "eff_follow_up") if efficacy else ())
+    need = [c for c in cols if c not in header]
     if need:
-        raise CLIError(f"--data: {path}: the header must name dose, dlt, follow_up (optional: dropped); "
+        raise CLIError(f"--data: {path}: the header must name {', '.join(cols)} (optional: dropped); "
                        f"missing {', '.join(need)}")
+    extra = [c for c in header if c not in cols + ("dropped",)]
+    if extra:
+        raise CLIError(f"--data: {path}: unknown column {extra[0][:30]!r}; the columns are {', '.join(cols)} and "
+                       "optionally dropped")
     dup = sorted({c for c in header if header.count(c) > 1 and c})
     if dup:
         raise CLIError(f"--data: {path}: the header names {dup[0]!r} twice")
@@ -1026,7 +1058,7 @@ def cmd_next(args) -> str:
             raise CLIError("--data: give either the outcome string or --data, not both")
         if args.window is None:
             raise CLIError("--window: required with --data (length of the DLT window, in the unit of follow_up)")
-        rows = _read_patients(args.data)
+        rows = _read_patients(args.data, efficacy=bool(getattr(d, "uses_efficacy", False)))
         _require_n_doses(d, n_doses)
         if getattr(d, "uses_efficacy", False):  # TITE-BOIN12: an efficacy window too
             rec = d.next_dose_tite(rows, window=args.window, n_doses=n_doses, current_dose=args.current_dose,
@@ -1113,8 +1145,15 @@ def cmd_paths(args) -> str:
     if sc is not None and args.n_doses is not None and args.n_doses != sc.n_doses:
         raise CLIError(f"--n-doses: {args.n_doses} does not match --truth, which has {sc.n_doses} doses")
     d = build_design(args, sc.target if sc is not None else args.target)
+    if sc is not None:
+        _check_fits(d, sc)
     _require_n_doses(d, sc.n_doses if sc is not None else args.n_doses)
-    nodes = dose_paths(d, args.cohorts, args.outcomes, n_doses=args.n_doses, scenario=sc)
+    try:
+        nodes = dose_paths(d, args.cohorts, args.outcomes, n_doses=args.n_doses, scenario=sc)
+    except ValueError as exc:
+        if str(exc).startswith("design: "):  # in this command line's words
+            raise CLIError("--" + str(exc)) from None
+        raise
     if args.format == "json":
         return paths_json(nodes, design=d, scenario=sc, versions=_versions())
     if args.format == "csv":

@@ -459,6 +459,11 @@ def parse(text: str, source: str = "<run file>") -> RunSpec:
                                                   f"got {cal['top']}")
     spec.designs = [_design(ctx, i, d) for i, d in enumerate(raw["designs"])]
     spec.scenarios = [_scenario(ctx, i, s) for i, s in enumerate(raw["scenarios"])]
+    if spec.mode == "exact":
+        for i, s in enumerate(raw["scenarios"]):
+            if isinstance(s, dict) and "time" in s:  # exact results carry no durations
+                raise ctx.error(("scenarios", i, "time"), "not used with mode = \"exact\" (exact results have no "
+                                                           "durations; simulate with the time model instead)")
     n = {s.n_doses for s in spec.scenarios}
     if len(n) > 1:
         raise ctx.error(("scenarios",), f"all scenarios must have the same number of doses, got {sorted(n)}")

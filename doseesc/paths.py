@@ -76,6 +76,14 @@ def dose_paths(design: Design, cohorts: int, outcomes: str = "", *, n_doses: int
     """
     if not isinstance(design, Design):
         raise ValueError(f"design: expected a doseesc design, got {design!r}")
+    from .designs import Backfill, QuasiCRM, gBOIN
+
+    base = getattr(design, "base", None)
+    if isinstance(design, (gBOIN, QuasiCRM, Backfill)) or isinstance(base, (gBOIN, QuasiCRM)):
+        why = ("its decisions depend on when each patient's outcome becomes known" if isinstance(design, Backfill)
+               else "its decisions depend on each patient's adverse-event grade, not on DLT/no-DLT outcomes")
+        raise ValueError(f"design: dose-transition pathways are not available for {design.label()}: {why} "
+                         "(pathways: the binary-toxicity and phase I/II designs)")
     cohorts = v.integer("cohorts", cohorts, low=1, high=30)
     if scenario is not None:
         if not isinstance(scenario, Scenario):

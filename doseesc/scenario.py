@@ -233,8 +233,8 @@ class Scenario:
         by default, on any scale with E no T the best outcome and T no E the worst. Defines the
         true optimal biological dose (OBD).
     obd : int or sequence of int, optional
-        The true OBD(s), 1-based, given explicitly instead of from the utility; ``[]`` (or 0)
-        means no dose is acceptable.
+        The true OBD(s), 1-based, given explicitly instead of from the utility; 0 means no dose
+        is acceptable (an empty list is an error: it is too easily a placeholder).
     eff_min : float, optional
         With the utility: a dose is acceptable as OBD only if ``p_eff >= eff_min`` (and always
         only if ``p_tox <= target``).
@@ -415,6 +415,9 @@ class Scenario:
         if self.obd is not None:
             raw = self.obd
             vals = [raw] if np.ndim(raw) == 0 else list(raw)
+            if not vals:
+                raise ValueError("obd: expected one or more dose levels (1-based), or 0 for no acceptable dose; "
+                                 "got an empty list")
             doses = []
             for x in vals:
                 k = v.integer("obd", x, low=0, high=p.size)
@@ -618,7 +621,7 @@ class Scenario:
                     val = getattr(self, k)
                     out[k] = list(val) if isinstance(val, tuple) else val
             if self.obd is not None:
-                out["obd"] = list(self.obd)
+                out["obd"] = list(self.obd) or [0]  # 0: no acceptable dose
         if self.p_grade is not None:
             out["p_grade"] = self.p_grade.tolist()
             out["dlt_grade"] = self.dlt_grade

@@ -165,6 +165,16 @@ class TimeModel:
         object.__setattr__(self, "eff_shape", es)
         for f in ("eff_late_share", "eff_late_part"):
             object.__setattr__(self, f, v.open_unit(f, getattr(self, f)))
+        # settings of one onset model given with another: no effect, so refused (as the command line does)
+        for model, onset, fields in (("weibull", "onset", ("shape",)), ("late", "onset", ("late_share", "late_part")),
+                                     ("weibull", "eff_onset", ("eff_shape",)),
+                                     ("late", "eff_onset", ("eff_late_share", "eff_late_part"))):
+            if getattr(self, onset) != model:
+                for f in fields:
+                    default = 1.0 if f.endswith("shape") else 0.5
+                    if getattr(self, f) != default:
+                        raise ValueError(f"{f}: only with {onset}={model!r} (it has no effect with {onset}="
+                                         f"{getattr(self, onset)!r}), got {getattr(self, f):g}")
 
     @property
     def mean_gap(self) -> float:

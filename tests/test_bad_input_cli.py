@@ -40,6 +40,19 @@ def test_run_file_time_table_without_window(tmp_path, capsys, time):
                                           "window)")
 
 
+def test_run_file_exact_mode_refuses_a_time_model(tmp_path, capsys):
+    # exact results have no durations: the time table had been read and echoed as if used (CLI audit)
+    f = tmp_path / "run.toml"
+    f.write_text('mode = "exact"\n' + RUN + "[scenarios.time]\nwindow = 1\n")
+    assert_refused(run(capsys, "run", f), f"{f} line 11: scenarios[1].time: not used with mode = \"exact\"")
+
+
+def test_run_file_onset_settings_need_their_model(tmp_path, capsys):
+    f = tmp_path / "run.toml"
+    f.write_text(RUN + "[scenarios.time]\nwindow = 1\nshape = 2\n")
+    assert_refused(run(capsys, "run", f), "scenarios[1].time", "shape: only with onset='weibull'")
+
+
 def test_run_file_inline_time_table_without_window(tmp_path, capsys):
     f = tmp_path / "run.toml"
     f.write_text(RUN + "time = { rate = 1 }\n")

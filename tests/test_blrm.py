@@ -489,6 +489,10 @@ def test_mixture_prior_object():
     (dict(rule="ncrm_loss", losses=(1, 0)), "losses"),
     (dict(unacceptable_cut=0.6), "unacceptable_cut"),
     (dict(stopping=3), "stopping"),
+    # a long chain raised RecursionError (exit 1 on the command line), an AND of ORs explodes
+    (dict(stopping=" & ".join(["min_patients(3)"] * 1000)), "stopping: at most 50 single rules"),
+    (dict(stopping=" & ".join(["(min_patients(3) | min_cohorts(2))"] * 20)), "stopping: the rule expands"),
+    (dict(stopping="(" * 300 + "min_patients(3)" + ")" * 300), "stopping: cannot parse"),
     (dict(start_dose=9), "start_dose"),
     (dict(overdose_max_start=0.5), "overdose_max_start"),
     (dict(prior="x"), "prior"),
@@ -496,7 +500,7 @@ def test_mixture_prior_object():
 def test_bad_input(kwargs, field):
     base = dict(doses=[1, 2, 4, 8], d_ref=4)
     with pytest.raises(ValueError, match=f"^{field}"):
-        BLRM(**{**base, **kwargs})
+        BLRM(**{**base, **kwargs}).lower(4)
 
 
 # ---------------------------------------------------------------------------------- CLI and run files

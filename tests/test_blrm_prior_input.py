@@ -16,16 +16,27 @@ GOOD = {"weights": [0.5, 0.5], "means": [[-4, 0], [-2, 0]], "sds": [[1, 1], [2, 
     ("sds", [[1, -1], [2, 1]], "prior.sds: must be > 0, got [1.0, -1.0, 2.0, 1.0]"),
     ("corrs", [0, 1.5], "prior.corrs: must be strictly between -1 and 1, got [0.0, 1.5]"),
     ("weights", [0.5, -0.5], "prior.weights: must be > 0, got [0.5, -0.5]"),
+    # malformed pairs: named, not numpy's reshape or conversion message (CLI audit)
+    ("means", [[-4, 0, 1], [-2, 0, 1]], "prior.means: expected one pair (log alpha, log beta) of finite numbers"),
+    ("sds", [[1], [2]], "prior.sds: expected one pair (log alpha, log beta) of finite numbers"),
 ])
 def test_mixture_parts_are_named(tmp_path, capsys, key, value, message):
     prior = dict(GOOD, **{key: value})
-    with pytest.raises(ValueError, match=r"^" + message.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")):
+    with pytest.raises(ValueError, match=r"^" + message.replace("[", r"\[").replace("]", r"\]").replace(".", r"\.")
+                       .replace("(", r"\(").replace(")", r"\)")):
         de.BLRM(doses=[1, 2, 4], d_ref=2, prior=prior)
     table = ", ".join(f"{k} = {v}" for k, v in prior.items())
     f = tmp_path / "run.toml"
     f.write_text(f'n_trials = 20\n[[designs]]\ndesign = "blrm"\ndoses = [1, 2, 4]\nd_ref = 2\nmax_n = 12\n'
                  f"prior = {{{table}}}\n[[scenarios]]\np_tox = [0.05, 0.1, 0.2]\ntarget = 0.2\n")
     assert_refused(run(capsys, "run", f), f"{f} line 7: designs[1].{message}")
+
+
+@pytest.mark.parametrize("means", [[[float("nan"), 0]], [[-3, "a"]], None])
+def test_mixture_means_must_be_finite_pairs(means):
+    # a NaN mean passed the constructor and failed only in simulate, with numpy's words
+    with pytest.raises(ValueError, match=r"^prior\.means: expected one pair"):
+        de.BLRM(doses=[1, 2, 4], d_ref=2, prior=dict(GOOD, weights=[1], means=means, sds=[[1, 1]], corrs=[0]))
 
 
 def test_the_prior_fields_keep_their_names():

@@ -62,7 +62,20 @@ def test_compare(capsys):
 
 
 @pytest.mark.parametrize("argv, field", [
-    (["simulate", "--design", "3+3", "--truth", "0.05,1.2", "--target", "0.3"], "p_tox"),
+    (["simulate", "--design", "3+3", "--truth", "0.05,1.2", "--target", "0.3"], "--truth: values must be in [0, 1]"),
+    (["simulate", "--design", "boin12", "--truth", "0.1,0.2", "--target", "0.3", "--eff", "0.2"], "--eff: expected 2"),
+    (["simulate", "--design", "boin", "--truth", "0.1,0.2", "--target", "0.3", "--ae", "0.1,0.9"], "--ae: "),
+    (["paths", "--design", "3+3", "--cohorts", "1", "--truth", "0.1,0.2"], "--target: required with --truth"),
+    (["paths", "--design", "gboin", "--target", "0.25", "--cohort-size", "3", "--max-n", "12", "--n-doses", "3",
+      "--cohorts", "1"],
+     "--design: dose-transition pathways are not available for gBOIN"),
+    (["paths", "--design", "boin12", "--cohorts", "1", "--truth", "0.1,0.2", "--target", "0.3"], "--eff: design"),
+    (["whatif", "--trial", "A", "--cohort-size", "1000"], "cohort_size: must be at most the maximum sample size (12"),
+    (["simulate", "--design", "boin", "--truth", "0.05,0.1,0.25,0.4", "--target", "0.25", "--cohort-size", "3",
+      "--max-n", "24", "--backfill-cap", "5", "--window", "1", "--rate", "2", "--eff", "0.1,0.2,0.3,0.4", "--stop-at",
+      "20"], "--backfill-cap: backfill cannot be combined with the composable rules (--stop-at)"),
+    (["simulate", "--design", "3+3", "--truth", "0.1,0.2", "--target", "0.3", "--backend", "1", "--backend-timeout",
+      "-5"], "--backend-timeout: must be more than 0"),
     (["simulate", "--design", "3+3", "--truth", "", "--target", "0.3"], "--truth"),
     (["simulate", "--design", "3+3", "--truth", "0.1,abc", "--target", "0.3"], "--truth"),
     (["simulate", "--design", "3+3", "--truth", "0.1,0.2", "--target", "1.5"], "target"),
@@ -134,6 +147,7 @@ def test_next_with_live_follow_up_data(capsys, tmp_path):
     (["--design", "tite-boin", "--data", "P", "--window", "28", "--n-doses", "3", "--current-dose", "7"],
      "current_dose:"),
     (["--design", "tite-boin", "--data", "P", "--window", "-1", "--n-doses", "4"], "window:"),
+    (["--design", "tite-boin", "--data", "EXTRA", "--window", "28", "--n-doses", "4"], "unknown column 'site'"),
 ])
 def test_next_data_errors_are_one_line(capsys, tmp_path, argv, msg):
     good = tmp_path / "p.csv"
@@ -142,10 +156,24 @@ def test_next_data_errors_are_one_line(capsys, tmp_path, argv, msg):
     bad.write_text("dose,dlt,follow_up\n1,maybe,28\n")
     dlt = tmp_path / "dlt.csv"
     dlt.write_text("dose,dlt,follow_up\n1,1,40\n")
-    sub = {"P": str(good), "BAD": str(bad), "DLT": str(dlt), "missing.csv": str(tmp_path / "missing.csv")}
+    extra = tmp_path / "extra.csv"
+    extra.write_text("dose,dlt,follow_up,site\n1,0,28,A\n")
+    sub = {"P": str(good), "BAD": str(bad), "DLT": str(dlt), "EXTRA": str(extra),
+           "missing.csv": str(tmp_path / "missing.csv")}
     argv = [sub.get(a, a) for a in argv]
     code, out, err = run(capsys, "next", "--target", "0.25", "--max-n", "24", *argv)
     assert code == 2 and err.count("\n") == 1 and msg in err and "Traceback" not in err
+
+
+def test_tite_boin12_data_must_carry_responses(capsys, tmp_path):
+    # TITE-BOIN12 reads responses too: a file without them (CLI audit: a Python dict was printed)
+    f = tmp_path / "p.csv"
+    f.write_text("dose,dlt,follow_up\n1,0,28\n")
+    code, out, err = run(capsys, "next", "--design", "tite-boin12", "--max-n", "24", "--n-doses", "4", "--window",
+                         "28", "--data", str(f))
+    assert code == 2 and err.count("\n") == 1
+    assert "the header must name dose, dlt, follow_up, eff, eff_follow_up (optional: dropped); missing eff, " \
+           "eff_follow_up" in err
 
 
 RUN_FILE = """n_trials = 300

@@ -64,6 +64,7 @@ def test_from_joint_and_explicit_p_both():
     (dict(p_eff=[0.1, 0.2, 0.3], association="copula"), "association"),
     (dict(p_eff=[0.1, 0.2, 0.3], utility=[100, 40, 60]), "utility"),
     (dict(p_eff=[0.1, 0.2, 0.3], obd=4), "obd"), (dict(p_eff=[0.1, 0.2, 0.3], obd=[0, 2]), "obd"),
+    (dict(p_eff=[0.1, 0.2, 0.3], obd=[]), "obd"),  # an empty list is refused, not read as "no acceptable dose"
     (dict(p_eff=[0.1, 0.2, 0.3], eff_min=2), "eff_min"),
     (dict(utility=[100, 40, 60, 0]), "utility"), (dict(association="gaussian"), "association"),
 ])

@@ -45,13 +45,25 @@ def test_dlt_onset_shortens_follow_up():
     assert abs(d.mean() - expected) < 4 * oc.se("duration")
 
 
+@pytest.mark.parametrize("kw, field", [(dict(shape=2.0), "shape"),
+                                       (dict(onset="weibull", late_share=0.7), "late_share"),
+                                       (dict(eff_window=3, eff_shape=2.0), "eff_shape"),
+                                       (dict(eff_window=3, eff_onset="weibull", eff_late_part=0.3), "eff_late_part")])
+def test_onset_settings_only_with_their_model(kw, field):
+    # CLI audit: the library and run files took a Weibull shape with the uniform onset, to no effect
+    with pytest.raises(ValueError, match=f"^{field}: only with "):
+        de.TimeModel(window=1, rate=1, **kw)
+    de.TimeModel(window=1, rate=1, shape=1.0, late_share=0.5)  # the defaults (what to_dict writes) stay accepted
+
+
 @pytest.mark.parametrize("accrual, waiting, onset",
                          [("fixed", "turn_away", "uniform"), ("poisson", "queue", "weibull"),
                           ("poisson", "turn_away", "late")])
 def test_time_model_does_not_change_decisions(accrual, waiting, onset):
     p = [0.05, 0.15, 0.3, 0.5]
     d = de.ThreePlusThree().stop_for_safety(0.5, target=0.3)
-    tm = de.TimeModel(window=28, accrual=accrual, rate=3 / 28, waiting=waiting, onset=onset, shape=2.0)
+    tm = de.TimeModel(window=28, accrual=accrual, rate=3 / 28, waiting=waiting, onset=onset,
+                      shape=2.0 if onset == "weibull" else 1.0)
     a = de.simulate(d, de.Scenario(p, target=0.3), 3000, 9).records
     b = de.simulate(d, de.Scenario(p, target=0.3, time=tm), 3000, 9).records
     assert np.array_equal(a.n_patients, b.n_patients) and np.array_equal(a.n_dlt, b.n_dlt)

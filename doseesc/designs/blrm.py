@@ -75,10 +75,23 @@ class Stopping:
             raise ValueError(f"stopping: expected a rule such as 'min_patients(30)', got {text!r}")
         try:
             tree = ast.parse(text.strip(), mode="eval").body
-        except SyntaxError:
+        except (SyntaxError, RecursionError, MemoryError):
             raise ValueError(f"stopping: cannot parse {text!r}; write e.g. "
                              "'patients_near_dose(9, percentage=0) & target_prob(0.5) | min_patients(30)'") from None
-        return _from_ast(tree, text)
+        n_rules = sum(isinstance(node, ast.Call) for node in ast.walk(tree))
+        if n_rules > MAX_STOPPING_RULES:
+            raise ValueError(f"stopping: at most {MAX_STOPPING_RULES} single rules (min_patients(...), ...) may be "
+                             f"combined, got {n_rules}")
+        try:
+            return _from_ast(tree, text)
+        except RecursionError:  # (not reached within MAX_STOPPING_RULES; a guard all the same)
+            raise ValueError(f"stopping: the rule is nested too deeply, got {text[:60]!r}...") from None
+
+
+#: the most single rules one stopping rule may combine (crmPack's examples combine 2-4)
+MAX_STOPPING_RULES = 50
+#: the most alternatives (ANDs of single rules, OR-ed) the rule may expand to
+MAX_STOPPING_TERMS = 1024
 
 
 def _check_rule(x: Any) -> None:
@@ -105,7 +118,11 @@ class StoppingAll(Stopping):
     def dnf(self) -> list[list[Stopping]]:
         out: list[list[Stopping]] = [[]]
         for r in self.rules:
-            out = [a + b for a in out for b in r.dnf()]
+            alt = r.dnf()
+            if len(out) * len(alt) > MAX_STOPPING_TERMS:
+                raise ValueError(f"stopping: the rule expands to more than {MAX_STOPPING_TERMS} alternatives (an "
+                                 "AND of ORs multiplies them); simplify it")
+            out = [a + b for a in out for b in alt]
         return out
 
     def __str__(self) -> str:
@@ -339,6 +356,20 @@ def _floats(name: str, value: Any, size: int | None = None) -> tuple:
     return tuple(float(x) for x in arr)
 
 
+def _pairs(name: str, value: Any) -> np.ndarray:
+    """A mixture prior's means or sds: one pair (log alpha, log beta) of finite numbers per
+    component, as a (K, 2) array."""
+    try:
+        arr = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        arr = None
+    if arr is None or arr.size == 0 or not np.all(np.isfinite(arr)) or not (
+            (arr.ndim == 2 and arr.shape[1] == 2) or (arr.ndim == 1 and arr.size == 2)):
+        raise ValueError(f"{name}: expected one pair (log alpha, log beta) of finite numbers per mixture component, "
+                         f"e.g. [[-3, 0], [-1, 0.5]], got {value!r}")
+    return arr.reshape(-1, 2)
+
+
 #: largest |prior mean| of log alpha (logit P(DLT) at d_ref: 20 is P = 2e-9) and of log beta (the
 #: slope exp(10) = 22026 per unit of log dose); beyond these the prior says P(DLT) is 0 or 1
 PRIOR_MEAN_MAX = (20.0, 10.0)
@@ -391,10 +422,10 @@ def _prior_from_fields(d: BLRM) -> PriorComponents:
         comps = getattr(p, "components", None)
         comps = comps() if callable(comps) else p
         try:
-            w = _floats("prior weights", comps.weights)
-            means = np.asarray(comps.means, dtype=float).reshape(-1, 2)
-            sds = np.asarray(comps.sds, dtype=float).reshape(-1, 2)
-            corrs = _floats("prior corrs", comps.corrs)
+            w = _floats("prior.weights", comps.weights)
+            means = _pairs("prior.means", comps.means)
+            sds = _pairs("prior.sds", comps.sds)
+            corrs = _floats("prior.corrs", comps.corrs)
         except AttributeError:
             raise ValueError("prior: expected a mixture of bivariate normals with weights, means, sds and corrs "
                              f"(e.g. doseesc.evidence.blrm_map_prior(...)), got {p!r}") from None
