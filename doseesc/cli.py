@@ -1013,6 +1013,18 @@ def _check_fits(d, sc) -> None:
     if getattr(d, "uses_efficacy", False) and not sc.has_efficacy:
         raise CLIError(f"--eff: design {d.label()!r} decides on efficacy too; give the true response probability "
                        "per dose (e.g. --eff 0.2,0.4,0.5)")
+    from .designs import Backfill
+
+    if isinstance(d, Backfill):  # the engine's checks, in this command line's words
+        if sc.time is None:
+            raise CLIError("--window: backfill needs a time model (who arrives while a cohort is in follow-up): give "
+                           "--window and --rate (e.g. --window 1 --accrual uniform --rate 3)")
+        if not sc.has_efficacy:
+            raise CLIError("--eff: backfill opens a dose once a response was seen there; give the true response "
+                           "probability per dose (e.g. --eff 0.1,0.2,0.3)")
+    if hasattr(d, "n_scores") and sc.p_grade is None:
+        raise CLIError(f"--grades: design {d.label()!r} scores toxicity grades; give P(grade 1), P(grade 2), ... per "
+                       "dose, doses separated by ';' (e.g. --grades '0.2,0.05,0.02;0.25,0.1,0.05'), instead of --truth")
 
 
 def _check_n_doses(args) -> None:
@@ -1145,8 +1157,9 @@ def cmd_paths(args) -> str:
     if sc is not None and args.n_doses is not None and args.n_doses != sc.n_doses:
         raise CLIError(f"--n-doses: {args.n_doses} does not match --truth, which has {sc.n_doses} doses")
     d = build_design(args, sc.target if sc is not None else args.target)
-    if sc is not None:
-        _check_fits(d, sc)
+    if sc is not None and getattr(d, "uses_efficacy", False) and not sc.has_efficacy:
+        raise CLIError(f"--eff: design {d.label()!r} decides on efficacy too; give the true response probability "
+                       "per dose (e.g. --eff 0.2,0.4,0.5)")
     _require_n_doses(d, sc.n_doses if sc is not None else args.n_doses)
     try:
         nodes = dose_paths(d, args.cohorts, args.outcomes, n_doses=args.n_doses, scenario=sc)
@@ -1344,7 +1357,10 @@ def cmd_run(args) -> str:
         names = RUN_OUTPUTS + (_scenario_plot_names(spec) if spec.plots and scenario_plots else [])
         _io.prepare_output_dir(out_dir, "--out", names, args.force)
     run = spec.resolved()
-    results, cmp = run_results(spec, args)
+    try:
+        results, cmp = run_results(spec, args)
+    except ValueError as exc:  # a design and a scenario that do not fit together: say which file
+        raise CLIError(f"{args.file}: {str(exc).splitlines()[0]}") from None
     ocs = [(i, j, results[i][j]) for i in range(len(spec.designs)) for j in range(len(spec.scenarios))]
     payload = {"run": run, "results": [{"design": spec.designs[i].label(), "scenario": spec.scenarios[j].label(),
                                         **{k: v for k, v in oc.to_dict().items() if k not in ("design", "scenario")}}

@@ -464,6 +464,7 @@ def parse(text: str, source: str = "<run file>") -> RunSpec:
             if isinstance(s, dict) and "time" in s:  # exact results carry no durations
                 raise ctx.error(("scenarios", i, "time"), "not used with mode = \"exact\" (exact results have no "
                                                            "durations; simulate with the time model instead)")
+    _check_fits(ctx, spec)
     n = {s.n_doses for s in spec.scenarios}
     if len(n) > 1:
         raise ctx.error(("scenarios",), f"all scenarios must have the same number of doses, got {sorted(n)}")
@@ -473,6 +474,28 @@ def parse(text: str, source: str = "<run file>") -> RunSpec:
         except ValueError as exc:
             raise ctx.from_value_error(("designs", i), exc) from None
     return spec
+
+
+def _check_fits(ctx: _Ctx, spec: RunSpec) -> None:
+    """Every design fits every scenario (what the engine checks when it runs, said here with the
+    run file's keys and lines): efficacy for the phase I/II and backfill designs, a time model
+    for backfill, toxicity grades for the graded designs."""
+    from .designs import Backfill
+
+    for i, d in enumerate(spec.designs):
+        which = f"designs[{i + 1}] ({d.label()})"
+        for j, sc in enumerate(spec.scenarios):
+            if (getattr(d, "uses_efficacy", False) or isinstance(d, Backfill)) and not sc.has_efficacy:
+                why = ("opens a dose for backfill once a response was seen there" if isinstance(d, Backfill) else
+                       "decides on efficacy too")
+                raise ctx.error(("scenarios", j, "p_eff"), f"missing: {which} {why}; give the true response "
+                                                           "probability per dose, p_eff = [...]")
+            if isinstance(d, Backfill) and sc.time is None:
+                raise ctx.error(("scenarios", j, "time"), f"missing: {which} backfills patients who arrive while a "
+                                                          "cohort is in follow-up; add a [scenarios.time] table")
+            if hasattr(d, "n_scores") and sc.p_grade is None:
+                raise ctx.error(("scenarios", j, "p_grade"), f"missing: {which} scores toxicity grades; give "
+                                                             "p_grade = [[P(grade 1), P(grade 2), ...], ...] per dose")
 
 
 def load(path: str) -> RunSpec:

@@ -286,7 +286,7 @@ class Scenario:
         if self.doses is not None:
             d = v.numbers("doses", self.doses, max_len=v.MAX_DOSES)
             if d.shape != p.shape:
-                raise ValueError(f"doses: expected {p.size} values (one per p_tox entry), got {d.size}")
+                raise ValueError(f"doses: expected {p.size} values (one per dose, as p_tox has), got {d.size}")
             if np.any(~np.isfinite(d)) or np.any(d <= 0) or np.any(np.diff(d) <= 0):
                 raise ValueError(f"doses: must be positive and strictly increasing, got {d.tolist()}")
             d.setflags(write=False)
@@ -294,7 +294,7 @@ class Scenario:
         if self.p_ae is not None:
             a = v.probabilities("p_ae", self.p_ae)
             if a.shape != p.shape:
-                raise ValueError(f"p_ae: expected {p.size} values (one per p_tox entry), got {a.size}")
+                raise ValueError(f"p_ae: expected {p.size} values (one per dose, as p_tox has), got {a.size}")
             if np.any(a + p > 1 + 1e-12):
                 raise ValueError("p_ae: p_tox + p_ae must not exceed 1 at any dose")
             a.setflags(write=False)
@@ -383,7 +383,7 @@ class Scenario:
             return
         e = v.probabilities("p_eff", self.p_eff)
         if e.shape != p.shape:
-            raise ValueError(f"p_eff: expected {p.size} values (one per p_tox entry), got {e.size}")
+            raise ValueError(f"p_eff: expected {p.size} values (one per dose, as p_tox has), got {e.size}")
         e.setflags(write=False)
         object.__setattr__(self, "p_eff", e)
         if self.p_both is not None:
@@ -391,7 +391,7 @@ class Scenario:
                 raise ValueError("p_both: give either p_both or an association model, not both")
             b = v.probabilities("p_both", self.p_both)
             if b.shape != p.shape:
-                raise ValueError(f"p_both: expected {p.size} values (one per p_tox entry), got {b.size}")
+                raise ValueError(f"p_both: expected {p.size} values (one per dose, as p_tox has), got {b.size}")
             lo = np.maximum(0.0, p + e - 1.0)
             hi = np.minimum(p, e)
             if np.any(b < lo - 1e-12) or np.any(b > hi + 1e-12):

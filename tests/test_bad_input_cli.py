@@ -235,6 +235,13 @@ def test_compare_help_does_not_offer_design(capsys):
      ["--skeleton: design 'CRM (empiric)' has 2 doses (skeleton 0.1,0.2) but --n-doses gives 3"]),
     (["compare", "--designs", "boin,crm[skeleton=0.1,0.2]", "--truth", "0.1,0.2,0.3", "--target", "0.3",
       "--cohort-size", "3", "--max-n", "12"], ["--skeleton: design 'CRM (empiric)' has 2 doses", "--truth gives 3"]),
+    # CLI audit: these gave the library's advice, Scenario(..., time=TimeModel(...)) and the like
+    (["simulate", "--design", "boin", "--truth", "0.05,0.1,0.25", "--target", "0.25", "--cohort-size", "3",
+      "--max-n", "12", "--backfill-cap", "5"], ["--window: backfill needs a time model", "--window and --rate"]),
+    (["simulate", "--design", "boin", "--truth", "0.05,0.1,0.25", "--target", "0.25", "--cohort-size", "3",
+      "--max-n", "12", "--backfill-cap", "5", "--window", "1", "--rate", "2"], ["--eff: backfill opens a dose"]),
+    (["simulate", "--design", "gboin", "--truth", "0.05,0.1,0.25", "--target", "0.25", "--cohort-size", "3",
+      "--max-n", "12"], ["--grades: design 'gBOIN", "instead of --truth"]),
 ])
 def test_mismatches_name_the_flag_not_the_python_api(capsys, argv, needles):
     assert_refused(run(capsys, *argv), *needles)
@@ -254,3 +261,21 @@ def test_compare_csv_carries_what_the_table_prints(capsys):
     rows = list(csv.DictReader(io.StringIO(out)))
     for key in ("n_at_obd", "over_toxic_selection", "pcs_benchmark", "pcs_diff_vs_benchmark"):
         assert [float(r[key]) for r in rows] == pytest.approx([r[key] for r in res]), key
+
+
+@pytest.mark.parametrize("design, scenario, needles", [
+    ('design = "boin"\ntarget = 0.25\ncohort_size = 3\nmax_n = 12\nbackfill = { cap = 5 }\n',
+     "time = { window = 1, rate = 2 }\n", ["line 8: scenarios[1].p_eff: missing: designs[1] (BF-BOIN",
+                                           "opens a dose for backfill"]),
+    ('design = "boin"\ntarget = 0.25\ncohort_size = 3\nmax_n = 12\nbackfill = { cap = 5 }\n',
+     "p_eff = [0.1, 0.2, 0.3]\n", ["scenarios[1].time: missing: designs[1]", "add a [scenarios.time] table"]),
+    ('design = "boin12"\ncohort_size = 3\nmax_n = 12\n', "", ["scenarios[1].p_eff: missing", "decides on efficacy"]),
+    ('design = "gboin"\ntarget = 0.25\ncohort_size = 3\nmax_n = 12\n', "",
+     ["scenarios[1].p_grade: missing: designs[1] (gBOIN", "scores toxicity grades"]),
+])
+def test_run_file_design_and_scenario_must_fit(tmp_path, capsys, design, scenario, needles):
+    # said at load time with the run file's keys and lines (before: the engine's words at run time, no line)
+    f = tmp_path / "run.toml"
+    f.write_text("n_trials = 20\n[[designs]]\n" + design + "[[scenarios]]\np_tox = [0.05, 0.1, 0.25]\ntarget = 0.25\n"
+                 + scenario)
+    assert_refused(run(capsys, "run", f), *needles)

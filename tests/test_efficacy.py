@@ -388,7 +388,7 @@ def test_cli_scenario_flags(capsys):
     assert "--utility: only with --eff" in capsys.readouterr().err
     assert main(["simulate", "--design", "3+3", "--truth", "0.05,0.1,0.2", "--target", "0.3", "--eff", "0.2,0.4",
                  "--no-progress"]) == 2
-    assert "p_eff" in capsys.readouterr().err
+    assert "--eff: expected 3 values" in capsys.readouterr().err
     assert main(["exact", "--design", "3+3", "--truth", "0.05,0.1,0.2", "--target", "0.3", "--eff", "0.2,0.4,0.5",
                  "--obd", "2"]) == 0
     assert "correct OBD selection" in capsys.readouterr().out

@@ -56,8 +56,7 @@ eff_min = 0.25
 """
 
 # BOIN and 3+3 exactly, under a scenario with efficacy (utility on a 0-1 scale, OBD stated) and one without
-MIXED_RUN = """mode = "exact"
-[[designs]]
+MIXED_RUN = """[[designs]]
 design = "boin"
 target = 0.3
 cohort_size = 3
@@ -76,8 +75,7 @@ p_tox = [0.1, 0.2, 0.45]
 target = 0.3
 """
 
-TOX_RUN = """mode = "exact"
-[[designs]]
+TOX_RUN = """[[designs]]
 design = "3+3"
 [[designs]]
 design = "boin"
