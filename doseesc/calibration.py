@@ -722,7 +722,15 @@ def calibrate(design: Design, scenarios, *, grid: Mapping[str, Sequence] | None 
     points = v.integer("points", points, low=2, high=50)
     rounds = v.integer("rounds", rounds, low=1, high=20)
     # every name is an option of the design, and the first candidate a valid design (fails early)
-    apply(design, {**{k: x[0] for k, x in grid_vals.items()}, **{k: r[0] for k, r in ranges.items()}})
+    first = {**{k: x[0] for k, x in grid_vals.items()}, **{k: r[0] for k, r in ranges.items()}}
+    apply(design, first)
+    for k, (lo, hi) in ranges.items():  # both ends of each range, named as given (not a point searched later)
+        for end, x in (("low", lo), ("high", hi)):
+            try:
+                apply(design, {**first, k: x}).lower(scs[0].n_doses)
+            except ValueError as exc:
+                raise ValueError(f"search.{k}: the {end} end of the range, {x:g}, is not a valid value: "
+                                 f"{str(exc).split(': ', 1)[-1]}") from None
     int_opts = {k for k in ranges if k == "nu" or _is_int_option(design, k)}
     keys = [api.make_key(seed, 0, i) for i in range(len(scs))] if is_set else \
         [api.make_key(seed, j) for j in range(len(scs))]

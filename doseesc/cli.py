@@ -391,6 +391,18 @@ def build_design(args: argparse.Namespace, target: float | None):
     return design
 
 
+#: design options that act only with another one given (the library cannot tell a given default from
+#: none; the command line can): option -> (whether the partner is set, the flag to name)
+_ONLY_WITH = {
+    "offset": (lambda k: bool(k.get("extrasafe")), "--extrasafe (the offset of its stricter rule at the lowest dose)"),
+    "intercept": (lambda k: k.get("model") == "logistic", "--model logistic (the logistic model's fixed intercept)"),
+    "alpha_step": (lambda k: k.get("alpha_start") is not None, "--alpha-start (the step of the rising feasibility "
+                                                                "bound)"),
+    "overdose_max_step": (lambda k: k.get("overdose_max_start") is not None,
+                          "--overdose-max-start (the step of the rising overdose bound)"),
+}
+
+
 def _build_base_design(args: argparse.Namespace, target: float | None):
     name = args.design
     if name not in REGISTRY:
@@ -414,6 +426,9 @@ def _build_base_design(args: argparse.Namespace, target: float | None):
         kwargs.setdefault("target", target)
     if "doses" in fields and getattr(args, "doses", None) is not None:  # model-based on dose values (BLRM)
         kwargs.setdefault("doses", _floats("--doses", args.doses))
+    for opt, (needs, why) in _ONLY_WITH.items():  # an option whose default the design would use anyway is
+        if opt in kwargs and opt in fields and not needs(kwargs):  # inert without its partner: refused
+            raise CLIError(f"--{opt.replace('_', '-')}: only with {why}")
     missing = [f.name for f in fields.values() if f.init and f.name not in kwargs
                and f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
     if missing:

@@ -338,6 +338,9 @@ target = 0.25
     ('grid = { cohort_size = [2.5] }', "line 12: calibrate.grid.cohort_size: an integer option, got 2.5"),
     ('grid = { max_n = [12,\n  15] }\nsearch = { p_saf = [0.2, 0.1] }', "line 14: calibrate.search.p_saf: needs low"),
     ('search = { p_tox = [0.3, 0.4] }\ngrid = { p_tox = [0.35] }', "line 12: calibrate.search.p_tox: is also in grid"),
+    # the bound the user wrote, not a point the search would have tried (CLI audit)
+    ('search = { p_saf = [0.1, 0.5] }', "line 12: calibrate.search.p_saf: the high end of the range, 0.5, is not"),
+    ('search = { start_dose = [1, 9] }', "line 12: calibrate.search.start_dose: the high end of the range, 9,"),
     ('grid = { max_n = [12] }\nobjective = "min:p_saf"', "line 13: calibrate.objective: p_saf is not calibrated"),
     ('grid = { max_n = [12] }\nobjective = "pcs_obd"', "line 13: calibrate.objective: pcs_obd needs scenarios with"),
     ('', "line 11: calibrate: nothing to calibrate: add grid = "),
