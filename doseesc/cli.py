@@ -849,6 +849,10 @@ def cmd_compare(args) -> str:
         ns.__dict__.update({_BRACKET_BACKFILL.get(k, "d_" + k): text for k, text in own.items()})
         designs.append(build_design(ns, sc.target))
         _check_fits(designs[-1], sc)
+        same = next((k for k, e in enumerate(designs[:-1]) if e == designs[-1]), None)
+        if same is not None:  # the same design twice: identical trials, a difference of 0 by construction
+            raise CLIError(f"--designs: designs {same + 1} and {len(designs)} are the same ({designs[-1].label()}); "
+                           "compare designs that differ in an option")
     with backend_from(args.backend, args.backend_timeout) as backend:
         cmp = compare(designs, [sc], n_trials=args.n_trials, seed=args.seed, threads=args.threads,
                       progress=args.progress, backend=backend)
@@ -917,6 +921,8 @@ def parse_design_list(text: str) -> list[tuple[str, dict[str, str]]]:
                 raise CLIError(f"--designs: {name}[...]: expected key=value, got {part.strip()!r}")
             if (key not in fields or key in _SCENARIO_FIELDS) and key not in _BRACKET_BACKFILL:
                 raise CLIError(f"--designs: {name}[...]: {key!r} is not an option of design {name!r}")
+            if key in own:
+                raise CLIError(f"--designs: {name}[...]: {key!r} given twice")
             own[key] = value.strip()
         out.append((name, own))
     return out
@@ -1331,6 +1337,9 @@ def evidence_csv(recs) -> str:
 
 def cmd_evidence(args) -> str:
     from . import evidence
+
+    if args.trial is not None:
+        args.trial = args.trial.strip().upper()  # as whatif reads --trial
 
     if args.format == "csv":
         return evidence_csv(evidence.records(args.trial)).rstrip("\n")

@@ -425,6 +425,9 @@ class Scenario:
                     doses.append(k)
             if 0 in [int(x) for x in vals if not isinstance(x, bool)] and len(vals) > 1:
                 raise ValueError(f"obd: 0 (no acceptable dose) cannot be combined with doses, got {raw!r}")
+            twice = sorted({k for k in doses if doses.count(k) > 1})
+            if twice:
+                raise ValueError(f"obd: dose {twice[0]} given twice, got {raw!r}")
             object.__setattr__(self, "obd", tuple(sorted(set(doses))))
 
     @property

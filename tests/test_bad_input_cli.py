@@ -287,3 +287,28 @@ def test_run_file_design_and_scenario_must_fit(tmp_path, capsys, design, scenari
     f.write_text("n_trials = 20\n[[designs]]\n" + design + "[[scenarios]]\np_tox = [0.05, 0.1, 0.25]\ntarget = 0.25\n"
                  + scenario)
     assert_refused(run(capsys, "run", f), *needles)
+
+
+@pytest.mark.parametrize("argv, needles", [
+    (["compare", "--designs", "boin,boin", *BOIN[2:], "--truth", "0.1,0.2,0.3"],
+     ["--designs: designs 1 and 2 are the same (BOIN (target 0.3))"]),
+    (["compare", "--designs", "boin[p_saf=0.1;p_saf=0.12],3+3", *BOIN[2:], "--truth", "0.1,0.2,0.3"],
+     ["--designs: boin[...]: 'p_saf' given twice"]),
+    (["simulate", *SIM, "--eff", "0.1,0.2,0.3", "--obd", "2,1,1"], ["--obd: dose 1 given twice"]),
+])
+def test_duplicates_are_refused(capsys, argv, needles):
+    # CLI audit: the same design twice printed identical rows and a difference of 0 by construction;
+    # a repeated bracket option kept the last value silently
+    assert_refused(run(capsys, *argv), *needles)
+
+
+def test_stopping_rule_errors_point_at_the_stopping_key(tmp_path, capsys):
+    f = tmp_path / "run.toml"
+    f.write_text('n_trials = 20\n[[designs]]\ndesign = "blrm"\ndoses = [1, 2, 4, 8]\nd_ref = 4\nmax_n = 12\n'
+                 'stopping = "min_patients(-3)"\n[[scenarios]]\np_tox = [0.05, 0.1, 0.25, 0.4]\ntarget = 0.25\n')
+    assert_refused(run(capsys, "run", f), f"{f} line 7: designs[1].stopping: in min_patients(...), min_patients: "
+                                          "must be an integer from 1 to 1000, got -3")
+
+
+def test_evidence_trial_in_either_case(capsys):
+    assert main(["evidence", "--trial", "c"]) == 0 and "C@2" in capsys.readouterr().out

@@ -320,6 +320,8 @@ def _from_ast(node: ast.AST, text: str) -> Stopping:
             return _ATOMS[node.func.id](*args, **kwargs)
         except TypeError:
             raise ValueError(f"stopping: wrong arguments for {node.func.id} in {text!r}") from None
+        except ValueError as exc:  # the rule's own check ("n: must be ..."), said as part of the stopping rule
+            raise ValueError(f"stopping: in {node.func.id}(...), {exc}") from None
     raise ValueError(f"stopping: unknown rule in {text!r}; use {', '.join(_ATOMS)} joined by & and |")
 
 
