@@ -36,6 +36,8 @@ def numbers(name: str, values: Any, *, max_len: int | None = None) -> np.ndarray
     else:
         if isinstance(values, (str, bytes)) or not hasattr(values, "__len__"):
             raise ValueError(f"{name}: expected a list of numbers, got {_short(values)}")
+        if isinstance(values, (set, frozenset, dict)):  # no order: the values per dose would be shuffled
+            raise ValueError(f"{name}: expected an ordered list of numbers, got a {type(values).__name__}")
         if max_len is not None and len(values) > max_len:
             raise ValueError(f"{name}: at most {max_len} values allowed, got {len(values)}")
         bad = [x for x in values if not _is_real(x)]
@@ -130,6 +132,16 @@ def integer(name: str, value: Any, *, low: int | None = None, high: int | None =
     if high is not None and v > high:
         raise ValueError(f"{name}: must be an integer <= {high}, got {v}")
     return v
+
+
+def flag(name: str, value: Any, allow_none: bool = False) -> bool | None:
+    """A true/false argument: ``True`` or ``False`` (numpy's too; ``None`` where allowed), never a
+    string such as ``'no'`` (which Python reads as true)."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise ValueError(f"{name}: must be True or False{' (or None)' if allow_none else ''}, got {_short(value)}")
 
 
 def choice(name: str, value: Any, allowed: Sequence[str]) -> str:

@@ -210,3 +210,15 @@ def test_label_helper_refuses_empty_names():
     raises(r"^name: must be a non-empty string", v.label, "name", "")
     raises(r"^name: must be a non-empty string", v.label, "name", "  ")
     assert v.label("name", None) is None and v.label("name", "A") == "A"
+
+
+@pytest.mark.parametrize("call, field", [
+    (lambda: de.simulate(de.ThreePlusThree(), de.Scenario([0.1, 0.2], target=0.3), 10, progress="yes"), "progress"),
+    (lambda: de.compare([de.ThreePlusThree()], [de.Scenario([0.1, 0.2], target=0.3)], 10, benchmark="no"),
+     "benchmark"),
+    (lambda: de.Scenario({0.4, 0.05, 0.25}, target=0.25), "p_tox: expected an ordered list"),
+])
+def test_flags_are_booleans_and_dose_lists_ordered(call, field):
+    # CLI audit: 'no' was read as true (Python's truthiness); a set's order is arbitrary
+    with pytest.raises(ValueError, match=f"^{field}"):
+        call()

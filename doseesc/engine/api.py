@@ -365,6 +365,7 @@ def simulate(design: Design, scenario: Scenario | ScenarioSet, n_trials: int | N
         threads = v.integer("threads", threads, low=1, high=numba.config.NUMBA_NUM_THREADS)
     if keep_records is not None and not isinstance(keep_records, (bool, np.bool_)):
         raise ValueError(f"keep_records: expected True, False or None, got {keep_records!r}")
+    v.flag("progress", progress, allow_none=True)
     fits = n_trials * len(scs) * record_bytes(scs[0].n_doses) <= memory_budget()
     stream = keep_records is False or (keep_records is None and not fits)
     if stream and (scs[0].time is not None or low.code in GRADED_CODES):
@@ -719,6 +720,8 @@ def compare(designs: Design | Sequence[Design], scenarios: Scenario | ScenarioSe
     if not scenarios:
         raise ValueError("scenarios: give at least one scenario")
     S = sum(len(_scenario_list(sc)) for sc in scenarios)
+    v.flag("benchmark", benchmark)
+    v.flag("progress", progress, allow_none=True)
     n_trials = check_trials(n_trials, S, f" per design ({S:,} scenarios)" if S > 1 else " per design")
     rows = S * n_trials * len(designs)
     check_memory(rows, _scenario_list(scenarios[0])[0].n_doses,
