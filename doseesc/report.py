@@ -374,21 +374,10 @@ def _three_plus_three_table(design, n_doses: int) -> tuple[list[str], list[list[
     design = replace(design, start_dose=1, n_doses=None)  # the rules do not depend on the start dose
     D = n_doses  # the trial's own dose levels: a table drawn for more would name doses it does not have
     m, top = (2 if D >= 3 else 1), D  # a middle dose where there is one, else the lowest
-    esc = list(range(1, m))  # doses below the middle one, each 0/3
-    pre = " ".join(f"{k}NNN" for k in esc)
-    cases = [
-        ("0 of 3 DLTs", f"{pre} {m}NNN"),
-        ("1 of 3", f"{pre} {m}NNT"),
-        ("1 of 3, then 0 of 3 (1 of 6)", f"{pre} {m}NNT {m}NNN"),
-        ("1 of 3, then 1 or more of 3 (2 or more of 6)", f"{pre} {m}NNT {m}NNT"),
-        ("2 or more of 3", f"{pre} {m}NTT"),
-        *([("2 or more of 3 at the lowest dose", "1NTT")] if m > 1 else []),
-        *([("0 of 3 at the highest dose", " ".join(f"{k}NNN" for k in range(1, top + 1)))] if top > m else []),
-    ]
-    if design.deescalate and m + 1 <= D:
-        down = " ".join(f"{k}NNN" for k in range(1, m + 1)) + f" {m + 1}NTT"
-        cases += [("dose above had 2 or more DLTs; this dose refilled to 6 with at most 1 of 6", f"{down} {m}NNN"),
-                  ("dose above had 2 or more DLTs; this dose refilled to 6 with 2 or more of 6", f"{down} {m}NTT")]
+    if not design.is_three_plus_three:
+        cases = _a_plus_b_cases(design, m, top, D)
+    else:
+        cases = _three_plus_three_cases(design, m, top, D)
     rows = []
     for situation, outcomes in cases:
         outcomes = outcomes.strip()
@@ -405,6 +394,58 @@ def _three_plus_three_table(design, n_doses: int) -> tuple[list[str], list[list[
     if start != 1:
         note += f" (Shown from dose level 1; the design starts at dose level {start}, with the same rules.)"
     return ["situation at the current dose", "example outcomes", "decision"], rows, note
+
+
+def _three_plus_three_cases(design, m: int, top: int, D: int) -> list[tuple[str, str]]:
+    esc = list(range(1, m))  # doses below the middle one, each 0/3
+    pre = " ".join(f"{k}NNN" for k in esc)
+    cases = [
+        ("0 of 3 DLTs", f"{pre} {m}NNN"),
+        ("1 of 3", f"{pre} {m}NNT"),
+        ("1 of 3, then 0 of 3 (1 of 6)", f"{pre} {m}NNT {m}NNN"),
+        ("1 of 3, then 1 or more of 3 (2 or more of 6)", f"{pre} {m}NNT {m}NNT"),
+        ("2 or more of 3", f"{pre} {m}NTT"),
+        *([("2 or more of 3 at the lowest dose", "1NTT")] if m > 1 else []),
+        *([("0 of 3 at the highest dose", " ".join(f"{k}NNN" for k in range(1, top + 1)))] if top > m else []),
+    ]
+    if design.deescalate and m + 1 <= D:
+        down = " ".join(f"{k}NNN" for k in range(1, m + 1)) + f" {m + 1}NTT"
+        cases += [("dose above had 2 or more DLTs; this dose refilled to 6 with at most 1 of 6", f"{down} {m}NNN"),
+                  ("dose above had 2 or more DLTs; this dose refilled to 6 with 2 or more of 6", f"{down} {m}NTT")]
+    return cases
+
+
+def _a_plus_b_cases(design, m: int, top: int, D: int) -> list[tuple[str, str]]:
+    """The situations of an A+B design (Lin & Shih's A, B, C, D, E) as outcome strings."""
+    a, b, c, dd, e = design.a, design.b, design.c, design.d, design.e
+    ab = a + b
+
+    def coh(dose: int, k: int, size: int) -> str:  # a cohort of ``size`` with ``k`` DLTs
+        return f"{dose}" + "N" * (size - k) + "T" * k
+
+    ok = coh(0, c - 1, a)[1:]  # an acceptable first cohort (c - 1 DLTs)
+    pre = " ".join(f"{k}{ok}" for k in range(1, m))
+    cases = [(f"{c - 1} of {a} DLTs", f"{pre} {coh(m, c - 1, a)}")]
+    if dd >= c:  # an inconclusive first cohort: b more
+        more_ok = max(0, min(b, e - c))  # DLTs among the b that keep the total at e or less
+        cases += [(f"{c} of {a}", f"{pre} {coh(m, c, a)}"),
+                  (f"{c} of {a}, then {more_ok} of {b} ({c + more_ok} of {ab})",
+                   f"{pre} {coh(m, c, a)} {coh(m, more_ok, b)}")]
+        if e - c + 1 <= b:
+            cases.append((f"{c} of {a}, then {e - c + 1} of {b} ({e + 1} of {ab})",
+                          f"{pre} {coh(m, c, a)} {coh(m, e - c + 1, b)}"))
+    cases.append((f"{dd + 1} of {a}", f"{pre} {coh(m, dd + 1, a)}"))
+    if m > 1:
+        cases.append((f"{dd + 1} of {a} at the lowest dose", coh(1, dd + 1, a)))
+    if top > m:
+        cases.append((f"{c - 1} of {a} at the highest dose", " ".join(coh(k, c - 1, a) for k in range(1, top + 1))))
+    if design.deescalate and m + 1 <= D:
+        down = " ".join(coh(k, c - 1, a) for k in range(1, m + 1)) + " " + coh(m + 1, dd + 1, a)
+        cases += [(f"dose above exceeded the MTD; this dose refilled to {ab} with at most {e} of {ab}",
+                   f"{down} {coh(m, min(b, max(0, e - c + 1)), b)}"),
+                  (f"dose above exceeded the MTD; this dose refilled to {ab} with more than {e} of {ab}",
+                   f"{down} {coh(m, min(b, e - c + 2), b)}")]
+    return [(sit, out.strip()) for sit, out in cases]
 
 
 def _boin_like(design):

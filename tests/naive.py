@@ -77,6 +77,72 @@ def three_plus_three(p_tox, u, start=1, deescalate=True):
         d = b
 
 
+def a_plus_b(p_tox, u, A, B, C, D, E, start=1, deescalate=True):
+    """Lin & Shih's (2001) A+B written out as a protocol would, independently of the 3+3 above:
+    returns (selected 1-based or 0, n, y). ``u``: one tolerance per patient in order of enrolment."""
+    K = len(p_tox)
+    n = [0] * K
+    y = [0] * K
+    it = iter(u)
+
+    def treat(d, k):
+        for _ in range(k):
+            n[d - 1] += 1
+            y[d - 1] += next(it) < p_tox[d - 1]
+
+    def acceptable(d):  # fewer than C of A, or at most E of A + B
+        return (n[d - 1] == A and y[d - 1] < C) or (n[d - 1] == A + B and y[d - 1] <= E)
+
+    d = start
+    while True:  # escalation
+        treat(d, A)
+        if y[d - 1] > D:
+            break  # exceeds the MTD
+        if y[d - 1] >= C:
+            treat(d, B)
+            if y[d - 1] > E:
+                break
+        if d == K:
+            return d, n, y
+        d += 1
+    if not deescalate:
+        return (d - 1 if d > 1 and acceptable(d - 1) else 0), n, y
+    while True:  # de-escalation: d exceeds the MTD
+        if d == 1:
+            return 0, n, y
+        b = d - 1
+        if n[b - 1] == A + B:
+            return b, n, y
+        if n[b - 1] == 0:
+            treat(b, A)
+            if y[b - 1] > D:
+                d = b
+                continue
+        treat(b, A + B - n[b - 1])
+        if y[b - 1] <= E:
+            return b, n, y
+        d = b
+
+
+def a_plus_b_escalation_only(p_tox, A, B, C, D, E):
+    """Lin & Shih's closed forms for the A+B without de-escalation: P(select dose 0..K) (0: none)
+    and the expected patients per dose. At dose j, P(escalate) = P(X < C) + sum_{k=C}^{D}
+    P(X = k) P(Z <= E - k), X ~ Bin(A, p_j), Z ~ Bin(B, p_j); B more are treated when
+    C <= X <= D."""
+    from scipy import stats
+
+    esc, more = [], []
+    for p in p_tox:
+        x, z = stats.binom(A, p), stats.binom(B, p)
+        esc.append(x.cdf(C - 1) + sum(x.pmf(k) * z.cdf(E - k) for k in range(C, D + 1)))
+        more.append(sum(x.pmf(k) for k in range(C, D + 1)))
+    K = len(p_tox)
+    reach = [float(np.prod(esc[:j])) for j in range(K + 1)]  # P(the trial treats dose j + 1)
+    sel = [1 - esc[0]] + [reach[j + 1] * (1 - esc[j + 1]) for j in range(K - 1)] + [reach[K]]
+    n = [reach[j] * (A + B * more[j]) for j in range(K)]
+    return np.array(sel), np.array(n)
+
+
 # ----------------------------------------------------------------------------- CRM
 def crm_p(model, skeleton, intercept, b):
     """Working-model DLT probabilities at parameter ``b``."""

@@ -446,4 +446,4 @@ def test_phase12_design_without_efficacy_points_at_the_scenarios(tmp_path, capsy
                    + "[calibrate]\ngrid = { u2 = [20, 50] }\n")
     assert main(["calibrate", str(run)]) == 2
     err = capsys.readouterr().err
-    assert f"{run} line 7: scenarios[1]: this design decides on efficacy too; give the scenario p_eff" in err
+    assert f"{run} line 7: scenarios[1].p_eff: missing: designs[1] (BOIN12" in err and "decides on efficacy too" in err

@@ -359,6 +359,7 @@ EPS = dict(target=0.3, cohort_size=3, max_n=30)
 
 CASES = [
     (de.ThreePlusThree, {}, {"start_dose": 2, "deescalate": False, "n_doses": 4}),
+    (de.ThreePlusThree, dict(a=4, b=4, c=1, d=2, e=2), {"a": 5, "b": 5, "c": 2, "d": 1, "e": 3, "deescalate": False}),
     (de.BOIN, BOIN25, {"target": 0.3, "cohort_size": 2, "max_n": 24, "start_dose": 2, "p_saf": 0.1, "p_tox": 0.4,
                        "cutoff_eli": 0.9, "extrasafe": True, "n_earlystop": 12, "titration": True, "bound_mtd": True,
                        "stay_at_1_of_3": True, "n_doses": 4}),

@@ -246,3 +246,70 @@ def test_common_random_numbers_in_compare():
     unpaired = np.hypot(cmp.oc[0][0].se("sample_size"), cmp.oc[1][0].se("sample_size"))
     assert 0 < se < unpaired  # pairing reduces the standard error
     assert diff < 0  # escalation-only never treats more patients than with de-escalation
+
+
+# ---------------------------------------------------------------- A+B (Lin & Shih 2001)
+AB = [dict(a=4, b=4, c=1, d=2, e=2), dict(a=3, b=3, c=1, d=1, e=2), dict(a=2, b=4, c=2, d=1, e=2),
+      dict(a=3, b=6, c=1, d=2, e=3), dict(a=5, b=5, c=2, d=3, e=3)]
+
+
+@pytest.mark.parametrize("ab", AB)
+@pytest.mark.parametrize("truth", [[0.05, 0.15, 0.3, 0.45, 0.6], [0.25, 0.41, 0.45, 0.49, 0.53]])
+def test_a_plus_b_escalation_only_equals_the_closed_forms(ab, truth):
+    # exact enumeration against Lin & Shih's closed-form selection probabilities and patients per dose
+    ex = de.exact(de.ThreePlusThree(deescalate=False, **ab), de.Scenario(truth, target=0.3))
+    sel, n = naive.a_plus_b_escalation_only(truth, ab["a"], ab["b"], ab["c"], ab["d"], ab["e"])
+    np.testing.assert_allclose(np.r_[ex.no_selection, ex.selection], sel, atol=1e-12)
+    np.testing.assert_allclose(ex.n_patients, n, atol=1e-12)
+
+
+def test_a_plus_b_closed_forms_give_the_3_plus_3_published_values():
+    # the closed forms with A = B = 3, C = D = E = 1 give bcrm's published escalation-only values
+    sel, n = naive.a_plus_b_escalation_only([0.05, 0.15, 0.30, 0.45, 0.60], 3, 3, 1, 1, 1)
+    np.testing.assert_allclose(100 * sel, [2.66, 18.13, 40.06, 29.98, 8.42, 0.76], atol=0.005)
+    np.testing.assert_allclose(n, [3.406, 3.870, 3.425, 1.654, 0.355], atol=0.0005)
+
+
+@pytest.mark.parametrize("ab", AB)
+@pytest.mark.parametrize("deesc, start", [(True, 1), (True, 2), (False, 1)])
+def test_a_plus_b_kernel_matches_the_rules_written_out_trial_by_trial(ab, deesc, start):
+    truth = [0.1, 0.25, 0.4, 0.6]
+    d = de.ThreePlusThree(start_dose=start, deescalate=deesc, **ab)
+    r = de.simulate(d, de.Scenario(truth, target=0.3), n_trials=300, seed=5).records
+    for t in range(300):
+        u = naive.tolerances(5, t, (ab["a"] + ab["b"]) * len(truth))
+        sel, n, y = naive.a_plus_b(truth, u, ab["a"], ab["b"], ab["c"], ab["d"], ab["e"], start, deesc)
+        assert r.selected[t] == sel, t
+        assert r.n_patients[t].tolist() == n, t
+        assert r.n_dlt[t].tolist() == y, t
+
+
+@pytest.mark.parametrize("ab", AB[:3])
+def test_a_plus_b_exact_equals_monte_carlo(ab):
+    sc = de.Scenario([0.1, 0.25, 0.4, 0.6], target=0.3)
+    d = de.ThreePlusThree(**ab)
+    ex, mc = de.exact(d, sc), de.simulate(d, sc, n_trials=20_000, seed=3)
+    for name in ("selection", "no_selection", "n_patients", "n_dlt"):
+        e, m, s = (np.atleast_1d(x) for x in (getattr(ex, name), getattr(mc, name), mc.se(name)))
+        assert np.all(np.abs(e - m) <= 4 * s + 1e-12), (name, e, m, s)
+
+
+def test_a_plus_b_defaults_are_the_3_plus_3():
+    sc = de.Scenario([0.1, 0.2, 0.3, 0.4, 0.5], target=0.3)
+    assert de.ThreePlusThree(a=3, b=3, c=1, d=1, e=1) == de.ThreePlusThree()
+    assert de.ThreePlusThree().label() == "3+3" and de.ThreePlusThree(a=4, b=4, d=2, e=2).label() == \
+        "4+4 (A+B: C 1, D 2, E 2)"
+    ex = de.exact(de.ThreePlusThree(a=3, b=3, c=1, d=1, e=1), sc)
+    np.testing.assert_allclose(np.r_[ex.no_selection, ex.selection], [0.10, 0.28, 0.33, 0.20, 0.06, 0.02], atol=0.005)
+
+
+@pytest.mark.parametrize("kw, field", [(dict(a=0), "a"), (dict(a=13), "a"), (dict(d=3), "d"), (dict(c=3), "c"),
+                                       (dict(c=0), "c"), (dict(e=0), "e"), (dict(e=6), "e"), (dict(b=0), "b")])
+def test_a_plus_b_bad_parameters(kw, field):
+    with pytest.raises(ValueError, match=f"^{field}: "):
+        de.ThreePlusThree(**kw)
+
+
+def test_a_plus_b_with_backfill_is_refused():
+    with pytest.raises(ValueError, match="^with_backfill: the backfill 3\\+3 follows the 3\\+3's rules"):
+        de.ThreePlusThree(a=4, b=4, d=2, e=2).with_backfill(cap=3)

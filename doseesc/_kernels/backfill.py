@@ -373,7 +373,7 @@ def _open_any(code, ipar, fpar, tab, n_esc, y_esc, bf_cnt, bf_cal, bf_flag, firs
 def _select_any(code, ipar, fpar, tab, n, y, aux, work):
     """The escalation design's final selection on all patients in the final analysis."""
     if code == BF_3P3:
-        return _t3.select(n, y)
+        return _t3.select(ipar, n, y)
     if code == BF_CRM:
         return _crm.select(ipar, fpar, tab, n, y, work)
     if code == BF_BLRM:

@@ -153,7 +153,7 @@ def _generic_select(code, ipar, fpar, tab, n, y, aux, work):
     if code == INTERVAL:
         return interval.select(ipar, fpar, tab, n, y, work)
     if code == THREE_PLUS_THREE:
-        return threep3.select(n, y)
+        return threep3.select(ipar, n, y)
     if code == CRM:
         return crm.select(ipar, fpar, tab, n, y, work)
     if code == BLRM:
@@ -172,7 +172,7 @@ def select(code, ipar, fpar, tab, n, y, aux, work):
     if f == INTERVAL:
         return lambda code, ipar, fpar, tab, n, y, aux, work: interval.select(ipar, fpar, tab, n, y, work)
     if f == THREE_PLUS_THREE:
-        return lambda code, ipar, fpar, tab, n, y, aux, work: threep3.select(n, y)
+        return lambda code, ipar, fpar, tab, n, y, aux, work: threep3.select(ipar, n, y)
     if f == CRM:
         return lambda code, ipar, fpar, tab, n, y, aux, work: crm.select(ipar, fpar, tab, n, y, work)
     if f == BLRM:

@@ -135,6 +135,9 @@ class Backfill(Design):
                              f"{v._short(self.base)}")
         if type(self.base) is BLRM and self.base.rule not in ("ncrm", "ewoc"):
             raise ValueError(f"rule: the BLRM with backfill supports rule 'ncrm' or 'ewoc', got {self.base.rule!r}")
+        if type(self.base) is ThreePlusThree and not self.base.is_three_plus_three:
+            raise ValueError(f"with_backfill: the backfill 3+3 follows the 3+3's rules (A = B = 3, C = D = E = 1); "
+                             f"not available for the A+B design {self.base.ab_text}")
         if type(self.base) is BOIN and (self.base.titration or self.base.extrasafe):
             raise ValueError("with_backfill: BOIN's titration and extrasafe options are not available with backfill")
         if type(self.base) is CRM and self.base.x0 is not None:

@@ -96,7 +96,8 @@ class Modified(Design):
 
         k = self.select_min_n
         if isinstance(self.base, ThreePlusThree):
-            most, what = 6, "6 (the 3+3 treats at most 6 patients at a dose)"
+            most = self.base.a + self.base.b
+            what = f"{most} (the {self.base.ab_text} treats at most {most} patients at a dose)"
         elif max_n is None:
             return
         elif isinstance(self.base, Backfill):
