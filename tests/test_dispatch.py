@@ -45,7 +45,9 @@ def test_per_family_and_shared_compiles_give_the_same_records(label, design, sc)
         assert np.array_equal(getattr(own, field), getattr(shared, field)), field
     if sc.p_eff is not None:
         assert np.array_equal(own.n_eff, shared.n_eff)
-    if design.exact_ok and label != "BOIN12":  # BOIN12's exact enumeration is per-family in both modes
+    # BOIN12's exact enumeration is per-family in both modes; EffTox's (12 patients: about 25 s) is
+    # checked against Monte Carlo in test_efftox
+    if design.exact_ok and label not in ("BOIN12", "EffTox"):
         a = de.exact(design, sc)
         with all_families():
             b = de.exact(design, sc)

@@ -435,3 +435,25 @@ def test_stop_is_for_safety_unless_a_dose_in_range_passes_the_toxicity_criterion
     tried = [k for k in range(3) if r.n_patients[k] > 0]
     in_range = range(max(tried[0] - 1, 0), min(tried[-1] + 1, 2) + 1)
     assert r.reason == ("futility" if any(r.prob_acc_tox[k] > d.p_t for k in in_range) else "safety")
+
+
+@pytest.mark.slow
+def test_exact_equals_monte_carlo_for_a_small_trial():
+    # SPEC 2: exact for every design whose decisions depend only on per-dose counts; EffTox's posterior
+    # is a deterministic function of them (fixed Sobol points), so its paths can be enumerated
+    sc = de.Scenario(p_tox=[0.05, 0.12, 0.25], target=0.25, p_eff=[0.1, 0.3, 0.5])
+    d = de.EffTox(real_doses=[1, 2, 4], cohort_size=3, max_n=9)
+    ex = de.exact(d, sc)
+    assert abs(ex.selection.sum() + ex.no_selection - 1) < 1e-12 and np.all(ex.se("selection") == 0)
+    mc = de.simulate(d, sc, n_trials=20_000, seed=2)
+    for name in ("selection", "no_selection", "n_patients", "n_dlt", "n_eff", "pcs_obd", "stop_safety",
+                 "stop_futility"):
+        e, m, s = (np.atleast_1d(x) for x in (getattr(ex, name), getattr(mc, name), mc.se(name)))
+        assert np.all(np.abs(e - m) <= 4 * s + 1e-12), (name, e, m, s)
+
+
+def test_exact_refuses_before_evaluating_too_many_posteriors():
+    sc = de.Scenario(p_tox=[0.05, 0.12, 0.25], target=0.25, p_eff=[0.1, 0.3, 0.5])
+    with pytest.raises(ValueError, match="^design: exact enumeration of EffTox would evaluate its posterior in more "
+                                         "than 200,000 states"):
+        de.exact(de.EffTox(real_doses=[1, 2, 4], cohort_size=6, max_n=24), sc)

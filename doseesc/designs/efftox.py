@@ -299,7 +299,7 @@ class EffTox(Design):
     family: ClassVar[str] = "EffTox"
     uses_efficacy: ClassVar[bool] = True
     reports_estimates: ClassVar[bool] = True
-    exact_ok: ClassVar[bool] = False
+    exact_ok: ClassVar[bool] = True  # small trials only: see engine.api.MAX_EXACT_EFFTOX
 
     def __post_init__(self) -> None:
         doses = v.numbers("real_doses", self.real_doses, max_len=v.MAX_DOSES)

@@ -20,7 +20,7 @@ from .. import timemodel as _time
 from .._jit import for_code
 from .._kernels import exact as _exact
 from .._kernels import trial as _trial
-from .._kernels.codes import BACKFILL_CODES, EFFICACY_CODES, GRADED_CODES, TITE_BOIN, TITE_BOIN12, TITE_CODES
+from .._kernels.codes import BACKFILL_CODES, EFFICACY_CODES, EFFTOX, GRADED_CODES, TITE_BOIN, TITE_BOIN12, TITE_CODES
 from .._kernels.rng import make_key
 from ..designs.base import Design, Lowered
 from ..results import Comparison, OperatingCharacteristics, TrialRecords
@@ -29,6 +29,10 @@ from . import backends as _backends
 
 BLOCK = 1 << 16  # trials per kernel call (progress updates, Ctrl-C; results do not depend on it)
 MAX_EXACT_STATES = 5_000_000
+#: EffTox's exact enumeration evaluates its posterior (thousands of Sobol points) at every state a
+#: cohort can lead to: at most this many, counted before each cohort is expanded (3 doses and 12
+#: patients in cohorts of 3: 115,800, about 25 s; 15 patients would take about 1.5 million)
+MAX_EXACT_EFFTOX = 200_000
 
 
 def memory_budget() -> int:
@@ -602,7 +606,15 @@ def _exact_records_eff(low: Lowered, sc: Scenario) -> TrialRecords:
     n_terms = 0
     n_states = 0
     too_many = f"design: exact enumeration exceeds {MAX_EXACT_STATES:,} states; use simulate()"
+    posteriors = 0  # EffTox: the posterior evaluations the enumeration needs so far
     while rows.shape[0]:
+        if low.code == EFFTOX:
+            c = int(rows[:, 1].max())
+            posteriors += rows.shape[0] * (c + 1) * (c + 2) * (c + 3) // 6  # every joint outcome of a cohort
+            if posteriors > MAX_EXACT_EFFTOX:
+                raise ValueError(f"design: exact enumeration of EffTox would evaluate its posterior in more "
+                                 f"than {MAX_EXACT_EFFTOX:,} states (fewer doses or patients; 3 doses and 12 patients "
+                                 "in cohorts of 3 need 115,800); use simulate()")
         kids, kid_ps = [], []
         n_kids = 0
         for lo in range(0, rows.shape[0], EXACT_CHUNK):
