@@ -9,6 +9,8 @@ import pytest
 import doseesc as de
 from doseesc.cli import main
 
+from .test_tools import RUN
+
 BASE = ["--design", "3+3", "--truth", "0.05,0.1,0.2,0.3", "--target", "0.3"]
 
 
@@ -176,20 +178,7 @@ def test_tite_boin12_data_must_carry_responses(capsys, tmp_path):
            "eff_follow_up" in err
 
 
-RUN_FILE = """n_trials = 300
-[random]
-seed = 4
-[[designs]]
-design = "boin"
-target = 0.25
-cohort_size = 3
-max_n = 12
-[[designs]]
-design = "3+3"
-[[scenarios]]
-p_tox = [0.05, 0.10, 0.25, 0.40]
-target = 0.25
-"""
+RUN_FILE = RUN.replace("n_trials = 2000", "n_trials = 300")  # a BOIN and a 3+3 on one scenario
 
 
 def test_simulate_takes_a_run_file_as_run_does(capsys, tmp_path):
