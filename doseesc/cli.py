@@ -791,7 +791,14 @@ def _simulate_run_file(args) -> str:
         t.startswith("--format=") for t in getattr(args, "argv", ())) else None
     run_args = argparse.Namespace(file=args.file, out=None, force=False, format=fmt, progress=args.progress,
                                   scenario_plots=False, backend=args.backend, backend_timeout=args.backend_timeout)
-    return cmd_run(run_args)
+    try:
+        return cmd_run(run_args)
+    except ValueError as exc:  # run's advice names its own flags (--force, --out): say where they are
+        if "--force" not in str(exc):
+            raise
+        what = str(exc).split(";")[0].removeprefix("--out: ")
+        raise CLIError(f"[output] dir: {what}; use doseesc run {args.file} --force to replace them, or another "
+                       "folder") from None
 
 
 def cmd_simulate(args) -> str:
@@ -1317,21 +1324,21 @@ def cmd_whatif(args) -> str:
 
 def evidence_csv(recs) -> str:
     """The evidence records as one long CSV table: per record (trial and dose) one row for its
-    DLTs and one per efficacy endpoint, with the counts, how each was obtained (stated, derived or
-    missing) and whether it is per dose or for the whole trial."""
+    DLTs and one per efficacy endpoint, with the counts, how the events and the patients were each
+    obtained (stated, derived or missing) and whether it is per dose or for the whole trial."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["record", "trial", "registry", "cell_source", "dose", "dose_unit", "outcome", "key", "endpoint",
-                "time", "events", "n", "basis", "scope", "headline"])
+                "time", "events", "n", "events_basis", "n_basis", "scope", "headline"])
     for r in recs:
         window = f"{r.dlt_window_days} days" if r.dlt_window_days is not None else ""
         w.writerow([r.id, r.trial, r.registry or "", r.cell_source, f"{r.dose:g}", r.dose_unit, "dlt", "",
                     r.dlt_definition, window, "" if r.dlt is None else r.dlt, "" if r.n is None else r.n,
-                    r.basis("dlt"), "dose", ""])
-        for e in r.efficacy:
+                    r.basis("dlt"), r.basis("n"), "dose", ""])
+        for e in r.efficacy:  # an endpoint's count and denominator come from one statement
             w.writerow([r.id, r.trial, r.registry or "", r.cell_source, f"{r.dose:g}", r.dose_unit, "efficacy",
-                        e.key, e.name, e.time, "" if e.responders is None else e.responders, e.n, e.basis, e.scope,
-                        "true" if e.headline else "false"])
+                        e.key, e.name, e.time, "" if e.responders is None else e.responders, e.n, e.basis, e.basis,
+                        e.scope, "true" if e.headline else "false"])
     return buf.getvalue()
 
 

@@ -734,7 +734,8 @@ def overdose_table(designs, scenarios, grid, names=None) -> tuple[list[str], lis
             ("dlt_rate_above_target", 100, "observed DLT rate > target, % of trials"),
             ("total_dlt", 1, "DLTs per trial"), ("early_stop", 100, "stopped early, no dose selected %")]
     if any(_uses_efficacy(d) for d in designs):
-        cols += [("stop_safety", 100, "of which for safety %"), ("stop_futility", 100, "of which for futility %")]
+        cols += [("stop_safety", 100, "stopped for safety, % of trials"),
+                 ("stop_futility", 100, "stopped for futility, % of trials")]
     header = ["scenario", "design", *(["method"] if mixed else []), *[c[2] for c in cols]]
     rows = []
     for j in range(len(scenarios)):

@@ -198,6 +198,13 @@ def test_simulate_takes_a_run_file_as_run_does(capsys, tmp_path):
     assert main(["simulate", str(f), "--n-trials", "100"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "file: a run file sets" in err and "--n-trials" in err
+    # an [output] dir already holding results: the advice names doseesc run's --force, which simulate lacks
+    out = tmp_path / "out"
+    f.write_text(RUN_FILE + f'[output]\ndir = "{out}"\n')
+    assert main(["simulate", str(f)]) == 0
+    capsys.readouterr()
+    assert main(["simulate", str(f)]) == 2
+    assert f"[output] dir: {out} already holds results" in capsys.readouterr().err
     # without a run file, --design and --target stay required
     assert main(["simulate", "--truth", "0.1,0.2"]) == 2
     assert "required: --design, --target (or give a run file" in capsys.readouterr().err

@@ -313,3 +313,29 @@ def test_a_plus_b_bad_parameters(kw, field):
 def test_a_plus_b_with_backfill_is_refused():
     with pytest.raises(ValueError, match="^with_backfill: the backfill 3\\+3 follows the 3\\+3's rules"):
         de.ThreePlusThree(a=4, b=4, d=2, e=2).with_backfill(cap=3)
+
+
+@pytest.mark.parametrize("ab", [{}, dict(a=4, b=4, c=1, d=2, e=2)])
+def test_escalation_only_stop_without_a_dose_is_a_safety_stop(ab):
+    # helper audit: the escalation-only version recorded 'design_rule' when no dose below was acceptable,
+    # so 'stopped for safety' read 0 beside 83% of trials selecting no dose
+    sc = de.Scenario([0.5, 0.6, 0.7], target=0.3)
+    d = de.ThreePlusThree(deescalate=False, **ab)
+    for oc in (de.exact(d, sc), de.simulate(d, sc, n_trials=2000, seed=1)):
+        assert oc.no_selection > 0.8
+        assert oc.stop_reasons["safety"] == pytest.approx(oc.no_selection, abs=1e-12) == oc.early_stop
+    assert d.next_dose("1" + "NTT" if not ab else "1NTTT", n_doses=3).reason == "safety"
+    assert de.ThreePlusThree(deescalate=False).next_dose("1NNN 2NTT", n_doses=3).reason == "design_rule"
+
+
+def test_a_plus_b_text_when_no_cohort_is_inconclusive():
+    # C = D + 1: B is never used while escalating; escalation only, a dose holds at most A patients
+    sc = de.Scenario([0.1, 0.2, 0.3, 0.4], target=0.3)
+    d = de.ThreePlusThree(a=2, b=4, c=2, d=1, e=2, deescalate=False)
+    rows = dict(d.spec_rows(sc))
+    assert rows["Patients per dose, at most"] == "2" and rows["Maximum sample size"] == "8 (2 x 4 doses)"
+    assert rows["Treat 4 more at the same dose"] == "never while escalating"
+    assert "otherwise the dose exceeds the MTD (C = D + 1" in d.describe(sc)
+    ex = de.exact(d, sc)
+    assert ex.records.n_patients.max() == 2 and ex.records.n_patients.sum(axis=1).max() == 8
+    assert dict(de.ThreePlusThree(e=2).spec_rows(sc))["Treat 3 more at the same dose"] == "1 of 3"

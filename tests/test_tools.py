@@ -312,6 +312,8 @@ def test_evidence_csv_one_row_per_trial_dose_and_outcome(capsys):
     assert sum(int(r["n"]) for r in tox) == 30 and sum(int(r["events"]) for r in tox) == 0  # 0 DLTs in 30
     d = next(r for r in rows if r["key"] == "D:SRI4-W20")
     assert (d["events"], d["n"], d["time"], d["headline"]) == ("5", "6", "week 20", "true")
+    a2 = next(r for r in tox if r["record"] == "A@2")  # 0 DLTs stated, the 4 patients derived (split of 7)
+    assert (a2["events_basis"], a2["n_basis"]) == ("stated", "derived")
     assert main(["evidence", "--format", "csv", "--trial", "C"]) == 0
     assert {r["trial"] for r in csv.DictReader(io.StringIO(capsys.readouterr().out))} == {"C"}
 

@@ -164,27 +164,34 @@ def a_plus_b(d, scenario) -> Protocol:
     esc_only = not d.deescalate
     a, b, c, dd, e = d.a, d.b, d.c, d.d, d.e
     ab = a + b
+    more = dd >= c  # an inconclusive first cohort (C to D DLTs) gets B more; with C = D + 1 none does
     few = "no DLT" if c == 1 else f"fewer than {c} DLTs"  # fewer than C
+    top = ab if (more or not esc_only) else a  # the most a dose can hold (de-escalation fills to A + B)
+    ok = f"{few} in {a}" + (f", or at most {e} in {ab}" if more or not esc_only else "")  # an acceptable result
     p = Protocol(d.label())
     p.sections.append(("Design", f"Rule-based A+B design (Lin & Shih 2001) with A = {a}, B = {b}, C = {c}, D = {dd}, "
                                  f"E = {e}" + (", escalation only (no de-escalation)." if esc_only
                                                else ", with de-escalation.")))
     levels = dose_levels_text(d, scenario)
-    size = (f"At most {ab} patients are treated at any dose level, so the trial enrols at most {ab} x {K} = "
-            f"{ab * K} patients" if K else f"At most {ab} patients are treated at any dose level")
+    size = (f"At most {top} patients are treated at any dose level, so the trial enrols at most {top} x {K} = "
+            f"{top * K} patients" if K else f"At most {top} patients are treated at any dose level")
+    cohorts = f"Cohorts of {a} patients" + (f" (then {b} more where needed)" if more or not esc_only else "")
     p.sections.append(("Cohorts and sample size", (f"{levels}. " if levels else "")
-                       + f"Cohorts of {a} patients (then {b} more where needed), starting at "
-                       f"{dose_name(d.start_dose, scenario)}. {size}."))
-    p.sections.append(("Dose-finding rule",
-                       f"After the first {a} patients at the current dose: with {few}, escalate to the next higher "
-                       f"dose; with more than {dd} DLT{'s' if dd != 1 else ''}, the dose "
-                       f"exceeds the MTD; otherwise treat {b} more patients at the same dose and escalate if at most "
-                       f"{e} of the {ab} have a DLT (with more than {e} the dose exceeds the MTD). An acceptable "
-                       f"result ({few} in {a}, or at most {e} in {ab}) at the highest dose stops the trial and selects "
-                       "it."))
+                       + f"{cohorts}, starting at {dose_name(d.start_dose, scenario)}. {size}."))
+    if more:
+        rule = (f"After the first {a} patients at the current dose: with {few}, escalate to the next higher dose; "
+                f"with more than {dd} DLT{'s' if dd != 1 else ''}, the dose exceeds the MTD; otherwise treat {b} more "
+                f"patients at the same dose and escalate if at most {e} of the {ab} have a DLT (with more than {e} the "
+                "dose exceeds the MTD).")
+    else:
+        rule = (f"After each cohort of {a} at the current dose: with {few}, escalate to the next higher dose; "
+                f"otherwise the dose exceeds the MTD (C = D + 1: no cohort is inconclusive, so no {b} more are "
+                "treated while escalating).")
+    p.sections.append(("Dose-finding rule", rule + f" An acceptable result ({ok}) at the highest dose stops the "
+                                                   "trial and selects it."))
     if esc_only:
         over = ("When a dose exceeds the MTD the trial stops; the dose below is selected if it was found acceptable, "
-                "otherwise no dose is selected. No dose is ever revisited.")
+                "otherwise no dose is selected (a stop for safety). No dose is ever revisited.")
     else:
         over = (f"When a dose exceeds the MTD: if it is the lowest dose, the trial stops and no dose is selected; if "
                 f"the dose below already has {ab} patients, the trial stops and selects it; otherwise the next cohort "
@@ -198,9 +205,9 @@ def a_plus_b(d, scenario) -> Protocol:
                f"at most {e} DLTs in {ab} patients at a dose filled during de-escalation (it is selected)",
                "the lowest dose exceeding the MTD (no dose selected)"])
     p.set_stops(stops, intro="The trial stops at ")
-    p.sections.append(("Selection of the MTD", f"The MTD is the highest dose with an acceptable result ({few} in {a} "
-                                               f"patients, or at most {e} in {ab}) below every dose that exceeded the "
-                                               "MTD; if there is none, no dose is selected."))
+    p.sections.append(("Selection of the MTD", f"The MTD is the highest dose with an acceptable result ({ok}) below "
+                                               "every dose that exceeded the MTD; if there is none, no dose is "
+                                               "selected."))
     p.sections.append(("Reference implementation",
                        "Lin & Shih's (2001) A+B rules. Checked in doseesc's tests: exact enumeration equals Lin & "
                        "Shih's closed-form probabilities of each selection for the escalation-only version, and "
@@ -209,11 +216,14 @@ def a_plus_b(d, scenario) -> Protocol:
     p.rows = [("Design", f"{a}+{b} (A+B) " + ("(escalation only)" if esc_only else "with de-escalation")),
               ("A, B, C, D, E", f"{a}, {b}, {c}, {dd}, {e}"),
               ("Start dose", dose_name(d.start_dose, scenario)),
-              ("Patients per dose, at most", str(ab)),
-              ("Maximum sample size", f"{ab * K} ({ab} x {K} doses)" if K else f"{ab} per dose level"),
-              ("Escalate", f"{few} in {a}, or at most {e} of {ab}"),
-              (f"Treat {b} more at the same dose", f"{c} to {dd} of {a}" if dd >= c else "never"),
-              ("Dose exceeds the MTD", f"more than {dd} of {a}, or more than {e} of {ab}"),
+              ("Patients per dose, at most", str(top)),
+              ("Maximum sample size", f"{top * K} ({top} x {K} doses)" if K else f"{top} per dose level"),
+              ("Escalate", f"{few} in {a}" + (f", or at most {e} of {ab}" if more else "")),
+              (f"Treat {b} more at the same dose", (f"{c} of {a}" if c == dd else f"{c} to {dd} of {a}") if more
+               else "never while escalating" + ("" if esc_only else " (the dose below is filled to "
+                                                                      f"{ab} on de-escalation)")),
+              ("Dose exceeds the MTD", f"more than {dd} of {a}" + (f", or more than {e} of {ab}" if more or not esc_only
+                                                                    else "")),
               ("De-escalation", "no: stop" if esc_only else f"yes: fill the dose below to {ab}"),
               ("MTD", "highest dose with an acceptable result below any dose exceeding the MTD")]
     return p
