@@ -1,5 +1,6 @@
 """Engine plumbing: the kernel cache is invalidated by a change in any package source."""
 
+import re
 import time
 
 import doseesc  # noqa: F401  (installs the cache locators)
@@ -114,7 +115,9 @@ def test_compile_notice_reports_only_doseesc_compilation():
         numba.njit(add_one)(1)
     text = stream.getvalue()
     assert text.startswith("doseesc: compiling the doseesc kernels once (seconds for one design")
-    assert "  compiled add_one (1 function, 0 s)" in text and text.rstrip().endswith("compiled 1 function in 0 s")
+    # the seconds are the machine's (0 on a quiet one, 1 or more under load): not what is tested
+    assert re.search(r"^  compiled add_one \(1 function, [0-9]+ s\)$", text, re.M)
+    assert re.search(r"compiled 1 function in [0-9]+ s$", text.rstrip())
 
 
 def test_public_names_are_the_functions_not_their_modules():
