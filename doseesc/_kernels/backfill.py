@@ -294,7 +294,7 @@ def _decide_any(code, ipar, fpar, tab, ntot, ytot, dec, aux, work, cur, elim_lo,
         # dose, which closes every dose above it)
         for b in range(cur):
             if ytot[b] >= 2:
-                nxt, sz, r = _t3._step_down(ipar, ntot, ytot, aux, b)
+                nxt, sz, r = _t3._step_down(ipar, ntot, aux, b)
                 return nxt, sz, r, elim_lo
         nxt, sz, r = _t3.decide(ipar, ntot, ytot, aux, cur)
         return nxt, sz, r, elim_lo

@@ -39,11 +39,14 @@ def exceeded(ipar, nd, yd):
 
 
 @jit
-def _step_down(ipar, n, y, aux, cur):
+def _step_down(ipar, n, aux, cur):
     """``cur`` exceeds the MTD: find where to go next."""
     ab = ipar[I_A] + ipar[I_B]
     if ipar[1] == 0:  # escalation-only: stop; select() picks the dose below, if it was found acceptable
-        return -1, 0, (RULE if select(ipar, n, y) >= 0 else SAFETY)
+        for d in range(cur):
+            if n[d] > 0:
+                return -1, 0, RULE
+        return -1, 0, SAFETY  # no dose below was given (the lowest dose, or the start dose): none can be selected
     if cur == 0:
         return -1, 0, SAFETY
     if n[cur - 1] >= ab:
@@ -60,10 +63,10 @@ def decide(ipar, n, y, aux, cur):
     nd = n[cur]
     yd = y[cur]
     if exceeded(ipar, nd, yd):
-        return _step_down(ipar, n, y, aux, cur)
+        return _step_down(ipar, n, aux, cur)
     for t in range(cur):  # only reachable in live use: a cohort given above a dose already found too toxic,
         if exceeded(ipar, n[t], y[t]):  # where the rules act as at that dose (never a dose at or above it again)
-            return _step_down(ipar, n, y, aux, t)
+            return _step_down(ipar, n, aux, t)
     if nd < a:
         return cur, a - nd, CONTINUE
     if nd < ab and (yd >= ipar[I_C] or aux[0] == 1):
