@@ -475,10 +475,17 @@ class OperatingCharacteristics:
             self._values[name] = m
             self._se[name] = s
         self._compute_eff(w)
+        # the share of each stop reason, from counts (as the selection above); 0/1 SEs as _wmean_se's
+        k = len(STOP_REASONS)
+        if self.exact:
+            shares, ses = np.bincount(r.stop_reason, weights=w, minlength=k), np.zeros(k)
+        else:
+            n = len(r)
+            shares = np.bincount(r.stop_reason, minlength=k) / n
+            ses = np.sqrt(shares * (1 - shares) / (n - 1)) if n > 1 else np.full(k, np.nan)
         for i, name in enumerate(STOP_REASONS[1:], start=1):
-            m, s = _wmean_se(r.stop_reason == i, w, self.exact)
-            self._values[f"stop_{name}"] = m
-            self._se[f"stop_{name}"] = s
+            self._values[f"stop_{name}"] = float(shares[i])
+            self._se[f"stop_{name}"] = float(ses[i])
         pcs = None
         if len(self.scenarios) > 1:
             k = len(self.scenarios)

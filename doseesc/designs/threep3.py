@@ -114,7 +114,8 @@ class ThreePlusThree(Design):
     def _lower(self, n_doses: int) -> Lowered:
         return Lowered(
             code=THREE_PLUS_THREE,
-            ipar=pack_int(self.start_dose - 1, int(self.deescalate), self.a, self.b, self.c, self.d, self.e),
+            ipar=pack_int(self.start_dose - 1, int(self.deescalate), self.a, self.b, self.c, self.d, self.e,
+                          int(self.is_three_plus_three)),
             fpar=pack_float(),
             tab=NO_TABLE,
             n_aux=1,
