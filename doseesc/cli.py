@@ -1035,12 +1035,16 @@ def _check_dose_count(d, n_doses, what: str) -> None:
                    f"but {what} gives {n_doses}; give --{field.replace('_', '-')} with {n_doses} values")
 
 
-def _check_fits(d, sc) -> None:
-    """Before simulating: the design and the scenario built from the flags agree (doses, efficacy)."""
-    _check_dose_count(d, sc.n_doses, "--truth" if sc.p_grade is None else "--grades")
+def _check_efficacy_given(d, sc) -> None:
     if getattr(d, "uses_efficacy", False) and not sc.has_efficacy:
         raise CLIError(f"--eff: design {d.label()!r} decides on efficacy too; give the true response probability "
                        "per dose (e.g. --eff 0.2,0.4,0.5)")
+
+
+def _check_fits(d, sc) -> None:
+    """Before simulating: the design and the scenario built from the flags agree (doses, efficacy)."""
+    _check_dose_count(d, sc.n_doses, "--truth" if sc.p_grade is None else "--grades")
+    _check_efficacy_given(d, sc)
     from .designs import Backfill
 
     if isinstance(d, Backfill):  # the engine's checks, in this command line's words
@@ -1185,9 +1189,8 @@ def cmd_paths(args) -> str:
     if sc is not None and args.n_doses is not None and args.n_doses != sc.n_doses:
         raise CLIError(f"--n-doses: {args.n_doses} does not match --truth, which has {sc.n_doses} doses")
     d = build_design(args, sc.target if sc is not None else args.target)
-    if sc is not None and getattr(d, "uses_efficacy", False) and not sc.has_efficacy:
-        raise CLIError(f"--eff: design {d.label()!r} decides on efficacy too; give the true response probability "
-                       "per dose (e.g. --eff 0.2,0.4,0.5)")
+    if sc is not None:  # (not _check_fits: its backfill and graded checks would pre-empt the refusal below)
+        _check_efficacy_given(d, sc)
     _require_n_doses(d, sc.n_doses if sc is not None else args.n_doses)
     try:
         nodes = dose_paths(d, args.cohorts, args.outcomes, n_doses=args.n_doses, scenario=sc)

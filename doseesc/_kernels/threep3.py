@@ -58,22 +58,6 @@ def _step_down(ipar, n, aux, cur):
 
 
 @jit(inline=True)
-def _step_down33(ipar, n, aux, cur):
-    """:func:`_step_down` with the 3+3's constants."""
-    if ipar[1] == 0:
-        for d in range(cur):
-            if n[d] > 0:
-                return -1, 0, RULE
-        return -1, 0, SAFETY
-    if cur == 0:
-        return -1, 0, SAFETY
-    if n[cur - 1] >= 6:
-        return -1, 0, RULE
-    aux[0] = 1
-    return cur - 1, 6 - n[cur - 1] if n[cur - 1] >= 3 else 3, CONTINUE
-
-
-@jit(inline=True)
 def _decide33(ipar, n, y, aux, cur):
     """:func:`decide` with the 3+3's constants (the same decisions: a dose exceeds the MTD with 2
     or more DLTs in 3 or 6); exact 3+3 enumeration spends most of its time here, and the general
@@ -82,17 +66,17 @@ def _decide33(ipar, n, y, aux, cur):
     nd = n[cur]
     yd = y[cur]
     if yd >= 2:
-        return _step_down33(ipar, n, aux, cur)
-    for t in range(cur):
-        if y[t] >= 2:
-            return _step_down33(ipar, n, aux, t)
+        return _step_down(ipar, n, aux, cur)  # (rare: the general step, with its parameter reads)
+    for t in range(cur):  # only reachable in live use: a cohort given above a dose already found too toxic,
+        if y[t] >= 2:  # where the rules act as at that dose (never a dose at or above it again)
+            return _step_down(ipar, n, aux, t)
     if nd < 3:
         return cur, 3 - nd, CONTINUE
     if nd < 6 and (yd == 1 or aux[0] == 1):
         return cur, 6 - nd, CONTINUE
     if aux[0] == 1 or cur == n_doses - 1:
         return -1, 0, RULE
-    if y[cur + 1] >= 2:
+    if y[cur + 1] >= 2:  # only reachable in live use with out-of-protocol doses
         return -1, 0, RULE
     return cur + 1, 3, CONTINUE
 

@@ -609,7 +609,7 @@ def _exact_records_eff(low: Lowered, sc: Scenario) -> TrialRecords:
     posteriors = 0  # EffTox: the posterior evaluations the enumeration needs so far
     if low.code == EFFTOX:  # refused up front where the states plainly outgrow the budget: cohort L has
         c = max(int(rows[0, 1]), 1)  # about J (0.75 J)^L states to decide, J the joint outcomes of a cohort
-        joint = (c + 1) * (c + 2) * (c + 3) // 6  # (3 doses, cohorts of 3: 20, 371, 5,398 merged states)
+        joint = _trial.n_joint_outcomes.py_func(c)  # (3 doses, cohorts of 3: 20, 371, 5,398 merged states)
         guess = sum(joint * (0.75 * joint) ** k for k in range(-(-low.max_n // c)))
         if guess > MAX_EXACT_EFFTOX:
             raise ValueError(f"design: exact enumeration of EffTox would evaluate its posterior in about {guess:,.0f} "
@@ -618,7 +618,7 @@ def _exact_records_eff(low: Lowered, sc: Scenario) -> TrialRecords:
     while rows.shape[0]:
         if low.code == EFFTOX:
             c = int(rows[:, 1].max())
-            posteriors += rows.shape[0] * (c + 1) * (c + 2) * (c + 3) // 6  # every joint outcome of a cohort
+            posteriors += rows.shape[0] * _trial.n_joint_outcomes.py_func(c)  # every joint outcome of a cohort
             if posteriors > MAX_EXACT_EFFTOX:
                 raise ValueError(f"design: exact enumeration of EffTox would evaluate its posterior in more "
                                  f"than {MAX_EXACT_EFFTOX:,} states (fewer patients; 3 doses and 12 patients in "
