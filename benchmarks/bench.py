@@ -1,11 +1,14 @@
 """Throughput and latency of doseesc's engine (SPEC section 8).
 
-Run from the repository root:  python benchmarks/bench.py [--quick]
+Run from the repository root:  python benchmarks/bench.py [--quick | --exact-only]
 
 Reports, per design: trials/second with 1 and 2 threads (after a warm-up, best of 3), the
 ratio to the R peer's measured speed on this project's machines, and the time of one exact
 computation; plus the cold-compile time (fresh NUMBA_CACHE_DIR, in a subprocess) and the
 warm first-call time (new process, cache present). Prints a Markdown table for the README.
+``--exact-only``: only the exact computations, each timed over about a second of repeated calls
+(median and best; kernels warm), for comparing two versions of the code run one after the other
+(``PYTHONPATH=<other checkout> python benchmarks/bench.py --exact-only``).
 """
 
 from __future__ import annotations
@@ -114,10 +117,33 @@ def first_call(cache_dir=None):
     return float(out.stdout.strip())
 
 
+def exact_only() -> None:
+    print(f"doseesc {de.__version__} from {os.path.dirname(de.__file__)}\n")
+    print("| design | one exact computation, median | best | calls |")
+    print("|---|---:|---:|---:|")
+    for label, design, sc, _ in cases():
+        first = exact_time(design, sc)
+        if first is None:
+            print(f"| {label} | - | - | 0 |")
+            continue
+        times = []
+        for _ in range(max(3, min(1000, int(1.0 / first)))):
+            t = time.perf_counter()
+            de.exact(design, sc)
+            times.append(time.perf_counter() - t)
+        med, best = float(np.median(times)), min(times)
+        fmt = (lambda x: f"{1e3 * x:.2f} ms") if med < 10 else (lambda x: f"{x:.1f} s")
+        print(f"| {label} | {fmt(med)} | {fmt(best)} | {len(times)} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="fewer trials (for a smoke run)")
+    ap.add_argument("--exact-only", action="store_true", help="only the exact computations (see above)")
     args = ap.parse_args()
+    if args.exact_only:
+        exact_only()
+        return
     import numba
 
     rows = []

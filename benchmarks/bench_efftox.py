@@ -11,6 +11,11 @@ trial of ``benchmarks/r/efftox_sim.R`` (rstan's sampling with trialr's defaults,
 iterations, one fit per cohort), either run here for ``--r-trials`` trials (needs the compiled
 model, ``--r-model``; see that script) or read from the peer file it wrote
 (``tests/data/peer_efftox_trialr.json``). Prints a Markdown table.
+
+``--exact``: instead, the time of one exact enumeration (``de.exact``, kernels warm, best of
+``--repeats``) of EffTox on 3 doses (real doses 1, 2, 4; cohorts of 3) with 9 and 12 patients, on the
+scenario of tests/test_efftox.py's exact test (p_tox 0.05, 0.12, 0.25; p_eff 0.1, 0.3, 0.5): the
+README's EffTox exact timings.
 """
 
 from __future__ import annotations
@@ -57,12 +62,32 @@ def r_cpu_per_trial(n_trials, model):
     return None
 
 
+def exact_times(repeats: int) -> None:
+    sc = de.Scenario(p_tox=[0.05, 0.12, 0.25], target=0.25, p_eff=[0.1, 0.3, 0.5])
+    print(f"| EffTox, 3 doses, cohorts of 3 | terminal states | exact, s (best of {repeats}) |")
+    print("|---|---:|---:|")
+    for max_n in (9, 12):
+        d = de.EffTox(real_doses=[1, 2, 4], cohort_size=3, max_n=max_n)
+        de.exact(d, sc)  # warm-up (compilation)
+        best = np.inf
+        for _ in range(repeats):
+            t = time.perf_counter()
+            ex = de.exact(d, sc)
+            best = min(best, time.perf_counter() - t)
+        print(f"| {max_n} patients | {len(ex.records):,} | {best:.2f} |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--trials", type=int, default=2000)
     ap.add_argument("--r-trials", type=int, default=0)
     ap.add_argument("--r-model", default="/tmp/efftox-r/EffTox_model.rds")
+    ap.add_argument("--exact", action="store_true", help="time exact enumeration instead (see above)")
+    ap.add_argument("--repeats", type=int, default=3)
     a = ap.parse_args()
+    if a.exact:
+        exact_times(a.repeats)
+        return
     d = de.EffTox().replace(max_n=24)
     rows = []
     r = r_cpu_per_trial(a.r_trials, a.r_model)

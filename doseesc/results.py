@@ -468,9 +468,22 @@ class OperatingCharacteristics:
             sel = np.bincount(r.selected, minlength=n_doses + 1)[1:] / n
             self._values["selection"] = sel
             self._se["selection"] = np.sqrt(sel * (1 - sel) / (n - 1)) if n > 1 else np.full(n_doses, np.nan)
-        for name, x in per.items():
-            if name in eff_names:
-                continue
+        items = [(name, np.asarray(x)) for name, x in per.items() if name not in eff_names]
+        if self.exact:  # every weighted mean in one product, the summaries as rows (exact 3+3: 50 -> 38 us)
+            k = [1 if x.ndim == 1 else x.shape[1] for _, x in items]
+            rows = np.empty((sum(k), len(r)))
+            j = 0
+            for (_, x), kx in zip(items, k):
+                rows[j:j + kx] = x if x.ndim == 1 else x.T
+                j += kx
+            means = rows @ w
+            j = 0
+            for (name, x), kx in zip(items, k):
+                m = means[j] if x.ndim == 1 else means[j:j + kx].copy()
+                j += kx
+                self._values[name] = m
+                self._se[name] = np.zeros(np.shape(m))
+        for name, x in items if not self.exact else ():
             m, s = _wmean_se(x, w, self.exact)
             self._values[name] = m
             self._se[name] = s

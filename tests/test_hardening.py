@@ -115,7 +115,7 @@ def _forbid_work(monkeypatch) -> None:
     def started(*args, **kwargs):
         raise RuntimeError("the work started before the request was refused")
 
-    for name in ("_run_mc", "_run_summed", "_exact_records", "_exact_records_py", "_exact_records_eff"):
+    for name in ("_run_mc", "_run_summed", "_exact_records", "_exact_records_eff"):
         monkeypatch.setattr(api, name, started)
 
 

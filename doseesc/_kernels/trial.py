@@ -320,19 +320,6 @@ def estimates(code, ipar, fpar, tab, n, y, aux, work, out):
 
 
 @jit
-def row_hashes(rows):
-    """A 64-bit hash of each state row (for merging equal states: sort by hash, then verify)."""
-    n_rows, width = rows.shape
-    out = np.empty(n_rows, dtype=np.uint64)
-    for r in range(n_rows):
-        h = np.uint64(0x243F6A8885A308D3)
-        for j in range(width):
-            h = mix64(h + np.uint64(rows[r, j] + 1) * np.uint64(0x9E3779B97F4A7C15))
-        out[r] = h
-    return out
-
-
-@jit
 def binom_pmf(c, k, p):
     coef = 1.0
     for j in range(k):
@@ -576,7 +563,8 @@ def merge_hashed(rows, probs):
     in order of first appearance and their probabilities, each summed in order of appearance (so
     the result does not depend on the hash or the table's size).
 
-    The phase I/II path's merge (its states are millions of wide rows). Exact BOIN12, 5 doses and
+    The merge of exact enumeration (toxicity-only since 2026-12-02; first written for the phase I/II
+    path, whose states are millions of wide rows). Exact BOIN12, 5 doses and
     24 patients, 21.3 million rows merged into 10.2 million: 7.3 s to hash int64 rows (a chain of
     mix64 per column), sort the hashes and merge the sorted runs; with int16 rows and this table,
     4.7 s with that hash and 2.7 s with this one, whose products per column are independent."""

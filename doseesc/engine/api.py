@@ -484,32 +484,8 @@ def _simulate_to_target(design: Design, scenario, cap, seed, se_target, *, threa
     return OperatingCharacteristics(rec, scs, design, exact=False, seed=seed, meta=meta)
 
 
-def _merge_states(rows: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Merge equal state rows, adding their probabilities.
-
-    Rows are grouped by a 64-bit hash (sorting int64 is far faster than sorting rows); equal
-    hashes are verified to be equal rows, with an exact fallback should two ever collide.
-    """
-    if rows.shape[0] < 2:
-        return rows, probs
-    h = _trial.row_hashes(rows)
-    order = np.argsort(h, kind="stable")
-    hs = h[order]
-    rs = rows[order]
-    new = np.empty(hs.shape[0], dtype=bool)
-    new[0] = True
-    np.not_equal(hs[1:], hs[:-1], out=new[1:])
-    dup = ~new[1:]
-    if np.any(rs[1:][dup] != rs[:-1][dup]):  # a hash collision: merge by full rows instead
-        merged, inv = np.unique(rows, axis=0, return_inverse=True)
-        return merged, np.bincount(inv.ravel(), weights=probs, minlength=merged.shape[0])
-    group = np.cumsum(new) - 1
-    return rs[new], np.bincount(group, weights=probs[order], minlength=int(group[-1]) + 1)
-
-
 def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
-    """Terminal states and their probabilities, in one compiled call (``_kernels/exact.py``);
-    the Python loop below redoes the work if two different states ever share a hash."""
+    """Terminal states and their probabilities, in one compiled call (``_kernels/exact.py``)."""
     _check_efficacy(low, [sc])
     if low.efficacy:
         return _exact_records_eff(low, sc)
@@ -522,37 +498,6 @@ def _exact_records(low: Lowered, sc: Scenario) -> TrialRecords:
                          f"({n_states:,} trial states), more than this run may use; use simulate()")
     if status == _exact.TOO_MANY_STATES:
         raise ValueError(f"design: exact enumeration exceeds {MAX_EXACT_STATES:,} states; use simulate()")
-    if status == _exact.COLLISION:
-        return _exact_records_py(low, sc)
-    return _terminal_records(low, sc, term, term_p)
-
-
-def _exact_records_py(low: Lowered, sc: Scenario) -> TrialRecords:
-    p_tox = np.ascontiguousarray(sc.p_tox, dtype=np.float64)
-    rows = for_code(_trial.initial_state, low.code, low.ipar, low.fpar, low.tab, low.n_doses, low.n_aux, low.max_n)
-    probs = np.ones(1)
-    terms, term_ps = [], []
-    n_states = 0
-    budget = memory_budget() // 2
-    cohort = 0
-    while rows.shape[0]:
-        cohort += 1
-        need = rows.shape[0] * (int(rows[:, 1].max()) + 1) * 8 * (2 * rows.shape[1] + 2)
-        if need > budget:
-            raise ValueError(f"design: exact enumeration needs about {need / 2**30:,.1f} GiB at cohort {cohort} "
-                             f"({rows.shape[0]:,} trial states), more than this run may use; use simulate()")
-        rows, probs, term, term_p = for_code(_trial.expand, low.code, low.ipar, low.fpar, low.tab, low.rules,
-                                             low.safety_tab, p_tox, low.max_n, low.n_aux, rows, probs,
-                                             low.n_work + low.n_cache)
-        rows, probs = _merge_states(rows, probs)
-        n_states += rows.shape[0]
-        if n_states > MAX_EXACT_STATES:
-            raise ValueError(f"design: exact enumeration exceeds {MAX_EXACT_STATES:,} states; use simulate()")
-        terms.append(term)
-        term_ps.append(term_p)
-    term = np.concatenate(terms)
-    term_p = np.concatenate(term_ps)
-    term, term_p = _merge_states(term, term_p)
     return _terminal_records(low, sc, term, term_p)
 
 
@@ -583,8 +528,8 @@ EXACT_EFF_STATE = np.int16
 
 
 def _merge_eff(rows: np.ndarray, probs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``_merge_states`` in one compiled pass over a hash table (the phase I/II path, whose states
-    and terminal rows are many; :func:`~doseesc._kernels.trial.merge_hashed`)."""
+    """Equal state rows merged, their probabilities added (:func:`~doseesc._kernels.trial.merge_hashed`,
+    the merge of the toxicity-only enumeration too)."""
     if rows.shape[0] < 2:
         return rows, probs
     return _trial.merge_hashed(rows, probs)
