@@ -109,6 +109,9 @@ class WhatIfResult:
     phase12: Any = None
     #: the graded-toxicity part (trial B's doses), a ``doseesc._whatif_graded.GradedWhatIf``, or None
     graded: Any = None
+    #: the complete-information benchmark per trial and scenario: its PCS and SE (of the mean over the
+    #: drawn curves in the prior-predictive block) and each design minus it, [difference, SE]
+    benchmarks: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ machine-readable
     def to_dict(self) -> dict:
@@ -121,7 +124,8 @@ class WhatIfResult:
                          **({"pcs_quantiles": r.pcs_quantiles} if r.pcs_quantiles else {})})
         return {"settings": self.settings, "versions": self.meta.get("versions"), "priors": self.priors,
                 "designs": self.designs, "coincide": self.coincide, "rows": rows,
-                "paired_differences": self.differences, "conclusions": self.conclusions,
+                "paired_differences": self.differences, "benchmarks": self.benchmarks,
+                "conclusions": self.conclusions,
                 "phase_i_ii": None if self.phase12 is None else self.phase12.to_dict(),
                 "graded": None if self.graded is None else self.graded.to_dict()}
 
@@ -142,6 +146,12 @@ class WhatIfResult:
                             _num(s)])
             for k in r.values:
                 w.writerow([r.trial, r.scenario, r.design, r.method, k, "", "", _num(r.values[k]), _num(r.ses[k])])
+        for b in self.benchmarks:
+            w.writerow([b["trial"], b["scenario"], "complete-information benchmark", b["method"], "pcs", "", "",
+                        _num(b["pcs"]), _num(b["pcs_se"])])
+            for lab, (m, se) in b["design_minus_benchmark"].items():
+                w.writerow([b["trial"], b["scenario"], lab, b["method"], "pcs_minus_benchmark", "", "", _num(m),
+                            _num(se)])
         for part in (self.phase12, self.graded):
             if part is not None:
                 for row in part.csv_rows():
@@ -158,9 +168,12 @@ class WhatIfResult:
                "the same maximum sample size and on the same simulated patients.",
                "Fixed scenarios: exact operating characteristics (no Monte Carlo error). Prior-predictive: "
                f"{s['n_scenarios']} true curves drawn from the evidence prior x {s['n_trials']} trials each; "
-               "(x) = Monte Carlo SE.",
+               "(x) = Monte Carlo SE, there of the mean over the drawn curves (the SD of the per-curve values over "
+               f"sqrt({s['n_scenarios']}): it counts the curves drawn as well as the trials, as do the paired SEs).",
                "Columns: selection % per dose and none; PCS = % selecting the true MTD (the dose closest to the "
-               "target; where every dose is too toxic, selecting none); sel>MTD = % selecting a dose above it; "
+               f"target; in a scenario marked 'correct: no dose', every dose has P(DLT) above 1.5 x target = "
+               f"{1.5 * s['target']:g}, the most a dose may have to count as acceptable there, and the correct "
+               "decision is to select none); sel>MTD = % selecting a dose above it; "
                "mean N; pts>MTD = mean patients treated above it; DLTs = mean DLTs.", ""]
         for trial in s["trials"]:
             out.extend(self._trial_block(trial))
@@ -480,25 +493,34 @@ BENCH_TRIALS = 20_000
 
 
 def _benchmark_lines(cmp, max_n: int, labels: list[str], shown: list[int], scenarios: list, fixed: list,
-                     seed: int) -> list[str]:
+                     seed: int, fixed_rows: list | None = None, record: list | None = None,
+                     trial: str = "", pp_name: str = "") -> list[str]:
     """The complete-information benchmark (O'Quigley, Paoletti & Maccario 2002) as the upper
     reference: its PCS on the prior-predictive curves (the designs' own patients, so each
     design's shortfall is a paired difference with its SE) and, by Monte Carlo, under every fixed
     scenario with a correct dose; one sentence names the fixed scenarios left out (where the
-    correct answer is no dose, which the benchmark never gives) and why."""
+    correct answer is no dose, which the benchmark never gives) and why. ``record``: a list that
+    receives the same figures as dicts (``WhatIfResult.benchmarks``, for JSON and CSV)."""
     from .benchmark import optimal_benchmark
+
+    record = [] if record is None else record
 
     lines = []
     b = (cmp.benchmark[0] or {}).get(max_n) if cmp.benchmark else None
     if b is not None:
         parts, above = [], []
         for lab, i in zip(labels, shown):
-            dm, ds = b.difference(cmp.oc[i][0], "pcs")
+            dm, ds = b.difference(cmp.oc[i][0], "pcs", between=True)
             val, se = _signed_parts(100 * dm, 100 * ds)
             parts.append(f"{lab} {val} (SE {se})")
             if dm > 4 * ds:
                 above.append(lab)
-        pcs, pcs_se = _mc_parts(100 * b.pcs, 100 * b.se("pcs"))
+        pcs, pcs_se = _mc_parts(100 * b.pcs, 100 * b.se_between("pcs"))
+        record.append({"trial": trial, "scenario": pp_name, "method": "Monte Carlo, the designs' patients",
+                       "max_n": max_n, "pcs": float(b.pcs), "pcs_se": float(b.se_between("pcs")),
+                       "design_minus_benchmark": {lab: [float(x) for x in b.difference(cmp.oc[i][0], "pcs",
+                                                                                       between=True)]
+                                                  for lab, i in zip(labels, shown)}})
         lines.append(f"Upper reference, the complete-information benchmark on the same simulated patients (the dose "
                      f"closest to the target if every patient's outcome were known at every dose; O'Quigley, "
                      f"Paoletti & Maccario 2002): PCS {pcs}% (SE {pcs_se}); each design "
@@ -509,7 +531,7 @@ def _benchmark_lines(cmp, max_n: int, labels: list[str], shown: list[int], scena
                          f"{max_n} patients alone, while these true curves are drawn from the evidence that also "
                          "shapes the designs' priors, so a design whose prior carries that evidence can select better. "
                          "The benchmark is an upper reference for designs without such information, not a bound.")
-    cells, left_out = [], []
+    cells, left_out, beyond = [], [], []
     for sc, (name, _, band) in zip(scenarios, fixed):
         if band is not None:  # the correct answer is no dose, which the benchmark never gives
             left_out.append(name)
@@ -517,9 +539,21 @@ def _benchmark_lines(cmp, max_n: int, labels: list[str], shown: list[int], scena
         fb = optimal_benchmark(sc, max_n, n_trials=BENCH_TRIALS, seed=seed)
         pcs, pcs_se = _mc_parts(100 * fb.pcs, 100 * fb.se("pcs"))
         cells.append(f"'{name}' {pcs}% (SE {pcs_se})")
+        record.append({"trial": trial, "scenario": name, "method": f"Monte Carlo, {BENCH_TRIALS:,} trials",
+                       "max_n": max_n, "pcs": float(fb.pcs), "pcs_se": float(fb.se("pcs")),
+                       "design_minus_benchmark": {r.design: [float(r.values["pcs"] - fb.pcs), float(fb.se("pcs"))]
+                                                  for r in fixed_rows or () if r.scenario == name
+                                                  and r.method == "exact"}})
+        for r in fixed_rows or ():  # exact rows: the difference's SE is the benchmark's own
+            if r.scenario == name and r.method == "exact" and r.values["pcs"] - fb.pcs > 4 * fb.se("pcs"):
+                beyond.append(f"{r.design} under '{name}' ({100 * r.values['pcs']:.1f}% against {pcs}%)")
     if cells:
         lines.append(f"Benchmark PCS under the fixed scenarios (Monte Carlo, {BENCH_TRIALS:,} trials): "
                      + ", ".join(cells) + ".")
+    if beyond:
+        lines.append("Above the benchmark by more than 4 of its SEs: " + "; ".join(beyond) + ". The benchmark "
+                     f"estimates each dose's DLT rate from the trial's {max_n} patients alone; a design whose prior or "
+                     "model suits the curve can select better, so it is a reference for such designs, not a bound.")
     if left_out:
         quoted = ", ".join(f"'{x}'" for x in left_out)
         lines.append(f"No benchmark for {quoted}: there the correct decision is to select no dose, and the benchmark "
@@ -641,6 +675,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         check_memory(n_scenarios * n_trials * 7, len(TRIALS[trial]["doses"]),
                      per=f" ({n_scenarios:,} curves x {n_trials:,} trials x 7 designs)")
     rows, priors, maxes, all_designs, diffs, coincide, conclusions, objects = [], {}, {}, {}, [], {}, {}, {}
+    benchmarks: list = []
     p12 = gr = None
     for trial in trials:
         t = TRIALS[trial]
@@ -684,17 +719,19 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         method = f"Monte Carlo, {n_scenarios} x {n_trials} trials"
         for i, label in enumerate(labels):
             rows.append(_row(trial, pp_name, label, method, cmp.oc[i][0], [],
-                             cmp.oc[i][0].pcs_quantiles if n_scenarios > 1 else None))
+                             cmp.oc[i][0].pcs_quantiles if n_scenarios > 1 else None, between=n_scenarios > 1))
         for i in range(1, len(designs)):
             d = {"trial": trial, "scenario": pp_name, "method": method, "design": labels[i], "versus": labels[0]}
             for k, *_ in DIFFS:
-                m, se = cmp.difference(k, i, 0)
+                m, se = cmp.difference(k, i, 0, between=n_scenarios > 1)
                 d[k], d[f"{k}_se"] = float(m), float(se)
             diffs.append(d)
         conclusions[trial] = _conclusions(trial, rows, [d for d in diffs if d["design"] not in hidden], labels[0],
                                           [lab for lab in labels if lab not in hidden], [f[0] for f in fixed[1:]])
         conclusions[trial] += _benchmark_lines(cmp, mn, [labels[i] for i in range(len(labels)) if i in shown],
-                                               shown, objects[trial]["scenarios"], fixed, seed)
+                                               shown, objects[trial]["scenarios"], fixed, seed,
+                                               [r for r in rows if r.trial == trial and r.design not in hidden],
+                                               benchmarks, trial, pp_name)
         if phase12 and trial == "B":
             from ._whatif_obd import phase12 as _phase12
 
@@ -712,15 +749,18 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     settings = dict(trials=trials, target=target, cohort_size=cohort_size, discount=discount, evidence=evidence,
                     max_n=maxes, max_n_notes={k: TRIALS[k]["max_n_note"] for k in trials if max_n is None},
                     n_scenarios=n_scenarios, n_trials=n_trials, seed=seed)
-    return WhatIfResult(rows, settings, priors, all_designs, diffs, coincide, conclusions,
+    return WhatIfResult(rows, settings, priors, all_designs, diffs, coincide, conclusions, benchmarks=benchmarks,
                         meta={"versions": _versions()}, objects=objects, phase12=p12, graded=gr)
 
 
-def _row(trial, scenario, label, method, oc, true_p, quantiles=None) -> WhatIfRow:
+def _row(trial, scenario, label, method, oc, true_p, quantiles=None, between=False) -> WhatIfRow:
+    """``between``: the scenarios are curves drawn from a prior, and the SEs are those of the
+    prior-predictive mean (``oc.se_between``), not conditional on the curves drawn."""
     keys = [k for k, _, _ in METRICS]
+    se = oc.se_between if between else oc.se
     return WhatIfRow(trial, scenario, label, method, {k: float(getattr(oc, k)) for k in keys},
-                     {k: float(oc.se(k)) for k in keys}, [float(x) for x in oc.selection],
-                     [float(x) for x in oc.se("selection")], true_p, quantiles)
+                     {k: float(se(k)) for k in keys}, [float(x) for x in oc.selection],
+                     [float(x) for x in se("selection")], true_p, quantiles)
 
 
 def _prior_text(prior, trial: str, sources: list[str], discount: float) -> str:

@@ -110,7 +110,9 @@ class GradedWhatIf:
             r.table(header, body, caption=f"Graded toxicity, scenario '{name}': {rows[0]['method']}",
                     notes="Selection % per dose (x10^6 cells/kg), PCS % (the DLT-rate MTD), % selecting a dose "
                           "above it, none %, mean N, mean DLTs, mean patients with a grade 1-2 AE; Monte Carlo SE "
-                          "in brackets.")
+                          "in brackets" + (", of the mean over the drawn curves (the SD of the per-curve values over "
+                                           "the square root of their number)" if name.startswith("prior-predictive")
+                                           else "") + ".")
         for k, line in enumerate(self.conclusions):  # one sentence per paragraph
             r.paragraph(line.strip(), lead="Conclusion (graded toxicity)" if k == 0 else None)
         r.paragraph(self.prior, lead="Grade prior")
@@ -123,11 +125,13 @@ def _row_cells(r: dict) -> list[str]:
             *[_mc(sc * r["values"][k], sc * r["ses"][k]) for k, _, sc in METRICS]]
 
 
-def _row(name, label, method, oc, p_grade=None) -> dict:
+def _row(name, label, method, oc, p_grade=None, between=False) -> dict:
+    """``between``: prior-predictive curves, SEs of the mean over them (``oc.se_between``)."""
     keys = [k for k, _, _ in METRICS]
+    se = oc.se_between if between else oc.se
     return {"scenario": name, "design": label, "method": method,
-            "selection": [float(x) for x in oc.selection], "selection_se": [float(x) for x in oc.se("selection")],
-            "values": {k: float(getattr(oc, k)) for k in keys}, "ses": {k: float(oc.se(k)) for k in keys},
+            "selection": [float(x) for x in oc.selection], "selection_se": [float(x) for x in se("selection")],
+            "values": {k: float(getattr(oc, k)) for k in keys}, "ses": {k: float(se(k)) for k in keys},
             "p_grade": [] if p_grade is None else [[float(x) for x in g] for g in p_grade]}
 
 
@@ -170,13 +174,13 @@ def graded(doses, *, target: float, max_n: int, cohort_size: int, n_scenarios: i
     pp = f"prior-predictive ({n_scenarios} graded curves from the grade prior)"
     method = f"Monte Carlo, {n_scenarios} x {n_trials} trials"
     for i, lab in enumerate(labels):
-        rows.append(_row(pp, lab, method, cmp.oc[i][0]))
+        rows.append(_row(pp, lab, method, cmp.oc[i][0], between=n_scenarios > 1))
     for i in range(1, len(designs)):
         d = {"scenario": pp, "design": labels[i], "versus": labels[0]}
         for k, *_ in DIFFS:
-            mdiff, se = cmp.difference(k, i, 0)
+            mdiff, se = cmp.difference(k, i, 0, between=n_scenarios > 1)
             d[k], d[f"{k}_se"] = float(mdiff), float(se)
-        sel = [cmp.difference("selection", i, 0)]
+        sel = [cmp.difference("selection", i, 0, between=n_scenarios > 1)]
         d["selection"] = [float(x) for x in sel[0][0]]
         d["selection_se"] = [float(x) for x in sel[0][1]]
         diffs.append(d)

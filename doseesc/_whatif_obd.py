@@ -311,11 +311,17 @@ def _methods_text(rows: list) -> str:
     groups: dict = {}
     for row in rows:
         groups.setdefault(row.method, []).append(row.design)
+    def se_text(method: str) -> str:
+        if method == "exact":
+            return ""
+        if " x " in method:  # curves drawn from the prior x trials each
+            return " (SE in brackets, of the mean over the drawn curves)"
+        return " (SE in brackets)"
+
     if len(groups) == 1:
         method = next(iter(groups))
-        return method + ("" if method == "exact" else " (SE in brackets)")
-    return "; ".join(f"{method}{' (SE in brackets)' if method != 'exact' else ''}: {', '.join(labels)}"
-                     for method, labels in groups.items())
+        return method + se_text(method)
+    return "; ".join(f"{method}{se_text(method)}: {', '.join(labels)}" for method, labels in groups.items())
 
 
 #: trials per fixed scenario for designs without exact enumeration (EffTox)
@@ -372,10 +378,12 @@ def efftox_for(doses, tox_prior, eff_prior, *, target: float, phi_e: float, coho
     return d, spec
 
 
-def _row(name, label, method, oc, sc=None) -> OBDRow:
+def _row(name, label, method, oc, sc=None, between=False) -> OBDRow:
+    """``between``: prior-predictive curves, SEs of the mean over them (``oc.se_between``)."""
     keys = [k for k, _, _ in METRICS]
-    return OBDRow(name, label, method, {k: float(getattr(oc, k)) for k in keys}, {k: float(oc.se(k)) for k in keys},
-                  [float(x) for x in oc.selection], [float(x) for x in oc.se("selection")],
+    se = oc.se_between if between else oc.se
+    return OBDRow(name, label, method, {k: float(getattr(oc, k)) for k in keys}, {k: float(se(k)) for k in keys},
+                  [float(x) for x in oc.selection], [float(x) for x in se("selection")],
                   [] if sc is None else [float(x) for x in sc.p_tox],
                   [] if sc is None else [float(x) for x in sc.p_eff],
                   [] if sc is None else [int(k) for k in sc.obd_doses])
@@ -464,11 +472,11 @@ def _phase12(doses, tox_prior, tox_designs, *, target, max_n, cohort_size, eff_e
     pp = f"prior-predictive ({n_scenarios} joint curves: increasing, plateau, umbrella)"
     method = f"Monte Carlo, {n_scenarios} x {n_trials} trials"
     for i, label in enumerate(labels):
-        rows.append(_row(pp, label, method, cmp.oc[i][0]))
+        rows.append(_row(pp, label, method, cmp.oc[i][0], between=n_scenarios > 1))
     for i in range(1, len(designs)):
         d = {"scenario": pp, "method": method, "design": labels[i], "versus": labels[0]}
         for k, *_ in DIFFS:
-            m, se = cmp.difference(k, i, 0)
+            m, se = cmp.difference(k, i, 0, between=n_scenarios > 1)
             d[k], d[f"{k}_se"] = float(m), float(se)
         diffs.append(d)
     priors = {"phase I/II efficacy prior": (

@@ -127,10 +127,11 @@ class Benchmark:
             raise ValueError(f"name: unknown benchmark summary {name!r}; choose one of {', '.join(METRICS)}")
         return self._values[name][1]
 
-    def difference(self, oc, metric: str = "pcs") -> tuple[float, float]:
+    def difference(self, oc, metric: str = "pcs", between: bool = False) -> tuple[float, float]:
         """Paired difference ``oc`` minus the benchmark of ``pcs`` or ``over_selection``, with its
         Monte Carlo SE: ``oc`` must be a simulation of the same scenario(s), seed and number of
-        trials (the same patients), e.g. ``compare``'s ``oc[i][j]``."""
+        trials (the same patients), e.g. ``compare``'s ``oc[i][j]``. ``between``: the SE as a mean
+        over scenarios drawn at random (see :meth:`se_between`)."""
         if metric not in ("pcs", "over_selection"):
             raise ValueError(f"metric: expected 'pcs' or 'over_selection', got {metric!r}")
         if oc.exact or oc.seed != self.seed or len(oc.records) != self.n_trials:
@@ -138,7 +139,21 @@ class Benchmark:
                              f"trials as the benchmark (seed {self.seed}, {self.n_trials:,} trials)")
         x = np.asarray(oc._per_trial()[metric], dtype=float) - self.flags()[metric].astype(float)
         n = x.size
+        if between:
+            from .results import between_scenarios_se
+
+            return float(x.mean()), float(between_scenarios_se(x, self.scenario, len(self.scenarios)))
         return float(x.mean()), float(x.std(ddof=1) / np.sqrt(n)) if n > 1 else float("nan")
+
+    def se_between(self, name: str) -> float:
+        """SE of ``pcs`` or ``over_selection`` as a mean over scenarios drawn at random: the SD of
+        the per-scenario values over the square root of their number (``se`` is conditional on the
+        scenarios drawn; :func:`doseesc.results.between_scenarios_se`)."""
+        if name not in ("pcs", "over_selection"):
+            raise ValueError(f"name: expected 'pcs' or 'over_selection', got {name!r}")
+        from .results import between_scenarios_se
+
+        return float(between_scenarios_se(self.flags()[name], self.scenario, len(self.scenarios)))
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"benchmark": "complete information (O'Quigley, Paoletti & Maccario 2002)",

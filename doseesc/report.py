@@ -1170,7 +1170,9 @@ def whatif_report(res, *, path_cohorts: int | None = None) -> Report:
     r.paragraph(f"Target DLT rate {s['target']:g}; alternatives in cohorts of {s['cohort_size']}; every design "
                 "at the same maximum sample size and on the same simulated patients. Fixed scenarios: exact "
                 f"operating characteristics. Prior-predictive: {s['n_scenarios']} true curves drawn from the "
-                f"evidence prior x {s['n_trials']} trials each, with Monte Carlo SEs in brackets. "
+                f"evidence prior x {s['n_trials']} trials each, with Monte Carlo SEs in brackets: those of the "
+                f"mean over the drawn curves (the SD of the per-curve values over sqrt({s['n_scenarios']})), which "
+                "count the curves drawn as well as the trials simulated. "
                 f"Seed {s['seed']}; doseesc {ver.get('doseesc', '')}, numpy {ver.get('numpy', '')}, numba "
                 f"{ver.get('numba', '')}.",
                 lead="What was run")
@@ -1213,7 +1215,8 @@ def whatif_report(res, *, path_cohorts: int | None = None) -> Report:
                     [[d["design"], *[wi._signed_se(sc * d[k], sc * d[k + "_se"]) for k, _, sc, _ in wi.DIFFS]]
                      for d in diffs],
                     caption=f"Trial {trial}: paired differences, each design minus {diffs[0]['versus']}, over "
-                            "the prior-predictive curves (same simulated patients; SE in brackets)",
+                            "the prior-predictive curves (same simulated patients; SE of the mean over the curves "
+                            "in brackets)",
                     notes="PCS and selection above the MTD in percentage points; patients and sample size per "
                           "trial.")
         for k, line in enumerate(res.conclusions[trial]):  # one sentence per paragraph

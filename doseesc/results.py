@@ -137,6 +137,23 @@ def _wmean_se(x: np.ndarray, w: np.ndarray | None, exact: bool) -> tuple[np.ndar
     return m, np.sqrt(var / n)
 
 
+def between_scenarios_se(x: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
+    """SE of the mean of the per-trial values ``x`` over ``n_groups`` scenarios drawn at random
+    (``groups``: each trial's scenario, every scenario with the same number of trials): the SD of
+    the per-scenario means over sqrt(n_groups). A prior-predictive mean has two sources of error,
+    the trials simulated under each drawn curve and the curves drawn; the per-trial SE counts the
+    first only (it is conditional on the curves drawn), this one both."""
+    x = np.asarray(x, dtype=float)
+    flat = x.reshape(x.shape[0], -1)
+    cnt = np.bincount(groups, minlength=n_groups).astype(float)
+    if n_groups < 2 or np.any(cnt == 0):
+        return np.full(x.shape[1:], np.nan)
+    means = np.stack([np.bincount(groups, weights=flat[:, k], minlength=n_groups) for k in range(flat.shape[1])],
+                     axis=1) / cnt[:, None]
+    se = means.std(axis=0, ddof=1) / np.sqrt(n_groups)
+    return se.reshape(x.shape[1:])
+
+
 # name -> short description, in display order (vector fields are per dose)
 METRICS = {
     "selection": "fraction of trials selecting each dose",
@@ -536,6 +553,25 @@ class OperatingCharacteristics:
         if name not in self._se:
             raise ValueError(f"name: unknown summary {name!r}; choose one of {', '.join(self.metrics)}")
         return self._se[name]
+
+    def se_between(self, name: str):
+        """SE of the summary ``name`` as a mean over scenarios drawn at random (prior-predictive
+        curves, ``evidence.sample_scenarios``): the SD of its per-scenario values over the square
+        root of their number (:func:`between_scenarios_se`). ``se(name)`` is conditional on the
+        scenarios drawn; this SE also carries the variation between them, and is the one to quote
+        for the prior-predictive mean. Monte Carlo runs over two or more scenarios whose records
+        were kept."""
+        if name not in self._se:
+            raise ValueError(f"name: unknown summary {name!r}; choose one of {', '.join(self.metrics)}")
+        r = self.records
+        if self.exact or len(self.scenarios) < 2 or len(r) == 0:
+            raise ValueError("name: a between-scenario SE needs a Monte Carlo run over two or more scenarios with its "
+                             "records kept")
+        per = self._per_trial(onehot=name == "selection")
+        if name not in per:
+            raise ValueError(f"name: {name!r} is not a per-trial summary; a between-scenario SE exists for "
+                             f"{', '.join(k for k in per if k in METRICS)}")
+        return between_scenarios_se(per[name], r.scenario, len(self.scenarios))
 
     def to_dict(self) -> dict:
         """JSON-ready dict: every summary and ``<name>_se``, plus the resolved run."""
@@ -957,9 +993,12 @@ class Comparison:
     def _scenario(self, scenario) -> int:
         return v.index("scenario", scenario, len(self.scenarios), "scenarios")
 
-    def difference(self, metric: str, i: int, j: int = 0, scenario: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    def difference(self, metric: str, i: int, j: int = 0, scenario: int = 0,
+                   between: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Paired difference (design ``i`` minus design ``j``, 0-based indices into ``designs``)
-        of the per-trial summary ``metric`` under scenario ``scenario`` (0-based), and its SE."""
+        of the per-trial summary ``metric`` under scenario ``scenario`` (0-based), and its SE.
+        ``between``: where that scenario is a set of curves drawn at random, the SE of the
+        difference as a mean over them (:meth:`OperatingCharacteristics.se_between`)."""
         i, j, scenario = self._index(i, "i"), self._index(j, "j"), self._scenario(scenario)
         a = self.oc[i][scenario]
         b = self.oc[j][scenario]
