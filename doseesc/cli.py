@@ -860,6 +860,15 @@ def cmd_compare(args) -> str:
         if same is not None:  # the same design twice: identical trials, a difference of 0 by construction
             raise CLIError(f"--designs: designs {same + 1} and {len(designs)} are the same ({designs[-1].label()}); "
                            "compare designs that differ in an option")
+    if args.d_max_n is not None:  # the common maximum binds a design without max_n (the 3+3) too, as a cap
+        try:
+            cap = int(args.d_max_n)
+        except ValueError:
+            raise CLIError(f"--max-n: expected an integer, got {args.d_max_n!r}") from None
+        for k, (name, own) in enumerate(items):
+            if "max_n" not in {f.name for f in dataclasses.fields(REGISTRY[name])} and \
+                    getattr(args, "m_stop_at", None) is None and "stop_at" not in own:
+                designs[k] = designs[k].stop_at_n(cap)
     with backend_from(args.backend, args.backend_timeout) as backend:
         cmp = compare(designs, [sc], n_trials=args.n_trials, seed=args.seed, threads=args.threads,
                       progress=args.progress, backend=backend)
@@ -870,7 +879,11 @@ def cmd_compare(args) -> str:
         rows = cmp.to_dict()["results"]
         buf = io.StringIO()
         keys = ["design", "scenario", "pcs", "pcs_se", "no_selection", "no_selection_se", "sample_size",
-                "sample_size_se", "n_overdosed", "n_overdosed_se", "pcs_diff_vs_first", "pcs_diff_vs_first_se"]
+                "sample_size_se", "over_selection", "over_selection_se", "n_overdosed", "n_overdosed_se",
+                "pcs_diff_vs_first", "pcs_diff_vs_first_se", "over_selection_diff_vs_first",
+                "over_selection_diff_vs_first_se"]
+        if any("duration" in oc.metrics for row in cmp.oc for oc in row):  # a time model: as the text table
+            keys += ["duration", "duration_se", "duration_diff_vs_first", "duration_diff_vs_first_se"]
         if cmp.benchmark is not None:  # the complete-information benchmark at each design's sample size
             keys += ["pcs_benchmark", "pcs_benchmark_se", "pcs_diff_vs_benchmark", "pcs_diff_vs_benchmark_se"]
         if sc.has_efficacy:

@@ -803,9 +803,12 @@ def _target_lines(design, sc) -> list[str]:
     base = getattr(design, "base", design)
     tgt = getattr(base, "target", None)
     scores = getattr(base, "scores", None)
+    mtd = ", ".join(dose_name(sc, k) for k in sc.correct_doses) or "no dose"
+    if tgt is None and hasattr(base, "a"):  # the 3+3 / A+B: no target of its own, the scenario's judges it
+        return [f"the MTD and correct selection are judged against the scenario's target {sc.target:g} ({mtd}); "
+                "the design itself has no target"]
     if tgt is None or (scores is None and abs(float(tgt) - sc.target) < 1e-12):
         return []
-    mtd = ", ".join(dose_name(sc, k) for k in sc.correct_doses) or "no dose"
     out = [f"the MTD and correct selection are judged on the DLT scale: true P(DLT) closest to the scenario's target "
            f"{sc.target:g} ({mtd})" + ("" if scores is not None else f"; the design targets {float(tgt):g}")]
     g = getattr(sc, "p_grade", None)
@@ -1018,6 +1021,8 @@ class Comparison:
         xa = per_a[metric]
         xb = b._per_trial(onehot)[metric]
         d = np.asarray(xa, dtype=float) - np.asarray(xb, dtype=float)
+        if between:
+            return d.mean(axis=0), between_scenarios_se(d, a.records.scenario, len(a.scenarios))
         return _wmean_se(d, None, False)
 
     def to_dict(self) -> dict:
@@ -1030,7 +1035,9 @@ class Comparison:
                                                                       if k not in ("design", "scenario")}}
                 if i > 0:
                     extra = EFFICACY_DIFFS if self.oc[i][j].records.n_eff is not None else ()
-                    for m in ("pcs", "sample_size", "n_overdosed", "no_selection", "total_dlt", *extra):
+                    timed = "duration" in self.oc[i][j].metrics and "duration" in self.oc[0][j].metrics
+                    for m in ("pcs", "sample_size", "n_overdosed", "no_selection", "total_dlt", "over_selection",
+                              *(("duration",) if timed else ()), *extra):
                         dm, ds = self.difference(m, i, 0, j)
                         row[f"{m}_diff_vs_first"] = float(dm)
                         row[f"{m}_diff_vs_first_se"] = float(ds)
@@ -1050,7 +1057,11 @@ class Comparison:
         n = {oc.n_trials for row in self.oc for oc in row if not oc.exact}
         many = f"{n.pop():,} trials per design and scenario, " if len(n) == 1 else ""
         lines = [f"Paired comparison on common random numbers ({many}seed {self.seed}); "
-                 f"differences vs {self.designs[0].label()}", *_run_lines(self.designs, self.meta)]
+                 f"differences vs {self.designs[0].label()}", *_run_lines(self.designs, self.meta),
+                 "Columns: PCS % (correct selection) and its paired difference; no selection %; mean N; sel. > MTD % "
+                 "(trials selecting a dose above the true MTD); pts > MTD (mean patients treated above it)"
+                 + ("; duration (mean trial duration, in the time model's units) and its paired difference"
+                    if any("duration" in oc.metrics for row in self.oc for oc in row) else "") + "; SE in brackets."]
         wd = max([28] + [len(d.label()) + 2 for d in self.designs])
         for j, sc in enumerate(self.scenarios):
             lines.append("")
@@ -1063,7 +1074,8 @@ class Comparison:
                     lines.append(_time_line(first.scenario))
             timed = [("duration" in self.oc[i][j].metrics) for i in range(len(self.designs))]
             lines.append(f"{'design':<{wd}}{'PCS %':>18}{'diff (SE)':>18}{'no sel. %':>18}{'N':>18}"
-                         f"{'above MTD':>18}" + (f"{'duration':>18}{'diff (SE)':>18}" if any(timed) else ""))
+                         f"{'sel. > MTD %':>18}{'pts > MTD':>18}"
+                         + (f"{'duration':>18}{'diff (SE)':>18}" if any(timed) else ""))
             for i, d in enumerate(self.designs):
                 oc = self.oc[i][j]
                 diff = ""
@@ -1073,6 +1085,7 @@ class Comparison:
                 row = (f"{d.label():<{wd}}{_fmt(100 * oc.pcs, 100 * oc.se('pcs'), oc.exact):>18}{diff:>18}"
                        f"{_fmt(100 * oc.no_selection, 100 * oc.se('no_selection'), oc.exact):>18}"
                        f"{_fmt(oc.sample_size, oc.se('sample_size'), oc.exact):>18}"
+                       f"{_fmt(100 * oc.over_selection, 100 * oc.se('over_selection'), oc.exact):>18}"
                        f"{_fmt(oc.n_overdosed, oc.se('n_overdosed'), oc.exact):>18}")
                 if any(timed):
                     dur = _fmt(oc.duration, oc.se("duration"), oc.exact) if timed[i] else "n/a"
@@ -1090,7 +1103,8 @@ class Comparison:
                         short.append(f"{d.label()} {_diff(dm, ds)}")
                 lines.append(f"{'complete information, ' + str(n) + ' pts':<{wd}}"
                              f"{_fmt(100 * b.pcs, 100 * b.se('pcs'), False):>18}"
-                             f"{'':>18}{'0 (always selects)':>18}{n:>18}{'-':>18}")
+                             f"{'':>18}{'0 (always selects)':>18}{n:>18}"
+                             f"{_fmt(100 * b.over_selection, 100 * b.se('over_selection'), False):>18}{'-':>18}")
                 lines.append(f"  (upper reference: the dose closest to the target if every patient's outcome were "
                              f"known at every dose; paired PCS difference from it: {'; '.join(short)})")
                 above = [d.label() for i, d in enumerate(self.designs) if self.benchmark_for(i, j) is b

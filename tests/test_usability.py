@@ -33,7 +33,7 @@ def test_designs_take_a_name_everywhere(capsys, tmp_path):
                          "--truth", "0.05,0.1,0.2,0.3", "--target", "0.25", "--cohort-size", "3", "--max-n", "24",
                          "--n-trials", "500", "--format", "json")
     res = json.loads(out)["results"]
-    assert [r["design"] for r in res] == ["BOIN a", "BOIN b", "3+3"]
+    assert [r["design"] for r in res] == ["BOIN a", "BOIN b", "3+3 + max 24 patients"]  # --max-n caps the 3+3
     assert json.loads(out)["designs"][0]["p_saf"] == 0.12 and json.loads(out)["designs"][1]["p_saf"] is None
     # ... and in a run file
     f = tmp_path / "run.toml"
