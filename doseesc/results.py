@@ -738,11 +738,12 @@ def _jsonable(x):
     return x
 
 
-def _changed_options(d, required: bool = False) -> str:
+def _changed_options(d, required: bool = False, defaults: bool = False) -> str:
     """A design's options that differ from their defaults (``u2 = 30``), beyond what its label
     states; '' when none. For a design with composable rules, its base design's options.
     ``required``: instead, the options without a default (BOIN's ``max_n``, ``cohort_size``),
-    beyond what the label states."""
+    beyond what the label states. ``defaults``: instead, the options left at their defaults
+    (a table states the whole specification, not only what was changed)."""
     import dataclasses
 
     base = getattr(d, "base", d)
@@ -751,7 +752,8 @@ def _changed_options(d, required: bool = False) -> str:
     label = d.label()
     out = []
     for f in dataclasses.fields(base):
-        if not f.init or f.name in ("name", "n_doses", "prior") or (f.default is dataclasses.MISSING) != required:
+        if not f.init or f.name in ("name", "n_doses", "prior", "decision_cache") \
+                or (f.default is dataclasses.MISSING) != required:
             continue
         val = getattr(base, f.name)
         if isinstance(val, np.ndarray) or isinstance(f.default, np.ndarray):
@@ -761,8 +763,12 @@ def _changed_options(d, required: bool = False) -> str:
                                                           and list(val) == list(f.default or [])))
         except (TypeError, ValueError):
             same = False
+        if defaults:
+            same = not same
         if isinstance(val, (tuple, list)):
             text = "(" + ", ".join(f"{x:g}" if isinstance(x, float) else str(x) for x in val) + ")"
+        elif val is None and f.name in getattr(base, "resolved_defaults", {}):  # e.g. BOIN's p_saf: 0.6 x target
+            text = base.resolved_defaults[f.name]
         else:
             text = f"{val:g}" if isinstance(val, float) else str(val)
         if not same and f"{f.name} {text}" not in label:
@@ -903,6 +909,9 @@ def _run_lines(designs, meta: dict, scenario=None) -> list[str]:
         changed = _changed_options(d) if hasattr(d, "label") else ""
         if changed:
             out.append(f"{d.label()}, options changed from the defaults: {changed}")
+        kept = _changed_options(d, defaults=True) if hasattr(d, "label") else ""
+        if kept:
+            out.append(f"{d.label()}, options at their defaults: {kept}")
     if scenario is not None and getattr(scenario, "has_efficacy", False):
         out.append(_efficacy_line(scenario))
     line = _time_line(scenario)

@@ -8,7 +8,8 @@ curves drawn). The what-if quoted the per-trial SE, conditional on the curves dr
 F2. ``compare --max-n`` did not cap the 3+3 (mean N 17 against 12). F3. ``compare``'s "above
 MTD" column was patients, unlabelled, beside percentages; selection above the MTD was missing.
 F4. The what-if did not say where an exact row beat the fixed-scenario benchmark.
-F6. The 3+3's tables did not say which target judged its correct selection."""
+F6. The 3+3's tables did not say which target judged its correct selection; a table's design
+lines named only the options changed, so a 3+3 had none and a CRM no prior SD or start dose."""
 
 import numpy as np
 import pytest
@@ -127,6 +128,22 @@ def test_the_3p3_table_says_which_target_judges_its_correct_selection(capsys):
         assert main(["exact", "--design", "3+3", "--truth", "0.05,0.1,0.2,0.3", "--target", target]) == 0
         out = capsys.readouterr().out
         assert f"judged against the scenario's target {target} ({mtd}); the design itself has no target" in out
+
+
+def test_every_table_states_the_options_left_at_their_defaults(capsys):
+    # F6b: the whole specification, with BOIN's p_saf / p_tox as in force, not "None"
+    assert main(["compare", "--designs", "3+3,crm,boin", "--truth", "0.05,0.1,0.2,0.3", "--target", "0.25",
+                 "--cohort-size", "3", "--max-n", "12", "--skeleton", "0.1,0.2,0.3,0.4", "--n-trials", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "3+3 + max 12 patients, options at their defaults: start_dose = 1, deescalate = True, a = 3" in out
+    crm = next(x for x in out.splitlines() if x.startswith("CRM (empiric), options at their defaults:"))
+    assert "prior_sd = 1.15758" in crm and "start_dose = 1" in crm and "max_n" not in crm
+    assert "p_saf = 0.15 (0.6 x target), p_tox = 0.35 (1.4 x target)" in out
+    assert "decision_cache" not in out
+    assert main(["compare", "--designs", "boin[p_saf=0.1]", "--truth", "0.05,0.1,0.2,0.3", "--target", "0.25",
+                 "--cohort-size", "3", "--max-n", "12", "--n-trials", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "options changed from the defaults: p_saf = 0.1" in out and "p_saf = 0.15" not in out
 
 
 def test_compare_csv_and_json_carry_duration_and_selection_above_the_mtd_with_paired_differences(capsys):

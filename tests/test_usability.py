@@ -256,7 +256,8 @@ def test_tables_say_what_was_run_and_where_a_design_beats_the_benchmark(capsys):
     assert lines[1] == "CRM safe: CRM (empiric) + safety stop P(p1 > 0.25) > 0.95"
     assert lines[2] == "CRM safe: skeleton = (0.05, 0.12, 0.25, 0.4), target = 0.25"  # the options without defaults
     assert lines[3] == "CRM safe, options changed from the defaults: cohort_size = 3, max_n = 12"
-    assert lines[4].startswith(f"doseesc {de.__version__}, numpy ") and "numba" in lines[4]
+    assert lines[4].startswith("CRM safe, options at their defaults: model = empiric, prior_sd = 1.15758")
+    assert lines[5].startswith(f"doseesc {de.__version__}, numpy ") and "numba" in lines[5]
     sc = de.Scenario([0.05, 0.12, 0.30], target=0.2, name="MTD at 2")
     boin = de.BOIN(target=0.2, cohort_size=3, max_n=18)
     text = de.compare([boin], [sc], n_trials=5000, seed=2024).summary()

@@ -474,6 +474,11 @@ class BOIN(_IntervalDesign):
         return 1.4 * self.target if self.p_tox is None else self.p_tox
 
     @property
+    def resolved_defaults(self) -> dict[str, str]:
+        """The options left at None, as in force: ``p_saf`` and ``p_tox`` (for a table's design lines)."""
+        return {"p_saf": f"{self.phi1:g} (0.6 x target)", "p_tox": f"{self.phi2:g} (1.4 x target)"}
+
+    @property
     def lambdas(self) -> tuple[float, float]:
         """(lambda_e, lambda_d)."""
         return _boin_lambdas(self.target, self.phi1, self.phi2)
