@@ -141,7 +141,7 @@ def test_unknown_trial_names_field_and_allowed_values(bad):
 def test_table_lists_every_record_and_marks_derived():
     t = ev.table()
     lines = t.splitlines()
-    assert lines[0].split()[:6] == ["id", "trial", "source", "dose", "n", "DLT"]
+    assert lines[0].split()[:8] == ["id", "trial", "source", "dose", "(x10^6", "cells/kg)", "n", "DLT"]  # with its unit
     assert len(lines) == 7
     for r in ev.load():
         assert any(line.startswith(r.id) for line in lines)

@@ -262,10 +262,10 @@ def table(trial: Any = None) -> str:
     --------
     >>> from doseesc import evidence
     >>> print(evidence.table("D"))  # doctest: +NORMALIZE_WHITESPACE
-    id   trial                            source                    dose  n  DLT  low-grade AE     window  derived
-    D@1  UC-MSC SLE (Lupus Sci Med 2022)  003_ee751c0ebc9f0369.txt  1     6  0    NA (not stated)  NA      dlt
+    id   trial  source  dose (x10^6 cells/kg)  n  DLT  low-grade AE  window  derived
+    D@1  UC-MSC SLE (Lupus Sci Med 2022)  003_ee751c0ebc9f0369.txt  1  6  0  NA (not stated)  NA  dlt
     """
-    rows = [("id", "trial", "source", "dose", "n", "DLT", "low-grade AE", "window", "derived")]
+    rows = [("id", "trial", "source", "dose (x10^6 cells/kg)", "n", "DLT", "low-grade AE", "window", "derived")]
     for r in records(trial):
         window = "NA" if r.dlt_window_days is None else f"{r.dlt_window_days} d"
         rows.append((r.id, r.label, ", ".join(r.sources), _fmt(r.dose), _fmt(r.n), _fmt(r.dlt),
