@@ -187,3 +187,11 @@ def test_the_whatif_benchmark_is_in_its_json_and_csv(res_a):
     bench = [r for r in rows if r["design"] == "complete-information benchmark"]
     assert {r["scenario"] for r in bench} == {x["scenario"] for x in d}
     assert any(r["metric"] == "pcs_minus_benchmark" for r in rows)
+
+
+def test_a_list_of_scenarios_gets_a_short_error_naming_the_field():
+    scs = [de.Scenario([0.05, 0.1, 0.2], target=0.2)] * 200
+    with pytest.raises(ValueError, match=r"^scenario: expected a doseesc.Scenario or ScenarioSet, got a list of 200 "
+                                         r"items \(for several scenarios, compare\(\) takes a list\)$") as e:
+        de.simulate(de.BOIN(target=0.2, cohort_size=3, max_n=12), scs, n_trials=10)
+    assert len(str(e.value)) < 300 and "\n" not in str(e.value)

@@ -71,7 +71,13 @@ def _scenario_list(scenario) -> list[Scenario]:
         return [scenario]
     if isinstance(scenario, ScenarioSet):
         return list(scenario.scenarios)
-    raise ValueError(f"scenario: expected a doseesc.Scenario or ScenarioSet, got {scenario!r}")
+    import reprlib
+
+    if isinstance(scenario, (list, tuple)):
+        got = f"a {type(scenario).__name__} of {len(scenario)} items (for several scenarios, compare() takes a list)"
+    else:
+        got = f"{type(scenario).__name__} {reprlib.repr(scenario)}"
+    raise ValueError(f"scenario: expected a doseesc.Scenario or ScenarioSet, got {got}")
 
 
 @contextlib.contextmanager
