@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -112,6 +113,9 @@ class WhatIfResult:
     #: the complete-information benchmark per trial and scenario: its PCS and SE (of the mean over the
     #: drawn curves in the prior-predictive block) and each design minus it, [difference, SE]
     benchmarks: list = field(default_factory=list)
+    #: the BLRM under the robust MAP prior minus the BLRM under the MAP prior alone, per trial and
+    #: scenario: paired (prior-predictive, with SEs) or exact differences
+    robust_vs_map: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ machine-readable
     def to_dict(self) -> dict:
@@ -125,6 +129,7 @@ class WhatIfResult:
         return {"settings": self.settings, "versions": self.meta.get("versions"), "priors": self.priors,
                 "designs": self.designs, "coincide": self.coincide, "rows": rows,
                 "paired_differences": self.differences, "benchmarks": self.benchmarks,
+                "robust_vs_map": self.robust_vs_map,
                 "conclusions": self.conclusions,
                 "phase_i_ii": None if self.phase12 is None else self.phase12.to_dict(),
                 "graded": None if self.graded is None else self.graded.to_dict()}
@@ -378,7 +383,7 @@ def _map_prior(doses, sources):
 
 
 def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior, map_prior=None,
-             sources=()) -> list[dict]:
+             sources=(), robust_prior=None) -> list[dict]:
     """The design the trial used (first) and the alternatives, each with its specification and
     what had to be assumed. The CRMs carry the safety stop BOIN, mTPI-2 and Keyboard have built
     in; the 3+3 stops at the common maximum sample size."""
@@ -404,14 +409,17 @@ def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior, map
     out.append(dict(label=f"CRM (evidence MTD guess: {_dose_text(t['doses'][nu - 1])})",
                     design=CRM(skeleton=sk, target=target, cohort_size=cohort_size, max_n=max_n).stop_for_safety(0.95),
                     assumptions=[]))
-    if map_prior is not None:
-        # Neuenschwander et al.'s intervals scaled to the target: [0.8 t, 1.65 t], i.e. OncoBayes2's
-        # [0.16, 0.33] at the what-if's default target 0.2; overdose control at 0.25
-        out.append(dict(label=f"BLRM (MAP prior from trials {', '.join(sources)})",
-                        design=BLRM(doses=list(t["doses"]), d_ref=BLRM_D_REF, prior=map_prior,
-                                    target_interval=(round(0.8 * target, 6), round(1.65 * target, 6)),
-                                    overdose_max=0.25, rule="ncrm", cohort_size=cohort_size, max_n=max_n),
-                        assumptions=[]))
+    # Neuenschwander et al.'s intervals scaled to the target: [0.8 t, 1.65 t], i.e. OncoBayes2's
+    # [0.16, 0.33] at the what-if's default target 0.2; overdose control at 0.25
+    for mp, label in ((map_prior, f"BLRM (MAP prior from trials {', '.join(sources)})"),
+                      (robust_prior, f"BLRM (robust MAP from trials {', '.join(sources)}; "
+                                     f"{100 * getattr(robust_prior, 'robust_weight', 0):g}% vague)")):
+        if mp is not None:
+            out.append(dict(label=label,
+                            design=BLRM(doses=list(t["doses"]), d_ref=BLRM_D_REF, prior=mp,
+                                        target_interval=(round(0.8 * target, 6), round(1.65 * target, 6)),
+                                        overdose_max=0.25, rule="ncrm", cohort_size=cohort_size, max_n=max_n),
+                            assumptions=[], robust=mp is robust_prior))
     out.append(dict(label="mTPI-2", design=MTPI2(target=target, cohort_size=cohort_size, max_n=max_n), assumptions=[]))
     out.append(dict(label="Keyboard", design=Keyboard(target=target, cohort_size=cohort_size, max_n=max_n),
                     assumptions=[]))
@@ -419,6 +427,13 @@ def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior, map
         out.append(dict(label="3+3", design=ThreePlusThree().stop_at_n(max_n), assumptions=[]))
     for d in out:
         d["spec"] = _spec(d["design"])
+        if d.pop("robust", False):
+            rp = robust_prior
+            d["spec"] = d["spec"].replace(
+                "(the MAP prior below)",
+                f"(the robust MAP prior below: the MAP prior's components at total weight {1 - rp.robust_weight:g} "
+                f"and a weakly informative N(({rp.means[-1][0]:.3g}, {rp.means[-1][1]:.3g}), sd ({rp.sds[-1][0]:g}, "
+                f"{rp.sds[-1][1]:g})) at {rp.robust_weight:g})")
     return out
 
 
@@ -485,6 +500,41 @@ def _conclusions(trial: str, rows: list, diffs: list, as_used: str, labels: list
             if r is not None:
                 cells.append(f"{lab} {100 * r.values['pcs']:.1f}% / {100 * r.values['over_selection']:.1f}%")
         lines.append(f"'{name}' (exact; PCS / selection above the MTD): " + ", ".join(cells) + ".")
+    return lines
+
+
+def _robust_lines(trial: str, cmp, labels: list[str], rows: list, fixed_names: list[str], pp_name: str,
+                  method: str, between: bool, record: list) -> list[str]:
+    """The BLRM under the robust MAP prior minus the BLRM under the MAP prior alone: paired over
+    the prior-predictive curves (with SEs), exact under the fixed scenarios. ``record`` gets the
+    numbers (``WhatIfResult.robust_vs_map``)."""
+    i_map = next(i for i, lab in enumerate(labels) if lab.startswith("BLRM (MAP prior"))
+    i_rob = next(i for i, lab in enumerate(labels) if lab.startswith("BLRM (robust MAP"))
+    rec = {"trial": trial, "scenario": pp_name, "method": method, "design": labels[i_rob], "versus": labels[i_map]}
+    parts = []
+    for k, text, sc, unit in DIFFS[:3]:
+        m, se = cmp.difference(k, i_rob, i_map, between=between)
+        rec[k], rec[f"{k}_se"] = float(m), float(se)
+        val, se_txt = _signed_parts(sc * m, sc * se)
+        parts.append(f"{text} {val}{' points' if unit == 'points' else ''} (SE {se_txt})")
+    record.append(rec)
+    by = {(r.scenario, r.design): r for r in rows if r.trial == trial}
+    cells = []
+    for name in fixed_names:
+        a, b = by.get((name, labels[i_rob])), by.get((name, labels[i_map]))
+        if a is None or b is None:
+            continue
+        dp = 100 * (a.values["pcs"] - b.values["pcs"])
+        do = 100 * (a.values["over_selection"] - b.values["over_selection"])
+        record.append({"trial": trial, "scenario": name, "method": "exact", "design": labels[i_rob],
+                       "versus": labels[i_map], "pcs": dp / 100, "over_selection": do / 100,
+                       "n_overdosed": float(a.values["n_overdosed"] - b.values["n_overdosed"])})
+        cells.append(f"'{name}' {dp:+.1f} / {do:+.1f}")
+    lines = [f"{labels[i_rob]} minus {labels[i_map]} (the same design under the robust prior; same simulated "
+             f"patients): '{pp_name}' " + "; ".join(parts) + "."]
+    if cells:
+        lines.append("The same under the fixed scenarios (exact; PCS / selection above the MTD, in points): "
+                     + ", ".join(cells) + ".")
     return lines
 
 
@@ -566,6 +616,7 @@ def _benchmark_lines(cmp, max_n: int, labels: list[str], shown: list[int], scena
 @all_families()  # six design families: one shared compile of the trial loop and of exact enumeration
 def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: int | None = None,
            cohort_size: int = 3, discount: float = 0.5, evidence: str = "others", blrm: bool = True,
+           robust_weight: float = 0.2,
            n_scenarios: int = 200, n_trials: int = 250, seed: int = 1, progress: bool | None = False,
            phase12: bool = True, phase12_max_n: int = 18, eff_endpoint: str = "B:response-M12",
            eff_discount: float = 0.5, graded: bool = True, efftox: bool = True) -> WhatIfResult:
@@ -594,6 +645,12 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         Include a BLRM whose prior is the MAP prior from the evidence trials (the hierarchical
         model's own heterogeneity discounts them; ``discount`` does not apply). Its fit takes a few
         seconds the first time and is then kept in the per-user cache directory.
+    robust_weight : float
+        With ``blrm``: also run the BLRM under the robust version of that MAP prior, a weakly
+        informative component (the MAP model's hyperprior mean, sds (2, 1)) added at this weight
+        (Schmidli et al. 2014; :meth:`doseesc.evidence.BLRMMapPrior.robustify`), which lets a
+        trial whose data conflict with the evidence trials move away from them. In [0, 1); 0
+        leaves that row out (default 0.2).
     n_scenarios, n_trials : int
         Prior-predictive true curves, and simulated trials under each.
     seed : int
@@ -665,16 +722,21 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
     if phase12 and "B" in trials and cohort_size > phase12_max_n:
         raise ValueError(f"cohort_size: must be at most the phase I/II maximum sample size (phase12_max_n = "
                          f"{phase12_max_n}), got {cohort_size}")
+    robust_weight = v.number("robust_weight", robust_weight)
+    if not 0 <= robust_weight < 1:
+        raise ValueError(f"robust_weight: must be in [0, 1) (0 leaves the robust-prior BLRM out), got {robust_weight}")
     eff_discount = v.number("eff_discount", eff_discount)
     if not 0 <= eff_discount <= 1:
         raise ValueError(f"eff_discount: must be in [0, 1], got {eff_discount}")
     if phase12 and "B" in trials:
         keys = [e.key for e in _ev.endpoints()]
         v.choice("eff_endpoint", eff_endpoint, tuple(keys))
+    n_arms = 6 + int(blrm) + int(blrm and robust_weight > 0)  # 3+3, BOIN, mTPI-2, Keyboard and two CRMs, the BLRMs
     for trial in trials:  # before any work: every design's records of the prior-predictive run fit
-        check_memory(n_scenarios * n_trials * 7, len(TRIALS[trial]["doses"]),
-                     per=f" ({n_scenarios:,} curves x {n_trials:,} trials x 7 designs)")
+        check_memory(n_scenarios * n_trials * n_arms, len(TRIALS[trial]["doses"]),
+                     per=f" ({n_scenarios:,} curves x {n_trials:,} trials x {n_arms} designs)")
     rows, priors, maxes, all_designs, diffs, coincide, conclusions, objects = [], {}, {}, {}, [], {}, {}, {}
+    robust_vs_map: list = []
     benchmarks: list = []
     p12 = gr = None
     for trial in trials:
@@ -690,7 +752,10 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
             own = "own data left out" if trial not in sources else "own data in"
             priors[f"trial {trial} BLRM"] = (f"MAP prior from trials {', '.join(sources)} (hierarchical model across "
                                              f"trials; {own}): " + mp.describe())
-        arms = _designs(trial, target, mn, cohort_size, prior, mp, sources)
+        rp = mp.robustify(robust_weight) if mp is not None and robust_weight > 0 else None
+        if rp is not None:
+            priors[f"trial {trial} robust BLRM"] = _robust_text(rp)
+        arms = _designs(trial, target, mn, cohort_size, prior, mp, sources, rp)
         all_designs[trial] = [{"label": a["label"], "spec": a["spec"], "assumptions": a["assumptions"],
                                "design": a["design"].to_dict()} for a in arms]
         coincide[trial] = _coincide(arms, mn)
@@ -732,6 +797,9 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
                                                shown, objects[trial]["scenarios"], fixed, seed,
                                                [r for r in rows if r.trial == trial and r.design not in hidden],
                                                benchmarks, trial, pp_name)
+        if rp is not None:
+            conclusions[trial] += _robust_lines(trial, cmp, labels, rows, [f[0] for f in fixed], pp_name, method,
+                                                n_scenarios > 1, robust_vs_map)
         if phase12 and trial == "B":
             from ._whatif_obd import phase12 as _phase12
 
@@ -747,10 +815,26 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
             gr = _graded(doses, target=target, max_n=mn, cohort_size=cohort_size, n_scenarios=n_scenarios,
                          n_trials=n_trials, seed=seed, sources=sources, trial=trial, progress=progress)
     settings = dict(trials=trials, target=target, cohort_size=cohort_size, discount=discount, evidence=evidence,
+                    robust_weight=robust_weight if blrm else None,
                     max_n=maxes, max_n_notes={k: TRIALS[k]["max_n_note"] for k in trials if max_n is None},
                     n_scenarios=n_scenarios, n_trials=n_trials, seed=seed)
     return WhatIfResult(rows, settings, priors, all_designs, diffs, coincide, conclusions, benchmarks=benchmarks,
+                        robust_vs_map=robust_vs_map,
                         meta={"versions": _versions()}, objects=objects, phase12=p12, graded=gr)
+
+
+def _robust_text(rp) -> str:
+    """The robust MAP prior: what was added to the MAP prior, and what it does to the prior per dose."""
+    m, sd = rp.means[-1], rp.sds[-1]
+    doses = ", ".join(f"{d:g}" for d in rp.doses)
+    return (f"the MAP prior above with a weakly informative component N(({m[0]:.3g}, {m[1]:.3g}), sd ({sd[0]:g}, "
+            f"{sd[1]:g})) on (log alpha, log beta) (the MAP model's hyperprior mean: P(DLT) "
+            f"{1 / (1 + math.exp(-m[0])):.2f} at {rp.d_ref:g}) added at weight {rp.robust_weight:g}, the MAP prior's "
+            f"components keeping {1 - rp.robust_weight:g} (Schmidli et al. 2014; RBesT's robustify): when the new "
+            f"trial's DLTs conflict with the evidence trials, its posterior can follow its own data. At doses {doses}: "
+            "prior mean p " + ", ".join(f"{x:.3f}" for x in rp.mean_p) + "; moment-matched ESS "
+            + ", ".join(f"{x:.1f}" for x in rp.ess) + " patients (a mixture's moments, and so this ESS, are "
+            "dominated by its vague component's variance)")
 
 
 def _row(trial, scenario, label, method, oc, true_p, quantiles=None, between=False) -> WhatIfRow:

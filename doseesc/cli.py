@@ -1319,7 +1319,8 @@ def cmd_whatif(args) -> str:
             if (x := getattr(args, k)) is not None}
     with _ahead.helping():  # on a cold kernel cache, a second process compiles the simulation loops
         res = whatif(trials, target=args.target, max_n=args.max_n, cohort_size=args.cohort_size,
-                     discount=args.discount, evidence=args.evidence, blrm=args.blrm, n_scenarios=args.n_scenarios,
+                     discount=args.discount, evidence=args.evidence, blrm=args.blrm,
+                     robust_weight=args.robust_weight, n_scenarios=args.n_scenarios,
                      n_trials=args.n_trials, seed=args.seed, progress=args.progress, **opts)
     if args.plot:
         from . import plot
@@ -1734,6 +1735,10 @@ def make_parser() -> argparse.ArgumentParser:
     w.add_argument("--no-blrm", dest="blrm", action="store_false",
                    help="leave out the BLRM with the MAP prior from the evidence trials (default: included; its "
                         "prior's fit takes a few seconds once, then it is cached)")
+    w.add_argument("--robust-weight", type=_num, default=0.2, metavar="W",
+                   help="with the BLRM: also run it under the robust MAP prior, a weakly informative component "
+                        "added at this weight in [0, 1) (Schmidli et al. 2014), so that data in conflict with the "
+                        "evidence trials can move it; 0 leaves that row out (default: 0.2)")
     w.add_argument("--no-phase12", dest="phase12", action="store_false", default=None,
                    help="leave out the phase I/II question on trial B's doses 1/2/4 (which dose is the optimal "
                         "biological dose: BOIN12 beside the toxicity-only designs; default: included with trial B)")

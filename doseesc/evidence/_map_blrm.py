@@ -6,7 +6,7 @@ import csv
 import math
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,50 @@ class BLRMMapPrior:
     fit_loglik: float
     predictive_mean_p: tuple = ()
     grid: Any = field(default=None, repr=False)
+
+    def robustify(self, weight: float, mean: Any = None, sd: Any = (2.0, 1.0)) -> BLRMMapPrior:
+        """This prior with a weakly informative component added at ``weight`` (a robust MAP
+        prior, Schmidli et al. 2014, as RBesT's ``robustify``): the fitted components keep their
+        shapes and share ``1 - weight``. Under prior-data conflict the posterior moves towards
+        the new trial's own data instead of being held by the historical trials.
+
+        Parameters
+        ----------
+        weight : float
+            Weight of the added component, in (0, 1).
+        mean, sd : (float, float)
+            Its means and sds on (log alpha, log beta) (default: the hyperprior mean ``mu_mean``
+            and sds (2, 1), the weakly informative prior of Neuenschwander et al. 2008).
+
+        Returns
+        -------
+        BLRMMapPrior
+            ``robust_weight`` set; ``mean_p`` and ``ess`` are those of the new mixture (a vague
+            component gives the mixture a large variance, so its moment-matched ESS is small).
+
+        Examples
+        --------
+        >>> from doseesc import evidence
+        >>> m = evidence.blrm_map_prior(doses=[1, 2, 4], d_ref=4, n_points=2048)
+        >>> r = m.robustify(0.2)
+        >>> round(r.weights[-1], 3), r.sds[-1], r.ess[0] < m.ess[0]
+        (0.2, (2.0, 1.0), True)
+        """
+        rw = v.number("weight", weight)
+        if not 0 < rw < 1:
+            raise ValueError(f"weight: the robust component's weight must be in (0, 1), got {weight!r}")
+        if self.robust_weight > 0:
+            raise ValueError(f"weight: this prior already has a robust component (weight {self.robust_weight:g})")
+        rmean = self.mu_mean if mean is None else _pair("mean", mean)
+        rsd = _pair("sd", sd, positive=True)
+        weights = [x * (1 - rw) for x in self.weights] + [rw]
+        means = [*self.means, tuple(rmean)]
+        sds = [*self.sds, tuple(rsd)]
+        corrs = [*self.corrs, 0.0]
+        m1, var = mixture_p_moments(weights, means, sds, corrs, np.log(np.asarray(self.doses) / self.d_ref))
+        return replace(self, weights=tuple(float(x) for x in weights), means=tuple(means), sds=tuple(sds),
+                       corrs=tuple(corrs), robust_weight=rw, mean_p=tuple(float(a) for a in m1),
+                       ess=tuple(moment_ess(float(a), float(b)) for a, b in zip(m1, var)))
 
     def describe(self) -> str:
         """One paragraph: model, hyperpriors, data, the mixture and its ESS per dose."""
@@ -463,7 +507,8 @@ def blrm_map_prior(doses: Sequence[float], d_ref: float, *, trials: Any = None, 
         doses (its tails are those of a scale mixture of normals): ``ess`` is the mixture's
         (what a design uses), ``ess_predictive`` the exact predictive's.
     robust_weight : float
-        Weight of a weakly informative component added after the fit, in [0, 1).
+        Weight of a weakly informative component added after the fit, in [0, 1) (see
+        :meth:`BLRMMapPrior.robustify`).
     robust_mean, robust_sd : (float, float)
         That component's means (default ``mu_mean``) and sds.
     n_points : int
@@ -532,18 +577,13 @@ def blrm_map_prior(doses: Sequence[float], d_ref: float, *, trials: Any = None, 
     means = [tuple(map(float, m)) for m in ms]
     sdl = [tuple(map(float, s)) for s in sds]
     cl = [float(r) for r in corrs]
-    if rw > 0:
-        weights = [x * (1 - rw) for x in weights] + [rw]
-        means.append(tuple(rmean))
-        sdl.append(tuple(rsd))
-        cl.append(0.0)
     x = np.log(doses_a / d_ref)
     m1, var = mixture_p_moments(weights, means, sdl, cl, x)
     pmean, pvar = _predictive_p_moments(pm, pc, w, x)
     mean_pred = w @ pm
     dd = pm - mean_pred
     cov_pred = (dd * w[:, None]).T @ dd + np.einsum("s,sij->ij", w, pc)
-    return BLRMMapPrior(
+    out = BLRMMapPrior(
         weights=tuple(float(x) for x in weights), means=tuple(means), sds=tuple(sdl), corrs=tuple(cl),
         doses=tuple(float(d) for d in doses_a), d_ref=d_ref,
         ess=tuple(moment_ess(float(a), float(b)) for a, b in zip(m1, var)),
@@ -552,8 +592,9 @@ def blrm_map_prior(doses: Sequence[float], d_ref: float, *, trials: Any = None, 
         assumptions=notes, mu_mean=mu_mean, mu_sd=mu_sd, tau_scale=tau_scale,
         mu_posterior_mean=(float(w @ ma), float(w @ mb)), tau_posterior_mean=(float(w @ ta), float(w @ tb)),
         predictive_mean=tuple(map(float, mean_pred)), predictive_cov=tuple(map(tuple, cov_pred.tolist())),
-        robust_weight=rw, n_points=n_points, is_ess=is_ess, fit_loglik=ll, predictive_mean_p=tuple(map(float, pmean)),
+        robust_weight=0.0, n_points=n_points, is_ess=is_ess, fit_loglik=ll, predictive_mean_p=tuple(map(float, pmean)),
         grid=(phi, w))
+    return out.robustify(rw, rmean, rsd) if rw > 0 else out
 
 
 def blrm_map_prior_loo(doses: Sequence[float], d_ref: float, **kwargs: Any) -> dict:
