@@ -116,6 +116,9 @@ class WhatIfResult:
     #: the BLRM under the robust MAP prior minus the BLRM under the MAP prior alone, per trial and
     #: scenario: paired (prior-predictive, with SEs) or exact differences
     robust_vs_map: list = field(default_factory=list)
+    #: per trial, each design shown: its decision after every number of DLTs in its first cohort
+    #: at its start dose (:func:`_first_cohort`)
+    first_cohort: dict = field(default_factory=dict)
 
     # ------------------------------------------------------------------ machine-readable
     def to_dict(self) -> dict:
@@ -129,7 +132,7 @@ class WhatIfResult:
         return {"settings": self.settings, "versions": self.meta.get("versions"), "priors": self.priors,
                 "designs": self.designs, "coincide": self.coincide, "rows": rows,
                 "paired_differences": self.differences, "benchmarks": self.benchmarks,
-                "robust_vs_map": self.robust_vs_map,
+                "robust_vs_map": self.robust_vs_map, "first_cohort": self.first_cohort,
                 "conclusions": self.conclusions,
                 "phase_i_ii": None if self.phase12 is None else self.phase12.to_dict(),
                 "graded": None if self.graded is None else self.graded.to_dict()}
@@ -212,6 +215,7 @@ class WhatIfResult:
                        f"{group['designs'][0]}.")
         shown = {d["label"] for d in self.designs[trial]} - {x for g in self.coincide.get(trial, [])
                                                              for x in g["designs"][1:]}
+        out.extend(_first_cohort_lines(self.first_cohort.get(trial, []), doses))
         wd = max([len(lab) for lab in shown] + [24]) + 1
         mine = [r for r in self.rows if r.trial == trial and r.design in shown]
         cells_of = {}
@@ -503,6 +507,62 @@ def _conclusions(trial: str, rows: list, diffs: list, as_used: str, labels: list
     return lines
 
 
+def _first_cohort(label: str, design, n_doses: int, cohort_size: int) -> dict:
+    """What ``design`` does after its first cohort at its start dose, for every number of DLTs in
+    it (its own ``next_dose`` on outcome strings such as ``"1TTN"``): the next dose (1-based), or
+    a stop with the dose it would select (None for none)."""
+    from .designs.modifiers import Modified
+
+    base = design.base if isinstance(design, Modified) else design
+    c = 3 if isinstance(base, ThreePlusThree) else cohort_size
+    start = base.start_dose
+    after = []
+    for k in range(c + 1):
+        rec = design.next_dose(f"{start}" + "T" * k + "N" * (c - k), n_doses=n_doses)
+        after.append({"dlts": k, "next_dose": None if rec.stop else rec.dose, "stop": bool(rec.stop),
+                      "selected": rec.selected if rec.stop else None})
+    return {"design": label, "start_dose": start, "cohort_size": c, "after": after}
+
+
+def _first_cohort_lines(entries: list, doses) -> list[str]:
+    """The first-cohort decisions as text, doses by value; then which designs escalate after a
+    first cohort with at least 2 DLTs (a DLT rate of at least 2/3 for cohorts of 3)."""
+    if not entries:
+        return []
+
+    def dose(level: int) -> str:
+        return f"{doses[level - 1]:g}"
+
+    def what(a: dict) -> str:
+        if not a["stop"]:
+            return dose(a["next_dose"])
+        return "stop" + ("" if a["selected"] is None else f" (select {dose(a['selected'])})")
+
+    out = ["   First cohort: each design's next dose (x10^6 cells/kg) after 0, 1, ... DLTs in its first cohort "
+           "at its start dose (the design's own rule):"]
+    wd = max(len(e["design"]) for e in entries) + 1
+    for e in entries:
+        out.append(f"   {e['design']:<{wd}} start {dose(e['start_dose'])}, cohort of {e['cohort_size']}: "
+                   + ", ".join(f"{a['dlts']} -> {what(a)}" for a in e["after"]))
+    flag = _first_cohort_flag(entries, doses)
+    if flag:
+        out.append(textwrap.fill(flag, width=118, initial_indent="   ", subsequent_indent="     "))
+    return out
+
+
+def _first_cohort_flag(entries: list, doses) -> str | None:
+    """The designs that escalate after a first cohort with at least 2 DLTs making up half or more
+    of it, as a sentence (None if none does)."""
+    up = [f"{e['design']} ({a['dlts']}/{e['cohort_size']} at {doses[e['start_dose'] - 1]:g} -> "
+          f"{doses[a['next_dose'] - 1]:g})"
+          for e in entries for a in e["after"]
+          if a["dlts"] >= 2 and 2 * a["dlts"] >= e["cohort_size"] and not a["stop"]
+          and a["next_dose"] > e["start_dose"]]
+    if not up:
+        return None
+    return "Escalates after a first cohort with at least 2 DLTs (half or more of it): " + "; ".join(up) + "."
+
+
 def _robust_lines(trial: str, cmp, labels: list[str], rows: list, fixed_names: list[str], pp_name: str,
                   method: str, between: bool, record: list) -> list[str]:
     """The BLRM under the robust MAP prior minus the BLRM under the MAP prior alone: paired over
@@ -737,6 +797,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
                      per=f" ({n_scenarios:,} curves x {n_trials:,} trials x {n_arms} designs)")
     rows, priors, maxes, all_designs, diffs, coincide, conclusions, objects = [], {}, {}, {}, [], {}, {}, {}
     robust_vs_map: list = []
+    first_cohort: dict = {}
     benchmarks: list = []
     p12 = gr = None
     for trial in trials:
@@ -761,6 +822,9 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         coincide[trial] = _coincide(arms, mn)
         designs = [a["design"] for a in arms]
         labels = [a["label"] for a in arms]
+        hidden_now = {x for g in coincide[trial] for x in g["designs"][1:]}
+        first_cohort[trial] = [_first_cohort(lab, d, len(doses), cohort_size)
+                               for lab, d in zip(labels, designs) if lab not in hidden_now]
         mean = list(np.asarray(prior.mean_curve(), dtype=float))
         fixed = [("all safe (evidence mean curve)", mean, None)] + _fixed_curves(len(doses), target)
         hidden = {x for g in coincide[trial] for x in g["designs"][1:]}
@@ -819,7 +883,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
                     max_n=maxes, max_n_notes={k: TRIALS[k]["max_n_note"] for k in trials if max_n is None},
                     n_scenarios=n_scenarios, n_trials=n_trials, seed=seed)
     return WhatIfResult(rows, settings, priors, all_designs, diffs, coincide, conclusions, benchmarks=benchmarks,
-                        robust_vs_map=robust_vs_map,
+                        robust_vs_map=robust_vs_map, first_cohort=first_cohort,
                         meta={"versions": _versions()}, objects=objects, phase12=p12, graded=gr)
 
 

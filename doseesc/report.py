@@ -1208,6 +1208,16 @@ def whatif_report(res, *, path_cohorts: int | None = None) -> Report:
             r.paragraph(f"{' = '.join(g['designs'])}: {g['why']}; shown once, as {g['designs'][0]}.",
                         lead="Designs that coincide")
         shown = [lab for lab in labels if lab not in hidden]
+        fc = res.first_cohort.get(trial, [])
+        if fc:
+            n_max = max(e["cohort_size"] for e in fc)
+            r.table(["design", "start dose", *[f"{k} DLT{'s' if k != 1 else ''}" for k in range(n_max + 1)]],
+                    [[e["design"], f"{doses[e['start_dose'] - 1]:g}",
+                      *[("stop" if a["stop"] else f"{doses[a['next_dose'] - 1]:g}") for a in e["after"]],
+                      *[None] * (n_max - e["cohort_size"])] for e in fc],
+                    caption=f"Trial {trial}: each design's next dose after its first cohort at its start dose, "
+                            "by the number of DLTs in it (x10^6 cells/kg; the design's own rule)",
+                    notes=wi._first_cohort_flag(fc, doses))
         _whatif_oc_tables(r, res, trial, shown, labels, objs)
         diffs = [d for d in res.differences if d["trial"] == trial and d["design"] in shown]
         if diffs:

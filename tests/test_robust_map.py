@@ -153,3 +153,36 @@ def test_the_readme_quotes_the_exact_robust_vs_map_numbers(res_b):
     assert want in text, want
     safe = [r for r in res_b.robust_vs_map if r["scenario"] == "all safe (evidence mean curve)"][0]
     assert f"under the evidence mean curve {abs(100 * safe['pcs']):.1f} points lower (exact)" in text
+
+
+def test_first_cohort_decisions_follow_each_design_and_flag_escalation_after_2_of_3(res_b):
+    """Textbook decisions after a first cohort of 3 at dose 1 (target 0.2): the 3+3 escalates
+    after 0/3, stays after 1/3 and stops after 2/3; BOIN (R BOIN, target 0.2) escalates after
+    0/3 (0 <= 0.157), de-escalates (stays at the lowest dose) after 1/3 (0.333 >= 0.238) and
+    eliminates dose 1 after 2/3 (P(p > 0.2 | Beta(3, 2)) = 0.973 > 0.95: no dose left, stop)."""
+    fc = {e["design"]: e for e in res_b.first_cohort["B"]}
+    want = {"3+3": [2, 1, None, None], "BOIN": [2, 1, None, None]}
+    for lab, nxt in want.items():
+        e = fc[lab]
+        assert e["start_dose"] == 1 and e["cohort_size"] == 3
+        assert [a["next_dose"] for a in e["after"]] == nxt, (lab, e)
+        assert [a["stop"] for a in e["after"]] == [x is None for x in nxt]
+    assert fc["CRM (as used)"]["start_dose"] == 2  # trial B as treated
+    assert "mTPI-2" not in fc  # shown once, as BOIN
+    plain = fc["BLRM (MAP prior from trials A, C, D)"]["after"]
+    robust = fc["BLRM (robust MAP from trials A, C, D; 20% vague)"]["after"]
+    assert plain[2]["next_dose"] == 2 and not plain[2]["stop"]  # escalates after 2/3 at dose 1
+    assert robust[2]["stop"]
+    text = " ".join(res_b.table().split())
+    assert ("Escalates after a first cohort with at least 2 DLTs (half or more of it): BLRM (MAP prior from "
+            "trials A, C, D) (2/3 at 1 -> 2).") in text
+    assert "BLRM (MAP prior from trials A, C, D) start 1, cohort of 3: 0 -> 2, 1 -> 2, 2 -> 2, 3 -> stop" in text
+    assert json.loads(res_b.to_json())["first_cohort"]["B"][0]["design"] == "CRM (as used)"
+
+
+def test_the_report_carries_the_first_cohort_table_and_its_flag(res_b):
+    md = res_b.report().to_markdown()
+    assert "Trial B: each design's next dose after its first cohort at its start dose" in md
+    assert "| BLRM (MAP prior from trials A, C, D) | 1 | 2 | 2 | 2 | stop |" in md
+    assert "| BOIN | 1 | 2 | 1 | stop | stop |" in md
+    assert "BLRM (MAP prior from trials A, C, D) (2/3 at 1 -> 2)." in md
