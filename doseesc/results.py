@@ -137,6 +137,25 @@ def _wmean_se(x: np.ndarray, w: np.ndarray | None, exact: bool) -> tuple[np.ndar
     return m, np.sqrt(var / n)
 
 
+def quantile_se(x: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Distribution-free standard errors of the sample quantiles ``qs`` of ``x``: half the distance
+    between the order statistics at ranks ``n q -/+ sqrt(n q (1 - q))`` (the binomial count of
+    values below the quantile, one SD either side), so no density estimate is needed. For a
+    quantile inside the data this approaches the asymptotic ``sqrt(q (1 - q) / n) / f(x_q)``;
+    NaN with fewer than 2 values."""
+    x = np.sort(np.asarray(x, dtype=float).ravel())
+    n = x.size
+    out = np.full(len(qs), np.nan)
+    if n < 2:
+        return out
+    for k, q in enumerate(qs):
+        half = np.sqrt(n * q * (1 - q))
+        lo = int(np.clip(round(n * q - half) - 1, 0, n - 1))  # 1-based ranks, less 1 for the index
+        hi = int(np.clip(round(n * q + half) - 1, 0, n - 1))
+        out[k] = 0.5 * (x[hi] - x[lo])
+    return out
+
+
 def between_scenarios_se(x: np.ndarray, groups: np.ndarray, n_groups: int) -> np.ndarray:
     """SE of the mean of the per-trial values ``x`` over ``n_groups`` scenarios drawn at random
     (``groups``: each trial's scenario, every scenario with the same number of trials): the SD of
@@ -460,8 +479,11 @@ class OperatingCharacteristics:
     def _finish(self, pcs_by_scenario: np.ndarray) -> None:
         r = self.records
         if r.duration is not None and not self.exact:
-            qs = np.quantile(r.duration, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
-            self._values["duration_quantiles"] = dict(zip(("5%", "25%", "50%", "75%", "95%"), qs))
+            probs = [0.05, 0.25, 0.5, 0.75, 0.95]
+            names = ("5%", "25%", "50%", "75%", "95%")
+            qs = np.quantile(r.duration, probs).tolist()
+            self._values["duration_quantiles"] = dict(zip(names, qs))
+            self._values["duration_quantiles_se"] = dict(zip(names, quantile_se(r.duration, probs).tolist()))
         if len(self.scenarios) > 1:
             self._values["pcs_by_scenario"] = pcs_by_scenario
             qs = np.quantile(pcs_by_scenario, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist()
@@ -595,7 +617,7 @@ class OperatingCharacteristics:
                 if len(self.scenarios) > 1 else self.scenario.obd_doses.tolist()
             if len(self.scenarios) == 1:
                 out["true_utility"] = self.scenario.true_utility.tolist()
-        for extra in ("pcs_quantiles", "duration_quantiles", "pcs_obd_quantiles"):
+        for extra in ("pcs_quantiles", "duration_quantiles", "duration_quantiles_se", "pcs_obd_quantiles"):
             if extra in self._values:
                 out[extra] = self._values[extra]
         out.update(self.meta)
@@ -682,6 +704,9 @@ class OperatingCharacteristics:
         wl = max(24, *(len(text) for text, _, _ in rows))  # 24, as always, unless a label is longer
         for text, scale, key in rows:
             lines.append(f"{text:<{wl}}{_fmt(scale * self._values[key], scale * self._se[key], self.exact):>18}")
+        if "duration_quantiles" in self._values:
+            q, qse = self._values["duration_quantiles"], self._values["duration_quantiles_se"]
+            lines.append("duration quantiles (SE): " + ", ".join(f"{k} {_fmt(x, qse[k], False)}" for k, x in q.items()))
         if "pcs_quantiles" in self._values:
             q = self._values["pcs_quantiles"]
             lines.append("PCS across scenarios: " + ", ".join(f"{k} {100 * x:.1f}" for k, x in q.items()))
