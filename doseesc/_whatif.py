@@ -511,18 +511,39 @@ def _conclusions(trial: str, rows: list, diffs: list, as_used: str, labels: list
 
 def _first_cohort(label: str, design, n_doses: int, cohort_size: int) -> dict:
     """What ``design`` does after its first cohort at its start dose, for every number of DLTs in
-    it (its own ``next_dose`` on outcome strings such as ``"1TTN"``): the next dose (1-based), or
-    a stop with the dose it would select (None for none)."""
+    it: the next dose (1-based), or a stop with the dose it would select (None for none).
+
+    Read off the exact enumeration of the design cut to two cohorts, with P(DLT) 0.5 at every
+    dose so that every first-cohort outcome occurs (the kernels the what-if has compiled for its
+    exact rows; a design's live ``next_dose`` gives the same decisions, tested, but compiles its
+    own kernels: about a minute on a cold cache). After ``k`` DLTs the design stopped if a
+    terminal state holds only the first cohort with ``k`` DLTs, moved to dose ``d`` if one holds
+    that cohort and the second at ``d``, and otherwise stayed at the start dose."""
     from .designs.modifiers import Modified
+    from .engine.api import _exact_records
 
     base = design.base if isinstance(design, Modified) else design
     c = 3 if isinstance(base, ThreePlusThree) else cohort_size
     start = base.start_dose
+    low = design.lower(n_doses)
+    recs = _exact_records(low._replace(max_n=2 * c), Scenario(p_tox=[0.5] * n_doses, target=0.2))
+    s = start - 1
+    n, y = recs.n_patients, recs.n_dlt
+    total = n.sum(axis=1)
     after = []
     for k in range(c + 1):
-        rec = design.next_dose(f"{start}" + "T" * k + "N" * (c - k), n_doses=n_doses)
-        after.append({"dlts": k, "next_dose": None if rec.stop else rec.dose, "stop": bool(rec.stop),
-                      "selected": rec.selected if rec.stop else None})
+        first = (n[:, s] == c) & (y[:, s] == k)
+        stop = np.flatnonzero(first & (total == c))
+        moved = np.flatnonzero(first & (total == 2 * c))
+        if stop.size:
+            sel = int(recs.selected[stop[0]])
+            after.append({"dlts": k, "next_dose": None, "stop": True, "selected": sel if sel > 0 else None})
+        else:
+            nxt = start
+            if moved.size:
+                used = np.flatnonzero(n[moved[0]] > 0)
+                nxt = int(used[used != s][0]) + 1
+            after.append({"dlts": k, "next_dose": nxt, "stop": False, "selected": None})
     return {"design": label, "start_dose": start, "cohort_size": c, "after": after}
 
 

@@ -186,3 +186,21 @@ def test_the_report_carries_the_first_cohort_table_and_its_flag(res_b):
     assert "| BLRM (MAP prior from trials A, C, D) | 1 | 2 | 2 | 2 | stop |" in md
     assert "| BOIN | 1 | 2 | 1 | stop | stop |" in md
     assert "BLRM (MAP prior from trials A, C, D) (2/3 at 1 -> 2)." in md
+
+
+@pytest.mark.parametrize("cohort_size", [3, 2])
+def test_first_cohort_from_exact_enumeration_equals_each_designs_next_dose(cohort_size):
+    """The what-if reads the first-cohort decisions off an exact enumeration cut to two cohorts
+    (kernels it has compiled anyway); each design's live recommendation gives the same."""
+    doses = list(wi.TRIALS["B"]["doses"])
+    src = ["A", "C", "D"]
+    prior = evidence.dose_response_prior(doses, trials=src, discount=0.5)
+    mp = wi._map_prior(doses, src)
+    for a in wi._designs("B", 0.2, 12, cohort_size, prior, mp, src, mp.robustify(0.2)):
+        e = wi._first_cohort(a["label"], a["design"], len(doses), cohort_size)
+        c, st = e["cohort_size"], e["start_dose"]
+        for k, got in enumerate(e["after"]):
+            rec = a["design"].next_dose(f"{st}" + "T" * k + "N" * (c - k), n_doses=len(doses))
+            assert got["stop"] == bool(rec.stop), (a["label"], k)
+            assert got["next_dose"] == (None if rec.stop else rec.dose), (a["label"], k)
+            assert got["selected"] == (rec.selected if rec.stop else None), (a["label"], k)
