@@ -177,7 +177,7 @@ class WhatIfResult:
                "Fixed scenarios: exact operating characteristics (no Monte Carlo error). Prior-predictive: "
                f"{s['n_scenarios']} true curves drawn from the evidence prior x {s['n_trials']} trials each; "
                "(x) = Monte Carlo SE, there of the mean over the drawn curves (the SD of the per-curve values over "
-               f"sqrt({s['n_scenarios']}): it counts the curves drawn as well as the trials, as do the paired SEs). "
+               f"sqrt({s['n_scenarios']}): it counts the curves drawn as well as the trials, as do the paired SEs).",
                f"'PCS across the curves': quantiles of the per-curve PCS, each from {s['n_trials']} trials (a binomial "
                f"SD of at most {50 / math.sqrt(s['n_trials']):.1f} points, which adds to their spread).",
                "Columns: selection % per dose and none; PCS = % selecting the true MTD (the dose closest to the "
