@@ -16,6 +16,7 @@ import math
 import os
 import re
 import sys
+import textwrap
 import threading
 import warnings
 from collections.abc import Sequence
@@ -1359,9 +1360,79 @@ def evidence_csv(recs) -> str:
     return buf.getvalue()
 
 
+def _blrm_prior(args) -> str:
+    """``doseesc evidence --blrm-prior DOSES``: the MAP prior from the MSC trials, described, with
+    the table to pass as ``--prior`` (JSON) or as a run file's ``prior = {...}`` (TOML)."""
+    import json
+
+    from . import _whatif, evidence
+
+    if args.trial is not None:
+        raise CLIError("--trial: not used with --blrm-prior (use --exclude to leave trials out of the prior)")
+    if args.format == "csv":
+        raise CLIError("--format: the BLRM prior is printed as a table or as json, not csv")
+    doses = parse_numbers("--blrm-prior", args.blrm_prior)
+    d_ref = _whatif.BLRM_D_REF if args.d_ref is None else args.d_ref
+    exclude = None
+    if args.exclude is not None:
+        exclude = [x.strip().upper() for x in args.exclude.split(",")]
+        bad = [x for x in exclude if x not in evidence.TRIALS]
+        if bad or not all(exclude):
+            raise CLIError(f"--exclude: expected trial ids among {', '.join(evidence.TRIALS)} (comma-separated), "
+                           f"got {args.exclude!r}")
+        if set(exclude) >= set(evidence.TRIALS):
+            raise CLIError("--exclude: leaves no trial to build the prior from")
+    try:
+        mp = evidence.blrm_map_prior(doses, d_ref, exclude=exclude)
+        if args.robust_weight != 0:
+            mp = mp.robustify(args.robust_weight)
+    except ValueError as e:
+        msg = str(e)
+        for name, flag in (("doses", "--blrm-prior"), ("d_ref", "--d-ref"), ("weight", "--robust-weight")):
+            if msg.startswith(f"{name}: "):
+                msg = f"{flag}: " + msg[len(name) + 2:]
+        raise CLIError(msg) from None
+    table = {"weights": list(mp.weights), "means": [list(m) for m in mp.means], "sds": [list(x) for x in mp.sds],
+             "corrs": list(mp.corrs)}
+    if args.format == "json":
+        return _json.dumps({"doses": list(mp.doses), "d_ref": mp.d_ref, "exclude": exclude or [],
+                            "robust_weight": mp.robust_weight, "prior": table, "mean_p": list(mp.mean_p),
+                            "ess": list(mp.ess), "ess_predictive": list(mp.ess_predictive),
+                            "records_used": list(mp.records_used), "description": mp.describe(),
+                            "versions": _versions_short()}, indent=2)
+    toml = ("prior = {weights = " + json.dumps(table["weights"]) + ", means = " + json.dumps(table["means"])
+            + ", sds = " + json.dumps(table["sds"]) + ", corrs = " + json.dumps(table["corrs"]) + "}")
+    doses_txt = ",".join(f"{d:g}" for d in mp.doses)
+    lines = [f"BLRM prior from the MSC trials (doseesc {_versions_short()['doseesc']}): logit p(d) = log(alpha) + "
+             f"beta log(d / {mp.d_ref:g}), doses {doses_txt}; "
+             + (f"trials {', '.join(exclude)} left out" if exclude else "every trial")
+             + (f"; robust component at weight {mp.robust_weight:g}" if mp.robust_weight else ""),
+             "",
+             f"{'dose':>8}{'prior mean P(DLT)':>20}{'ESS (patients)':>17}"]
+    lines += [f"{d:>8g}{m:>20.3f}{e:>17.1f}" for d, m, e in zip(mp.doses, mp.mean_p, mp.ess)]
+    lines += ["", textwrap.fill(mp.describe(), width=100), "",
+              "As blrm's --prior (with --doses " + doses_txt + f" --d-ref {mp.d_ref:g}):",
+              "  --prior '" + json.dumps(table) + "'",
+              "In a run file's [[designs]] table (with doses = [" + ", ".join(f"{d:g}" for d in mp.doses)
+              + f"], d_ref = {mp.d_ref:g}):", "  " + toml]
+    return "\n".join(lines)
+
+
+def _versions_short() -> dict:
+    from .engine.api import _versions
+
+    return _versions()
+
+
 def cmd_evidence(args) -> str:
     from . import evidence
 
+    if args.blrm_prior is not None:
+        return _blrm_prior(args)
+    for flag, value, default in (("--d-ref", args.d_ref, None), ("--exclude", args.exclude, None),
+                                 ("--robust-weight", args.robust_weight, 0.0)):
+        if value != default:
+            raise CLIError(f"{flag}: only used with --blrm-prior DOSES")
     if args.trial is not None:
         args.trial = args.trial.strip().upper()  # as whatif reads --trial
 
@@ -1778,6 +1849,21 @@ def make_parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("table", "json", "csv"), default="table",
                     help="output format: table, json (every field), or csv (one row per trial, dose and outcome: "
                          "DLTs and each efficacy endpoint) (default: table)")
+    g = ev.add_argument_group(
+        "a BLRM prior from the trials (the what-if's MAP prior, for a design of your own: pass the printed table as "
+        "blrm's --prior, or as a run file's prior = {...})")
+    g.add_argument("--blrm-prior", metavar="X,X,...",
+                   help="the new trial's doses (the MSC trials' unit, x10^6 cells/kg): print the meta-analytic-"
+                        "predictive (MAP) prior for the BLRM's (log alpha, log beta) from the trials, with its prior "
+                        "mean P(DLT) and effective sample size at each dose (default: not built)")
+    g.add_argument("--d-ref", type=_num, default=None, metavar="X",
+                   help="the BLRM's reference dose, in the same unit (default: 2, the dose most of the evidence was "
+                        "given at, as in the what-if)")
+    g.add_argument("--exclude", metavar="ID,ID", default=None,
+                   help="trials to leave out of the prior, e.g. B (default: none, every trial)")
+    g.add_argument("--robust-weight", type=_num, default=0.0, metavar="W",
+                   help="add a weakly informative component at this weight in [0, 1) (a robust MAP prior, Schmidli "
+                        "et al. 2014; the what-if's robust BLRM uses 0.2) (default: 0, none)")
     ev.set_defaults(func=cmd_evidence)
     return p
 
