@@ -137,6 +137,11 @@ def _wmean_se(x: np.ndarray, w: np.ndarray | None, exact: bool) -> tuple[np.ndar
     return m, np.sqrt(var / n)
 
 
+#: the largest run (trials) whose per-trial summaries an OperatingCharacteristics keeps between
+#: calls: about 100 bytes a trial, so at most about 26 MB for each
+PER_TRIAL_KEEP = 1 << 18
+
+
 def quantile_se(x: np.ndarray, qs: Sequence[float]) -> np.ndarray:
     """Distribution-free standard errors of the sample quantiles ``qs`` of ``x``: half the distance
     between the order statistics at ranks ``n q -/+ sqrt(n q (1 - q))`` (the binomial count of
@@ -293,6 +298,19 @@ class OperatingCharacteristics:
         return out
 
     def _per_trial(self, onehot: bool = False) -> dict[str, np.ndarray]:
+        """Per-trial summaries; kept for the next call (``se_between`` and paired differences ask
+        for them once per summary) where the run is small enough (``PER_TRIAL_KEEP`` trials)."""
+        key = (id(self.records), onehot)
+        kept = self.__dict__.get("_per_trial_kept")
+        if kept is not None and kept[0] == key:
+            return dict(kept[1])
+        out = self._per_trial_compute(onehot)
+        if len(self.records) <= PER_TRIAL_KEEP:
+            self._per_trial_kept = (key, out)
+            return dict(out)
+        return out
+
+    def _per_trial_compute(self, onehot: bool) -> dict[str, np.ndarray]:
         r = self.records
         n_doses = r.n_patients.shape[1]
         correct, above, below, target, none_ok = self._masks()
