@@ -641,19 +641,19 @@ def _benchmark_lines(cmp, max_n: int, labels: list[str], shown: list[int], scena
     lines = []
     b = (cmp.benchmark[0] or {}).get(max_n) if cmp.benchmark else None
     if b is not None:
-        parts, above = [], []
+        parts, above, minus = [], [], {}
         for lab, i in zip(labels, shown):
             dm, ds = b.difference(cmp.oc[i][0], "pcs", between=True)
+            minus[lab] = [float(dm), float(ds)]
             val, se = _signed_parts(100 * dm, 100 * ds)
             parts.append(f"{lab} {val} (SE {se})")
             if dm > 4 * ds:
                 above.append(lab)
-        pcs, pcs_se = _mc_parts(100 * b.pcs, 100 * b.se_between("pcs"))
+        b_se = b.se_between("pcs")
+        pcs, pcs_se = _mc_parts(100 * b.pcs, 100 * b_se)
         record.append({"trial": trial, "scenario": pp_name, "method": "Monte Carlo, the designs' patients",
-                       "max_n": max_n, "pcs": float(b.pcs), "pcs_se": float(b.se_between("pcs")),
-                       "design_minus_benchmark": {lab: [float(x) for x in b.difference(cmp.oc[i][0], "pcs",
-                                                                                       between=True)]
-                                                  for lab, i in zip(labels, shown)}})
+                       "max_n": max_n, "pcs": float(b.pcs), "pcs_se": float(b_se),
+                       "design_minus_benchmark": minus})
         lines.append(f"Upper reference, the complete-information benchmark on the same simulated patients (the dose "
                      f"closest to the target if every patient's outcome were known at every dose; O'Quigley, "
                      f"Paoletti & Maccario 2002): PCS {pcs}% (SE {pcs_se}); each design "
