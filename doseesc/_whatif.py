@@ -329,8 +329,9 @@ def _dose_text(x: float) -> str:
 
 
 # ---------------------------------------------------------------------------- designs
-def _spec(d) -> str:
-    """One line: what a design is, with its numbers (see ``Design.describe`` for protocol text)."""
+def _spec(d, prior_note: str = "the MAP prior below") -> str:
+    """One line: what a design is, with its numbers (see ``Design.describe`` for protocol text);
+    ``prior_note`` says where a BLRM's given prior is described."""
     from .designs.modifiers import Modified
 
     base = d.base if isinstance(d, Modified) else d
@@ -365,7 +366,7 @@ def _spec(d) -> str:
         k = len(base.components())
         txt = (f"BLRM (crmPack NextBest{base.rule.upper()}), logit p(d) = log(alpha) + beta log(d / {base.d_ref:g}), "
                f"prior {'a ' + str(k) + '-component mixture' if k > 1 else 'bivariate normal'} on (log alpha, log beta)"
-               f"{' (the MAP prior below)' if base.prior is not None else ''}; target interval [{lo:g}, {hi:g}], "
+               f"{' (' + prior_note + ')' if base.prior is not None else ''}; target interval [{lo:g}, {hi:g}], "
                f"eligible if P(p > {cut:g}) <= {base.overdose_max:g}; cohorts of {base.cohort_size}, max "
                f"{base.max_n}, {start}, no skipping of untried doses; stop for safety when no dose is eligible")
     else:  # pragma: no cover - every design used here is above
@@ -425,21 +426,18 @@ def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior, map
                             design=BLRM(doses=list(t["doses"]), d_ref=BLRM_D_REF, prior=mp,
                                         target_interval=(round(0.8 * target, 6), round(1.65 * target, 6)),
                                         overdose_max=0.25, rule="ncrm", cohort_size=cohort_size, max_n=max_n),
-                            assumptions=[], robust=mp is robust_prior))
+                            assumptions=[], prior_note=None if mp is not robust_prior else (
+                                "the robust MAP prior below: the MAP prior's components at total weight "
+                                f"{1 - mp.robust_weight:g} and a weakly informative N(({mp.means[-1][0]:.3g}, "
+                                f"{mp.means[-1][1]:.3g}), sd ({mp.sds[-1][0]:g}, {mp.sds[-1][1]:g})) at "
+                                f"{mp.robust_weight:g}")))
     out.append(dict(label="mTPI-2", design=MTPI2(target=target, cohort_size=cohort_size, max_n=max_n), assumptions=[]))
     out.append(dict(label="Keyboard", design=Keyboard(target=target, cohort_size=cohort_size, max_n=max_n),
                     assumptions=[]))
     if t["used"] != "3+3":
         out.append(dict(label="3+3", design=ThreePlusThree().stop_at_n(max_n), assumptions=[]))
     for d in out:
-        d["spec"] = _spec(d["design"])
-        if d.pop("robust", False):
-            rp = robust_prior
-            d["spec"] = d["spec"].replace(
-                "(the MAP prior below)",
-                f"(the robust MAP prior below: the MAP prior's components at total weight {1 - rp.robust_weight:g} "
-                f"and a weakly informative N(({rp.means[-1][0]:.3g}, {rp.means[-1][1]:.3g}), sd ({rp.sds[-1][0]:g}, "
-                f"{rp.sds[-1][1]:g})) at {rp.robust_weight:g})")
+        d["spec"] = _spec(d["design"], d.pop("prior_note", None) or "the MAP prior below")
     return out
 
 
@@ -845,12 +843,11 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
         coincide[trial] = _coincide(arms, mn)
         designs = [a["design"] for a in arms]
         labels = [a["label"] for a in arms]
-        hidden_now = {x for g in coincide[trial] for x in g["designs"][1:]}
-        first_cohort[trial] = [_first_cohort(lab, d, len(doses), cohort_size)
-                               for lab, d in zip(labels, designs) if lab not in hidden_now]
         mean = list(np.asarray(prior.mean_curve(), dtype=float))
         fixed = [("all safe (evidence mean curve)", mean, None)] + _fixed_curves(len(doses), target)
         hidden = {x for g in coincide[trial] for x in g["designs"][1:]}
+        first_cohort[trial] = [_first_cohort(lab, d, len(doses), cohort_size)
+                               for lab, d in zip(labels, designs) if lab not in hidden]
         shown = [i for i, lab in enumerate(labels) if lab not in hidden]
         objects[trial] = {"all_designs": designs, "designs": [designs[i] for i in shown], "scenarios": [],
                           "results": [[] for _ in shown]}
