@@ -35,7 +35,24 @@ def test_json_prior_is_the_what_ifs_and_drives_blrm_next_as_in_the_what_if(capsy
                          "--max-n", "12", "--target-interval", "0.16,0.33", "--overdose-max", "0.25",
                          "--prior", json.dumps(d["prior"]), "--format", "json", "1TTN")
     assert code == 0, err
-    assert json.loads(out)["dose"] == 2
+    rec = json.loads(out)
+    assert rec["dose"] == 2 and rec["warnings"] == []
+    # ... and says so: an escalation right after 2 DLTs in a cohort of 3
+    assert ("escalates to dose 2 right after a cohort with 2 DLTs in 3 patients at dose 1 (the design's own rule)"
+            in rec["notes"])
+
+
+def test_the_escalation_note_only_where_a_cohort_had_at_least_2_dlts_and_half_of_it():
+    from doseesc.designs.base import escalation_after_dlts
+    from doseesc.outcomes import parse
+
+    assert escalation_after_dlts(parse("1TTN"), 2) and escalation_after_dlts(parse("1NNN 2TTNNN"), 3) == ()
+    assert escalation_after_dlts(parse("1TTNNN"), 2) == ()  # 2 of 5: under half
+    assert escalation_after_dlts(parse("1TN"), 2) == ()  # 1 DLT
+    assert escalation_after_dlts(parse("1TTN"), 1) == () and escalation_after_dlts(parse("1TTN"), None) == ()
+    assert escalation_after_dlts(parse("1TTNN 2TT"), 3) and escalation_after_dlts(parse("1NNN 2TTNN"), 3)
+    boin = de.BOIN(target=0.2, cohort_size=3, max_n=12).next_dose("1NNN 2TTN", n_doses=3)
+    assert boin.dose == 1 and not any("escalates" in n for n in boin.notes)
 
 
 def test_robust_table_and_its_run_file_line_give_the_same_design(capsys, tmp_path):

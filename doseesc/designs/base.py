@@ -37,6 +37,19 @@ class Lowered(NamedTuple):
     n_cache: int = 0  # float scratch after n_work for a decision cache (_kernels/cache.py); simulators only
 
 
+def escalation_after_dlts(cohorts, dose: int | None) -> tuple[str, ...]:
+    """A note where the recommendation escalates right after a cohort in which at least 2
+    patients, and half or more of it, had a DLT: the design's rule may allow it (a model's prior
+    can outweigh one cohort), and a committee deciding on the next dose should see it said."""
+    if dose is None or not cohorts:
+        return ()
+    last = cohorts[-1]
+    if dose > last.dose and last.n_dlt >= 2 and 2 * last.n_dlt >= last.size:
+        return (f"escalates to dose {dose} right after a cohort with {last.n_dlt} DLTs in {last.size} patients at "
+                f"dose {last.dose} (the design's own rule)",)
+    return ()
+
+
 def option_kind(annotation: Any) -> str:
     """The kind of a constructor field, from its annotation, for the CLI and run files:
     ``"bool"``, ``"list"`` (of numbers), ``"int"``, ``"float"``, ``"str"`` or ``"any"``."""
@@ -444,7 +457,7 @@ class Design:
         stop = reason != CONTINUE
         notes = deviations(cohorts, rec_dose, rec_size, stopped, STOP_REASONS[reason])
         warn_deviations(notes)
-        said = self._live_notes(low, cohorts)
+        said = self._live_notes(low, cohorts) + escalation_after_dlts(cohorts, None if stop else int(nxt) + 1)
         if any(any(c.eff) for c in cohorts):  # E and B letters: this design decides on DLTs alone
             said += (f"{self.label()} decides on DLTs only: the responses in the outcomes (E, B) are not used "
                      "(E counts as no DLT, B as a DLT)",)

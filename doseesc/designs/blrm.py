@@ -1081,6 +1081,8 @@ class BLRMRecommendation(Recommendation):
             out[k] = None if x is None else [float(z) for z in x]
         out["eligible"] = [bool(z) for z in self.eligible]
         out["doses"] = list(self.doses)
+        out["warnings"] = list(self.warnings)  # as every other design's recommendation
+        out["notes"] = list(self.notes)
         return out
 
     def __str__(self) -> str:
