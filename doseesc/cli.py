@@ -1366,6 +1366,7 @@ def _blrm_prior(args) -> str:
     import json
 
     from . import _whatif, evidence
+    from .engine.api import _versions
 
     if args.trial is not None:
         raise CLIError("--trial: not used with --blrm-prior (use --exclude to leave trials out of the prior)")
@@ -1399,11 +1400,11 @@ def _blrm_prior(args) -> str:
                             "robust_weight": mp.robust_weight, "prior": table, "mean_p": list(mp.mean_p),
                             "ess": list(mp.ess), "ess_predictive": list(mp.ess_predictive),
                             "records_used": list(mp.records_used), "description": mp.describe(),
-                            "versions": _versions_short()}, indent=2)
+                            "versions": _versions()}, indent=2)
     toml = ("prior = {weights = " + json.dumps(table["weights"]) + ", means = " + json.dumps(table["means"])
             + ", sds = " + json.dumps(table["sds"]) + ", corrs = " + json.dumps(table["corrs"]) + "}")
     doses_txt = ",".join(f"{d:g}" for d in mp.doses)
-    lines = [f"BLRM prior from the MSC trials (doseesc {_versions_short()['doseesc']}): logit p(d) = log(alpha) + "
+    lines = [f"BLRM prior from the MSC trials (doseesc {_versions()['doseesc']}): logit p(d) = log(alpha) + "
              f"beta log(d / {mp.d_ref:g}), doses {doses_txt}; "
              + (f"trials {', '.join(exclude)} left out" if exclude else "every trial")
              + (f"; robust component at weight {mp.robust_weight:g}" if mp.robust_weight else ""),
@@ -1416,12 +1417,6 @@ def _blrm_prior(args) -> str:
               "In a run file's [[designs]] table (with doses = [" + ", ".join(f"{d:g}" for d in mp.doses)
               + f"], d_ref = {mp.d_ref:g}):", "  " + toml]
     return "\n".join(lines)
-
-
-def _versions_short() -> dict:
-    from .engine.api import _versions
-
-    return _versions()
 
 
 def cmd_evidence(args) -> str:

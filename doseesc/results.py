@@ -300,13 +300,12 @@ class OperatingCharacteristics:
     def _per_trial(self, onehot: bool = False) -> dict[str, np.ndarray]:
         """Per-trial summaries; kept for the next call (``se_between`` and paired differences ask
         for them once per summary) where the run is small enough (``PER_TRIAL_KEEP`` trials)."""
-        key = (id(self.records), onehot)
         kept = self.__dict__.get("_per_trial_kept")
-        if kept is not None and kept[0] == key:
-            return dict(kept[1])
+        if kept is not None and kept[0] is self.records and kept[1] == onehot:
+            return dict(kept[2])
         out = self._per_trial_compute(onehot)
-        if len(self.records) <= PER_TRIAL_KEEP:
-            self._per_trial_kept = (key, out)
+        if len(self.records) <= PER_TRIAL_KEEP:  # the records themselves kept: no id reused by others
+            self._per_trial_kept = (self.records, onehot, out)
             return dict(out)
         return out
 
