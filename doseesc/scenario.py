@@ -449,8 +449,12 @@ class Scenario:
         """Boolean masks over doses: (correct, below the true MTD, above the true MTD).
 
         Above/below are relative to the correct doses; when none is correct (an empty
-        ``mtd_band``), doses above / below the band.
+        ``mtd_band``), doses above / below the band. Computed once (the scenario is immutable;
+        operating characteristics and the benchmark ask for them once per metric), read-only.
         """
+        kept = self.__dict__.get("_dose_masks")
+        if kept is not None:
+            return kept
         D = self.n_doses
         correct = np.zeros(D, dtype=bool)
         c = self.correct_doses - 1
@@ -464,6 +468,9 @@ class Scenario:
             lo, hi = self.mtd_band
             above = self.p_tox > hi + 1e-12
             below = self.p_tox < lo - 1e-12
+        for m in (correct, below, above):
+            m.setflags(write=False)
+        object.__setattr__(self, "_dose_masks", (correct, below, above))
         return correct, below, above
 
     @property
