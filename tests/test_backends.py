@@ -116,6 +116,34 @@ def test_decision_caches_kept_between_runs_never_change_records():
     assert len(backends._KEPT) == 1  # the same entry, taken out and put back
 
 
+def test_exact_enumeration_shares_the_kept_decision_cache_without_changing_its_result():
+    # exact enumeration takes its design's kept scratch (backends.kept_scratch) as the simulators
+    # do: decisions computed for one scenario, or by a simulation, serve the next enumeration
+    def exact(design, p):
+        r = de.exact(design, de.Scenario(p, target=0.25)).records
+        return [np.asarray(getattr(r, f)) for f in ("selected", "n_patients", "n_dlt", "stop_reason", "weight")]
+
+    other = [0.02, 0.05, 0.1, 0.25, 0.4]
+    for design in (de.BLRM(doses=[1, 2, 4, 8, 16], d_ref=4, cohort_size=3, max_n=9),
+                   de.CRM(skeleton=P, target=0.25, cohort_size=3, max_n=12)):
+        backends.clear_kept()
+        fresh = exact(design, P)
+        assert len(backends._KEPT) == 1, design.label()
+        (scratch,) = backends._KEPT.values()
+        assert np.any(scratch[0] != 0), design.label()  # decisions were cached in it
+        exact(design, other)
+        assert len(backends._KEPT) == 1  # the same entry, taken out and put back
+        for again in (exact(design, P), exact(design, P)):
+            assert all(np.array_equal(a, b) for a, b in zip(fresh, again)), design.label()
+        # a simulation of the design takes over the enumeration's cache, and the other way round
+        sim = de.simulate(design, de.Scenario(other, target=0.25), n_trials=300, seed=5).records.selected
+        assert len(backends._KEPT) == 1
+        backends.clear_kept()
+        assert np.array_equal(sim, de.simulate(design, de.Scenario(other, target=0.25), n_trials=300,
+                                               seed=5).records.selected)
+        assert all(np.array_equal(a, b) for a, b in zip(fresh, exact(design, P))), design.label()
+
+
 @pytest.mark.parametrize("case", ["untimed", "ae", "timed", "dropout", "tite", "tite_ae", "tite_dropout",
                                   "tite_crm"])
 def test_records_the_cohort_loop_never_writes_take_no_memory(monkeypatch, case):

@@ -34,10 +34,11 @@ TOO_MUCH_MEMORY = 3
 
 
 @jit
-def enumerate_states(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, n_work, max_states, budget):
+def enumerate_states(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, work, max_states, budget):
     """All terminal states and their probabilities: ``(status, term, term_p, n_states, cohort,
     bytes)`` (the last three say where a budget ran out; with ``TOO_MUCH_MEMORY``, ``n_states``
-    is the number of states about to be expanded)."""
+    is the number of states about to be expanded). ``work``: the design's float scratch (its
+    decision cache in the tail), which the caller may keep from one call to the next."""
     n_doses = p_tox.shape[0]
     rows = initial_state(code, ipar, fpar, tab, n_doses, n_aux, max_n)
     probs = np.ones(1)
@@ -56,7 +57,7 @@ def enumerate_states(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_a
         if need > budget:
             return TOO_MUCH_MEMORY, term[:0], term_p[:0], rows.shape[0], cohort, need
         child, child_p, t, tp = _expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs,
-                                        n_work)
+                                        work)
         rows, probs = merge_hashed(child, child_p)
         n_states += rows.shape[0]
         if n_states > max_states:

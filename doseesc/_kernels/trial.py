@@ -341,12 +341,14 @@ def initial_state(code, ipar, fpar, tab, n_doses, n_aux, max_n):
 
 
 @jit
-def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, n_work):
+def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, work):
     """Treat one more cohort from every state in ``rows``.
 
     A state row is ``[dose, cohort size, aux..., n_1..n_D, y_1..y_D]`` (the cohort about to be
     treated). Returns the continuing child states and the terminal ones; a terminal row is
-    ``[selected, reason, n_1..n_D, y_1..y_D]``. Duplicates are merged by the caller.
+    ``[selected, reason, n_1..n_D, y_1..y_D]``. Duplicates are merged by the caller. ``work``:
+    the design's float scratch, with its decision cache (``_kernels/cache.py``) in the tail:
+    the caller keeps it between cohorts and calls, as the simulators keep theirs between trials.
     """
     n_rows, width = rows.shape
     n_doses = (width - 2 - n_aux) // 2
@@ -361,7 +363,6 @@ def expand(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, 
     n = np.empty(n_doses, dtype=np.int64)
     y = np.empty(n_doses, dtype=np.int64)
     aux = np.zeros(max(n_aux, 1), dtype=np.int64)
-    work = np.zeros(max(n_work, 1))
     nc, nt = expand_into(code, ipar, fpar, tab, rules, safety_tab, p_tox, max_n, n_aux, rows, probs, child, child_p,
                          term, term_p, n, y, aux, work)
     return child[:nc], child_p[:nc], term[:nt], term_p[:nt]

@@ -139,13 +139,37 @@ def _design_key(job: Job) -> bytes:
     whether the rows carry efficacy, and for a TITE design the time model (the scenario's truth
     is left out; a design that waits for complete data decides on counts alone, whatever the
     clock)."""
-    h = hashlib.sha256(repr((job.code, job.n_work, job.n_aux, job.max_n, job.n_doses, job.tite,
-                             job.p_eff_t is None)).encode())
-    for a in (job.ipar, job.fpar, job.tab, job.rules, job.safety_tab) + ((job.tm,) if job.tite else ()):
+    return design_key(job.code, job.n_work, job.n_aux, job.max_n, job.n_doses, job.tite, job.p_eff_t is not None,
+                      (job.ipar, job.fpar, job.tab, job.rules, job.safety_tab) + ((job.tm,) if job.tite else ()))
+
+
+def design_key(code: int, n_work: int, n_aux: int, max_n: int, n_doses: int, tite: bool, efficacy: bool,
+               arrays: tuple) -> bytes:
+    """The key of :data:`_KEPT` (see :func:`_design_key`); exact enumeration uses it too
+    (``engine.api._exact_records``), so the simulators and the enumeration of one design share
+    one decision cache."""
+    h = hashlib.sha256(repr((code, n_work, n_aux, max_n, n_doses, tite, not efficacy)).encode())
+    for a in arrays:
         a = np.ascontiguousarray(a)
         h.update(repr((a.dtype.str, a.shape)).encode())
         h.update(a.tobytes())
     return h.digest()
+
+
+@contextlib.contextmanager
+def kept_scratch(key: bytes, n_work: int):
+    """The kept scratch of the design with ``key`` (taken out of the store while in use, put
+    back after), or a new zeroed one shaped as :func:`scratch_for` makes them (one row per numba
+    thread), so that a later simulation of the design can take it over."""
+    with _KEPT_LOCK:
+        scratch = _KEPT.pop(key, None)
+    rows = numba.get_num_threads()
+    if scratch is None or scratch.shape[0] < rows or scratch.shape[1] < max(n_work, 1):
+        scratch = np.zeros((rows, max(n_work, 1)))
+    try:
+        yield scratch
+    finally:
+        _checkin(key, scratch)
 
 
 def _checkout(job: Job) -> tuple[bytes, np.ndarray | None]:
