@@ -94,9 +94,9 @@ def test_time_to_event_outcome_strings_recommend_whole_cohorts():
     # An outcome string is replayed one decision per cohort, so the next cohort has the design's size
     # (TITE-BOIN cohorts of 3; the last one capped by max_n); TITE-CRM decides for each patient.
     tb = de.TITEBOIN(target=0.2, max_n=18, cohort_size=3)
-    assert (tb.next_dose("").dose, tb.next_dose("").cohort_size) == (1, 3)
-    assert (tb.next_dose("1NNN").dose, tb.next_dose("1NNN").cohort_size) == (2, 3)
-    assert tb.next_dose("1NNN " * 5 + "2NN").cohort_size == 1
+    assert (tb.next_dose("", n_doses=4).dose, tb.next_dose("", n_doses=4).cohort_size) == (1, 3)
+    assert (tb.next_dose("1NNN", n_doses=4).dose, tb.next_dose("1NNN", n_doses=4).cohort_size) == (2, 3)
+    assert tb.next_dose("1NNN " * 5 + "2NN", n_doses=4).cohort_size == 1
     paths = de.dose_paths(tb, 1, n_doses=4)
     assert [n.outcomes for n in paths] == ["", "1NNN", "1NNT", "1NTT", "1TTT"]
 

@@ -116,9 +116,13 @@ def scratch_for(job: Job, scratch: np.ndarray | None = None) -> np.ndarray:
     """Per-thread float scratch for ``job`` (one row per numba thread now in use), zeroed; or
     ``scratch`` itself when it is already large enough. Kept across the blocks of one run, it
     carries each thread's decision cache (``_kernels/cache.py``) from block to block."""
+    return _scratch(job.n_work, scratch)
+
+
+def _scratch(n_work: int, scratch: np.ndarray | None) -> np.ndarray:
     rows = numba.get_num_threads()
     if scratch is None or scratch.shape[0] < rows:
-        scratch = np.zeros((rows, max(job.n_work, 1)))
+        scratch = np.zeros((rows, max(n_work, 1)))
     return scratch
 
 
@@ -161,11 +165,7 @@ def kept_scratch(key: bytes, n_work: int):
     """The kept scratch of the design with ``key`` (taken out of the store while in use, put
     back after), or a new zeroed one shaped as :func:`scratch_for` makes them (one row per numba
     thread), so that a later simulation of the design can take it over."""
-    with _KEPT_LOCK:
-        scratch = _KEPT.pop(key, None)
-    rows = numba.get_num_threads()
-    if scratch is None or scratch.shape[0] < rows or scratch.shape[1] < max(n_work, 1):
-        scratch = np.zeros((rows, max(n_work, 1)))
+    scratch = _scratch(n_work, _take(key))  # the key holds n_work: a kept one has its width
     try:
         yield scratch
     finally:
@@ -174,8 +174,12 @@ def kept_scratch(key: bytes, n_work: int):
 
 def _checkout(job: Job) -> tuple[bytes, np.ndarray | None]:
     key = _design_key(job)
+    return key, _take(key)
+
+
+def _take(key: bytes) -> np.ndarray | None:
     with _KEPT_LOCK:
-        return key, _KEPT.pop(key, None)
+        return _KEPT.pop(key, None)
 
 
 def _checkin(key: bytes, scratch: np.ndarray | None) -> None:
