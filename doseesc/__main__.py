@@ -1,4 +1,4 @@
-from .cli import console
+from ._entry import console
 
 if __name__ == "__main__":  # worker processes (backend="processes") re-import this module
     console()

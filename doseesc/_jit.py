@@ -33,6 +33,8 @@ import numpy as np
 from numba.core import event as _event
 from numba.core import types as _types
 
+from . import _entry
+
 _OPTIONS = dict(cache=True, nogil=True, error_model="numpy", fastmath=False)
 _PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 _STAMP = None
@@ -289,6 +291,12 @@ class _PlainCalls(numba.core.registry.CPUDispatcher):
         args = tuple(a if i in keep else _types.unliteral(a) for i, a in enumerate(args))
         kws = {k: (v if k == "code" else _types.unliteral(v)) for k, v in kws.items()}
         return super().get_call_template(args, kws)
+
+    def compile(self, sig):
+        try:
+            return super().compile(sig)
+        finally:  # the first kernel is loaded (numba's registries with it): the command line's
+            _entry.resume()  # start-up is over (a no-op unless ``_entry.pause`` ran)
 
 
 def _plain_calls(disp):
