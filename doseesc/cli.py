@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import csv
 import dataclasses
+import functools
 import io
 import math
 import os
@@ -269,7 +270,12 @@ def _show_default(value: Any) -> str:
 _ALLOWED = {"bool": "true or false", "int": "an integer", "float": "a number", "floats": "comma-separated numbers"}
 
 
-def _option_help(name: str, kind: str, users: list[str]) -> str:
+def _option_help(name: str, kind: str, users: Sequence[str]) -> str:
+    return _built_option_help(name, kind, tuple(users))
+
+
+@functools.cache  # five commands take the design flags: each help text is built once
+def _built_option_help(name: str, kind: str, users: tuple[str, ...]) -> str:
     """An option's meaning (from the design classes' docstrings), allowed values and default.
 
     Where the designs differ (in the value's form or the default), each is given with the designs
