@@ -389,6 +389,18 @@ def _map_prior(doses, sources):
                              lambda: _ev.blrm_map_prior(doses, BLRM_D_REF, exclude=exclude or None))
 
 
+def _robust_prior(doses, sources, weight, map_prior):
+    """``map_prior`` (the MAP prior of :func:`_map_prior` for ``doses`` and ``sources``) robustified
+    with ``weight``, kept on disk like it (its moments take SciPy's Gauss-Hermite nodes, and a warm
+    what-if then needs no ``scipy.special``)."""
+    from . import _diskcache
+    from . import evidence as _ev
+
+    exclude = [x for x in _ev.TRIALS if x not in sources]
+    return _diskcache.cached("blrm_robust_prior", (tuple(doses), BLRM_D_REF, tuple(exclude), float(weight)),
+                             lambda: map_prior.robustify(weight))
+
+
 def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior, map_prior=None,
              sources=(), robust_prior=None) -> list[dict]:
     """The design the trial used (first) and the alternatives, each with its specification and
@@ -834,7 +846,7 @@ def whatif(trials: Sequence[str] = ("A", "B"), *, target: float = 0.2, max_n: in
             own = "own data left out" if trial not in sources else "own data in"
             priors[f"trial {trial} BLRM"] = (f"MAP prior from trials {', '.join(sources)} (hierarchical model across "
                                              f"trials; {own}): " + mp.describe())
-        rp = mp.robustify(robust_weight) if mp is not None and robust_weight > 0 else None
+        rp = _robust_prior(doses, sources, robust_weight, mp) if mp is not None and robust_weight > 0 else None
         if rp is not None:
             priors[f"trial {trial} robust BLRM"] = _robust_text(rp)
         arms = _designs(trial, target, mn, cohort_size, prior, mp, sources, rp)

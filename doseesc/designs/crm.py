@@ -43,7 +43,7 @@ def _logit(p):
 
 
 def _expit(x):
-    from scipy import special as _special  # lazy: keeps `import doseesc` fast
+    from .. import _special  # scipy.special's expit to the bit, without importing SciPy
 
     return _special.expit(np.asarray(x, dtype=float))
 
@@ -290,9 +290,7 @@ class CRM(Design):
             u = math.exp(b)
             if self.model == "empiric":
                 return math.exp(u * xd[d])
-            from scipy import special as _special
-
-            return float(_special.expit(a0 + u * xd[d]))
+            return float(_expit(a0 + u * xd[d]))
 
         out = np.empty(len(xd) - 1)
         lo, hi = -60.0, 60.0

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import special  # (not scipy.stats: its import alone costs 1-2 s)
 
+from .. import _special as special  # scipy.special on first use (not scipy.stats: its import alone costs 1-2 s)
 from .. import _validate as v
 from ._data import _filter, records
 

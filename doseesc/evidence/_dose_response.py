@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from scipy import special
 
+from .. import _special as special  # scipy.special on first use
 from .. import _validate as v
 from ._beta import _unit_closed, moment_ess
 from ._data import _filter
 
 _N_GRID = 301           # grid points per parameter, over mean +- 6 sd
 STATISTICS = ("median", "mean")
-DEFAULT_MEAN = (float(special.logit(0.2)), 0.0)   # (alpha, log_beta)
+DEFAULT_MEAN = (math.log(0.2 / (1 - 0.2)), 0.0)   # (alpha, log_beta); logit(0.2) as scipy computes it (tested)
 DEFAULT_SD = (2.0, 1.0)
 
 

@@ -11,8 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from scipy import special
 
+from .. import _special as special  # scipy.special on first use
 from .. import _validate as v
 from ._beta import moment_ess
 from ._data import TRIALS, _filter
