@@ -231,4 +231,11 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
+    from doseesc import _entry
+
+    # as in the doseesc command: once numba's registries are set up (at the first compile), what the
+    # imports and they allocated is frozen out of the compiles' collections (_entry.py): Python's
+    # collections took 2.0 s of a 29-s cold compile of the CRM's loop, 1.0 s so
+    _entry.pause()
+    _entry.resume_on_compile()
     sys.exit(main(sys.argv[1:]))

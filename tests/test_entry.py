@@ -91,3 +91,19 @@ def test_the_entry_point_gives_the_output_and_status_of_main():
     bad = _run("import sys; sys.argv = ['doseesc'] + sys.argv[1:]; from doseesc._entry import console; console()",
                "boundaries", "--design", "boin", "--target", "1.5")
     assert bad.returncode == 2 and bad.stderr.startswith("doseesc: error: target") and "Traceback" not in bad.stderr
+
+
+def test_the_compile_helper_holds_the_collector_back_until_it_compiles():
+    # the cold what-if's helper process (python -m doseesc._ahead DIR STEP ...) pauses as the command
+    # does; with its folder gone it ends before compiling anything, still paused
+    r = _run("""
+import gc, runpy, sys
+sys.argv = ["_ahead", "/nonexistent-doseesc-folder", "cohort"]
+try:
+    runpy.run_module("doseesc._ahead", run_name="__main__")
+except SystemExit as e:
+    from doseesc import _entry
+    print("status=%s" % e.code, "paused=%s" % _entry.paused(), "threshold=%d" % gc.get_threshold()[0])
+""")
+    s = _state(r)
+    assert s == {"status": "0", "paused": "True", "threshold": "500000"}
