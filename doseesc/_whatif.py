@@ -378,14 +378,23 @@ def _spec(d, prior_note: str = "the MAP prior below") -> str:
 BLRM_D_REF = 2.0
 
 
+def _map_key(doses, sources) -> tuple:
+    """The disk-cache key of the MAP prior for ``doses`` from the evidence trials ``sources``, and
+    the trials it leaves out."""
+    from . import evidence as _ev
+
+    exclude = [x for x in _ev.TRIALS if x not in sources]
+    return (tuple(doses), BLRM_D_REF, tuple(exclude)), exclude
+
+
 def _map_prior(doses, sources):
     """The BLRM's MAP prior from the evidence trials ``sources`` (kept on disk between runs: the
     fit is deterministic and takes seconds)."""
     from . import _diskcache
     from . import evidence as _ev
 
-    exclude = [x for x in _ev.TRIALS if x not in sources]
-    return _diskcache.cached("blrm_map_prior", (tuple(doses), BLRM_D_REF, tuple(exclude)),
+    key, exclude = _map_key(doses, sources)
+    return _diskcache.cached("blrm_map_prior", key,
                              lambda: _ev.blrm_map_prior(doses, BLRM_D_REF, exclude=exclude or None))
 
 
@@ -394,11 +403,9 @@ def _robust_prior(doses, sources, weight, map_prior):
     with ``weight``, kept on disk like it (its moments take SciPy's Gauss-Hermite nodes, and a warm
     what-if then needs no ``scipy.special``)."""
     from . import _diskcache
-    from . import evidence as _ev
 
-    exclude = [x for x in _ev.TRIALS if x not in sources]
-    return _diskcache.cached("blrm_robust_prior", (tuple(doses), BLRM_D_REF, tuple(exclude), float(weight)),
-                             lambda: map_prior.robustify(weight))
+    key, _ = _map_key(doses, sources)
+    return _diskcache.cached("blrm_robust_prior", key + (float(weight),), lambda: map_prior.robustify(weight))
 
 
 def _designs(trial: str, target: float, max_n: int, cohort_size: int, prior, map_prior=None,
