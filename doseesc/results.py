@@ -366,10 +366,15 @@ class OperatingCharacteristics:
         return obd, tox, util, none_util, ~obd.any(axis=1)
 
     def _per_trial_eff(self) -> dict[str, np.ndarray]:
-        """Per-trial efficacy summaries (empty without efficacy)."""
+        """Per-trial efficacy summaries (empty without efficacy). Within :meth:`_compute` they are
+        computed once (its per-trial summaries, their names and the efficacy means all ask for
+        them: exact BOIN12 with 2.7 million terminal states spent 1.4 s on three computations)."""
         r = self.records
         if r.n_eff is None:
             return {}
+        once = self.__dict__.get("_eff_once")
+        if once is not None and once[0] is r:
+            return dict(once[1])
         obd, tox, util, none_util, none_ok = self._eff_masks()
         s = r.scenario
         sel0 = r.selected - 1
@@ -512,6 +517,16 @@ class OperatingCharacteristics:
             self._compute_mc()
             return
         w = None if r.weight is None else r.weight / r.weight.sum()
+        if r.n_eff is not None:
+            self._eff_once = (r, self._per_trial_eff())
+        try:
+            self._compute_weighted(r, w)
+        finally:
+            self.__dict__.pop("_eff_once", None)
+
+    def _compute_weighted(self, r: TrialRecords, w: np.ndarray | None) -> None:
+        """:meth:`_compute` from the records themselves (``w``: the normalised weights of exact
+        enumeration's terminal states, else None)."""
         per = self._per_trial()
         eff_names = set(self._per_trial_eff()) if r.n_eff is not None else set()
         n_doses = r.n_patients.shape[1]

@@ -274,6 +274,8 @@ def test_merging_states_sums_equal_rows_in_order_of_first_appearance(dtype):
     assert out_p.tolist() == list(groups.values())  # bit for bit
     one, one_p = trial.merge_hashed(rows[:1], probs[:1])
     assert one.tolist() == rows[:1].tolist() and one_p.tolist() == probs[:1].tolist()
+    none, none_p = trial.merge_hashed(rows[:0], probs[:0])
+    assert none.shape == (0, 9) and none_p.shape == (0,)
 
 
 def test_exact_states_as_int16_or_int64_give_the_same_records(monkeypatch):

@@ -478,6 +478,33 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
     lf = np.zeros(max_n + 2)  # log factorials
     for i in range(2, max_n + 2):
         lf[i] = lf[i - 1] + np.log(i)
+    # Each cohort outcome's multinomial probability, once per dose and cohort size instead of once
+    # per state and outcome (the same expression, so the same value; 0 marks an outcome skipped).
+    pout = np.zeros((n_doses, cmax + 1, n_joint_outcomes(cmax)))
+    for d in range(n_doses):
+        q1 = q[d, 0]
+        q2 = q[d, 1]
+        q3 = q[d, 2]
+        q4 = q[d, 3]
+        for c in range(cmax + 1):
+            j = 0
+            for k1 in range(c + 1):
+                for k3 in range(c - k1 + 1):
+                    for k4 in range(c - k1 - k3 + 1):
+                        k2 = c - k1 - k3 - k4
+                        if not ((k1 > 0 and q1 == 0.0) or (k2 > 0 and q2 == 0.0) or (k3 > 0 and q3 == 0.0)
+                                or (k4 > 0 and q4 == 0.0)):
+                            lp = lf[c] - lf[k1] - lf[k2] - lf[k3] - lf[k4]
+                            if k1 > 0:
+                                lp += k1 * np.log(q1)
+                            if k2 > 0:
+                                lp += k2 * np.log(q2)
+                            if k3 > 0:
+                                lp += k3 * np.log(q3)
+                            if k4 > 0:
+                                lp += k4 * np.log(q4)
+                            pout[d, c, j] = np.exp(lp)
+                        j += 1
     o = 2 + n_aux
     nc = 0
     nt = 0
@@ -485,46 +512,40 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
     for r in range(n_rows):
         cur = rows[r, 0]
         c = rows[r, 1]
-        q1 = q[cur, 0]
-        q2 = q[cur, 1]
-        q3 = q[cur, 2]
-        q4 = q[cur, 3]
+        # The row's counts, read once: decisions and selections only read them, and each outcome
+        # below sets the current dose's four counts afresh.
+        total = c
+        for d in range(n_doses):
+            n[d] = rows[r, o + d]
+            y[d] = rows[r, o + n_doses + d]
+            e[d] = rows[r, o + 2 * n_doses + d]
+            b[d] = rows[r, o + 3 * n_doses + d]
+            total += n[d]
+        n0 = n[cur]
+        y0 = y[cur]
+        e0 = e[cur]
+        b0 = b[cur]
+        pr = probs[r]
+        j = -1
         for k1 in range(c + 1):
             for k3 in range(c - k1 + 1):
                 for k4 in range(c - k1 - k3 + 1):
-                    k2 = c - k1 - k3 - k4
-                    if (k1 > 0 and q1 == 0.0) or (k2 > 0 and q2 == 0.0) or (k3 > 0 and q3 == 0.0) \
-                            or (k4 > 0 and q4 == 0.0):
+                    j += 1
+                    po = pout[cur, c, j]
+                    if po == 0.0:
                         continue
-                    lp = lf[c] - lf[k1] - lf[k2] - lf[k3] - lf[k4]
-                    if k1 > 0:
-                        lp += k1 * np.log(q1)
-                    if k2 > 0:
-                        lp += k2 * np.log(q2)
-                    if k3 > 0:
-                        lp += k3 * np.log(q3)
-                    if k4 > 0:
-                        lp += k4 * np.log(q4)
-                    pk = probs[r] * np.exp(lp)
+                    pk = pr * po
                     if pk == 0.0:
                         continue
                     k = k3 + k4
                     ke = k1 + k3
-                    for d in range(n_doses):
-                        n[d] = rows[r, o + d]
-                        y[d] = rows[r, o + n_doses + d]
-                        e[d] = rows[r, o + 2 * n_doses + d]
-                        b[d] = rows[r, o + 3 * n_doses + d]
-                    for j in range(n_aux):
-                        aux[j] = rows[r, 2 + j]
-                    n[cur] += c
-                    y[cur] += k
-                    e[cur] += ke
+                    for jj in range(n_aux):
+                        aux[jj] = rows[r, 2 + jj]
+                    n[cur] = n0 + c
+                    y[cur] = y0 + k
+                    e[cur] = e0 + ke
                     if track_both != 0:
-                        b[cur] += k3
-                    total = 0
-                    for d in range(n_doses):
-                        total += n[d]
+                        b[cur] = b0 + k3
                     nxt, c2, reason = dispatch.decide_eff(code, ipar, fpar, tab, n, y, e, b, aux, work, cur, c,
                                                           k, ke, k3)
                     if ruled:
@@ -557,6 +578,63 @@ def expand_eff(code, ipar, fpar, tab, rules, safety_tab, q, max_n, n_aux, rows, 
 
 
 @jit
+def _hash_table(out_h, m, size):
+    """An open-addressing table of ``size`` slots (a power of two) holding groups ``0 .. m - 1`` by
+    their hashes ``out_h``."""
+    mask = np.uint64(size - 1)
+    table = np.full(size, -1, dtype=np.int32)
+    for q in range(m):
+        s2 = out_h[q] & mask
+        while table[s2] >= 0:
+            s2 = (s2 + np.uint64(1)) & mask
+        table[s2] = q
+    return table
+
+
+@jit
+def _merge_rows(rows, probs, r, mult, table, out, out_p, out_h, m):
+    """:func:`merge_hashed`'s pass from row ``r`` until the rows end or half of ``table``'s slots
+    are taken: ``(next row, groups)``. Every array is an argument and rows are copied element by
+    element, so no array is created, sliced or rebound in the loop and numba's reference counts
+    stay at the function's entry and exit (the one-function form grew its table and copied rows
+    by slices inside the loop: exact BOIN12, 5 doses and 24 patients, 4.0 s merging against
+    3.3 s in this form, cProfile, the same rows merged in the same order)."""
+    n, width = rows.shape
+    size = table.shape[0]
+    mask = np.uint64(size - 1)
+    while r < n:
+        acc = np.uint64(0)
+        for j in range(width):
+            acc += np.uint64(rows[r, j] + 1) * mult[j]
+        h = mix64(acc)
+        slot = h & mask
+        while True:
+            g = table[slot]
+            if g < 0:
+                table[slot] = m
+                for j in range(width):
+                    out[m, j] = rows[r, j]
+                out_p[m] = probs[r]
+                out_h[m] = h
+                m += 1
+                break
+            if out_h[g] == h:
+                same = True
+                for c in range(width):
+                    if out[g, c] != rows[r, c]:
+                        same = False
+                        break
+                if same:
+                    out_p[g] += probs[r]
+                    break
+            slot = (slot + np.uint64(1)) & mask
+        r += 1
+        if 2 * m > size:
+            break
+    return r, m
+
+
+@jit
 def merge_hashed(rows, probs):
     """Merge equal rows of ``rows`` (fewer than 2**31), adding their ``probs``: one pass over the
     rows with an open-addressing table on a 64-bit hash of each row, each row compared in full with
@@ -579,41 +657,13 @@ def merge_hashed(rows, probs):
     size = 64  # slots, doubled whenever half are taken: groups are often far fewer than rows
     while size < n // 4:
         size *= 2
-    mask = np.uint64(size - 1)
-    table = np.full(size, -1, dtype=np.int32)
+    table = _hash_table(out_h, 0, size)
+    r = 0
     m = 0
-    for r in range(n):
-        acc = np.uint64(0)
-        for j in range(width):
-            acc += np.uint64(rows[r, j] + 1) * mult[j]
-        h = mix64(acc)
-        slot = h & mask
-        while True:
-            g = table[slot]
-            if g < 0:
-                table[slot] = m
-                out[m, :] = rows[r, :]
-                out_p[m] = probs[r]
-                out_h[m] = h
-                m += 1
-                if 2 * m > size:  # grow: re-insert every group by its hash
-                    size *= 2
-                    mask = np.uint64(size - 1)
-                    table = np.full(size, -1, dtype=np.int32)
-                    for q in range(m):
-                        s2 = out_h[q] & mask
-                        while table[s2] >= 0:
-                            s2 = (s2 + np.uint64(1)) & mask
-                        table[s2] = q
-                break
-            if out_h[g] == h:
-                same = True
-                for c in range(width):
-                    if out[g, c] != rows[r, c]:
-                        same = False
-                        break
-                if same:
-                    out_p[g] += probs[r]
-                    break
-            slot = (slot + np.uint64(1)) & mask
+    while True:
+        r, m = _merge_rows(rows, probs, r, mult, table, out, out_p, out_h, m)
+        if r >= n:
+            break
+        size *= 2  # half the slots are taken: every group re-inserted into a table twice the size
+        table = _hash_table(out_h, m, size)
     return out[:m], out_p[:m]
