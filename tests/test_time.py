@@ -408,6 +408,38 @@ def test_quantile_se_matches_the_asymptotic_se_of_a_sample_quantile():
     assert np.all(np.isnan(quantile_se([1.0], qs)))
 
 
+def test_quantiles_and_their_ses_from_one_partition_equal_the_separate_calls():
+    """The summaries compute the duration quantiles and their SEs from one np.partition; the
+    values must be those of np.quantile and of the SEs' definition on the fully sorted data
+    (ties and NaN-free heavy tails included)."""
+    from doseesc.results import _quantiles_se
+
+    qs = [0.05, 0.25, 0.5, 0.75, 0.95]
+    rng = np.random.default_rng(5)
+    for x in (rng.exponential(size=10_001), np.round(rng.gamma(2.0, size=3_000), 1), np.array([2.0, 1.0]),
+              np.full(7, 3.5)):
+        q, se = _quantiles_se(x, qs)
+        assert np.array_equal(q, np.quantile(x, qs))
+        xs, n = np.sort(x), x.size
+        for k, p in enumerate(qs):
+            half = np.sqrt(n * p * (1 - p))
+            lo = int(np.clip(round(n * p - half) - 1, 0, n - 1))
+            hi = int(np.clip(round(n * p + half) - 1, 0, n - 1))
+            assert se[k] == 0.5 * (xs[hi] - xs[lo])
+
+
+def test_mean_se_of_all_zero_counts_takes_the_short_path_to_the_same_values():
+    from doseesc.results import _wmean_se
+
+    z = np.zeros((50, 3), dtype=np.int32)
+    m, se = _wmean_se(z, None, False)
+    assert m.shape == (3,) and np.all(m == 0) and np.all(se == 0)
+    one = z.copy()
+    one[7, 1] = 2
+    m, se = _wmean_se(one, None, False)
+    assert m[1] == 2 / 50 and se[1] == np.sqrt((4 - 2 * (2 / 50)) / 49 / 50) and m[0] == 0 and se[0] == 0
+
+
 def test_duration_quantile_ses_agree_with_the_spread_over_seeds():
     """The SEs printed with the duration quantiles of one run, against the SD of those quantiles
     over 30 independent runs (seeds): ratios within [0.7, 1.4] (the SD of 30 values is itself
