@@ -140,32 +140,36 @@ def _estimate(a, nd, yd):
 
 
 @jit
-def _pava(x, w, lvl, m):
-    """Weighted isotonic regression of ``x[:m]`` in place, pooling the first violation each
-    pass (the order of operations of R BOIN's ``pava``)."""
+def _pava(work, D, m):
+    """Weighted isotonic regression in place of ``x = work[0:m]`` with weights ``work[D:D + m]``
+    (level labels in ``work[2D:2D + m]``), pooling the first violation each pass (the order of
+    operations of R BOIN's ``pava``). Indexed by offsets rather than through slices of ``work``:
+    each slice is an array view whose reference count numba updates atomically."""
+    W = D
+    L = 2 * D
     for i in range(m):
-        lvl[i] = i
+        work[L + i] = i
     while True:
         j = -1
         for i in range(m - 1):
-            if x[i + 1] < x[i]:
+            if work[i + 1] < work[i]:
                 j = i
                 break
         if j < 0:
             return
-        l1 = lvl[j]
-        l2 = lvl[j + 1]
+        l1 = work[L + j]
+        l2 = work[L + j + 1]
         s = 0.0
         sw = 0.0
         for i in range(m):
-            if lvl[i] == l1 or lvl[i] == l2:
-                s += x[i] * w[i]
-                sw += w[i]
+            if work[L + i] == l1 or work[L + i] == l2:
+                s += work[i] * work[W + i]
+                sw += work[W + i]
         v = s / sw
         for i in range(m):
-            if lvl[i] == l1 or lvl[i] == l2:
-                x[i] = v
-                lvl[i] = l1
+            if work[L + i] == l1 or work[L + i] == l2:
+                work[i] = v
+                work[L + i] = l1
 
 
 @jit
@@ -176,20 +180,16 @@ def _isotonic(a, n, y, upto, work):
     returns m, the number of treated doses used.
     """
     n_doses = n.shape[0]
-    x = work[0:n_doses]
-    w = work[n_doses:2 * n_doses]
-    lvl = work[2 * n_doses:3 * n_doses]
-    idx = work[3 * n_doses:4 * n_doses]
     m = 0
     for d in range(upto):
         if n[d] > 0:
             mu, var = _estimate(a, n[d], y[d])
-            x[m] = mu
-            w[m] = 1.0 / var
-            idx[m] = d
+            work[m] = mu
+            work[n_doses + m] = 1.0 / var
+            work[3 * n_doses + m] = d
             m += 1
     if m > 0:
-        _pava(x, w, lvl, m)
+        _pava(work, n_doses, m)
     return m
 
 
@@ -219,14 +219,12 @@ def select(ipar, fpar, tab, n, y, work):
     m = _isotonic(a, n, y, lo, work)
     if m == 0:
         return -1
-    x = work[0:n_doses]
-    idx = work[3 * n_doses:4 * n_doses]
     best = -1
     best_dist = np.inf
     bound = ipar[I_BOUND_MTD] != 0
     lam_d = fpar[F_LAMBDA_D]
     for j in range(m):
-        p = x[j] + (j + 1) * 1e-10
+        p = work[j] + (j + 1) * 1e-10
         if bound and not p < lam_d:
             break  # estimates are increasing: no later dose qualifies either
         dist = abs(p - target)
@@ -235,7 +233,7 @@ def select(ipar, fpar, tab, n, y, work):
             best = j
     if best < 0:
         return -1
-    return np.int64(idx[best])
+    return np.int64(work[3 * n_doses + best])
 
 
 @jit
@@ -244,8 +242,6 @@ def estimates(fpar, n, y, work, out):
     n_doses = n.shape[0]
     out[:] = np.nan
     m = _isotonic(fpar[F_PSEUDO], n, y, n_doses, work)
-    x = work[0:n_doses]
-    idx = work[3 * n_doses:4 * n_doses]
     for j in range(m):
-        out[np.int64(idx[j])] = x[j]
+        out[np.int64(work[3 * n_doses + j])] = work[j]
     return np.nan
