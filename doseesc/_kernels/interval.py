@@ -145,7 +145,6 @@ def _pava(work, D, m):
     (level labels in ``work[2D:2D + m]``), pooling the first violation each pass (the order of
     operations of R BOIN's ``pava``). Indexed by offsets rather than through slices of ``work``:
     each slice is an array view whose reference count numba updates atomically."""
-    W = D
     L = 2 * D
     for i in range(m):
         work[L + i] = i
@@ -163,8 +162,8 @@ def _pava(work, D, m):
         sw = 0.0
         for i in range(m):
             if work[L + i] == l1 or work[L + i] == l2:
-                s += work[i] * work[W + i]
-                sw += work[W + i]
+                s += work[i] * work[D + i]
+                sw += work[D + i]
         v = s / sw
         for i in range(m):
             if work[L + i] == l1 or work[L + i] == l2:
