@@ -4,13 +4,14 @@ loop make it faster? (issue 15)
 Run from the repository root after installing doseesc::
 
     NUMBA_NUM_THREADS=1 python benchmarks/bench_tite_boin_ab.py /path/to/checkout-before \
-        [--pairs 60] [--trials 100000]
+        [--pairs 60] [--trials 100000] [--design boin]
 
 The other tree's ``doseesc`` package is copied to a temporary folder under another name and
 imported beside this checkout's, so both run in the same process, under the same load, one right
 after the other (the order alternates pair by pair). Each run is ``simulate`` on
 ``bench_peers.py``'s tite-boin case (6 doses, 36 patients, late onset, Poisson accrual, ESS
-estimate), one thread, timed by ``time.thread_time``; a pair's ratio is this checkout's time over
+estimate; ``--design boin``: its BOIN case, which runs the cohort loop and the interval designs'
+final selection), one thread, timed by ``time.thread_time``; a pair's ratio is this checkout's time over
 the other's. Prints the median ratio with its quartiles and whether the two give the same records
 (hash of every record field) for the same seed.
 
@@ -39,7 +40,11 @@ import doseesc as de
 FIELDS = ("selected", "stop_reason", "n_patients", "n_dlt", "duration", "waited", "turned_away")
 
 
-def setting(pkg):
+def setting(pkg, design: str = "tite-boin"):
+    """bench_peers.py's case of that key, from the package ``pkg``."""
+    if design == "boin":
+        return (pkg.BOIN(target=0.3, cohort_size=3, max_n=30),
+                pkg.Scenario([0.05, 0.1, 0.2, 0.3, 0.45, 0.6], target=0.3))
     tm = pkg.TimeModel(window=3, accrual="poisson", rate=2, onset="late")
     return (pkg.TITEBOIN(target=0.3, max_n=36, cohort_size=3, estimate="ess"),
             pkg.Scenario([0.13, 0.28, 0.41, 0.50, 0.60, 0.70], target=0.3, time=tm))
@@ -71,9 +76,11 @@ def main(argv=None) -> None:
     ap.add_argument("other", help="the other source tree (a checkout, or its doseesc folder)")
     ap.add_argument("--pairs", type=int, default=60)
     ap.add_argument("--trials", type=int, default=100_000)
+    ap.add_argument("--design", choices=("tite-boin", "boin"), default="tite-boin",
+                    help="bench_peers.py's case to time (default tite-boin; boin: 6 doses, 30 patients, cohorts of 3)")
     a = ap.parse_args(argv)
     other = import_copy(a.other)
-    ca, cb = setting(de), setting(other)
+    ca, cb = setting(de, a.design), setting(other, a.design)
     same = records_digest(de.simulate(*ca, n_trials=20_000, seed=1, threads=1)) == records_digest(
         other.simulate(*cb, n_trials=20_000, seed=1, threads=1))
     ta, tb = [], []
@@ -85,7 +92,8 @@ def main(argv=None) -> None:
             acc.append(time.thread_time() - t)
     ratio = [x / y for x, y in zip(ta, tb)]
     q1, _, q3 = statistics.quantiles(ratio, n=4)
-    print(f"{a.pairs} pairs of {a.trials:,} trials, one thread: this checkout {statistics.median(ta):.4f} s, "
+    print(f"{a.design}: {a.pairs} pairs of {a.trials:,} trials, one thread: "
+          f"this checkout {statistics.median(ta):.4f} s, "
           f"the other {statistics.median(tb):.4f} s (medians); ratio this/other {statistics.median(ratio):.3f} "
           f"(quartiles {q1:.3f}-{q3:.3f}); records {'identical' if same else 'DIFFER'} (20,000 trials, seed 1)")
 
